@@ -1,0 +1,77 @@
+//! The pipeline: load → model → render → write, returning a [`BuildReport`].
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::diag::Diagnostics;
+use crate::error::{Error, Result};
+use crate::render::OutputFile;
+use crate::{load, model, render, write};
+
+/// Options of a build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The site folder.
+    pub site: PathBuf,
+    /// The output folder; `None` uses `output_dir` of `site.toml` relative to the site.
+    pub output: Option<PathBuf>,
+}
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Where the output went.
+    pub output: PathBuf,
+    /// Number of files written.
+    pub files: usize,
+    /// Total bytes written.
+    pub bytes: usize,
+    /// Warnings (the build succeeded despite them).
+    pub diagnostics: Diagnostics,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Everything but writing: the rendered files and the diagnostics.
+pub fn render_site(
+    site_root: &Path,
+) -> Result<(Vec<OutputFile>, Diagnostics, crate::config::Config)> {
+    let mut diags = Diagnostics::new();
+    let loaded = load::load_site(site_root, &mut diags)?;
+    let site = model::build::build_site(&loaded, &mut diags);
+    if diags.has_errors() {
+        return Err(Error::Site(diags));
+    }
+    match render::render(&site, &loaded.theme) {
+        Ok(files) => Ok((files, diags, loaded.config)),
+        Err(ds) => {
+            diags.extend(ds);
+            Err(Error::Site(diags))
+        }
+    }
+}
+
+/// Builds the site and writes the output atomically.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
+    let start = Instant::now();
+    if !opts.site.is_dir() {
+        return Err(Error::Usage(format!(
+            "the site folder `{}` does not exist",
+            opts.site.display()
+        )));
+    }
+    let (files, diagnostics, config) = render_site(&opts.site)?;
+    let output = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| opts.site.join(&config.output_dir));
+    write::check_output_dir(&opts.site, &output)?;
+    write::write_output(&output, &files)?;
+    Ok(BuildReport {
+        output,
+        files: files.len(),
+        bytes: files.iter().map(|f| f.bytes.len()).sum(),
+        diagnostics,
+        elapsed: start.elapsed(),
+    })
+}

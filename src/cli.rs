@@ -1,0 +1,59 @@
+//! Command-line arguments (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  the site is fine (warnings may have been printed)
+  1  the site has errors: every problem is listed as file:line:column
+  2  usage or environment trouble (bad flag, missing folder, unwritable output)";
+
+/// junheng (均衡): build transparency portals on county compulsory-education balance.
+#[derive(Debug, Parser)]
+#[command(name = "junheng", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into its output folder (atomically: a failed build changes nothing).
+    #[command(after_help = AFTER_HELP)]
+    Build {
+        /// The site folder (holding site.toml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+        /// The output folder [default: `output_dir` of site.toml, `public`].
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Check the site: everything a build does except writing; reports every problem.
+    #[command(after_help = AFTER_HELP)]
+    Check {
+        /// The site folder (holding site.toml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+    },
+    /// Create a minimal starter site that builds.
+    #[command(after_help = AFTER_HELP)]
+    New {
+        /// The folder to create (must be new or empty).
+        dir: PathBuf,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    // Guards clap's own consistency checks of the argument definitions.
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

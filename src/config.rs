@@ -1,0 +1,420 @@
+//! `site.toml` → [`RawConfig`] (serde, unknown keys refused) → [`Config`] (validated).
+//!
+//! Parsing is separate from loading so tests can feed strings ([`Config::parse`]); errors
+//! name `site.toml`, the line, the column and the key.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{Diagnostic, Diagnostics};
+
+/// The languages the default theme ships strings for.
+pub const KNOWN_LANGUAGES: &[&str] = &["zh-CN", "en"];
+
+/// A text given once, or per language: `title = "…"` or `[title] zh-CN = "…" en = "…"`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Localized {
+    /// One text for every language.
+    Plain(String),
+    /// A text per language code.
+    PerLanguage(BTreeMap<String, String>),
+}
+
+impl Localized {
+    /// The text for `lang`, falling back to the first language given.
+    pub fn get(&self, lang: &str, default_lang: &str) -> &str {
+        match self {
+            Localized::Plain(s) => s,
+            Localized::PerLanguage(m) => m
+                .get(lang)
+                .or_else(|| m.get(default_lang))
+                .or_else(|| m.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+}
+
+/// `site.toml` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// Site title.
+    pub title: Localized,
+    /// One-paragraph description for the home page and feeds.
+    #[serde(default)]
+    pub description: Option<Localized>,
+    /// Absolute URL the site will be published at.
+    pub base_url: String,
+    /// Languages, the default first.
+    #[serde(default = "default_languages")]
+    pub languages: Vec<String>,
+    /// The organisation publishing the portal.
+    pub publisher: Localized,
+    /// License of the data and texts (SPDX-like id, e.g. `CC-BY-4.0`).
+    #[serde(default = "default_license")]
+    pub license: String,
+    /// Where the license text can be read.
+    #[serde(default)]
+    pub license_url: Option<String>,
+    /// Theme folder name under `themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// Output folder, relative to the site (overridden by `--output`).
+    #[serde(default = "default_output")]
+    pub output_dir: String,
+    /// Display names (and units) of the free-form metrics of `metrics.csv`.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, MetricInfo>,
+    /// Behaviour settings.
+    #[serde(default)]
+    pub settings: Settings,
+}
+
+/// Display information of one metric id.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricInfo {
+    /// Display name.
+    pub name: Localized,
+    /// Optional explanation shown under the series.
+    #[serde(default)]
+    pub description: Option<Localized>,
+}
+
+/// The `[settings]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Browser targets for CSS (a browserslist query).
+    #[serde(default = "default_browsers")]
+    pub browsers: String,
+    /// Build pages for counties that appear in `counties.csv` but have no other data.
+    #[serde(default = "yes")]
+    pub pages_for_counties_without_data: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            browsers: default_browsers(),
+            pages_for_counties_without_data: true,
+        }
+    }
+}
+
+fn default_languages() -> Vec<String> {
+    vec!["zh-CN".into(), "en".into()]
+}
+fn default_license() -> String {
+    "CC-BY-4.0".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_output() -> String {
+    "public".into()
+}
+fn default_browsers() -> String {
+    // Phones in China run old WebViews (WeChat's X5, UC): keep targets conservative.
+    "chrome >= 69, safari >= 12, firefox >= 78, ios_saf >= 12, android >= 69".into()
+}
+fn yes() -> bool {
+    true
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    /// Site title.
+    pub title: Localized,
+    /// Description.
+    pub description: Option<Localized>,
+    /// Base URL, always ending with `/`.
+    pub base_url: String,
+    /// Languages, the default first.
+    pub languages: Vec<String>,
+    /// Publisher.
+    pub publisher: Localized,
+    /// License id.
+    pub license: String,
+    /// License URL.
+    pub license_url: Option<String>,
+    /// Theme name.
+    pub theme: String,
+    /// Output folder relative to the site.
+    pub output_dir: String,
+    /// Metric display names.
+    pub metrics: BTreeMap<String, MetricInfo>,
+    /// Settings.
+    pub settings: Settings,
+}
+
+/// The file name, as diagnostics show it.
+pub const CONFIG_FILE: &str = "site.toml";
+
+impl Config {
+    /// Parses and validates the text of `site.toml`.
+    ///
+    /// ```
+    /// let err = junheng::config::Config::parse("title = 1\n").unwrap_err();
+    /// assert!(err.sorted()[0].headline().starts_with("error: site.toml:1:9:"));
+    /// ```
+    pub fn parse(text: &str) -> Result<Config, Diagnostics> {
+        let mut diags = Diagnostics::new();
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                diags.push(toml_diagnostic(CONFIG_FILE, text, &e, 0));
+                return Err(diags);
+            }
+        };
+        let key_span = |key: &str| -> Diagnostic {
+            let d = Diagnostic::error(CONFIG_FILE, "").field(key);
+            match find_key(text, key) {
+                Some((s, e)) => d.at_span(text, s, e),
+                None => d,
+            }
+        };
+        let mut base_url = raw.base_url.trim().to_string();
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+            let mut d = key_span("base_url");
+            d.message = format!(
+                "expected an absolute URL like `https://edu.example.gov.cn/`, found `{base_url}`"
+            );
+            diags.push(d);
+        }
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        if raw.languages.is_empty() {
+            let mut d = key_span("languages");
+            d.message = "expected at least one language, e.g. `[\"zh-CN\", \"en\"]`".into();
+            diags.push(d);
+        }
+        for lang in &raw.languages {
+            if !KNOWN_LANGUAGES.contains(&lang.as_str()) {
+                let mut d = key_span("languages");
+                d.message = format!("expected one of `zh-CN`, `en`, found `{lang}`");
+                diags.push(d);
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for lang in &raw.languages {
+            if !seen.insert(lang) {
+                let mut d = key_span("languages");
+                d.message = format!("language `{lang}` is listed twice");
+                diags.push(d);
+            }
+        }
+        if raw.theme.is_empty()
+            || raw.theme.contains(['/', '\\', '\0'])
+            || raw.theme.starts_with('.')
+        {
+            let mut d = key_span("theme");
+            d.message = format!(
+                "expected a folder name under `themes/`, found `{}`",
+                raw.theme
+            );
+            diags.push(d);
+        }
+        let check_localized = |key: &str, value: &Localized, diags: &mut Diagnostics| {
+            if let Localized::PerLanguage(map) = value {
+                for lang in map.keys() {
+                    if !raw.languages.contains(lang) {
+                        let mut d = key_span(key);
+                        d.message = format!(
+                            "expected a text per site language ({}), found language `{lang}`",
+                            raw.languages
+                                .iter()
+                                .map(|l| format!("`{l}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                        diags.push(d);
+                    }
+                }
+            }
+        };
+        check_localized("title", &raw.title, &mut diags);
+        check_localized("publisher", &raw.publisher, &mut diags);
+        if let Some(d) = &raw.description {
+            check_localized("description", d, &mut diags);
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(Config {
+            title: raw.title,
+            description: raw.description,
+            base_url,
+            languages: raw.languages,
+            publisher: raw.publisher,
+            license: raw.license,
+            license_url: raw.license_url,
+            theme: raw.theme,
+            output_dir: raw.output_dir,
+            metrics: raw.metrics,
+            settings: raw.settings,
+        })
+    }
+
+    /// The default (first) language.
+    pub fn default_language(&self) -> &str {
+        &self.languages[0]
+    }
+
+    /// A configuration for tests.
+    pub fn default_for_test() -> Config {
+        Config::parse(
+            "title = \"测试\"\nbase_url = \"https://example.org/\"\npublisher = \"测试局\"\n",
+        )
+        .expect("the test configuration is valid")
+    }
+}
+
+/// Converts a toml error into a diagnostic; `line_offset` shifts lines (front matter).
+pub fn toml_diagnostic(
+    file: &str,
+    text: &str,
+    e: &toml::de::Error,
+    line_offset: u32,
+) -> Diagnostic {
+    let message = e.message().trim().replace('\n', " ");
+    let message = tidy_serde_message(&message);
+    let mut d = Diagnostic::error(file, message.clone());
+    if let Some(span) = e.span() {
+        d = d.at_span(text, span.start, span.end);
+        d.line += line_offset;
+        if let Some(field) = field_from_message(&message).or_else(|| key_at(text, span.start)) {
+            d.field = Some(field);
+        }
+    }
+    d
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`"; keep that, lowercase the rest.
+fn tidy_serde_message(message: &str) -> String {
+    let m = message.trim_end_matches('.');
+    if let Some(rest) = m.strip_prefix("unknown field ") {
+        return format!("unknown key {rest}");
+    }
+    if let Some(rest) = m.strip_prefix("missing field ") {
+        return format!("missing key {rest}");
+    }
+    if m.starts_with("data did not match any variant of untagged enum Localized") {
+        return "expected a text, or a table of texts per language like `{ zh-CN = \"…\", en = \"…\" }`".into();
+    }
+    let mut chars = m.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn field_from_message(message: &str) -> Option<String> {
+    for prefix in ["unknown key `", "missing key `"] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            return rest.split('`').next().map(str::to_string);
+        }
+    }
+    None
+}
+
+/// The key written at the start of the line containing `offset`, if any.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[start..].lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_string())
+}
+
+/// The byte span of a top-level `key =` in `text`.
+fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if rest.trim_start().starts_with('=') {
+                let s = offset + (line.len() - trimmed.len());
+                return Some((s, s + key.len()));
+            }
+        }
+        if trimmed.starts_with(&format!("[{key}]")) {
+            let s = offset + (line.len() - trimmed.len());
+            return Some((s, s + key.len() + 2));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "title = \"t\"\nbase_url = \"https://example.org\"\npublisher = \"p\"\n";
+
+    // Guards defaults and base_url normalisation.
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = Config::parse(MINIMAL).unwrap();
+        assert_eq!(c.base_url, "https://example.org/");
+        assert_eq!(c.languages, vec!["zh-CN", "en"]);
+        assert_eq!(c.theme, "default");
+    }
+
+    // Guards the unknown-key error: names the key, lists the allowed ones, points at the line.
+    #[test]
+    fn unknown_key_names_allowed_ones() {
+        let text = format!("{MINIMAL}colour = \"red\"\n");
+        let d = &Config::parse(&text).unwrap_err().sorted()[0];
+        assert_eq!(d.line, 4);
+        assert_eq!(d.column, 1);
+        assert_eq!(d.field.as_deref(), Some("colour"));
+        assert!(
+            d.message
+                .starts_with("unknown key `colour`, expected one of `title`"),
+            "{}",
+            d.message
+        );
+        assert!(d.message.contains("`base_url`"), "{}", d.message);
+    }
+
+    // Guards unknown keys inside a nested table.
+    #[test]
+    fn unknown_setting_is_an_error() {
+        let text = format!("{MINIMAL}[settings]\nbrowser = \"x\"\n");
+        let d = &Config::parse(&text).unwrap_err().sorted()[0];
+        assert_eq!((d.line, d.field.as_deref()), (5, Some("browser")));
+        assert!(
+            d.message.contains("expected one of `browsers`"),
+            "{}",
+            d.message
+        );
+    }
+
+    // Guards semantic validation of languages and base_url.
+    #[test]
+    fn bad_values_are_reported_together() {
+        let text = "title = \"t\"\nbase_url = \"example.org\"\npublisher = \"p\"\nlanguages = [\"zh-CN\", \"fr\"]\n";
+        let ds = Config::parse(text).unwrap_err().sorted();
+        assert_eq!(ds.len(), 2);
+        assert_eq!(ds[0].line, 2);
+        assert!(ds[1].message.contains("found `fr`"));
+    }
+
+    // Guards per-language texts.
+    #[test]
+    fn localized_lookup() {
+        let text = "title = { zh-CN = \"标题\", en = \"Title\" }\nbase_url = \"https://e.org/\"\npublisher = \"p\"\n";
+        let c = Config::parse(text).unwrap();
+        assert_eq!(c.title.get("en", "zh-CN"), "Title");
+        assert_eq!(c.title.get("zh-CN", "zh-CN"), "标题");
+        assert_eq!(c.publisher.get("en", "zh-CN"), "p");
+    }
+}

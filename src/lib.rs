@@ -1,0 +1,25 @@
+//! junheng (均衡): a static-site generator for public transparency portals on county-level
+//! compulsory-education balance (县域义务教育均衡发展).
+//!
+//! The pipeline has four stages that pass plain values:
+//! [`load`] (read the site folder, keep positions) → [`model`] (typed, validated,
+//! cross-referenced [`model::Site`]) → [`render`] (pages and downloads in memory) →
+//! [`write`] (atomic swap into the output folder). [`build::build`] runs them all;
+//! [`check::check`] stops before writing.
+#![warn(missing_docs)]
+
+pub mod build;
+pub mod check;
+pub mod config;
+pub mod diag;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod new;
+pub mod render;
+pub mod util;
+pub mod write;
+
+pub use build::{BuildOptions, BuildReport, build};
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use error::{Error, Result};

@@ -1,0 +1,263 @@
+//! Stage 1: read the site folder. Only this stage (with `write` and `util::fs`) touches the
+//! disk; everything it returns is a plain value with positions kept for diagnostics.
+
+pub mod cell;
+pub mod content;
+pub mod data;
+pub mod theme;
+
+use std::path::Path;
+
+use crate::config::{CONFIG_FILE, Config};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::error::{Error, Result};
+use crate::util::fs;
+use data::{Columns, Table};
+
+/// The column specs of the input format (DATA-FORMAT.md, version 1).
+pub mod specs {
+    use super::Columns;
+
+    /// `data/counties.csv`.
+    pub const COUNTIES: Columns = Columns {
+        file: "data/counties.csv",
+        required: &[
+            "code",
+            "name",
+            "prefecture_code",
+            "prefecture",
+            "province_code",
+            "province",
+        ],
+        optional: &["name_en"],
+        aliases: &[
+            ("代码", "code"),
+            ("区划代码", "code"),
+            ("名称", "name"),
+            ("县区", "name"),
+            ("地市代码", "prefecture_code"),
+            ("地市", "prefecture"),
+            ("省份代码", "province_code"),
+            ("省份", "province"),
+            ("英文名", "name_en"),
+        ],
+    };
+    /// `data/indicators.csv`.
+    pub const INDICATORS: Columns = Columns {
+        file: "data/indicators.csv",
+        required: &["county", "school_year", "level", "scheme", "indicator"],
+        optional: &["value", "cv", "source"],
+        aliases: &[
+            ("县区代码", "county"),
+            ("学年", "school_year"),
+            ("学段", "level"),
+            ("评估类型", "scheme"),
+            ("指标", "indicator"),
+            ("全县平均值", "value"),
+            ("差异系数", "cv"),
+            ("来源", "source"),
+        ],
+    };
+    /// `data/schools.csv`.
+    pub const SCHOOLS: Columns = Columns {
+        file: "data/schools.csv",
+        required: &[
+            "school_id",
+            "school_name",
+            "county",
+            "school_year",
+            "level",
+            "school_type",
+            "students",
+        ],
+        optional: &[
+            "teaching_area_m2",
+            "sports_area_m2",
+            "equipment_yuan",
+            "computers",
+            "books",
+            "multimedia_rooms",
+            "teachers",
+            "teachers_above_degree",
+            "teachers_mid_title",
+            "teachers_backbone",
+            "teachers_pe_art",
+            "senior_students",
+            "parent_school_id",
+            "source",
+        ],
+        aliases: &[
+            ("学校标识码", "school_id"),
+            ("学校名称", "school_name"),
+            ("县区代码", "county"),
+            ("学年", "school_year"),
+            ("学段", "level"),
+            ("办学类型", "school_type"),
+            ("在校生数", "students"),
+        ],
+    };
+    /// `data/milestones.csv`.
+    pub const MILESTONES: Columns = Columns {
+        file: "data/milestones.csv",
+        required: &["area", "date", "event", "title"],
+        optional: &["source"],
+        aliases: &[
+            ("地区代码", "area"),
+            ("日期", "date"),
+            ("事件", "event"),
+            ("标题", "title"),
+            ("来源", "source"),
+        ],
+    };
+    /// `data/metrics.csv`.
+    pub const METRICS: Columns = Columns {
+        file: "data/metrics.csv",
+        required: &["area", "period", "metric", "value"],
+        optional: &["unit", "source"],
+        aliases: &[
+            ("地区代码", "area"),
+            ("时期", "period"),
+            ("指标", "metric"),
+            ("数值", "value"),
+            ("单位", "unit"),
+            ("来源", "source"),
+        ],
+    };
+    /// `data/sources.csv`.
+    pub const SOURCES: Columns = Columns {
+        file: "data/sources.csv",
+        required: &["id", "title"],
+        optional: &["publisher", "date", "url"],
+        aliases: &[
+            ("编号", "id"),
+            ("标题", "title"),
+            ("发布者", "publisher"),
+            ("日期", "date"),
+            ("网址", "url"),
+        ],
+    };
+}
+
+/// The data tables of a site; `None` for a missing optional file.
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    /// `counties.csv` (required).
+    pub counties: Option<Table>,
+    /// `indicators.csv`.
+    pub indicators: Option<Table>,
+    /// `schools.csv`.
+    pub schools: Option<Table>,
+    /// `milestones.csv`.
+    pub milestones: Option<Table>,
+    /// `metrics.csv`.
+    pub metrics: Option<Table>,
+    /// `sources.csv`.
+    pub sources: Option<Table>,
+}
+
+/// Everything read from a site folder.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The validated configuration.
+    pub config: Config,
+    /// The data tables.
+    pub tables: Tables,
+    /// The Markdown pages.
+    pub pages: Vec<content::SourcePage>,
+    /// The theme.
+    pub theme: theme::Theme,
+}
+
+/// Reads the site at `root`. I/O and configuration errors abort; data problems are collected.
+pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
+    let config_path = root.join(CONFIG_FILE);
+    if !config_path.is_file() {
+        return Err(Error::Usage(format!(
+            "no `{CONFIG_FILE}` in `{}`: is this a junheng site? (`junheng new DIR` makes one)",
+            root.display()
+        )));
+    }
+    let bytes = fs::read(&config_path)?;
+    let (text, _) = data::decode(&bytes);
+    let config = Config::parse(&text).map_err(Error::Site)?;
+    let tables = load_tables(root, diags)?;
+    let pages = load_content(root, &config, diags)?;
+    let theme = theme::load(root, &config.theme, &config.languages, diags)?;
+    Ok(Loaded {
+        config,
+        tables,
+        pages,
+        theme,
+    })
+}
+
+/// Reads the data tables of `root/data/`.
+pub fn load_tables(root: &Path, diags: &mut Diagnostics) -> Result<Tables> {
+    let read = |spec: &Columns, diags: &mut Diagnostics| -> Result<Option<Table>> {
+        let path = root.join(spec.file);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        Ok(Table::parse(spec, &fs::read(&path)?, diags))
+    };
+    let tables = Tables {
+        counties: read(&specs::COUNTIES, diags)?,
+        indicators: read(&specs::INDICATORS, diags)?,
+        schools: read(&specs::SCHOOLS, diags)?,
+        milestones: read(&specs::MILESTONES, diags)?,
+        metrics: read(&specs::METRICS, diags)?,
+        sources: read(&specs::SOURCES, diags)?,
+    };
+    if tables.counties.is_none() && !root.join(specs::COUNTIES.file).is_file() {
+        diags.push(Diagnostic::error(
+            specs::COUNTIES.file,
+            "missing required file: expected `data/counties.csv` with columns `code,name,prefecture_code,prefecture,province_code,province`",
+        ));
+    }
+    Ok(tables)
+}
+
+fn load_content(
+    root: &Path,
+    config: &Config,
+    diags: &mut Diagnostics,
+) -> Result<Vec<content::SourcePage>> {
+    let dir = root.join("content");
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut pages = Vec::new();
+    for rel in fs::walk_files(&dir)? {
+        if !rel.ends_with(".md") {
+            continue;
+        }
+        let file = format!("content/{rel}");
+        let Some((section, slug, lang)) = content::split_path(&rel, &config.languages) else {
+            diags.push(Diagnostic::error(
+                &file,
+                "expected `content/<section>/<name>.md`: sections are one folder deep",
+            ));
+            continue;
+        };
+        let bad = [&section, &slug].into_iter().find(|s| {
+            !(s.is_empty() && *s == &section)
+                && s.as_str() != "_index"
+                && !content::is_safe_segment(s)
+        });
+        if let Some(bad) = bad {
+            diags.push(Diagnostic::error(
+                &file,
+                format!(
+                    "expected a file or folder name of letters, digits, `-` and `_`, found `{bad}`"
+                ),
+            ));
+            continue;
+        }
+        let (text, _) = data::decode(&fs::read(&dir.join(&rel))?);
+        let lang = lang.unwrap_or_else(|| config.default_language().to_string());
+        if let Some(p) = content::parse_page(&file, section, slug, lang, text, diags) {
+            pages.push(p);
+        }
+    }
+    Ok(pages)
+}

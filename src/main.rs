@@ -1,0 +1,74 @@
+//! The `junheng` binary: parse arguments, call the library, print diagnostics, exit code.
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use junheng::{Diagnostics, Error};
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Site(diags)) => {
+            print_diagnostics(&diags);
+            eprintln!(
+                "error: the site has {}; nothing was written",
+                diags.summary()
+            );
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_diagnostics(diags: &Diagnostics) {
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{diags}");
+}
+
+fn run(cli: cli::Cli) -> Result<(), Error> {
+    match cli.command {
+        cli::Command::Build { site, output } => {
+            let report = junheng::build(&junheng::BuildOptions { site, output })?;
+            print_diagnostics(&report.diagnostics);
+            println!(
+                "built {} files ({} KiB) into `{}` in {} ms; {}",
+                report.files,
+                report.bytes / 1024,
+                report.output.display(),
+                report.elapsed.as_millis(),
+                report.diagnostics.summary()
+            );
+        }
+        cli::Command::Check { site } => {
+            let diags = junheng::check::check(&site)?;
+            print_diagnostics(&diags);
+            println!("checked `{}`: {}", site.display(), diags.summary());
+        }
+        cli::Command::New { dir } => {
+            junheng::new::new_site(&dir)?;
+            println!(
+                "created a starter site in `{}`; build it with `junheng build --site {}`",
+                dir.display(),
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,832 @@
+//! Builds the [`Site`] from what stage 1 read, checking every cell and every reference.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use super::*;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::load::Loaded;
+use crate::load::cell::{is_missing, parse_count, parse_decimal, trim};
+use crate::load::data::{Row, Table};
+
+/// Names the prefecture column uses for "no real prefecture" (DOMAIN.md §7).
+const PLACEHOLDER_PREFECTURES: &[&str] = &[
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "省直辖县级市",
+];
+
+/// Turns loaded input into a validated [`Site`]; every problem goes to `diags`.
+pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
+    let t = &loaded.tables;
+    let sources = t
+        .sources
+        .as_ref()
+        .map(|t| sources(t, diags))
+        .unwrap_or_default();
+    let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+    let counties = t
+        .counties
+        .as_ref()
+        .map(|t| counties(t, diags))
+        .unwrap_or_default();
+    let (prefectures, provinces) = derive_areas(&counties);
+    let refs = Refs {
+        sources: &source_ids,
+        counties: counties.iter().map(|c| c.code.as_str()).collect(),
+        areas: counties
+            .iter()
+            .map(|c| c.code.as_str())
+            .chain(prefectures.iter().map(|p| p.code.as_str()))
+            .chain(provinces.iter().map(|p| p.code.as_str()))
+            .chain([NATIONAL_AREA])
+            .collect(),
+    };
+    let reported = t
+        .indicators
+        .as_ref()
+        .map(|t| reported(t, &refs, diags))
+        .unwrap_or_default();
+    let sheets = sheets(&reported);
+    let milestones = t
+        .milestones
+        .as_ref()
+        .map(|t| milestones(t, &refs, diags))
+        .unwrap_or_default();
+    let metrics = t
+        .metrics
+        .as_ref()
+        .map(|t| metrics(t, &refs, diags))
+        .unwrap_or_default();
+    let schools = t
+        .schools
+        .as_ref()
+        .map(|t| schools(t, &refs, diags))
+        .unwrap_or_default();
+    let pages = pages(loaded, &refs, diags);
+    Site {
+        config: loaded.config.clone(),
+        counties,
+        prefectures,
+        provinces,
+        reported,
+        sheets,
+        milestones,
+        metrics,
+        schools,
+        sources,
+        pages,
+    }
+}
+
+struct Refs<'a> {
+    sources: &'a HashSet<&'a str>,
+    counties: HashSet<&'a str>,
+    areas: HashSet<&'a str>,
+}
+
+/// Reads typed cells of one row, collecting errors.
+struct Cells<'t, 'd> {
+    table: &'t Table,
+    row: &'t Row,
+    diags: &'d mut Diagnostics,
+    ok: bool,
+}
+
+impl<'t> Cells<'t, '_> {
+    fn raw(&self, name: &str) -> &'t str {
+        trim(self.table.get(self.row, name).unwrap_or(""))
+    }
+
+    fn fail(&mut self, name: &str, expected: &str) {
+        self.diags
+            .push(self.table.cell_error(self.row, name, expected));
+        self.ok = false;
+    }
+
+    fn text(&mut self, name: &str, expected: &str) -> String {
+        let v = self.raw(name);
+        if is_missing(v) {
+            self.fail(name, expected);
+        }
+        v.to_string()
+    }
+
+    fn opt_text(&self, name: &str) -> Option<String> {
+        let v = self.raw(name);
+        (!is_missing(v)).then(|| v.to_string())
+    }
+
+    fn code(&mut self, name: &str) -> String {
+        let v = self.raw(name);
+        if !(v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit())) {
+            self.fail(name, "a 6-digit code like `450802`");
+        }
+        v.to_string()
+    }
+
+    fn parsed<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let v = self.raw(name);
+        let r = parse(v);
+        if r.is_none() {
+            self.fail(name, expected);
+        }
+        r
+    }
+
+    fn decimal(&mut self, name: &str) -> Option<f64> {
+        match parse_decimal(self.raw(name)) {
+            Ok(v) => v,
+            Err(expected) => {
+                self.fail(name, expected);
+                None
+            }
+        }
+    }
+
+    fn non_negative(&mut self, name: &str) -> Option<f64> {
+        let v = self.decimal(name);
+        if v.is_some_and(|v| v < 0.0) {
+            self.fail(name, "a number ≥ 0");
+            return None;
+        }
+        v
+    }
+
+    fn count(&mut self, name: &str) -> Option<u64> {
+        match parse_count(self.raw(name)) {
+            Ok(v) => v,
+            Err(expected) => {
+                self.fail(name, expected);
+                None
+            }
+        }
+    }
+
+    fn source(&mut self, refs: &Refs) -> Option<String> {
+        let id = self.opt_text("source")?;
+        if !refs.sources.contains(id.as_str()) {
+            let d = Diagnostic::error(
+                &self.table.file,
+                format!("unknown source `{id}`: expected an `id` of `data/sources.csv`"),
+            );
+            self.diags.push(self.table.cell_diag(self.row, "source", d));
+        }
+        Some(id)
+    }
+
+    fn county(&mut self, name: &str, refs: &Refs) -> String {
+        let code = self.code(name);
+        if self.ok && !refs.counties.contains(code.as_str()) {
+            let d = Diagnostic::error(
+                &self.table.file,
+                format!("unknown county code `{code}`: expected a `code` of `data/counties.csv`"),
+            );
+            self.diags.push(self.table.cell_diag(self.row, name, d));
+            self.ok = false;
+        }
+        code
+    }
+
+    fn area(&mut self, refs: &Refs) -> String {
+        let code = self.code("area");
+        if self.ok && !refs.areas.contains(code.as_str()) {
+            let d = Diagnostic::error(
+                &self.table.file,
+                format!(
+                    "unknown area `{code}`: expected a county, prefecture or province code of `data/counties.csv`, or `{NATIONAL_AREA}` for the whole country"
+                ),
+            );
+            self.diags.push(self.table.cell_diag(self.row, "area", d));
+            self.ok = false;
+        }
+        code
+    }
+}
+
+fn each_row<'t, T>(
+    table: &'t Table,
+    diags: &mut Diagnostics,
+    mut f: impl FnMut(&mut Cells<'t, '_>) -> Option<T>,
+) -> Vec<(&'t Row, T)> {
+    let mut out = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let mut cells = Cells {
+            table,
+            row,
+            diags,
+            ok: true,
+        };
+        let v = f(&mut cells);
+        if cells.ok {
+            if let Some(v) = v {
+                out.push((row, v));
+            }
+        }
+    }
+    out
+}
+
+/// Reports rows whose key was already seen.
+fn reject_duplicates<K: std::hash::Hash + Eq, T>(
+    table: &Table,
+    rows: Vec<(&Row, T)>,
+    key: impl Fn(&T) -> K,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Vec<T> {
+    let mut seen: HashMap<K, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, v) in rows {
+        match seen.get(&key(&v)) {
+            Some(first) => diags.push(table.row_diag(
+                row,
+                Diagnostic::error(
+                    &table.file,
+                    format!("duplicate row: {what} already given on line {first}"),
+                ),
+            )),
+            None => {
+                seen.insert(key(&v), row.line);
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
+    let rows = each_row(t, diags, |c| {
+        let id = c.text("id", "a source id like `guigang-2021`");
+        if !id.is_empty() && !crate::load::content::is_safe_segment(&id) {
+            c.fail("id", "an id of letters, digits, `-` and `_`");
+        }
+        let title = c.text("title", "the title of the document");
+        let date = match c.opt_text("date") {
+            Some(_) => c.parsed(
+                "date",
+                "a date like `2021`, `2021-03` or `2021-03-16`",
+                PartialDate::parse,
+            ),
+            None => None,
+        };
+        let url = c.opt_text("url");
+        if let Some(u) = &url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                c.fail("url", "an address starting with `https://` or `http://`");
+            }
+        }
+        Some(Source {
+            id,
+            title,
+            publisher: c.opt_text("publisher"),
+            date,
+            url,
+        })
+    });
+    let mut v = reject_duplicates(t, rows, |s| s.id.clone(), "this source id is", diags);
+    v.sort_by(|a, b| a.id.cmp(&b.id));
+    v
+}
+
+fn counties(t: &Table, diags: &mut Diagnostics) -> Vec<County> {
+    let rows = each_row(t, diags, |c| {
+        let code = c.code("code");
+        let name = c.text("name", "the county's name");
+        let prefecture_code = c.code("prefecture_code");
+        let prefecture = c.text("prefecture", "the prefecture's name");
+        let province_code = c.code("province_code");
+        let province = c.text("province", "the province's name");
+        Some(County {
+            code,
+            name,
+            name_en: c.opt_text("name_en"),
+            prefecture_code,
+            prefecture,
+            province_code,
+            province,
+        })
+    });
+    // A prefecture or province must carry one name and one parent throughout.
+    let mut first_seen: HashMap<String, (String, u32)> = HashMap::new();
+    for (row, c) in &rows {
+        for (field, key, value) in [
+            (
+                "prefecture",
+                &c.prefecture_code,
+                format!("{}|{}", c.prefecture, c.province_code),
+            ),
+            ("province", &c.province_code, c.province.clone()),
+        ] {
+            match first_seen.get(key.as_str()) {
+                Some((v, line)) if *v != value => diags.push(t.cell_diag(
+                    row,
+                    field,
+                    Diagnostic::error(
+                        &t.file,
+                        format!("code `{key}` was given another name or province on line {line}: expected one name per code"),
+                    ),
+                )),
+                Some(_) => {}
+                None => {
+                    first_seen.insert(key.clone(), (value, row.line));
+                }
+            }
+        }
+    }
+    let mut v = reject_duplicates(t, rows, |c| c.code.clone(), "this county code is", diags);
+    v.sort_by(|a, b| a.code.cmp(&b.code));
+    v
+}
+
+fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
+    let mut prefs: BTreeMap<&str, Prefecture> = BTreeMap::new();
+    let mut provs: BTreeMap<&str, Province> = BTreeMap::new();
+    for c in counties {
+        let p = prefs
+            .entry(&c.prefecture_code)
+            .or_insert_with(|| Prefecture {
+                code: c.prefecture_code.clone(),
+                name: if PLACEHOLDER_PREFECTURES.contains(&c.prefecture.as_str()) {
+                    c.province.clone()
+                } else {
+                    c.prefecture.clone()
+                },
+                province_code: c.province_code.clone(),
+                counties: Vec::new(),
+            });
+        p.counties.push(c.code.clone());
+        let pv = provs.entry(&c.province_code).or_insert_with(|| Province {
+            code: c.province_code.clone(),
+            name: c.province.clone(),
+            prefectures: Vec::new(),
+            counties: Vec::new(),
+        });
+        pv.counties.push(c.code.clone());
+        if pv.prefectures.last() != Some(&c.prefecture_code)
+            && !pv.prefectures.contains(&c.prefecture_code)
+        {
+            pv.prefectures.push(c.prefecture_code.clone());
+        }
+    }
+    let mut provinces: Vec<Province> = provs.into_values().collect();
+    for p in &mut provinces {
+        p.prefectures.sort();
+    }
+    (prefs.into_values().collect(), provinces)
+}
+
+fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
+    let rows = each_row(t, diags, |c| {
+        let county = c.county("county", refs);
+        let school_year = c.parsed(
+            "school_year",
+            "a school year like `2020-2021`",
+            SchoolYear::parse,
+        );
+        let level = c.parsed("level", "`primary` or `junior`", Level::parse);
+        let scheme = c.parsed("scheme", "`basic` or `quality`", Scheme::parse);
+        let raw = c.raw("indicator").to_string();
+        let indicator = scheme.and_then(|s| {
+            if raw == "composite" {
+                if s == Scheme::Quality {
+                    c.fail(
+                        "indicator",
+                        "an indicator of quality balance (it has no composite)",
+                    );
+                    return None;
+                }
+                return Some(IndicatorRef::Composite);
+            }
+            match RuleSet::of(s).indicator(&raw) {
+                Some(i) => Some(IndicatorRef::Indicator(i.id)),
+                None => {
+                    let ids: Vec<_> = RuleSet::of(s)
+                        .indicators
+                        .iter()
+                        .map(|i| format!("`{}`", i.id))
+                        .collect();
+                    let extra = if s == Scheme::Basic {
+                        ", `composite`"
+                    } else {
+                        ""
+                    };
+                    c.fail("indicator", &format!("one of {}{extra}", ids.join(", ")));
+                    None
+                }
+            }
+        });
+        let value = c.non_negative("value");
+        let cv = c.non_negative("cv");
+        if indicator == Some(IndicatorRef::Composite) && value.is_some() {
+            c.fail("value", "an empty cell: the composite is given in `cv`");
+        }
+        let source = c.source(refs);
+        Some(Reported {
+            county,
+            school_year: school_year?,
+            level: level?,
+            scheme: scheme?,
+            indicator: indicator?,
+            value,
+            cv,
+            source,
+        })
+    });
+    let mut v = reject_duplicates(
+        t,
+        rows,
+        |r| {
+            (
+                r.county.clone(),
+                r.school_year,
+                r.level,
+                r.scheme,
+                r.indicator,
+            )
+        },
+        "this county, school year, level, scheme and indicator are",
+        diags,
+    );
+    v.sort_by(|a, b| {
+        let order = |r: &Reported| {
+            let pos = match r.indicator {
+                IndicatorRef::Composite => usize::MAX,
+                IndicatorRef::Indicator(id) => RuleSet::of(r.scheme)
+                    .indicators
+                    .iter()
+                    .position(|i| i.id == id)
+                    .unwrap_or(0),
+            };
+            (r.county.clone(), r.school_year, r.level, r.scheme, pos)
+        };
+        order(a).cmp(&order(b))
+    });
+    v
+}
+
+/// Groups the published rows into sheets and derives the verdicts.
+pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
+    let mut groups: BTreeMap<(&str, SchoolYear, Level, Scheme), Vec<&Reported>> = BTreeMap::new();
+    for r in reported {
+        groups
+            .entry((&r.county, r.school_year, r.level, r.scheme))
+            .or_default()
+            .push(r);
+    }
+    groups
+        .into_iter()
+        .map(|((county, school_year, level, scheme), rows)| {
+            let rules = RuleSet::of(scheme);
+            let threshold = rules.threshold(level);
+            let sheet_rows: Vec<SheetRow> = rules
+                .indicators
+                .iter()
+                .map(|ind| {
+                    let r = rows
+                        .iter()
+                        .find(|r| r.indicator == IndicatorRef::Indicator(ind.id));
+                    let cv = r.and_then(|r| r.cv);
+                    let quality = scheme == Scheme::Quality;
+                    SheetRow {
+                        indicator: ind.id,
+                        value: r.and_then(|r| r.value),
+                        cv,
+                        reported_cv: cv,
+                        computed_cv: None,
+                        threshold: quality.then_some(threshold),
+                        standard: ind.standard_for(level),
+                        meets: if quality {
+                            cv.map(|cv| cv <= threshold)
+                        } else {
+                            None
+                        },
+                        decimals: ind.decimals,
+                        source: r.and_then(|r| r.source.clone()),
+                    }
+                })
+                .collect();
+            let composite = (scheme == Scheme::Basic)
+                .then(|| {
+                    let given = rows.iter().find(|r| r.indicator == IndicatorRef::Composite);
+                    let (cv, is_reported, source) = match given.and_then(|g| g.cv) {
+                        Some(cv) => (cv, true, given.and_then(|g| g.source.clone())),
+                        None => {
+                            let cvs: Vec<f64> = sheet_rows.iter().filter_map(|r| r.cv).collect();
+                            if cvs.len() != rules.indicators.len() {
+                                return None;
+                            }
+                            (cvs.iter().sum::<f64>() / cvs.len() as f64, false, None)
+                        }
+                    };
+                    Some(Composite {
+                        cv,
+                        reported: is_reported,
+                        threshold,
+                        meets: cv <= threshold,
+                        source,
+                    })
+                })
+                .flatten();
+            let meets_all = (scheme == Scheme::Quality)
+                .then(|| sheet_rows.iter().all(|r| r.meets == Some(true)));
+            Sheet {
+                county: county.to_string(),
+                school_year,
+                level,
+                scheme,
+                rules: rules.document,
+                rows: sheet_rows,
+                composite,
+                meets_all,
+            }
+        })
+        .collect()
+}
+
+fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone> {
+    let rows = each_row(t, diags, |c| {
+        let area = c.area(refs);
+        let date = c.parsed(
+            "date",
+            "a date like `2016`, `2016-01` or `2016-01-15` that exists",
+            PartialDate::parse,
+        );
+        let events = Event::IDS
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let event = c.parsed("event", &format!("one of {events}"), Event::parse);
+        let title = c.text("title", "a short text for the timeline");
+        let source = c.source(refs);
+        Some(Milestone {
+            area,
+            date: date?,
+            event: event?,
+            title,
+            source,
+        })
+    });
+    let mut v = reject_duplicates(
+        t,
+        rows,
+        |m| (m.area.clone(), m.date, m.event, m.title.clone()),
+        "this area, date, event and title are",
+        diags,
+    );
+    v.sort_by(|a, b| {
+        (&a.area, a.date, a.event, &a.title).cmp(&(&b.area, b.date, b.event, &b.title))
+    });
+    v
+}
+
+fn metrics(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Metric> {
+    let rows = each_row(t, diags, |c| {
+        let area = c.area(refs);
+        let period = c.parsed(
+            "period",
+            "a period like `2013`, `2020-2021` or `2013/2018`",
+            Period::parse,
+        );
+        let metric = c.text("metric", "a metric id like `big_classes`");
+        if !metric.is_empty() && !crate::load::content::is_safe_segment(&metric) {
+            c.fail("metric", "a metric id of letters, digits, `-` and `_`");
+        }
+        let value = c.decimal("value");
+        if value.is_none() && c.ok {
+            c.fail("value", "a decimal number like `12.50`");
+        }
+        let source = c.source(refs);
+        Some(Metric {
+            area,
+            period: period?,
+            metric,
+            value: value?,
+            unit: c.opt_text("unit"),
+            source,
+        })
+    });
+    let mut v = reject_duplicates(
+        t,
+        rows,
+        |m| (m.area.clone(), m.period.clone(), m.metric.clone()),
+        "this area, period and metric are",
+        diags,
+    );
+    v.sort_by(|a, b| (&a.area, &a.metric, &a.period).cmp(&(&b.area, &b.metric, &b.period)));
+    v
+}
+
+fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
+    let rows = each_row(t, diags, |c| {
+        let school_id = c.text("school_id", "a 10-digit school identifier (学校标识码)");
+        if !school_id.is_empty() && !school_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
+            c.fail(
+                "school_id",
+                "a school identifier of digits (keep it as text in Excel)",
+            );
+        }
+        let school_name = c.text("school_name", "the school's name");
+        let county = c.county("county", refs);
+        let school_year = c.parsed(
+            "school_year",
+            "a school year like `2020-2021`",
+            SchoolYear::parse,
+        );
+        let level = c.parsed("level", "`primary` or `junior`", Level::parse);
+        let types = SCHOOL_TYPES
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let school_type = c.parsed("school_type", &format!("one of {types}"), |s| {
+            SCHOOL_TYPES.contains(&s).then(|| s.to_string())
+        });
+        let students = c.count("students");
+        if students.is_none() && c.ok {
+            c.fail("students", "a whole number like `1250`");
+        }
+        let figures = SCHOOL_FIGURES
+            .iter()
+            .map(|f| (*f, c.non_negative(f)))
+            .collect();
+        let senior_students = c.count("senior_students");
+        let parent_school_id = c.opt_text("parent_school_id");
+        let source = c.source(refs);
+        Some(SchoolRow {
+            school_id,
+            school_name,
+            county,
+            school_year: school_year?,
+            level: level?,
+            school_type: school_type?,
+            students: students?,
+            figures,
+            senior_students,
+            parent_school_id,
+            source,
+        })
+    });
+    let mut v = reject_duplicates(
+        t,
+        rows,
+        |s| (s.school_id.clone(), s.school_year, s.level),
+        "this school, school year and level are",
+        diags,
+    );
+    v.sort_by(|a, b| {
+        (&a.county, a.school_year, &a.school_id, a.level).cmp(&(
+            &b.county,
+            b.school_year,
+            &b.school_id,
+            b.level,
+        ))
+    });
+    v
+}
+
+fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for p in &loaded.pages {
+        let fm_diag = |key: &str, msg: String| -> Diagnostic {
+            let mut d = Diagnostic::error(&p.file, msg).field(key);
+            if let Some((line_no, line)) = p
+                .text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| l.trim_start().starts_with(key) && l.contains('='))
+            {
+                let col = line.chars().take_while(|c| c.is_whitespace()).count() as u32 + 1;
+                d = d
+                    .at(line_no as u32 + 1, col)
+                    .snippet(line, key.chars().count());
+            }
+            d
+        };
+        let date = match &p.front.date {
+            Some(d) => match PartialDate::parse(d) {
+                Some(d) => Some(d),
+                None => {
+                    diags.push(fm_diag("date", format!("expected a date like `2021`, `2021-03` or `2021-03-16` that exists, found `{d}`")));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        for s in &p.front.sources {
+            if !refs.sources.contains(s.as_str()) {
+                diags.push(fm_diag(
+                    "sources",
+                    format!("unknown source `{s}`: expected an `id` of `data/sources.csv`"),
+                ));
+            }
+        }
+        if p.front.title.trim().is_empty() {
+            diags.push(fm_diag(
+                "title",
+                "expected a title, found an empty text".into(),
+            ));
+        }
+        if p.section == "counties" && p.slug != "_index" && !refs.counties.contains(p.slug.as_str())
+        {
+            diags.push(Diagnostic::error(
+                &p.file,
+                format!("narrative for unknown county `{}`: expected `content/counties/<code>.md` with a code of `data/counties.csv`", p.slug),
+            ));
+            continue;
+        }
+        if p.front.draft {
+            continue;
+        }
+        if !seen.insert((p.section.clone(), p.slug.clone(), p.lang.clone())) {
+            diags.push(Diagnostic::error(
+                &p.file,
+                format!(
+                    "a page `{}/{}` in language `{}` already exists",
+                    p.section, p.slug, p.lang
+                ),
+            ));
+            continue;
+        }
+        out.push(Page {
+            file: p.file.clone(),
+            section: p.section.clone(),
+            slug: p.slug.clone(),
+            lang: p.lang.clone(),
+            title: p.front.title.clone(),
+            date,
+            summary: p.front.summary.clone(),
+            sources: p.front.sources.clone(),
+            weight: p.front.weight,
+            body: p.body.clone(),
+        });
+    }
+    out.sort_by(|a, b| (&a.section, &a.slug, &a.lang).cmp(&(&b.section, &b.slug, &b.lang)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rep(ind: IndicatorRef, cv: Option<f64>) -> Reported {
+        Reported {
+            county: "450802".into(),
+            school_year: SchoolYear(2020),
+            level: Level::Primary,
+            scheme: Scheme::Basic,
+            indicator: ind,
+            value: None,
+            cv,
+            source: None,
+        }
+    }
+
+    // Guards the composite: mean of the 8 published CVs when not given, and its verdict.
+    #[test]
+    fn composite_is_mean_of_eight_when_not_given() {
+        let cvs = [0.393, 0.578, 0.372, 0.246, 0.208, 0.311, 0.311, 0.455];
+        let rows: Vec<_> = BASIC_2012_IDS
+            .iter()
+            .zip(cvs)
+            .map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(cv)))
+            .collect();
+        let s = &sheets(&rows)[0];
+        let c = s.composite.as_ref().unwrap();
+        assert!((c.cv - 0.3592).abs() < 1e-4);
+        assert!(!c.reported && c.meets);
+        // Seven CVs are not enough to derive a composite.
+        assert!(sheets(&rows[..7])[0].composite.is_none());
+    }
+
+    // Guards that a published composite wins and is judged against the level's threshold.
+    #[test]
+    fn published_composite_is_used() {
+        let mut r = rep(IndicatorRef::Composite, Some(0.70));
+        r.level = Level::Primary;
+        let c = sheets(&[r.clone()])[0].composite.clone().unwrap();
+        assert!(c.reported && !c.meets && c.threshold == 0.65);
+        r.level = Level::Junior;
+        r.cv = Some(0.56);
+        assert!(!sheets(&[r])[0].composite.clone().unwrap().meets);
+    }
+
+    const BASIC_2012_IDS: [&str; 8] = [
+        "teaching_area",
+        "sports_area",
+        "equipment_value",
+        "computers",
+        "books",
+        "teacher_ratio",
+        "teachers_above_degree",
+        "teachers_mid_title",
+    ];
+}

@@ -1,0 +1,694 @@
+//! Stage 2: the typed, validated, cross-referenced [`Site`]. Pure: no disk access.
+//!
+//! [`build::build_site`] turns the loaded tables and pages into a `Site`, pushing a
+//! diagnostic for every cell that is not what the data format expects.
+
+pub mod build;
+pub mod rules;
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::config::Config;
+pub use rules::{Indicator, RuleSet};
+
+/// School level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// 小学.
+    Primary = 0,
+    /// 初中.
+    Junior = 1,
+}
+
+/// Regime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// 基本均衡, 2012.
+    Basic,
+    /// 优质均衡, 2017.
+    Quality,
+}
+
+impl Level {
+    /// Both levels in display order.
+    pub const ALL: [Level; 2] = [Level::Primary, Level::Junior];
+
+    /// Parses `primary`/`junior` or `小学`/`初中`.
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "primary" | "小学" => Some(Level::Primary),
+            "junior" | "初中" => Some(Level::Junior),
+            _ => None,
+        }
+    }
+
+    /// The id used in files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Level::Primary => "primary",
+            Level::Junior => "junior",
+        }
+    }
+}
+
+impl Scheme {
+    /// Both regimes in display order.
+    pub const ALL: [Scheme; 2] = [Scheme::Basic, Scheme::Quality];
+
+    /// Parses `basic`/`quality` or `基本均衡`/`优质均衡`.
+    pub fn parse(s: &str) -> Option<Scheme> {
+        match s {
+            "basic" | "基本均衡" => Some(Scheme::Basic),
+            "quality" | "优质均衡" => Some(Scheme::Quality),
+            _ => None,
+        }
+    }
+
+    /// The id used in files.
+    pub fn id(self) -> &'static str {
+        match self {
+            Scheme::Basic => "basic",
+            Scheme::Quality => "quality",
+        }
+    }
+}
+
+/// A school year, keyed by the year it starts (`2020-2021` → 2020).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchoolYear(pub u16);
+
+impl SchoolYear {
+    /// Parses `2020-2021` (also `2020-2021学年`, `2020-2021学年度`).
+    ///
+    /// ```
+    /// use junheng::model::SchoolYear;
+    /// assert_eq!(SchoolYear::parse("2020-2021学年度"), Some(SchoolYear(2020)));
+    /// assert_eq!(SchoolYear::parse("2020-2022"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<SchoolYear> {
+        let s = s.trim_end_matches("学年度").trim_end_matches("学年");
+        let (a, b) = s.split_once(['-', '—', '–'])?;
+        let (a, b): (u16, u16) = (a.parse().ok()?, b.parse().ok()?);
+        (a.to_string().len() == 4 && (1949..=2100).contains(&a) && b == a + 1)
+            .then_some(SchoolYear(a))
+    }
+}
+
+impl fmt::Display for SchoolYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.0, self.0 + 1)
+    }
+}
+
+impl Serialize for SchoolYear {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A date with the precision it was given: year, year-month or full date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PartialDate {
+    /// Year.
+    pub year: i32,
+    /// Month 1–12, if given.
+    pub month: Option<u8>,
+    /// Day of month, if given.
+    pub day: Option<u8>,
+}
+
+impl PartialDate {
+    /// Parses `YYYY`, `YYYY-MM`, `YYYY-MM-DD` (also `2016年1月`, `2016年1月5日`); checks the
+    /// date exists.
+    ///
+    /// ```
+    /// use junheng::model::PartialDate;
+    /// assert_eq!(PartialDate::parse("2016-01").unwrap().to_string(), "2016-01");
+    /// assert_eq!(PartialDate::parse("2016年1月").unwrap().to_string(), "2016-01");
+    /// assert!(PartialDate::parse("2018-02-30").is_none());
+    /// ```
+    pub fn parse(s: &str) -> Option<PartialDate> {
+        let s = s.trim();
+        let parts: Vec<&str> = if s.contains('年') {
+            let t = s.trim_end_matches('日').replace(['年', '月'], "-");
+            return Self::parse(t.trim_end_matches('-'));
+        } else {
+            s.split('-').collect()
+        };
+        let num = |p: &str, len: usize| -> Option<u32> {
+            (p.len() <= len && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+                .then(|| p.parse().ok())?
+        };
+        let year = num(parts.first()?, 4)? as i32;
+        if parts[0].len() != 4 {
+            return None;
+        }
+        let month = match parts.get(1) {
+            Some(p) => Some(num(p, 2)? as u8),
+            None => None,
+        };
+        let day = match parts.get(2) {
+            Some(p) => Some(num(p, 2)? as u8),
+            None => None,
+        };
+        if parts.len() > 3 {
+            return None;
+        }
+        if let Some(m) = month {
+            let month = time::Month::try_from(m).ok()?;
+            if let Some(d) = day {
+                time::Date::from_calendar_date(year, month, d).ok()?;
+            }
+        }
+        Some(PartialDate { year, month, day })
+    }
+
+    /// RFC 3339 timestamp at the start of the period (for feeds and sitemaps).
+    pub fn rfc3339(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}T00:00:00Z",
+            self.year,
+            self.month.unwrap_or(1),
+            self.day.unwrap_or(1)
+        )
+    }
+}
+
+impl fmt::Display for PartialDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}", self.year)?;
+        if let Some(m) = self.month {
+            write!(f, "-{m:02}")?;
+        }
+        if let Some(d) = self.day {
+            write!(f, "-{d:02}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for PartialDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A milestone event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// 规划.
+    Plan,
+    /// 省级督导评估.
+    ProvincialAssessment,
+    /// 国家督导检查.
+    NationalInspection,
+    /// 国家认定.
+    NationalRecognition,
+    /// Quality balance: plan.
+    QualityPlan,
+    /// Quality balance: provincial assessment.
+    QualityProvincialAssessment,
+    /// Quality balance: national inspection.
+    QualityNationalInspection,
+    /// Quality balance: recognition.
+    QualityRecognition,
+    /// Anything else.
+    Other,
+}
+
+impl Event {
+    /// Every event id of the data format.
+    pub const IDS: &'static [&'static str] = &[
+        "plan",
+        "provincial_assessment",
+        "national_inspection",
+        "national_recognition",
+        "quality_plan",
+        "quality_provincial_assessment",
+        "quality_national_inspection",
+        "quality_recognition",
+        "other",
+    ];
+    const ALL: [Event; 9] = [
+        Event::Plan,
+        Event::ProvincialAssessment,
+        Event::NationalInspection,
+        Event::NationalRecognition,
+        Event::QualityPlan,
+        Event::QualityProvincialAssessment,
+        Event::QualityNationalInspection,
+        Event::QualityRecognition,
+        Event::Other,
+    ];
+
+    /// Parses an event id.
+    pub fn parse(s: &str) -> Option<Event> {
+        Self::IDS
+            .iter()
+            .position(|id| *id == s)
+            .map(|i| Self::ALL[i])
+    }
+
+    /// The id used in files.
+    pub fn id(self) -> &'static str {
+        Self::IDS[Self::ALL
+            .iter()
+            .position(|e| *e == self)
+            .expect("every event is listed")]
+    }
+
+    /// The regime and the step (1 plan … 4 recognition) this event marks.
+    pub fn step(self) -> Option<(Scheme, u8)> {
+        use Event::*;
+        Some(match self {
+            Plan => (Scheme::Basic, 1),
+            ProvincialAssessment => (Scheme::Basic, 2),
+            NationalInspection => (Scheme::Basic, 3),
+            NationalRecognition => (Scheme::Basic, 4),
+            QualityPlan => (Scheme::Quality, 1),
+            QualityProvincialAssessment => (Scheme::Quality, 2),
+            QualityNationalInspection => (Scheme::Quality, 3),
+            QualityRecognition => (Scheme::Quality, 4),
+            Other => return None,
+        })
+    }
+}
+
+/// An entry of `sources.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// Id referenced by other files.
+    pub id: String,
+    /// Title of the document.
+    pub title: String,
+    /// Who published it.
+    pub publisher: Option<String>,
+    /// When.
+    pub date: Option<PartialDate>,
+    /// Where it can be read.
+    pub url: Option<String>,
+}
+
+/// A county-level unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct County {
+    /// 6-digit code.
+    pub code: String,
+    /// Chinese name.
+    pub name: String,
+    /// English name, if given.
+    pub name_en: Option<String>,
+    /// Prefecture code.
+    pub prefecture_code: String,
+    /// Prefecture name as given (may be the placeholder `市辖区`).
+    pub prefecture: String,
+    /// Province code.
+    pub province_code: String,
+    /// Province name.
+    pub province: String,
+}
+
+/// A prefecture, derived from the counties.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prefecture {
+    /// 6-digit code.
+    pub code: String,
+    /// Name to show: the province's for placeholder prefectures (`市辖区`, `县`).
+    pub name: String,
+    /// Province code.
+    pub province_code: String,
+    /// Codes of its counties, sorted.
+    pub counties: Vec<String>,
+}
+
+/// A province, derived from the counties.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Province {
+    /// 6-digit code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Codes of its prefectures, sorted.
+    pub prefectures: Vec<String>,
+    /// Codes of its counties, sorted.
+    pub counties: Vec<String>,
+}
+
+/// What an `indicators.csv` row reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum IndicatorRef {
+    /// One indicator of the regime (index into its rule set).
+    Indicator(&'static str),
+    /// The basic-balance composite.
+    #[serde(serialize_with = "ser_composite")]
+    Composite,
+}
+
+fn ser_composite<S: Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("composite")
+}
+
+impl IndicatorRef {
+    /// The id used in files.
+    pub fn id(&self) -> &'static str {
+        match self {
+            IndicatorRef::Indicator(id) => id,
+            IndicatorRef::Composite => "composite",
+        }
+    }
+}
+
+/// One published row of `indicators.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reported {
+    /// County code.
+    pub county: String,
+    /// School year.
+    pub school_year: SchoolYear,
+    /// Level.
+    pub level: Level,
+    /// Regime.
+    pub scheme: Scheme,
+    /// Indicator or composite.
+    pub indicator: IndicatorRef,
+    /// County value (全县平均值).
+    pub value: Option<f64>,
+    /// Difference coefficient.
+    pub cv: Option<f64>,
+    /// Source id.
+    pub source: Option<String>,
+}
+
+/// One indicator line of a [`Sheet`], with its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SheetRow {
+    /// Indicator id.
+    pub indicator: &'static str,
+    /// County value.
+    pub value: Option<f64>,
+    /// The CV shown (computed when school data exist, else reported).
+    pub cv: Option<f64>,
+    /// The published CV.
+    pub reported_cv: Option<f64>,
+    /// The CV computed from school data (the indicator engine fills it).
+    pub computed_cv: Option<f64>,
+    /// Quality balance: CV threshold; basic balance has none per indicator.
+    pub threshold: Option<f64>,
+    /// Quality balance: per-school standard.
+    pub standard: Option<f64>,
+    /// Whether the CV meets the threshold (quality only).
+    pub meets: Option<bool>,
+    /// Decimals of the value.
+    pub decimals: u8,
+    /// Source id.
+    pub source: Option<String>,
+}
+
+/// The basic-balance composite of a sheet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Composite {
+    /// The composite CV.
+    pub cv: f64,
+    /// True when published; false when it is the mean of the 8 published CVs.
+    pub reported: bool,
+    /// Threshold for the level.
+    pub threshold: f64,
+    /// Verdict.
+    pub meets: bool,
+    /// Source id.
+    pub source: Option<String>,
+}
+
+/// Everything known for one county × school year × level × regime.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sheet {
+    /// County code.
+    pub county: String,
+    /// School year.
+    pub school_year: SchoolYear,
+    /// Level.
+    pub level: Level,
+    /// Regime.
+    pub scheme: Scheme,
+    /// The rule set document used.
+    pub rules: &'static str,
+    /// One row per indicator of the regime, in official order.
+    pub rows: Vec<SheetRow>,
+    /// Basic balance: the composite, if published or derivable.
+    pub composite: Option<Composite>,
+    /// Quality balance: all 7 CVs present and within threshold.
+    pub meets_all: Option<bool>,
+}
+
+/// A row of `milestones.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Milestone {
+    /// County, prefecture or province code (`000000`: the whole country).
+    pub area: String,
+    /// Date with its precision.
+    pub date: PartialDate,
+    /// What happened.
+    pub event: Event,
+    /// Short text.
+    pub title: String,
+    /// Source id.
+    pub source: Option<String>,
+}
+
+/// A period of `metrics.csv`: a year, a school year or a span.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    /// First year covered.
+    pub start: i32,
+    /// Last year covered.
+    pub end: i32,
+    /// As written.
+    pub text: String,
+}
+
+impl Period {
+    /// Parses `2013`, `2020-2021` or `2013/2018`.
+    pub fn parse(s: &str) -> Option<Period> {
+        let s = s.trim();
+        let year = |p: &str| {
+            (p.len() == 4 && p.chars().all(|c| c.is_ascii_digit()))
+                .then(|| p.parse::<i32>().ok())?
+        };
+        if let Some(y) = year(s) {
+            return Some(Period {
+                start: y,
+                end: y,
+                text: s.into(),
+            });
+        }
+        if let Some(sy) = SchoolYear::parse(s) {
+            return Some(Period {
+                start: sy.0 as i32,
+                end: sy.0 as i32 + 1,
+                text: sy.to_string(),
+            });
+        }
+        let (a, b) = s.split_once('/')?;
+        let (a, b) = (year(a)?, year(b)?);
+        (a <= b).then(|| Period {
+            start: a,
+            end: b,
+            text: format!("{a}/{b}"),
+        })
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+/// A row of `metrics.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metric {
+    /// Area code.
+    pub area: String,
+    /// Period.
+    pub period: Period,
+    /// Metric id.
+    pub metric: String,
+    /// Value.
+    pub value: f64,
+    /// Unit as written.
+    pub unit: Option<String>,
+    /// Source id.
+    pub source: Option<String>,
+}
+
+/// A row of `schools.csv`, typed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchoolRow {
+    /// 学校标识码, kept as text.
+    pub school_id: String,
+    /// Name.
+    pub school_name: String,
+    /// County code.
+    pub county: String,
+    /// School year.
+    pub school_year: SchoolYear,
+    /// Level of this row.
+    pub level: Level,
+    /// School type id.
+    pub school_type: String,
+    /// Students of this level.
+    pub students: u64,
+    /// Whole-school facility figures and this level's teacher counts, by column name.
+    pub figures: Vec<(&'static str, Option<f64>)>,
+    /// Senior-high students (complete/twelve-year schools).
+    pub senior_students: Option<u64>,
+    /// Parent school of a teaching point.
+    pub parent_school_id: Option<String>,
+    /// Source id.
+    pub source: Option<String>,
+}
+
+/// The school types of the data format.
+pub const SCHOOL_TYPES: &[&str] = &[
+    "primary",
+    "junior",
+    "nine_year",
+    "complete_secondary",
+    "twelve_year",
+    "teaching_point",
+];
+
+/// The numeric columns of `schools.csv` after `students`.
+pub const SCHOOL_FIGURES: &[&str] = &[
+    "teaching_area_m2",
+    "sports_area_m2",
+    "equipment_yuan",
+    "computers",
+    "books",
+    "multimedia_rooms",
+    "teachers",
+    "teachers_above_degree",
+    "teachers_mid_title",
+    "teachers_backbone",
+    "teachers_pe_art",
+];
+
+/// A content page (or a county narrative).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    /// Site-relative source file.
+    pub file: String,
+    /// Section (`""` home, `counties`, `reports`, …).
+    pub section: String,
+    /// Slug (`_index` for a section's own text).
+    pub slug: String,
+    /// Language of the text.
+    pub lang: String,
+    /// Title.
+    pub title: String,
+    /// Date.
+    pub date: Option<PartialDate>,
+    /// Summary.
+    pub summary: Option<String>,
+    /// Source ids.
+    pub sources: Vec<String>,
+    /// Order.
+    pub weight: Option<i64>,
+    /// Markdown body.
+    pub body: String,
+}
+
+/// The whole site, validated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Site {
+    /// Configuration.
+    pub config: Config,
+    /// Counties sorted by code.
+    pub counties: Vec<County>,
+    /// Prefectures sorted by code.
+    pub prefectures: Vec<Prefecture>,
+    /// Provinces sorted by code.
+    pub provinces: Vec<Province>,
+    /// Published rows, sorted.
+    pub reported: Vec<Reported>,
+    /// Sheets, sorted by county, school year, level, regime.
+    pub sheets: Vec<Sheet>,
+    /// Milestones sorted by area, date, event.
+    pub milestones: Vec<Milestone>,
+    /// Metrics sorted by area, metric, period.
+    pub metrics: Vec<Metric>,
+    /// School rows sorted by county, school year, school id, level.
+    pub schools: Vec<SchoolRow>,
+    /// Sources sorted by id.
+    pub sources: Vec<Source>,
+    /// Published pages (drafts removed), sorted by section, slug, language.
+    pub pages: Vec<Page>,
+}
+
+/// The code that stands for the whole country in `area` columns.
+pub const NATIONAL_AREA: &str = "000000";
+
+impl Site {
+    /// The county with `code`.
+    pub fn county(&self, code: &str) -> Option<&County> {
+        self.counties
+            .binary_search_by(|c| c.code.as_str().cmp(code))
+            .ok()
+            .map(|i| &self.counties[i])
+    }
+
+    /// The source with `id`.
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.sources[i])
+    }
+
+    /// The sheets of one county, in order.
+    pub fn sheets_of(&self, code: &str) -> &[Sheet] {
+        let start = self.sheets.partition_point(|s| s.county.as_str() < code);
+        let end = self.sheets.partition_point(|s| s.county.as_str() <= code);
+        &self.sheets[start..end]
+    }
+
+    /// The milestones of one area, by date.
+    pub fn milestones_of(&self, area: &str) -> &[Milestone] {
+        let start = self.milestones.partition_point(|m| m.area.as_str() < area);
+        let end = self.milestones.partition_point(|m| m.area.as_str() <= area);
+        &self.milestones[start..end]
+    }
+
+    /// The metrics of one area.
+    pub fn metrics_of(&self, area: &str) -> &[Metric] {
+        let start = self.metrics.partition_point(|m| m.area.as_str() < area);
+        let end = self.metrics.partition_point(|m| m.area.as_str() <= area);
+        &self.metrics[start..end]
+    }
+
+    /// The school rows of one county.
+    pub fn schools_of(&self, code: &str) -> &[SchoolRow] {
+        let start = self.schools.partition_point(|m| m.county.as_str() < code);
+        let end = self.schools.partition_point(|m| m.county.as_str() <= code);
+        &self.schools[start..end]
+    }
+
+    /// The latest step reached in a regime by a county: (step 1–4, milestone).
+    pub fn status(&self, code: &str, scheme: Scheme) -> Option<(u8, &Milestone)> {
+        self.milestones_of(code)
+            .iter()
+            .filter_map(|m| {
+                m.event
+                    .step()
+                    .filter(|(s, _)| *s == scheme)
+                    .map(|(_, step)| (step, m))
+            })
+            .max_by_key(|(step, m)| (*step, m.date))
+    }
+}

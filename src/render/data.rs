@@ -1,0 +1,620 @@
+//! The downloads: every table as CSV (UTF-8 with BOM for Excel, plain UTF-8 for machines)
+//! and JSON, per-county files, the static API with its JSON Schema, a Frictionless
+//! `datapackage.json` describing every file of `data/`, and `SHA256SUMS`.
+//!
+//! The input tables are written back in the input format, so a download is also a valid
+//! junheng input (the round-trip test relies on it).
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use super::OutputFile;
+use crate::model::{IndicatorRef, RuleSet, SCHOOL_FIGURES, Scheme, Site};
+
+/// Where the API's JSON Schema is written.
+pub const SCHEMA_PATH: &str = "api/schema/county.schema.json";
+
+/// Column type in a Table Schema.
+#[derive(Clone, Copy)]
+enum Ty {
+    Str,
+    Num,
+    Int,
+    Bool,
+}
+
+impl Ty {
+    fn name(self) -> &'static str {
+        match self {
+            Ty::Str => "string",
+            Ty::Num => "number",
+            Ty::Int => "integer",
+            Ty::Bool => "boolean",
+        }
+    }
+}
+
+/// A table of the downloads: name, columns and rows (cells already as text or JSON).
+struct DataTable {
+    name: &'static str,
+    columns: Vec<(&'static str, Ty)>,
+    primary_key: &'static [&'static str],
+    rows: Vec<Vec<Value>>,
+}
+
+fn s(v: impl Into<String>) -> Value {
+    Value::String(v.into())
+}
+fn opt_s(v: &Option<String>) -> Value {
+    v.as_ref().map_or(Value::Null, |v| s(v.clone()))
+}
+fn num(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, |v| json!(v))
+}
+
+fn tables(site: &Site) -> Vec<DataTable> {
+    let mut out = Vec::new();
+    out.push(DataTable {
+        name: "counties",
+        columns: vec![
+            ("code", Ty::Str),
+            ("name", Ty::Str),
+            ("prefecture_code", Ty::Str),
+            ("prefecture", Ty::Str),
+            ("province_code", Ty::Str),
+            ("province", Ty::Str),
+            ("name_en", Ty::Str),
+        ],
+        primary_key: &["code"],
+        rows: site
+            .counties
+            .iter()
+            .map(|c| {
+                vec![
+                    s(&c.code),
+                    s(&c.name),
+                    s(&c.prefecture_code),
+                    s(&c.prefecture),
+                    s(&c.province_code),
+                    s(&c.province),
+                    opt_s(&c.name_en),
+                ]
+            })
+            .collect(),
+    });
+    out.push(DataTable {
+        name: "indicators",
+        columns: vec![
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("value", Ty::Num),
+            ("cv", Ty::Num),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        rows: site
+            .reported
+            .iter()
+            .map(|r| {
+                vec![
+                    s(&r.county),
+                    s(r.school_year.to_string()),
+                    s(r.level.id()),
+                    s(r.scheme.id()),
+                    s(r.indicator.id()),
+                    num(r.value),
+                    num(r.cv),
+                    opt_s(&r.source),
+                ]
+            })
+            .collect(),
+    });
+    out.push(results_table(site, None));
+    out.push(DataTable {
+        name: "milestones",
+        columns: vec![
+            ("area", Ty::Str),
+            ("date", Ty::Str),
+            ("event", Ty::Str),
+            ("title", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &[],
+        rows: site
+            .milestones
+            .iter()
+            .map(|m| {
+                vec![
+                    s(&m.area),
+                    s(m.date.to_string()),
+                    s(m.event.id()),
+                    s(&m.title),
+                    opt_s(&m.source),
+                ]
+            })
+            .collect(),
+    });
+    out.push(DataTable {
+        name: "metrics",
+        columns: vec![
+            ("area", Ty::Str),
+            ("period", Ty::Str),
+            ("metric", Ty::Str),
+            ("value", Ty::Num),
+            ("unit", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["area", "period", "metric"],
+        rows: site
+            .metrics
+            .iter()
+            .map(|m| {
+                vec![
+                    s(&m.area),
+                    s(&m.period.text),
+                    s(&m.metric),
+                    json!(m.value),
+                    opt_s(&m.unit),
+                    opt_s(&m.source),
+                ]
+            })
+            .collect(),
+    });
+    out.push(DataTable {
+        name: "sources",
+        columns: vec![
+            ("id", Ty::Str),
+            ("title", Ty::Str),
+            ("publisher", Ty::Str),
+            ("date", Ty::Str),
+            ("url", Ty::Str),
+        ],
+        primary_key: &["id"],
+        rows: site
+            .sources
+            .iter()
+            .map(|x| {
+                vec![
+                    s(&x.id),
+                    s(&x.title),
+                    opt_s(&x.publisher),
+                    x.date.map_or(Value::Null, |d| s(d.to_string())),
+                    opt_s(&x.url),
+                ]
+            })
+            .collect(),
+    });
+    if !site.schools.is_empty() {
+        let mut columns = vec![
+            ("school_id", Ty::Str),
+            ("school_name", Ty::Str),
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("school_type", Ty::Str),
+            ("students", Ty::Int),
+        ];
+        columns.extend(SCHOOL_FIGURES.iter().map(|f| (*f, Ty::Num)));
+        columns.extend([
+            ("senior_students", Ty::Int),
+            ("parent_school_id", Ty::Str),
+            ("source", Ty::Str),
+        ]);
+        out.push(DataTable {
+            name: "schools",
+            columns,
+            primary_key: &["school_id", "school_year", "level"],
+            rows: site
+                .schools
+                .iter()
+                .map(|r| {
+                    let mut row = vec![
+                        s(&r.school_id),
+                        s(&r.school_name),
+                        s(&r.county),
+                        s(r.school_year.to_string()),
+                        s(r.level.id()),
+                        s(&r.school_type),
+                        json!(r.students),
+                    ];
+                    row.extend(r.figures.iter().map(|(_, v)| num(*v)));
+                    row.extend([
+                        r.senior_students.map_or(Value::Null, |v| json!(v)),
+                        opt_s(&r.parent_school_id),
+                        opt_s(&r.source),
+                    ]);
+                    row
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+/// Every indicator with its verdict (and the composites), for all counties or one.
+fn results_table(site: &Site, county: Option<&str>) -> DataTable {
+    let sheets = match county {
+        Some(code) => site.sheets_of(code),
+        None => &site.sheets[..],
+    };
+    let mut rows = Vec::new();
+    for sh in sheets {
+        for r in &sh.rows {
+            if r.value.is_none() && r.cv.is_none() {
+                continue;
+            }
+            rows.push(vec![
+                s(&sh.county),
+                s(sh.school_year.to_string()),
+                s(sh.level.id()),
+                s(sh.scheme.id()),
+                s(r.indicator),
+                num(r.value),
+                num(r.cv),
+                num(r.reported_cv),
+                num(r.computed_cv),
+                num(r.threshold),
+                num(r.standard),
+                r.meets.map_or(Value::Null, Value::Bool),
+                s(sh.rules),
+                opt_s(&r.source),
+            ]);
+        }
+        if let Some(c) = &sh.composite {
+            rows.push(vec![
+                s(&sh.county),
+                s(sh.school_year.to_string()),
+                s(sh.level.id()),
+                s(sh.scheme.id()),
+                s(IndicatorRef::Composite.id()),
+                Value::Null,
+                json!(c.cv),
+                if c.reported { json!(c.cv) } else { Value::Null },
+                Value::Null,
+                json!(c.threshold),
+                Value::Null,
+                Value::Bool(c.meets),
+                s(sh.rules),
+                opt_s(&c.source),
+            ]);
+        }
+    }
+    DataTable {
+        name: "results",
+        columns: vec![
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("value", Ty::Num),
+            ("cv", Ty::Num),
+            ("reported_cv", Ty::Num),
+            ("computed_cv", Ty::Num),
+            ("threshold", Ty::Num),
+            ("standard", Ty::Num),
+            ("meets", Ty::Bool),
+            ("rules", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        rows,
+    }
+}
+
+/// A cell as CSV text: numbers in their shortest exact form, missing as empty.
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn to_csv(t: &DataTable, bom: bool) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    w.write_record(t.columns.iter().map(|c| c.0))
+        .expect("writing to memory cannot fail");
+    for row in &t.rows {
+        w.write_record(row.iter().map(cell_text))
+            .expect("writing to memory cannot fail");
+    }
+    let body = w.into_inner().expect("writing to memory cannot fail");
+    if bom {
+        [b"\xef\xbb\xbf".as_slice(), &body].concat()
+    } else {
+        body
+    }
+}
+
+fn to_json(t: &DataTable) -> Vec<u8> {
+    let rows: Vec<Value> = t
+        .rows
+        .iter()
+        .map(|r| {
+            Value::Object(
+                t.columns
+                    .iter()
+                    .zip(r)
+                    .map(|(c, v)| (c.0.to_string(), v.clone()))
+                    .collect::<Map<_, _>>(),
+            )
+        })
+        .collect();
+    let mut out = serde_json::to_vec_pretty(&rows).expect("JSON of plain values");
+    out.push(b'\n');
+    out
+}
+
+fn table_schema(t: &DataTable) -> Value {
+    let fields: Vec<Value> = t
+        .columns
+        .iter()
+        .map(|(n, ty)| json!({ "name": n, "type": ty.name() }))
+        .collect();
+    let mut schema = json!({ "fields": fields, "missingValues": [""] });
+    if !t.primary_key.is_empty() {
+        schema["primaryKey"] = json!(t.primary_key);
+    }
+    schema
+}
+
+/// Hex SHA-256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every download file, sorted by path.
+pub fn downloads(site: &Site) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    let mut resources = Vec::new();
+    let mut add = |files: &mut Vec<OutputFile>, t: &DataTable, stem: String, title: String| {
+        let schema = table_schema(t);
+        for (suffix, bytes, format, encoding, media) in [
+            (".csv", to_csv(t, false), "csv", "utf-8", "text/csv"),
+            (
+                "-excel.csv",
+                to_csv(t, true),
+                "csv",
+                "utf-8-sig",
+                "text/csv",
+            ),
+            (".json", to_json(t), "json", "utf-8", "application/json"),
+        ] {
+            let path = format!("{stem}{suffix}");
+            let name = path
+                .trim_end_matches(".csv")
+                .trim_end_matches(".json")
+                .replace('/', "-")
+                .to_lowercase()
+                + if suffix == ".json" { "-json" } else { "" };
+            resources.push(json!({
+                "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
+                "format": format, "mediatype": media, "encoding": encoding, "bytes": bytes.len(),
+                "hash": format!("sha256:{}", sha256_hex(&bytes)), "schema": schema,
+            }));
+            files.push(OutputFile::new(format!("data/{path}"), bytes));
+        }
+    };
+    for t in tables(site) {
+        add(&mut files, &t, t.name.to_string(), t.name.to_string());
+    }
+    for c in &site.counties {
+        if site.sheets_of(&c.code).is_empty() {
+            continue;
+        }
+        let t = results_table(site, Some(&c.code));
+        add(
+            &mut files,
+            &t,
+            format!("counties/{}", c.code),
+            format!("results {} {}", c.code, c.name),
+        );
+    }
+    let c = &site.config;
+    let dl = c.default_language();
+    let package = json!({
+        "profile": "tabular-data-package",
+        "name": "junheng-portal-data",
+        "title": c.title.get(dl, dl),
+        "homepage": c.base_url,
+        "licenses": [{ "name": c.license, "path": c.license_url }],
+        "sources": site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect::<Vec<_>>(),
+        "resources": resources,
+    });
+    let mut pkg = serde_json::to_vec_pretty(&package).expect("JSON of plain values");
+    pkg.push(b'\n');
+    files.push(OutputFile::new("data/datapackage.json", pkg));
+
+    for county in &site.counties {
+        files.push(OutputFile::new(
+            format!("api/counties/{}.json", county.code),
+            county_api(site, &county.code),
+        ));
+    }
+    let index: Vec<Value> = site.counties.iter().map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) })).collect();
+    files.push(OutputFile::new(
+        "api/counties.json",
+        pretty(&json!({ "counties": index })),
+    ));
+    files.push(OutputFile::new(SCHEMA_PATH, pretty(&county_schema())));
+
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let sums: String = files
+        .iter()
+        .filter(|f| f.path.starts_with("data/"))
+        .map(|f| {
+            format!(
+                "{}  {}\n",
+                sha256_hex(&f.bytes),
+                f.path.trim_start_matches("data/")
+            )
+        })
+        .collect();
+    files.push(OutputFile::new("data/SHA256SUMS", sums));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).expect("JSON of plain values");
+    out.push(b'\n');
+    out
+}
+
+/// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
+pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
+    let c = site
+        .county(code)
+        .expect("API files are made for known counties");
+    let sheets: Vec<Value> = site
+        .sheets_of(code)
+        .iter()
+        .map(|sh| {
+            let indicators: Vec<Value> = sh.rows.iter().map(|r| json!({
+                "indicator": r.indicator, "value": r.value, "cv": r.cv, "reported_cv": r.reported_cv,
+                "computed_cv": r.computed_cv, "threshold": r.threshold, "standard": r.standard, "meets": r.meets,
+                "source": r.source,
+            })).collect();
+            let mut v = json!({
+                "school_year": sh.school_year.to_string(), "level": sh.level, "scheme": sh.scheme, "rules": sh.rules,
+                "indicators": indicators,
+            });
+            if sh.scheme == Scheme::Basic {
+                v["composite"] = match &sh.composite {
+                    Some(c) => json!({ "cv": c.cv, "basis": if c.reported { "reported" } else { "mean_of_cvs" },
+                                       "threshold": c.threshold, "meets": c.meets, "source": c.source }),
+                    None => json!({ "cv": null, "basis": null, "threshold": RuleSet::of(Scheme::Basic).threshold(sh.level),
+                                    "meets": null, "source": null }),
+                };
+            } else {
+                v["meets_all"] = json!(sh.meets_all);
+            }
+            v
+        })
+        .collect();
+    let milestones: Vec<Value> = site.milestones_of(code).iter().map(|m| json!({
+        "date": m.date.to_string(), "event": m.event.id(), "title": m.title, "source": m.source,
+    })).collect();
+    let metrics: Vec<Value> = site.metrics_of(code).iter().map(|m| json!({
+        "period": m.period, "metric": m.metric, "value": m.value, "unit": m.unit, "source": m.source,
+    })).collect();
+    let mut cited: Vec<&str> = site
+        .sheets_of(code)
+        .iter()
+        .flat_map(|sh| {
+            sh.rows
+                .iter()
+                .filter_map(|r| r.source.as_deref())
+                .chain(sh.composite.iter().filter_map(|c| c.source.as_deref()))
+        })
+        .chain(
+            site.milestones_of(code)
+                .iter()
+                .filter_map(|m| m.source.as_deref()),
+        )
+        .chain(
+            site.metrics_of(code)
+                .iter()
+                .filter_map(|m| m.source.as_deref()),
+        )
+        .collect();
+    cited.sort();
+    cited.dedup();
+    let sources: Vec<Value> = cited
+        .iter()
+        .filter_map(|id| site.source(id))
+        .map(|s| json!(s))
+        .collect();
+    let status = |scheme| match site.status(code, scheme) {
+        Some((step, m)) => {
+            json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
+        }
+        None => Value::Null,
+    };
+    pretty(&json!({
+        "$schema": "../schema/county.schema.json",
+        "schema_version": 1,
+        "county": c,
+        "status": { "basic": status(Scheme::Basic), "quality": status(Scheme::Quality) },
+        "sheets": sheets,
+        "milestones": milestones,
+        "metrics": metrics,
+        "sources": sources,
+    }))
+}
+
+/// The JSON Schema of `api/counties/<code>.json` (version 1; additions only).
+pub fn county_schema() -> Value {
+    let num_or_null = json!({ "type": ["number", "null"] });
+    let str_or_null = json!({ "type": ["string", "null"] });
+    let status = json!({ "oneOf": [{ "type": "null" }, { "type": "object",
+        "required": ["step", "event", "date"],
+        "properties": { "step": { "type": "integer", "minimum": 1, "maximum": 4 }, "event": { "type": "string" },
+                        "date": { "type": "string", "pattern": "^\\d{4}(-\\d{2}(-\\d{2})?)?$" } } }] });
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "county.schema.json",
+        "title": "junheng county record",
+        "description": "Everything known for one county: indicators per school year, level and scheme with verdicts, milestones, metrics and sources.",
+        "type": "object",
+        "required": ["schema_version", "county", "status", "sheets", "milestones", "metrics", "sources"],
+        "properties": {
+            "$schema": { "type": "string" },
+            "schema_version": { "const": 1 },
+            "county": { "type": "object", "required": ["code", "name", "prefecture_code", "province_code"],
+                "properties": { "code": { "type": "string", "pattern": "^\\d{6}$" }, "name": { "type": "string" },
+                    "name_en": str_or_null, "prefecture_code": { "type": "string" }, "prefecture": { "type": "string" },
+                    "province_code": { "type": "string" }, "province": { "type": "string" } } },
+            "status": { "type": "object", "properties": { "basic": status, "quality": status } },
+            "sheets": { "type": "array", "items": { "type": "object",
+                "required": ["school_year", "level", "scheme", "rules", "indicators"],
+                "properties": {
+                    "school_year": { "type": "string", "pattern": "^\\d{4}-\\d{4}$" },
+                    "level": { "enum": ["primary", "junior"] },
+                    "scheme": { "enum": ["basic", "quality"] },
+                    "rules": { "type": "string" },
+                    "indicators": { "type": "array", "items": { "type": "object",
+                        "required": ["indicator", "value", "cv", "reported_cv", "computed_cv", "threshold", "standard", "meets"],
+                        "properties": { "indicator": { "type": "string" }, "value": num_or_null, "cv": num_or_null,
+                            "reported_cv": num_or_null, "computed_cv": num_or_null, "threshold": num_or_null,
+                            "standard": num_or_null, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } } },
+                    "composite": { "type": "object", "required": ["cv", "threshold", "meets"],
+                        "properties": { "cv": num_or_null, "basis": { "enum": ["reported", "mean_of_cvs", null] },
+                            "threshold": { "type": "number" }, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } },
+                    "meets_all": { "type": ["boolean", "null"] } } } },
+            "milestones": { "type": "array", "items": { "type": "object", "required": ["date", "event", "title"] } },
+            "metrics": { "type": "array", "items": { "type": "object", "required": ["period", "metric", "value"] } },
+            "sources": { "type": "array", "items": { "type": "object", "required": ["id", "title"] } }
+        }
+    })
+}
+
+/// Documentation of each table for the downloads page: name, columns and its files.
+pub fn table_docs(site: &Site, files: &[OutputFile]) -> Value {
+    Value::Array(
+        tables(site)
+            .iter()
+            .map(|t| {
+                let stem = format!("data/{}", t.name);
+                let own: Vec<Value> = files
+                    .iter()
+                    .filter(|f| f.path.strip_prefix(&stem).is_some_and(|rest| [".csv", "-excel.csv", ".json"].contains(&rest)))
+                    .map(|f| json!({ "path": f.path, "name": f.path.trim_start_matches("data/"), "bytes": f.bytes.len() }))
+                    .collect();
+                json!({ "name": t.name, "rows": t.rows.len(), "files": own,
+                        "columns": t.columns.iter().map(|(n, ty)| json!({ "name": n, "type": ty.name() })).collect::<Vec<_>>() })
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,532 @@
+//! Stage 3, pure: [`Site`] + [`Theme`] → every output file, in memory.
+//!
+//! Pages are planned first (path, template, context), then rendered; each plan entry is
+//! independent, so rendering can run per county and in parallel.
+
+pub mod css;
+pub mod data;
+pub mod feeds;
+pub mod markdown;
+pub mod templates;
+pub mod views;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::value::{Serde, Value as JValue};
+use serde_json::{Value, json};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::load::theme::Theme;
+use crate::model::{Level, NATIONAL_AREA, Page, RuleSet, Scheme, Site};
+use views::{Citations, Views};
+
+/// One file of the output, path relative to the output root with `/` separators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative path.
+    pub path: String,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    /// A new output file.
+    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        OutputFile {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// One page to render.
+struct Planned {
+    /// Directory-style URL path relative to the language root (`county/450802/`), or a file
+    /// name (`404.html`).
+    path: String,
+    template: &'static str,
+    title: String,
+    context: Value,
+}
+
+/// The URL prefix of a language: `""` for the default, `en/` for English.
+pub fn lang_prefix(lang: &str, default: &str) -> String {
+    if lang == default {
+        String::new()
+    } else {
+        format!("{}/", lang.to_lowercase())
+    }
+}
+
+/// Renders the whole site. Returns the files sorted by path, or every diagnostic.
+pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let strings: templates::Strings = Arc::new(theme.strings.clone());
+    let dl = site.config.default_language().to_string();
+    let env = match templates::environment(theme, strings.clone(), dl.clone()) {
+        Ok(env) => env,
+        Err(ds) => {
+            ds.into_iter().for_each(|d| diags.push(d));
+            return Err(diags);
+        }
+    };
+    let mut files = Vec::new();
+
+    // Stylesheets and static files first: pages link the stylesheet with its hash.
+    let mut css_hash = String::new();
+    for (name, source) in &theme.css {
+        match css::process(
+            &format!("{}/css/{name}", theme.dir),
+            source,
+            &site.config.settings.browsers,
+        ) {
+            Ok(code) => {
+                css_hash.push_str(&data::sha256_hex(code.as_bytes())[..12]);
+                files.push(OutputFile::new(format!("assets/{name}"), code));
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+    for (name, bytes) in &theme.static_files {
+        files.push(OutputFile::new(format!("assets/{name}"), bytes.clone()));
+    }
+    let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
+
+    let views = Views::new(site);
+    let download_files = data::downloads(site);
+    let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for lang in &site.config.languages {
+        let prefix = lang_prefix(lang, &dl);
+        for planned in plan(site, &views, lang, &download_files) {
+            let depth = prefix.matches('/').count() + planned.path.matches('/').count();
+            let root = "../".repeat(depth);
+            let alternates: Vec<Value> = site
+                .config
+                .languages
+                .iter()
+                .map(|l| json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
+                                  "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) }))
+                .collect();
+            let mut ctx = planned.context;
+            let extra = json!({
+                "lang": lang, "lang_prefix": prefix, "root": if root.is_empty() { "./".to_string() } else { root.clone() },
+                "page_path": planned.path, "page_title": planned.title,
+                "canonical": format!("{}{prefix}{}", site.config.base_url, planned.path),
+                "alternates": alternates, "css_version": css_version,
+                "site": site_info(site, lang), "nav": nav(site, lang),
+            });
+            merge(&mut ctx, extra);
+            // `./` keeps relative links valid on the root page; elsewhere the root is `../…`.
+            if root.is_empty() {
+                ctx["root"] = json!("");
+            }
+            let out_path = if planned.path.ends_with(".html") {
+                format!("{prefix}{}", planned.path)
+            } else {
+                format!("{prefix}{}index.html", planned.path)
+            };
+            match env
+                .get_template(planned.template)
+                .and_then(|t| t.render(JValue::from(Serde(&ctx))))
+            {
+                Ok(html) => files.push(OutputFile::new(out_path, html)),
+                Err(e) => {
+                    let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
+                    d.message = format!("{} (while rendering `{out_path}`)", d.message);
+                    diags.push(d);
+                }
+            }
+            if !planned.path.ends_with(".html") && lang == &dl {
+                let alts = site
+                    .config
+                    .languages
+                    .iter()
+                    .map(|l| {
+                        (
+                            l.clone(),
+                            format!(
+                                "{}{}{}",
+                                site.config.base_url,
+                                lang_prefix(l, &dl),
+                                planned.path
+                            ),
+                        )
+                    })
+                    .collect();
+                sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
+            }
+        }
+        files.push(OutputFile::new(
+            format!("{prefix}atom.xml"),
+            feeds::atom(site, lang, &strings),
+        ));
+    }
+    files.push(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
+    files.push(OutputFile::new(
+        "robots.txt",
+        format!(
+            "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
+            site.config.base_url
+        ),
+    ));
+    files.extend(download_files);
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(w) = files.windows(2).find(|w| w[0].path == w[1].path) {
+        diags.push(Diagnostic::error(
+            "content",
+            format!(
+                "two outputs would be written to `{}`: rename one page",
+                w[0].path
+            ),
+        ));
+        return Err(diags);
+    }
+    Ok(files)
+}
+
+fn merge(target: &mut Value, extra: Value) {
+    if let (Value::Object(t), Value::Object(e)) = (target, extra) {
+        for (k, v) in e {
+            t.entry(k).or_insert(v);
+        }
+    }
+}
+
+fn site_info(site: &Site, lang: &str) -> Value {
+    let c = &site.config;
+    let dl = c.default_language();
+    json!({
+        "title": c.title.get(lang, dl),
+        "description": c.description.as_ref().map(|d| d.get(lang, dl)),
+        "publisher": c.publisher.get(lang, dl),
+        "license": c.license, "license_url": c.license_url, "base_url": c.base_url,
+        "languages": c.languages, "default_language": dl,
+    })
+}
+
+/// Sections with their titles, for the navigation (excluding the county narratives).
+fn sections(site: &Site, lang: &str) -> Vec<(String, String, i64)> {
+    let mut out: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for p in site
+        .pages
+        .iter()
+        .filter(|p| !p.section.is_empty() && p.section != "counties")
+    {
+        let entry = out
+            .entry(p.section.clone())
+            .or_insert_with(|| (p.section.clone(), i64::MAX));
+        if p.slug == "_index" && (p.lang == lang || entry.1 == i64::MAX) {
+            *entry = (p.title.clone(), p.weight.unwrap_or(0));
+        }
+    }
+    let mut v: Vec<_> = out.into_iter().map(|(k, (t, w))| (k, t, w)).collect();
+    v.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    v
+}
+
+fn nav(site: &Site, lang: &str) -> Value {
+    Value::Array(
+        sections(site, lang)
+            .into_iter()
+            .map(|(s, t, _)| json!({ "path": format!("{s}/"), "title": t }))
+            .collect(),
+    )
+}
+
+/// The version of a page in `lang`, else in the default language, else any.
+fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
+    let dl = site.config.default_language();
+    let candidates: Vec<&Page> = site
+        .pages
+        .iter()
+        .filter(|p| p.section == section && p.slug == slug)
+        .collect();
+    candidates
+        .iter()
+        .find(|p| p.lang == lang)
+        .or_else(|| candidates.iter().find(|p| p.lang == dl))
+        .or_else(|| candidates.first())
+        .copied()
+}
+
+fn page_view(_site: &Site, p: &Page, lang: &str, cites: &mut Citations) -> Value {
+    for s in &p.sources {
+        cites.cite(&Some(s.clone()));
+    }
+    json!({
+        "title": p.title, "date": p.date.map(|d| d.to_string()), "summary": p.summary,
+        "lang": p.lang, "other_language": p.lang != lang,
+        "html": markdown::to_html(&p.body, 1),
+        "section": p.section, "slug": p.slug,
+        "sources": p.sources,
+    })
+}
+
+fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec<Planned> {
+    let mut out = Vec::new();
+    let dl = site.config.default_language();
+    let title = site.config.title.get(lang, dl).to_string();
+
+    // Home.
+    let rows: Vec<&Value> = site
+        .counties
+        .iter()
+        .map(|c| &views.rollup[c.code.as_str()])
+        .collect();
+    let basic_recognised = rows
+        .iter()
+        .filter(|r| r["basic"]["step"] == json!(4))
+        .count();
+    let quality_recognised = rows
+        .iter()
+        .filter(|r| r["quality"]["step"] == json!(4))
+        .count();
+    let mut cites = Citations::default();
+    let intro = pick(site, "", "_index", lang).map(|p| page_view(site, p, lang, &mut cites));
+    let latest: Vec<Value> = latest_pages(site, lang, 5);
+    out.push(Planned {
+        path: String::new(),
+        template: "index.html",
+        title: title.clone(),
+        context: json!({
+            "intro": intro, "counties": rows,
+            "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
+                          "provinces": site.provinces.len(), "prefectures": site.prefectures.len() },
+            "provinces": site.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
+            "latest_pages": latest, "sources": cites.list(site),
+        }),
+    });
+
+    // Counties.
+    let has_data = |code: &str| {
+        !site.sheets_of(code).is_empty()
+            || !site.milestones_of(code).is_empty()
+            || !site.metrics_of(code).is_empty()
+            || site
+                .pages
+                .iter()
+                .any(|p| p.section == "counties" && p.slug == code)
+    };
+    for c in &site.counties {
+        if !site.config.settings.pages_for_counties_without_data && !has_data(&c.code) {
+            continue;
+        }
+        let mut cites = Citations::default();
+        let years = views::county_years(site, &c.code, &mut cites);
+        let timeline = views::timeline(views, &[&c.code], &mut cites);
+        let series = views::series(site, &c.code, lang, &mut cites);
+        let narrative =
+            pick(site, "counties", &c.code, lang).map(|p| page_view(site, p, lang, &mut cites));
+        let downloads: Vec<Value> = downloads
+            .iter()
+            .filter(|f| {
+                f.path.starts_with(&format!("data/counties/{}", c.code))
+                    || f.path == format!("api/counties/{}.json", c.code)
+            })
+            .map(|f| json!({ "path": f.path, "bytes": f.bytes.len() }))
+            .collect();
+        let name = if lang == "en" {
+            c.name_en.clone().unwrap_or_else(|| c.name.clone())
+        } else {
+            c.name.clone()
+        };
+        out.push(Planned {
+            path: format!("county/{}/", c.code),
+            template: "county.html",
+            title: name.clone(),
+            context: json!({
+                "county": views.rollup[c.code.as_str()], "display_name": name, "years": years,
+                "timeline": timeline, "series": series, "narrative": narrative, "sources": cites.list(site),
+                "downloads": downloads, "has_data": has_data(&c.code),
+            }),
+        });
+    }
+
+    // Prefectures and provinces.
+    for p in &site.prefectures {
+        let rows: Vec<&Value> = p
+            .counties
+            .iter()
+            .map(|c| &views.rollup[c.as_str()])
+            .collect();
+        out.push(Planned {
+            path: format!("prefecture/{}/", p.code),
+            template: "area.html",
+            title: p.name.clone(),
+            context: json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
+                              "parent": views.area(&p.province_code) },
+                              "counties": rows, "children": [] }),
+        });
+    }
+    for p in &site.provinces {
+        let rows: Vec<&Value> = p
+            .counties
+            .iter()
+            .map(|c| &views.rollup[c.as_str()])
+            .collect();
+        let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
+        out.push(Planned {
+            path: format!("province/{}/", p.code),
+            template: "area.html",
+            title: p.name.clone(),
+            context: json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
+                              "counties": rows, "children": children }),
+        });
+        let mut cites = Citations::default();
+        let mut areas: Vec<&str> = vec![p.code.as_str()];
+        areas.extend(p.prefectures.iter().map(String::as_str));
+        areas.extend(p.counties.iter().map(String::as_str));
+        let timeline = views::timeline(views, &areas, &mut cites);
+        out.push(Planned {
+            path: format!("timeline/{}/", p.code),
+            template: "timeline.html",
+            title: p.name.clone(),
+            context: json!({ "scope": views.area(&p.code), "timeline": timeline, "progress": [],
+                              "sources": cites.list(site) }),
+        });
+    }
+
+    // Indicators.
+    let mut index = Vec::new();
+    for scheme in Scheme::ALL {
+        let rules = RuleSet::of(scheme);
+        for ind in rules.indicators {
+            let levels: Vec<Value> = Level::ALL
+                .iter()
+                .map(|&level| json!({
+                    "level": level, "threshold": rules.threshold(level), "standard": ind.standard_for(level),
+                    "ranking": views::ranking(site, scheme, ind.id, level),
+                }))
+                .collect();
+            index.push(json!({ "scheme": scheme, "id": ind.id }));
+            out.push(Planned {
+                path: format!("indicators/{}/{}/", scheme.id(), ind.id),
+                template: "indicator.html",
+                title: ind.id.to_string(),
+                context: json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
+                                  "rules": { "document": rules.document, "version": rules.version },
+                                  "levels": levels }),
+            });
+        }
+    }
+    out.push(Planned {
+        path: "indicators/".into(),
+        template: "indicators.html",
+        title: String::new(),
+        context: json!({ "indicators": index, "basic": RuleSet::of(Scheme::Basic), "quality": RuleSet::of(Scheme::Quality) }),
+    });
+
+    // National timeline.
+    let mut cites = Citations::default();
+    let all_areas: Vec<&str> = std::iter::once(NATIONAL_AREA)
+        .chain(site.provinces.iter().map(|p| p.code.as_str()))
+        .collect();
+    let timeline = views::timeline(views, &all_areas, &mut cites);
+    let progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
+    let county_events: Vec<Value> = {
+        let codes: Vec<&str> = site.counties.iter().map(|c| c.code.as_str()).collect();
+        views::timeline(views, &codes, &mut cites)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    out.push(Planned {
+        path: "timeline/".into(),
+        template: "timeline.html",
+        title: String::new(),
+        context: json!({ "scope": views.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
+                          "county_events": county_events,
+                          "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
+                          "sources": cites.list(site) }),
+    });
+
+    // Content sections.
+    for (section, section_title, _) in sections(site, lang) {
+        let mut cites = Citations::default();
+        let own =
+            pick(site, &section, "_index", lang).map(|p| page_view(site, p, lang, &mut cites));
+        let mut slugs: Vec<&str> = site
+            .pages
+            .iter()
+            .filter(|p| p.section == section && p.slug != "_index")
+            .map(|p| p.slug.as_str())
+            .collect();
+        slugs.dedup();
+        let mut items = Vec::new();
+        for slug in slugs {
+            let Some(p) = pick(site, &section, slug, lang) else {
+                continue;
+            };
+            let mut page_cites = Citations::default();
+            let view = page_view(site, p, lang, &mut page_cites);
+            items.push(json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "slug": slug,
+                               "weight": p.weight, "summary": p.summary.clone().unwrap_or_else(|| markdown::first_paragraph(&p.body, 120)),
+                               "lang": p.lang }));
+            out.push(Planned {
+                path: format!("{section}/{slug}/"),
+                template: "page.html",
+                title: p.title.clone(),
+                context: json!({ "page": view, "section": { "path": format!("{section}/"), "title": section_title },
+                                  "sources": page_cites.list(site) }),
+            });
+        }
+        items.sort_by(|a, b| {
+            let key = |v: &Value| {
+                (
+                    v["weight"].as_i64().unwrap_or(0),
+                    std::cmp::Reverse(v["date"].as_str().unwrap_or("").to_string()),
+                )
+            };
+            key(a)
+                .cmp(&key(b))
+                .then(a["slug"].as_str().cmp(&b["slug"].as_str()))
+        });
+        out.push(Planned {
+            path: format!("{section}/"),
+            template: "section.html",
+            title: section_title.clone(),
+            context: json!({ "section": { "path": format!("{section}/"), "title": section_title, "name": section },
+                              "own": own, "items": items, "sources": cites.list(site) }),
+        });
+    }
+
+    // Downloads and 404.
+    out.push(Planned {
+        path: "downloads/".into(),
+        template: "downloads.html",
+        title: String::new(),
+        context: json!({ "tables": data::table_docs(site, downloads),
+                          "schema_path": data::SCHEMA_PATH }),
+    });
+    out.push(Planned {
+        path: "404.html".into(),
+        template: "404.html",
+        title: String::new(),
+        context: json!({}),
+    });
+    out
+}
+
+fn latest_pages(site: &Site, lang: &str, n: usize) -> Vec<Value> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages: Vec<&Page> = Vec::new();
+    for p in site.pages.iter().filter(|p| {
+        !p.section.is_empty() && p.section != "counties" && p.slug != "_index" && p.date.is_some()
+    }) {
+        if seen.insert((&p.section, &p.slug)) {
+            if let Some(chosen) = pick(site, &p.section, &p.slug, lang) {
+                pages.push(chosen);
+            }
+        }
+    }
+    pages.sort_by(|a, b| b.date.cmp(&a.date).then(a.slug.cmp(&b.slug)));
+    pages
+        .into_iter()
+        .take(n)
+        .map(|p| json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "path": format!("{}/{}/", p.section, p.slug), "lang": p.lang }))
+        .collect()
+}

@@ -1,0 +1,210 @@
+//! The minijinja environment: theme templates compiled once, plus the helpers templates use.
+//!
+//! Helpers: `t(key)` (UI string of the page's language; unknown keys are errors),
+//! `url(path)` (relative link to a page of the current language), `url_in(lang, path)`,
+//! `asset(path)` (relative link to a file outside the language tree), and the filters
+//! `num(decimals)`, `date` (partial dates in the page's language) and `cv`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
+
+use crate::diag::Diagnostic;
+use crate::load::theme::Theme;
+
+/// UI strings per language, shared by the helpers.
+pub type Strings = Arc<BTreeMap<String, BTreeMap<String, String>>>;
+
+/// Builds the environment; template syntax errors become diagnostics.
+pub fn environment(
+    theme: &Theme,
+    strings: Strings,
+    default_lang: String,
+) -> Result<Environment<'static>, Vec<Diagnostic>> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    let mut errors = Vec::new();
+    for (name, source) in &theme.templates {
+        if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
+            errors.push(template_diag(&theme.dir, &theme.templates, &e));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let s = strings.clone();
+    let dl = default_lang.clone();
+    env.add_function(
+        "t",
+        move |state: &State, key: &str| -> Result<String, Error> { lookup(&s, &dl, state, key) },
+    );
+    let s = strings.clone();
+    let dl = default_lang.clone();
+    env.add_filter(
+        "date",
+        move |state: &State, value: Value| -> Result<String, Error> {
+            let Some(text) = value.as_str() else {
+                return Ok(String::new());
+            };
+            format_date(&s, &dl, state, text)
+        },
+    );
+    env.add_function(
+        "url",
+        |state: &State, path: &str| -> Result<String, Error> {
+            let lang_prefix = str_var(state, "lang_prefix")?;
+            Ok(format!("{}{lang_prefix}{path}", str_var(state, "root")?))
+        },
+    );
+    let dl = default_lang;
+    env.add_function(
+        "url_in",
+        move |state: &State, lang: &str, path: &str| -> Result<String, Error> {
+            let prefix = if lang == dl {
+                String::new()
+            } else {
+                format!("{}/", lang.to_lowercase())
+            };
+            Ok(format!("{}{prefix}{path}", str_var(state, "root")?))
+        },
+    );
+    env.add_function(
+        "asset",
+        |state: &State, path: &str| -> Result<String, Error> {
+            Ok(format!("{}{path}", str_var(state, "root")?))
+        },
+    );
+    env.add_filter("num", |value: Value, decimals: Option<u32>| -> String {
+        match f64::try_from(value.clone()) {
+            Ok(v) if !value.is_none() && !value.is_undefined() => {
+                format_number(v, decimals.unwrap_or(2) as usize)
+            }
+            _ => "—".to_string(),
+        }
+    });
+    env.add_filter("cv", |value: Value| -> String {
+        match f64::try_from(value.clone()) {
+            Ok(v) if !value.is_none() && !value.is_undefined() => format!("{v:.3}"),
+            _ => "—".to_string(),
+        }
+    });
+    Ok(env)
+}
+
+fn str_var(state: &State, name: &str) -> Result<String, Error> {
+    state
+        .lookup(name)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::UndefinedError,
+                format!("`{name}` is not set for this page"),
+            )
+        })
+}
+
+fn lookup(
+    strings: &Strings,
+    default_lang: &str,
+    state: &State,
+    key: &str,
+) -> Result<String, Error> {
+    let lang = str_var(state, "lang").unwrap_or_else(|_| default_lang.to_string());
+    strings
+        .get(&lang)
+        .and_then(|m| m.get(key))
+        .cloned()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::UndefinedError,
+                format!("missing UI string `{key}` for language `{lang}`"),
+            )
+        })
+}
+
+/// Formats a partial date with the language's patterns `date.year`, `date.month`, `date.day`
+/// (placeholders `{y}`, `{m}`, `{d}`, `{month}` for the month's name `month.N`).
+fn format_date(strings: &Strings, dl: &str, state: &State, text: &str) -> Result<String, Error> {
+    let Some(d) = crate::model::PartialDate::parse(text) else {
+        return Ok(text.to_string());
+    };
+    let key = match (d.month, d.day) {
+        (None, _) => "date.year",
+        (Some(_), None) => "date.month",
+        (Some(_), Some(_)) => "date.day",
+    };
+    let pattern = lookup(strings, dl, state, key)?;
+    let month_name = match d.month {
+        Some(m) => lookup(strings, dl, state, &format!("month.{m}"))?,
+        None => String::new(),
+    };
+    Ok(pattern
+        .replace("{y}", &d.year.to_string())
+        .replace("{m}", &d.month.map_or(String::new(), |m| m.to_string()))
+        .replace("{d}", &d.day.map_or(String::new(), |d| d.to_string()))
+        .replace("{month}", &month_name))
+}
+
+/// Formats a number with `decimals` decimals and thousands separators.
+///
+/// ```
+/// assert_eq!(junheng::render::templates::format_number(1234567.891, 2), "1,234,567.89");
+/// assert_eq!(junheng::render::templates::format_number(-0.5, 0), "-1");
+/// ```
+pub fn format_number(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v);
+    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// Converts a minijinja error into a diagnostic naming the template file and line.
+pub fn template_diag(theme_dir: &str, sources: &BTreeMap<String, String>, e: &Error) -> Diagnostic {
+    let name = e.name().unwrap_or("?");
+    let file = format!("{theme_dir}/templates/{name}");
+    let message = format!(
+        "template error: {}",
+        e.detail().unwrap_or(&e.kind().to_string())
+    );
+    let d = Diagnostic::error(file, message);
+    match (e.line(), sources.get(name)) {
+        (Some(line), Some(src)) => {
+            if let Some(range) = e.range() {
+                d.at_span(src, range.start, range.end)
+            } else {
+                let index = crate::diag::LineIndex::new(src);
+                d.at(line as u32, 1)
+                    .snippet(index.line_text(src, line as u32), 1)
+            }
+        }
+        (Some(line), None) => d.at(line as u32, 1),
+        _ => d,
+    }
+}

@@ -1,0 +1,272 @@
+//! Plain view values for templates, computed once per build from the [`Site`].
+//!
+//! Everything a template shows is prepared here (statuses, latest composites, rankings), so
+//! roll-up pages never rescan every county and templates stay free of logic.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Value, json};
+
+use crate::model::{Event, Level, NATIONAL_AREA, RuleSet, Scheme, Sheet, Site};
+
+/// Lookups shared by every page of one build.
+pub struct Views<'s> {
+    /// The site.
+    pub site: &'s Site,
+    /// County code → its roll-up row (status and latest composites).
+    pub rollup: HashMap<&'s str, Value>,
+    /// Area code → (kind, name, path).
+    pub areas: HashMap<String, (&'static str, String, String)>,
+}
+
+impl<'s> Views<'s> {
+    /// Prepares the lookups.
+    pub fn new(site: &'s Site) -> Self {
+        let mut areas = HashMap::new();
+        for p in &site.provinces {
+            areas.insert(
+                p.code.clone(),
+                ("province", p.name.clone(), format!("province/{}/", p.code)),
+            );
+        }
+        for p in &site.prefectures {
+            areas.insert(
+                p.code.clone(),
+                (
+                    "prefecture",
+                    p.name.clone(),
+                    format!("prefecture/{}/", p.code),
+                ),
+            );
+        }
+        for c in &site.counties {
+            areas.insert(
+                c.code.clone(),
+                ("county", c.name.clone(), format!("county/{}/", c.code)),
+            );
+        }
+        areas.insert(
+            NATIONAL_AREA.into(),
+            ("national", String::new(), "timeline/".into()),
+        );
+        let rollup = site
+            .counties
+            .iter()
+            .map(|c| (c.code.as_str(), county_row(site, &c.code)))
+            .collect();
+        Views {
+            site,
+            rollup,
+            areas,
+        }
+    }
+
+    /// The area of a code as `{code, kind, name, path}`.
+    pub fn area(&self, code: &str) -> Value {
+        let (kind, name, path) =
+            self.areas
+                .get(code)
+                .cloned()
+                .unwrap_or(("unknown", code.to_string(), String::new()));
+        json!({ "code": code, "kind": kind, "name": name, "path": path })
+    }
+}
+
+/// Status of a county in one regime: the latest step reached.
+pub fn status(site: &Site, code: &str, scheme: Scheme) -> Value {
+    match site.status(code, scheme) {
+        Some((step, m)) => {
+            json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
+        }
+        None => Value::Null,
+    }
+}
+
+/// The latest school year with a basic composite, and the composites per level.
+fn latest_composites(sheets: &[Sheet]) -> Value {
+    let latest = sheets
+        .iter()
+        .filter(|s| s.scheme == Scheme::Basic && s.composite.is_some())
+        .map(|s| s.school_year)
+        .max();
+    let Some(year) = latest else {
+        return Value::Null;
+    };
+    let of = |level: Level| {
+        sheets
+            .iter()
+            .find(|s| s.school_year == year && s.level == level && s.scheme == Scheme::Basic)
+            .and_then(|s| s.composite.as_ref())
+            .map_or(Value::Null, |c| json!({ "cv": c.cv, "threshold": c.threshold, "meets": c.meets, "reported": c.reported }))
+    };
+    json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
+}
+
+fn county_row(site: &Site, code: &str) -> Value {
+    let c = site
+        .county(code)
+        .expect("roll-up rows are made for known counties");
+    let pref = site
+        .prefectures
+        .iter()
+        .find(|p| p.code == c.prefecture_code)
+        .map_or(c.prefecture.clone(), |p| p.name.clone());
+    json!({
+        "code": c.code,
+        "name": c.name,
+        "name_en": c.name_en,
+        "prefecture": { "code": c.prefecture_code, "name": pref },
+        "province": { "code": c.province_code, "name": c.province },
+        "basic": status(site, code, Scheme::Basic),
+        "quality": status(site, code, Scheme::Quality),
+        "latest": latest_composites(site.sheets_of(code)),
+    })
+}
+
+/// Numbers the sources cited on one page, in order of first citation.
+#[derive(Default)]
+pub struct Citations {
+    order: Vec<String>,
+}
+
+impl Citations {
+    /// The number of source `id` on this page (1-based), citing it if new.
+    pub fn cite(&mut self, id: &Option<String>) -> Value {
+        let Some(id) = id else { return Value::Null };
+        let n = match self.order.iter().position(|s| s == id) {
+            Some(i) => i + 1,
+            None => {
+                self.order.push(id.clone());
+                self.order.len()
+            }
+        };
+        json!({ "n": n, "id": id })
+    }
+
+    /// The cited sources with their numbers.
+    pub fn list(&self, site: &Site) -> Value {
+        Value::Array(
+            self.order
+                .iter()
+                .enumerate()
+                .filter_map(|(i, id)| site.source(id).map(|s| json!({ "n": i + 1, "source": s })))
+                .collect(),
+        )
+    }
+}
+
+/// The sheets of a county grouped by school year (latest first), rows ready to show.
+pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
+    let mut by_year: BTreeMap<std::cmp::Reverse<u16>, Vec<Value>> = BTreeMap::new();
+    for s in site.sheets_of(code) {
+        let rows: Vec<Value> = s
+            .rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "indicator": r.indicator, "value": r.value, "cv": r.cv, "reported_cv": r.reported_cv,
+                    "computed_cv": r.computed_cv, "threshold": r.threshold, "standard": r.standard,
+                    "meets": r.meets, "decimals": r.decimals, "src": cites.cite(&r.source),
+                })
+            })
+            .collect();
+        let composite = s.composite.as_ref().map(|c| {
+            json!({ "cv": c.cv, "reported": c.reported, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
+        });
+        by_year
+            .entry(std::cmp::Reverse(s.school_year.0))
+            .or_default()
+            .push(json!({
+                "level": s.level, "scheme": s.scheme, "rules": s.rules, "rows": rows,
+                "composite": composite, "meets_all": s.meets_all,
+                "threshold": RuleSet::of(s.scheme).threshold(s.level),
+            }));
+    }
+    Value::Array(
+        by_year
+            .into_iter()
+            .map(|(y, sheets)| json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets }))
+            .collect(),
+    )
+}
+
+/// Milestones of some areas, sorted by date, with area and citation.
+pub fn timeline(views: &Views, areas: &[&str], cites: &mut Citations) -> Value {
+    let mut items: Vec<_> = areas
+        .iter()
+        .flat_map(|a| views.site.milestones_of(a))
+        .collect();
+    items.sort_by(|a, b| (a.date, a.event, &a.area).cmp(&(b.date, b.event, &b.area)));
+    Value::Array(
+        items
+            .into_iter()
+            .map(|m| {
+                json!({
+                    "date": m.date.to_string(), "event": m.event.id(), "title": m.title,
+                    "area": views.area(&m.area), "src": cites.cite(&m.source),
+                    "scheme": m.event.step().map(|(s, _)| s.id()), "is_other": m.event == Event::Other,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Metrics of an area grouped into series, named in `lang`.
+pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Value {
+    let mut by_metric: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for m in site.metrics_of(area) {
+        by_metric.entry(&m.metric).or_default().push(json!({
+            "period": m.period, "value": m.value, "unit": m.unit, "src": cites.cite(&m.source),
+        }));
+    }
+    let dl = site.config.default_language();
+    Value::Array(
+        by_metric
+            .into_iter()
+            .map(|(id, points)| {
+                let info = site.config.metrics.get(id);
+                json!({
+                    "id": id,
+                    "name": info.map_or(id.to_string(), |i| i.name.get(lang, dl).to_string()),
+                    "description": info.and_then(|i| i.description.as_ref()).map(|d| d.get(lang, dl).to_string()),
+                    "points": points,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Every county's latest CV of one indicator and level, ranked (lowest CV first).
+pub fn ranking(site: &Site, scheme: Scheme, indicator: &str, level: Level) -> Value {
+    let mut rows: Vec<(f64, &str, Value)> = Vec::new();
+    for c in &site.counties {
+        let latest = site
+            .sheets_of(&c.code)
+            .iter()
+            .filter(|s| s.scheme == scheme && s.level == level)
+            .filter_map(|s| {
+                s.rows
+                    .iter()
+                    .find(|r| r.indicator == indicator && r.cv.is_some())
+                    .map(|r| (s.school_year, r))
+            })
+            .max_by_key(|(y, _)| *y);
+        if let Some((year, r)) = latest {
+            let cv = r.cv.expect("filtered on cv");
+            rows.push((cv, &c.code, json!({
+                "code": c.code, "name": c.name, "name_en": c.name_en, "school_year": year.to_string(),
+                "value": r.value, "cv": cv, "meets": r.meets, "decimals": r.decimals,
+            })));
+        }
+    }
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+    Value::Array(
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, (_, _, mut v))| {
+                v["rank"] = json!(i + 1);
+                v
+            })
+            .collect(),
+    )
+}

@@ -1,0 +1,203 @@
+//! Stage 4: output files → the output folder, atomically.
+//!
+//! Files are written into a staging folder beside the target; only when every file is written
+//! is the previous output moved aside and the staging folder renamed into place. A manifest
+//! (`.junheng-manifest`) records what the generator wrote, so a folder holding anything else
+//! (the site's own sources, files a user put there) is refused rather than deleted.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::render::OutputFile;
+use crate::util::fs;
+
+/// Name of the manifest written at the output root.
+pub const MANIFEST: &str = ".junheng-manifest";
+const MANIFEST_HEADER: &str =
+    "# written by junheng; files listed here are replaced on each build\n";
+
+/// Checks that `output` may be written for the site at `site_root`.
+pub fn check_output_dir(site_root: &Path, output: &Path) -> Result<()> {
+    let site = absolute(site_root)?;
+    let out = absolute(output)?;
+    if out == site {
+        return Err(Error::Usage(format!(
+            "the output folder `{}` is the site folder itself: choose another, e.g. `public`",
+            output.display()
+        )));
+    }
+    if site.starts_with(&out) {
+        return Err(Error::Usage(format!(
+            "the output folder `{}` contains the site folder: choose a folder inside or beside it",
+            output.display()
+        )));
+    }
+    for source in ["data", "content", "themes", "site.toml"] {
+        if out == site.join(source) || out.starts_with(site.join(source)) {
+            return Err(Error::Usage(format!(
+                "the output folder `{}` is inside the site's `{source}`: choose another, e.g. `public`",
+                output.display()
+            )));
+        }
+    }
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        return Err(Error::Usage(format!(
+            "the output path `{}` is a file, not a folder",
+            output.display()
+        )));
+    }
+    let present = fs::walk_files(&out)?;
+    if present.is_empty() {
+        return Ok(());
+    }
+    let manifest_path = out.join(MANIFEST);
+    let Ok(manifest) = std::fs::read_to_string(&manifest_path) else {
+        return Err(Error::Usage(format!(
+            "refusing to replace `{}`: it is not empty and was not written by junheng (no `{MANIFEST}`); empty it or choose another output folder",
+            output.display()
+        )));
+    };
+    let ours: std::collections::HashSet<&str> =
+        manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    let unknown: Vec<&String> = present
+        .iter()
+        .filter(|p| p.as_str() != MANIFEST && !ours.contains(p.as_str()))
+        .collect();
+    if let Some(first) = unknown.first() {
+        let more = if unknown.len() > 1 {
+            format!(" (and {} more)", unknown.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(Error::Usage(format!(
+            "refusing to replace `{}`: it holds `{first}`{more}, which junheng did not write; move it away or choose another output folder",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> Result<PathBuf> {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| Error::io("read the current folder", p, e))?
+            .join(p)
+    };
+    // Resolve symlinks of the existing part, then normalise the rest lexically.
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for part in rest.into_iter().rev() {
+        out.push(part);
+    }
+    let mut norm = PathBuf::new();
+    for c in out.components() {
+        match c {
+            Component::ParentDir => {
+                norm.pop();
+            }
+            Component::CurDir => {}
+            c => norm.push(c),
+        }
+    }
+    Ok(norm)
+}
+
+/// True when `rel` is a safe relative output path: no `..`, no absolute path, no NUL.
+pub fn is_safe_relative(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && !rel.contains('\\')
+        && !rel.contains('\0')
+        && rel
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
+}
+
+/// Writes `files` to `output` atomically (see the module docs).
+pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
+    let parent = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = output
+        .file_name()
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "the output path `{}` has no folder name",
+                output.display()
+            ))
+        })?
+        .to_string_lossy()
+        .to_string();
+    fs::create_dir_all(parent)?;
+    let staging = parent.join(format!(".{name}.junheng-staging"));
+    let old = parent.join(format!(".{name}.junheng-old"));
+    // Left over by an interrupted build: both are ours by name.
+    fs::remove_dir_all(&staging)?;
+    fs::remove_dir_all(&old)?;
+    fs::create_dir_all(&staging)?;
+    let mut manifest = String::from(MANIFEST_HEADER);
+    for f in files {
+        if !is_safe_relative(&f.path) {
+            fs::remove_dir_all(&staging)?;
+            return Err(Error::Usage(format!(
+                "refusing to write `{}`: it would land outside the output folder",
+                f.path
+            )));
+        }
+        fs::write(&staging.join(&f.path), &f.bytes)?;
+        manifest.push_str(&f.path);
+        manifest.push('\n');
+    }
+    fs::write(&staging.join(MANIFEST), manifest.as_bytes())?;
+    if output.exists() {
+        fs::rename(output, &old)?;
+    }
+    if let Err(e) = fs::rename(&staging, output) {
+        // Put the previous output back before reporting.
+        let _ = std::fs::rename(&old, output);
+        return Err(e);
+    }
+    fs::remove_dir_all(&old)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards the path-safety predicate used before every write.
+    #[test]
+    fn safe_relative_paths() {
+        for ok in ["index.html", "county/450802/index.html", "data/a.csv"] {
+            assert!(is_safe_relative(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "a\\b",
+            "a\0b",
+            "./a",
+        ] {
+            assert!(!is_safe_relative(bad), "{bad:?}");
+        }
+    }
+}
