@@ -33,9 +33,7 @@ pub struct BuildReport {
 }
 
 /// Everything but writing: the rendered files and the diagnostics.
-pub fn render_site(
-    site_root: &Path,
-) -> Result<(Vec<OutputFile>, Diagnostics, crate::config::Config)> {
+pub fn render_site(site_root: &Path) -> Result<(Vec<OutputFile>, Diagnostics, crate::config::Config)> {
     let mut diags = Diagnostics::new();
     let loaded = load::load_site(site_root, &mut diags)?;
     let site = model::build::build_site(&loaded, &mut diags);
@@ -55,16 +53,10 @@ pub fn render_site(
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     if !opts.site.is_dir() {
-        return Err(Error::Usage(format!(
-            "the site folder `{}` does not exist",
-            opts.site.display()
-        )));
+        return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
     let (files, diagnostics, config) = render_site(&opts.site)?;
-    let output = opts
-        .output
-        .clone()
-        .unwrap_or_else(|| opts.site.join(&config.output_dir));
+    let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&config.output_dir));
     write::check_output_dir(&opts.site, &output)?;
     write::write_output(&output, &files)?;
     Ok(BuildReport {

@@ -8,10 +8,7 @@ use crate::error::{Error, Result};
 /// Checks the site at `site_root`; `Ok` carries the warnings of a publishable site.
 pub fn check(site_root: &Path) -> Result<Diagnostics> {
     if !site_root.is_dir() {
-        return Err(Error::Usage(format!(
-            "the site folder `{}` does not exist",
-            site_root.display()
-        )));
+        return Err(Error::Usage(format!("the site folder `{}` does not exist", site_root.display())));
     }
     crate::build::render_site(site_root).map(|(_, diags, _)| diags)
 }

@@ -27,11 +27,9 @@ impl Localized {
     pub fn get(&self, lang: &str, default_lang: &str) -> &str {
         match self {
             Localized::Plain(s) => s,
-            Localized::PerLanguage(m) => m
-                .get(lang)
-                .or_else(|| m.get(default_lang))
-                .or_else(|| m.values().next())
-                .map_or("", String::as_str),
+            Localized::PerLanguage(m) => {
+                m.get(lang).or_else(|| m.get(default_lang)).or_else(|| m.values().next()).map_or("", String::as_str)
+            }
         }
     }
 }
@@ -97,10 +95,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            browsers: default_browsers(),
-            pages_for_counties_without_data: true,
-        }
+        Settings { browsers: default_browsers(), pages_for_counties_without_data: true }
     }
 }
 
@@ -180,9 +175,7 @@ impl Config {
         let mut base_url = raw.base_url.trim().to_string();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
             let mut d = key_span("base_url");
-            d.message = format!(
-                "expected an absolute URL like `https://edu.example.gov.cn/`, found `{base_url}`"
-            );
+            d.message = format!("expected an absolute URL like `https://edu.example.gov.cn/`, found `{base_url}`");
             diags.push(d);
         }
         if !base_url.ends_with('/') {
@@ -208,15 +201,9 @@ impl Config {
                 diags.push(d);
             }
         }
-        if raw.theme.is_empty()
-            || raw.theme.contains(['/', '\\', '\0'])
-            || raw.theme.starts_with('.')
-        {
+        if raw.theme.is_empty() || raw.theme.contains(['/', '\\', '\0']) || raw.theme.starts_with('.') {
             let mut d = key_span("theme");
-            d.message = format!(
-                "expected a folder name under `themes/`, found `{}`",
-                raw.theme
-            );
+            d.message = format!("expected a folder name under `themes/`, found `{}`", raw.theme);
             diags.push(d);
         }
         let check_localized = |key: &str, value: &Localized, diags: &mut Diagnostics| {
@@ -226,11 +213,7 @@ impl Config {
                         let mut d = key_span(key);
                         d.message = format!(
                             "expected a text per site language ({}), found language `{lang}`",
-                            raw.languages
-                                .iter()
-                                .map(|l| format!("`{l}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            raw.languages.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")
                         );
                         diags.push(d);
                     }
@@ -267,20 +250,13 @@ impl Config {
 
     /// A configuration for tests.
     pub fn default_for_test() -> Config {
-        Config::parse(
-            "title = \"测试\"\nbase_url = \"https://example.org/\"\npublisher = \"测试局\"\n",
-        )
-        .expect("the test configuration is valid")
+        Config::parse("title = \"测试\"\nbase_url = \"https://example.org/\"\npublisher = \"测试局\"\n")
+            .expect("the test configuration is valid")
     }
 }
 
 /// Converts a toml error into a diagnostic; `line_offset` shifts lines (front matter).
-pub fn toml_diagnostic(
-    file: &str,
-    text: &str,
-    e: &toml::de::Error,
-    line_offset: u32,
-) -> Diagnostic {
+pub fn toml_diagnostic(file: &str, text: &str, e: &toml::de::Error, line_offset: u32) -> Diagnostic {
     let message = e.message().trim().replace('\n', " ");
     let message = tidy_serde_message(&message);
     let mut d = Diagnostic::error(file, message.clone());
@@ -298,6 +274,13 @@ pub fn toml_diagnostic(
 fn tidy_serde_message(message: &str) -> String {
     let m = message.trim_end_matches('.');
     if let Some(rest) = m.strip_prefix("unknown field ") {
+        // serde writes "expected `a` or `b`" for two choices; keep one wording.
+        let rest = match rest.split_once(", expected `") {
+            Some((key, choices)) if !choices.starts_with("one of") && choices.contains("` or `") => {
+                format!("{key}, expected one of `{}", choices.replacen("` or `", "`, `", 1))
+            }
+            _ => rest.to_string(),
+        };
         return format!("unknown key {rest}");
     }
     if let Some(rest) = m.strip_prefix("missing field ") {
@@ -324,9 +307,7 @@ fn field_from_message(message: &str) -> Option<String> {
 
 /// The key written at the start of the line containing `offset`, if any.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     let line = text[start..].lines().next()?;
     let (key, _) = line.split_once('=')?;
     let key = key.trim().trim_matches('"');
@@ -376,12 +357,7 @@ mod tests {
         assert_eq!(d.line, 4);
         assert_eq!(d.column, 1);
         assert_eq!(d.field.as_deref(), Some("colour"));
-        assert!(
-            d.message
-                .starts_with("unknown key `colour`, expected one of `title`"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.starts_with("unknown key `colour`, expected one of `title`"), "{}", d.message);
         assert!(d.message.contains("`base_url`"), "{}", d.message);
     }
 
@@ -391,11 +367,7 @@ mod tests {
         let text = format!("{MINIMAL}[settings]\nbrowser = \"x\"\n");
         let d = &Config::parse(&text).unwrap_err().sorted()[0];
         assert_eq!((d.line, d.field.as_deref()), (5, Some("browser")));
-        assert!(
-            d.message.contains("expected one of `browsers`"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.contains("expected one of `browsers`"), "{}", d.message);
     }
 
     // Guards semantic validation of languages and base_url.

@@ -54,10 +54,7 @@ impl Diagnostic {
 
     /// A new warning about `file` with no position yet.
     pub fn warning(file: impl Into<String>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(file, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
     }
 
     /// Sets the line and column (1-based, characters).
@@ -86,9 +83,7 @@ impl Diagnostic {
         let (line, column) = index.line_col(text, start);
         let line_text = index.line_text(text, line);
         let end = end.max(start).min(text.len());
-        let width = text
-            .get(start..end)
-            .map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
+        let width = text.get(start..end).map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
         self.at(line, column).snippet(line_text, width)
     }
 
@@ -123,11 +118,7 @@ impl fmt::Display for Diagnostic {
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {src}")?;
             // Align the caret by display width: CJK characters take two terminal cells.
-            let lead: usize = src
-                .chars()
-                .take(self.column.saturating_sub(1) as usize)
-                .map(display_width)
-                .sum();
+            let lead: usize = src.chars().take(self.column.saturating_sub(1) as usize).map(display_width).sum();
             let under: usize = src
                 .chars()
                 .skip(self.column.saturating_sub(1) as usize)
@@ -175,18 +166,12 @@ impl Diagnostics {
 
     /// Number of errors.
     pub fn error_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
     }
 
     /// Number of warnings.
     pub fn warning_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count()
+        self.items.iter().filter(|d| d.severity == Severity::Warning).count()
     }
 
     /// True when at least one error was collected.
@@ -213,17 +198,9 @@ impl Diagnostics {
     /// The summary line, e.g. "2 errors, 1 warning".
     pub fn summary(&self) -> String {
         let plural = |n: usize, w: &str| {
-            if n == 1 {
-                format!("1 {w}")
-            } else {
-                format!("{n} {w}s")
-            }
+            if n == 1 { format!("1 {w}") } else { format!("{n} {w}s") }
         };
-        format!(
-            "{}, {}",
-            plural(self.error_count(), "error"),
-            plural(self.warning_count(), "warning")
-        )
+        format!("{}, {}", plural(self.error_count(), "error"), plural(self.warning_count(), "warning"))
     }
 }
 
@@ -278,10 +255,7 @@ impl LineIndex {
 
     /// The byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: u32) -> usize {
-        self.starts
-            .get(line.saturating_sub(1) as usize)
-            .copied()
-            .unwrap_or(usize::MAX)
+        self.starts.get(line.saturating_sub(1) as usize).copied().unwrap_or(usize::MAX)
     }
 
     /// The text of 1-based `line`, without its line ending or a leading BOM.
@@ -316,11 +290,7 @@ mod tests {
             ("abc", 99, (1, 4)),
         ];
         for &(text, offset, want) in cases {
-            assert_eq!(
-                LineIndex::new(text).line_col(text, offset),
-                want,
-                "{text:?} @ {offset}"
-            );
+            assert_eq!(LineIndex::new(text).line_col(text, offset), want, "{text:?} @ {offset}");
         }
     }
 
@@ -329,9 +299,11 @@ mod tests {
     fn renders_with_caret() {
         let text = "code,name\n450802,港北区,oops\n";
         let start = text.find("oops").unwrap();
-        let d = Diagnostic::error("data/counties.csv", "expected 6 fields, found 3")
-            .field("name")
-            .at_span(text, start, start + 4);
+        let d = Diagnostic::error("data/counties.csv", "expected 6 fields, found 3").field("name").at_span(
+            text,
+            start,
+            start + 4,
+        );
         let out = d.to_string();
         assert_eq!(
             out,
@@ -346,19 +318,8 @@ mod tests {
         ds.push(Diagnostic::error("b.csv", "x").at(1, 1));
         ds.push(Diagnostic::warning("a.csv", "y").at(9, 1));
         ds.push(Diagnostic::error("a.csv", "z").at(2, 1));
-        let files: Vec<_> = ds
-            .sorted()
-            .iter()
-            .map(|d| (d.file.clone(), d.line))
-            .collect();
-        assert_eq!(
-            files,
-            vec![
-                ("a.csv".into(), 2),
-                ("a.csv".into(), 9),
-                ("b.csv".into(), 1)
-            ]
-        );
+        let files: Vec<_> = ds.sorted().iter().map(|d| (d.file.clone(), d.line)).collect();
+        assert_eq!(files, vec![("a.csv".into(), 2), ("a.csv".into(), 9), ("b.csv".into(), 1)]);
         assert_eq!(ds.summary(), "2 errors, 1 warning");
     }
 }

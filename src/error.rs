@@ -30,11 +30,7 @@ pub enum Error {
 impl Error {
     /// Wraps an I/O error with the action and path it concerns.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io {
-            action,
-            path: path.into(),
-            source,
-        }
+        Error::Io { action, path: path.into(), source }
     }
 }
 

@@ -13,21 +13,14 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Site(diags)) => {
             print_diagnostics(&diags);
-            eprintln!(
-                "error: the site has {}; nothing was written",
-                diags.summary()
-            );
+            eprintln!("error: the site has {}; nothing was written", diags.summary());
             ExitCode::from(1)
         }
         Err(e) => {

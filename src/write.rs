@@ -13,8 +13,7 @@ use crate::util::fs;
 
 /// Name of the manifest written at the output root.
 pub const MANIFEST: &str = ".junheng-manifest";
-const MANIFEST_HEADER: &str =
-    "# written by junheng; files listed here are replaced on each build\n";
+const MANIFEST_HEADER: &str = "# written by junheng; files listed here are replaced on each build\n";
 
 /// Checks that `output` may be written for the site at `site_root`.
 pub fn check_output_dir(site_root: &Path, output: &Path) -> Result<()> {
@@ -44,10 +43,7 @@ pub fn check_output_dir(site_root: &Path, output: &Path) -> Result<()> {
         return Ok(());
     }
     if !out.is_dir() {
-        return Err(Error::Usage(format!(
-            "the output path `{}` is a file, not a folder",
-            output.display()
-        )));
+        return Err(Error::Usage(format!("the output path `{}` is a file, not a folder", output.display())));
     }
     let present = fs::walk_files(&out)?;
     if present.is_empty() {
@@ -60,18 +56,11 @@ pub fn check_output_dir(site_root: &Path, output: &Path) -> Result<()> {
             output.display()
         )));
     };
-    let ours: std::collections::HashSet<&str> =
-        manifest.lines().filter(|l| !l.starts_with('#')).collect();
-    let unknown: Vec<&String> = present
-        .iter()
-        .filter(|p| p.as_str() != MANIFEST && !ours.contains(p.as_str()))
-        .collect();
+    let ours: std::collections::HashSet<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    let unknown: Vec<&String> =
+        present.iter().filter(|p| p.as_str() != MANIFEST && !ours.contains(p.as_str())).collect();
     if let Some(first) = unknown.first() {
-        let more = if unknown.len() > 1 {
-            format!(" (and {} more)", unknown.len() - 1)
-        } else {
-            String::new()
-        };
+        let more = if unknown.len() > 1 { format!(" (and {} more)", unknown.len() - 1) } else { String::new() };
         return Err(Error::Usage(format!(
             "refusing to replace `{}`: it holds `{first}`{more}, which junheng did not write; move it away or choose another output folder",
             output.display()
@@ -84,9 +73,7 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir()
-            .map_err(|e| Error::io("read the current folder", p, e))?
-            .join(p)
+        std::env::current_dir().map_err(|e| Error::io("read the current folder", p, e))?.join(p)
     };
     // Resolve symlinks of the existing part, then normalise the rest lexically.
     let mut existing = abs.clone();
@@ -123,25 +110,15 @@ pub fn is_safe_relative(rel: &str) -> bool {
         && !rel.starts_with('/')
         && !rel.contains('\\')
         && !rel.contains('\0')
-        && rel
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
+        && rel.split('/').all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
 }
 
 /// Writes `files` to `output` atomically (see the module docs).
 pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
-    let parent = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = output
         .file_name()
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "the output path `{}` has no folder name",
-                output.display()
-            ))
-        })?
+        .ok_or_else(|| Error::Usage(format!("the output path `{}` has no folder name", output.display())))?
         .to_string_lossy()
         .to_string();
     fs::create_dir_all(parent)?;
@@ -187,16 +164,7 @@ mod tests {
         for ok in ["index.html", "county/450802/index.html", "data/a.csv"] {
             assert!(is_safe_relative(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../x",
-            "a/../../x",
-            "a//b",
-            "a\\b",
-            "a\0b",
-            "./a",
-        ] {
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a\\b", "a\0b", "./a"] {
             assert!(!is_safe_relative(bad), "{bad:?}");
         }
     }

@@ -7,9 +7,7 @@
 
 /// A cell with surrounding spaces (ASCII, full-width, no-break) removed.
 pub fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| {
-        c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}' || c == '\u{feff}'
-    })
+    s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}' || c == '\u{feff}')
 }
 
 /// True when the cell means "no value".
@@ -43,9 +41,7 @@ pub fn parse_decimal(s: &str) -> Result<Option<f64>, &'static str> {
         .collect();
     let plain = strip_thousands(&ascii).ok_or("a decimal number like `12.50`")?;
     let valid = !plain.is_empty()
-        && plain
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && plain.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
         && plain.chars().any(|c| c.is_ascii_digit());
     if !valid {
         return Err("a decimal number like `12.50`");

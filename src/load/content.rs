@@ -78,10 +78,7 @@ pub fn split_path(rel: &str, languages: &[String]) -> Option<(String, String, Op
 
 /// True for slugs and section names that are safe as one URL/path segment.
 pub fn is_safe_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 100
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Parses one Markdown file; problems go to `diags`.
@@ -99,11 +96,8 @@ pub fn parse_page(
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "+++" {
         diags.push(
-            Diagnostic::error(
-                file,
-                "expected front matter: a `+++` line, TOML keys (`title = \"…\"`), then `+++`",
-            )
-            .at_span(&text, bom, bom + first.trim_end().len()),
+            Diagnostic::error(file, "expected front matter: a `+++` line, TOML keys (`title = \"…\"`), then `+++`")
+                .at_span(&text, bom, bom + first.trim_end().len()),
         );
         return None;
     }
@@ -118,13 +112,7 @@ pub fn parse_page(
         offset += line.len();
     }
     let Some((fm_end, body_off)) = fm_end else {
-        diags.push(
-            Diagnostic::error(
-                file,
-                "the front matter is not closed: expected a second `+++` line",
-            )
-            .at(1, 1),
-        );
+        diags.push(Diagnostic::error(file, "the front matter is not closed: expected a second `+++` line").at(1, 1));
         return None;
     };
     let front_text = &text[fm_start..fm_end];
@@ -159,14 +147,7 @@ mod tests {
 
     fn parse(text: &str) -> (Option<SourcePage>, Diagnostics) {
         let mut ds = Diagnostics::new();
-        let p = parse_page(
-            "content/a.md",
-            "".into(),
-            "a".into(),
-            "zh-CN".into(),
-            text.into(),
-            &mut ds,
-        );
+        let p = parse_page("content/a.md", "".into(), "a".into(), "zh-CN".into(), text.into(), &mut ds);
         (p, ds)
     }
 
@@ -189,11 +170,7 @@ mod tests {
         let d = &ds.sorted()[0];
         assert_eq!((d.line, d.column), (3, 1));
         assert_eq!(d.field.as_deref(), Some("author"));
-        assert!(
-            d.message.contains("expected one of `title`"),
-            "{}",
-            d.message
-        );
+        assert!(d.message.contains("expected one of `title`"), "{}", d.message);
         let (_, ds) = parse("+++\ntitle = 3\n+++\n");
         assert_eq!(ds.sorted()[0].line, 2);
     }

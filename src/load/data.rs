@@ -33,12 +33,7 @@ impl Columns {
     }
 
     fn allowed(&self) -> String {
-        self.required
-            .iter()
-            .chain(self.optional)
-            .map(|c| format!("`{c}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        self.required.iter().chain(self.optional).map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -73,11 +68,7 @@ pub struct Table {
 pub fn decode(bytes: &[u8]) -> (String, &'static str) {
     if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        let name = if enc == encoding_rs::UTF_8 {
-            "UTF-8 with BOM"
-        } else {
-            enc.name()
-        };
+        let name = if enc == encoding_rs::UTF_8 { "UTF-8 with BOM" } else { enc.name() };
         return (text.into_owned(), name);
     }
     match std::str::from_utf8(bytes) {
@@ -107,10 +98,7 @@ impl Table {
         diags: &mut Diagnostics,
     ) -> Option<Table> {
         let line_index = LineIndex::new(&text);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes());
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut records = reader.records();
         let header = match records.next() {
             Some(Ok(h)) => h,
@@ -122,24 +110,15 @@ impl Table {
                 diags.push(
                     Diagnostic::error(
                         &file,
-                        format!(
-                            "expected a header line with {}, found an empty file",
-                            spec.allowed()
-                        ),
+                        format!("expected a header line with {}, found an empty file", spec.allowed()),
                     )
                     .at(1, 1),
                 );
                 return None;
             }
         };
-        let mut table = Table {
-            file,
-            encoding,
-            text: String::new(),
-            index: HashMap::new(),
-            rows: Vec::new(),
-            line_index,
-        };
+        let mut table =
+            Table { file, encoding, text: String::new(), index: HashMap::new(), rows: Vec::new(), line_index };
         let mut ok = true;
         for (i, name) in header.iter().enumerate() {
             let at = |t: &Table, msg: String| t.header_diag(&text, i, msg);
@@ -154,34 +133,20 @@ impl Table {
                 None => {
                     let name = crate::load::cell::trim(name);
                     diags.push(
-                        at(
-                            &table,
-                            format!(
-                                "unknown column `{name}`, expected one of {}",
-                                spec.allowed()
-                            ),
-                        )
-                        .field(name),
+                        at(&table, format!("unknown column `{name}`, expected one of {}", spec.allowed())).field(name),
                     );
                 }
             }
         }
         for req in spec.required {
             if !table.index.contains_key(req) {
-                let d = Diagnostic::error(
-                    &table.file,
-                    format!("missing column `{req}` in the header line"),
-                )
-                .field(*req)
-                .snippet(
-                    table.line_index.line_text(&text, 1),
-                    header
-                        .iter()
-                        .map(|h| h.chars().count() + 1)
-                        .sum::<usize>()
-                        .saturating_sub(1),
-                )
-                .at(1, 1);
+                let d = Diagnostic::error(&table.file, format!("missing column `{req}` in the header line"))
+                    .field(*req)
+                    .snippet(
+                        table.line_index.line_text(&text, 1),
+                        header.iter().map(|h| h.chars().count() + 1).sum::<usize>().saturating_sub(1),
+                    )
+                    .at(1, 1);
                 diags.push(d);
                 ok = false;
             }
@@ -191,28 +156,16 @@ impl Table {
             match rec {
                 Ok(cells) => {
                     let pos = cells.position().expect("csv records carry a position");
-                    let row = Row {
-                        line: pos.line() as u32,
-                        offset: pos.byte() as usize,
-                        cells,
-                    };
+                    let row = Row { line: pos.line() as u32, offset: pos.byte() as usize, cells };
                     if row.cells.len() == 1 && crate::load::cell::trim(&row.cells[0]).is_empty() {
                         continue; // a blank line, as spreadsheets leave at the end
                     }
                     if row.cells.len() != width {
                         let d = Diagnostic::error(
                             &table.file,
-                            format!(
-                                "expected {width} fields like the header, found {}",
-                                row.cells.len()
-                            ),
+                            format!("expected {width} fields like the header, found {}", row.cells.len()),
                         );
-                        diags.push(table.place(
-                            &text,
-                            &row,
-                            row.cells.len().min(width).saturating_sub(1),
-                            d,
-                        ));
+                        diags.push(table.place(&text, &row, row.cells.len().min(width).saturating_sub(1), d));
                         continue;
                     }
                     table.rows.push(row);
@@ -260,11 +213,7 @@ impl Table {
     }
 
     fn header_diag(&self, text: &str, i: usize, msg: String) -> Diagnostic {
-        let row = Row {
-            line: 1,
-            offset: 0,
-            cells: csv::StringRecord::new(),
-        };
+        let row = Row { line: 1, offset: 0, cells: csv::StringRecord::new() };
         self.place(text, &row, i, Diagnostic::error(&self.file, msg))
     }
 
@@ -306,9 +255,7 @@ fn field_span(text: &str, offset: usize, n: usize) -> (usize, usize) {
 fn csv_error(file: &str, text: &str, e: &csv::Error) -> Diagnostic {
     let msg = format!("this line is not valid CSV: {e}");
     match e.position() {
-        Some(p) => {
-            Diagnostic::error(file, msg).at_span(text, p.byte() as usize, p.byte() as usize + 1)
-        }
+        Some(p) => Diagnostic::error(file, msg).at_span(text, p.byte() as usize, p.byte() as usize + 1),
         None => Diagnostic::error(file, msg),
     }
 }
@@ -330,14 +277,7 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GBK.encode("代码,名称\n450802,港北区\n");
         for (bytes, enc) in [
             ("代码,名称\n450802,港北区\n".as_bytes().to_vec(), "UTF-8"),
-            (
-                [
-                    b"\xef\xbb\xbf".as_slice(),
-                    "代码,名称\n450802,港北区\n".as_bytes(),
-                ]
-                .concat(),
-                "UTF-8 with BOM",
-            ),
+            ([b"\xef\xbb\xbf".as_slice(), "代码,名称\n450802,港北区\n".as_bytes()].concat(), "UTF-8 with BOM"),
             (gbk.into_owned(), "GB18030"),
         ] {
             let mut ds = Diagnostics::new();
@@ -354,24 +294,11 @@ mod tests {
         let mut ds = Diagnostics::new();
         let t = Table::parse(&SPEC, b"code,colour,code\n1,2,3\n", &mut ds);
         assert!(t.is_none());
-        let msgs: Vec<_> = ds
-            .sorted()
-            .iter()
-            .map(|d| (d.column, d.message.clone()))
-            .collect();
+        let msgs: Vec<_> = ds.sorted().iter().map(|d| (d.column, d.message.clone())).collect();
         assert_eq!(msgs[0].0, 1);
-        assert!(
-            msgs.iter()
-                .any(|(c, m)| *c == 6 && m.starts_with("unknown column `colour`"))
-        );
-        assert!(
-            msgs.iter()
-                .any(|(c, m)| *c == 13 && m == "column `code` appears twice")
-        );
-        assert!(
-            msgs.iter()
-                .any(|(_, m)| m == "missing column `name` in the header line")
-        );
+        assert!(msgs.iter().any(|(c, m)| *c == 6 && m.starts_with("unknown column `colour`")));
+        assert!(msgs.iter().any(|(c, m)| *c == 13 && m == "column `code` appears twice"));
+        assert!(msgs.iter().any(|(_, m)| m == "missing column `name` in the header line"));
     }
 
     // Guards cell positions in characters, with quotes and CJK before the cell.
@@ -392,9 +319,6 @@ mod tests {
         let t = Table::parse(&SPEC, b"code,name\n1,a,extra\n2,b\n\n", &mut ds).unwrap();
         assert_eq!(t.rows.len(), 1);
         let d = &ds.sorted()[0];
-        assert_eq!(
-            (d.line, d.message.as_str()),
-            (2, "expected 2 fields like the header, found 3")
-        );
+        assert_eq!((d.line, d.message.as_str()), (2, "expected 2 fields like the header, found 3"));
     }
 }

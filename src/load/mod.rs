@@ -21,14 +21,7 @@ pub mod specs {
     /// `data/counties.csv`.
     pub const COUNTIES: Columns = Columns {
         file: "data/counties.csv",
-        required: &[
-            "code",
-            "name",
-            "prefecture_code",
-            "prefecture",
-            "province_code",
-            "province",
-        ],
+        required: &["code", "name", "prefecture_code", "prefecture", "province_code", "province"],
         optional: &["name_en"],
         aliases: &[
             ("代码", "code"),
@@ -61,15 +54,7 @@ pub mod specs {
     /// `data/schools.csv`.
     pub const SCHOOLS: Columns = Columns {
         file: "data/schools.csv",
-        required: &[
-            "school_id",
-            "school_name",
-            "county",
-            "school_year",
-            "level",
-            "school_type",
-            "students",
-        ],
+        required: &["school_id", "school_name", "county", "school_year", "level", "school_type", "students"],
         optional: &[
             "teaching_area_m2",
             "sports_area_m2",
@@ -101,13 +86,7 @@ pub mod specs {
         file: "data/milestones.csv",
         required: &["area", "date", "event", "title"],
         optional: &["source"],
-        aliases: &[
-            ("地区代码", "area"),
-            ("日期", "date"),
-            ("事件", "event"),
-            ("标题", "title"),
-            ("来源", "source"),
-        ],
+        aliases: &[("地区代码", "area"), ("日期", "date"), ("事件", "event"), ("标题", "title"), ("来源", "source")],
     };
     /// `data/metrics.csv`.
     pub const METRICS: Columns = Columns {
@@ -128,13 +107,7 @@ pub mod specs {
         file: "data/sources.csv",
         required: &["id", "title"],
         optional: &["publisher", "date", "url"],
-        aliases: &[
-            ("编号", "id"),
-            ("标题", "title"),
-            ("发布者", "publisher"),
-            ("日期", "date"),
-            ("网址", "url"),
-        ],
+        aliases: &[("编号", "id"), ("标题", "title"), ("发布者", "publisher"), ("日期", "date"), ("网址", "url")],
     };
 }
 
@@ -183,12 +156,7 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
     let tables = load_tables(root, diags)?;
     let pages = load_content(root, &config, diags)?;
     let theme = theme::load(root, &config.theme, &config.languages, diags)?;
-    Ok(Loaded {
-        config,
-        tables,
-        pages,
-        theme,
-    })
+    Ok(Loaded { config, tables, pages, theme })
 }
 
 /// Reads the data tables of `root/data/`.
@@ -217,11 +185,7 @@ pub fn load_tables(root: &Path, diags: &mut Diagnostics) -> Result<Tables> {
     Ok(tables)
 }
 
-fn load_content(
-    root: &Path,
-    config: &Config,
-    diags: &mut Diagnostics,
-) -> Result<Vec<content::SourcePage>> {
+fn load_content(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Vec<content::SourcePage>> {
     let dir = root.join("content");
     if !dir.is_dir() {
         return Ok(Vec::new());
@@ -233,23 +197,17 @@ fn load_content(
         }
         let file = format!("content/{rel}");
         let Some((section, slug, lang)) = content::split_path(&rel, &config.languages) else {
-            diags.push(Diagnostic::error(
-                &file,
-                "expected `content/<section>/<name>.md`: sections are one folder deep",
-            ));
+            diags
+                .push(Diagnostic::error(&file, "expected `content/<section>/<name>.md`: sections are one folder deep"));
             continue;
         };
-        let bad = [&section, &slug].into_iter().find(|s| {
-            !(s.is_empty() && *s == &section)
-                && s.as_str() != "_index"
-                && !content::is_safe_segment(s)
-        });
+        let bad = [&section, &slug]
+            .into_iter()
+            .find(|s| !(s.is_empty() && *s == &section) && s.as_str() != "_index" && !content::is_safe_segment(s));
         if let Some(bad) = bad {
             diags.push(Diagnostic::error(
                 &file,
-                format!(
-                    "expected a file or folder name of letters, digits, `-` and `_`, found `{bad}`"
-                ),
+                format!("expected a file or folder name of letters, digits, `-` and `_`, found `{bad}`"),
             ));
             continue;
         }

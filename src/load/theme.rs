@@ -25,28 +25,14 @@ pub struct Theme {
 }
 
 /// Reads the theme `name` of the site at `root`.
-pub fn load(
-    root: &Path,
-    name: &str,
-    languages: &[String],
-    diags: &mut Diagnostics,
-) -> Result<Theme> {
+pub fn load(root: &Path, name: &str, languages: &[String], diags: &mut Diagnostics) -> Result<Theme> {
     let rel = format!("themes/{name}");
     let dir = root.join("themes").join(name);
     if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "theme `{name}` not found: expected a folder `{rel}` beside `site.toml`"
-        )));
+        return Err(Error::Usage(format!("theme `{name}` not found: expected a folder `{rel}` beside `site.toml`")));
     }
-    let mut theme = Theme {
-        dir: rel.clone(),
-        ..Theme::default()
-    };
-    for (sub, ext) in [
-        ("templates", ".html"),
-        ("templates", ".xml"),
-        ("templates", ".txt"),
-    ] {
+    let mut theme = Theme { dir: rel.clone(), ..Theme::default() };
+    for (sub, ext) in [("templates", ".html"), ("templates", ".xml"), ("templates", ".txt")] {
         let d = dir.join(sub);
         if d.is_dir() {
             for f in fs::walk_files(&d)? {
@@ -69,19 +55,14 @@ pub fn load(
     let static_dir = dir.join("static");
     if static_dir.is_dir() {
         for f in fs::walk_files(&static_dir)? {
-            theme
-                .static_files
-                .insert(f.clone(), fs::read(&static_dir.join(&f))?);
+            theme.static_files.insert(f.clone(), fs::read(&static_dir.join(&f))?);
         }
     }
     for lang in languages {
         let file = format!("{rel}/i18n/{lang}.toml");
         let path = dir.join("i18n").join(format!("{lang}.toml"));
         if !path.is_file() {
-            diags.push(Diagnostic::error(
-                &file,
-                format!("missing language file: the site lists language `{lang}`"),
-            ));
+            diags.push(Diagnostic::error(&file, format!("missing language file: the site lists language `{lang}`")));
             continue;
         }
         let text = read_text(&path, &file, diags)?;
@@ -104,30 +85,17 @@ fn read_text(path: &Path, file: &str, diags: &mut Diagnostics) -> Result<String>
         Ok(s) => Ok(s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)),
         Err(e) => {
             let off = e.utf8_error().valid_up_to();
-            diags.push(Diagnostic::error(
-                file,
-                format!("expected UTF-8 text, found an invalid byte at offset {off}"),
-            ));
+            diags.push(Diagnostic::error(file, format!("expected UTF-8 text, found an invalid byte at offset {off}")));
             Ok(String::new())
         }
     }
 }
 
-fn flatten(
-    prefix: &str,
-    v: &toml::Value,
-    out: &mut BTreeMap<String, String>,
-    file: &str,
-    diags: &mut Diagnostics,
-) {
+fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>, file: &str, diags: &mut Diagnostics) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 flatten(&key, v, out, file, diags);
             }
         }
@@ -150,20 +118,13 @@ fn check_string_sets(theme: &Theme, languages: &[String], diags: &mut Diagnostic
         let file = format!("{}/i18n/{lang}.toml", theme.dir);
         for key in default.keys().filter(|k| !other.contains_key(*k)) {
             diags.push(
-                Diagnostic::error(
-                    &file,
-                    format!("missing UI string `{key}` (present in `{}`)", languages[0]),
-                )
-                .field(key),
+                Diagnostic::error(&file, format!("missing UI string `{key}` (present in `{}`)", languages[0]))
+                    .field(key),
             );
         }
         for key in other.keys().filter(|k| !default.contains_key(*k)) {
             diags.push(
-                Diagnostic::error(
-                    &file,
-                    format!("UI string `{key}` is not in `{}`: a typo?", languages[0]),
-                )
-                .field(key),
+                Diagnostic::error(&file, format!("UI string `{key}` is not in `{}`: a typo?", languages[0])).field(key),
             );
         }
     }

@@ -9,28 +9,15 @@ use crate::load::cell::{is_missing, parse_count, parse_decimal, trim};
 use crate::load::data::{Row, Table};
 
 /// Names the prefecture column uses for "no real prefecture" (DOMAIN.md §7).
-const PLACEHOLDER_PREFECTURES: &[&str] = &[
-    "市辖区",
-    "县",
-    "省直辖县级行政区划",
-    "自治区直辖县级行政区划",
-    "省直辖县级市",
-];
+const PLACEHOLDER_PREFECTURES: &[&str] =
+    &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级市"];
 
 /// Turns loaded input into a validated [`Site`]; every problem goes to `diags`.
 pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
     let t = &loaded.tables;
-    let sources = t
-        .sources
-        .as_ref()
-        .map(|t| sources(t, diags))
-        .unwrap_or_default();
+    let sources = t.sources.as_ref().map(|t| sources(t, diags)).unwrap_or_default();
     let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-    let counties = t
-        .counties
-        .as_ref()
-        .map(|t| counties(t, diags))
-        .unwrap_or_default();
+    let counties = t.counties.as_ref().map(|t| counties(t, diags)).unwrap_or_default();
     let (prefectures, provinces) = derive_areas(&counties);
     let refs = Refs {
         sources: &source_ids,
@@ -43,27 +30,11 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
             .chain([NATIONAL_AREA])
             .collect(),
     };
-    let reported = t
-        .indicators
-        .as_ref()
-        .map(|t| reported(t, &refs, diags))
-        .unwrap_or_default();
+    let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
     let sheets = sheets(&reported);
-    let milestones = t
-        .milestones
-        .as_ref()
-        .map(|t| milestones(t, &refs, diags))
-        .unwrap_or_default();
-    let metrics = t
-        .metrics
-        .as_ref()
-        .map(|t| metrics(t, &refs, diags))
-        .unwrap_or_default();
-    let schools = t
-        .schools
-        .as_ref()
-        .map(|t| schools(t, &refs, diags))
-        .unwrap_or_default();
+    let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
+    let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
+    let schools = t.schools.as_ref().map(|t| schools(t, &refs, diags)).unwrap_or_default();
     let pages = pages(loaded, &refs, diags);
     Site {
         config: loaded.config.clone(),
@@ -100,8 +71,7 @@ impl<'t> Cells<'t, '_> {
     }
 
     fn fail(&mut self, name: &str, expected: &str) {
-        self.diags
-            .push(self.table.cell_error(self.row, name, expected));
+        self.diags.push(self.table.cell_error(self.row, name, expected));
         self.ok = false;
     }
 
@@ -126,12 +96,7 @@ impl<'t> Cells<'t, '_> {
         v.to_string()
     }
 
-    fn parsed<T>(
-        &mut self,
-        name: &str,
-        expected: &str,
-        parse: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
+    fn parsed<T>(&mut self, name: &str, expected: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
         let v = self.raw(name);
         let r = parse(v);
         if r.is_none() {
@@ -217,12 +182,7 @@ fn each_row<'t, T>(
 ) -> Vec<(&'t Row, T)> {
     let mut out = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
-        let mut cells = Cells {
-            table,
-            row,
-            diags,
-            ok: true,
-        };
+        let mut cells = Cells { table, row, diags, ok: true };
         let v = f(&mut cells);
         if cells.ok {
             if let Some(v) = v {
@@ -247,10 +207,7 @@ fn reject_duplicates<K: std::hash::Hash + Eq, T>(
         match seen.get(&key(&v)) {
             Some(first) => diags.push(table.row_diag(
                 row,
-                Diagnostic::error(
-                    &table.file,
-                    format!("duplicate row: {what} already given on line {first}"),
-                ),
+                Diagnostic::error(&table.file, format!("duplicate row: {what} already given on line {first}")),
             )),
             None => {
                 seen.insert(key(&v), row.line);
@@ -269,11 +226,7 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
         }
         let title = c.text("title", "the title of the document");
         let date = match c.opt_text("date") {
-            Some(_) => c.parsed(
-                "date",
-                "a date like `2021`, `2021-03` or `2021-03-16`",
-                PartialDate::parse,
-            ),
+            Some(_) => c.parsed("date", "a date like `2021`, `2021-03` or `2021-03-16`", PartialDate::parse),
             None => None,
         };
         let url = c.opt_text("url");
@@ -282,13 +235,7 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
                 c.fail("url", "an address starting with `https://` or `http://`");
             }
         }
-        Some(Source {
-            id,
-            title,
-            publisher: c.opt_text("publisher"),
-            date,
-            url,
-        })
+        Some(Source { id, title, publisher: c.opt_text("publisher"), date, url })
     });
     let mut v = reject_duplicates(t, rows, |s| s.id.clone(), "this source id is", diags);
     v.sort_by(|a, b| a.id.cmp(&b.id));
@@ -317,11 +264,7 @@ fn counties(t: &Table, diags: &mut Diagnostics) -> Vec<County> {
     let mut first_seen: HashMap<String, (String, u32)> = HashMap::new();
     for (row, c) in &rows {
         for (field, key, value) in [
-            (
-                "prefecture",
-                &c.prefecture_code,
-                format!("{}|{}", c.prefecture, c.province_code),
-            ),
+            ("prefecture", &c.prefecture_code, format!("{}|{}", c.prefecture, c.province_code)),
             ("province", &c.province_code, c.province.clone()),
         ] {
             match first_seen.get(key.as_str()) {
@@ -330,7 +273,9 @@ fn counties(t: &Table, diags: &mut Diagnostics) -> Vec<County> {
                     field,
                     Diagnostic::error(
                         &t.file,
-                        format!("code `{key}` was given another name or province on line {line}: expected one name per code"),
+                        format!(
+                            "code `{key}` was given another name or province on line {line}: expected one name per code"
+                        ),
                     ),
                 )),
                 Some(_) => {}
@@ -349,18 +294,16 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
     let mut prefs: BTreeMap<&str, Prefecture> = BTreeMap::new();
     let mut provs: BTreeMap<&str, Province> = BTreeMap::new();
     for c in counties {
-        let p = prefs
-            .entry(&c.prefecture_code)
-            .or_insert_with(|| Prefecture {
-                code: c.prefecture_code.clone(),
-                name: if PLACEHOLDER_PREFECTURES.contains(&c.prefecture.as_str()) {
-                    c.province.clone()
-                } else {
-                    c.prefecture.clone()
-                },
-                province_code: c.province_code.clone(),
-                counties: Vec::new(),
-            });
+        let p = prefs.entry(&c.prefecture_code).or_insert_with(|| Prefecture {
+            code: c.prefecture_code.clone(),
+            name: if PLACEHOLDER_PREFECTURES.contains(&c.prefecture.as_str()) {
+                c.province.clone()
+            } else {
+                c.prefecture.clone()
+            },
+            province_code: c.province_code.clone(),
+            counties: Vec::new(),
+        });
         p.counties.push(c.code.clone());
         let pv = provs.entry(&c.province_code).or_insert_with(|| Province {
             code: c.province_code.clone(),
@@ -369,9 +312,7 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
             counties: Vec::new(),
         });
         pv.counties.push(c.code.clone());
-        if pv.prefectures.last() != Some(&c.prefecture_code)
-            && !pv.prefectures.contains(&c.prefecture_code)
-        {
+        if pv.prefectures.last() != Some(&c.prefecture_code) && !pv.prefectures.contains(&c.prefecture_code) {
             pv.prefectures.push(c.prefecture_code.clone());
         }
     }
@@ -385,21 +326,14 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
 fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
     let rows = each_row(t, diags, |c| {
         let county = c.county("county", refs);
-        let school_year = c.parsed(
-            "school_year",
-            "a school year like `2020-2021`",
-            SchoolYear::parse,
-        );
+        let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
         let scheme = c.parsed("scheme", "`basic` or `quality`", Scheme::parse);
         let raw = c.raw("indicator").to_string();
         let indicator = scheme.and_then(|s| {
             if raw == "composite" {
                 if s == Scheme::Quality {
-                    c.fail(
-                        "indicator",
-                        "an indicator of quality balance (it has no composite)",
-                    );
+                    c.fail("indicator", "an indicator of quality balance (it has no composite)");
                     return None;
                 }
                 return Some(IndicatorRef::Composite);
@@ -407,16 +341,8 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
             match RuleSet::of(s).indicator(&raw) {
                 Some(i) => Some(IndicatorRef::Indicator(i.id)),
                 None => {
-                    let ids: Vec<_> = RuleSet::of(s)
-                        .indicators
-                        .iter()
-                        .map(|i| format!("`{}`", i.id))
-                        .collect();
-                    let extra = if s == Scheme::Basic {
-                        ", `composite`"
-                    } else {
-                        ""
-                    };
+                    let ids: Vec<_> = RuleSet::of(s).indicators.iter().map(|i| format!("`{}`", i.id)).collect();
+                    let extra = if s == Scheme::Basic { ", `composite`" } else { "" };
                     c.fail("indicator", &format!("one of {}{extra}", ids.join(", ")));
                     None
                 }
@@ -442,15 +368,7 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
     let mut v = reject_duplicates(
         t,
         rows,
-        |r| {
-            (
-                r.county.clone(),
-                r.school_year,
-                r.level,
-                r.scheme,
-                r.indicator,
-            )
-        },
+        |r| (r.county.clone(), r.school_year, r.level, r.scheme, r.indicator),
         "this county, school year, level, scheme and indicator are",
         diags,
     );
@@ -458,11 +376,9 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
         let order = |r: &Reported| {
             let pos = match r.indicator {
                 IndicatorRef::Composite => usize::MAX,
-                IndicatorRef::Indicator(id) => RuleSet::of(r.scheme)
-                    .indicators
-                    .iter()
-                    .position(|i| i.id == id)
-                    .unwrap_or(0),
+                IndicatorRef::Indicator(id) => {
+                    RuleSet::of(r.scheme).indicators.iter().position(|i| i.id == id).unwrap_or(0)
+                }
             };
             (r.county.clone(), r.school_year, r.level, r.scheme, pos)
         };
@@ -475,10 +391,7 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
 pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
     let mut groups: BTreeMap<(&str, SchoolYear, Level, Scheme), Vec<&Reported>> = BTreeMap::new();
     for r in reported {
-        groups
-            .entry((&r.county, r.school_year, r.level, r.scheme))
-            .or_default()
-            .push(r);
+        groups.entry((&r.county, r.school_year, r.level, r.scheme)).or_default().push(r);
     }
     groups
         .into_iter()
@@ -489,9 +402,7 @@ pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
                 .indicators
                 .iter()
                 .map(|ind| {
-                    let r = rows
-                        .iter()
-                        .find(|r| r.indicator == IndicatorRef::Indicator(ind.id));
+                    let r = rows.iter().find(|r| r.indicator == IndicatorRef::Indicator(ind.id));
                     let cv = r.and_then(|r| r.cv);
                     let quality = scheme == Scheme::Quality;
                     SheetRow {
@@ -502,11 +413,7 @@ pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
                         computed_cv: None,
                         threshold: quality.then_some(threshold),
                         standard: ind.standard_for(level),
-                        meets: if quality {
-                            cv.map(|cv| cv <= threshold)
-                        } else {
-                            None
-                        },
+                        meets: if quality { cv.map(|cv| cv <= threshold) } else { None },
                         decimals: ind.decimals,
                         source: r.and_then(|r| r.source.clone()),
                     }
@@ -525,17 +432,10 @@ pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
                             (cvs.iter().sum::<f64>() / cvs.len() as f64, false, None)
                         }
                     };
-                    Some(Composite {
-                        cv,
-                        reported: is_reported,
-                        threshold,
-                        meets: cv <= threshold,
-                        source,
-                    })
+                    Some(Composite { cv, reported: is_reported, threshold, meets: cv <= threshold, source })
                 })
                 .flatten();
-            let meets_all = (scheme == Scheme::Quality)
-                .then(|| sheet_rows.iter().all(|r| r.meets == Some(true)));
+            let meets_all = (scheme == Scheme::Quality).then(|| sheet_rows.iter().all(|r| r.meets == Some(true)));
             Sheet {
                 county: county.to_string(),
                 school_year,
@@ -553,26 +453,12 @@ pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
 fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone> {
     let rows = each_row(t, diags, |c| {
         let area = c.area(refs);
-        let date = c.parsed(
-            "date",
-            "a date like `2016`, `2016-01` or `2016-01-15` that exists",
-            PartialDate::parse,
-        );
-        let events = Event::IDS
-            .iter()
-            .map(|e| format!("`{e}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let date = c.parsed("date", "a date like `2016`, `2016-01` or `2016-01-15` that exists", PartialDate::parse);
+        let events = Event::IDS.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
         let event = c.parsed("event", &format!("one of {events}"), Event::parse);
         let title = c.text("title", "a short text for the timeline");
         let source = c.source(refs);
-        Some(Milestone {
-            area,
-            date: date?,
-            event: event?,
-            title,
-            source,
-        })
+        Some(Milestone { area, date: date?, event: event?, title, source })
     });
     let mut v = reject_duplicates(
         t,
@@ -581,20 +467,14 @@ fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone>
         "this area, date, event and title are",
         diags,
     );
-    v.sort_by(|a, b| {
-        (&a.area, a.date, a.event, &a.title).cmp(&(&b.area, b.date, b.event, &b.title))
-    });
+    v.sort_by(|a, b| (&a.area, a.date, a.event, &a.title).cmp(&(&b.area, b.date, b.event, &b.title)));
     v
 }
 
 fn metrics(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Metric> {
     let rows = each_row(t, diags, |c| {
         let area = c.area(refs);
-        let period = c.parsed(
-            "period",
-            "a period like `2013`, `2020-2021` or `2013/2018`",
-            Period::parse,
-        );
+        let period = c.parsed("period", "a period like `2013`, `2020-2021` or `2013/2018`", Period::parse);
         let metric = c.text("metric", "a metric id like `big_classes`");
         if !metric.is_empty() && !crate::load::content::is_safe_segment(&metric) {
             c.fail("metric", "a metric id of letters, digits, `-` and `_`");
@@ -604,14 +484,7 @@ fn metrics(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Metric> {
             c.fail("value", "a decimal number like `12.50`");
         }
         let source = c.source(refs);
-        Some(Metric {
-            area,
-            period: period?,
-            metric,
-            value: value?,
-            unit: c.opt_text("unit"),
-            source,
-        })
+        Some(Metric { area, period: period?, metric, value: value?, unit: c.opt_text("unit"), source })
     });
     let mut v = reject_duplicates(
         t,
@@ -628,35 +501,20 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     let rows = each_row(t, diags, |c| {
         let school_id = c.text("school_id", "a 10-digit school identifier (学校标识码)");
         if !school_id.is_empty() && !school_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-            c.fail(
-                "school_id",
-                "a school identifier of digits (keep it as text in Excel)",
-            );
+            c.fail("school_id", "a school identifier of digits (keep it as text in Excel)");
         }
         let school_name = c.text("school_name", "the school's name");
         let county = c.county("county", refs);
-        let school_year = c.parsed(
-            "school_year",
-            "a school year like `2020-2021`",
-            SchoolYear::parse,
-        );
+        let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
-        let types = SCHOOL_TYPES
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let school_type = c.parsed("school_type", &format!("one of {types}"), |s| {
-            SCHOOL_TYPES.contains(&s).then(|| s.to_string())
-        });
+        let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+        let school_type =
+            c.parsed("school_type", &format!("one of {types}"), |s| SCHOOL_TYPES.contains(&s).then(|| s.to_string()));
         let students = c.count("students");
         if students.is_none() && c.ok {
             c.fail("students", "a whole number like `1250`");
         }
-        let figures = SCHOOL_FIGURES
-            .iter()
-            .map(|f| (*f, c.non_negative(f)))
-            .collect();
+        let figures = SCHOOL_FIGURES.iter().map(|f| (*f, c.non_negative(f))).collect();
         let senior_students = c.count("senior_students");
         let parent_school_id = c.opt_text("parent_school_id");
         let source = c.source(refs);
@@ -682,12 +540,7 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         diags,
     );
     v.sort_by(|a, b| {
-        (&a.county, a.school_year, &a.school_id, a.level).cmp(&(
-            &b.county,
-            b.school_year,
-            &b.school_id,
-            b.level,
-        ))
+        (&a.county, a.school_year, &a.school_id, a.level).cmp(&(&b.county, b.school_year, &b.school_id, b.level))
     });
     v
 }
@@ -698,16 +551,11 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
     for p in &loaded.pages {
         let fm_diag = |key: &str, msg: String| -> Diagnostic {
             let mut d = Diagnostic::error(&p.file, msg).field(key);
-            if let Some((line_no, line)) = p
-                .text
-                .lines()
-                .enumerate()
-                .find(|(_, l)| l.trim_start().starts_with(key) && l.contains('='))
+            if let Some((line_no, line)) =
+                p.text.lines().enumerate().find(|(_, l)| l.trim_start().starts_with(key) && l.contains('='))
             {
                 let col = line.chars().take_while(|c| c.is_whitespace()).count() as u32 + 1;
-                d = d
-                    .at(line_no as u32 + 1, col)
-                    .snippet(line, key.chars().count());
+                d = d.at(line_no as u32 + 1, col).snippet(line, key.chars().count());
             }
             d
         };
@@ -715,7 +563,10 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
             Some(d) => match PartialDate::parse(d) {
                 Some(d) => Some(d),
                 None => {
-                    diags.push(fm_diag("date", format!("expected a date like `2021`, `2021-03` or `2021-03-16` that exists, found `{d}`")));
+                    diags.push(fm_diag(
+                        "date",
+                        format!("expected a date like `2021`, `2021-03` or `2021-03-16` that exists, found `{d}`"),
+                    ));
                     continue;
                 }
             },
@@ -723,20 +574,13 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
         };
         for s in &p.front.sources {
             if !refs.sources.contains(s.as_str()) {
-                diags.push(fm_diag(
-                    "sources",
-                    format!("unknown source `{s}`: expected an `id` of `data/sources.csv`"),
-                ));
+                diags.push(fm_diag("sources", format!("unknown source `{s}`: expected an `id` of `data/sources.csv`")));
             }
         }
         if p.front.title.trim().is_empty() {
-            diags.push(fm_diag(
-                "title",
-                "expected a title, found an empty text".into(),
-            ));
+            diags.push(fm_diag("title", "expected a title, found an empty text".into()));
         }
-        if p.section == "counties" && p.slug != "_index" && !refs.counties.contains(p.slug.as_str())
-        {
+        if p.section == "counties" && p.slug != "_index" && !refs.counties.contains(p.slug.as_str()) {
             diags.push(Diagnostic::error(
                 &p.file,
                 format!("narrative for unknown county `{}`: expected `content/counties/<code>.md` with a code of `data/counties.csv`", p.slug),
@@ -749,10 +593,7 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
         if !seen.insert((p.section.clone(), p.slug.clone(), p.lang.clone())) {
             diags.push(Diagnostic::error(
                 &p.file,
-                format!(
-                    "a page `{}/{}` in language `{}` already exists",
-                    p.section, p.slug, p.lang
-                ),
+                format!("a page `{}/{}` in language `{}` already exists", p.section, p.slug, p.lang),
             ));
             continue;
         }
@@ -794,11 +635,8 @@ mod tests {
     #[test]
     fn composite_is_mean_of_eight_when_not_given() {
         let cvs = [0.393, 0.578, 0.372, 0.246, 0.208, 0.311, 0.311, 0.455];
-        let rows: Vec<_> = BASIC_2012_IDS
-            .iter()
-            .zip(cvs)
-            .map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(cv)))
-            .collect();
+        let rows: Vec<_> =
+            BASIC_2012_IDS.iter().zip(cvs).map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(cv))).collect();
         let s = &sheets(&rows)[0];
         let c = s.composite.as_ref().unwrap();
         assert!((c.cv - 0.3592).abs() < 1e-4);

@@ -93,8 +93,7 @@ impl SchoolYear {
         let s = s.trim_end_matches("学年度").trim_end_matches("学年");
         let (a, b) = s.split_once(['-', '—', '–'])?;
         let (a, b): (u16, u16) = (a.parse().ok()?, b.parse().ok()?);
-        (a.to_string().len() == 4 && (1949..=2100).contains(&a) && b == a + 1)
-            .then_some(SchoolYear(a))
+        (a.to_string().len() == 4 && (1949..=2100).contains(&a) && b == a + 1).then_some(SchoolYear(a))
     }
 }
 
@@ -140,8 +139,7 @@ impl PartialDate {
             s.split('-').collect()
         };
         let num = |p: &str, len: usize| -> Option<u32> {
-            (p.len() <= len && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-                .then(|| p.parse().ok())?
+            (p.len() <= len && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())).then(|| p.parse().ok())?
         };
         let year = num(parts.first()?, 4)? as i32;
         if parts[0].len() != 4 {
@@ -169,12 +167,7 @@ impl PartialDate {
 
     /// RFC 3339 timestamp at the start of the period (for feeds and sitemaps).
     pub fn rfc3339(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02}T00:00:00Z",
-            self.year,
-            self.month.unwrap_or(1),
-            self.day.unwrap_or(1)
-        )
+        format!("{:04}-{:02}-{:02}T00:00:00Z", self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))
     }
 }
 
@@ -248,18 +241,12 @@ impl Event {
 
     /// Parses an event id.
     pub fn parse(s: &str) -> Option<Event> {
-        Self::IDS
-            .iter()
-            .position(|id| *id == s)
-            .map(|i| Self::ALL[i])
+        Self::IDS.iter().position(|id| *id == s).map(|i| Self::ALL[i])
     }
 
     /// The id used in files.
     pub fn id(self) -> &'static str {
-        Self::IDS[Self::ALL
-            .iter()
-            .position(|e| *e == self)
-            .expect("every event is listed")]
+        Self::IDS[Self::ALL.iter().position(|e| *e == self).expect("every event is listed")]
     }
 
     /// The regime and the step (1 plan … 4 recognition) this event marks.
@@ -476,31 +463,16 @@ impl Period {
     /// Parses `2013`, `2020-2021` or `2013/2018`.
     pub fn parse(s: &str) -> Option<Period> {
         let s = s.trim();
-        let year = |p: &str| {
-            (p.len() == 4 && p.chars().all(|c| c.is_ascii_digit()))
-                .then(|| p.parse::<i32>().ok())?
-        };
+        let year = |p: &str| (p.len() == 4 && p.chars().all(|c| c.is_ascii_digit())).then(|| p.parse::<i32>().ok())?;
         if let Some(y) = year(s) {
-            return Some(Period {
-                start: y,
-                end: y,
-                text: s.into(),
-            });
+            return Some(Period { start: y, end: y, text: s.into() });
         }
         if let Some(sy) = SchoolYear::parse(s) {
-            return Some(Period {
-                start: sy.0 as i32,
-                end: sy.0 as i32 + 1,
-                text: sy.to_string(),
-            });
+            return Some(Period { start: sy.0 as i32, end: sy.0 as i32 + 1, text: sy.to_string() });
         }
         let (a, b) = s.split_once('/')?;
         let (a, b) = (year(a)?, year(b)?);
-        (a <= b).then(|| Period {
-            start: a,
-            end: b,
-            text: format!("{a}/{b}"),
-        })
+        (a <= b).then(|| Period { start: a, end: b, text: format!("{a}/{b}") })
     }
 }
 
@@ -555,14 +527,8 @@ pub struct SchoolRow {
 }
 
 /// The school types of the data format.
-pub const SCHOOL_TYPES: &[&str] = &[
-    "primary",
-    "junior",
-    "nine_year",
-    "complete_secondary",
-    "twelve_year",
-    "teaching_point",
-];
+pub const SCHOOL_TYPES: &[&str] =
+    &["primary", "junior", "nine_year", "complete_secondary", "twelve_year", "teaching_point"];
 
 /// The numeric columns of `schools.csv` after `students`.
 pub const SCHOOL_FIGURES: &[&str] = &[
@@ -637,18 +603,12 @@ pub const NATIONAL_AREA: &str = "000000";
 impl Site {
     /// The county with `code`.
     pub fn county(&self, code: &str) -> Option<&County> {
-        self.counties
-            .binary_search_by(|c| c.code.as_str().cmp(code))
-            .ok()
-            .map(|i| &self.counties[i])
+        self.counties.binary_search_by(|c| c.code.as_str().cmp(code)).ok().map(|i| &self.counties[i])
     }
 
     /// The source with `id`.
     pub fn source(&self, id: &str) -> Option<&Source> {
-        self.sources
-            .binary_search_by(|s| s.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.sources[i])
+        self.sources.binary_search_by(|s| s.id.as_str().cmp(id)).ok().map(|i| &self.sources[i])
     }
 
     /// The sheets of one county, in order.
@@ -683,12 +643,7 @@ impl Site {
     pub fn status(&self, code: &str, scheme: Scheme) -> Option<(u8, &Milestone)> {
         self.milestones_of(code)
             .iter()
-            .filter_map(|m| {
-                m.event
-                    .step()
-                    .filter(|(s, _)| *s == scheme)
-                    .map(|(_, step)| (step, m))
-            })
+            .filter_map(|m| m.event.step().filter(|(s, _)| *s == scheme).map(|(_, step)| (step, m)))
             .max_by_key(|(step, m)| (*step, m.date))
     }
 }

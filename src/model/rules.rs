@@ -35,18 +35,8 @@ pub struct RuleSet {
     pub cv_threshold: [f64; 2],
 }
 
-const fn ind(
-    id: &'static str,
-    scheme: Scheme,
-    decimals: u8,
-    standard: Option<[f64; 2]>,
-) -> Indicator {
-    Indicator {
-        id,
-        scheme,
-        decimals,
-        standard,
-    }
+const fn ind(id: &'static str, scheme: Scheme, decimals: u8, standard: Option<[f64; 2]>) -> Indicator {
+    Indicator { id, scheme, decimals, standard }
 }
 
 /// The 8 indicators of basic balance, in official order.
@@ -63,22 +53,12 @@ pub const BASIC_INDICATORS: &[Indicator] = &[
 
 /// The 7 indicators of quality balance with their per-school standards.
 pub const QUALITY_INDICATORS: &[Indicator] = &[
-    ind(
-        "teachers_above_degree",
-        Scheme::Quality,
-        2,
-        Some([4.2, 5.3]),
-    ),
+    ind("teachers_above_degree", Scheme::Quality, 2, Some([4.2, 5.3])),
     ind("teachers_backbone", Scheme::Quality, 2, Some([1.0, 1.0])),
     ind("teachers_pe_art", Scheme::Quality, 2, Some([0.9, 0.9])),
     ind("teaching_area", Scheme::Quality, 2, Some([4.5, 5.8])),
     ind("sports_area", Scheme::Quality, 2, Some([7.5, 10.2])),
-    ind(
-        "equipment_value",
-        Scheme::Quality,
-        0,
-        Some([2000.0, 2500.0]),
-    ),
+    ind("equipment_value", Scheme::Quality, 0, Some([2000.0, 2500.0])),
     ind("multimedia_rooms", Scheme::Quality, 2, Some([2.3, 2.4])),
 ];
 

@@ -8,52 +8,19 @@ use crate::diag::Diagnostic;
 /// Minifies `source` (named `file` in diagnostics) for the browsers of `query`.
 pub fn process(file: &str, source: &str, query: &str) -> Result<String, Diagnostic> {
     let browsers = Browsers::from_browserslist([query]).map_err(|e| {
-        Diagnostic::error(
-            "site.toml",
-            format!("expected a browserslist query, found `{query}`: {e}"),
-        )
-        .field("settings.browsers")
+        Diagnostic::error("site.toml", format!("expected a browserslist query, found `{query}`: {e}"))
+            .field("settings.browsers")
     })?;
     let targets = Targets::from(browsers);
-    let options = ParserOptions {
-        filename: file.to_string(),
-        ..ParserOptions::default()
-    };
-    let mut sheet = StyleSheet::parse(source, options).map_err(|e| {
-        css_diag(
-            file,
-            source,
-            &e.kind.to_string(),
-            e.loc.as_ref().map(|l| (l.line, l.column)),
-        )
-    })?;
+    let options = ParserOptions { filename: file.to_string(), ..ParserOptions::default() };
+    let mut sheet = StyleSheet::parse(source, options)
+        .map_err(|e| css_diag(file, source, &e.kind.to_string(), e.loc.as_ref().map(|l| (l.line, l.column))))?;
     sheet
-        .minify(MinifyOptions {
-            targets,
-            ..MinifyOptions::default()
-        })
-        .map_err(|e| {
-            css_diag(
-                file,
-                source,
-                &e.kind.to_string(),
-                e.loc.as_ref().map(|l| (l.line, l.column)),
-            )
-        })?;
+        .minify(MinifyOptions { targets, ..MinifyOptions::default() })
+        .map_err(|e| css_diag(file, source, &e.kind.to_string(), e.loc.as_ref().map(|l| (l.line, l.column))))?;
     let out = sheet
-        .to_css(PrinterOptions {
-            minify: true,
-            targets,
-            ..PrinterOptions::default()
-        })
-        .map_err(|e| {
-            css_diag(
-                file,
-                source,
-                &e.kind.to_string(),
-                e.loc.as_ref().map(|l| (l.line, l.column)),
-            )
-        })?;
+        .to_css(PrinterOptions { minify: true, targets, ..PrinterOptions::default() })
+        .map_err(|e| css_diag(file, source, &e.kind.to_string(), e.loc.as_ref().map(|l| (l.line, l.column))))?;
     Ok(out.code)
 }
 
@@ -79,10 +46,7 @@ mod tests {
     #[test]
     fn minifies_and_reports_positions() {
         let q = "chrome >= 69";
-        assert_eq!(
-            process("a.css", "a {\n  color: #ff0000;\n}\n", q).unwrap(),
-            "a{color:red}"
-        );
+        assert_eq!(process("a.css", "a {\n  color: #ff0000;\n}\n", q).unwrap(), "a{color:red}");
         let d = process("a.css", "a {\n  color: red;\n}\n}\n b{", q).unwrap_err();
         assert_eq!(d.file, "a.css");
         assert!(d.line >= 1, "{d}");

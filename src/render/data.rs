@@ -126,15 +126,7 @@ fn tables(site: &Site) -> Vec<DataTable> {
         rows: site
             .milestones
             .iter()
-            .map(|m| {
-                vec![
-                    s(&m.area),
-                    s(m.date.to_string()),
-                    s(m.event.id()),
-                    s(&m.title),
-                    opt_s(&m.source),
-                ]
-            })
+            .map(|m| vec![s(&m.area), s(m.date.to_string()), s(m.event.id()), s(&m.title), opt_s(&m.source)])
             .collect(),
     });
     out.push(DataTable {
@@ -152,26 +144,13 @@ fn tables(site: &Site) -> Vec<DataTable> {
             .metrics
             .iter()
             .map(|m| {
-                vec![
-                    s(&m.area),
-                    s(&m.period.text),
-                    s(&m.metric),
-                    json!(m.value),
-                    opt_s(&m.unit),
-                    opt_s(&m.source),
-                ]
+                vec![s(&m.area), s(&m.period.text), s(&m.metric), json!(m.value), opt_s(&m.unit), opt_s(&m.source)]
             })
             .collect(),
     });
     out.push(DataTable {
         name: "sources",
-        columns: vec![
-            ("id", Ty::Str),
-            ("title", Ty::Str),
-            ("publisher", Ty::Str),
-            ("date", Ty::Str),
-            ("url", Ty::Str),
-        ],
+        columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
         primary_key: &["id"],
         rows: site
             .sources
@@ -198,11 +177,7 @@ fn tables(site: &Site) -> Vec<DataTable> {
             ("students", Ty::Int),
         ];
         columns.extend(SCHOOL_FIGURES.iter().map(|f| (*f, Ty::Num)));
-        columns.extend([
-            ("senior_students", Ty::Int),
-            ("parent_school_id", Ty::Str),
-            ("source", Ty::Str),
-        ]);
+        columns.extend([("senior_students", Ty::Int), ("parent_school_id", Ty::Str), ("source", Ty::Str)]);
         out.push(DataTable {
             name: "schools",
             columns,
@@ -317,21 +292,13 @@ fn cell_text(v: &Value) -> String {
 }
 
 fn to_csv(t: &DataTable, bom: bool) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    w.write_record(t.columns.iter().map(|c| c.0))
-        .expect("writing to memory cannot fail");
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
     for row in &t.rows {
-        w.write_record(row.iter().map(cell_text))
-            .expect("writing to memory cannot fail");
+        w.write_record(row.iter().map(cell_text)).expect("writing to memory cannot fail");
     }
     let body = w.into_inner().expect("writing to memory cannot fail");
-    if bom {
-        [b"\xef\xbb\xbf".as_slice(), &body].concat()
-    } else {
-        body
-    }
+    if bom { [b"\xef\xbb\xbf".as_slice(), &body].concat() } else { body }
 }
 
 fn to_json(t: &DataTable) -> Vec<u8> {
@@ -339,13 +306,7 @@ fn to_json(t: &DataTable) -> Vec<u8> {
         .rows
         .iter()
         .map(|r| {
-            Value::Object(
-                t.columns
-                    .iter()
-                    .zip(r)
-                    .map(|(c, v)| (c.0.to_string(), v.clone()))
-                    .collect::<Map<_, _>>(),
-            )
+            Value::Object(t.columns.iter().zip(r).map(|(c, v)| (c.0.to_string(), v.clone())).collect::<Map<_, _>>())
         })
         .collect();
     let mut out = serde_json::to_vec_pretty(&rows).expect("JSON of plain values");
@@ -354,11 +315,7 @@ fn to_json(t: &DataTable) -> Vec<u8> {
 }
 
 fn table_schema(t: &DataTable) -> Value {
-    let fields: Vec<Value> = t
-        .columns
-        .iter()
-        .map(|(n, ty)| json!({ "name": n, "type": ty.name() }))
-        .collect();
+    let fields: Vec<Value> = t.columns.iter().map(|(n, ty)| json!({ "name": n, "type": ty.name() })).collect();
     let mut schema = json!({ "fields": fields, "missingValues": [""] });
     if !t.primary_key.is_empty() {
         schema["primaryKey"] = json!(t.primary_key);
@@ -368,10 +325,7 @@ fn table_schema(t: &DataTable) -> Value {
 
 /// Hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every download file, sorted by path.
@@ -382,21 +336,11 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
         let schema = table_schema(t);
         for (suffix, bytes, format, encoding, media) in [
             (".csv", to_csv(t, false), "csv", "utf-8", "text/csv"),
-            (
-                "-excel.csv",
-                to_csv(t, true),
-                "csv",
-                "utf-8-sig",
-                "text/csv",
-            ),
+            ("-excel.csv", to_csv(t, true), "csv", "utf-8-sig", "text/csv"),
             (".json", to_json(t), "json", "utf-8", "application/json"),
         ] {
             let path = format!("{stem}{suffix}");
-            let name = path
-                .trim_end_matches(".csv")
-                .trim_end_matches(".json")
-                .replace('/', "-")
-                .to_lowercase()
+            let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
                 + if suffix == ".json" { "-json" } else { "" };
             resources.push(json!({
                 "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
@@ -414,12 +358,7 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
             continue;
         }
         let t = results_table(site, Some(&c.code));
-        add(
-            &mut files,
-            &t,
-            format!("counties/{}", c.code),
-            format!("results {} {}", c.code, c.name),
-        );
+        add(&mut files, &t, format!("counties/{}", c.code), format!("results {} {}", c.code, c.name));
     }
     let c = &site.config;
     let dl = c.default_language();
@@ -437,29 +376,21 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
     files.push(OutputFile::new("data/datapackage.json", pkg));
 
     for county in &site.counties {
-        files.push(OutputFile::new(
-            format!("api/counties/{}.json", county.code),
-            county_api(site, &county.code),
-        ));
+        files.push(OutputFile::new(format!("api/counties/{}.json", county.code), county_api(site, &county.code)));
     }
-    let index: Vec<Value> = site.counties.iter().map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) })).collect();
-    files.push(OutputFile::new(
-        "api/counties.json",
-        pretty(&json!({ "counties": index })),
-    ));
+    let index: Vec<Value> = site
+        .counties
+        .iter()
+        .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
+        .collect();
+    files.push(OutputFile::new("api/counties.json", pretty(&json!({ "counties": index }))));
     files.push(OutputFile::new(SCHEMA_PATH, pretty(&county_schema())));
 
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let sums: String = files
         .iter()
         .filter(|f| f.path.starts_with("data/"))
-        .map(|f| {
-            format!(
-                "{}  {}\n",
-                sha256_hex(&f.bytes),
-                f.path.trim_start_matches("data/")
-            )
-        })
+        .map(|f| format!("{}  {}\n", sha256_hex(&f.bytes), f.path.trim_start_matches("data/")))
         .collect();
     files.push(OutputFile::new("data/SHA256SUMS", sums));
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -474,9 +405,7 @@ fn pretty(v: &Value) -> Vec<u8> {
 
 /// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
 pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
-    let c = site
-        .county(code)
-        .expect("API files are made for known counties");
+    let c = site.county(code).expect("API files are made for known counties");
     let sheets: Vec<Value> = site
         .sheets_of(code)
         .iter()
@@ -494,8 +423,10 @@ pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
                 v["composite"] = match &sh.composite {
                     Some(c) => json!({ "cv": c.cv, "basis": if c.reported { "reported" } else { "mean_of_cvs" },
                                        "threshold": c.threshold, "meets": c.meets, "source": c.source }),
-                    None => json!({ "cv": null, "basis": null, "threshold": RuleSet::of(Scheme::Basic).threshold(sh.level),
-                                    "meets": null, "source": null }),
+                    None => {
+                        json!({ "cv": null, "basis": null, "threshold": RuleSet::of(Scheme::Basic).threshold(sh.level),
+                                    "meets": null, "source": null })
+                    }
                 };
             } else {
                 v["meets_all"] = json!(sh.meets_all);
@@ -503,12 +434,24 @@ pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
             v
         })
         .collect();
-    let milestones: Vec<Value> = site.milestones_of(code).iter().map(|m| json!({
-        "date": m.date.to_string(), "event": m.event.id(), "title": m.title, "source": m.source,
-    })).collect();
-    let metrics: Vec<Value> = site.metrics_of(code).iter().map(|m| json!({
-        "period": m.period, "metric": m.metric, "value": m.value, "unit": m.unit, "source": m.source,
-    })).collect();
+    let milestones: Vec<Value> = site
+        .milestones_of(code)
+        .iter()
+        .map(|m| {
+            json!({
+                "date": m.date.to_string(), "event": m.event.id(), "title": m.title, "source": m.source,
+            })
+        })
+        .collect();
+    let metrics: Vec<Value> = site
+        .metrics_of(code)
+        .iter()
+        .map(|m| {
+            json!({
+                "period": m.period, "metric": m.metric, "value": m.value, "unit": m.unit, "source": m.source,
+            })
+        })
+        .collect();
     let mut cited: Vec<&str> = site
         .sheets_of(code)
         .iter()
@@ -518,24 +461,12 @@ pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
                 .filter_map(|r| r.source.as_deref())
                 .chain(sh.composite.iter().filter_map(|c| c.source.as_deref()))
         })
-        .chain(
-            site.milestones_of(code)
-                .iter()
-                .filter_map(|m| m.source.as_deref()),
-        )
-        .chain(
-            site.metrics_of(code)
-                .iter()
-                .filter_map(|m| m.source.as_deref()),
-        )
+        .chain(site.milestones_of(code).iter().filter_map(|m| m.source.as_deref()))
+        .chain(site.metrics_of(code).iter().filter_map(|m| m.source.as_deref()))
         .collect();
     cited.sort();
     cited.dedup();
-    let sources: Vec<Value> = cited
-        .iter()
-        .filter_map(|id| site.source(id))
-        .map(|s| json!(s))
-        .collect();
+    let sources: Vec<Value> = cited.iter().filter_map(|id| site.source(id)).map(|s| json!(s)).collect();
     let status = |scheme| match site.status(code, scheme) {
         Some((step, m)) => {
             json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })

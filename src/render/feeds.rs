@@ -7,10 +7,7 @@ use super::templates::Strings;
 use crate::model::{NATIONAL_AREA, Site};
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The sitemap: each page of the default language with its alternates.
@@ -21,12 +18,8 @@ pub fn sitemap(pages: &[(String, Vec<(String, String)>)]) -> String {
     for (loc, alts) in pages {
         let _ = writeln!(out, "  <url>\n    <loc>{}</loc>", esc(loc));
         for (lang, href) in alts {
-            let _ = writeln!(
-                out,
-                "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
-                esc(lang),
-                esc(href)
-            );
+            let _ =
+                writeln!(out, "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>", esc(lang), esc(href));
         }
         out.push_str("  </url>\n");
     }
@@ -47,41 +40,22 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
     let dl = site.config.default_language();
     let prefix = super::lang_prefix(lang, dl);
     let base = format!("{}{prefix}", site.config.base_url);
-    let t = |key: &str| {
-        strings
-            .get(lang)
-            .and_then(|m| m.get(key))
-            .cloned()
-            .unwrap_or_else(|| key.to_string())
-    };
+    let t = |key: &str| strings.get(lang).and_then(|m| m.get(key)).cloned().unwrap_or_else(|| key.to_string());
     let mut entries = Vec::new();
-    for p in site
-        .pages
-        .iter()
-        .filter(|p| p.slug != "_index" && p.date.is_some())
-    {
-        let is_translation_missing = p.lang != lang
-            && site
-                .pages
-                .iter()
-                .any(|q| q.section == p.section && q.slug == p.slug && q.lang == lang);
+    for p in site.pages.iter().filter(|p| p.slug != "_index" && p.date.is_some()) {
+        let is_translation_missing =
+            p.lang != lang && site.pages.iter().any(|q| q.section == p.section && q.slug == p.slug && q.lang == lang);
         if is_translation_missing || (p.lang != lang && p.lang != dl) {
             continue;
         }
-        let path = if p.section == "counties" {
-            format!("county/{}/", p.slug)
-        } else {
-            format!("{}/{}/", p.section, p.slug)
-        };
+        let path =
+            if p.section == "counties" { format!("county/{}/", p.slug) } else { format!("{}/{}/", p.section, p.slug) };
         entries.push(Entry {
             id: format!("{base}{path}"),
             title: p.title.clone(),
             date: p.date.expect("filtered on date").rfc3339(),
             link: format!("{base}{path}"),
-            summary: p
-                .summary
-                .clone()
-                .unwrap_or_else(|| super::markdown::first_paragraph(&p.body, 200)),
+            summary: p.summary.clone().unwrap_or_else(|| super::markdown::first_paragraph(&p.body, 200)),
         });
     }
     for m in &site.milestones {
@@ -89,18 +63,8 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
             Some(c) => (format!("{base}county/{}/", c.code), c.name.clone()),
             None if m.area == NATIONAL_AREA => (format!("{base}timeline/"), String::new()),
             None => {
-                let prov = site
-                    .provinces
-                    .iter()
-                    .find(|p| p.code == m.area)
-                    .map(|p| p.code.clone());
-                (
-                    format!(
-                        "{base}timeline/{}/",
-                        prov.unwrap_or_else(|| m.area[..2].to_string() + "0000")
-                    ),
-                    String::new(),
-                )
+                let prov = site.provinces.iter().find(|p| p.code == m.area).map(|p| p.code.clone());
+                (format!("{base}timeline/{}/", prov.unwrap_or_else(|| m.area[..2].to_string() + "0000")), String::new())
             }
         };
         let label = t(&format!("event.{}", m.event.id()));
@@ -118,33 +82,15 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
     }
     entries.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
     entries.truncate(50);
-    let updated = entries
-        .first()
-        .map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
+    let updated = entries.first().map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">",
-        esc(lang)
-    );
-    let _ = writeln!(
-        out,
-        "  <title>{}</title>",
-        esc(site.config.title.get(lang, dl))
-    );
+    let _ = writeln!(out, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">", esc(lang));
+    let _ = writeln!(out, "  <title>{}</title>", esc(site.config.title.get(lang, dl)));
     let _ = writeln!(out, "  <id>{}</id>", esc(&base));
     let _ = writeln!(out, "  <link href=\"{}\"/>", esc(&base));
-    let _ = writeln!(
-        out,
-        "  <link rel=\"self\" href=\"{}atom.xml\"/>",
-        esc(&base)
-    );
+    let _ = writeln!(out, "  <link rel=\"self\" href=\"{}atom.xml\"/>", esc(&base));
     let _ = writeln!(out, "  <updated>{updated}</updated>");
-    let _ = writeln!(
-        out,
-        "  <author><name>{}</name></author>",
-        esc(site.config.publisher.get(lang, dl))
-    );
+    let _ = writeln!(out, "  <author><name>{}</name></author>", esc(site.config.publisher.get(lang, dl)));
     for e in entries {
         let _ = write!(
             out,

@@ -3,34 +3,32 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
-/// Renders Markdown to HTML; headings are shifted down by `shift` levels (a page's `<h1>` is
-/// its title, so a narrative's `#` becomes `<h2>`).
+/// Renders Markdown to HTML. The text's highest heading becomes `<h{top}>` and the others
+/// keep their distance to it, so headings stay in order under the page's own headings.
 ///
 /// ```
-/// let html = junheng::render::markdown::to_html("# 概况\n\n<script>x()</script>", 1);
-/// assert!(html.contains("<h2>概况</h2>"));
+/// let html = junheng::render::markdown::to_html("## 概况\n\n### 细节\n\n<script>x()</script>", 3);
+/// assert!(html.contains("<h3>概况</h3>") && html.contains("<h4>细节</h4>"));
 /// assert!(html.contains("&lt;script&gt;"));
 /// ```
-pub fn to_html(markdown: &str, shift: u8) -> String {
-    let options =
-        Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+pub fn to_html(markdown: &str, top: u8) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
+    let highest = Parser::new_ext(markdown, options)
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(level as usize),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(1);
     let shift_level = |l: pulldown_cmark::HeadingLevel| {
-        let n = (l as usize + shift as usize).min(6);
+        let n = (l as usize + top as usize).saturating_sub(highest).clamp(1, 6);
         pulldown_cmark::HeadingLevel::try_from(n).expect("levels 1-6 are valid")
     };
     let events = Parser::new_ext(markdown, options).map(|e| match e {
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
-        Event::Start(Tag::Heading {
-            level,
-            id,
-            classes,
-            attrs,
-        }) => Event::Start(Tag::Heading {
-            level: shift_level(level),
-            id,
-            classes,
-            attrs,
-        }),
+        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+            Event::Start(Tag::Heading { level: shift_level(level), id, classes, attrs })
+        }
         Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shift_level(level))),
         e => e,
     });
@@ -65,25 +63,16 @@ mod tests {
     // Guards that raw HTML never passes through (inline or block).
     #[test]
     fn raw_html_is_escaped() {
-        for md in [
-            "<script>alert(1)</script>",
-            "text <img src=x onerror=alert(1)> text",
-        ] {
-            let html = to_html(md, 1);
-            assert!(
-                !html.contains("<script") && !html.contains("<img"),
-                "{html}"
-            );
+        for md in ["<script>alert(1)</script>", "text <img src=x onerror=alert(1)> text"] {
+            let html = to_html(md, 2);
+            assert!(!html.contains("<script") && !html.contains("<img"), "{html}");
         }
     }
 
     // Guards summaries.
     #[test]
     fn first_paragraph_is_plain_text() {
-        assert_eq!(
-            first_paragraph("# T\n\n覃塘区 *2016* 年\n认定。\n\n二", 100),
-            "覃塘区 2016 年 认定。"
-        );
+        assert_eq!(first_paragraph("# T\n\n覃塘区 *2016* 年\n认定。\n\n二", 100), "覃塘区 2016 年 认定。");
         assert_eq!(first_paragraph("abcdef", 3), "abc…");
     }
 }

@@ -33,10 +33,7 @@ pub struct OutputFile {
 impl OutputFile {
     /// A new output file.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        OutputFile {
-            path: path.into(),
-            bytes: bytes.into(),
-        }
+        OutputFile { path: path.into(), bytes: bytes.into() }
     }
 }
 
@@ -52,11 +49,7 @@ struct Planned {
 
 /// The URL prefix of a language: `""` for the default, `en/` for English.
 pub fn lang_prefix(lang: &str, default: &str) -> String {
-    if lang == default {
-        String::new()
-    } else {
-        format!("{}/", lang.to_lowercase())
-    }
+    if lang == default { String::new() } else { format!("{}/", lang.to_lowercase()) }
 }
 
 /// Renders the whole site. Returns the files sorted by path, or every diagnostic.
@@ -76,11 +69,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
     // Stylesheets and static files first: pages link the stylesheet with its hash.
     let mut css_hash = String::new();
     for (name, source) in &theme.css {
-        match css::process(
-            &format!("{}/css/{name}", theme.dir),
-            source,
-            &site.config.settings.browsers,
-        ) {
+        match css::process(&format!("{}/css/{name}", theme.dir), source, &site.config.settings.browsers) {
             Ok(code) => {
                 css_hash.push_str(&data::sha256_hex(code.as_bytes())[..12]);
                 files.push(OutputFile::new(format!("assets/{name}"), code));
@@ -100,36 +89,33 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
         let prefix = lang_prefix(lang, &dl);
         for planned in plan(site, &views, lang, &download_files) {
             let depth = prefix.matches('/').count() + planned.path.matches('/').count();
-            let root = "../".repeat(depth);
+            // The 404 page is served for missing URLs at any depth: its links start at the
+            // published base path instead of being relative.
+            let root = if planned.path == "404.html" { base_path(&site.config.base_url) } else { "../".repeat(depth) };
             let alternates: Vec<Value> = site
                 .config
                 .languages
                 .iter()
-                .map(|l| json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
-                                  "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) }))
+                .map(|l| {
+                    json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
+                                  "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) })
+                })
                 .collect();
             let mut ctx = planned.context;
             let extra = json!({
-                "lang": lang, "lang_prefix": prefix, "root": if root.is_empty() { "./".to_string() } else { root.clone() },
+                "lang": lang, "lang_prefix": prefix, "root": root,
                 "page_path": planned.path, "page_title": planned.title,
                 "canonical": format!("{}{prefix}{}", site.config.base_url, planned.path),
                 "alternates": alternates, "css_version": css_version,
                 "site": site_info(site, lang), "nav": nav(site, lang),
             });
             merge(&mut ctx, extra);
-            // `./` keeps relative links valid on the root page; elsewhere the root is `../…`.
-            if root.is_empty() {
-                ctx["root"] = json!("");
-            }
             let out_path = if planned.path.ends_with(".html") {
                 format!("{prefix}{}", planned.path)
             } else {
                 format!("{prefix}{}index.html", planned.path)
             };
-            match env
-                .get_template(planned.template)
-                .and_then(|t| t.render(JValue::from(Serde(&ctx))))
-            {
+            match env.get_template(planned.template).and_then(|t| t.render(JValue::from(Serde(&ctx)))) {
                 Ok(html) => files.push(OutputFile::new(out_path, html)),
                 Err(e) => {
                     let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
@@ -142,33 +128,17 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
                     .config
                     .languages
                     .iter()
-                    .map(|l| {
-                        (
-                            l.clone(),
-                            format!(
-                                "{}{}{}",
-                                site.config.base_url,
-                                lang_prefix(l, &dl),
-                                planned.path
-                            ),
-                        )
-                    })
+                    .map(|l| (l.clone(), format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path)))
                     .collect();
                 sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
             }
         }
-        files.push(OutputFile::new(
-            format!("{prefix}atom.xml"),
-            feeds::atom(site, lang, &strings),
-        ));
+        files.push(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
     }
     files.push(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
     files.push(OutputFile::new(
         "robots.txt",
-        format!(
-            "User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n",
-            site.config.base_url
-        ),
+        format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),
     ));
     files.extend(download_files);
     if diags.has_errors() {
@@ -178,14 +148,20 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
     if let Some(w) = files.windows(2).find(|w| w[0].path == w[1].path) {
         diags.push(Diagnostic::error(
             "content",
-            format!(
-                "two outputs would be written to `{}`: rename one page",
-                w[0].path
-            ),
+            format!("two outputs would be written to `{}`: rename one page", w[0].path),
         ));
         return Err(diags);
     }
     Ok(files)
+}
+
+/// The path part of the base URL (`https://a.org/portal/` → `/portal/`).
+fn base_path(base_url: &str) -> String {
+    let after_scheme = base_url.split_once("://").map_or(base_url, |(_, rest)| rest);
+    match after_scheme.find('/') {
+        Some(i) => after_scheme[i..].to_string(),
+        None => "/".to_string(),
+    }
 }
 
 fn merge(target: &mut Value, extra: Value) {
@@ -211,14 +187,8 @@ fn site_info(site: &Site, lang: &str) -> Value {
 /// Sections with their titles, for the navigation (excluding the county narratives).
 fn sections(site: &Site, lang: &str) -> Vec<(String, String, i64)> {
     let mut out: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    for p in site
-        .pages
-        .iter()
-        .filter(|p| !p.section.is_empty() && p.section != "counties")
-    {
-        let entry = out
-            .entry(p.section.clone())
-            .or_insert_with(|| (p.section.clone(), i64::MAX));
+    for p in site.pages.iter().filter(|p| !p.section.is_empty() && p.section != "counties") {
+        let entry = out.entry(p.section.clone()).or_insert_with(|| (p.section.clone(), i64::MAX));
         if p.slug == "_index" && (p.lang == lang || entry.1 == i64::MAX) {
             *entry = (p.title.clone(), p.weight.unwrap_or(0));
         }
@@ -230,21 +200,14 @@ fn sections(site: &Site, lang: &str) -> Vec<(String, String, i64)> {
 
 fn nav(site: &Site, lang: &str) -> Value {
     Value::Array(
-        sections(site, lang)
-            .into_iter()
-            .map(|(s, t, _)| json!({ "path": format!("{s}/"), "title": t }))
-            .collect(),
+        sections(site, lang).into_iter().map(|(s, t, _)| json!({ "path": format!("{s}/"), "title": t })).collect(),
     )
 }
 
 /// The version of a page in `lang`, else in the default language, else any.
 fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
     let dl = site.config.default_language();
-    let candidates: Vec<&Page> = site
-        .pages
-        .iter()
-        .filter(|p| p.section == section && p.slug == slug)
-        .collect();
+    let candidates: Vec<&Page> = site.pages.iter().filter(|p| p.section == section && p.slug == slug).collect();
     candidates
         .iter()
         .find(|p| p.lang == lang)
@@ -253,14 +216,15 @@ fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p
         .copied()
 }
 
-fn page_view(_site: &Site, p: &Page, lang: &str, cites: &mut Citations) -> Value {
+/// A page ready to show; its Markdown headings start at `<h{top}>`.
+fn page_view(p: &Page, lang: &str, top: u8, cites: &mut Citations) -> Value {
     for s in &p.sources {
         cites.cite(&Some(s.clone()));
     }
     json!({
         "title": p.title, "date": p.date.map(|d| d.to_string()), "summary": p.summary,
         "lang": p.lang, "other_language": p.lang != lang,
-        "html": markdown::to_html(&p.body, 1),
+        "html": markdown::to_html(&p.body, top),
         "section": p.section, "slug": p.slug,
         "sources": p.sources,
     })
@@ -272,21 +236,11 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     let title = site.config.title.get(lang, dl).to_string();
 
     // Home.
-    let rows: Vec<&Value> = site
-        .counties
-        .iter()
-        .map(|c| &views.rollup[c.code.as_str()])
-        .collect();
-    let basic_recognised = rows
-        .iter()
-        .filter(|r| r["basic"]["step"] == json!(4))
-        .count();
-    let quality_recognised = rows
-        .iter()
-        .filter(|r| r["quality"]["step"] == json!(4))
-        .count();
+    let rows: Vec<&Value> = site.counties.iter().map(|c| &views.rollup[c.code.as_str()]).collect();
+    let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
+    let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
     let mut cites = Citations::default();
-    let intro = pick(site, "", "_index", lang).map(|p| page_view(site, p, lang, &mut cites));
+    let intro = pick(site, "", "_index", lang).map(|p| page_view(p, lang, 2, &mut cites));
     let latest: Vec<Value> = latest_pages(site, lang, 5);
     out.push(Planned {
         path: String::new(),
@@ -306,10 +260,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         !site.sheets_of(code).is_empty()
             || !site.milestones_of(code).is_empty()
             || !site.metrics_of(code).is_empty()
-            || site
-                .pages
-                .iter()
-                .any(|p| p.section == "counties" && p.slug == code)
+            || site.pages.iter().any(|p| p.section == "counties" && p.slug == code)
     };
     for c in &site.counties {
         if !site.config.settings.pages_for_counties_without_data && !has_data(&c.code) {
@@ -319,8 +270,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         let years = views::county_years(site, &c.code, &mut cites);
         let timeline = views::timeline(views, &[&c.code], &mut cites);
         let series = views::series(site, &c.code, lang, &mut cites);
-        let narrative =
-            pick(site, "counties", &c.code, lang).map(|p| page_view(site, p, lang, &mut cites));
+        let narrative = pick(site, "counties", &c.code, lang).map(|p| page_view(p, lang, 3, &mut cites));
         let downloads: Vec<Value> = downloads
             .iter()
             .filter(|f| {
@@ -329,11 +279,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
             })
             .map(|f| json!({ "path": f.path, "bytes": f.bytes.len() }))
             .collect();
-        let name = if lang == "en" {
-            c.name_en.clone().unwrap_or_else(|| c.name.clone())
-        } else {
-            c.name.clone()
-        };
+        let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
         out.push(Planned {
             path: format!("county/{}/", c.code),
             template: "county.html",
@@ -348,11 +294,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
 
     // Prefectures and provinces.
     for p in &site.prefectures {
-        let rows: Vec<&Value> = p
-            .counties
-            .iter()
-            .map(|c| &views.rollup[c.as_str()])
-            .collect();
+        let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
         out.push(Planned {
             path: format!("prefecture/{}/", p.code),
             template: "area.html",
@@ -363,11 +305,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         });
     }
     for p in &site.provinces {
-        let rows: Vec<&Value> = p
-            .counties
-            .iter()
-            .map(|c| &views.rollup[c.as_str()])
-            .collect();
+        let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
         let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
         out.push(Planned {
             path: format!("province/{}/", p.code),
@@ -397,10 +335,12 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         for ind in rules.indicators {
             let levels: Vec<Value> = Level::ALL
                 .iter()
-                .map(|&level| json!({
-                    "level": level, "threshold": rules.threshold(level), "standard": ind.standard_for(level),
-                    "ranking": views::ranking(site, scheme, ind.id, level),
-                }))
+                .map(|&level| {
+                    json!({
+                        "level": level, "threshold": rules.threshold(level), "standard": ind.standard_for(level),
+                        "ranking": views::ranking(site, scheme, ind.id, level),
+                    })
+                })
                 .collect();
             index.push(json!({ "scheme": scheme, "id": ind.id }));
             out.push(Planned {
@@ -422,17 +362,13 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
 
     // National timeline.
     let mut cites = Citations::default();
-    let all_areas: Vec<&str> = std::iter::once(NATIONAL_AREA)
-        .chain(site.provinces.iter().map(|p| p.code.as_str()))
-        .collect();
+    let all_areas: Vec<&str> =
+        std::iter::once(NATIONAL_AREA).chain(site.provinces.iter().map(|p| p.code.as_str())).collect();
     let timeline = views::timeline(views, &all_areas, &mut cites);
     let progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
     let county_events: Vec<Value> = {
         let codes: Vec<&str> = site.counties.iter().map(|c| c.code.as_str()).collect();
-        views::timeline(views, &codes, &mut cites)
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        views::timeline(views, &codes, &mut cites).as_array().cloned().unwrap_or_default()
     };
     out.push(Planned {
         path: "timeline/".into(),
@@ -447,14 +383,9 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     // Content sections.
     for (section, section_title, _) in sections(site, lang) {
         let mut cites = Citations::default();
-        let own =
-            pick(site, &section, "_index", lang).map(|p| page_view(site, p, lang, &mut cites));
-        let mut slugs: Vec<&str> = site
-            .pages
-            .iter()
-            .filter(|p| p.section == section && p.slug != "_index")
-            .map(|p| p.slug.as_str())
-            .collect();
+        let own = pick(site, &section, "_index", lang).map(|p| page_view(p, lang, 2, &mut cites));
+        let mut slugs: Vec<&str> =
+            site.pages.iter().filter(|p| p.section == section && p.slug != "_index").map(|p| p.slug.as_str()).collect();
         slugs.dedup();
         let mut items = Vec::new();
         for slug in slugs {
@@ -462,7 +393,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
                 continue;
             };
             let mut page_cites = Citations::default();
-            let view = page_view(site, p, lang, &mut page_cites);
+            let view = page_view(p, lang, 2, &mut page_cites);
             items.push(json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "slug": slug,
                                "weight": p.weight, "summary": p.summary.clone().unwrap_or_else(|| markdown::first_paragraph(&p.body, 120)),
                                "lang": p.lang }));
@@ -476,14 +407,9 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         }
         items.sort_by(|a, b| {
             let key = |v: &Value| {
-                (
-                    v["weight"].as_i64().unwrap_or(0),
-                    std::cmp::Reverse(v["date"].as_str().unwrap_or("").to_string()),
-                )
+                (v["weight"].as_i64().unwrap_or(0), std::cmp::Reverse(v["date"].as_str().unwrap_or("").to_string()))
             };
-            key(a)
-                .cmp(&key(b))
-                .then(a["slug"].as_str().cmp(&b["slug"].as_str()))
+            key(a).cmp(&key(b)).then(a["slug"].as_str().cmp(&b["slug"].as_str()))
         });
         out.push(Planned {
             path: format!("{section}/"),
@@ -502,21 +428,18 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         context: json!({ "tables": data::table_docs(site, downloads),
                           "schema_path": data::SCHEMA_PATH }),
     });
-    out.push(Planned {
-        path: "404.html".into(),
-        template: "404.html",
-        title: String::new(),
-        context: json!({}),
-    });
+    out.push(Planned { path: "404.html".into(), template: "404.html", title: String::new(), context: json!({}) });
     out
 }
 
 fn latest_pages(site: &Site, lang: &str, n: usize) -> Vec<Value> {
     let mut seen = std::collections::BTreeSet::new();
     let mut pages: Vec<&Page> = Vec::new();
-    for p in site.pages.iter().filter(|p| {
-        !p.section.is_empty() && p.section != "counties" && p.slug != "_index" && p.date.is_some()
-    }) {
+    for p in site
+        .pages
+        .iter()
+        .filter(|p| !p.section.is_empty() && p.section != "counties" && p.slug != "_index" && p.date.is_some())
+    {
         if seen.insert((&p.section, &p.slug)) {
             if let Some(chosen) = pick(site, &p.section, &p.slug, lang) {
                 pages.push(chosen);

@@ -51,51 +51,30 @@ pub fn environment(
     }
     let s = strings.clone();
     let dl = default_lang.clone();
-    env.add_function(
-        "t",
-        move |state: &State, key: &str| -> Result<String, Error> { lookup(&s, &dl, state, key) },
-    );
+    env.add_function("t", move |state: &State, key: &str| -> Result<String, Error> { lookup(&s, &dl, state, key) });
     let s = strings.clone();
     let dl = default_lang.clone();
-    env.add_filter(
-        "date",
-        move |state: &State, value: Value| -> Result<String, Error> {
-            let Some(text) = value.as_str() else {
-                return Ok(String::new());
-            };
-            format_date(&s, &dl, state, text)
-        },
-    );
-    env.add_function(
-        "url",
-        |state: &State, path: &str| -> Result<String, Error> {
-            let lang_prefix = str_var(state, "lang_prefix")?;
-            Ok(format!("{}{lang_prefix}{path}", str_var(state, "root")?))
-        },
-    );
+    env.add_filter("date", move |state: &State, value: Value| -> Result<String, Error> {
+        let Some(text) = value.as_str() else {
+            return Ok(String::new());
+        };
+        format_date(&s, &dl, state, text)
+    });
+    env.add_function("url", |state: &State, path: &str| -> Result<Value, Error> {
+        let lang_prefix = str_var(state, "lang_prefix")?;
+        Ok(safe_url(format!("{}{lang_prefix}{path}", str_var(state, "root")?)))
+    });
     let dl = default_lang;
-    env.add_function(
-        "url_in",
-        move |state: &State, lang: &str, path: &str| -> Result<String, Error> {
-            let prefix = if lang == dl {
-                String::new()
-            } else {
-                format!("{}/", lang.to_lowercase())
-            };
-            Ok(format!("{}{prefix}{path}", str_var(state, "root")?))
-        },
-    );
-    env.add_function(
-        "asset",
-        |state: &State, path: &str| -> Result<String, Error> {
-            Ok(format!("{}{path}", str_var(state, "root")?))
-        },
-    );
+    env.add_function("url_in", move |state: &State, lang: &str, path: &str| -> Result<Value, Error> {
+        let prefix = if lang == dl { String::new() } else { format!("{}/", lang.to_lowercase()) };
+        Ok(safe_url(format!("{}{prefix}{path}", str_var(state, "root")?)))
+    });
+    env.add_function("asset", |state: &State, path: &str| -> Result<Value, Error> {
+        Ok(safe_url(format!("{}{path}", str_var(state, "root")?)))
+    });
     env.add_filter("num", |value: Value, decimals: Option<u32>| -> String {
         match f64::try_from(value.clone()) {
-            Ok(v) if !value.is_none() && !value.is_undefined() => {
-                format_number(v, decimals.unwrap_or(2) as usize)
-            }
+            Ok(v) if !value.is_none() && !value.is_undefined() => format_number(v, decimals.unwrap_or(2) as usize),
             _ => "—".to_string(),
         }
     });
@@ -108,35 +87,29 @@ pub fn environment(
     Ok(env)
 }
 
+/// A URL for an attribute: escaped for HTML here (keeping `/` readable), marked safe.
+fn safe_url(url: String) -> Value {
+    Value::from_safe_string(
+        url.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\'', "&#39;"),
+    )
+}
+
 fn str_var(state: &State, name: &str) -> Result<String, Error> {
     state
         .lookup(name)
         .and_then(|v| v.as_str().map(str::to_string))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::UndefinedError,
-                format!("`{name}` is not set for this page"),
-            )
-        })
+        .ok_or_else(|| Error::new(ErrorKind::UndefinedError, format!("`{name}` is not set for this page")))
 }
 
-fn lookup(
-    strings: &Strings,
-    default_lang: &str,
-    state: &State,
-    key: &str,
-) -> Result<String, Error> {
+fn lookup(strings: &Strings, default_lang: &str, state: &State, key: &str) -> Result<String, Error> {
     let lang = str_var(state, "lang").unwrap_or_else(|_| default_lang.to_string());
-    strings
-        .get(&lang)
-        .and_then(|m| m.get(key))
-        .cloned()
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::UndefinedError,
-                format!("missing UI string `{key}` for language `{lang}`"),
-            )
-        })
+    strings.get(&lang).and_then(|m| m.get(key)).cloned().ok_or_else(|| {
+        Error::new(ErrorKind::UndefinedError, format!("missing UI string `{key}` for language `{lang}`"))
+    })
 }
 
 /// Formats a partial date with the language's patterns `date.year`, `date.month`, `date.day`
@@ -166,7 +139,7 @@ fn format_date(strings: &Strings, dl: &str, state: &State, text: &str) -> Result
 ///
 /// ```
 /// assert_eq!(junheng::render::templates::format_number(1234567.891, 2), "1,234,567.89");
-/// assert_eq!(junheng::render::templates::format_number(-0.5, 0), "-1");
+/// assert_eq!(junheng::render::templates::format_number(-1234.56, 1), "-1,234.6");
 /// ```
 pub fn format_number(v: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, v);
@@ -189,10 +162,7 @@ pub fn format_number(v: f64, decimals: usize) -> String {
 pub fn template_diag(theme_dir: &str, sources: &BTreeMap<String, String>, e: &Error) -> Diagnostic {
     let name = e.name().unwrap_or("?");
     let file = format!("{theme_dir}/templates/{name}");
-    let message = format!(
-        "template error: {}",
-        e.detail().unwrap_or(&e.kind().to_string())
-    );
+    let message = format!("template error: {}", e.detail().unwrap_or(&e.kind().to_string()));
     let d = Diagnostic::error(file, message);
     match (e.line(), sources.get(name)) {
         (Some(line), Some(src)) => {
@@ -200,8 +170,7 @@ pub fn template_diag(theme_dir: &str, sources: &BTreeMap<String, String>, e: &Er
                 d.at_span(src, range.start, range.end)
             } else {
                 let index = crate::diag::LineIndex::new(src);
-                d.at(line as u32, 1)
-                    .snippet(index.line_text(src, line as u32), 1)
+                d.at(line as u32, 1).snippet(index.line_text(src, line as u32), 1)
             }
         }
         (Some(line), None) => d.at(line as u32, 1),

@@ -24,50 +24,22 @@ impl<'s> Views<'s> {
     pub fn new(site: &'s Site) -> Self {
         let mut areas = HashMap::new();
         for p in &site.provinces {
-            areas.insert(
-                p.code.clone(),
-                ("province", p.name.clone(), format!("province/{}/", p.code)),
-            );
+            areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
         }
         for p in &site.prefectures {
-            areas.insert(
-                p.code.clone(),
-                (
-                    "prefecture",
-                    p.name.clone(),
-                    format!("prefecture/{}/", p.code),
-                ),
-            );
+            areas.insert(p.code.clone(), ("prefecture", p.name.clone(), format!("prefecture/{}/", p.code)));
         }
         for c in &site.counties {
-            areas.insert(
-                c.code.clone(),
-                ("county", c.name.clone(), format!("county/{}/", c.code)),
-            );
+            areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
         }
-        areas.insert(
-            NATIONAL_AREA.into(),
-            ("national", String::new(), "timeline/".into()),
-        );
-        let rollup = site
-            .counties
-            .iter()
-            .map(|c| (c.code.as_str(), county_row(site, &c.code)))
-            .collect();
-        Views {
-            site,
-            rollup,
-            areas,
-        }
+        areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
+        let rollup = site.counties.iter().map(|c| (c.code.as_str(), county_row(site, &c.code))).collect();
+        Views { site, rollup, areas }
     }
 
     /// The area of a code as `{code, kind, name, path}`.
     pub fn area(&self, code: &str) -> Value {
-        let (kind, name, path) =
-            self.areas
-                .get(code)
-                .cloned()
-                .unwrap_or(("unknown", code.to_string(), String::new()));
+        let (kind, name, path) = self.areas.get(code).cloned().unwrap_or(("unknown", code.to_string(), String::new()));
         json!({ "code": code, "kind": kind, "name": name, "path": path })
     }
 }
@@ -84,11 +56,8 @@ pub fn status(site: &Site, code: &str, scheme: Scheme) -> Value {
 
 /// The latest school year with a basic composite, and the composites per level.
 fn latest_composites(sheets: &[Sheet]) -> Value {
-    let latest = sheets
-        .iter()
-        .filter(|s| s.scheme == Scheme::Basic && s.composite.is_some())
-        .map(|s| s.school_year)
-        .max();
+    let latest =
+        sheets.iter().filter(|s| s.scheme == Scheme::Basic && s.composite.is_some()).map(|s| s.school_year).max();
     let Some(year) = latest else {
         return Value::Null;
     };
@@ -97,20 +66,18 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
             .iter()
             .find(|s| s.school_year == year && s.level == level && s.scheme == Scheme::Basic)
             .and_then(|s| s.composite.as_ref())
-            .map_or(Value::Null, |c| json!({ "cv": c.cv, "threshold": c.threshold, "meets": c.meets, "reported": c.reported }))
+            .map_or(
+                Value::Null,
+                |c| json!({ "cv": c.cv, "threshold": c.threshold, "meets": c.meets, "reported": c.reported }),
+            )
     };
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
 }
 
 fn county_row(site: &Site, code: &str) -> Value {
-    let c = site
-        .county(code)
-        .expect("roll-up rows are made for known counties");
-    let pref = site
-        .prefectures
-        .iter()
-        .find(|p| p.code == c.prefecture_code)
-        .map_or(c.prefecture.clone(), |p| p.name.clone());
+    let c = site.county(code).expect("roll-up rows are made for known counties");
+    let pref =
+        site.prefectures.iter().find(|p| p.code == c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
     json!({
         "code": c.code,
         "name": c.name,
@@ -173,14 +140,11 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
         let composite = s.composite.as_ref().map(|c| {
             json!({ "cv": c.cv, "reported": c.reported, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
         });
-        by_year
-            .entry(std::cmp::Reverse(s.school_year.0))
-            .or_default()
-            .push(json!({
-                "level": s.level, "scheme": s.scheme, "rules": s.rules, "rows": rows,
-                "composite": composite, "meets_all": s.meets_all,
-                "threshold": RuleSet::of(s.scheme).threshold(s.level),
-            }));
+        by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default().push(json!({
+            "level": s.level, "scheme": s.scheme, "rules": s.rules, "rows": rows,
+            "composite": composite, "meets_all": s.meets_all,
+            "threshold": RuleSet::of(s.scheme).threshold(s.level),
+        }));
     }
     Value::Array(
         by_year
@@ -192,10 +156,7 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
 
 /// Milestones of some areas, sorted by date, with area and citation.
 pub fn timeline(views: &Views, areas: &[&str], cites: &mut Citations) -> Value {
-    let mut items: Vec<_> = areas
-        .iter()
-        .flat_map(|a| views.site.milestones_of(a))
-        .collect();
+    let mut items: Vec<_> = areas.iter().flat_map(|a| views.site.milestones_of(a)).collect();
     items.sort_by(|a, b| (a.date, a.event, &a.area).cmp(&(b.date, b.event, &b.area)));
     Value::Array(
         items
@@ -245,18 +206,19 @@ pub fn ranking(site: &Site, scheme: Scheme, indicator: &str, level: Level) -> Va
             .iter()
             .filter(|s| s.scheme == scheme && s.level == level)
             .filter_map(|s| {
-                s.rows
-                    .iter()
-                    .find(|r| r.indicator == indicator && r.cv.is_some())
-                    .map(|r| (s.school_year, r))
+                s.rows.iter().find(|r| r.indicator == indicator && r.cv.is_some()).map(|r| (s.school_year, r))
             })
             .max_by_key(|(y, _)| *y);
         if let Some((year, r)) = latest {
             let cv = r.cv.expect("filtered on cv");
-            rows.push((cv, &c.code, json!({
-                "code": c.code, "name": c.name, "name_en": c.name_en, "school_year": year.to_string(),
-                "value": r.value, "cv": cv, "meets": r.meets, "decimals": r.decimals,
-            })));
+            rows.push((
+                cv,
+                &c.code,
+                json!({
+                    "code": c.code, "name": c.name, "name_en": c.name_en, "school_year": year.to_string(),
+                    "value": r.value, "cv": cv, "meets": r.meets, "decimals": r.decimals,
+                }),
+            ));
         }
     }
     rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));

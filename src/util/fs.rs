@@ -53,13 +53,8 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
         if kind.is_dir() {
             walk(root, &path, out)?;
         } else {
-            let rel = path
-                .strip_prefix(root)
-                .expect("walked paths are below the root");
-            let parts: Vec<_> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect();
+            let rel = path.strip_prefix(root).expect("walked paths are below the root");
+            let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
             out.push(parts.join("/"));
         }
     }

@@ -1,0 +1,145 @@
+//! Every page of the demo build: valid HTML (Nu HTML Checker) and no console errors in
+//! headless Chromium. Both tools are required; install them with `scripts/test-deps`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use headless_chrome::protocol::cdp::types::Event;
+use headless_chrome::{Browser, LaunchOptions};
+
+use crate::support::{SiteTest, repo_root, tree};
+
+fn vnu_jar() -> PathBuf {
+    let jar = repo_root().join(".tools/node_modules/vnu-jar/build/dist/vnu.jar");
+    assert!(jar.is_file(), "the Nu HTML Checker is missing: run `scripts/test-deps` (expected {})", jar.display());
+    jar
+}
+
+fn chromium() -> PathBuf {
+    let path = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    assert!(path.is_file(), "Chromium is missing: run `scripts/test-deps` (expected {})", path.display());
+    path
+}
+
+fn html_pages(out: &Path) -> Vec<String> {
+    tree(out).into_iter().map(|(p, _)| p).filter(|p| p.ends_with(".html")).collect()
+}
+
+// Guards HTML validity of every page of the demo build, in both languages.
+#[test]
+fn demo_pages_are_valid_html() {
+    let t = SiteTest::demo();
+    t.build();
+    let out = std::process::Command::new("java")
+        .args(["-Xss4m", "-jar"])
+        .arg(vnu_jar())
+        .args(["--errors-only", "--skip-non-html", "--format", "text"])
+        .arg(t.output())
+        .output()
+        .expect("java runs (the Nu HTML Checker needs a JRE)");
+    let report = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "HTML validation failed:\n{report}");
+    assert!(html_pages(&t.output()).len() > 50);
+}
+
+/// Serves `root` on a free loopback port until the returned guard is dropped.
+fn serve(root: PathBuf) -> (String, std::thread::JoinHandle<()>, Arc<tiny_http::Server>) {
+    let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+    let port = server.server_addr().to_ip().unwrap().port();
+    let s = server.clone();
+    let handle = std::thread::spawn(move || {
+        for req in s.incoming_requests() {
+            let path = req.url().split(['?', '#']).next().unwrap_or("/").trim_start_matches('/').to_string();
+            let mut file = root.join(&path);
+            if path.is_empty() || path.ends_with('/') {
+                file = file.join("index.html");
+            }
+            let ty = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html; charset=utf-8",
+                Some("css") => "text/css; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                Some("svg") => "image/svg+xml",
+                Some("json") => "application/json",
+                _ => "application/octet-stream",
+            };
+            let resp = match std::fs::read(&file) {
+                Ok(bytes) => tiny_http::Response::from_data(bytes)
+                    .with_header(tiny_http::Header::from_bytes("Content-Type", ty).unwrap())
+                    .boxed(),
+                Err(_) => tiny_http::Response::from_string("not found").with_status_code(404).boxed(),
+            };
+            let _ = req.respond(resp);
+        }
+    });
+    (format!("http://127.0.0.1:{port}/"), handle, server)
+}
+
+// Guards that every page renders in Chromium without console errors or failed loads.
+#[test]
+fn demo_pages_have_no_console_errors() {
+    let t = SiteTest::demo();
+    t.build();
+    let (base, handle, server) = serve(t.output());
+    let profile = tempfile::tempdir().unwrap();
+    let args: Vec<&std::ffi::OsStr> = [
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    .iter()
+    .map(std::ffi::OsStr::new)
+    .collect();
+    let browser = Browser::new(
+        LaunchOptions::default_builder()
+            .path(Some(chromium()))
+            .sandbox(false)
+            .headless(true)
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            .args(args)
+            .idle_browser_timeout(std::time::Duration::from_secs(120))
+            .build()
+            .unwrap(),
+    )
+    .expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    let problems: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = problems.clone();
+    tab.enable_log().unwrap();
+    tab.enable_runtime().unwrap();
+    tab.add_event_listener(Arc::new(move |event: &Event| {
+        let msg = match event {
+            Event::LogEntryAdded(e) => {
+                let entry = &e.params.entry;
+                (format!("{:?}", entry.level) == "Error")
+                    .then(|| format!("{}: {}", entry.url.clone().unwrap_or_default(), entry.text))
+            }
+            Event::RuntimeExceptionThrown(e) => Some(format!("exception: {}", e.params.exception_details.text)),
+            Event::RuntimeConsoleAPICalled(e) => (format!("{:?}", e.params.Type) == "Error")
+                .then(|| format!("console.error: {:?}", e.params.args.first().and_then(|a| a.value.clone()))),
+            _ => None,
+        };
+        if let Some(m) = msg {
+            sink.lock().unwrap().push(m);
+        }
+    }))
+    .unwrap();
+    let pages = html_pages(&t.output());
+    for page in &pages {
+        if page.ends_with("404.html") {
+            continue; // its links are absolute to the published base path
+        }
+        let url = format!("{base}{}", page.trim_end_matches("index.html"));
+        tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
+        let title = tab.get_title().unwrap();
+        assert!(!title.is_empty(), "{url} has no title");
+        let found = std::mem::take(&mut *problems.lock().unwrap());
+        assert!(found.is_empty(), "{url}: {found:#?}");
+    }
+    drop(tab);
+    drop(browser);
+    server.unblock();
+    handle.join().unwrap();
+}

@@ -1,0 +1,182 @@
+//! Building fixture sites: pages, determinism, atomic output, ownership of the output folder.
+
+use crate::support::{SiteTest, main_of, tree};
+
+// Guards the county page: indicator table, composite verdict, timeline, narrative, sources.
+#[test]
+fn county_page_main_content() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let html = t.read_output("county/450802/index.html");
+    insta::assert_snapshot!("county_450802_zh", main_of(&html));
+    let html = t.read_output("en/county/450802/index.html");
+    insta::assert_snapshot!("county_450802_en", main_of(&html));
+}
+
+// Guards roll-up pages: prefecture and province list their counties with latest composites.
+#[test]
+fn rollup_pages() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    insta::assert_snapshot!("prefecture_450800", main_of(&t.read_output("prefecture/450800/index.html")));
+    // A placeholder prefecture (市辖区) is shown with the province's name.
+    let beijing = t.read_output("prefecture/110100/index.html");
+    assert!(main_of(&beijing).contains("<h1>北京市</h1>"));
+}
+
+// Guards the indicator page ranking and the home page summary.
+#[test]
+fn indicator_and_home_pages() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    insta::assert_snapshot!(
+        "indicator_quality_sports_area",
+        main_of(&t.read_output("indicators/quality/sports_area/index.html"))
+    );
+    insta::assert_snapshot!("home_zh", main_of(&t.read_output("index.html")));
+}
+
+// Guards that every expected page and feed exists in both languages.
+#[test]
+fn site_map_of_outputs() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    for lang in ["", "en/"] {
+        for page in [
+            "index.html",
+            "county/450802/index.html",
+            "county/450804/index.html",
+            "county/110101/index.html",
+            "prefecture/450800/index.html",
+            "province/450000/index.html",
+            "indicators/index.html",
+            "indicators/basic/teaching_area/index.html",
+            "timeline/index.html",
+            "timeline/450000/index.html",
+            "downloads/index.html",
+            "404.html",
+            "atom.xml",
+        ] {
+            assert!(t.output().join(format!("{lang}{page}")).is_file(), "missing {lang}{page}");
+        }
+    }
+    for f in [
+        "sitemap.xml",
+        "robots.txt",
+        "assets/site.css",
+        "data/datapackage.json",
+        "data/SHA256SUMS",
+        "api/counties/450802.json",
+        "api/schema/county.schema.json",
+    ] {
+        assert!(t.output().join(f).is_file(), "missing {f}");
+    }
+    let sitemap = t.read_output("sitemap.xml");
+    assert!(sitemap.contains("<loc>https://example.org/portal/county/450802/</loc>"));
+    assert!(sitemap.contains("hreflang=\"en\" href=\"https://example.org/portal/en/county/450802/\""));
+    let feed = t.read_output("atom.xml");
+    assert!(feed.contains("<updated>2022-03-05T00:00:00Z</updated>"), "{feed}");
+}
+
+// Guards relative links: every page links its stylesheet at the right depth.
+#[test]
+fn links_are_relative_to_the_page() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    assert!(t.read_output("index.html").contains("href=\"assets/site.css?v="));
+    assert!(t.read_output("county/450802/index.html").contains("href=\"../../assets/site.css?v="));
+    assert!(t.read_output("en/county/450802/index.html").contains("href=\"../../../assets/site.css?v="));
+    assert!(t.read_output("en/county/450802/index.html").contains("href=\"../../../en/timeline/\""));
+    // The 404 page is served at any depth: its links start at the site's path.
+    assert!(t.read_output("404.html").contains("href=\"/portal/assets/site.css?v="));
+}
+
+// Guards raw HTML in a narrative: shown as text, never executed.
+#[test]
+fn narrative_html_is_escaped() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let html = t.read_output("county/450802/index.html");
+    assert!(!html.contains("<script>alert"));
+    assert!(html.contains("&lt;script&gt;alert"));
+}
+
+// Guards determinism: two builds of the same input are byte-identical.
+#[test]
+fn builds_are_byte_identical() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let first = tree(&t.output());
+    t.build();
+    let second = tree(&t.output());
+    assert_eq!(first.len(), second.len());
+    for (a, b) in first.iter().zip(&second) {
+        assert!(a == b, "{} differs between builds", a.0);
+    }
+}
+
+// Guards atomic output: a failing build leaves the previous output untouched.
+#[test]
+fn failed_build_keeps_previous_output() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let before = tree(&t.output());
+    t.write(
+        "data/indicators.csv",
+        "county,school_year,level,scheme,indicator,value,cv,source\n450802,2020-2021,primary,basic,books,abc,0.2,r1\n",
+    );
+    assert!(matches!(t.build_err(), junheng::Error::Site(_)));
+    assert_eq!(tree(&t.output()), before);
+    // A template error (found while rendering) leaves it untouched too.
+    t.write("data/indicators.csv", "county,school_year,level,scheme,indicator,value,cv,source\n");
+    t.write(
+        "themes/default/templates/404.html",
+        "{% extends \"base.html\" %}{% block main %}{{ missing.value }}{% endblock %}",
+    );
+    assert!(matches!(t.build_err(), junheng::Error::Site(_)));
+    assert_eq!(tree(&t.output()), before);
+    // No staging folder is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&t.site)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("junheng"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+// Guards the output folder's ownership: unknown files and the site itself are refused.
+#[test]
+fn refuses_foreign_output_folders() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    t.write("public/notes.txt", "mine");
+    let err = t.build_err().to_string();
+    assert!(err.contains("`notes.txt`") && err.contains("did not write"), "{err}");
+    assert_eq!(std::fs::read_to_string(t.output().join("notes.txt")).unwrap(), "mine");
+    for out in [".", "data", "content/x", ".."] {
+        let r = junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: Some(t.site.join(out)) });
+        assert!(matches!(r, Err(junheng::Error::Usage(_))), "output {out} was accepted");
+    }
+    assert!(t.site.join("site.toml").is_file());
+    // A non-empty folder without a manifest is refused.
+    let other = t.site.parent().unwrap().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("index.html"), "x").unwrap();
+    let r = junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: Some(other.clone()) });
+    assert!(matches!(r, Err(junheng::Error::Usage(_))));
+    assert_eq!(std::fs::read_to_string(other.join("index.html")).unwrap(), "x");
+}
+
+// Guards stale files: a page removed from the input disappears from the output.
+#[test]
+fn removed_pages_disappear() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    assert!(t.output().join("county/450804/index.html").is_file());
+    t.write("data/counties.csv", "code,name,prefecture_code,prefecture,province_code,province\n450802,港北区,450800,贵港市,450000,广西壮族自治区\n");
+    t.write("data/indicators.csv", "county,school_year,level,scheme,indicator,value,cv,source\n");
+    t.write("data/milestones.csv", "area,date,event,title,source\n");
+    t.build();
+    assert!(!t.output().join("county/450804/index.html").exists());
+}

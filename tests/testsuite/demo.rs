@@ -1,0 +1,28 @@
+//! The demo site at the repository root is a test too: it must build with zero diagnostics.
+
+use crate::support::SiteTest;
+
+// Guards the demo site and the default theme against rot: zero errors, zero warnings.
+#[test]
+fn demo_builds_without_diagnostics() {
+    let t = SiteTest::demo();
+    let report = t.build();
+    assert!(report.diagnostics.is_empty(), "{}", report.diagnostics);
+    // The seven counties of the demo each have a page in both languages.
+    for code in ["450802", "450803", "450804", "450821", "450881", "141002", "610921"] {
+        assert!(t.output().join(format!("county/{code}/index.html")).is_file());
+        assert!(t.output().join(format!("en/county/{code}/index.html")).is_file());
+    }
+    // Real published composites appear on the county pages with their source.
+    let html = t.read_output("county/450803/index.html");
+    assert!(html.contains("0.390") && html.contains("2021年贵港市县域义务教育基本均衡发展工作总结"));
+}
+
+// Guards that `junheng check` on the demo reports a clean site.
+#[test]
+fn demo_checks_clean() {
+    let t = SiteTest::demo();
+    let out = t.run(&["check"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings"));
+}

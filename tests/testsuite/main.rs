@@ -1,0 +1,11 @@
+//! Integration tests: one binary, a module per feature (see README.md beside this file).
+
+mod browser;
+mod build;
+mod cli;
+mod demo;
+mod downloads;
+mod errors;
+mod national;
+mod new;
+mod support;

@@ -1,0 +1,145 @@
+//! `SiteTest`: copies a fixture site to a temp dir, runs junheng (library or binary) on it
+//! and checks the output. Modelled on mdBook's `BookTest`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root (also the demo site).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture copied to a temporary folder.
+pub struct SiteTest {
+    /// Keeps the folder alive.
+    pub _dir: tempfile::TempDir,
+    /// The site folder.
+    pub site: PathBuf,
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+impl SiteTest {
+    /// Copies `tests/fixtures/<name>`; fixtures without `themes/` get the default theme.
+    pub fn from_fixture(name: &str) -> SiteTest {
+        let src = repo_root().join("tests/fixtures").join(name);
+        assert!(src.is_dir(), "no fixture {}", src.display());
+        Self::from_dir(&src)
+    }
+
+    /// Copies the demo site at the repository root (without its output).
+    pub fn demo() -> SiteTest {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        for part in ["site.toml", "data", "content", "themes"] {
+            let from = repo_root().join(part);
+            if from.is_dir() {
+                copy_dir(&from, &site.join(part));
+            } else {
+                std::fs::create_dir_all(&site).unwrap();
+                std::fs::copy(&from, site.join(part)).unwrap();
+            }
+        }
+        SiteTest { _dir: dir, site }
+    }
+
+    fn from_dir(src: &Path) -> SiteTest {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        copy_dir(src, &site);
+        if !site.join("themes").exists() {
+            copy_dir(&repo_root().join("themes/default"), &site.join("themes/default"));
+        }
+        SiteTest { _dir: dir, site }
+    }
+
+    /// The default output folder.
+    pub fn output(&self) -> PathBuf {
+        self.site.join("public")
+    }
+
+    /// Writes a file of the site.
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let p = self.site.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    /// Builds with the library; panics with the diagnostics on failure.
+    pub fn build(&self) -> junheng::BuildReport {
+        match junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None }) {
+            Ok(r) => r,
+            Err(junheng::Error::Site(d)) => panic!("build failed:\n{d}"),
+            Err(e) => panic!("build failed: {e}"),
+        }
+    }
+
+    /// Builds with the library, expecting failure.
+    pub fn build_err(&self) -> junheng::Error {
+        junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None })
+            .err()
+            .expect("the build should fail")
+    }
+
+    /// Reads an output file as text.
+    pub fn read_output(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.output().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    /// Runs the binary in the site folder.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_junheng"));
+        c.args(args).current_dir(&self.site).env("NO_COLOR", "1");
+        c
+    }
+
+    /// Runs the binary and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+}
+
+/// The `<main>` element of a page.
+pub fn main_of(html: &str) -> &str {
+    let start = html.find("<main").expect("page has <main>");
+    let end = html.find("</main>").expect("page has </main>") + "</main>".len();
+    &html[start..end]
+}
+
+/// Every file below `root` with its bytes, sorted by relative path.
+pub fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
+    junheng::util::fs::walk_files(root)
+        .unwrap()
+        .into_iter()
+        .map(|rel| {
+            let bytes = std::fs::read(root.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
+}
+
+/// insta settings redacting the temp root and timings.
+pub fn redactions(root: &Path) -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.add_filter(&regex_escape(&root.display().to_string()), "[ROOT]");
+    s.add_filter(r"in \d+ ms", "in [ELAPSED]");
+    s.add_filter(r"\(\d+ KiB\)", "([SIZE])");
+    s.add_filter(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().map(|c| if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
+}
