@@ -139,6 +139,8 @@ pub struct Loaded {
     pub pages: Vec<content::SourcePage>,
     /// The theme.
     pub theme: theme::Theme,
+    /// Site-relative paths of the data files present (read or not).
+    pub files: std::collections::BTreeSet<String>,
 }
 
 /// Reads the site at `root`. I/O and configuration errors abort; data problems are collected.
@@ -156,7 +158,12 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
     let tables = load_tables(root, diags)?;
     let pages = load_content(root, &config, diags)?;
     let theme = theme::load(root, &config.theme, &config.languages, diags)?;
-    Ok(Loaded { config, tables, pages, theme })
+    let files = [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES]
+        .iter()
+        .filter(|s| root.join(s.file).is_file())
+        .map(|s| s.file.to_string())
+        .collect();
+    Ok(Loaded { config, tables, pages, theme, files })
 }
 
 /// Reads the data tables of `root/data/`.

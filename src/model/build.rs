@@ -19,7 +19,13 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
     let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
     let counties = t.counties.as_ref().map(|t| counties(t, diags)).unwrap_or_default();
     let (prefectures, provinces) = derive_areas(&counties);
+    // A table that exists but could not be read has already been reported; checking
+    // references against it would only repeat that error on every row.
+    let readable = |t: &Option<crate::load::data::Table>, file: &str| t.is_some() || !loaded.files.contains(file);
     let refs = Refs {
+        // Without a readable county list (missing or broken, reported already) nothing can be checked.
+        check_counties: t.counties.is_some(),
+        check_sources: readable(&t.sources, crate::load::specs::SOURCES.file),
         sources: &source_ids,
         counties: counties.iter().map(|c| c.code.as_str()).collect(),
         areas: counties
@@ -52,6 +58,8 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
 }
 
 struct Refs<'a> {
+    check_counties: bool,
+    check_sources: bool,
     sources: &'a HashSet<&'a str>,
     counties: HashSet<&'a str>,
     areas: HashSet<&'a str>,
@@ -136,7 +144,7 @@ impl<'t> Cells<'t, '_> {
 
     fn source(&mut self, refs: &Refs) -> Option<String> {
         let id = self.opt_text("source")?;
-        if !refs.sources.contains(id.as_str()) {
+        if refs.check_sources && !refs.sources.contains(id.as_str()) {
             let d = Diagnostic::error(
                 &self.table.file,
                 format!("unknown source `{id}`: expected an `id` of `data/sources.csv`"),
@@ -148,7 +156,7 @@ impl<'t> Cells<'t, '_> {
 
     fn county(&mut self, name: &str, refs: &Refs) -> String {
         let code = self.code(name);
-        if self.ok && !refs.counties.contains(code.as_str()) {
+        if self.ok && refs.check_counties && !refs.counties.contains(code.as_str()) {
             let d = Diagnostic::error(
                 &self.table.file,
                 format!("unknown county code `{code}`: expected a `code` of `data/counties.csv`"),
@@ -161,7 +169,7 @@ impl<'t> Cells<'t, '_> {
 
     fn area(&mut self, refs: &Refs) -> String {
         let code = self.code("area");
-        if self.ok && !refs.areas.contains(code.as_str()) {
+        if self.ok && refs.check_counties && !refs.areas.contains(code.as_str()) {
             let d = Diagnostic::error(
                 &self.table.file,
                 format!(
@@ -573,14 +581,18 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
             None => None,
         };
         for s in &p.front.sources {
-            if !refs.sources.contains(s.as_str()) {
+            if refs.check_sources && !refs.sources.contains(s.as_str()) {
                 diags.push(fm_diag("sources", format!("unknown source `{s}`: expected an `id` of `data/sources.csv`")));
             }
         }
         if p.front.title.trim().is_empty() {
             diags.push(fm_diag("title", "expected a title, found an empty text".into()));
         }
-        if p.section == "counties" && p.slug != "_index" && !refs.counties.contains(p.slug.as_str()) {
+        if p.section == "counties"
+            && p.slug != "_index"
+            && refs.check_counties
+            && !refs.counties.contains(p.slug.as_str())
+        {
             diags.push(Diagnostic::error(
                 &p.file,
                 format!("narrative for unknown county `{}`: expected `content/counties/<code>.md` with a code of `data/counties.csv`", p.slug),
