@@ -158,11 +158,12 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
     let tables = load_tables(root, diags)?;
     let pages = load_content(root, &config, diags)?;
     let theme = theme::load(root, &config.theme, &config.languages, diags)?;
-    let files = [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES]
-        .iter()
-        .filter(|s| root.join(s.file).is_file())
-        .map(|s| s.file.to_string())
-        .collect();
+    let files =
+        [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES]
+            .iter()
+            .filter(|s| root.join(s.file).is_file())
+            .map(|s| s.file.to_string())
+            .collect();
     Ok(Loaded { config, tables, pages, theme, files })
 }
 

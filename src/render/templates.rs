@@ -80,11 +80,30 @@ pub fn environment(
     });
     env.add_filter("cv", |value: Value| -> String {
         match f64::try_from(value.clone()) {
-            Ok(v) if !value.is_none() && !value.is_undefined() => format!("{v:.3}"),
+            Ok(v) if !value.is_none() && !value.is_undefined() => format_cv(v),
             _ => "—".to_string(),
         }
     });
     Ok(env)
+}
+
+/// Formats a difference coefficient: 3 decimals as official tables print them, without
+/// trailing zeros beyond the second, so a coefficient published as `0.21` is not shown with
+/// a precision its source never gave.
+///
+/// ```
+/// use junheng::render::templates::format_cv;
+/// assert_eq!(format_cv(0.21), "0.21");
+/// assert_eq!(format_cv(0.393), "0.393");
+/// assert_eq!(format_cv(0.35925), "0.359");
+/// assert_eq!(format_cv(1.3), "1.30");
+/// ```
+pub fn format_cv(v: f64) -> String {
+    let s = format!("{v:.3}");
+    match s.strip_suffix('0') {
+        Some(t) => t.to_string(),
+        None => s,
+    }
 }
 
 /// A URL for an attribute: escaped for HTML here (keeping `/` readable), marked safe.

@@ -15,7 +15,7 @@ fn demo_builds_without_diagnostics() {
     }
     // Real published composites appear on the county pages with their source.
     let html = t.read_output("county/450803/index.html");
-    assert!(html.contains("0.390") && html.contains("2021年贵港市县域义务教育基本均衡发展工作总结"));
+    assert!(html.contains("0.39<a class=\"cite\"") && html.contains("2021年贵港市县域义务教育基本均衡发展工作总结"));
 }
 
 // Guards that `junheng check` on the demo reports a clean site.
