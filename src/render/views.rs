@@ -143,6 +143,7 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
         by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default().push(json!({
             "level": s.level, "scheme": s.scheme, "rules": s.rules, "rows": rows,
             "composite": composite, "meets_all": s.meets_all,
+            "has_rows": s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some()),
             "threshold": RuleSet::of(s.scheme).threshold(s.level),
         }));
     }
