@@ -295,24 +295,31 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     // Prefectures and provinces.
     for p in &site.prefectures {
         let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
+        let mut cites = Citations::default();
+        let timeline = views::timeline(views, &[&p.code], &mut cites);
+        let series = views::series(site, &p.code, lang, &mut cites);
         out.push(Planned {
             path: format!("prefecture/{}/", p.code),
             template: "area.html",
             title: p.name.clone(),
             context: json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
                               "parent": views.area(&p.province_code) },
-                              "counties": rows, "children": [] }),
+                              "counties": rows, "children": [], "timeline": timeline, "series": series,
+                              "sources": cites.list(site) }),
         });
     }
     for p in &site.provinces {
         let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
         let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
+        let mut cites = Citations::default();
+        let series = views::series(site, &p.code, lang, &mut cites);
         out.push(Planned {
             path: format!("province/{}/", p.code),
             template: "area.html",
             title: p.name.clone(),
             context: json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
-                              "counties": rows, "children": children }),
+                              "counties": rows, "children": children, "timeline": [], "series": series,
+                              "sources": cites.list(site) }),
         });
         let mut cites = Citations::default();
         let mut areas: Vec<&str> = vec![p.code.as_str()];

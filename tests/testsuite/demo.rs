@@ -16,6 +16,9 @@ fn demo_builds_without_diagnostics() {
     // Real published composites appear on the county pages with their source.
     let html = t.read_output("county/450803/index.html");
     assert!(html.contains("0.39<a class=\"cite\"") && html.contains("2021年贵港市县域义务教育基本均衡发展工作总结"));
+    // A prefecture page shows the prefecture's own series and milestones (贵港's big classes).
+    let html = t.read_output("prefecture/450800/index.html");
+    assert!(html.contains("4,575") && html.contains("贵港市县域义务教育均衡发展工作规划"));
 }
 
 // Guards that `junheng check` on the demo reports a clean site.
