@@ -21,6 +21,9 @@ use crate::load::theme::Theme;
 use crate::model::{Level, NATIONAL_AREA, Page, RuleSet, Scheme, Site};
 use views::{Citations, Views};
 
+/// How many county events the national timeline lists (the most recent ones).
+const RECENT_COUNTY_EVENTS: usize = 60;
+
 /// One file of the output, path relative to the output root with `/` separators.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputFile {
@@ -373,9 +376,13 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         std::iter::once(NATIONAL_AREA).chain(site.provinces.iter().map(|p| p.code.as_str())).collect();
     let timeline = views::timeline(views, &all_areas, &mut cites);
     let progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
-    let county_events: Vec<Value> = {
-        let codes: Vec<&str> = site.counties.iter().map(|c| c.code.as_str()).collect();
-        views::timeline(views, &codes, &mut cites).as_array().cloned().unwrap_or_default()
+    // The most recent county events only: a national site has thousands; provinces list all.
+    let county_events = {
+        let mut recent: Vec<&crate::model::Milestone> =
+            site.counties.iter().flat_map(|c| site.milestones_of(&c.code)).collect();
+        recent.sort_by(|a, b| (b.date, b.event, &b.area).cmp(&(a.date, a.event, &a.area)));
+        recent.truncate(RECENT_COUNTY_EVENTS);
+        views::timeline_of(views, recent, &mut cites)
     };
     out.push(Planned {
         path: "timeline/".into(),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use crate::model::{Event, Level, NATIONAL_AREA, RuleSet, Scheme, Sheet, Site};
+use crate::model::{Event, Level, Milestone, NATIONAL_AREA, RuleSet, Scheme, Sheet, Site};
 
 /// Lookups shared by every page of one build.
 pub struct Views<'s> {
@@ -157,7 +157,11 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
 
 /// Milestones of some areas, sorted by date, with area and citation.
 pub fn timeline(views: &Views, areas: &[&str], cites: &mut Citations) -> Value {
-    let mut items: Vec<_> = areas.iter().flat_map(|a| views.site.milestones_of(a)).collect();
+    timeline_of(views, areas.iter().flat_map(|a| views.site.milestones_of(a)).collect(), cites)
+}
+
+/// Some milestones sorted by date, with area and citation.
+pub fn timeline_of(views: &Views, mut items: Vec<&Milestone>, cites: &mut Citations) -> Value {
     items.sort_by(|a, b| (a.date, a.event, &a.area).cmp(&(b.date, b.event, &b.area)));
     Value::Array(
         items

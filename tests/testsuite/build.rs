@@ -34,6 +34,15 @@ fn indicator_and_home_pages() {
         main_of(&t.read_output("indicators/quality/sports_area/index.html"))
     );
     insta::assert_snapshot!("home_zh", main_of(&t.read_output("index.html")));
+    // Page titles are translated names, never ids.
+    let title = |p: &str| {
+        let html = t.read_output(p);
+        html[html.find("<title>").unwrap() + 7..html.find("</title>").unwrap()].to_string()
+    };
+    assert_eq!(title("indicators/quality/sports_area/index.html"), "生均体育运动场馆面积 (优质均衡) · 测试平台");
+    assert_eq!(title("en/indicators/quality/sports_area/index.html"), "Sports area per student (Quality balance) · Test portal");
+    assert_eq!(title("en/county/450802/index.html"), "Gangbei District · Test portal");
+    assert_eq!(title("downloads/index.html"), "数据下载 · 测试平台");
 }
 
 // Guards that every expected page and feed exists in both languages.
