@@ -12,6 +12,7 @@ pub mod build;
 pub mod check;
 pub mod config;
 pub mod diag;
+pub mod engine;
 pub mod error;
 pub mod load;
 pub mod model;

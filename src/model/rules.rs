@@ -1,9 +1,12 @@
-//! The rules of both regimes as data: indicators, thresholds and per-school standards.
+//! The rules of both regimes as data: indicators, thresholds, per-school standards, the
+//! combined-school split weights and the scope of teaching points.
 //!
-//! One table per regime, versioned by the document that sets it (DOMAIN.md §1–3). Pages state
-//! which rule set was used; the indicator engine reads the same tables.
+//! One table per regime, versioned by the document that sets it (DOMAIN.md §1–5). The
+//! official values are constants; a site may override the ones DOMAIN.md marks as secondary
+//! or from memory ([S]/[M]) in `site.toml` `[rules]`, and pages state the rule set used and
+//! every override. The indicator engine and the verdicts read the same [`Rules`] value.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Level, Scheme};
 
@@ -18,7 +21,27 @@ pub struct Indicator {
     pub decimals: u8,
     /// Per-school standard (quality balance) for primary and junior schools.
     pub standard: Option<[f64; 2]>,
+    /// The `schools.csv` column holding the resource counted.
+    pub resource: &'static str,
+    /// True for "每百名学生" indicators (value × 100).
+    pub per_hundred: bool,
 }
+
+impl Indicator {
+    /// True when the resource is a whole-school facility, apportioned between levels.
+    pub fn is_facility(&self) -> bool {
+        FACILITY_COLUMNS.contains(&self.resource)
+    }
+
+    /// The per-school standard for a level, if this regime sets one.
+    pub fn standard_for(&self, level: Level) -> Option<f64> {
+        self.standard.map(|s| s[level as usize])
+    }
+}
+
+/// The facility columns of `schools.csv`: whole-school figures split between levels.
+pub const FACILITY_COLUMNS: &[&str] =
+    &["teaching_area_m2", "sports_area_m2", "equipment_yuan", "computers", "books", "multimedia_rooms"];
 
 /// A regime's rule set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,34 +58,41 @@ pub struct RuleSet {
     pub cv_threshold: [f64; 2],
 }
 
-const fn ind(id: &'static str, scheme: Scheme, decimals: u8, standard: Option<[f64; 2]>) -> Indicator {
-    Indicator { id, scheme, decimals, standard }
+const fn ind(
+    id: &'static str,
+    scheme: Scheme,
+    decimals: u8,
+    standard: Option<[f64; 2]>,
+    resource: &'static str,
+    per_hundred: bool,
+) -> Indicator {
+    Indicator { id, scheme, decimals, standard, resource, per_hundred }
 }
 
-/// The 8 indicators of basic balance, in official order.
+/// The 8 indicators of basic balance, in official order (DOMAIN.md table 2).
 pub const BASIC_INDICATORS: &[Indicator] = &[
-    ind("teaching_area", Scheme::Basic, 2, None),
-    ind("sports_area", Scheme::Basic, 2, None),
-    ind("equipment_value", Scheme::Basic, 0, None),
-    ind("computers", Scheme::Basic, 2, None),
-    ind("books", Scheme::Basic, 2, None),
-    ind("teacher_ratio", Scheme::Basic, 3, None),
-    ind("teachers_above_degree", Scheme::Basic, 3, None),
-    ind("teachers_mid_title", Scheme::Basic, 3, None),
+    ind("teaching_area", Scheme::Basic, 2, None, "teaching_area_m2", false),
+    ind("sports_area", Scheme::Basic, 2, None, "sports_area_m2", false),
+    ind("equipment_value", Scheme::Basic, 0, None, "equipment_yuan", false),
+    ind("computers", Scheme::Basic, 2, None, "computers", true),
+    ind("books", Scheme::Basic, 2, None, "books", false),
+    ind("teacher_ratio", Scheme::Basic, 3, None, "teachers", false),
+    ind("teachers_above_degree", Scheme::Basic, 3, None, "teachers_above_degree", false),
+    ind("teachers_mid_title", Scheme::Basic, 3, None, "teachers_mid_title", false),
 ];
 
-/// The 7 indicators of quality balance with their per-school standards.
+/// The 7 indicators of quality balance with their per-school standards (DOMAIN.md table 3).
 pub const QUALITY_INDICATORS: &[Indicator] = &[
-    ind("teachers_above_degree", Scheme::Quality, 2, Some([4.2, 5.3])),
-    ind("teachers_backbone", Scheme::Quality, 2, Some([1.0, 1.0])),
-    ind("teachers_pe_art", Scheme::Quality, 2, Some([0.9, 0.9])),
-    ind("teaching_area", Scheme::Quality, 2, Some([4.5, 5.8])),
-    ind("sports_area", Scheme::Quality, 2, Some([7.5, 10.2])),
-    ind("equipment_value", Scheme::Quality, 0, Some([2000.0, 2500.0])),
-    ind("multimedia_rooms", Scheme::Quality, 2, Some([2.3, 2.4])),
+    ind("teachers_above_degree", Scheme::Quality, 2, Some([4.2, 5.3]), "teachers_above_degree", true),
+    ind("teachers_backbone", Scheme::Quality, 2, Some([1.0, 1.0]), "teachers_backbone", true),
+    ind("teachers_pe_art", Scheme::Quality, 2, Some([0.9, 0.9]), "teachers_pe_art", true),
+    ind("teaching_area", Scheme::Quality, 2, Some([4.5, 5.8]), "teaching_area_m2", false),
+    ind("sports_area", Scheme::Quality, 2, Some([7.5, 10.2]), "sports_area_m2", false),
+    ind("equipment_value", Scheme::Quality, 0, Some([2000.0, 2500.0]), "equipment_yuan", false),
+    ind("multimedia_rooms", Scheme::Quality, 2, Some([2.3, 2.4]), "multimedia_rooms", true),
 ];
 
-/// Basic balance, 教督〔2012〕3号: composite ≤ 0.65 (primary), ≤ 0.55 (junior).
+/// Basic balance, 教督〔2012〕3号: composite ≤ 0.65 (primary), ≤ 0.55 (junior) [S].
 pub const BASIC_2012: RuleSet = RuleSet {
     scheme: Scheme::Basic,
     document: "教督〔2012〕3号",
@@ -71,7 +101,7 @@ pub const BASIC_2012: RuleSet = RuleSet {
     cv_threshold: [0.65, 0.55],
 };
 
-/// Quality balance, 教督〔2017〕6号: each CV ≤ 0.50 (primary), ≤ 0.45 (junior).
+/// Quality balance, 教督〔2017〕6号: each CV ≤ 0.50 (primary), ≤ 0.45 (junior) [V].
 pub const QUALITY_2017: RuleSet = RuleSet {
     scheme: Scheme::Quality,
     document: "教督〔2017〕6号",
@@ -81,7 +111,7 @@ pub const QUALITY_2017: RuleSet = RuleSet {
 };
 
 impl RuleSet {
-    /// The rule set of a regime.
+    /// The official rule set of a regime.
     pub fn of(scheme: Scheme) -> &'static RuleSet {
         match scheme {
             Scheme::Basic => &BASIC_2012,
@@ -100,10 +130,170 @@ impl RuleSet {
     }
 }
 
-impl Indicator {
-    /// The per-school standard for a level, if this regime sets one.
-    pub fn standard_for(&self, level: Level) -> Option<f64> {
-        self.standard.map(|s| s[level as usize])
+/// What happens to teaching points (教学点) in the basic-balance computation [M].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeachingPoints {
+    /// Counted as part of their central school (`parent_school_id`): the default.
+    Merge,
+    /// Counted as schools of their own.
+    Separate,
+    /// Left out.
+    Exclude,
+}
+
+/// Weights of the combined-school split [S]: enrolment of each part is multiplied by its
+/// weight, and facilities are shared in proportion (DOMAIN.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplitWeights {
+    /// 九年一贯制: weight of junior students (primary = 1).
+    #[serde(default = "w_1_1")]
+    pub nine_year_junior: f64,
+    /// 完全中学: weight of senior-high students (junior = 1).
+    #[serde(default = "w_1_2")]
+    pub complete_secondary_senior: f64,
+    /// 十二年一贯制: weight of junior students (primary = 1).
+    #[serde(default = "w_1_1")]
+    pub twelve_year_junior: f64,
+    /// 十二年一贯制: weight of senior-high students (primary = 1).
+    #[serde(default = "w_1_32")]
+    pub twelve_year_senior: f64,
+}
+
+fn w_1_1() -> f64 {
+    1.1
+}
+fn w_1_2() -> f64 {
+    1.2
+}
+fn w_1_32() -> f64 {
+    1.32
+}
+
+impl Default for SplitWeights {
+    fn default() -> Self {
+        SplitWeights {
+            nine_year_junior: w_1_1(),
+            complete_secondary_senior: w_1_2(),
+            twelve_year_junior: w_1_1(),
+            twelve_year_senior: w_1_32(),
+        }
+    }
+}
+
+impl SplitWeights {
+    /// Weights of (primary, junior, senior) students for a school type.
+    pub fn for_type(&self, school_type: &str) -> [f64; 3] {
+        match school_type {
+            "nine_year" => [1.0, self.nine_year_junior, 0.0],
+            "complete_secondary" => [0.0, 1.0, self.complete_secondary_senior],
+            "twelve_year" => [1.0, self.twelve_year_junior, self.twelve_year_senior],
+            _ => [1.0, 1.0, 0.0],
+        }
+    }
+}
+
+/// The `[rules]` table of `site.toml`: overrides of the [S]/[M] rules only.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverrides {
+    /// Basic balance composite thresholds `[primary, junior]` (official: `[0.65, 0.55]`).
+    #[serde(default)]
+    pub basic_composite_threshold: Option<[f64; 2]>,
+    /// Combined-school split weights.
+    #[serde(default)]
+    pub split: Option<SplitWeights>,
+    /// Teaching points in basic balance: `merge` (default), `separate` or `exclude`.
+    #[serde(default)]
+    pub teaching_points: Option<TeachingPoints>,
+    /// Quality balance leaves out teaching points with fewer pupils than this (official: 50).
+    #[serde(default)]
+    pub quality_min_teaching_point_pupils: Option<u32>,
+    /// Unit of `equipment_yuan` in `schools.csv`: `yuan` (default) or `wan_yuan` (万元, × 10000).
+    #[serde(default)]
+    pub equipment_unit: Option<EquipmentUnit>,
+}
+
+/// Unit of the equipment value column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EquipmentUnit {
+    /// 元 (the default).
+    Yuan,
+    /// 万元: multiplied by 10,000.
+    WanYuan,
+}
+
+/// The rules in force for a site: the official tables with the site's overrides applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rules {
+    /// Basic balance.
+    pub basic: RuleSet,
+    /// Quality balance.
+    pub quality: RuleSet,
+    /// Combined-school split.
+    pub split: SplitWeights,
+    /// Teaching points in basic balance.
+    pub teaching_points: TeachingPoints,
+    /// Quality scope: teaching points under this many pupils are left out.
+    pub quality_min_teaching_point_pupils: u32,
+    /// Multiplier turning `equipment_yuan` into 元.
+    pub equipment_factor: f64,
+    /// The keys the site overrode, for pages to state.
+    pub overridden: Vec<String>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules::with_overrides(&RuleOverrides::default())
+    }
+}
+
+impl Rules {
+    /// The official rules with `o` applied.
+    pub fn with_overrides(o: &RuleOverrides) -> Rules {
+        let mut basic = BASIC_2012;
+        let mut overridden = Vec::new();
+        if let Some(t) = o.basic_composite_threshold {
+            basic.cv_threshold = t;
+            overridden.push(format!("basic_composite_threshold = [{}, {}]", t[0], t[1]));
+        }
+        if let Some(s) = o.split {
+            overridden.push(format!(
+                "split = {{ nine_year_junior = {}, complete_secondary_senior = {}, twelve_year_junior = {}, twelve_year_senior = {} }}",
+                s.nine_year_junior, s.complete_secondary_senior, s.twelve_year_junior, s.twelve_year_senior
+            ));
+        }
+        if let Some(tp) = o.teaching_points {
+            overridden.push(format!("teaching_points = {}", serde_json::to_value(tp).expect("plain enum")));
+        }
+        if let Some(n) = o.quality_min_teaching_point_pupils {
+            overridden.push(format!("quality_min_teaching_point_pupils = {n}"));
+        }
+        if let Some(u) = o.equipment_unit {
+            overridden.push(format!("equipment_unit = {}", serde_json::to_value(u).expect("plain enum")));
+        }
+        Rules {
+            basic,
+            quality: QUALITY_2017,
+            split: o.split.unwrap_or_default(),
+            teaching_points: o.teaching_points.unwrap_or(TeachingPoints::Merge),
+            quality_min_teaching_point_pupils: o.quality_min_teaching_point_pupils.unwrap_or(50),
+            equipment_factor: match o.equipment_unit {
+                Some(EquipmentUnit::WanYuan) => 10_000.0,
+                _ => 1.0,
+            },
+            overridden,
+        }
+    }
+
+    /// The rule set of a regime.
+    pub fn of(&self, scheme: Scheme) -> &RuleSet {
+        match scheme {
+            Scheme::Basic => &self.basic,
+            Scheme::Quality => &self.quality,
+        }
     }
 }
 
@@ -122,5 +312,24 @@ mod tests {
         let area = QUALITY_2017.indicator("sports_area").unwrap();
         assert_eq!(area.standard_for(Level::Junior), Some(10.2));
         assert!(BASIC_2012.indicator("multimedia_rooms").is_none());
+        assert!(area.is_facility());
+        assert!(!QUALITY_2017.indicator("teachers_backbone").unwrap().is_facility());
+    }
+
+    // Guards the split weights of DOMAIN.md §5 and their overrides.
+    #[test]
+    fn split_weights_and_overrides() {
+        let r = Rules::default();
+        assert_eq!(r.split.for_type("nine_year"), [1.0, 1.1, 0.0]);
+        assert_eq!(r.split.for_type("complete_secondary"), [0.0, 1.0, 1.2]);
+        assert_eq!(r.split.for_type("twelve_year"), [1.0, 1.1, 1.32]);
+        assert!(r.overridden.is_empty());
+        let o: RuleOverrides =
+            toml::from_str("basic_composite_threshold = [0.6, 0.5]\nteaching_points = \"exclude\"\n").unwrap();
+        let r = Rules::with_overrides(&o);
+        assert_eq!(r.basic.threshold(Level::Junior), 0.5);
+        assert_eq!(r.teaching_points, TeachingPoints::Exclude);
+        assert_eq!(r.overridden.len(), 2);
+        assert_eq!(r.overridden[1], "teaching_points = \"exclude\"");
     }
 }

@@ -40,7 +40,10 @@ fn indicator_and_home_pages() {
         html[html.find("<title>").unwrap() + 7..html.find("</title>").unwrap()].to_string()
     };
     assert_eq!(title("indicators/quality/sports_area/index.html"), "生均体育运动场馆面积 (优质均衡) · 测试平台");
-    assert_eq!(title("en/indicators/quality/sports_area/index.html"), "Sports area per student (Quality balance) · Test portal");
+    assert_eq!(
+        title("en/indicators/quality/sports_area/index.html"),
+        "Sports area per student (Quality balance) · Test portal"
+    );
     assert_eq!(title("en/county/450802/index.html"), "Gangbei District · Test portal");
     assert_eq!(title("downloads/index.html"), "数据下载 · 测试平台");
 }

@@ -1,0 +1,388 @@
+//! The indicator engine (pure): school-level rows → difference coefficients, exactly as the
+//! official method computes them (DOMAIN.md §2–5), with every intermediate kept for the
+//! audit trail.
+//!
+//! 1. [`units`]: one row per school and level, with whole-school facilities apportioned
+//!    between the levels of a combined school by weighted enrolment, and teaching points
+//!    merged into their central school, kept, or left out as the rules say.
+//! 2. [`coefficient`]: for one indicator, xᵢ = Rᵢ / Pᵢ (× 100 for "每百名学生"), the county
+//!    value x̄ = ΣR / ΣP (the enrolment-weighted mean), the weighted population SD
+//!    S = √(Σ (Pᵢ/P)(xᵢ − x̄)²) and CV = S / x̄, in full precision.
+//! 3. [`compliance`]: quality balance per school: standards met, and the "≥ 6 met and the
+//!    missed one ≥ 85 %" rule.
+//!
+//! Edge cases (documented in README): schools with no students are skipped; no students at
+//! all, or a county value of 0, give no CV (shown "—"); a single school gives CV 0; a school
+//! lacking the resource figure is left out of that indicator and counted as missing.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::rules::{Indicator, Rules, TeachingPoints};
+use crate::model::{Level, SCHOOL_FIGURES, Scheme, SchoolRow, SchoolYear};
+
+/// Share of a missed quality standard a school must still reach (DOMAIN.md §1).
+pub const QUALITY_MISSED_SHARE: f64 = 0.85;
+/// Standards of 7 a school must meet in full (DOMAIN.md §1).
+pub const QUALITY_MIN_MET: usize = 6;
+
+/// One school (or merged school) at one level, as counted by a regime.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    /// 学校标识码.
+    pub school_id: String,
+    /// Name.
+    pub school_name: String,
+    /// School type of the row.
+    pub school_type: String,
+    /// Students of this level (Pᵢ), teaching points merged in included.
+    pub students: f64,
+    /// Share of the whole-school facilities counted at this level.
+    pub facility_share: f64,
+    /// Resources counted at this level, by `schools.csv` column (facilities apportioned).
+    pub resources: Vec<(&'static str, Option<f64>)>,
+    /// Ids of the teaching points merged into this unit.
+    pub merged: Vec<String>,
+}
+
+impl Unit {
+    /// The resource figure of a column.
+    pub fn resource(&self, column: &str) -> Option<f64> {
+        self.resources.iter().find(|(c, _)| *c == column).and_then(|(_, v)| *v)
+    }
+}
+
+/// Why a coefficient could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoCv {
+    /// No school with students and the resource figure.
+    NoSchools,
+    /// The county value is 0: the CV is undefined.
+    ZeroMean,
+}
+
+/// One school's part in a coefficient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Term {
+    /// Index into the units of the sheet.
+    pub unit: usize,
+    /// Pᵢ.
+    pub students: f64,
+    /// Rᵢ.
+    pub resource: f64,
+    /// xᵢ.
+    pub value: f64,
+    /// Pᵢ / P.
+    pub weight: f64,
+    /// (Pᵢ/P)(xᵢ − x̄)².
+    pub weighted_square: f64,
+}
+
+/// A coefficient with every step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coefficient {
+    /// Indicator id.
+    pub indicator: &'static str,
+    /// The terms, one per school counted.
+    pub terms: Vec<Term>,
+    /// P = ΣPᵢ.
+    pub total_students: f64,
+    /// ΣRᵢ (× 100 for "每百名学生" indicators).
+    pub total_resource: f64,
+    /// x̄, the county value.
+    pub mean: Option<f64>,
+    /// Σ (Pᵢ/P)(xᵢ − x̄)².
+    pub variance: Option<f64>,
+    /// S.
+    pub sd: Option<f64>,
+    /// CV = S / x̄.
+    pub cv: Option<f64>,
+    /// Why there is no CV, if there is none.
+    pub no_cv: Option<NoCv>,
+    /// Units left out for lack of the resource figure.
+    pub missing: Vec<usize>,
+}
+
+/// Computes one coefficient over `units` (the audit trail keeps the terms).
+///
+/// ```
+/// use junheng::engine::coefficient_of;
+/// // Two schools: 100 pupils with 2 m² each, 300 pupils with 4 m² each.
+/// let c = coefficient_of(&[(100.0, 200.0), (300.0, 1200.0)], 1.0);
+/// assert_eq!(c.mean, Some(3.5)); // ΣR / ΣP = 1400 / 400, not (2 + 4) / 2
+/// let sd = (0.25 * 1.5f64.powi(2) + 0.75 * 0.5f64.powi(2)).sqrt();
+/// assert!((c.cv.unwrap() - sd / 3.5).abs() < 1e-12);
+/// ```
+pub fn coefficient_of(schools: &[(f64, f64)], scale: f64) -> Coefficient {
+    let units: Vec<(usize, f64, Option<f64>)> =
+        schools.iter().enumerate().map(|(i, (p, r))| (i, *p, Some(*r))).collect();
+    coefficient("", &units, scale)
+}
+
+/// Computes a coefficient from (unit index, students, resource) triples.
+fn coefficient(indicator: &'static str, units: &[(usize, f64, Option<f64>)], scale: f64) -> Coefficient {
+    let mut missing = Vec::new();
+    let mut counted = Vec::with_capacity(units.len());
+    for &(i, p, r) in units {
+        if p <= 0.0 {
+            continue; // no students: not a school of this level this year
+        }
+        match r {
+            Some(r) => counted.push((i, p, r * scale)),
+            None => missing.push(i),
+        }
+    }
+    let total_students: f64 = counted.iter().map(|t| t.1).sum();
+    let total_resource: f64 = counted.iter().map(|t| t.2).sum();
+    let mut c = Coefficient {
+        indicator,
+        terms: Vec::with_capacity(counted.len()),
+        total_students,
+        total_resource,
+        mean: None,
+        variance: None,
+        sd: None,
+        cv: None,
+        no_cv: None,
+        missing,
+    };
+    if counted.is_empty() {
+        c.no_cv = Some(NoCv::NoSchools);
+        return c;
+    }
+    let mean = total_resource / total_students;
+    let mut variance = 0.0;
+    for &(unit, p, r) in &counted {
+        let value = r / p;
+        let weight = p / total_students;
+        let weighted_square = weight * (value - mean) * (value - mean);
+        variance += weighted_square;
+        c.terms.push(Term { unit, students: p, resource: r, value, weight, weighted_square });
+    }
+    let sd = variance.sqrt();
+    c.mean = Some(mean);
+    c.variance = Some(variance);
+    c.sd = Some(sd);
+    if mean == 0.0 {
+        c.no_cv = Some(NoCv::ZeroMean);
+    } else {
+        c.cv = Some(sd / mean);
+    }
+    c
+}
+
+/// Quality balance: one school's standards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SchoolCompliance {
+    /// Index into the units of the sheet.
+    pub unit: usize,
+    /// Per indicator: (id, the school's value, the standard, met?). `None` value: no figure.
+    pub checks: Vec<(&'static str, Option<f64>, f64, bool)>,
+    /// Standards met.
+    pub met: usize,
+    /// "≥ 6 met and the missed one ≥ 85 % of its standard".
+    pub passes: bool,
+}
+
+/// Quality balance: the county's schools against the 7 standards.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compliance {
+    /// Every school, in unit order.
+    pub schools: Vec<SchoolCompliance>,
+    /// Schools that do not pass (the gap list, 短板).
+    pub failing: usize,
+}
+
+/// Applies the per-school rule of quality balance to `units`.
+pub fn compliance(units: &[Unit], indicators: &[Indicator], level: Level) -> Compliance {
+    let schools: Vec<SchoolCompliance> = units
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.students > 0.0)
+        .map(|(i, u)| {
+            let checks: Vec<_> = indicators
+                .iter()
+                .filter_map(|ind| {
+                    let standard = ind.standard_for(level)?;
+                    let scale = if ind.per_hundred { 100.0 } else { 1.0 };
+                    let value = u.resource(ind.resource).map(|r| r * scale / u.students);
+                    Some((ind.id, value, standard, value.is_some_and(|v| v >= standard)))
+                })
+                .collect();
+            let met = checks.iter().filter(|c| c.3).count();
+            let missed_close =
+                checks.iter().filter(|c| !c.3).all(|c| c.1.is_some_and(|v| v >= QUALITY_MISSED_SHARE * c.2));
+            let passes = met == checks.len() || (met >= QUALITY_MIN_MET && missed_close);
+            SchoolCompliance { unit: i, checks, met, passes }
+        })
+        .collect();
+    let failing = schools.iter().filter(|s| !s.passes).count();
+    Compliance { schools, failing }
+}
+
+/// Everything computed for one county × school year × level × regime.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Computed {
+    /// County code.
+    pub county: String,
+    /// School year.
+    pub school_year: SchoolYear,
+    /// Level.
+    pub level: Level,
+    /// Regime.
+    pub scheme: Scheme,
+    /// The schools counted.
+    pub units: Vec<Unit>,
+    /// One coefficient per indicator of the regime, in official order.
+    pub coefficients: Vec<Coefficient>,
+    /// Basic: the mean of the 8 computed CVs, when all 8 exist.
+    pub composite: Option<f64>,
+    /// Quality: the per-school standards.
+    pub compliance: Option<Compliance>,
+    /// Teaching points left out (quality scope or `teaching_points = "exclude"`).
+    pub excluded_points: Vec<String>,
+    /// Teaching points whose central school was not found (counted on their own).
+    pub orphan_points: Vec<String>,
+}
+
+/// Runs the engine over every county × school year in `schools` (sorted as the model sorts).
+pub fn compute(schools: &[SchoolRow], rules: &Rules) -> Vec<Computed> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < schools.len() {
+        let key = (&schools[start].county, schools[start].school_year);
+        let end = start + schools[start..].iter().take_while(|s| (&s.county, s.school_year) == key).count();
+        let rows = &schools[start..end];
+        for scheme in Scheme::ALL {
+            for level in Level::ALL {
+                if let Some(c) = compute_sheet(rows, scheme, level, rules) {
+                    out.push(c);
+                }
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// The columns counted for teachers: a level's own figures, never apportioned.
+fn is_teacher_column(c: &str) -> bool {
+    c.starts_with("teachers")
+}
+
+/// Units of one county × year × level for a regime (facilities split, points handled).
+pub fn units(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) -> (Vec<Unit>, Vec<String>, Vec<String>) {
+    // Enrolment of each level of each school, for the split.
+    let mut by_school: BTreeMap<&str, [f64; 3]> = BTreeMap::new();
+    for r in rows {
+        let e = by_school.entry(&r.school_id).or_insert([0.0; 3]);
+        e[r.level as usize] = r.students as f64;
+        if let Some(s) = r.senior_students {
+            e[2] = s as f64;
+        }
+    }
+    let mut units: Vec<Unit> = Vec::new();
+    let mut points: Vec<&SchoolRow> = Vec::new();
+    let mut excluded = Vec::new();
+    for r in rows.iter().filter(|r| r.level == level) {
+        if r.school_type == "teaching_point" {
+            let too_small = scheme == Scheme::Quality && r.students < rules.quality_min_teaching_point_pupils as u64;
+            let policy = if scheme == Scheme::Quality { TeachingPoints::Merge } else { rules.teaching_points };
+            if too_small || policy == TeachingPoints::Exclude {
+                excluded.push(r.school_id.clone());
+                continue;
+            }
+            if policy == TeachingPoints::Merge {
+                points.push(r);
+                continue;
+            }
+        }
+        let enrol = by_school[r.school_id.as_str()];
+        let w = rules.split.for_type(&r.school_type);
+        let weighted: f64 = (0..3).map(|i| w[i] * enrol[i]).sum();
+        let share = if weighted > 0.0 { w[level as usize] * enrol[level as usize] / weighted } else { 0.0 };
+        units.push(unit_of(r, share, rules));
+    }
+    let mut orphans = Vec::new();
+    for p in points {
+        let own = unit_of(p, 1.0, rules);
+        match units.iter_mut().find(|u| p.parent_school_id.as_deref() == Some(u.school_id.as_str())) {
+            Some(parent) => {
+                parent.students += own.students;
+                for ((_, a), (_, b)) in parent.resources.iter_mut().zip(&own.resources) {
+                    *a = match (*a, *b) {
+                        (Some(x), Some(y)) => Some(x + y),
+                        (x, None) => x,
+                        (None, y) => y,
+                    };
+                }
+                parent.merged.push(p.school_id.clone());
+            }
+            None => {
+                orphans.push(p.school_id.clone());
+                units.push(own);
+            }
+        }
+    }
+    (units, excluded, orphans)
+}
+
+fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
+    let resources = SCHOOL_FIGURES
+        .iter()
+        .zip(&r.figures)
+        .map(|(col, (_, v))| {
+            let v = v.map(|v| {
+                let v = if *col == "equipment_yuan" { v * rules.equipment_factor } else { v };
+                if is_teacher_column(col) { v } else { v * share }
+            });
+            (*col, v)
+        })
+        .collect();
+    Unit {
+        school_id: r.school_id.clone(),
+        school_name: r.school_name.clone(),
+        school_type: r.school_type.clone(),
+        students: r.students as f64,
+        facility_share: share,
+        resources,
+        merged: Vec::new(),
+    }
+}
+
+fn compute_sheet(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) -> Option<Computed> {
+    let (units, excluded_points, orphan_points) = units(rows, scheme, level, rules);
+    if units.iter().all(|u| u.students <= 0.0) {
+        return None;
+    }
+    let rule_set = rules.of(scheme);
+    let coefficients: Vec<Coefficient> = rule_set
+        .indicators
+        .iter()
+        .map(|ind| {
+            let triples: Vec<_> =
+                units.iter().enumerate().map(|(i, u)| (i, u.students, u.resource(ind.resource))).collect();
+            coefficient(ind.id, &triples, if ind.per_hundred { 100.0 } else { 1.0 })
+        })
+        .collect();
+    let composite = (scheme == Scheme::Basic && coefficients.iter().all(|c| c.cv.is_some()))
+        .then(|| coefficients.iter().filter_map(|c| c.cv).sum::<f64>() / coefficients.len() as f64);
+    let compliance = (scheme == Scheme::Quality).then(|| compliance(&units, rule_set.indicators, level));
+    Some(Computed {
+        county: rows[0].county.clone(),
+        school_year: rows[0].school_year,
+        level,
+        scheme,
+        units,
+        coefficients,
+        composite,
+        compliance,
+        excluded_points,
+        orphan_points,
+    })
+}
+
+#[cfg(test)]
+mod tests;

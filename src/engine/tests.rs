@@ -1,0 +1,220 @@
+//! Tests of the engine: hand-computed cases and properties of the coefficient.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::model::rules::{QUALITY_INDICATORS, RuleOverrides};
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}
+
+// Guards the enrolment weighting: the CV must differ from the unweighted and the n−1 ones.
+#[test]
+fn weighted_not_unweighted_nor_sample() {
+    // Pupils 100 and 300 with 2 and 4 m² each.
+    let c = coefficient_of(&[(100.0, 200.0), (300.0, 1200.0)], 1.0);
+    let weighted = 0.75f64.sqrt() / 3.5; // mean 3.5, variance 0.25·1.5² + 0.75·0.5²
+    assert!(close(c.cv.unwrap(), weighted), "{:?}", c.cv);
+    let unweighted = 1.0 / 3.0; // mean 3, population SD 1
+    let sample = 2f64.sqrt() / 3.0; // n−1
+    assert!(!close(c.cv.unwrap(), unweighted) && !close(c.cv.unwrap(), sample));
+}
+
+// Guards a three-school case computed by hand (books per pupil 30, 20, 40).
+#[test]
+fn three_schools_by_hand() {
+    let c = coefficient_of(&[(200.0, 6000.0), (500.0, 10000.0), (300.0, 12000.0)], 1.0);
+    assert_eq!(c.total_students, 1000.0);
+    assert!(close(c.mean.unwrap(), 28.0));
+    assert!(close(c.variance.unwrap(), 76.0)); // 0.2·2² + 0.5·8² + 0.3·12²
+    assert!(close(c.cv.unwrap(), 76f64.sqrt() / 28.0));
+    assert!(close(c.terms[1].weighted_square, 32.0));
+}
+
+// Guards the documented edge cases: one school, no pupils, zero mean, missing figures.
+#[test]
+fn edge_cases() {
+    assert_eq!(coefficient_of(&[(120.0, 600.0)], 1.0).cv, Some(0.0));
+    let c = coefficient_of(&[(0.0, 600.0)], 1.0);
+    assert_eq!((c.cv, c.no_cv), (None, Some(NoCv::NoSchools)));
+    let c = coefficient_of(&[(10.0, 0.0), (20.0, 0.0)], 1.0);
+    assert_eq!((c.cv, c.no_cv, c.mean), (None, Some(NoCv::ZeroMean), Some(0.0)));
+    // A school without students is skipped, not counted as zero.
+    let with_empty = coefficient_of(&[(100.0, 200.0), (0.0, 0.0), (300.0, 1200.0)], 1.0);
+    assert!(close(with_empty.cv.unwrap(), 0.75f64.sqrt() / 3.5));
+    let units = [(0, 100.0, Some(200.0)), (1, 50.0, None), (2, 300.0, Some(1200.0))];
+    let c = coefficient("books", &units, 1.0);
+    assert_eq!(c.missing, vec![1]);
+    assert_eq!(c.terms.len(), 2);
+}
+
+// Guards "每百名学生" scaling: values × 100, CV unchanged.
+#[test]
+fn per_hundred_scales_values_not_cv() {
+    let a = coefficient_of(&[(100.0, 10.0), (300.0, 60.0)], 100.0);
+    let b = coefficient_of(&[(100.0, 10.0), (300.0, 60.0)], 1.0);
+    assert!(close(a.mean.unwrap(), 17.5));
+    assert!(close(a.cv.unwrap(), b.cv.unwrap()));
+}
+
+fn row(id: &str, level: Level, ty: &str, students: u64, area: f64, teachers: f64) -> SchoolRow {
+    let mut figures: Vec<(&'static str, Option<f64>)> = SCHOOL_FIGURES.iter().map(|c| (*c, None)).collect();
+    figures[0].1 = Some(area);
+    figures[6].1 = Some(teachers);
+    SchoolRow {
+        school_id: id.into(),
+        school_name: id.into(),
+        county: "450804".into(),
+        school_year: SchoolYear(2020),
+        level,
+        school_type: ty.into(),
+        students,
+        figures,
+        senior_students: None,
+        parent_school_id: None,
+        source: None,
+    }
+}
+
+// Guards the combined-school split: facilities apportioned by weighted enrolment, teachers not.
+#[test]
+fn combined_schools_are_split() {
+    let rules = Rules::default();
+    let rows = vec![
+        row("9", Level::Primary, "nine_year", 600, 10400.0, 30.0),
+        row("9", Level::Junior, "nine_year", 400, 10400.0, 35.0),
+    ];
+    let (p, _, _) = units(&rows, Scheme::Basic, Level::Primary, &rules);
+    let (j, _, _) = units(&rows, Scheme::Basic, Level::Junior, &rules);
+    assert!(close(p[0].facility_share, 600.0 / 1040.0));
+    assert!(close(p[0].resource("teaching_area_m2").unwrap(), 6000.0));
+    assert!(close(j[0].resource("teaching_area_m2").unwrap(), 4400.0));
+    assert_eq!(j[0].resource("teachers"), Some(35.0));
+    // 完全中学: junior B/(B + 1.2C).
+    let mut cs = row("c", Level::Junior, "complete_secondary", 800, 14000.0, 60.0);
+    cs.senior_students = Some(500);
+    let (u, _, _) = units(&[cs], Scheme::Basic, Level::Junior, &rules);
+    assert!(close(u[0].facility_share, 800.0 / 1400.0));
+    // 十二年一贯制: A/(A + 1.1B + 1.32C) and 1.1B/(…).
+    let mut a = row("t", Level::Primary, "twelve_year", 300, 6520.0, 20.0);
+    let mut b = row("t", Level::Junior, "twelve_year", 200, 6520.0, 20.0);
+    a.senior_students = Some(100);
+    b.senior_students = Some(100);
+    let rows = vec![a, b];
+    let (p, _, _) = units(&rows, Scheme::Basic, Level::Primary, &rules);
+    let (j, _, _) = units(&rows, Scheme::Basic, Level::Junior, &rules);
+    assert!(close(p[0].resource("teaching_area_m2").unwrap(), 3000.0));
+    assert!(close(j[0].resource("teaching_area_m2").unwrap(), 2200.0));
+}
+
+// Guards teaching points: merged into the parent by default, out of quality scope under 50.
+#[test]
+fn teaching_points() {
+    let mut point = row("p", Level::Primary, "teaching_point", 40, 300.0, 3.0);
+    point.parent_school_id = Some("c".into());
+    let mut big_point = row("q", Level::Primary, "teaching_point", 60, 400.0, 4.0);
+    big_point.parent_school_id = Some("c".into());
+    let mut orphan = row("o", Level::Primary, "teaching_point", 70, 400.0, 4.0);
+    orphan.parent_school_id = Some("nowhere".into());
+    let rows = vec![row("c", Level::Primary, "primary", 500, 2500.0, 30.0), point, big_point, orphan];
+    let rules = Rules::default();
+    let (u, excluded, orphans) = units(&rows, Scheme::Basic, Level::Primary, &rules);
+    assert_eq!(u[0].students, 600.0);
+    assert_eq!(u[0].resource("teaching_area_m2"), Some(3200.0));
+    assert_eq!(u[0].merged, vec!["p", "q"]);
+    assert!(excluded.is_empty());
+    assert_eq!(orphans, vec!["o"]);
+    let (u, excluded, _) = units(&rows, Scheme::Quality, Level::Primary, &rules);
+    assert_eq!(u[0].students, 560.0);
+    assert_eq!(excluded, vec!["p"]);
+    let rules =
+        Rules::with_overrides(&RuleOverrides { teaching_points: Some(TeachingPoints::Separate), ..Default::default() });
+    let (u, _, _) = units(&rows, Scheme::Basic, Level::Primary, &rules);
+    assert_eq!(u.len(), 4);
+    let rules =
+        Rules::with_overrides(&RuleOverrides { teaching_points: Some(TeachingPoints::Exclude), ..Default::default() });
+    let (u, excluded, _) = units(&rows, Scheme::Basic, Level::Primary, &rules);
+    assert_eq!((u.len(), excluded.len()), (1, 3));
+}
+
+fn quality_unit(values: [f64; 7]) -> Unit {
+    // 100 pupils, so per-hundred resources equal their value and per-pupil ones are ×100.
+    let mut resources: Vec<(&'static str, Option<f64>)> = SCHOOL_FIGURES.iter().map(|c| (*c, None)).collect();
+    for (ind, v) in QUALITY_INDICATORS.iter().zip(values) {
+        let r = if ind.per_hundred { v } else { v * 100.0 };
+        resources.iter_mut().find(|(c, _)| *c == ind.resource).unwrap().1 = Some(r);
+    }
+    Unit {
+        school_id: "s".into(),
+        school_name: "s".into(),
+        school_type: "primary".into(),
+        students: 100.0,
+        facility_share: 1.0,
+        resources,
+        merged: vec![],
+    }
+}
+
+// Guards the per-school quality rule: ≥ 6 met and the missed one ≥ 85 % of its standard.
+#[test]
+fn quality_school_rule() {
+    let ok = [4.2, 1.0, 0.9, 4.5, 7.5, 2000.0, 2.3];
+    let mut near = ok;
+    near[4] = 7.5 * 0.9; // sports area at 90 %
+    let mut far = ok;
+    far[4] = 7.5 * 0.8; // at 80 %
+    let mut two = near;
+    two[0] = 4.0;
+    let units = vec![quality_unit(ok), quality_unit(near), quality_unit(far), quality_unit(two)];
+    let c = compliance(&units, QUALITY_INDICATORS, Level::Primary);
+    let passes: Vec<_> = c.schools.iter().map(|s| (s.met, s.passes)).collect();
+    assert_eq!(passes, vec![(7, true), (6, true), (6, false), (5, false)]);
+    assert_eq!(c.failing, 2);
+}
+
+proptest! {
+    // Guards invariance of the CV to scaling every resource by one constant.
+    #[test]
+    fn cv_invariant_to_scaling(schools in prop::collection::vec((1.0f64..5000.0, 0.1f64..1e6), 1..40), k in 0.001f64..1000.0) {
+        let a = coefficient_of(&schools, 1.0).cv.unwrap();
+        let scaled: Vec<_> = schools.iter().map(|(p, r)| (*p, r * k)).collect();
+        let b = coefficient_of(&scaled, 1.0).cv.unwrap();
+        prop_assert!((a - b).abs() <= 1e-9 * (1.0 + a.abs()));
+    }
+
+    // Guards invariance to the order of the schools.
+    #[test]
+    fn cv_invariant_to_permutation(schools in prop::collection::vec((1.0f64..5000.0, 0.1f64..1e6), 1..40), seed in any::<u64>()) {
+        let a = coefficient_of(&schools, 1.0).cv.unwrap();
+        let mut shuffled = schools.clone();
+        let n = shuffled.len();
+        let mut x = seed;
+        for i in (1..n).rev() {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            shuffled.swap(i, (x >> 33) as usize % (i + 1));
+        }
+        let b = coefficient_of(&shuffled, 1.0).cv.unwrap();
+        prop_assert!((a - b).abs() <= 1e-9 * (1.0 + a.abs()));
+    }
+
+    // Guards invariance to splitting a school into two identical halves (weighting by pupils).
+    #[test]
+    fn cv_invariant_to_splitting_a_school(schools in prop::collection::vec((1.0f64..5000.0, 0.1f64..1e6), 1..40), pick in any::<prop::sample::Index>()) {
+        let a = coefficient_of(&schools, 1.0).cv.unwrap();
+        let i = pick.index(schools.len());
+        let mut split = schools.clone();
+        let (p, r) = split[i];
+        split[i] = (p / 2.0, r / 2.0);
+        split.push((p / 2.0, r / 2.0));
+        let b = coefficient_of(&split, 1.0).cv.unwrap();
+        prop_assert!((a - b).abs() <= 1e-9 * (1.0 + a.abs()));
+    }
+
+    // Guards CV = 0 when every school has the same value per pupil.
+    #[test]
+    fn cv_zero_when_schools_are_equal(pupils in prop::collection::vec(1.0f64..5000.0, 1..40), x in 0.01f64..1e4) {
+        let schools: Vec<_> = pupils.iter().map(|p| (*p, p * x)).collect();
+        prop_assert!(coefficient_of(&schools, 1.0).cv.unwrap() < 1e-9);
+    }
+}
