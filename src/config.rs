@@ -68,6 +68,9 @@ pub struct RawConfig {
     /// Behaviour settings.
     #[serde(default)]
     pub settings: Settings,
+    /// Overrides of the secondary ([S]/[M]) rules of the indicator engine.
+    #[serde(default)]
+    pub rules: crate::model::rules::RuleOverrides,
 }
 
 /// Display information of one metric id.
@@ -144,6 +147,8 @@ pub struct Config {
     pub metrics: BTreeMap<String, MetricInfo>,
     /// Settings.
     pub settings: Settings,
+    /// Rule overrides.
+    pub rules: crate::model::rules::RuleOverrides,
 }
 
 /// The file name, as diagnostics show it.
@@ -240,6 +245,7 @@ impl Config {
             output_dir: raw.output_dir,
             metrics: raw.metrics,
             settings: raw.settings,
+            rules: raw.rules,
         })
     }
 

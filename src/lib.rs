@@ -7,6 +7,8 @@
 //! [`write`] (atomic swap into the output folder). [`build::build`] runs them all;
 //! [`check::check`] stops before writing.
 #![warn(missing_docs)]
+// The JSON Schema of the county API is one large `json!` literal.
+#![recursion_limit = "256"]
 
 pub mod build;
 pub mod check;

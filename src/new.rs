@@ -16,6 +16,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     ("templates/404.html", include_bytes!("../themes/default/templates/404.html")),
     ("templates/area.html", include_bytes!("../themes/default/templates/area.html")),
     ("templates/base.html", include_bytes!("../themes/default/templates/base.html")),
+    ("templates/computation.html", include_bytes!("../themes/default/templates/computation.html")),
     ("templates/county.html", include_bytes!("../themes/default/templates/county.html")),
     ("templates/downloads.html", include_bytes!("../themes/default/templates/downloads.html")),
     ("templates/index.html", include_bytes!("../themes/default/templates/index.html")),

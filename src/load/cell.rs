@@ -78,6 +78,28 @@ fn strip_thousands(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// Decimals written in a number cell (`0.270` → 3, `12` → 0); `None` when missing.
+///
+/// ```
+/// use junheng::load::cell::decimals;
+/// assert_eq!(decimals("0.270"), Some(3));
+/// assert_eq!(decimals("１２．５"), Some(1));
+/// assert_eq!(decimals("3,415"), Some(0));
+/// assert_eq!(decimals("—"), None);
+/// ```
+pub fn decimals(s: &str) -> Option<u8> {
+    if is_missing(s) {
+        return None;
+    }
+    let t = trim(s);
+    Some(match t.find(['.', '．']) {
+        Some(i) => {
+            t[i..].chars().skip(1).take_while(|c| c.is_ascii_digit() || ('０'..='９').contains(c)).count().min(20) as u8
+        }
+        None => 0,
+    })
+}
+
 /// Parses a whole number of things (students, teachers, books).
 pub fn parse_count(s: &str) -> Result<Option<u64>, &'static str> {
     const EXPECTED: &str = "a whole number like `1250`";

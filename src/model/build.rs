@@ -4,9 +4,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::Computed;
 use crate::load::Loaded;
-use crate::load::cell::{is_missing, parse_count, parse_decimal, trim};
+use crate::load::cell::{decimals, is_missing, parse_count, parse_decimal, trim};
 use crate::load::data::{Row, Table};
+use crate::model::rules::Rules;
 
 /// Names the prefecture column uses for "no real prefecture" (DOMAIN.md §7).
 const PLACEHOLDER_PREFECTURES: &[&str] =
@@ -37,10 +39,12 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
             .collect(),
     };
     let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
-    let sheets = sheets(&reported);
+    let rules = Rules::with_overrides(&loaded.config.rules);
+    let schools = t.schools.as_ref().map(|t| schools(t, &refs, diags)).unwrap_or_default();
+    let computed = crate::engine::compute(&schools, &rules);
+    let sheets = sheets(&reported, &computed, &rules);
     let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
     let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
-    let schools = t.schools.as_ref().map(|t| schools(t, &refs, diags)).unwrap_or_default();
     let pages = pages(loaded, &refs, diags);
     Site {
         config: loaded.config.clone(),
@@ -53,6 +57,8 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
         metrics,
         schools,
         sources,
+        rules,
+        computed,
         pages,
     }
 }
@@ -358,6 +364,8 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
         });
         let value = c.non_negative("value");
         let cv = c.non_negative("cv");
+        let value_decimals = decimals(c.raw("value"));
+        let cv_decimals = decimals(c.raw("cv"));
         if indicator == Some(IndicatorRef::Composite) && value.is_some() {
             c.fail("value", "an empty cell: the composite is given in `cv`");
         }
@@ -369,7 +377,9 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
             scheme: scheme?,
             indicator: indicator?,
             value,
+            value_decimals,
             cv,
+            cv_decimals,
             source,
         })
     });
@@ -395,30 +405,48 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
     v
 }
 
-/// Groups the published rows into sheets and derives the verdicts.
-pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
-    let mut groups: BTreeMap<(&str, SchoolYear, Level, Scheme), Vec<&Reported>> = BTreeMap::new();
+/// Merges published rows and computed results into sheets and derives the verdicts: a
+/// computed figure is shown and judged where school data exist, the published one otherwise.
+pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Vec<Sheet> {
+    type Key<'a> = (&'a str, SchoolYear, Level, Scheme);
+    let mut groups: BTreeMap<Key, (Vec<&Reported>, Option<&Computed>)> = BTreeMap::new();
     for r in reported {
-        groups.entry((&r.county, r.school_year, r.level, r.scheme)).or_default().push(r);
+        groups.entry((&r.county, r.school_year, r.level, r.scheme)).or_default().0.push(r);
+    }
+    for c in computed {
+        groups.entry((&c.county, c.school_year, c.level, c.scheme)).or_default().1 = Some(c);
     }
     groups
         .into_iter()
-        .map(|((county, school_year, level, scheme), rows)| {
-            let rules = RuleSet::of(scheme);
-            let threshold = rules.threshold(level);
-            let sheet_rows: Vec<SheetRow> = rules
+        .map(|((county, school_year, level, scheme), (rows, comp))| {
+            let rule_set = rules.of(scheme);
+            let threshold = rule_set.threshold(level);
+            let quality = scheme == Scheme::Quality;
+            let sheet_rows: Vec<SheetRow> = rule_set
                 .indicators
                 .iter()
-                .map(|ind| {
+                .enumerate()
+                .map(|(i, ind)| {
                     let r = rows.iter().find(|r| r.indicator == IndicatorRef::Indicator(ind.id));
-                    let cv = r.and_then(|r| r.cv);
-                    let quality = scheme == Scheme::Quality;
+                    let c = comp.map(|c| &c.coefficients[i]);
+                    let reported_cv = r.and_then(|r| r.cv);
+                    let reported_cv_decimals = r.and_then(|r| r.cv_decimals);
+                    let computed_cv = c.and_then(|c| c.cv);
+                    let computed_value = c.and_then(|c| c.mean);
+                    let cv = computed_cv.or(if comp.is_some() { None } else { reported_cv });
                     SheetRow {
                         indicator: ind.id,
-                        value: r.and_then(|r| r.value),
+                        value: computed_value.or(r.and_then(|r| r.value)),
+                        reported_value: r.and_then(|r| r.value),
+                        computed_value,
                         cv,
-                        reported_cv: cv,
-                        computed_cv: None,
+                        reported_cv,
+                        reported_cv_decimals,
+                        computed_cv,
+                        disagrees: match (reported_cv, computed_cv) {
+                            (Some(rep), Some(com)) => Some(disagrees(rep, reported_cv_decimals, com)),
+                            _ => None,
+                        },
                         threshold: quality.then_some(threshold),
                         standard: ind.standard_for(level),
                         meets: if quality { cv.map(|cv| cv <= threshold) } else { None },
@@ -427,35 +455,59 @@ pub fn sheets(reported: &[Reported]) -> Vec<Sheet> {
                     }
                 })
                 .collect();
-            let composite = (scheme == Scheme::Basic)
-                .then(|| {
-                    let given = rows.iter().find(|r| r.indicator == IndicatorRef::Composite);
-                    let (cv, is_reported, source) = match given.and_then(|g| g.cv) {
-                        Some(cv) => (cv, true, given.and_then(|g| g.source.clone())),
-                        None => {
-                            let cvs: Vec<f64> = sheet_rows.iter().filter_map(|r| r.cv).collect();
-                            if cvs.len() != rules.indicators.len() {
-                                return None;
-                            }
-                            (cvs.iter().sum::<f64>() / cvs.len() as f64, false, None)
-                        }
-                    };
-                    Some(Composite { cv, reported: is_reported, threshold, meets: cv <= threshold, source })
-                })
-                .flatten();
-            let meets_all = (scheme == Scheme::Quality).then(|| sheet_rows.iter().all(|r| r.meets == Some(true)));
+            let composite = (scheme == Scheme::Basic).then(|| composite(&rows, &sheet_rows, comp, threshold)).flatten();
             Sheet {
                 county: county.to_string(),
                 school_year,
                 level,
                 scheme,
-                rules: rules.document,
+                rules: rule_set.document,
+                meets_all: quality.then(|| sheet_rows.iter().all(|r| r.meets == Some(true))),
                 rows: sheet_rows,
                 composite,
-                meets_all,
+                schools: comp.map(|c| c.units.iter().filter(|u| u.students > 0.0).count()),
+                failing_schools: comp.and_then(|c| c.compliance.as_ref()).map(|c| c.failing),
             }
         })
         .collect()
+}
+
+/// The composite: computed from school data, else published, else the mean of 8 published CVs.
+fn composite(
+    rows: &[&Reported],
+    sheet_rows: &[SheetRow],
+    comp: Option<&Computed>,
+    threshold: f64,
+) -> Option<Composite> {
+    let given = rows.iter().find(|r| r.indicator == IndicatorRef::Composite);
+    let published: Vec<f64> = sheet_rows.iter().filter_map(|r| r.reported_cv).collect();
+    let (reported_cv, reported_cv_decimals, reported_basis) = match given.and_then(|g| g.cv) {
+        Some(cv) => (Some(cv), given.and_then(|g| g.cv_decimals), Basis::Reported),
+        None if published.len() == sheet_rows.len() => {
+            (Some(published.iter().sum::<f64>() / published.len() as f64), Some(3), Basis::MeanOfReported)
+        }
+        None => (None, None, Basis::Reported),
+    };
+    let computed_cv = comp.and_then(|c| c.composite);
+    let (cv, basis) = match (computed_cv, reported_cv) {
+        (Some(c), _) => (c, Basis::Computed),
+        (None, Some(r)) if comp.is_none() => (r, reported_basis),
+        _ => return None,
+    };
+    Some(Composite {
+        cv,
+        basis,
+        reported_cv,
+        reported_cv_decimals,
+        computed_cv,
+        disagrees: match (reported_cv, computed_cv) {
+            (Some(r), Some(c)) => Some(disagrees(r, reported_cv_decimals, c)),
+            _ => None,
+        },
+        threshold,
+        meets: cv <= threshold,
+        source: given.and_then(|g| g.source.clone()),
+    })
 }
 
 fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone> {
@@ -629,6 +681,8 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::coefficient_of;
+    use crate::model::rules::RuleOverrides;
 
     fn rep(ind: IndicatorRef, cv: Option<f64>) -> Reported {
         Reported {
@@ -638,35 +692,120 @@ mod tests {
             scheme: Scheme::Basic,
             indicator: ind,
             value: None,
+            value_decimals: None,
             cv,
+            cv_decimals: Some(3),
             source: None,
         }
+    }
+
+    fn basic_rows(cvs: &[f64]) -> Vec<Reported> {
+        BASIC_2012_IDS.iter().zip(cvs).map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(*cv))).collect()
     }
 
     // Guards the composite: mean of the 8 published CVs when not given, and its verdict.
     #[test]
     fn composite_is_mean_of_eight_when_not_given() {
-        let cvs = [0.393, 0.578, 0.372, 0.246, 0.208, 0.311, 0.311, 0.455];
-        let rows: Vec<_> =
-            BASIC_2012_IDS.iter().zip(cvs).map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(cv))).collect();
-        let s = &sheets(&rows)[0];
+        let rows = basic_rows(&[0.393, 0.578, 0.372, 0.246, 0.208, 0.311, 0.311, 0.455]);
+        let s = &sheets(&rows, &[], &Rules::default())[0];
         let c = s.composite.as_ref().unwrap();
-        assert!((c.cv - 0.3592).abs() < 1e-4);
-        assert!(!c.reported && c.meets);
+        assert!((c.cv - 0.35925).abs() < 1e-12);
+        assert!(c.basis == Basis::MeanOfReported && c.meets);
         // Seven CVs are not enough to derive a composite.
-        assert!(sheets(&rows[..7])[0].composite.is_none());
+        assert!(sheets(&rows[..7], &[], &Rules::default())[0].composite.is_none());
     }
 
-    // Guards that a published composite wins and is judged against the level's threshold.
+    // Guards that a published composite wins and is judged against the level's threshold,
+    // including a site's override of the [S] threshold.
     #[test]
     fn published_composite_is_used() {
         let mut r = rep(IndicatorRef::Composite, Some(0.70));
-        r.level = Level::Primary;
-        let c = sheets(&[r.clone()])[0].composite.clone().unwrap();
-        assert!(c.reported && !c.meets && c.threshold == 0.65);
+        let c = sheets(&[r.clone()], &[], &Rules::default())[0].composite.clone().unwrap();
+        assert!(c.basis == Basis::Reported && !c.meets && c.threshold == 0.65);
         r.level = Level::Junior;
         r.cv = Some(0.56);
-        assert!(!sheets(&[r])[0].composite.clone().unwrap().meets);
+        assert!(!sheets(&[r.clone()], &[], &Rules::default())[0].composite.clone().unwrap().meets);
+        let loose =
+            Rules::with_overrides(&RuleOverrides { basic_composite_threshold: Some([0.7, 0.6]), ..Default::default() });
+        assert!(sheets(&[r], &[], &loose)[0].composite.clone().unwrap().meets);
+    }
+
+    fn computed_for(cv_target: &[f64]) -> Computed {
+        // Two-school coefficients chosen to give the target CVs exactly enough for the test.
+        let coefficients = BASIC_2012_IDS
+            .iter()
+            .zip(cv_target)
+            .map(|(id, cv)| {
+                // Equal pupils, values 1 ± cv give a weighted CV of exactly `cv`.
+                let mut c = coefficient_of(&[(100.0, 100.0 * (1.0 - cv)), (100.0, 100.0 * (1.0 + cv))], 1.0);
+                c.indicator = id;
+                c
+            })
+            .collect::<Vec<_>>();
+        let composite = Some(coefficients.iter().filter_map(|c| c.cv).sum::<f64>() / 8.0);
+        Computed {
+            county: "450802".into(),
+            school_year: SchoolYear(2020),
+            level: Level::Primary,
+            scheme: Scheme::Basic,
+            units: vec![],
+            coefficients,
+            composite,
+            compliance: None,
+            excluded_points: vec![],
+            orphan_points: vec![],
+        }
+    }
+
+    // Guards reported vs computed: the computed figure is shown, disagreements beyond the
+    // published rounding are flagged, agreements are not.
+    #[test]
+    fn computed_wins_and_disagreements_are_flagged() {
+        let cvs = [0.2, 0.3, 0.25, 0.2, 0.1, 0.3, 0.3, 0.35];
+        let mut rows = basic_rows(&[0.2, 0.3, 0.25, 0.2, 0.1, 0.3, 0.3, 0.351]);
+        rows[7].cv_decimals = Some(3);
+        rows.push(Reported { cv_decimals: Some(2), ..rep(IndicatorRef::Composite, Some(0.25)) });
+        let s = &sheets(&rows, &[computed_for(&cvs)], &Rules::default())[0];
+        assert!((s.rows[0].cv.unwrap() - 0.2).abs() < 1e-12);
+        assert_eq!(s.rows[0].disagrees, Some(false));
+        // 0.351 published with 3 decimals vs 0.35 computed: beyond ±0.0005.
+        assert_eq!(s.rows[7].disagrees, Some(true));
+        let c = s.composite.as_ref().unwrap();
+        assert_eq!(c.basis, Basis::Computed);
+        assert!((c.computed_cv.unwrap() - 0.25).abs() < 1e-12);
+        assert_eq!(c.disagrees, Some(false));
+    }
+
+    // Guards the published 长春 table (shared/reference): each district's composite is the mean
+    // of its 8 CVs within ±0.001, and every verdict reproduces.
+    #[test]
+    fn changchun_reference_table_reproduces() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference/jilin-changchun-5-districts-cv.csv");
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let mut checked = 0;
+        for rec in reader.records() {
+            let rec = rec.unwrap();
+            if &rec[4] != "差异系数" {
+                continue;
+            }
+            let level = Level::parse(&rec[3]).unwrap();
+            let cvs: Vec<f64> = (5..13).map(|i| rec[i].parse().unwrap()).collect();
+            let published: f64 = rec[headers.iter().position(|h| h == "composite").unwrap()].parse().unwrap();
+            let mut rows = basic_rows(&cvs);
+            for r in &mut rows {
+                r.level = level;
+            }
+            let derived = sheets(&rows, &[], &Rules::default())[0].composite.clone().unwrap();
+            assert!((derived.cv - published).abs() <= 0.001, "{} {:?}: {} vs {published}", &rec[2], level, derived.cv);
+            let mut with_published = rows.clone();
+            with_published.push(Reported { level, ..rep(IndicatorRef::Composite, Some(published)) });
+            let given = sheets(&with_published, &[], &Rules::default())[0].composite.clone().unwrap();
+            assert_eq!(derived.meets, given.meets, "{}", &rec[2]);
+            assert!(given.meets, "every 长春 district passed basic balance");
+            checked += 1;
+        }
+        assert_eq!(checked, 10);
     }
 
     const BASIC_2012_IDS: [&str; 8] = [

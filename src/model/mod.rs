@@ -366,8 +366,12 @@ pub struct Reported {
     pub indicator: IndicatorRef,
     /// County value (全县平均值).
     pub value: Option<f64>,
+    /// Decimals the value was published with.
+    pub value_decimals: Option<u8>,
     /// Difference coefficient.
     pub cv: Option<f64>,
+    /// Decimals the CV was published with.
+    pub cv_decimals: Option<u8>,
     /// Source id.
     pub source: Option<String>,
 }
@@ -377,14 +381,22 @@ pub struct Reported {
 pub struct SheetRow {
     /// Indicator id.
     pub indicator: &'static str,
-    /// County value.
+    /// The county value shown: computed from school data when they exist, else published.
     pub value: Option<f64>,
+    /// The published county value.
+    pub reported_value: Option<f64>,
+    /// The county value computed from school data.
+    pub computed_value: Option<f64>,
     /// The CV shown (computed when school data exist, else reported).
     pub cv: Option<f64>,
     /// The published CV.
     pub reported_cv: Option<f64>,
-    /// The CV computed from school data (the indicator engine fills it).
+    /// Decimals the published CV was given with.
+    pub reported_cv_decimals: Option<u8>,
+    /// The CV computed from school data.
     pub computed_cv: Option<f64>,
+    /// Published and computed CVs differ beyond the rounding of the published one.
+    pub disagrees: Option<bool>,
     /// Quality balance: CV threshold; basic balance has none per indicator.
     pub threshold: Option<f64>,
     /// Quality balance: per-school standard.
@@ -393,17 +405,37 @@ pub struct SheetRow {
     pub meets: Option<bool>,
     /// Decimals of the value.
     pub decimals: u8,
-    /// Source id.
+    /// Source id of the published figures.
     pub source: Option<String>,
+}
+
+/// Where a composite comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Mean of the 8 CVs computed from school data.
+    Computed,
+    /// Published.
+    Reported,
+    /// Mean of the 8 published CVs.
+    MeanOfReported,
 }
 
 /// The basic-balance composite of a sheet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Composite {
-    /// The composite CV.
+    /// The composite CV shown and judged.
     pub cv: f64,
-    /// True when published; false when it is the mean of the 8 published CVs.
-    pub reported: bool,
+    /// Where it comes from.
+    pub basis: Basis,
+    /// The published composite (or the mean of the published CVs).
+    pub reported_cv: Option<f64>,
+    /// Decimals the published composite was given with.
+    pub reported_cv_decimals: Option<u8>,
+    /// The mean of the 8 computed CVs.
+    pub computed_cv: Option<f64>,
+    /// Published and computed differ beyond the rounding of the published one.
+    pub disagrees: Option<bool>,
     /// Threshold for the level.
     pub threshold: f64,
     /// Verdict.
@@ -431,6 +463,24 @@ pub struct Sheet {
     pub composite: Option<Composite>,
     /// Quality balance: all 7 CVs present and within threshold.
     pub meets_all: Option<bool>,
+    /// Schools counted by the engine (none: no school data).
+    pub schools: Option<usize>,
+    /// Quality balance: schools failing the per-school rule (the gap list).
+    pub failing_schools: Option<usize>,
+}
+
+/// True when `computed` differs from `reported` by more than the rounding of `reported`
+/// (half a unit of its last decimal; 3 decimals when unknown).
+///
+/// ```
+/// use junheng::model::disagrees;
+/// assert!(!disagrees(0.27, Some(2), 0.2749));
+/// assert!(disagrees(0.27, Some(2), 0.2751));
+/// assert!(disagrees(0.270, Some(3), 0.2706));
+/// ```
+pub fn disagrees(reported: f64, decimals: Option<u8>, computed: f64) -> bool {
+    let half_unit = 0.5 * 10f64.powi(-(decimals.unwrap_or(3) as i32));
+    (computed - reported).abs() > half_unit * (1.0 + 1e-9)
 }
 
 /// A row of `milestones.csv`.
@@ -593,6 +643,10 @@ pub struct Site {
     pub schools: Vec<SchoolRow>,
     /// Sources sorted by id.
     pub sources: Vec<Source>,
+    /// The rules in force (official tables with the site's overrides).
+    pub rules: rules::Rules,
+    /// What the engine computed from `schools`, sorted like the sheets.
+    pub computed: Vec<crate::engine::Computed>,
     /// Published pages (drafts removed), sorted by section, slug, language.
     pub pages: Vec<Page>,
 }
@@ -630,6 +684,13 @@ impl Site {
         let start = self.metrics.partition_point(|m| m.area.as_str() < area);
         let end = self.metrics.partition_point(|m| m.area.as_str() <= area);
         &self.metrics[start..end]
+    }
+
+    /// What the engine computed for one county.
+    pub fn computed_of(&self, code: &str) -> &[crate::engine::Computed] {
+        let start = self.computed.partition_point(|c| c.county.as_str() < code);
+        let end = self.computed.partition_point(|c| c.county.as_str() <= code);
+        &self.computed[start..end]
     }
 
     /// The school rows of one county.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::OutputFile;
-use crate::model::{IndicatorRef, RuleSet, SCHOOL_FIGURES, Scheme, Site};
+use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme, Site};
 
 /// Where the API's JSON Schema is written.
 pub const SCHEMA_PATH: &str = "api/schema/county.schema.json";
@@ -34,22 +34,64 @@ impl Ty {
     }
 }
 
-/// A table of the downloads: name, columns and rows (cells already as text or JSON).
+/// A table of the downloads: name, columns and rows.
 struct DataTable {
     name: &'static str,
     columns: Vec<(&'static str, Ty)>,
     primary_key: &'static [&'static str],
-    rows: Vec<Vec<Value>>,
+    rows: Vec<Vec<Cell>>,
 }
 
-fn s(v: impl Into<String>) -> Value {
-    Value::String(v.into())
+/// One cell of a download.
+#[derive(Debug, Clone)]
+enum Cell {
+    Null,
+    Text(String),
+    /// A number written in its shortest exact form.
+    Num(f64),
+    /// A published number, written in CSV with the decimals it was published with.
+    Fixed(f64, Option<u8>),
+    Int(u64),
+    Bool(bool),
 }
-fn opt_s(v: &Option<String>) -> Value {
-    v.as_ref().map_or(Value::Null, |v| s(v.clone()))
+
+impl Cell {
+    fn json(&self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Text(s) => Value::String(s.clone()),
+            Cell::Num(v) | Cell::Fixed(v, _) => json!(v),
+            Cell::Int(v) => json!(v),
+            Cell::Bool(b) => Value::Bool(*b),
+        }
+    }
+
+    fn csv(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Fixed(v, Some(d)) => format!("{v:.*}", *d as usize),
+            Cell::Num(v) | Cell::Fixed(v, None) => v.to_string(),
+            Cell::Int(v) => v.to_string(),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
 }
-fn num(v: Option<f64>) -> Value {
-    v.map_or(Value::Null, |v| json!(v))
+
+fn s(v: impl Into<String>) -> Cell {
+    Cell::Text(v.into())
+}
+fn opt_s(v: &Option<String>) -> Cell {
+    v.as_ref().map_or(Cell::Null, |v| s(v.clone()))
+}
+fn num(v: Option<f64>) -> Cell {
+    v.map_or(Cell::Null, Cell::Num)
+}
+fn fixed(v: Option<f64>, decimals: Option<u8>) -> Cell {
+    v.map_or(Cell::Null, |v| Cell::Fixed(v, decimals))
+}
+fn opt_bool(v: Option<bool>) -> Cell {
+    v.map_or(Cell::Null, Cell::Bool)
 }
 
 fn tables(site: &Site) -> Vec<DataTable> {
@@ -105,8 +147,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
                     s(r.level.id()),
                     s(r.scheme.id()),
                     s(r.indicator.id()),
-                    num(r.value),
-                    num(r.cv),
+                    fixed(r.value, r.value_decimals),
+                    fixed(r.cv, r.cv_decimals),
                     opt_s(&r.source),
                 ]
             })
@@ -144,7 +186,7 @@ fn tables(site: &Site) -> Vec<DataTable> {
             .metrics
             .iter()
             .map(|m| {
-                vec![s(&m.area), s(&m.period.text), s(&m.metric), json!(m.value), opt_s(&m.unit), opt_s(&m.source)]
+                vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
             })
             .collect(),
     });
@@ -160,7 +202,7 @@ fn tables(site: &Site) -> Vec<DataTable> {
                     s(&x.id),
                     s(&x.title),
                     opt_s(&x.publisher),
-                    x.date.map_or(Value::Null, |d| s(d.to_string())),
+                    x.date.map_or(Cell::Null, |d| s(d.to_string())),
                     opt_s(&x.url),
                 ]
             })
@@ -193,11 +235,11 @@ fn tables(site: &Site) -> Vec<DataTable> {
                         s(r.school_year.to_string()),
                         s(r.level.id()),
                         s(&r.school_type),
-                        json!(r.students),
+                        Cell::Int(r.students),
                     ];
                     row.extend(r.figures.iter().map(|(_, v)| num(*v)));
                     row.extend([
-                        r.senior_students.map_or(Value::Null, |v| json!(v)),
+                        r.senior_students.map_or(Cell::Null, Cell::Int),
                         opt_s(&r.parent_school_id),
                         opt_s(&r.source),
                     ]);
@@ -209,6 +251,60 @@ fn tables(site: &Site) -> Vec<DataTable> {
     out
 }
 
+/// Every term of every coefficient computed for one county, one row per school and indicator:
+/// enough to redo each coefficient in a spreadsheet.
+fn school_terms_table(site: &Site, code: &str) -> DataTable {
+    let mut rows = Vec::new();
+    for c in site.computed_of(code) {
+        let rules = site.rules.of(c.scheme);
+        for (k, ind) in c.coefficients.iter().zip(rules.indicators) {
+            let standard = ind.standard_for(c.level);
+            for t in &k.terms {
+                let u = &c.units[t.unit];
+                rows.push(vec![
+                    s(c.school_year.to_string()),
+                    s(c.level.id()),
+                    s(c.scheme.id()),
+                    s(k.indicator),
+                    s(&u.school_id),
+                    s(&u.school_name),
+                    s(&u.school_type),
+                    Cell::Num(t.students),
+                    Cell::Num(u.facility_share),
+                    Cell::Num(t.resource),
+                    Cell::Num(t.value),
+                    Cell::Num(t.weight),
+                    Cell::Num(t.weighted_square),
+                    num(standard),
+                    opt_bool(standard.map(|st| t.value >= st)),
+                ]);
+            }
+        }
+    }
+    DataTable {
+        name: "school_terms",
+        columns: vec![
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("school_id", Ty::Str),
+            ("school_name", Ty::Str),
+            ("school_type", Ty::Str),
+            ("students", Ty::Num),
+            ("facility_share", Ty::Num),
+            ("resource", Ty::Num),
+            ("value", Ty::Num),
+            ("weight", Ty::Num),
+            ("weighted_square", Ty::Num),
+            ("standard", Ty::Num),
+            ("meets_standard", Ty::Bool),
+        ],
+        primary_key: &["school_year", "level", "scheme", "indicator", "school_id"],
+        rows,
+    }
+}
+
 /// Every indicator with its verdict (and the composites), for all counties or one.
 fn results_table(site: &Site, county: Option<&str>) -> DataTable {
     let sheets = match county {
@@ -218,7 +314,7 @@ fn results_table(site: &Site, county: Option<&str>) -> DataTable {
     let mut rows = Vec::new();
     for sh in sheets {
         for r in &sh.rows {
-            if r.value.is_none() && r.cv.is_none() {
+            if r.value.is_none() && r.cv.is_none() && r.reported_cv.is_none() {
                 continue;
             }
             rows.push(vec![
@@ -229,11 +325,12 @@ fn results_table(site: &Site, county: Option<&str>) -> DataTable {
                 s(r.indicator),
                 num(r.value),
                 num(r.cv),
-                num(r.reported_cv),
+                fixed(r.reported_cv, r.reported_cv_decimals),
                 num(r.computed_cv),
+                opt_bool(r.disagrees),
                 num(r.threshold),
                 num(r.standard),
-                r.meets.map_or(Value::Null, Value::Bool),
+                opt_bool(r.meets),
                 s(sh.rules),
                 opt_s(&r.source),
             ]);
@@ -245,13 +342,14 @@ fn results_table(site: &Site, county: Option<&str>) -> DataTable {
                 s(sh.level.id()),
                 s(sh.scheme.id()),
                 s(IndicatorRef::Composite.id()),
-                Value::Null,
-                json!(c.cv),
-                if c.reported { json!(c.cv) } else { Value::Null },
-                Value::Null,
-                json!(c.threshold),
-                Value::Null,
-                Value::Bool(c.meets),
+                Cell::Null,
+                Cell::Num(c.cv),
+                fixed(c.reported_cv, c.reported_cv_decimals),
+                num(c.computed_cv),
+                opt_bool(c.disagrees),
+                Cell::Num(c.threshold),
+                Cell::Null,
+                Cell::Bool(c.meets),
                 s(sh.rules),
                 opt_s(&c.source),
             ]);
@@ -269,6 +367,7 @@ fn results_table(site: &Site, county: Option<&str>) -> DataTable {
             ("cv", Ty::Num),
             ("reported_cv", Ty::Num),
             ("computed_cv", Ty::Num),
+            ("disagrees", Ty::Bool),
             ("threshold", Ty::Num),
             ("standard", Ty::Num),
             ("meets", Ty::Bool),
@@ -280,22 +379,11 @@ fn results_table(site: &Site, county: Option<&str>) -> DataTable {
     }
 }
 
-/// A cell as CSV text: numbers in their shortest exact form, missing as empty.
-fn cell_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
-    }
-}
-
 fn to_csv(t: &DataTable, bom: bool) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
     w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
     for row in &t.rows {
-        w.write_record(row.iter().map(cell_text)).expect("writing to memory cannot fail");
+        w.write_record(row.iter().map(Cell::csv)).expect("writing to memory cannot fail");
     }
     let body = w.into_inner().expect("writing to memory cannot fail");
     if bom { [b"\xef\xbb\xbf".as_slice(), &body].concat() } else { body }
@@ -306,7 +394,7 @@ fn to_json(t: &DataTable) -> Vec<u8> {
         .rows
         .iter()
         .map(|r| {
-            Value::Object(t.columns.iter().zip(r).map(|(c, v)| (c.0.to_string(), v.clone())).collect::<Map<_, _>>())
+            Value::Object(t.columns.iter().zip(r).map(|(c, v)| (c.0.to_string(), v.json())).collect::<Map<_, _>>())
         })
         .collect();
     let mut out = serde_json::to_vec_pretty(&rows).expect("JSON of plain values");
@@ -354,6 +442,10 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
         add(&mut files, &t, t.name.to_string(), t.name.to_string());
     }
     for c in &site.counties {
+        if !site.computed_of(&c.code).is_empty() {
+            let t = school_terms_table(site, &c.code);
+            add(&mut files, &t, format!("counties/{}-schools", c.code), format!("schools {} {}", c.code, c.name));
+        }
         if site.sheets_of(&c.code).is_empty() {
             continue;
         }
@@ -410,22 +502,33 @@ pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
         .sheets_of(code)
         .iter()
         .map(|sh| {
-            let indicators: Vec<Value> = sh.rows.iter().map(|r| json!({
-                "indicator": r.indicator, "value": r.value, "cv": r.cv, "reported_cv": r.reported_cv,
-                "computed_cv": r.computed_cv, "threshold": r.threshold, "standard": r.standard, "meets": r.meets,
-                "source": r.source,
-            })).collect();
+            let indicators: Vec<Value> = sh
+                .rows
+                .iter()
+                .map(|r| {
+                    json!({
+                        "indicator": r.indicator, "value": r.value, "reported_value": r.reported_value,
+                        "computed_value": r.computed_value, "cv": r.cv, "reported_cv": r.reported_cv,
+                        "computed_cv": r.computed_cv, "disagrees": r.disagrees, "threshold": r.threshold,
+                        "standard": r.standard, "meets": r.meets, "source": r.source,
+                    })
+                })
+                .collect();
             let mut v = json!({
                 "school_year": sh.school_year.to_string(), "level": sh.level, "scheme": sh.scheme, "rules": sh.rules,
-                "indicators": indicators,
+                "schools": sh.schools, "indicators": indicators,
             });
+            if sh.scheme == Scheme::Quality {
+                v["failing_schools"] = json!(sh.failing_schools);
+            }
             if sh.scheme == Scheme::Basic {
                 v["composite"] = match &sh.composite {
-                    Some(c) => json!({ "cv": c.cv, "basis": if c.reported { "reported" } else { "mean_of_cvs" },
+                    Some(c) => json!({ "cv": c.cv, "basis": c.basis, "reported_cv": c.reported_cv,
+                                       "computed_cv": c.computed_cv, "disagrees": c.disagrees,
                                        "threshold": c.threshold, "meets": c.meets, "source": c.source }),
                     None => {
-                        json!({ "cv": null, "basis": null, "threshold": RuleSet::of(Scheme::Basic).threshold(sh.level),
-                                    "meets": null, "source": null })
+                        json!({ "cv": null, "basis": null, "reported_cv": null, "computed_cv": null, "disagrees": null,
+                                "threshold": site.rules.basic.threshold(sh.level), "meets": null, "source": null })
                     }
                 };
             } else {
@@ -518,10 +621,14 @@ pub fn county_schema() -> Value {
                     "indicators": { "type": "array", "items": { "type": "object",
                         "required": ["indicator", "value", "cv", "reported_cv", "computed_cv", "threshold", "standard", "meets"],
                         "properties": { "indicator": { "type": "string" }, "value": num_or_null, "cv": num_or_null,
+                            "reported_value": num_or_null, "computed_value": num_or_null, "disagrees": { "type": ["boolean", "null"] },
                             "reported_cv": num_or_null, "computed_cv": num_or_null, "threshold": num_or_null,
                             "standard": num_or_null, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } } },
+                    "schools": { "type": ["integer", "null"], "description": "schools counted by the engine; null without school data" },
+                    "failing_schools": { "type": ["integer", "null"], "description": "quality balance: schools failing the per-school rule" },
                     "composite": { "type": "object", "required": ["cv", "threshold", "meets"],
-                        "properties": { "cv": num_or_null, "basis": { "enum": ["reported", "mean_of_cvs", null] },
+                        "properties": { "cv": num_or_null, "basis": { "enum": ["computed", "reported", "mean_of_reported", null] },
+                            "reported_cv": num_or_null, "computed_cv": num_or_null, "disagrees": { "type": ["boolean", "null"] },
                             "threshold": { "type": "number" }, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } },
                     "meets_all": { "type": ["boolean", "null"] } } } },
             "milestones": { "type": "array", "items": { "type": "object", "required": ["date", "event", "title"] } },

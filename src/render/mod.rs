@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::theme::Theme;
-use crate::model::{Level, NATIONAL_AREA, Page, RuleSet, Scheme, Site};
+use crate::model::{Level, NATIONAL_AREA, Page, Scheme, Site};
 use views::{Citations, Views};
 
 /// How many county events the national timeline lists (the most recent ones).
@@ -295,6 +295,25 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         });
     }
 
+    // Audit trails: one page per county and school year with school data.
+    for c in &site.counties {
+        let mut years: Vec<crate::model::SchoolYear> =
+            site.computed_of(&c.code).iter().map(|k| k.school_year).collect();
+        years.dedup();
+        for year in years {
+            let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
+            let mut context = views::computation(site, &c.code, year);
+            context["county"] = views.rollup[c.code.as_str()].clone();
+            context["display_name"] = json!(name);
+            out.push(Planned {
+                path: format!("county/{}/computation/{year}/", c.code),
+                template: "computation.html",
+                title: format!("{name} {year}"),
+                context,
+            });
+        }
+    }
+
     // Prefectures and provinces.
     for p in &site.prefectures {
         let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
@@ -341,7 +360,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     // Indicators.
     let mut index = Vec::new();
     for scheme in Scheme::ALL {
-        let rules = RuleSet::of(scheme);
+        let rules = site.rules.of(scheme);
         for ind in rules.indicators {
             let levels: Vec<Value> = Level::ALL
                 .iter()
@@ -367,7 +386,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         path: "indicators/".into(),
         template: "indicators.html",
         title: String::new(),
-        context: json!({ "indicators": index, "basic": RuleSet::of(Scheme::Basic), "quality": RuleSet::of(Scheme::Quality) }),
+        context: json!({ "indicators": index, "basic": &site.rules.basic, "quality": &site.rules.quality }),
     });
 
     // National timeline.

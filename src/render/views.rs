@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
-use crate::model::{Event, Level, Milestone, NATIONAL_AREA, RuleSet, Scheme, Sheet, Site};
+use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme, Sheet, Site};
 
 /// Lookups shared by every page of one build.
 pub struct Views<'s> {
@@ -68,7 +68,7 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
             .and_then(|s| s.composite.as_ref())
             .map_or(
                 Value::Null,
-                |c| json!({ "cv": c.cv, "threshold": c.threshold, "meets": c.meets, "reported": c.reported }),
+                |c| json!({ "cv": c.cv, "threshold": c.threshold, "meets": c.meets, "basis": c.basis }),
             )
     };
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
@@ -132,25 +132,31 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
             .map(|r| {
                 json!({
                     "indicator": r.indicator, "value": r.value, "cv": r.cv, "reported_cv": r.reported_cv,
+                    "reported_value": r.reported_value, "computed_value": r.computed_value, "disagrees": r.disagrees,
                     "computed_cv": r.computed_cv, "threshold": r.threshold, "standard": r.standard,
                     "meets": r.meets, "decimals": r.decimals, "src": cites.cite(&r.source),
                 })
             })
             .collect();
         let composite = s.composite.as_ref().map(|c| {
-            json!({ "cv": c.cv, "reported": c.reported, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
+            json!({ "cv": c.cv, "basis": c.basis, "reported_cv": c.reported_cv, "computed_cv": c.computed_cv,
+                    "disagrees": c.disagrees, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
         });
         by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default().push(json!({
             "level": s.level, "scheme": s.scheme, "rules": s.rules, "rows": rows,
             "composite": composite, "meets_all": s.meets_all,
-            "has_rows": s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some()),
-            "threshold": RuleSet::of(s.scheme).threshold(s.level),
+            "has_rows": s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some()),
+            "threshold": site.rules.of(s.scheme).threshold(s.level),
+            "schools": s.schools, "failing_schools": s.failing_schools,
         }));
     }
     Value::Array(
         by_year
             .into_iter()
-            .map(|(y, sheets)| json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets }))
+            .map(|(y, sheets)| {
+                let computed = sheets.iter().any(|s| !s["schools"].is_null());
+                json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets, "computed": computed })
+            })
             .collect(),
     )
 }
@@ -236,4 +242,72 @@ pub fn ranking(site: &Site, scheme: Scheme, indicator: &str, level: Level) -> Va
             })
             .collect(),
     )
+}
+
+/// The audit trail of one county and school year: every school, every term, every sum.
+pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> Value {
+    let computed: Vec<&crate::engine::Computed> =
+        site.computed_of(code).iter().filter(|c| c.school_year == year).collect();
+    let sheets: Vec<Value> =
+        computed
+            .iter()
+            .map(|c| {
+                let name = |i: usize| c.units[i].school_name.clone();
+                let rules = site.rules.of(c.scheme);
+                let coefficients: Vec<Value> =
+                    c.coefficients
+                        .iter()
+                        .zip(rules.indicators)
+                        .map(|(k, ind)| {
+                            let terms: Vec<Value> = k
+                        .terms
+                        .iter()
+                        .map(|t| json!({ "name": name(t.unit), "id": c.units[t.unit].school_id, "students": t.students,
+                                         "resource": t.resource, "value": t.value, "weight": t.weight,
+                                         "weighted_square": t.weighted_square }))
+                        .collect();
+                            json!({ "indicator": k.indicator, "resource": ind.resource, "per_hundred": ind.per_hundred,
+                            "facility": ind.is_facility(), "terms": terms, "total_students": k.total_students,
+                            "total_resource": k.total_resource, "mean": k.mean, "variance": k.variance, "sd": k.sd,
+                            "cv": k.cv, "no_cv": k.no_cv,
+                            "missing": k.missing.iter().map(|i| name(*i)).collect::<Vec<_>>() })
+                        })
+                        .collect();
+                let schools: Vec<Value> = c
+                    .units
+                    .iter()
+                    .map(|u| {
+                        json!({ "id": u.school_id, "name": u.school_name, "type": u.school_type,
+                                 "students": u.students, "share": u.facility_share, "merged": u.merged })
+                    })
+                    .collect();
+                let compliance = c.compliance.as_ref().map(|comp| {
+                    let failing: Vec<Value> = comp
+                        .schools
+                        .iter()
+                        .filter(|s| !s.passes)
+                        .map(|s| {
+                            json!({ "name": name(s.unit), "id": c.units[s.unit].school_id, "met": s.met,
+                                     "missed": s.checks.iter().filter(|ch| !ch.3)
+                                         .map(|ch| json!({ "indicator": ch.0, "value": ch.1, "standard": ch.2,
+                                                           "share": ch.1.map(|v| v / ch.2) }))
+                                         .collect::<Vec<_>>() })
+                        })
+                        .collect();
+                    json!({ "failing": failing, "total": comp.schools.len() })
+                });
+                json!({ "level": c.level, "scheme": c.scheme, "document": rules.document,
+                    "threshold": rules.threshold(c.level), "schools": schools,
+                    "coefficients": coefficients, "composite": c.composite, "compliance": compliance,
+                    "excluded_points": c.excluded_points, "orphan_points": c.orphan_points })
+            })
+            .collect();
+    let r = &site.rules;
+    json!({
+        "school_year": year.to_string(),
+        "sheets": sheets,
+        "rules": { "split": r.split, "teaching_points": r.teaching_points,
+                   "quality_min_teaching_point_pupils": r.quality_min_teaching_point_pupils,
+                   "equipment_factor": r.equipment_factor, "overridden": r.overridden },
+    })
 }

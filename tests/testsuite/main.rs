@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod demo;
 mod downloads;
+mod engine;
 mod errors;
 mod national;
 mod new;

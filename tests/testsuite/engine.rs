@@ -1,0 +1,114 @@
+//! The indicator engine end to end: coefficients from `schools.csv`, shown beside the
+//! published ones, with an audit trail a journalist can redo from the downloads.
+
+use std::collections::BTreeMap;
+
+use crate::support::{SiteTest, main_of};
+
+// Guards the demo: 覃塘区's coefficients are computed from school data and agree with the
+// published composites within their rounding.
+#[test]
+fn demo_county_is_recomputed() {
+    let t = SiteTest::demo();
+    t.build();
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
+    let basic: Vec<&serde_json::Value> =
+        api["sheets"].as_array().unwrap().iter().filter(|s| s["scheme"] == "basic").collect();
+    assert_eq!(basic.len(), 2);
+    for s in basic {
+        let c = &s["composite"];
+        assert_eq!(c["basis"], "computed");
+        assert_eq!(c["disagrees"], false, "{c}");
+        assert!(c["reported_cv"].is_number() && c["computed_cv"].is_number());
+        assert!(s["schools"].as_u64().unwrap() >= 10);
+    }
+    let html = t.read_output("county/450804/index.html");
+    let main = main_of(&html);
+    assert!(main.contains("差异系数（计算）") && main.contains("公布值"));
+    assert!(main.contains("county/450804/computation/2020-2021/"));
+    let audit = t.read_output("county/450804/computation/2020-2021/index.html");
+    assert!(audit.contains("S = √") && audit.contains("CV = S ÷ x̄"));
+    assert!(t.output().join("en/county/450804/computation/2020-2021/index.html").is_file());
+}
+
+// Guards the audit trail: every computed CV can be redone from the school-level download
+// with the weighted formula (Σ R / Σ P, weighted population SD).
+#[test]
+fn coefficients_redo_from_the_school_download() {
+    let t = SiteTest::demo();
+    t.build();
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
+    let mut reader = csv::Reader::from_path(t.output().join("data/counties/450804-schools.csv")).unwrap();
+    let mut groups: BTreeMap<(String, String, String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    for rec in reader.deserialize::<BTreeMap<String, String>>() {
+        let r = rec.unwrap();
+        let key = (r["school_year"].clone(), r["level"].clone(), r["scheme"].clone(), r["indicator"].clone());
+        groups.entry(key).or_default().push((r["students"].parse().unwrap(), r["resource"].parse().unwrap()));
+    }
+    let mut checked = 0;
+    for s in api["sheets"].as_array().unwrap() {
+        for i in s["indicators"].as_array().unwrap() {
+            let key = (
+                s["school_year"].as_str().unwrap().to_string(),
+                s["level"].as_str().unwrap().to_string(),
+                s["scheme"].as_str().unwrap().to_string(),
+                i["indicator"].as_str().unwrap().to_string(),
+            );
+            let rows = &groups[&key];
+            let p: f64 = rows.iter().map(|r| r.0).sum();
+            let mean = rows.iter().map(|r| r.1).sum::<f64>() / p;
+            let var: f64 = rows.iter().map(|(pi, ri)| pi / p * (ri / pi - mean).powi(2)).sum();
+            let cv = var.sqrt() / mean;
+            assert!((cv - i["computed_cv"].as_f64().unwrap()).abs() < 1e-9, "{key:?}");
+            assert!((mean - i["computed_value"].as_f64().unwrap()).abs() < 1e-9, "{key:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2 * (8 + 7));
+}
+
+// Guards rules as data: a site override of an [S] rule changes the verdict and is stated.
+#[test]
+fn rule_overrides_change_verdicts_and_are_stated() {
+    let t = SiteTest::demo();
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{toml}\n[rules]\nbasic_composite_threshold = [0.25, 0.15]\n"));
+    t.build();
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
+    let primary =
+        api["sheets"].as_array().unwrap().iter().find(|s| s["scheme"] == "basic" && s["level"] == "primary").unwrap();
+    assert_eq!(primary["composite"]["threshold"], 0.25);
+    assert_eq!(primary["composite"]["meets"], false);
+    let audit = t.read_output("county/450804/computation/2020-2021/index.html");
+    assert!(audit.contains("basic_composite_threshold = [0.25, 0.15]"));
+    // An unknown rule key is refused with the allowed ones listed.
+    t.write("site.toml", &format!("{toml}\n[rules]\nsplit_weights = 1\n"));
+    let err = t.build_err();
+    let junheng::Error::Site(d) = err else { panic!("expected site errors") };
+    let d = &d.sorted()[0];
+    assert_eq!(d.field.as_deref(), Some("split_weights"));
+    assert!(d.message.contains("`basic_composite_threshold`"), "{}", d.message);
+}
+
+// Guards the equipment unit setting: 万元 figures are multiplied by 10,000.
+#[test]
+fn equipment_in_wan_yuan() {
+    let t = SiteTest::demo();
+    t.build();
+    let value = |t: &SiteTest| -> f64 {
+        let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
+        let s = api["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scheme"] == "basic" && s["level"] == "junior")
+            .unwrap()
+            .clone();
+        s["indicators"].as_array().unwrap().iter().find(|i| i["indicator"] == "equipment_value").unwrap()["computed_value"].as_f64().unwrap()
+    };
+    let yuan = value(&t);
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{toml}\n[rules]\nequipment_unit = \"wan_yuan\"\n"));
+    t.build();
+    assert!((value(&t) - yuan * 10_000.0).abs() < 1e-6 * yuan * 10_000.0);
+}
