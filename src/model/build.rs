@@ -557,6 +557,58 @@ fn metrics(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Metric> {
     v
 }
 
+/// A school type id, or its Chinese name (`九年一贯制学校` → `nine_year`).
+fn school_type(s: &str) -> Option<&'static str> {
+    const ALIASES: &[(&str, &str)] = &[
+        ("小学", "primary"),
+        ("初中", "junior"),
+        ("初级中学", "junior"),
+        ("九年一贯制", "nine_year"),
+        ("九年一贯制学校", "nine_year"),
+        ("完全中学", "complete_secondary"),
+        ("十二年一贯制", "twelve_year"),
+        ("十二年一贯制学校", "twelve_year"),
+        ("教学点", "teaching_point"),
+    ];
+    SCHOOL_TYPES.iter().find(|t| **t == s).copied().or_else(|| ALIASES.iter().find(|(a, _)| *a == s).map(|(_, t)| *t))
+}
+
+/// Rows of one school and school year must agree on what describes the whole school: its
+/// type, its senior-high enrolment and the facility figures the engine apportions.
+fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
+    let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> = HashMap::new();
+    for (row, r) in rows {
+        let Some((first_row, f)) = first.get(&(r.school_id.as_str(), r.school_year)).copied() else {
+            first.insert((&r.school_id, r.school_year), (row, r));
+            continue;
+        };
+        let mut differ = |field: &str, a: String, b: String| {
+            if a != b {
+                let shown = |v: &str| if v.is_empty() { "an empty cell".to_string() } else { format!("`{v}`") };
+                let d = Diagnostic::error(
+                    &t.file,
+                    format!(
+                        "expected {} as on line {} for the same school and school year (whole-school figures are repeated on each level's row), found {}",
+                        shown(&b),
+                        first_row.line,
+                        shown(&a)
+                    ),
+                );
+                diags.push(t.cell_diag(row, field, d));
+            }
+        };
+        differ("school_type", r.school_type.clone(), f.school_type.clone());
+        let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+        differ("senior_students", opt(r.senior_students), opt(f.senior_students));
+        for ((col, a), (_, b)) in r.figures.iter().zip(&f.figures) {
+            if crate::model::rules::FACILITY_COLUMNS.contains(col) {
+                let num = |v: &Option<f64>| v.map_or(String::new(), |v| v.to_string());
+                differ(col, num(a), num(b));
+            }
+        }
+    }
+}
+
 fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     let rows = each_row(t, diags, |c| {
         let school_id = c.text("school_id", "a 10-digit school identifier (学校标识码)");
@@ -568,8 +620,7 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
         let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
-        let school_type =
-            c.parsed("school_type", &format!("one of {types}"), |s| SCHOOL_TYPES.contains(&s).then(|| s.to_string()));
+        let school_type = c.parsed("school_type", &format!("one of {types}"), |s| school_type(s).map(str::to_string));
         let students = c.count("students");
         if students.is_none() && c.ok {
             c.fail("students", "a whole number like `1250`");
@@ -592,6 +643,7 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
             source,
         })
     });
+    check_whole_school_figures(t, &rows, diags);
     let mut v = reject_duplicates(
         t,
         rows,

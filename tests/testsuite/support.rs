@@ -136,7 +136,7 @@ pub fn redactions(root: &Path) -> insta::Settings {
     s.add_filter(&regex_escape(&root.display().to_string()), "[ROOT]");
     s.add_filter(r"in \d+ ms", "in [ELAPSED]");
     s.add_filter(r"\(\d+ KiB\)", "([SIZE])");
-    s.add_filter(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    s.add_filter(&format!(r"\b{}\b", regex_escape(env!("CARGO_PKG_VERSION"))), "[VERSION]");
     s
 }
 
