@@ -40,8 +40,9 @@ pub struct Unit {
     pub students: f64,
     /// Share of the whole-school facilities counted at this level.
     pub facility_share: f64,
-    /// Resources counted at this level, by `schools.csv` column (facilities apportioned).
-    pub resources: Vec<(&'static str, Option<f64>)>,
+    /// Resources counted at this level, in the order of [`SCHOOL_FIGURES`] (facilities
+    /// apportioned).
+    pub resources: Vec<Option<f64>>,
     /// Ids of the teaching points merged into this unit.
     pub merged: Vec<String>,
 }
@@ -49,8 +50,13 @@ pub struct Unit {
 impl Unit {
     /// The resource figure of a column.
     pub fn resource(&self, column: &str) -> Option<f64> {
-        self.resources.iter().find(|(c, _)| *c == column).and_then(|(_, v)| *v)
+        column_index(column).and_then(|i| self.resources[i])
     }
+}
+
+/// The position of a `schools.csv` figure column in [`SCHOOL_FIGURES`].
+pub fn column_index(column: &str) -> Option<usize> {
+    SCHOOL_FIGURES.iter().position(|c| *c == column)
 }
 
 /// Why a coefficient could not be computed.
@@ -207,7 +213,7 @@ pub fn compliance(units: &[Unit], indicators: &[Indicator], level: Level) -> Com
                 .filter_map(|ind| {
                     let standard = ind.standard_for(level)?;
                     let scale = if ind.per_hundred { 100.0 } else { 1.0 };
-                    let value = u.resource(ind.resource).map(|r| r * scale / u.students);
+                    let value = column_index(ind.resource).and_then(|i| u.resources[i]).map(|r| r * scale / u.students);
                     Some((ind.id, value, standard, value.is_some_and(|v| v >= standard)))
                 })
                 .collect();
@@ -311,7 +317,7 @@ pub fn units(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) ->
         match units.iter_mut().find(|u| p.parent_school_id.as_deref() == Some(u.school_id.as_str())) {
             Some(parent) => {
                 parent.students += own.students;
-                for ((_, a), (_, b)) in parent.resources.iter_mut().zip(&own.resources) {
+                for (a, b) in parent.resources.iter_mut().zip(&own.resources) {
                     *a = match (*a, *b) {
                         (Some(x), Some(y)) => Some(x + y),
                         (x, None) => x,
@@ -338,7 +344,7 @@ fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
                 let v = if *col == "equipment_yuan" { v * rules.equipment_factor } else { v };
                 if is_teacher_column(col) { v } else { v * share }
             });
-            (*col, v)
+            v
         })
         .collect();
     Unit {
@@ -362,8 +368,9 @@ fn compute_sheet(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules
         .indicators
         .iter()
         .map(|ind| {
+            let column = column_index(ind.resource);
             let triples: Vec<_> =
-                units.iter().enumerate().map(|(i, u)| (i, u.students, u.resource(ind.resource))).collect();
+                units.iter().enumerate().map(|(i, u)| (i, u.students, column.and_then(|c| u.resources[c]))).collect();
             coefficient(ind.id, &triples, if ind.per_hundred { 100.0 } else { 1.0 })
         })
         .collect();

@@ -140,10 +140,10 @@ fn teaching_points() {
 
 fn quality_unit(values: [f64; 7]) -> Unit {
     // 100 pupils, so per-hundred resources equal their value and per-pupil ones are ×100.
-    let mut resources: Vec<(&'static str, Option<f64>)> = SCHOOL_FIGURES.iter().map(|c| (*c, None)).collect();
+    let mut resources: Vec<Option<f64>> = vec![None; SCHOOL_FIGURES.len()];
     for (ind, v) in QUALITY_INDICATORS.iter().zip(values) {
         let r = if ind.per_hundred { v } else { v * 100.0 };
-        resources.iter_mut().find(|(c, _)| *c == ind.resource).unwrap().1 = Some(r);
+        resources[column_index(ind.resource).unwrap()] = Some(r);
     }
     Unit {
         school_id: "s".into(),
