@@ -47,7 +47,8 @@ fn synthetic_rows(target: usize) -> Vec<SchoolRow> {
                 _ => &[Level::Primary],
             };
             let students = rng.range(40.0, 2500.0).round();
-            let facilities: Vec<f64> = [4.8, 8.5, 2400.0, 0.11, 30.0, 0.025].iter().map(|per| per * students * rng.range(0.5, 1.5)).collect();
+            let facilities: Vec<f64> =
+                [4.8, 8.5, 2400.0, 0.11, 30.0, 0.025].iter().map(|per| per * students * rng.range(0.5, 1.5)).collect();
             for &level in levels {
                 let teachers = students * rng.range(0.04, 0.09);
                 let figures = SCHOOL_FIGURES
@@ -72,7 +73,9 @@ fn synthetic_rows(target: usize) -> Vec<SchoolRow> {
         }
         county += 1;
     }
-    rows.sort_by(|a, b| (&a.county, a.school_year, &a.school_id, a.level).cmp(&(&b.county, b.school_year, &b.school_id, b.level)));
+    rows.sort_by(|a, b| {
+        (&a.county, a.school_year, &a.school_id, a.level).cmp(&(&b.county, b.school_year, &b.school_id, b.level))
+    });
     rows
 }
 
@@ -92,14 +95,21 @@ fn main() {
             start.elapsed()
         })
         .collect();
-    println!("engine: {} school rows, {} cores: median {:.1} ms over {} runs", rows.len(), cores, median(runs.clone()).as_secs_f64() * 1e3, runs.len());
+    println!(
+        "engine: {} school rows, {} cores: median {:.1} ms over {} runs",
+        rows.len(),
+        cores,
+        median(runs.clone()).as_secs_f64() * 1e3,
+        runs.len()
+    );
 
     let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile_dir();
     let runs: Vec<Duration> = (0..5)
         .map(|_| {
             let start = Instant::now();
-            junheng::build(&junheng::BuildOptions { site: site.to_path_buf(), output: Some(out.clone()) }).expect("the demo site builds");
+            junheng::build(&junheng::BuildOptions { site: site.to_path_buf(), output: Some(out.clone()) })
+                .expect("the demo site builds");
             start.elapsed()
         })
         .collect();

@@ -640,9 +640,13 @@ pub fn county_schema() -> Value {
 
 /// Documentation of each table for the downloads page: name, columns and its files.
 pub fn table_docs(site: &Site, files: &[OutputFile]) -> Value {
+    let mut docs = tables(site);
+    // Per-county files: described once, with the pattern of their names.
+    if let Some(c) = site.computed.first() {
+        docs.push(school_terms_table(site, &c.county));
+    }
     Value::Array(
-        tables(site)
-            .iter()
+        docs.iter()
             .map(|t| {
                 let stem = format!("data/{}", t.name);
                 let own: Vec<Value> = files
@@ -650,7 +654,8 @@ pub fn table_docs(site: &Site, files: &[OutputFile]) -> Value {
                     .filter(|f| f.path.strip_prefix(&stem).is_some_and(|rest| [".csv", "-excel.csv", ".json"].contains(&rest)))
                     .map(|f| json!({ "path": f.path, "name": f.path.trim_start_matches("data/"), "bytes": f.bytes.len() }))
                     .collect();
-                json!({ "name": t.name, "rows": t.rows.len(), "files": own,
+                let rows = if t.name == "school_terms" { Value::Null } else { json!(t.rows.len()) };
+                json!({ "name": t.name, "rows": rows, "files": own,
                         "columns": t.columns.iter().map(|(n, ty)| json!({ "name": n, "type": ty.name() })).collect::<Vec<_>>() })
             })
             .collect(),
