@@ -291,6 +291,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
                 "county": views.rollup[c.code.as_str()], "display_name": name, "years": years,
                 "timeline": timeline, "series": series, "narrative": narrative, "sources": cites.list(site),
                 "downloads": downloads, "has_data": has_data(&c.code),
+                "rules_overridden": !site.rules.overridden.is_empty(),
             }),
         });
     }

@@ -28,6 +28,9 @@ fn demo_county_is_recomputed() {
     assert!(main.contains("county/450804/computation/2020-2021/"));
     let audit = t.read_output("county/450804/computation/2020-2021/index.html");
     assert!(audit.contains("S = √") && audit.contains("CV = S ÷ x̄"));
+    // Each computed coefficient links to its own step-by-step table.
+    assert!(main.contains("computation/2020-2021/#junior-quality-sports_area"));
+    assert!(audit.contains("id=\"junior-quality-sports_area\""));
     assert!(t.output().join("en/county/450804/computation/2020-2021/index.html").is_file());
 }
 
@@ -81,6 +84,7 @@ fn rule_overrides_change_verdicts_and_are_stated() {
     assert_eq!(primary["composite"]["meets"], false);
     let audit = t.read_output("county/450804/computation/2020-2021/index.html");
     assert!(audit.contains("basic_composite_threshold = [0.25, 0.15]"));
+    assert!(t.read_output("county/450804/index.html").contains("本站调整了评估办法中部分未经核实的规则"));
     // An unknown rule key is refused with the allowed ones listed.
     t.write("site.toml", &format!("{toml}\n[rules]\nsplit_weights = 1\n"));
     let err = t.build_err();
