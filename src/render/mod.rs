@@ -10,7 +10,7 @@ pub mod markdown;
 pub mod templates;
 pub mod views;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use minijinja::value::{Serde, Value as JValue};
@@ -258,7 +258,19 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         }),
     });
 
-    // Counties.
+    // Counties: their download files, indexed once (not rescanned per county).
+    let mut county_files: HashMap<&str, Vec<Value>> = HashMap::new();
+    for f in downloads {
+        let code = f
+            .path
+            .strip_prefix("data/counties/")
+            .or_else(|| f.path.strip_prefix("api/counties/"))
+            .and_then(|rest| rest.get(..6))
+            .filter(|code| code.bytes().all(|b| b.is_ascii_digit()));
+        if let Some(code) = code {
+            county_files.entry(code).or_default().push(json!({ "path": f.path, "bytes": f.bytes.len() }));
+        }
+    }
     let has_data = |code: &str| {
         !site.sheets_of(code).is_empty()
             || !site.milestones_of(code).is_empty()
@@ -274,14 +286,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         let timeline = views::timeline(views, &[&c.code], &mut cites);
         let series = views::series(site, &c.code, lang, &mut cites);
         let narrative = pick(site, "counties", &c.code, lang).map(|p| page_view(p, lang, 3, &mut cites));
-        let downloads: Vec<Value> = downloads
-            .iter()
-            .filter(|f| {
-                f.path.starts_with(&format!("data/counties/{}", c.code))
-                    || f.path == format!("api/counties/{}.json", c.code)
-            })
-            .map(|f| json!({ "path": f.path, "bytes": f.bytes.len() }))
-            .collect();
+        let downloads = county_files.get(c.code.as_str()).cloned().unwrap_or_default();
         let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
         out.push(Planned {
             path: format!("county/{}/", c.code),
