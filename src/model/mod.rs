@@ -651,6 +651,13 @@ pub struct Site {
     pub pages: Vec<Page>,
 }
 
+/// The run of `items` (sorted by `key`) whose key is `code`.
+fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &String) -> &'a [T] {
+    let start = items.partition_point(|x| key(x).as_str() < code);
+    let end = items.partition_point(|x| key(x).as_str() <= code);
+    &items[start..end]
+}
+
 /// The code that stands for the whole country in `area` columns.
 pub const NATIONAL_AREA: &str = "000000";
 
@@ -667,37 +674,27 @@ impl Site {
 
     /// The sheets of one county, in order.
     pub fn sheets_of(&self, code: &str) -> &[Sheet] {
-        let start = self.sheets.partition_point(|s| s.county.as_str() < code);
-        let end = self.sheets.partition_point(|s| s.county.as_str() <= code);
-        &self.sheets[start..end]
+        slice_of(&self.sheets, code, |x| &x.county)
     }
 
     /// The milestones of one area, by date.
     pub fn milestones_of(&self, area: &str) -> &[Milestone] {
-        let start = self.milestones.partition_point(|m| m.area.as_str() < area);
-        let end = self.milestones.partition_point(|m| m.area.as_str() <= area);
-        &self.milestones[start..end]
+        slice_of(&self.milestones, area, |x| &x.area)
     }
 
     /// The metrics of one area.
     pub fn metrics_of(&self, area: &str) -> &[Metric] {
-        let start = self.metrics.partition_point(|m| m.area.as_str() < area);
-        let end = self.metrics.partition_point(|m| m.area.as_str() <= area);
-        &self.metrics[start..end]
+        slice_of(&self.metrics, area, |x| &x.area)
     }
 
     /// What the engine computed for one county.
     pub fn computed_of(&self, code: &str) -> &[crate::engine::Computed] {
-        let start = self.computed.partition_point(|c| c.county.as_str() < code);
-        let end = self.computed.partition_point(|c| c.county.as_str() <= code);
-        &self.computed[start..end]
+        slice_of(&self.computed, code, |x| &x.county)
     }
 
     /// The school rows of one county.
     pub fn schools_of(&self, code: &str) -> &[SchoolRow] {
-        let start = self.schools.partition_point(|m| m.county.as_str() < code);
-        let end = self.schools.partition_point(|m| m.county.as_str() <= code);
-        &self.schools[start..end]
+        slice_of(&self.schools, code, |x| &x.county)
     }
 
     /// The latest step reached in a regime by a county: (step 1–4, milestone).
