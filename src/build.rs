@@ -32,8 +32,21 @@ pub struct BuildReport {
     pub elapsed: Duration,
 }
 
+/// A site rendered in memory.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The output files.
+    pub files: Vec<OutputFile>,
+    /// Warnings.
+    pub diagnostics: Diagnostics,
+    /// The configuration.
+    pub config: crate::config::Config,
+    /// Each data and content file with the encoding it was read as.
+    pub encodings: Vec<(String, &'static str)>,
+}
+
 /// Everything but writing: the rendered files and the diagnostics.
-pub fn render_site(site_root: &Path) -> Result<(Vec<OutputFile>, Diagnostics, crate::config::Config)> {
+pub fn render_site(site_root: &Path) -> Result<Rendered> {
     let mut diags = Diagnostics::new();
     let loaded = load::load_site(site_root, &mut diags)?;
     let site = model::build::build_site(&loaded, &mut diags);
@@ -41,7 +54,7 @@ pub fn render_site(site_root: &Path) -> Result<(Vec<OutputFile>, Diagnostics, cr
         return Err(Error::Site(diags));
     }
     match render::render(&site, &loaded.theme) {
-        Ok(files) => Ok((files, diags, loaded.config)),
+        Ok(files) => Ok(Rendered { files, diagnostics: diags, config: loaded.config, encodings: loaded.encodings }),
         Err(ds) => {
             diags.extend(ds);
             Err(Error::Site(diags))
@@ -55,7 +68,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     if !opts.site.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
-    let (files, diagnostics, config) = render_site(&opts.site)?;
+    let Rendered { files, diagnostics, config, .. } = render_site(&opts.site)?;
     let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&config.output_dir));
     write::check_output_dir(&opts.site, &output)?;
     write::write_output(&output, &files)?;

@@ -2,13 +2,24 @@
 
 use std::path::Path;
 
+use crate::build::Rendered;
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
 
+/// What `check` found in a publishable site.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// Warnings.
+    pub diagnostics: Diagnostics,
+    /// Each data and content file with the encoding it was read as.
+    pub encodings: Vec<(String, &'static str)>,
+}
+
 /// Checks the site at `site_root`; `Ok` carries the warnings of a publishable site.
-pub fn check(site_root: &Path) -> Result<Diagnostics> {
+pub fn check(site_root: &Path) -> Result<CheckReport> {
     if !site_root.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", site_root.display())));
     }
-    crate::build::render_site(site_root).map(|(_, diags, _)| diags)
+    crate::build::render_site(site_root)
+        .map(|Rendered { diagnostics, encodings, .. }| CheckReport { diagnostics, encodings })
 }

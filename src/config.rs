@@ -71,6 +71,9 @@ pub struct RawConfig {
     /// Overrides of the secondary ([S]/[M]) rules of the indicator engine.
     #[serde(default)]
     pub rules: crate::model::rules::RuleOverrides,
+    /// Encodings of files that are not to be sniffed: site-relative path → label (`gbk`, `utf-8`).
+    #[serde(default)]
+    pub encodings: BTreeMap<String, String>,
 }
 
 /// Display information of one metric id.
@@ -149,6 +152,8 @@ pub struct Config {
     pub settings: Settings,
     /// Rule overrides.
     pub rules: crate::model::rules::RuleOverrides,
+    /// Encodings named for some files (labels checked by [`Config::parse`]).
+    pub encodings: BTreeMap<String, String>,
 }
 
 /// The file name, as diagnostics show it.
@@ -230,6 +235,23 @@ impl Config {
         if let Some(d) = &raw.description {
             check_localized("description", d, &mut diags);
         }
+        for (path, label) in &raw.encodings {
+            let known = encoding_rs::Encoding::for_label(label.as_bytes()).is_some();
+            let in_site = (path.starts_with("data/") || path.starts_with("content/"))
+                && !path.split('/').any(|seg| seg.is_empty() || seg == "..");
+            if !known || !in_site {
+                let mut d = Diagnostic::error(CONFIG_FILE, "").field(format!("encodings.\"{path}\""));
+                if let Some(i) = text.find(&format!("\"{path}\"")) {
+                    d = d.at_span(text, i, i + path.len() + 2);
+                }
+                d.message = if in_site {
+                    format!("expected an encoding like `utf-8`, `gbk`, `gb18030` or `utf-16le`, found `{label}`")
+                } else {
+                    format!("expected a file under `data/` or `content/`, found `{path}`")
+                };
+                diags.push(d);
+            }
+        }
         if diags.has_errors() {
             return Err(diags);
         }
@@ -246,12 +268,18 @@ impl Config {
             metrics: raw.metrics,
             settings: raw.settings,
             rules: raw.rules,
+            encodings: raw.encodings,
         })
     }
 
     /// The default (first) language.
     pub fn default_language(&self) -> &str {
         &self.languages[0]
+    }
+
+    /// The encoding named for `file` in `[encodings]`, if any.
+    pub fn encoding_of(&self, file: &str) -> Option<&'static encoding_rs::Encoding> {
+        self.encodings.get(file).and_then(|l| encoding_rs::Encoding::for_label(l.as_bytes()))
     }
 
     /// A configuration for tests.

@@ -50,9 +50,12 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
             );
         }
         cli::Command::Check { site } => {
-            let diags = junheng::check::check(&site)?;
-            print_diagnostics(&diags);
-            println!("checked `{}`: {}", site.display(), diags.summary());
+            let report = junheng::check::check(&site)?;
+            print_diagnostics(&report.diagnostics);
+            for (file, encoding) in &report.encodings {
+                println!("read `{file}` as {encoding}");
+            }
+            println!("checked `{}`: {}", site.display(), report.diagnostics.summary());
         }
         cli::Command::New { dir } => {
             junheng::new::new_site(&dir)?;

@@ -50,6 +50,8 @@ pub struct SourcePage {
     pub body_line: u32,
     /// The whole file text, to place diagnostics.
     pub text: String,
+    /// The encoding the file was read as.
+    pub encoding: &'static str,
 }
 
 /// Splits a `content/` relative path into section, slug and language.
@@ -138,6 +140,7 @@ pub fn parse_page(
         body: text[body_off..].to_string(),
         body_line,
         text,
+        encoding: "UTF-8",
     })
 }
 

@@ -64,29 +64,23 @@ pub struct Table {
     line_index: LineIndex,
 }
 
-/// Decodes file bytes: BOM, then strict UTF-8, then GB18030.
-pub fn decode(bytes: &[u8]) -> (String, &'static str) {
-    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        let name = if enc == encoding_rs::UTF_8 { "UTF-8 with BOM" } else { enc.name() };
-        return (text.into_owned(), name);
-    }
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_string(), "UTF-8"),
-        Err(_) => {
-            let (text, _) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
-            (text.into_owned(), "GB18030")
-        }
-    }
-}
-
 impl Table {
     /// Parses `bytes` as the file described by `spec`; problems go to `diags`.
     ///
     /// Returns `None` when the header is unusable (nothing can be read from the rows).
-    pub fn parse(spec: &Columns, bytes: &[u8], diags: &mut Diagnostics) -> Option<Table> {
-        let (text, encoding) = decode(bytes);
-        Self::parse_text(spec, spec.file.to_string(), text, encoding, diags)
+    pub fn parse(
+        spec: &Columns,
+        bytes: &[u8],
+        forced: Option<&'static encoding_rs::Encoding>,
+        diags: &mut Diagnostics,
+    ) -> Option<Table> {
+        match super::encoding::decode(spec.file, bytes, forced) {
+            Ok((text, encoding)) => Self::parse_text(spec, spec.file.to_string(), text, encoding, diags),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
     }
 
     /// Parses already decoded text.
@@ -281,7 +275,7 @@ mod tests {
             (gbk.into_owned(), "GB18030"),
         ] {
             let mut ds = Diagnostics::new();
-            let t = Table::parse(&SPEC, &bytes, &mut ds).unwrap();
+            let t = Table::parse(&SPEC, &bytes, None, &mut ds).unwrap();
             assert!(ds.is_empty(), "{ds}");
             assert_eq!(t.encoding, enc);
             assert_eq!(t.get(&t.rows[0], "name"), Some("港北区"));
@@ -292,7 +286,7 @@ mod tests {
     #[test]
     fn header_problems() {
         let mut ds = Diagnostics::new();
-        let t = Table::parse(&SPEC, b"code,colour,code\n1,2,3\n", &mut ds);
+        let t = Table::parse(&SPEC, b"code,colour,code\n1,2,3\n", None, &mut ds);
         assert!(t.is_none());
         let msgs: Vec<_> = ds.sorted().iter().map(|d| (d.column, d.message.clone())).collect();
         assert_eq!(msgs[0].0, 1);
@@ -305,7 +299,7 @@ mod tests {
     #[test]
     fn cell_positions() {
         let mut ds = Diagnostics::new();
-        let t = Table::parse(&SPEC, "code,name\n\"45,1\",港北区\n".as_bytes(), &mut ds).unwrap();
+        let t = Table::parse(&SPEC, "code,name\n\"45,1\",港北区\n".as_bytes(), None, &mut ds).unwrap();
         let d = t.cell_error(&t.rows[0], "name", "x");
         assert_eq!((d.line, d.column, d.width), (2, 8, 3));
         let d = t.cell_error(&t.rows[0], "code", "x");
@@ -316,7 +310,7 @@ mod tests {
     #[test]
     fn ragged_rows() {
         let mut ds = Diagnostics::new();
-        let t = Table::parse(&SPEC, b"code,name\n1,a,extra\n2,b\n\n", &mut ds).unwrap();
+        let t = Table::parse(&SPEC, b"code,name\n1,a,extra\n2,b\n\n", None, &mut ds).unwrap();
         assert_eq!(t.rows.len(), 1);
         let d = &ds.sorted()[0];
         assert_eq!((d.line, d.message.as_str()), (2, "expected 2 fields like the header, found 3"));

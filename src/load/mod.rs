@@ -4,6 +4,7 @@
 pub mod cell;
 pub mod content;
 pub mod data;
+pub mod encoding;
 pub mod theme;
 
 use std::path::Path;
@@ -141,6 +142,8 @@ pub struct Loaded {
     pub theme: theme::Theme,
     /// Site-relative paths of the data files present (read or not).
     pub files: std::collections::BTreeSet<String>,
+    /// Each data and content file read, with the encoding it was read as.
+    pub encodings: Vec<(String, &'static str)>,
 }
 
 /// Reads the site at `root`. I/O and configuration errors abort; data problems are collected.
@@ -153,9 +156,16 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
         )));
     }
     let bytes = fs::read(&config_path)?;
-    let (text, _) = data::decode(&bytes);
+    let text = match encoding::decode(CONFIG_FILE, &bytes, None) {
+        Ok((text, _)) => text,
+        Err(d) => {
+            let mut ds = Diagnostics::new();
+            ds.push(d);
+            return Err(Error::Site(ds));
+        }
+    };
     let config = Config::parse(&text).map_err(Error::Site)?;
-    let tables = load_tables(root, diags)?;
+    let tables = load_tables(root, &config, diags)?;
     let pages = load_content(root, &config, diags)?;
     let theme = theme::load(root, &config.theme, &config.languages, diags)?;
     let files =
@@ -164,17 +174,25 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
             .filter(|s| root.join(s.file).is_file())
             .map(|s| s.file.to_string())
             .collect();
-    Ok(Loaded { config, tables, pages, theme, files })
+    let mut encodings: Vec<(String, &'static str)> =
+        [&tables.counties, &tables.indicators, &tables.schools, &tables.milestones, &tables.metrics, &tables.sources]
+            .into_iter()
+            .flatten()
+            .map(|t| (t.file.clone(), t.encoding))
+            .chain(pages.iter().map(|p| (p.file.clone(), p.encoding)))
+            .collect();
+    encodings.sort();
+    Ok(Loaded { config, tables, pages, theme, files, encodings })
 }
 
 /// Reads the data tables of `root/data/`.
-pub fn load_tables(root: &Path, diags: &mut Diagnostics) -> Result<Tables> {
+pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Tables> {
     let read = |spec: &Columns, diags: &mut Diagnostics| -> Result<Option<Table>> {
         let path = root.join(spec.file);
         if !path.is_file() {
             return Ok(None);
         }
-        Ok(Table::parse(spec, &fs::read(&path)?, diags))
+        Ok(Table::parse(spec, &fs::read(&path)?, config.encoding_of(spec.file), diags))
     };
     let tables = Tables {
         counties: read(&specs::COUNTIES, diags)?,
@@ -219,9 +237,16 @@ fn load_content(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result
             ));
             continue;
         }
-        let (text, _) = data::decode(&fs::read(&dir.join(&rel))?);
+        let (text, enc) = match encoding::decode(&file, &fs::read(&dir.join(&rel))?, config.encoding_of(&file)) {
+            Ok(decoded) => decoded,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
         let lang = lang.unwrap_or_else(|| config.default_language().to_string());
-        if let Some(p) = content::parse_page(&file, section, slug, lang, text, diags) {
+        if let Some(mut p) = content::parse_page(&file, section, slug, lang, text, diags) {
+            p.encoding = enc;
             pages.push(p);
         }
     }

@@ -3,6 +3,7 @@
 mod browser;
 mod build;
 mod cli;
+mod data;
 mod demo;
 mod downloads;
 mod engine;
