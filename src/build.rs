@@ -15,6 +15,8 @@ pub struct BuildOptions {
     pub site: PathBuf,
     /// The output folder; `None` uses `output_dir` of `site.toml` relative to the site.
     pub output: Option<PathBuf>,
+    /// Treat warnings as errors.
+    pub deny_warnings: bool,
 }
 
 /// What a successful build did.
@@ -46,10 +48,13 @@ pub struct Rendered {
 }
 
 /// Everything but writing: the rendered files and the diagnostics.
-pub fn render_site(site_root: &Path) -> Result<Rendered> {
+pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
     let mut diags = Diagnostics::new();
     let loaded = load::load_site(site_root, &mut diags)?;
     let site = model::build::build_site(&loaded, &mut diags);
+    if deny_warnings {
+        diags.deny_warnings();
+    }
     if diags.has_errors() {
         return Err(Error::Site(diags));
     }
@@ -68,7 +73,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     if !opts.site.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
-    let Rendered { files, diagnostics, config, .. } = render_site(&opts.site)?;
+    let Rendered { files, diagnostics, config, .. } = render_site(&opts.site, opts.deny_warnings)?;
     let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&config.output_dir));
     write::check_output_dir(&opts.site, &output)?;
     write::write_output(&output, &files)?;

@@ -16,10 +16,10 @@ pub struct CheckReport {
 }
 
 /// Checks the site at `site_root`; `Ok` carries the warnings of a publishable site.
-pub fn check(site_root: &Path) -> Result<CheckReport> {
+pub fn check(site_root: &Path, deny_warnings: bool) -> Result<CheckReport> {
     if !site_root.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", site_root.display())));
     }
-    crate::build::render_site(site_root)
+    crate::build::render_site(site_root, deny_warnings)
         .map(|Rendered { diagnostics, encodings, .. }| CheckReport { diagnostics, encodings })
 }

@@ -31,6 +31,9 @@ pub enum Command {
         /// The output folder [default: `output_dir` of site.toml, `public`].
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Treat warnings (suspicious but possible values) as errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Check the site: everything a build does except writing; reports every problem.
     #[command(after_help = AFTER_HELP)]
@@ -38,6 +41,9 @@ pub enum Command {
         /// The site folder (holding site.toml).
         #[arg(long, default_value = ".")]
         site: PathBuf,
+        /// Treat warnings (suspicious but possible values) as errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Create a minimal starter site that builds.
     #[command(after_help = AFTER_HELP)]

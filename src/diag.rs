@@ -184,6 +184,13 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    /// Turns every warning into an error (`--deny-warnings`).
+    pub fn deny_warnings(&mut self) {
+        for d in &mut self.items {
+            d.severity = Severity::Error;
+        }
+    }
+
     /// The diagnostics sorted by file, line, column, then message; duplicates removed.
     pub fn sorted(&self) -> Vec<Diagnostic> {
         let mut v = self.items.clone();

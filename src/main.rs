@@ -37,8 +37,8 @@ fn print_diagnostics(diags: &Diagnostics) {
 
 fn run(cli: cli::Cli) -> Result<(), Error> {
     match cli.command {
-        cli::Command::Build { site, output } => {
-            let report = junheng::build(&junheng::BuildOptions { site, output })?;
+        cli::Command::Build { site, output, deny_warnings } => {
+            let report = junheng::build(&junheng::BuildOptions { site, output, deny_warnings })?;
             print_diagnostics(&report.diagnostics);
             println!(
                 "built {} files ({} KiB) into `{}` in {} ms; {}",
@@ -49,8 +49,8 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
                 report.diagnostics.summary()
             );
         }
-        cli::Command::Check { site } => {
-            let report = junheng::check::check(&site)?;
+        cli::Command::Check { site, deny_warnings } => {
+            let report = junheng::check::check(&site, deny_warnings)?;
             print_diagnostics(&report.diagnostics);
             for (file, encoding) in &report.encodings {
                 println!("read `{file}` as {encoding}");

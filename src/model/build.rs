@@ -625,7 +625,19 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         if students.is_none() && c.ok {
             c.fail("students", "a whole number like `1250`");
         }
-        let figures = SCHOOL_FIGURES.iter().map(|f| (*f, c.non_negative(f))).collect();
+        let figures: Vec<(&'static str, Option<f64>)> =
+            SCHOOL_FIGURES.iter().map(|f| (*f, c.non_negative(f))).collect();
+        if let (Some(p), Some((_, Some(teachers)))) = (students, figures.iter().find(|(f, _)| *f == "teachers")) {
+            if *teachers > p as f64 * 10.0 {
+                let d = Diagnostic::warning(
+                    &c.table.file,
+                    format!(
+                        "found {teachers} teachers for {p} students: expected fewer teachers than ten per student; is a column shifted?"
+                    ),
+                );
+                c.diags.push(c.table.cell_diag(c.row, "teachers", d));
+            }
+        }
         let senior_students = c.count("senior_students");
         let parent_school_id = c.opt_text("parent_school_id");
         let source = c.source(refs);

@@ -69,13 +69,23 @@ impl Cell {
     fn csv(&self) -> String {
         match self {
             Cell::Null => String::new(),
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => neutralize(s),
             Cell::Fixed(v, Some(d)) => format!("{v:.*}", *d as usize),
             Cell::Num(v) | Cell::Fixed(v, None) => v.to_string(),
             Cell::Int(v) => v.to_string(),
             Cell::Bool(b) => b.to_string(),
         }
     }
+}
+
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a
+/// leading `'`, which Excel and LibreOffice show as text; the JSON keeps the exact value.
+///
+/// ```text
+/// =HYPERLINK("…")  →  '=HYPERLINK("…")
+/// ```
+fn neutralize(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
 }
 
 fn s(v: impl Into<String>) -> Cell {

@@ -167,7 +167,11 @@ fn refuses_foreign_output_folders() {
     assert!(err.contains("`notes.txt`") && err.contains("did not write"), "{err}");
     assert_eq!(std::fs::read_to_string(t.output().join("notes.txt")).unwrap(), "mine");
     for out in [".", "data", "content/x", ".."] {
-        let r = junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: Some(t.site.join(out)) });
+        let r = junheng::build(&junheng::BuildOptions {
+            site: t.site.clone(),
+            output: Some(t.site.join(out)),
+            deny_warnings: false,
+        });
         assert!(matches!(r, Err(junheng::Error::Usage(_))), "output {out} was accepted");
     }
     assert!(t.site.join("site.toml").is_file());
@@ -175,7 +179,11 @@ fn refuses_foreign_output_folders() {
     let other = t.site.parent().unwrap().join("other");
     std::fs::create_dir_all(&other).unwrap();
     std::fs::write(other.join("index.html"), "x").unwrap();
-    let r = junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: Some(other.clone()) });
+    let r = junheng::build(&junheng::BuildOptions {
+        site: t.site.clone(),
+        output: Some(other.clone()),
+        deny_warnings: false,
+    });
     assert!(matches!(r, Err(junheng::Error::Usage(_))));
     assert_eq!(std::fs::read_to_string(other.join("index.html")).unwrap(), "x");
 }

@@ -49,3 +49,18 @@ fn usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("`no-such-folder` does not exist"));
 }
+
+// Guards warnings: printed with a summary, exit 0; `--deny-warnings` makes them errors (exit 1,
+// nothing written).
+#[test]
+fn warnings_and_deny_warnings() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.write(
+        "data/schools.csv",
+        "school_id,school_name,county,school_year,level,school_type,students,teachers\n2145080201,港北区第一小学,450802,2020-2021,primary,primary,120,1300\n",
+    );
+    redactions(&t.site).bind(|| assert_cmd_snapshot!("warning_build", t.cmd(&["build"])));
+    std::fs::remove_dir_all(t.output()).unwrap();
+    redactions(&t.site).bind(|| assert_cmd_snapshot!("warning_denied", t.cmd(&["build", "--deny-warnings"])));
+    assert!(!t.output().exists());
+}

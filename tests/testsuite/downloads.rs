@@ -147,3 +147,22 @@ fn county_api_record() {
         assert!(v.get(key.as_str().unwrap()).is_some(), "record lacks required {key}");
     }
 }
+
+// Guards CSV formula injection: a school named `=cmd…` is neutralised in both CSVs, exact in JSON.
+#[test]
+fn formulas_are_neutralised_in_csv_only() {
+    let t = SiteTest::demo();
+    let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    let evil = "=cmd|' /C calc'!A0";
+    let quoted = format!("\"{}\"", evil.replace('"', "\"\""));
+    t.write("data/schools.csv", &schools.replacen("覃塘区城区第一小学", &quoted, 1));
+    t.build();
+    for file in ["data/schools.csv", "data/schools-excel.csv", "data/counties/450804-schools.csv"] {
+        let text = t.read_output(file);
+        assert!(text.contains(&format!("'{evil}")), "{file} is not neutralised");
+        assert!(!text.contains(&format!(",{evil}")), "{file} has the raw formula");
+    }
+    let json = t.read_output("data/schools.json");
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    assert!(rows.iter().any(|r| r["school_name"] == evil));
+}

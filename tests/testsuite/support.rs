@@ -79,7 +79,7 @@ impl SiteTest {
 
     /// Builds with the library; panics with the diagnostics on failure.
     pub fn build(&self) -> junheng::BuildReport {
-        match junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None }) {
+        match junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None, deny_warnings: false }) {
             Ok(r) => r,
             Err(junheng::Error::Site(d)) => panic!("build failed:\n{d}"),
             Err(e) => panic!("build failed: {e}"),
@@ -88,7 +88,7 @@ impl SiteTest {
 
     /// Builds with the library, expecting failure.
     pub fn build_err(&self) -> junheng::Error {
-        junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None })
+        junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None, deny_warnings: false })
             .err()
             .expect("the build should fail")
     }
