@@ -19,14 +19,17 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
     let t = &loaded.tables;
     let sources = t.sources.as_ref().map(|t| sources(t, diags)).unwrap_or_default();
     let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+    let errors_before = diags.error_count();
     let counties = t.counties.as_ref().map(|t| counties(t, diags)).unwrap_or_default();
+    let counties_clean = diags.error_count() == errors_before;
     let (prefectures, provinces) = derive_areas(&counties);
     // A table that exists but could not be read has already been reported; checking
     // references against it would only repeat that error on every row.
     let readable = |t: &Option<crate::load::data::Table>, file: &str| t.is_some() || !loaded.files.contains(file);
     let refs = Refs {
-        // Without a readable county list (missing or broken, reported already) nothing can be checked.
-        check_counties: t.counties.is_some(),
+        // Without a clean county list (missing or with errors, reported already) references to
+        // counties cannot be judged: a typo there would otherwise be repeated on every row.
+        check_counties: t.counties.is_some() && counties_clean,
         check_sources: readable(&t.sources, crate::load::specs::SOURCES.file),
         sources: &source_ids,
         counties: counties.iter().map(|c| c.code.as_str()).collect(),
@@ -165,7 +168,10 @@ impl<'t> Cells<'t, '_> {
         if self.ok && refs.check_counties && !refs.counties.contains(code.as_str()) {
             let d = Diagnostic::error(
                 &self.table.file,
-                format!("unknown county code `{code}`: expected a `code` of `data/counties.csv`"),
+                format!(
+                    "unknown county code `{code}`: expected a `code` of `data/counties.csv`{}",
+                    suggest_county(&code, refs)
+                ),
             );
             self.diags.push(self.table.cell_diag(self.row, name, d));
             self.ok = false;
@@ -186,6 +192,39 @@ impl<'t> Cells<'t, '_> {
             self.ok = false;
         }
         code
+    }
+}
+
+/// The national county list (NBS 2023 codes), for "did you mean" hints.
+const NATIONAL_COUNTIES: &str = include_str!("counties-national.csv");
+
+/// A hint for an unknown county code: a near code of the site, else its entry in the national
+/// list, else a near code of the national list.
+fn suggest_county(code: &str, refs: &Refs) -> String {
+    let near = |candidates: &mut dyn Iterator<Item = (&str, String)>| -> Option<(String, String)> {
+        candidates
+            .map(|(c, name)| (strsim::damerau_levenshtein(code, c), c.to_string(), name))
+            .filter(|(d, _, _)| *d == 1)
+            .min()
+            .map(|(_, c, name)| (c, name))
+    };
+    let national = || {
+        NATIONAL_COUNTIES.lines().skip(1).filter_map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f.len() == 6).then(|| {
+                (f[0], format!("{}{}{}", f[5], if f[3] == "市辖区" || f[3] == "县" { "" } else { f[3] }, f[1]))
+            })
+        })
+    };
+    if let Some((c, name)) = near(&mut refs.counties.iter().map(|c| (*c, String::new()))) {
+        return format!("; did you mean `{c}`?{name}");
+    }
+    if let Some((_, name)) = national().find(|(c, _)| *c == code) {
+        return format!("; `{code}` is {name} in the national list: add a row for it to `data/counties.csv`");
+    }
+    match near(&mut national()) {
+        Some((c, name)) => format!("; did you mean `{c}` ({name})?"),
+        None => String::new(),
     }
 }
 
@@ -711,7 +750,11 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
         {
             diags.push(Diagnostic::error(
                 &p.file,
-                format!("narrative for unknown county `{}`: expected `content/counties/<code>.md` with a code of `data/counties.csv`", p.slug),
+                format!(
+                    "narrative for unknown county `{}`: expected `content/counties/<code>.md` with a code of `data/counties.csv`{}",
+                    p.slug,
+                    suggest_county(&p.slug, refs)
+                ),
             ));
             continue;
         }
