@@ -61,6 +61,12 @@ impl SiteTest {
         if !site.join("themes").exists() {
             copy_dir(&repo_root().join("themes/default"), &site.join("themes/default"));
         }
+        // `theme-overlay/` replaces single files of the default theme (a broken template, say).
+        let overlay = site.join("theme-overlay");
+        if overlay.is_dir() {
+            copy_dir(&overlay, &site.join("themes/default"));
+            std::fs::remove_dir_all(&overlay).unwrap();
+        }
         SiteTest { _dir: dir, site }
     }
 
