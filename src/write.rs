@@ -142,16 +142,34 @@ pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
         manifest.push('\n');
     }
     fs::write(&staging.join(MANIFEST), manifest.as_bytes())?;
-    if output.exists() {
-        fs::rename(output, &old)?;
+    if !output.exists() {
+        return fs::rename(&staging, output);
     }
+    // Swap in one step where the system can: at every instant the output folder is either the
+    // complete previous build or the complete new one, even if the process is killed.
+    if exchange(&staging, output).is_ok() {
+        return fs::remove_dir_all(&staging);
+    }
+    fs::rename(output, &old)?;
     if let Err(e) = fs::rename(&staging, output) {
         // Put the previous output back before reporting.
         let _ = std::fs::rename(&old, output);
         return Err(e);
     }
-    fs::remove_dir_all(&old)?;
-    Ok(())
+    fs::remove_dir_all(&old)
+}
+
+/// Atomically exchanges two folders (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// Elsewhere the two-rename fallback is used.
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
 }
 
 #[cfg(test)]

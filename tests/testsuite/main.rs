@@ -10,4 +10,5 @@ mod engine;
 mod errors;
 mod national;
 mod new;
+mod publish;
 mod support;
