@@ -8,6 +8,7 @@ mod demo;
 mod downloads;
 mod engine;
 mod errors;
+mod fuzz;
 mod national;
 mod new;
 mod publish;
