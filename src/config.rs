@@ -97,11 +97,26 @@ pub struct Settings {
     /// Build pages for counties that appear in `counties.csv` but have no other data.
     #[serde(default = "yes")]
     pub pages_for_counties_without_data: bool,
+    /// Raw HTML in Markdown: `sanitize` (keep safe markup, drop scripts) or `escape` (show as text).
+    #[serde(default)]
+    pub raw_html: RawHtml,
+}
+
+/// What happens to raw HTML written in Markdown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawHtml {
+    /// Safe markup (tables, `<br>`, `<sup>` …) is kept; scripts, styles, event handlers and
+    /// `javascript:` links are removed (ammonia).
+    #[default]
+    Sanitize,
+    /// Every tag is shown as text.
+    Escape,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { browsers: default_browsers(), pages_for_counties_without_data: true }
+        Settings { browsers: default_browsers(), pages_for_counties_without_data: true, raw_html: RawHtml::default() }
     }
 }
 

@@ -1,17 +1,23 @@
-//! Markdown → HTML with pulldown-cmark. Raw HTML in a narrative is shown as text, never
-//! passed through, so a text cannot inject markup or scripts into a page.
+//! Markdown → HTML with pulldown-cmark. Raw HTML in a text is sanitized with ammonia (safe
+//! markup kept, scripts and event handlers removed) or, with `raw_html = "escape"`, shown as
+//! text: a narrative can never inject a script into a page.
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+
+use crate::config::RawHtml;
 
 /// Renders Markdown to HTML. The text's highest heading becomes `<h{top}>` and the others
 /// keep their distance to it, so headings stay in order under the page's own headings.
 ///
 /// ```
-/// let html = junheng::render::markdown::to_html("## 概况\n\n### 细节\n\n<script>x()</script>", 3);
+/// use junheng::config::RawHtml;
+/// let md = "## 概况\n\n### 细节\n\n<script>x()</script>";
+/// let html = junheng::render::markdown::to_html(md, 3, RawHtml::Escape);
 /// assert!(html.contains("<h3>概况</h3>") && html.contains("<h4>细节</h4>"));
 /// assert!(html.contains("&lt;script&gt;"));
+/// assert!(!junheng::render::markdown::to_html(md, 3, RawHtml::Sanitize).contains("script"));
 /// ```
-pub fn to_html(markdown: &str, top: u8) -> String {
+pub fn to_html(markdown: &str, top: u8, raw_html: RawHtml) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let highest = Parser::new_ext(markdown, options)
         .filter_map(|e| match e {
@@ -24,8 +30,14 @@ pub fn to_html(markdown: &str, top: u8) -> String {
         let n = (l as usize + top as usize).saturating_sub(highest).clamp(1, 6);
         pulldown_cmark::HeadingLevel::try_from(n).expect("levels 1-6 are valid")
     };
+    let escape = raw_html == RawHtml::Escape;
+    let mut has_html = false;
     let events = Parser::new_ext(markdown, options).map(|e| match e {
-        Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
+        Event::Html(s) | Event::InlineHtml(s) if escape => Event::Text(s),
+        e @ (Event::Html(_) | Event::InlineHtml(_)) => {
+            has_html = true;
+            e
+        }
         Event::Start(Tag::Heading { level, id, classes, attrs }) => {
             Event::Start(Tag::Heading { level: shift_level(level), id, classes, attrs })
         }
@@ -34,7 +46,17 @@ pub fn to_html(markdown: &str, top: u8) -> String {
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
+    if has_html {
+        out = sanitizer().clean(&out).to_string();
+    }
     out
+}
+
+/// ammonia's safe defaults, plus the `id`/`class` attributes pulldown-cmark's footnotes use.
+fn sanitizer() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    b.add_generic_attributes(["id", "class"]);
+    b
 }
 
 /// The text of the first paragraph, for summaries (at most `max` characters).
@@ -64,8 +86,19 @@ mod tests {
     #[test]
     fn raw_html_is_escaped() {
         for md in ["<script>alert(1)</script>", "text <img src=x onerror=alert(1)> text"] {
-            let html = to_html(md, 2);
+            let html = to_html(md, 2, RawHtml::Escape);
             assert!(!html.contains("<script") && !html.contains("<img"), "{html}");
+        }
+    }
+
+    // Guards sanitizing: safe markup kept, scripts, handlers and javascript: links removed.
+    #[test]
+    fn raw_html_is_sanitized() {
+        let md = "a<br>b <sup>1</sup>\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> [x](javascript:alert(1)) <a href=\"javascript:alert(2)\">y</a>";
+        let html = to_html(md, 2, RawHtml::Sanitize);
+        assert!(html.contains("<br>") && html.contains("<sup>1</sup>"), "{html}");
+        for bad in ["<script", "onerror", "javascript:", "alert(1)</script"] {
+            assert!(!html.contains(bad), "{bad} in {html}");
         }
     }
 

@@ -220,14 +220,14 @@ fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p
 }
 
 /// A page ready to show; its Markdown headings start at `<h{top}>`.
-fn page_view(p: &Page, lang: &str, top: u8, cites: &mut Citations) -> Value {
+fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, cites: &mut Citations) -> Value {
     for s in &p.sources {
         cites.cite(&Some(s.clone()));
     }
     json!({
         "title": p.title, "date": p.date.map(|d| d.to_string()), "summary": p.summary,
         "lang": p.lang, "other_language": p.lang != lang,
-        "html": markdown::to_html(&p.body, top),
+        "html": markdown::to_html(&p.body, top, raw_html),
         "section": p.section, "slug": p.slug,
         "sources": p.sources,
     })
@@ -243,7 +243,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
     let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
     let mut cites = Citations::default();
-    let intro = pick(site, "", "_index", lang).map(|p| page_view(p, lang, 2, &mut cites));
+    let intro =
+        pick(site, "", "_index", lang).map(|p| page_view(p, lang, 2, site.config.settings.raw_html, &mut cites));
     let latest: Vec<Value> = latest_pages(site, lang, 5);
     out.push(Planned {
         path: String::new(),
@@ -285,7 +286,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         let years = views::county_years(site, &c.code, &mut cites);
         let timeline = views::timeline(views, &[&c.code], &mut cites);
         let series = views::series(site, &c.code, lang, &mut cites);
-        let narrative = pick(site, "counties", &c.code, lang).map(|p| page_view(p, lang, 3, &mut cites));
+        let narrative = pick(site, "counties", &c.code, lang)
+            .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));
         let downloads = county_files.get(c.code.as_str()).cloned().unwrap_or_default();
         let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
         out.push(Planned {
@@ -422,7 +424,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     // Content sections.
     for (section, section_title, _) in sections(site, lang) {
         let mut cites = Citations::default();
-        let own = pick(site, &section, "_index", lang).map(|p| page_view(p, lang, 2, &mut cites));
+        let own = pick(site, &section, "_index", lang)
+            .map(|p| page_view(p, lang, 2, site.config.settings.raw_html, &mut cites));
         let mut slugs: Vec<&str> =
             site.pages.iter().filter(|p| p.section == section && p.slug != "_index").map(|p| p.slug.as_str()).collect();
         slugs.dedup();
@@ -432,7 +435,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
                 continue;
             };
             let mut page_cites = Citations::default();
-            let view = page_view(p, lang, 2, &mut page_cites);
+            let view = page_view(p, lang, 2, site.config.settings.raw_html, &mut page_cites);
             items.push(json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "slug": slug,
                                "weight": p.weight, "summary": p.summary.clone().unwrap_or_else(|| markdown::first_paragraph(&p.body, 120)),
                                "lang": p.lang }));

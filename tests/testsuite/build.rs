@@ -103,10 +103,17 @@ fn links_are_relative_to_the_page() {
     assert!(t.read_output("404.html").contains("href=\"/portal/assets/site.css?v="));
 }
 
-// Guards raw HTML in a narrative: shown as text, never executed.
+// Guards raw HTML in a narrative: sanitized by default (the script is gone, the text stays),
+// shown as text with `raw_html = "escape"`; never executed.
 #[test]
-fn narrative_html_is_escaped() {
+fn narrative_html_is_safe() {
     let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let html = t.read_output("county/450802/index.html");
+    assert!(!html.contains("<script>alert") && !html.contains("alert(\"x\")"));
+    assert!(html.contains("港北区的<em>叙述</em>"));
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{toml}\n[settings]\nraw_html = \"escape\"\n"));
     t.build();
     let html = t.read_output("county/450802/index.html");
     assert!(!html.contains("<script>alert"));

@@ -74,7 +74,8 @@ proptest! {
         let mut diags = junheng::Diagnostics::new();
         let text = format!("+++\n{front}\n+++\n{body}");
         let _ = junheng::load::content::parse_page("content/a.md", "news".into(), "a".into(), "zh-CN".into(), text, &mut diags);
-        let _ = junheng::render::markdown::to_html(&body, 2);
+        let _ = junheng::render::markdown::to_html(&body, 2, junheng::config::RawHtml::Sanitize);
+        let _ = junheng::render::markdown::to_html(&body, 2, junheng::config::RawHtml::Escape);
     }
 
     // Guards site.toml parsing against arbitrary text.
