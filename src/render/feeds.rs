@@ -35,40 +35,62 @@ struct Entry {
     summary: String,
 }
 
-/// The Atom feed of one language: content pages and dated milestones, newest first.
-pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
-    let dl = site.config.default_language();
-    let prefix = super::lang_prefix(lang, dl);
-    let base = format!("{}{prefix}", site.config.base_url);
-    let t = |key: &str| strings.get(lang).and_then(|m| m.get(key)).cloned().unwrap_or_else(|| key.to_string());
-    let mut entries = Vec::new();
-    for p in site.pages.iter().filter(|p| p.slug != "_index" && p.date.is_some()) {
-        let is_translation_missing =
-            p.lang != lang && site.pages.iter().any(|q| q.section == p.section && q.slug == p.slug && q.lang == lang);
-        if is_translation_missing || (p.lang != lang && p.lang != dl) {
-            continue;
-        }
-        let path =
-            if p.section == "counties" { format!("county/{}/", p.slug) } else { format!("{}/{}/", p.section, p.slug) };
-        entries.push(Entry {
-            id: format!("{base}{path}"),
-            title: p.title.clone(),
-            date: p.date.expect("filtered on date").rfc3339(),
-            link: format!("{base}{path}"),
-            summary: p.summary.clone().unwrap_or_else(|| super::markdown::first_paragraph(&p.body, 200)),
-        });
+/// Shared context of one feed.
+struct FeedCtx<'a> {
+    site: &'a Site,
+    lang: &'a str,
+    base: String,
+    strings: &'a Strings,
+}
+
+impl FeedCtx<'_> {
+    fn new<'a>(site: &'a Site, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a> {
+        let dl = site.config.default_language();
+        FeedCtx { site, lang, base: format!("{}{}", site.config.base_url, super::lang_prefix(lang, dl)), strings }
     }
-    for m in &site.milestones {
-        let (link, area_name) = match site.county(&m.area) {
+
+    fn t(&self, key: &str) -> String {
+        self.strings.get(self.lang).and_then(|m| m.get(key)).cloned().unwrap_or_else(|| key.to_string())
+    }
+
+    /// Dated pages shown in this language (its own version, else the default language's).
+    fn page_entries(&self, keep: impl Fn(&crate::model::Page) -> bool) -> Vec<Entry> {
+        let dl = self.site.config.default_language();
+        let lang = self.lang;
+        let mut entries = Vec::new();
+        for p in self.site.pages.iter().filter(|p| p.slug != "_index" && p.date.is_some() && keep(p)) {
+            let translated =
+                self.site.pages.iter().any(|q| q.section == p.section && q.slug == p.slug && q.lang == lang);
+            if (p.lang != lang && translated) || (p.lang != lang && p.lang != dl) {
+                continue;
+            }
+            let path = if p.section == "counties" {
+                format!("county/{}/", p.slug)
+            } else {
+                format!("{}/{}/", p.section, p.slug)
+            };
+            // A narrative's link is its county page, which is also that county feed's id.
+            let anchor = if p.section == "counties" { "#narrative" } else { "" };
+            entries.push(Entry {
+                id: format!("{}{path}{anchor}", self.base),
+                title: p.title.clone(),
+                date: p.date.expect("filtered on date").rfc3339(),
+                link: format!("{}{path}", self.base),
+                summary: p.summary.clone().unwrap_or_else(|| super::markdown::first_paragraph(&p.body, 200)),
+            });
+        }
+        entries
+    }
+
+    fn milestone_entry(&self, m: &crate::model::Milestone) -> Entry {
+        let base = &self.base;
+        let (link, area_name) = match self.site.county(&m.area) {
             Some(c) => (format!("{base}county/{}/", c.code), c.name.clone()),
             None if m.area == NATIONAL_AREA => (format!("{base}timeline/"), String::new()),
-            None => {
-                let prov = site.provinces.iter().find(|p| p.code == m.area).map(|p| p.code.clone());
-                (format!("{base}timeline/{}/", prov.unwrap_or_else(|| m.area[..2].to_string() + "0000")), String::new())
-            }
+            None => (format!("{base}timeline/{}0000/", &m.area[..2]), String::new()),
         };
-        let label = t(&format!("event.{}", m.event.id()));
-        entries.push(Entry {
+        let label = self.t(&format!("event.{}", m.event.id()));
+        Entry {
             id: format!("{link}#{}-{}", m.event.id(), m.date),
             title: if area_name.is_empty() {
                 format!("{label}: {}", m.title)
@@ -78,30 +100,78 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
             date: m.date.rfc3339(),
             link,
             summary: m.title.clone(),
-        });
+        }
     }
-    entries.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
-    entries.truncate(50);
-    let updated = entries.first().map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    let _ = writeln!(out, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">", esc(lang));
-    let _ = writeln!(out, "  <title>{}</title>", esc(site.config.title.get(lang, dl)));
-    let _ = writeln!(out, "  <id>{}</id>", esc(&base));
-    let _ = writeln!(out, "  <link href=\"{}\"/>", esc(&base));
-    let _ = writeln!(out, "  <link rel=\"self\" href=\"{}atom.xml\"/>", esc(&base));
-    let _ = writeln!(out, "  <updated>{updated}</updated>");
-    let _ = writeln!(out, "  <author><name>{}</name></author>", esc(site.config.publisher.get(lang, dl)));
-    for e in entries {
-        let _ = write!(
-            out,
-            "  <entry>\n    <title>{}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <updated>{}</updated>\n    <summary>{}</summary>\n  </entry>\n",
-            esc(&e.title),
-            esc(&e.id),
-            esc(&e.link),
-            e.date,
-            esc(&e.summary)
-        );
+
+    fn write(&self, title: &str, page: &str, mut entries: Vec<Entry>) -> String {
+        let dl = self.site.config.default_language();
+        entries.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
+        entries.truncate(50);
+        let updated = entries.first().map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
+        let home = format!("{}{page}", self.base);
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+        let _ = writeln!(out, "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">", esc(self.lang));
+        let _ = writeln!(out, "  <title>{}</title>", esc(title));
+        let _ = writeln!(out, "  <id>{}</id>", esc(&home));
+        let _ = writeln!(out, "  <link href=\"{}\"/>", esc(&home));
+        let _ = writeln!(out, "  <link rel=\"self\" href=\"{}atom.xml\"/>", esc(&home));
+        let _ = writeln!(out, "  <updated>{updated}</updated>");
+        let _ = writeln!(out, "  <author><name>{}</name></author>", esc(self.site.config.publisher.get(self.lang, dl)));
+        for e in entries {
+            let _ = write!(
+                out,
+                "  <entry>\n    <title>{}</title>\n    <id>{}</id>\n    <link href=\"{}\"/>\n    <updated>{}</updated>\n    <summary>{}</summary>\n  </entry>\n",
+                esc(&e.title),
+                esc(&e.id),
+                esc(&e.link),
+                e.date,
+                esc(&e.summary)
+            );
+        }
+        out.push_str("</feed>\n");
+        out
     }
-    out.push_str("</feed>\n");
-    out
+}
+
+/// The Atom feed of one language: content pages and dated milestones, newest first.
+pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
+    let f = FeedCtx::new(site, lang, strings);
+    let mut entries = f.page_entries(|_| true);
+    entries.extend(site.milestones.iter().map(|m| f.milestone_entry(m)));
+    f.write(site.config.title.get(lang, site.config.default_language()), "", entries)
+}
+
+/// One county's feed ("subscribe to my county"): its milestones, its narrative, and each school
+/// year of data, dated by the newest source the figures cite.
+pub fn county_atom(site: &Site, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
+    let f = FeedCtx::new(site, lang, strings);
+    let mut entries = f.page_entries(|p| p.section == "counties" && p.slug == code);
+    entries.extend(site.milestones_of(code).iter().map(|m| f.milestone_entry(m)));
+    let mut years: Vec<_> = site.sheets_of(code).iter().map(|s| s.school_year).collect();
+    years.dedup();
+    for year in years {
+        let dated = site
+            .sheets_of(code)
+            .iter()
+            .filter(|s| s.school_year == year)
+            .flat_map(|s| {
+                s.rows
+                    .iter()
+                    .filter_map(|r| r.source.as_deref())
+                    .chain(s.composite.iter().filter_map(|c| c.source.as_deref()))
+            })
+            .filter_map(|id| site.source(id).and_then(|s| s.date))
+            .max();
+        if let Some(date) = dated {
+            let link = format!("{}county/{code}/#y-{year}", f.base);
+            entries.push(Entry {
+                id: link.clone(),
+                title: format!("{name} · {}", f.t("feed.data_entry").replace("{y}", &year.to_string())),
+                date: date.rfc3339(),
+                link,
+                summary: f.t("feed.data_summary").replace("{y}", &year.to_string()),
+            });
+        }
+    }
+    f.write(&format!("{name} · {}", f.t("feed.county_title")), &format!("county/{code}/"), entries)
 }

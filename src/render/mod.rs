@@ -137,6 +137,13 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
             }
         }
         files.push(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
+        for c in site.counties.iter().filter(|c| county_page_built(site, &c.code)) {
+            let name = if lang == "en" { c.name_en.as_deref().unwrap_or(&c.name) } else { &c.name };
+            files.push(OutputFile::new(
+                format!("{prefix}county/{}/atom.xml", c.code),
+                feeds::county_atom(site, &c.code, name, lang, &strings),
+            ));
+        }
     }
     files.push(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
     files.push(OutputFile::new(
@@ -156,6 +163,24 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
         return Err(diags);
     }
     Ok(files)
+}
+
+/// The newest date among the sources a page cites (the "data date" of a citation).
+fn cited_date(site: &Site, cites: &Citations) -> Option<String> {
+    cites.ids().iter().filter_map(|id| site.source(id).and_then(|s| s.date)).max().map(|d| d.to_string())
+}
+
+/// True when anything is known about a county beyond its name.
+fn county_has_data(site: &Site, code: &str) -> bool {
+    !site.sheets_of(code).is_empty()
+        || !site.milestones_of(code).is_empty()
+        || !site.metrics_of(code).is_empty()
+        || site.pages.iter().any(|p| p.section == "counties" && p.slug == code)
+}
+
+/// True when the county gets a page (and a feed).
+fn county_page_built(site: &Site, code: &str) -> bool {
+    site.config.settings.pages_for_counties_without_data || county_has_data(site, code)
 }
 
 /// The path part of the base URL (`https://a.org/portal/` → `/portal/`).
@@ -272,14 +297,9 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
             county_files.entry(code).or_default().push(json!({ "path": f.path, "bytes": f.bytes.len() }));
         }
     }
-    let has_data = |code: &str| {
-        !site.sheets_of(code).is_empty()
-            || !site.milestones_of(code).is_empty()
-            || !site.metrics_of(code).is_empty()
-            || site.pages.iter().any(|p| p.section == "counties" && p.slug == code)
-    };
+    let has_data = |code: &str| county_has_data(site, code);
     for c in &site.counties {
-        if !site.config.settings.pages_for_counties_without_data && !has_data(&c.code) {
+        if !county_page_built(site, &c.code) {
             continue;
         }
         let mut cites = Citations::default();
@@ -299,6 +319,7 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
                 "timeline": timeline, "series": series, "narrative": narrative, "sources": cites.list(site),
                 "downloads": downloads, "has_data": has_data(&c.code),
                 "rules_overridden": !site.rules.overridden.is_empty(),
+                "data_date": cited_date(site, &cites),
             }),
         });
     }

@@ -40,6 +40,14 @@ pub fn environment(
             .build()
             .expect("the default delimiters are valid"),
     );
+    // HTML-escape text without touching `/` (minijinja's default writes `&#x2f;` for every
+    // slash: valid, but it bloats pages and garbles copied URLs in some viewers).
+    env.set_formatter(|out, state, value| match (state.auto_escape(), value.as_str()) {
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => {
+            out.write_str(&escape_html(text)).map_err(|_| Error::new(ErrorKind::WriteFailure, "writing output failed"))
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    });
     let mut errors = Vec::new();
     for (name, source) in &theme.templates {
         if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
@@ -106,15 +114,29 @@ pub fn format_cv(v: f64) -> String {
     }
 }
 
-/// A URL for an attribute: escaped for HTML here (keeping `/` readable), marked safe.
+/// Escapes text for HTML content and quoted attributes.
+///
+/// ```
+/// assert_eq!(junheng::render::templates::escape_html("a/b <c> & \"d\" 'e'"), "a/b &lt;c&gt; &amp; &quot;d&quot; &#39;e&#39;");
+/// ```
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A URL for an attribute: escaped for HTML here, marked safe.
 fn safe_url(url: String) -> Value {
-    Value::from_safe_string(
-        url.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('\'', "&#39;"),
-    )
+    Value::from_safe_string(escape_html(&url))
 }
 
 fn str_var(state: &State, name: &str) -> Result<String, Error> {

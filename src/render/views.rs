@@ -110,6 +110,11 @@ impl Citations {
         json!({ "n": n, "id": id })
     }
 
+    /// The ids cited so far, in citation order.
+    pub fn ids(&self) -> &[String] {
+        &self.order
+    }
+
     /// The cited sources with their numbers.
     pub fn list(&self, site: &Site) -> Value {
         Value::Array(

@@ -207,3 +207,36 @@ fn removed_pages_disappear() {
     t.build();
     assert!(!t.output().join("county/450804/index.html").exists());
 }
+
+// Guards the per-county Atom feed ("subscribe to my county") and its link from the page.
+#[test]
+fn county_feeds() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let feed = t.read_output("county/450802/atom.xml");
+    assert!(feed.contains("<title>港北区 · 本县更新</title>"));
+    assert!(feed.contains("<id>https://example.org/portal/county/450802/#narrative</id>"));
+    assert!(feed.contains("<title>港北区 · 2020-2021学年指标数据</title>"));
+    assert!(feed.contains("通过国家认定"));
+    assert!(!feed.contains("覃塘区"), "another county's news in this feed");
+    let en = t.read_output("en/county/450802/atom.xml");
+    assert!(en.contains("xml:lang=\"en\"") && en.contains("Gangbei District · indicators for 2020-2021"));
+    let page = t.read_output("county/450802/index.html");
+    assert!(page.contains("<link rel=\"alternate\" type=\"application/atom+xml\" href=\"atom.xml\""));
+}
+
+// Guards citations: a permalink by code, GB/T 7714-2015 and BibTeX forms on every county page.
+#[test]
+fn county_citations() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let page = t.read_output("county/450802/index.html");
+    assert!(page.contains("<a href=\"https://example.org/portal/county/450802/\">"));
+    assert!(page.contains(
+        "测试局. 港北区义务教育均衡发展数据[EB/OL]. (2021-03) [引用日期]. https://example.org/portal/county/450802/."
+    ));
+    assert!(page.contains("@misc{junheng-450802,\n  author = {{测试局}},"));
+    assert!(page.contains("  year = {2021},\n"));
+    let en = t.read_output("en/county/450802/index.html");
+    assert!(en.contains("Compulsory-education balance data: Gangbei District[EB/OL]"));
+}
