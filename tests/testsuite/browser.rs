@@ -138,6 +138,21 @@ fn demo_pages_have_no_console_errors() {
         let found = std::mem::take(&mut *problems.lock().unwrap());
         assert!(found.is_empty(), "{url}: {found:#?}");
     }
+    // A county page prints as an A4 report (the theme's `@page` size).
+    tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
+    let pdf = tab
+        .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
+            prefer_css_page_size: Some(true),
+            print_background: Some(false),
+            ..Default::default()
+        }))
+        .unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    let a4 = text.matches("/MediaBox [0 0 594.9").count();
+    assert!(a4 >= 1 && text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "not A4");
+    let artifacts = crate::support::repo_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("county-450804.pdf"), &pdf).unwrap();
     drop(tab);
     drop(browser);
     server.unblock();
