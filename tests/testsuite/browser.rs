@@ -42,6 +42,35 @@ fn demo_pages_are_valid_html() {
     assert!(html_pages(&t.output()).len() > 50);
 }
 
+/// Starts headless Chromium with the flags this machine needs (no background networking).
+fn launch() -> (Browser, tempfile::TempDir) {
+    let profile = tempfile::tempdir().unwrap();
+    let args: Vec<&std::ffi::OsStr> = [
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    .iter()
+    .map(std::ffi::OsStr::new)
+    .collect();
+    let browser = Browser::new(
+        LaunchOptions::default_builder()
+            .path(Some(chromium()))
+            .sandbox(false)
+            .headless(true)
+            .user_data_dir(Some(profile.path().to_path_buf()))
+            .args(args)
+            .idle_browser_timeout(std::time::Duration::from_secs(120))
+            .build()
+            .unwrap(),
+    )
+    .expect("Chromium starts");
+    (browser, profile)
+}
+
 /// Serves `root` on a free loopback port until the returned guard is dropped.
 fn serve(root: PathBuf) -> (String, std::thread::JoinHandle<()>, Arc<tiny_http::Server>) {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
@@ -80,30 +109,7 @@ fn demo_pages_have_no_console_errors() {
     let t = SiteTest::demo();
     t.build();
     let (base, handle, server) = serve(t.output());
-    let profile = tempfile::tempdir().unwrap();
-    let args: Vec<&std::ffi::OsStr> = [
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    .iter()
-    .map(std::ffi::OsStr::new)
-    .collect();
-    let browser = Browser::new(
-        LaunchOptions::default_builder()
-            .path(Some(chromium()))
-            .sandbox(false)
-            .headless(true)
-            .user_data_dir(Some(profile.path().to_path_buf()))
-            .args(args)
-            .idle_browser_timeout(std::time::Duration::from_secs(120))
-            .build()
-            .unwrap(),
-    )
-    .expect("Chromium starts");
+    let (browser, _profile) = launch();
     let tab = browser.new_tab().unwrap();
     let problems: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = problems.clone();
@@ -157,4 +163,62 @@ fn demo_pages_have_no_console_errors() {
     drop(browser);
     server.unblock();
     handle.join().unwrap();
+}
+
+fn axe_source() -> String {
+    let path = repo_root().join(".tools/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("axe-core is missing: run `scripts/test-deps` (expected {})", path.display()))
+}
+
+// Guards WCAG 2.1 AA: axe-core finds no violation on any page template, in both languages.
+#[test]
+fn pages_pass_axe_core() {
+    let t = SiteTest::demo();
+    t.build();
+    let (base, handle, server) = serve(t.output());
+    let (browser, _profile) = launch();
+    let tab = browser.new_tab().unwrap();
+    let axe = axe_source();
+    let pages = [
+        "",
+        "county/450804/",
+        "county/450802/",
+        "county/450804/computation/2020-2021/",
+        "prefecture/450800/",
+        "province/450000/",
+        "indicators/",
+        "indicators/quality/sports_area/",
+        "timeline/",
+        "timeline/450000/",
+        "reports/",
+        "reports/guigang-2021/",
+        "about/",
+        "downloads/",
+    ];
+    let mut report = Vec::new();
+    for lang in ["", "en/"] {
+        for page in pages {
+            let url = format!("{base}{lang}{page}");
+            tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
+            tab.evaluate(&axe, false).unwrap();
+            let result = tab
+                .evaluate(
+                    "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+                       .then(r => JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))",
+                    true,
+                )
+                .unwrap();
+            let found: Vec<String> =
+                serde_json::from_str(result.value.as_ref().and_then(|v| v.as_str()).unwrap()).unwrap();
+            if !found.is_empty() {
+                report.push(format!("{url}: {found:#?}"));
+            }
+        }
+    }
+    drop(tab);
+    drop(browser);
+    server.unblock();
+    handle.join().unwrap();
+    assert!(report.is_empty(), "{}", report.join("\n"));
 }
