@@ -222,3 +222,51 @@ fn pages_pass_axe_core() {
     handle.join().unwrap();
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
+
+// Guards phone layouts: no page-wide horizontal scrolling from 320 px wide (wide tables scroll
+// inside their own box); screenshots at 360 px and 1280 px go to target/test-artifacts/.
+#[test]
+fn responsive_from_320_px() {
+    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+    use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+    let t = SiteTest::demo();
+    t.build();
+    let (base, handle, server) = serve(t.output());
+    let (browser, _profile) = launch();
+    let tab = browser.new_tab().unwrap();
+    let artifacts = repo_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    for width in [320, 360, 1280] {
+        tab.call_method(SetDeviceMetricsOverride {
+            width,
+            height: 900,
+            device_scale_factor: 1.0,
+            mobile: width < 800,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        })
+        .unwrap();
+        for page in ["", "county/450804/", "county/450804/computation/2020-2021/", "province/450000/", "downloads/"] {
+            tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
+            let fits = tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1", false).unwrap();
+            assert_eq!(fits.value, Some(serde_json::Value::Bool(true)), "{page} overflows at {width} px");
+        }
+        if width != 320 {
+            tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
+            let png = tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true).unwrap();
+            std::fs::write(artifacts.join(format!("county-450804-{width}px.png")), png).unwrap();
+        }
+    }
+    drop(tab);
+    drop(browser);
+    server.unblock();
+    handle.join().unwrap();
+}
