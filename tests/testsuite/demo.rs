@@ -29,3 +29,27 @@ fn demo_checks_clean() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings"));
 }
+
+// Guards the phone budget: a county page's HTML + CSS under 60 KB gzip-compressed, with no
+// script required and nothing from other hosts.
+#[test]
+fn county_page_weight_budget() {
+    use std::io::Write;
+    let t = SiteTest::demo();
+    t.build();
+    let gz = |bytes: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap().len()
+    };
+    let css = std::fs::read(t.output().join("assets/site.css")).unwrap();
+    for code in ["450804", "450802", "141002"] {
+        let html = t.read_output(&format!("county/{code}/index.html"));
+        let total = gz(html.as_bytes()) + gz(&css);
+        assert!(total < 60 * 1024, "county {code}: {total} bytes compressed");
+        // Every src/href stays on this site (relative) except citations' own permalinks and sources.
+        for attr in ["src=\"http", "<link rel=\"stylesheet\" href=\"http", "<script src=\"http"] {
+            assert!(!html.contains(attr), "county {code} loads `{attr}…` from another host");
+        }
+    }
+}
