@@ -12,6 +12,7 @@ pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
     ("i18n/en.toml", include_bytes!("../themes/default/i18n/en.toml")),
     ("i18n/zh-CN.toml", include_bytes!("../themes/default/i18n/zh-CN.toml")),
     ("static/favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
+    ("static/finder.js", include_bytes!("../themes/default/static/finder.js")),
     ("static/sort.js", include_bytes!("../themes/default/static/sort.js")),
     ("templates/404.html", include_bytes!("../themes/default/templates/404.html")),
     ("templates/area.html", include_bytes!("../themes/default/templates/area.html")),

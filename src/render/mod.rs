@@ -146,6 +146,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
         }
     }
     files.push(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
+    files.push(OutputFile::new("search.json", data::search_index(site)));
     files.push(OutputFile::new(
         "robots.txt",
         format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),

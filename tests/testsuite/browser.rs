@@ -270,3 +270,48 @@ fn responsive_from_320_px() {
     server.unblock();
     handle.join().unwrap();
 }
+
+// Guards the county finder: name, full pinyin, initials, code, prefecture and English name each
+// find the right county as the first result.
+#[test]
+fn county_finder_finds_by_name_pinyin_initials_and_code() {
+    let t = SiteTest::demo();
+    t.build();
+    let (base, handle, server) = serve(t.output());
+    let (browser, _profile) = launch();
+    let tab = browser.new_tab().unwrap();
+    let cases = [
+        ("", "港北", "county/450802/"),
+        ("", "gangbei", "county/450802/"),
+        ("", "gbq", "county/450802/"),
+        ("", "450804", "county/450804/"),
+        ("", "qintang", "county/450804/"),
+        ("", "yaodu", "county/141002/"),
+        ("", "hanyin", "county/610921/"),
+        ("", "贵港", "county/4508"),
+        ("en/", "Guiping", "en/county/450881/"),
+    ];
+    for (lang, query, want) in cases {
+        tab.navigate_to(&format!("{base}{lang}")).unwrap().wait_until_navigated().unwrap();
+        let input = tab.wait_for_element("#finder-input").unwrap();
+        input.click().unwrap();
+        tab.type_str(query).unwrap();
+        tab.wait_for_element("#finder-results a").unwrap();
+        let resolved = tab.evaluate("document.querySelector('#finder-results a').href", false).unwrap();
+        let href = resolved.value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        assert!(href.starts_with(&format!("{base}{want}")), "{query:?}: first result {href}");
+    }
+    // Enter jumps to the first result.
+    tab.navigate_to(&base).unwrap().wait_until_navigated().unwrap();
+    tab.wait_for_element("#finder-input").unwrap().click().unwrap();
+    tab.type_str("gnq").unwrap();
+    tab.wait_for_element("#finder-results a").unwrap();
+    tab.press_key("Enter").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    tab.wait_until_navigated().unwrap();
+    assert!(tab.get_url().ends_with("county/450803/"), "{}", tab.get_url());
+    drop(tab);
+    drop(browser);
+    server.unblock();
+    handle.join().unwrap();
+}
