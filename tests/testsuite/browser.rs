@@ -307,8 +307,10 @@ fn county_finder_finds_by_name_pinyin_initials_and_code() {
     tab.type_str("gnq").unwrap();
     tab.wait_for_element("#finder-results a").unwrap();
     tab.press_key("Enter").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    tab.wait_until_navigated().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !tab.get_url().ends_with("county/450803/") && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     assert!(tab.get_url().ends_with("county/450803/"), "{}", tab.get_url());
     drop(tab);
     drop(browser);
