@@ -3,6 +3,7 @@
 //! Pages are planned first (path, template, context), then rendered; each plan entry is
 //! independent, so rendering can run per county and in parallel.
 
+pub mod charts;
 pub mod css;
 pub mod data;
 pub mod feeds;
@@ -90,7 +91,7 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
     let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
-        for planned in plan(site, &views, lang, &download_files) {
+        for planned in plan(site, &views, lang, &download_files, &strings) {
             let depth = prefix.matches('/').count() + planned.path.matches('/').count();
             // The 404 page is served for missing URLs at any depth: its links start at the
             // published base path instead of being relative.
@@ -259,7 +260,13 @@ fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, ci
     })
 }
 
-fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec<Planned> {
+fn plan(
+    site: &Site,
+    views: &Views,
+    lang: &str,
+    downloads: &[OutputFile],
+    strings: &templates::Strings,
+) -> Vec<Planned> {
     let mut out = Vec::new();
     let dl = site.config.default_language();
     let title = site.config.title.get(lang, dl).to_string();
@@ -306,7 +313,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         let mut cites = Citations::default();
         let years = views::county_years(site, &c.code, &mut cites);
         let timeline = views::timeline(views, &[&c.code], &mut cites);
-        let series = views::series(site, &c.code, lang, &mut cites);
+        let mut series = views::series(site, &c.code, lang, &mut cites);
+        charts::attach(&mut series, "chart", lang, strings);
         let narrative = pick(site, "counties", &c.code, lang)
             .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));
         let downloads = county_files.get(c.code.as_str()).cloned().unwrap_or_default();
@@ -349,7 +357,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
         let mut cites = Citations::default();
         let timeline = views::timeline(views, &[&p.code], &mut cites);
-        let series = views::series(site, &p.code, lang, &mut cites);
+        let mut series = views::series(site, &p.code, lang, &mut cites);
+        charts::attach(&mut series, "chart", lang, strings);
         out.push(Planned {
             path: format!("prefecture/{}/", p.code),
             template: "area.html",
@@ -364,7 +373,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
         let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
         let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
         let mut cites = Citations::default();
-        let series = views::series(site, &p.code, lang, &mut cites);
+        let mut series = views::series(site, &p.code, lang, &mut cites);
+        charts::attach(&mut series, "chart", lang, strings);
         out.push(Planned {
             path: format!("province/{}/", p.code),
             template: "area.html",
@@ -424,7 +434,8 @@ fn plan(site: &Site, views: &Views, lang: &str, downloads: &[OutputFile]) -> Vec
     let all_areas: Vec<&str> =
         std::iter::once(NATIONAL_AREA).chain(site.provinces.iter().map(|p| p.code.as_str())).collect();
     let timeline = views::timeline(views, &all_areas, &mut cites);
-    let progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
+    let mut progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
+    charts::attach(&mut progress, "chart", lang, strings);
     // The most recent county events only: a national site has thousands; provinces list all.
     let county_events = {
         let mut recent: Vec<&crate::model::Milestone> =
