@@ -71,6 +71,20 @@ fn launch() -> (Browser, tempfile::TempDir) {
     (browser, profile)
 }
 
+/// Builds the demo, serves it on loopback and runs `test` with a Chromium tab; tears all down.
+fn with_demo_in_browser(test: impl FnOnce(&SiteTest, &str, &headless_chrome::Tab)) {
+    let t = SiteTest::demo();
+    t.build();
+    let (base, handle, server) = serve(t.output());
+    let (browser, _profile) = launch();
+    let tab = browser.new_tab().unwrap();
+    test(&t, &base, &tab);
+    drop(tab);
+    drop(browser);
+    server.unblock();
+    handle.join().unwrap();
+}
+
 /// Serves `root` on a free loopback port until the returned guard is dropped.
 fn serve(root: PathBuf) -> (String, std::thread::JoinHandle<()>, Arc<tiny_http::Server>) {
     let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
@@ -106,63 +120,56 @@ fn serve(root: PathBuf) -> (String, std::thread::JoinHandle<()>, Arc<tiny_http::
 // Guards that every page renders in Chromium without console errors or failed loads.
 #[test]
 fn demo_pages_have_no_console_errors() {
-    let t = SiteTest::demo();
-    t.build();
-    let (base, handle, server) = serve(t.output());
-    let (browser, _profile) = launch();
-    let tab = browser.new_tab().unwrap();
-    let problems: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = problems.clone();
-    tab.enable_log().unwrap();
-    tab.enable_runtime().unwrap();
-    tab.add_event_listener(Arc::new(move |event: &Event| {
-        let msg = match event {
-            Event::LogEntryAdded(e) => {
-                let entry = &e.params.entry;
-                (format!("{:?}", entry.level) == "Error")
-                    .then(|| format!("{}: {}", entry.url.clone().unwrap_or_default(), entry.text))
+    with_demo_in_browser(|t, base, tab| {
+        let problems: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = problems.clone();
+        tab.enable_log().unwrap();
+        tab.enable_runtime().unwrap();
+        tab.add_event_listener(Arc::new(move |event: &Event| {
+            let msg = match event {
+                Event::LogEntryAdded(e) => {
+                    let entry = &e.params.entry;
+                    (format!("{:?}", entry.level) == "Error")
+                        .then(|| format!("{}: {}", entry.url.clone().unwrap_or_default(), entry.text))
+                }
+                Event::RuntimeExceptionThrown(e) => Some(format!("exception: {}", e.params.exception_details.text)),
+                Event::RuntimeConsoleAPICalled(e) => (format!("{:?}", e.params.Type) == "Error")
+                    .then(|| format!("console.error: {:?}", e.params.args.first().and_then(|a| a.value.clone()))),
+                _ => None,
+            };
+            if let Some(m) = msg {
+                sink.lock().unwrap().push(m);
             }
-            Event::RuntimeExceptionThrown(e) => Some(format!("exception: {}", e.params.exception_details.text)),
-            Event::RuntimeConsoleAPICalled(e) => (format!("{:?}", e.params.Type) == "Error")
-                .then(|| format!("console.error: {:?}", e.params.args.first().and_then(|a| a.value.clone()))),
-            _ => None,
-        };
-        if let Some(m) = msg {
-            sink.lock().unwrap().push(m);
-        }
-    }))
-    .unwrap();
-    let pages = html_pages(&t.output());
-    for page in &pages {
-        if page.ends_with("404.html") {
-            continue; // its links are absolute to the published base path
-        }
-        let url = format!("{base}{}", page.trim_end_matches("index.html"));
-        tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
-        let title = tab.get_title().unwrap();
-        assert!(!title.is_empty(), "{url} has no title");
-        let found = std::mem::take(&mut *problems.lock().unwrap());
-        assert!(found.is_empty(), "{url}: {found:#?}");
-    }
-    // A county page prints as an A4 report (the theme's `@page` size).
-    tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
-    let pdf = tab
-        .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
-            prefer_css_page_size: Some(true),
-            print_background: Some(false),
-            ..Default::default()
         }))
         .unwrap();
-    let text = String::from_utf8_lossy(&pdf);
-    let a4 = text.matches("/MediaBox [0 0 594.9").count();
-    assert!(a4 >= 1 && text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "not A4");
-    let artifacts = crate::support::repo_root().join("target/test-artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    std::fs::write(artifacts.join("county-450804.pdf"), &pdf).unwrap();
-    drop(tab);
-    drop(browser);
-    server.unblock();
-    handle.join().unwrap();
+        let pages = html_pages(&t.output());
+        for page in &pages {
+            if page.ends_with("404.html") {
+                continue; // its links are absolute to the published base path
+            }
+            let url = format!("{base}{}", page.trim_end_matches("index.html"));
+            tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
+            let title = tab.get_title().unwrap();
+            assert!(!title.is_empty(), "{url} has no title");
+            let found = std::mem::take(&mut *problems.lock().unwrap());
+            assert!(found.is_empty(), "{url}: {found:#?}");
+        }
+        // A county page prints as an A4 report (the theme's `@page` size).
+        tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
+        let pdf = tab
+            .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
+                prefer_css_page_size: Some(true),
+                print_background: Some(false),
+                ..Default::default()
+            }))
+            .unwrap();
+        let text = String::from_utf8_lossy(&pdf);
+        let a4 = text.matches("/MediaBox [0 0 594.9").count();
+        assert!(a4 >= 1 && text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "not A4");
+        let artifacts = crate::support::repo_root().join("target/test-artifacts");
+        std::fs::create_dir_all(&artifacts).unwrap();
+        std::fs::write(artifacts.join("county-450804.pdf"), &pdf).unwrap();
+    });
 }
 
 fn axe_source() -> String {
@@ -174,53 +181,46 @@ fn axe_source() -> String {
 // Guards WCAG 2.1 AA: axe-core finds no violation on any page template, in both languages.
 #[test]
 fn pages_pass_axe_core() {
-    let t = SiteTest::demo();
-    t.build();
-    let (base, handle, server) = serve(t.output());
-    let (browser, _profile) = launch();
-    let tab = browser.new_tab().unwrap();
-    let axe = axe_source();
-    let pages = [
-        "",
-        "county/450804/",
-        "county/450802/",
-        "county/450804/computation/2020-2021/",
-        "prefecture/450800/",
-        "province/450000/",
-        "indicators/",
-        "indicators/quality/sports_area/",
-        "timeline/",
-        "timeline/450000/",
-        "reports/",
-        "reports/guigang-2021/",
-        "about/",
-        "downloads/",
-    ];
-    let mut report = Vec::new();
-    for lang in ["", "en/"] {
-        for page in pages {
-            let url = format!("{base}{lang}{page}");
-            tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
-            tab.evaluate(&axe, false).unwrap();
-            let result = tab
+    with_demo_in_browser(|_, base, tab| {
+        let axe = axe_source();
+        let pages = [
+            "",
+            "county/450804/",
+            "county/450802/",
+            "county/450804/computation/2020-2021/",
+            "prefecture/450800/",
+            "province/450000/",
+            "indicators/",
+            "indicators/quality/sports_area/",
+            "timeline/",
+            "timeline/450000/",
+            "reports/",
+            "reports/guigang-2021/",
+            "about/",
+            "downloads/",
+        ];
+        let mut report = Vec::new();
+        for lang in ["", "en/"] {
+            for page in pages {
+                let url = format!("{base}{lang}{page}");
+                tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
+                tab.evaluate(&axe, false).unwrap();
+                let result = tab
                 .evaluate(
                     "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
                        .then(r => JSON.stringify(r.violations.map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))",
                     true,
                 )
                 .unwrap();
-            let found: Vec<String> =
-                serde_json::from_str(result.value.as_ref().and_then(|v| v.as_str()).unwrap()).unwrap();
-            if !found.is_empty() {
-                report.push(format!("{url}: {found:#?}"));
+                let found: Vec<String> =
+                    serde_json::from_str(result.value.as_ref().and_then(|v| v.as_str()).unwrap()).unwrap();
+                if !found.is_empty() {
+                    report.push(format!("{url}: {found:#?}"));
+                }
             }
         }
-    }
-    drop(tab);
-    drop(browser);
-    server.unblock();
-    handle.join().unwrap();
-    assert!(report.is_empty(), "{}", report.join("\n"));
+        assert!(report.is_empty(), "{}", report.join("\n"));
+    });
 }
 
 // Guards phone layouts: no page-wide horizontal scrolling from 320 px wide (wide tables scroll
@@ -229,91 +229,79 @@ fn pages_pass_axe_core() {
 fn responsive_from_320_px() {
     use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
     use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-    let t = SiteTest::demo();
-    t.build();
-    let (base, handle, server) = serve(t.output());
-    let (browser, _profile) = launch();
-    let tab = browser.new_tab().unwrap();
-    let artifacts = repo_root().join("target/test-artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    for width in [320, 360, 1280] {
-        tab.call_method(SetDeviceMetricsOverride {
-            width,
-            height: 900,
-            device_scale_factor: 1.0,
-            mobile: width < 800,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        })
-        .unwrap();
-        for page in ["", "county/450804/", "county/450804/computation/2020-2021/", "province/450000/", "downloads/"] {
-            tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
-            let fits = tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1", false).unwrap();
-            assert_eq!(fits.value, Some(serde_json::Value::Bool(true)), "{page} overflows at {width} px");
+    with_demo_in_browser(|_, base, tab| {
+        let artifacts = repo_root().join("target/test-artifacts");
+        std::fs::create_dir_all(&artifacts).unwrap();
+        for width in [320, 360, 1280] {
+            tab.call_method(SetDeviceMetricsOverride {
+                width,
+                height: 900,
+                device_scale_factor: 1.0,
+                mobile: width < 800,
+                scale: None,
+                screen_width: None,
+                screen_height: None,
+                position_x: None,
+                position_y: None,
+                dont_set_visible_size: None,
+                screen_orientation: None,
+                viewport: None,
+                display_feature: None,
+                device_posture: None,
+            })
+            .unwrap();
+            for page in ["", "county/450804/", "county/450804/computation/2020-2021/", "province/450000/", "downloads/"]
+            {
+                tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
+                let fits =
+                    tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1", false).unwrap();
+                assert_eq!(fits.value, Some(serde_json::Value::Bool(true)), "{page} overflows at {width} px");
+            }
+            if width != 320 {
+                tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
+                let png = tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true).unwrap();
+                std::fs::write(artifacts.join(format!("county-450804-{width}px.png")), png).unwrap();
+            }
         }
-        if width != 320 {
-            tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
-            let png = tab.capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true).unwrap();
-            std::fs::write(artifacts.join(format!("county-450804-{width}px.png")), png).unwrap();
-        }
-    }
-    drop(tab);
-    drop(browser);
-    server.unblock();
-    handle.join().unwrap();
+    });
 }
 
 // Guards the county finder: name, full pinyin, initials, code, prefecture and English name each
 // find the right county as the first result.
 #[test]
 fn county_finder_finds_by_name_pinyin_initials_and_code() {
-    let t = SiteTest::demo();
-    t.build();
-    let (base, handle, server) = serve(t.output());
-    let (browser, _profile) = launch();
-    let tab = browser.new_tab().unwrap();
-    let cases = [
-        ("", "港北", "county/450802/"),
-        ("", "gangbei", "county/450802/"),
-        ("", "gbq", "county/450802/"),
-        ("", "450804", "county/450804/"),
-        ("", "qintang", "county/450804/"),
-        ("", "yaodu", "county/141002/"),
-        ("", "hanyin", "county/610921/"),
-        ("", "贵港", "county/4508"),
-        ("en/", "Guiping", "en/county/450881/"),
-    ];
-    for (lang, query, want) in cases {
-        tab.navigate_to(&format!("{base}{lang}")).unwrap().wait_until_navigated().unwrap();
-        let input = tab.wait_for_element("#finder-input").unwrap();
-        input.click().unwrap();
-        tab.type_str(query).unwrap();
+    with_demo_in_browser(|_, base, tab| {
+        let cases = [
+            ("", "港北", "county/450802/"),
+            ("", "gangbei", "county/450802/"),
+            ("", "gbq", "county/450802/"),
+            ("", "450804", "county/450804/"),
+            ("", "qintang", "county/450804/"),
+            ("", "yaodu", "county/141002/"),
+            ("", "hanyin", "county/610921/"),
+            ("", "贵港", "county/4508"),
+            ("en/", "Guiping", "en/county/450881/"),
+        ];
+        for (lang, query, want) in cases {
+            tab.navigate_to(&format!("{base}{lang}")).unwrap().wait_until_navigated().unwrap();
+            let input = tab.wait_for_element("#finder-input").unwrap();
+            input.click().unwrap();
+            tab.type_str(query).unwrap();
+            tab.wait_for_element("#finder-results a").unwrap();
+            let resolved = tab.evaluate("document.querySelector('#finder-results a').href", false).unwrap();
+            let href = resolved.value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            assert!(href.starts_with(&format!("{base}{want}")), "{query:?}: first result {href}");
+        }
+        // Enter jumps to the first result.
+        tab.navigate_to(&base).unwrap().wait_until_navigated().unwrap();
+        tab.wait_for_element("#finder-input").unwrap().click().unwrap();
+        tab.type_str("gnq").unwrap();
         tab.wait_for_element("#finder-results a").unwrap();
-        let resolved = tab.evaluate("document.querySelector('#finder-results a').href", false).unwrap();
-        let href = resolved.value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        assert!(href.starts_with(&format!("{base}{want}")), "{query:?}: first result {href}");
-    }
-    // Enter jumps to the first result.
-    tab.navigate_to(&base).unwrap().wait_until_navigated().unwrap();
-    tab.wait_for_element("#finder-input").unwrap().click().unwrap();
-    tab.type_str("gnq").unwrap();
-    tab.wait_for_element("#finder-results a").unwrap();
-    tab.press_key("Enter").unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !tab.get_url().ends_with("county/450803/") && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(tab.get_url().ends_with("county/450803/"), "{}", tab.get_url());
-    drop(tab);
-    drop(browser);
-    server.unblock();
-    handle.join().unwrap();
+        tab.press_key("Enter").unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !tab.get_url().ends_with("county/450803/") && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(tab.get_url().ends_with("county/450803/"), "{}", tab.get_url());
+    });
 }
