@@ -1,18 +1,120 @@
 //! Charts drawn at build time as inline SVG (no chart JavaScript). Each chart has a `<title>`,
 //! a `<desc>` holding a one-sentence summary in the page's language, and sits beside a table of
-//! its data. Bars carry their value as text, so colour never carries meaning alone.
+//! its data. Every mark carries its value as text and reference lines are labelled and dashed,
+//! so colour never carries meaning alone.
+//!
+//! Kinds: bars of a series ([`bar_chart`]: metrics, counties recognised per year), a trend of
+//! a coefficient against its threshold ([`trend_chart`]), one bar per school against the county
+//! mean and the standard ([`school_bars`]) and milestones on a time axis ([`milestone_chart`]).
+//! The functions named after a page (`county_trends`, `milestones`, `recognitions`,
+//! `computation`) turn that page's view into charts, summaries and data tables.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::templates::{Strings, escape_html, format_number};
+use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date};
+use crate::model::PartialDate;
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 220.0;
 const LEFT: f64 = 12.0;
 const BOTTOM: f64 = 28.0;
 const TOP: f64 = 22.0;
+
+/// UI strings the chart summaries use; the theme must define them (checked before rendering).
+pub const KEYS: &[&str] = &[
+    "chart.summary",
+    "chart.summary_one",
+    "chart.composite_summary",
+    "chart.cv_summary",
+    "chart.cmp_below",
+    "chart.cmp_above",
+    "chart.cmp_equal",
+    "chart.change_down",
+    "chart.change_up",
+    "chart.change_same",
+    "chart.previous_year",
+    "chart.level.primary",
+    "chart.level.junior",
+    "chart.composite",
+    "chart.cv_title",
+    "chart.threshold_label",
+    "chart.trend_caption",
+    "chart.schools_title",
+    "chart.schools_summary",
+    "chart.schools_standard_part",
+    "chart.mean_label",
+    "chart.standard_label",
+    "chart.milestones_title",
+    "chart.milestones_summary",
+    "chart.recognised_title",
+    "chart.recognised_summary",
+    "chart.recognised_caption",
+];
+
+/// UI strings of one language, for text built outside templates.
+#[derive(Clone, Copy)]
+pub struct Tr<'a> {
+    strings: &'a Strings,
+    lang: &'a str,
+}
+
+impl<'a> Tr<'a> {
+    /// The strings of `lang`.
+    pub fn new(strings: &'a Strings, lang: &'a str) -> Tr<'a> {
+        Tr { strings, lang }
+    }
+
+    /// The string `key`; the theme check guarantees the keys of [`KEYS`] exist.
+    pub fn t(&self, key: &str) -> String {
+        self.strings.get(self.lang).and_then(|m| m.get(key)).cloned().unwrap_or_default()
+    }
+
+    /// A partial date (`2016`, `2016-01`, `2016-01-05`) in this language.
+    pub fn date(&self, text: &str) -> String {
+        format_partial_date(text, |k| Ok::<_, ()>(self.t(k))).unwrap_or_default()
+    }
+}
+
+/// Rounds a coordinate to one decimal, without a `-0`.
+fn r1(v: f64) -> f64 {
+    let r = (v * 10.0).round() / 10.0;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+fn svg_open(svg: &mut String, id: &str, title: &str, summary: &str, width: f64, height: f64) {
+    let _ = write!(
+        svg,
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
+        escape_html(title),
+        escape_html(summary)
+    );
+}
+
+/// Approximate width of `text` at 12 px: CJK characters are square, others about half.
+fn text_width(text: &str) -> f64 {
+    text.chars().map(|c| if (c as u32) >= 0x2E80 { 12.0 } else { 6.8 }).sum()
+}
+
+/// `text` cut to fit `width` (with an ellipsis); the data table beside the chart has it whole.
+fn fit(text: &str, width: f64) -> String {
+    if text_width(text) <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 12.0;
+    for c in text.chars() {
+        w += text_width(c.encode_utf8(&mut [0; 4]));
+        if w > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
 
 fn decimals(values: &[f64]) -> usize {
     if values.iter().all(|v| v.fract() == 0.0) { 0 } else { 2 }
@@ -43,12 +145,7 @@ pub fn bar_chart(id: &str, title: &str, summary: &str, points: &[(String, f64)])
     let slot = (WIDTH - 2.0 * LEFT) / points.len().max(1) as f64;
     let bar = (slot * 0.6).min(60.0);
     let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        escape_html(title),
-        escape_html(summary)
-    );
+    svg_open(&mut svg, id, title, summary, WIDTH, HEIGHT);
     let base = HEIGHT - BOTTOM;
     let _ = write!(svg, "<line x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" class=\"axis\"/>", WIDTH - LEFT);
     for (i, (label, value)) in points.iter().enumerate() {
@@ -57,7 +154,7 @@ pub fn bar_chart(id: &str, title: &str, summary: &str, points: &[(String, f64)])
         let cx = ((LEFT + slot * (i as f64 + 0.5)) * 10.0).round() / 10.0;
         let _ = write!(
             svg,
-            "<rect x=\"{x}\" y=\"{}\" width=\"{:.1}\" height=\"{h}\" class=\"bar\"/><text x=\"{cx}\" y=\"{}\" class=\"val\">{}</text><text x=\"{cx}\" y=\"{}\" class=\"lbl\">{}</text>",
+            "<rect x=\"{x}\" y=\"{}\" width=\"{:.1}\" height=\"{h}\" class=\"bar\"/><text x=\"{cx}\" y=\"{}\" text-anchor=\"middle\" class=\"val\">{}</text><text x=\"{cx}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">{}</text>",
             ((base - h) * 10.0).round() / 10.0,
             bar,
             ((base - h - 5.0) * 10.0).round() / 10.0,
@@ -91,9 +188,456 @@ pub fn attach(series: &mut Value, prefix: &str, lang: &str, strings: &Strings) {
     }
 }
 
+/// A labelled reference line (threshold, mean, standard), drawn dashed or solid.
+pub struct RefLine {
+    /// Text beside the line (what it is and its value).
+    pub label: String,
+    /// Where it is drawn.
+    pub value: f64,
+    /// Dashed (thresholds and standards) or solid (means).
+    pub dashed: bool,
+}
+
+/// One point of a trend: its slot on the time axis, its label and value.
+pub struct TrendPoint {
+    /// Position on the time axis (0 = the first period).
+    pub slot: usize,
+    /// The period (`2020-2021`).
+    pub label: String,
+    /// The coefficient.
+    pub value: f64,
+}
+
+const TREND_W: f64 = 560.0;
+const TREND_H: f64 = 170.0;
+
+/// A coefficient per period against its threshold: a line through labelled points (squares
+/// where the value is above the threshold, circles otherwise) and a dashed, labelled threshold
+/// line. `slots` is the number of periods on the axis, so missing years stay visible as gaps.
+pub fn trend_chart(
+    id: &str,
+    title: &str,
+    summary: &str,
+    points: &[TrendPoint],
+    slots: usize,
+    threshold: &RefLine,
+) -> String {
+    let (left, right, top, bottom) = (16.0, 16.0, 28.0, 30.0);
+    let max = points.iter().map(|p| p.value).fold(threshold.value, f64::max);
+    let ymax = if max > 0.0 { max * 1.15 } else { 1.0 };
+    let plot_h = TREND_H - top - bottom;
+    let y = |v: f64| r1(top + plot_h * (1.0 - v.max(0.0) / ymax));
+    let slot_w = (TREND_W - left - right) / slots.max(1) as f64;
+    let x = |slot: usize| r1(left + slot_w * (slot as f64 + 0.5));
+    // Label every k-th period when the axis is crowded (the table lists them all).
+    let every = (62.0 / slot_w).ceil().max(1.0) as usize;
+    let mut svg = String::new();
+    svg_open(&mut svg, id, title, summary, TREND_W, TREND_H);
+    let base = TREND_H - bottom;
+    let _ = write!(svg, "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" class=\"axis\"/>", TREND_W - right);
+    let ty = y(threshold.value);
+    let _ = write!(
+        svg,
+        "<line x1=\"{left}\" y1=\"{ty}\" x2=\"{}\" y2=\"{ty}\" class=\"ref\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"ref-label\">{}</text>",
+        TREND_W - right,
+        TREND_W - right,
+        r1(ty - 6.0),
+        escape_html(&threshold.label)
+    );
+    let path: Vec<String> = points.iter().map(|p| format!("{},{}", x(p.slot), y(p.value))).collect();
+    if points.len() > 1 {
+        let _ = write!(svg, "<polyline points=\"{}\" class=\"line\" fill=\"none\"/>", path.join(" "));
+    }
+    for (i, p) in points.iter().enumerate() {
+        let (px, py) = (x(p.slot), y(p.value));
+        if p.value > threshold.value {
+            let _ = write!(
+                svg,
+                "<rect x=\"{}\" y=\"{}\" width=\"9\" height=\"9\" class=\"pt over\"/>",
+                r1(px - 4.5),
+                r1(py - 4.5)
+            );
+        } else {
+            let _ = write!(svg, "<circle cx=\"{px}\" cy=\"{py}\" r=\"4.5\" class=\"pt\"/>");
+        }
+        // The value above the point, or below it when the threshold label is in the way.
+        let vy = if (py - 10.0 - ty).abs() < 12.0 && py > ty { r1(py + 18.0) } else { r1(py - 10.0) };
+        let _ = write!(
+            svg,
+            "<text x=\"{px}\" y=\"{vy}\" text-anchor=\"middle\" class=\"val\">{}</text>",
+            escape_html(&format_cv(p.value))
+        );
+        if i % every == 0 || i + 1 == points.len() {
+            let _ = write!(
+                svg,
+                "<text x=\"{px}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">{}</text>",
+                base + 19.0,
+                escape_html(&p.label)
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+const BARS_W: f64 = 560.0;
+const ROW_H: f64 = 18.0;
+
+/// One horizontal bar per school with its value, against reference lines (the county mean,
+/// solid; the standard, dashed), each labelled. Bars below the dashed line are drawn hollow.
+pub fn school_bars(
+    id: &str,
+    title: &str,
+    summary: &str,
+    rows: &[(String, f64)],
+    refs: &[RefLine],
+    decimals: usize,
+) -> String {
+    let widest = rows.iter().map(|r| text_width(&format_number(r.1, decimals))).fold(0.0, f64::max);
+    let (names_w, value_w, top, bottom) = (150.0, widest + 10.0, 24.0, 24.0);
+    let x0 = names_w + 4.0;
+    let x1 = BARS_W - value_w;
+    let max = rows.iter().map(|r| r.1).chain(refs.iter().map(|r| r.value)).fold(0.0_f64, f64::max);
+    let scale = if max > 0.0 { (x1 - x0) / max } else { 0.0 };
+    let height = top + ROW_H * rows.len() as f64 + bottom;
+    let standard = refs.iter().find(|r| r.dashed).map(|r| r.value);
+    let mut svg = String::new();
+    svg_open(&mut svg, id, title, summary, BARS_W, height);
+    for (i, (name, value)) in rows.iter().enumerate() {
+        let ry = top + ROW_H * i as f64;
+        let w = r1(value.max(0.0) * scale);
+        let low = standard.is_some_and(|s| *value < s);
+        let _ = write!(
+            svg,
+            "<text x=\"{names_w}\" y=\"{}\" text-anchor=\"end\" class=\"name\">{}</text><rect x=\"{x0}\" y=\"{}\" width=\"{w}\" height=\"12\" class=\"{}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"start\" class=\"val\">{}</text>",
+            r1(ry + 13.0),
+            escape_html(&fit(name, names_w - 4.0)),
+            r1(ry + 3.0),
+            if low { "bar low" } else { "bar" },
+            r1(x0 + w + 4.0),
+            r1(ry + 13.0),
+            escape_html(&format_number(*value, decimals))
+        );
+    }
+    for (i, r) in refs.iter().enumerate() {
+        let rx = r1(x0 + r.value * scale);
+        let dash = if r.dashed { " stroke-dasharray=\"6 4\"" } else { "" };
+        // First label above the bars, second below them, so close lines never overlap.
+        let ly = if i == 0 { top - 8.0 } else { height - 6.0 };
+        let anchor = if rx > BARS_W / 2.0 { "end" } else { "start" };
+        let _ = write!(
+            svg,
+            "<line x1=\"{rx}\" y1=\"{}\" x2=\"{rx}\" y2=\"{}\" class=\"ref\"{dash}/><text x=\"{rx}\" y=\"{ly}\" text-anchor=\"{anchor}\" class=\"ref-label\">{}</text>",
+            top - 4.0,
+            r1(height - bottom + 4.0),
+            escape_html(&r.label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// A milestone on the time axis.
+pub struct Mark {
+    /// Fractional year (2016.0 = the start of 2016).
+    pub when: f64,
+    /// The text beside the mark (its date and what happened).
+    pub label: String,
+}
+
+/// Milestones on a proportional time axis, one row each, so the gaps between plan,
+/// assessment, inspection and recognition are seen as well as read.
+pub fn milestone_chart(id: &str, title: &str, summary: &str, marks: &[Mark]) -> String {
+    let (left, right, top, row) = (20.0, 20.0, 40.0, 26.0);
+    let first = marks.iter().map(|m| m.when).fold(f64::INFINITY, f64::min).floor();
+    let last = marks.iter().map(|m| m.when).fold(f64::NEG_INFINITY, f64::max).floor() + 1.0;
+    let span = (last - first).max(1.0);
+    let x = |when: f64| r1(left + (TREND_W - left - right) * (when - first) / span);
+    let height = top + row * marks.len() as f64;
+    let mut svg = String::new();
+    svg_open(&mut svg, id, title, summary, TREND_W, height);
+    let _ = write!(svg, "<line x1=\"{left}\" y1=\"22\" x2=\"{}\" y2=\"22\" class=\"axis\"/>", TREND_W - right);
+    let step = [1, 2, 5, 10].into_iter().find(|s| span / *s as f64 <= 10.0).unwrap_or(20) as f64;
+    let mut year = first;
+    while year <= last {
+        let tx = x(year);
+        let _ = write!(
+            svg,
+            "<line x1=\"{tx}\" y1=\"18\" x2=\"{tx}\" y2=\"{}\" class=\"grid\"/><text x=\"{tx}\" y=\"13\" text-anchor=\"middle\" class=\"lbl\">{year}</text>",
+            r1(height - 4.0)
+        );
+        year += step;
+    }
+    for (i, m) in marks.iter().enumerate() {
+        let mx = x(m.when);
+        let my = r1(top + row * i as f64 + 8.0);
+        let (tx, anchor) = if mx > TREND_W / 2.0 { (r1(mx - 9.0), "end") } else { (r1(mx + 9.0), "start") };
+        let _ = write!(
+            svg,
+            "<circle cx=\"{mx}\" cy=\"{my}\" r=\"5\" class=\"pt\"/><text x=\"{tx}\" y=\"{}\" text-anchor=\"{anchor}\" class=\"ev\">{}</text>",
+            r1(my + 4.5),
+            escape_html(&fit(&m.label, TREND_W / 2.0 - 12.0))
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Start year of a school year `2019-2020`.
+fn start_year(school_year: &str) -> Option<u16> {
+    school_year.get(..4)?.parse().ok()
+}
+
+/// The sentence comparing a coefficient with its threshold and the previous school year, e.g.
+/// "2020-2021学年小学综合差异系数为0.21，低于0.65的标准，比上一学年下降0.03。"
+fn cv_sentence(tr: Tr, template: &str, level: &str, name: &str, pts: &[(u16, String, f64)], threshold: f64) -> String {
+    let Some((year, label, cv)) = pts.last() else { return String::new() };
+    let shown = |v: f64| (v * 1000.0).round() as i64;
+    let cmp = match shown(*cv).cmp(&shown(threshold)) {
+        std::cmp::Ordering::Less => "chart.cmp_below",
+        std::cmp::Ordering::Greater => "chart.cmp_above",
+        std::cmp::Ordering::Equal => "chart.cmp_equal",
+    };
+    let change = match pts.len().checked_sub(2).map(|i| &pts[i]) {
+        None => String::new(),
+        Some((prev_year, prev_label, prev)) => {
+            let prev_text = if prev_year + 1 == *year { tr.t("chart.previous_year") } else { prev_label.clone() };
+            let d = shown(*cv) - shown(*prev);
+            let key = match d.cmp(&0) {
+                std::cmp::Ordering::Less => "chart.change_down",
+                std::cmp::Ordering::Greater => "chart.change_up",
+                std::cmp::Ordering::Equal => "chart.change_same",
+            };
+            tr.t(key).replace("{prev}", &prev_text).replace("{d}", &format_cv(d.abs() as f64 / 1000.0))
+        }
+    };
+    tr.t(template)
+        .replace("{year}", label)
+        .replace("{level}", level)
+        .replace("{name}", name)
+        .replace("{cv}", &format_cv(*cv))
+        .replace("{cmp}", &tr.t(cmp))
+        .replace("{threshold}", &format_number(threshold, 2))
+        .replace("{change}", &change)
+}
+
+/// Trend charts of a county page from its `views::county_years` value: per level and regime
+/// with two school years or more, the composite (basic balance) or each indicator (quality
+/// balance) per school year against its threshold, with one data table per group.
+pub fn county_trends(years: &Value, tr: Tr) -> Value {
+    // (level, scheme) → indicator ("composite" for the basic composite) → points, oldest first.
+    type Points = Vec<(u16, String, f64)>;
+    let mut groups: BTreeMap<(u8, u8), (Value, Value, f64, BTreeMap<usize, (String, Points)>)> = BTreeMap::new();
+    for y in years.as_array().into_iter().flatten().rev() {
+        let label = y["school_year"].as_str().unwrap_or_default().to_string();
+        let Some(start) = start_year(&label) else { continue };
+        for s in y["sheets"].as_array().into_iter().flatten() {
+            let level = s["level"].clone();
+            let scheme = s["scheme"].clone();
+            let order = (u8::from(level != "primary"), u8::from(scheme != "basic"));
+            let threshold = s["threshold"].as_f64().unwrap_or_default();
+            let entry = groups.entry(order).or_insert_with(|| (level, scheme.clone(), threshold, BTreeMap::new()));
+            let mut push = |i: usize, id: &str, cv: Option<f64>| {
+                if let Some(cv) = cv {
+                    entry.3.entry(i).or_insert_with(|| (id.to_string(), Vec::new())).1.push((start, label.clone(), cv));
+                }
+            };
+            if scheme == "basic" {
+                push(0, "composite", s["composite"]["cv"].as_f64());
+            } else {
+                for (i, r) in s["rows"].as_array().into_iter().flatten().enumerate() {
+                    push(i, r["indicator"].as_str().unwrap_or_default(), r["cv"].as_f64());
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((level, scheme, threshold, series), _) in groups.into_values().map(|g| (g, ())) {
+        if !series.values().any(|(_, pts)| pts.len() >= 2) {
+            continue;
+        }
+        let (level_id, scheme_id) = (level.as_str().unwrap_or_default(), scheme.as_str().unwrap_or_default());
+        let level_text = tr.t(&format!("chart.level.{level_id}"));
+        let mut all_years: Vec<(u16, String)> =
+            series.values().flat_map(|(_, pts)| pts.iter().map(|p| (p.0, p.1.clone()))).collect();
+        all_years.sort();
+        all_years.dedup();
+        let first = all_years[0].0;
+        let slots = (all_years[all_years.len() - 1].0 - first + 1) as usize;
+        let threshold_label = tr.t("chart.threshold_label").replace("{t}", &format_number(threshold, 2));
+        let mut charts = Vec::new();
+        let mut rows = Vec::new();
+        for (id, pts) in series.values() {
+            let name =
+                if id == "composite" { tr.t("chart.composite") } else { tr.t(&format!("ind.{scheme_id}.{id}.name")) };
+            let template = if id == "composite" { "chart.composite_summary" } else { "chart.cv_summary" };
+            let summary = cv_sentence(tr, template, &level_text, &name, pts, threshold);
+            let title = tr.t("chart.cv_title").replace("{level}", &level_text).replace("{name}", &name);
+            let chart = (pts.len() >= 2).then(|| {
+                let points: Vec<TrendPoint> = pts
+                    .iter()
+                    .map(|p| TrendPoint { slot: (p.0 - first) as usize, label: p.1.clone(), value: p.2 })
+                    .collect();
+                let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
+                trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
+            });
+            charts.push(json!({ "indicator": id, "svg": chart, "title": title, "summary": summary }));
+            let cells: Vec<Value> = all_years
+                .iter()
+                .map(|(y, _)| pts.iter().find(|p| p.0 == *y).map_or(Value::Null, |p| json!(p.2)))
+                .collect();
+            rows.push(json!({ "indicator": id, "name": name, "values": cells }));
+        }
+        out.push(json!({
+            "level": level, "scheme": scheme, "threshold": threshold, "charts": charts,
+            "caption": tr.t("chart.trend_caption").replace("{level}", &level_text),
+            "years": all_years.iter().map(|y| &y.1).collect::<Vec<_>>(), "rows": rows,
+        }));
+    }
+    Value::Array(out)
+}
+
+/// Fractional year of a partial date (`2016-07` → 2016.5).
+fn fractional_year(date: &str) -> Option<f64> {
+    let d = PartialDate::parse(date)?;
+    let month = d.month.map_or(0.0, |m| f64::from(m - 1));
+    let day = d.day.map_or(0.0, |d| f64::from(d - 1));
+    Some(f64::from(d.year) + (month + day / 31.0) / 12.0)
+}
+
+/// The milestone chart of a `views::timeline` value with two dated events or more.
+pub fn milestones(timeline: &Value, id: &str, tr: Tr) -> Value {
+    let items: Vec<(&Value, f64)> = timeline
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| Some((m, fractional_year(m["date"].as_str()?)?)))
+        .collect();
+    if items.len() < 2 {
+        return Value::Null;
+    }
+    let what = |m: &Value| {
+        if m["is_other"].as_bool() == Some(true) {
+            m["title"].as_str().unwrap_or_default().to_string()
+        } else {
+            tr.t(&format!("event.{}", m["event"].as_str().unwrap_or_default()))
+        }
+    };
+    let marks: Vec<Mark> = items
+        .iter()
+        .map(|(m, when)| Mark {
+            when: *when,
+            label: format!("{} {}", tr.date(m["date"].as_str().unwrap_or_default()), what(m)),
+        })
+        .collect();
+    let (first, last) = (items[0], items[items.len() - 1]);
+    let months = ((last.1 - first.1) * 12.0).round() as i64;
+    let summary = tr
+        .t("chart.milestones_summary")
+        .replace("{n}", &items.len().to_string())
+        .replace("{months}", &months.to_string())
+        .replace("{first_date}", &tr.date(first.0["date"].as_str().unwrap_or_default()))
+        .replace("{first_event}", &what(first.0))
+        .replace("{last_date}", &tr.date(last.0["date"].as_str().unwrap_or_default()))
+        .replace("{last_event}", &what(last.0));
+    let title = tr.t("chart.milestones_title");
+    json!({ "svg": milestone_chart(id, &title, &summary, &marks), "title": title, "summary": summary })
+}
+
+/// Counties recognised per year, per regime, from `(year, scheme id)` recognitions of an
+/// area's counties: a bar chart per regime (years without one shown as 0), its summary and a
+/// table with the running total.
+pub fn recognitions(recognised: &[(i32, &str)], area: &str, tr: Tr) -> Value {
+    let mut out = Vec::new();
+    for scheme in ["basic", "quality"] {
+        let years: Vec<i32> = recognised.iter().filter(|r| r.1 == scheme).map(|r| r.0).collect();
+        let (Some(&first), Some(&last)) = (years.iter().min(), years.iter().max()) else { continue };
+        let mut total = 0;
+        let mut rows = Vec::new();
+        let mut points = Vec::new();
+        for year in first..=last {
+            let n = years.iter().filter(|y| **y == year).count();
+            total += n;
+            rows.push(json!({ "year": year, "count": n, "total": total }));
+            points.push((year.to_string(), n as f64));
+        }
+        let max = points.iter().fold(&points[0], |m, p| if p.1 > m.1 { p } else { m });
+        let scheme_name = tr.t(&format!("scheme.{scheme}"));
+        let summary = tr
+            .t("chart.recognised_summary")
+            .replace("{area}", area)
+            .replace("{scheme}", &scheme_name)
+            .replace("{last}", &last.to_string())
+            .replace("{total}", &total.to_string())
+            .replace("{max_year}", &max.0)
+            .replace("{max}", &format_number(max.1, 0));
+        let title = tr.t("chart.recognised_title").replace("{scheme}", &scheme_name);
+        let svg = bar_chart(&format!("recognised-{scheme}"), &title, &summary, &points);
+        out.push(json!({ "scheme": scheme, "svg": svg, "title": title, "summary": summary, "rows": rows,
+                         "caption": tr.t("chart.recognised_caption").replace("{scheme}", &scheme_name) }));
+    }
+    Value::Array(out)
+}
+
+/// Adds to each coefficient of a `views::computation` value a chart of its schools' values
+/// against the county mean and (quality balance) the per-school standard.
+pub fn computation(context: &mut Value, tr: Tr) {
+    for sheet in context["sheets"].as_array_mut().into_iter().flatten() {
+        let level = sheet["level"].as_str().unwrap_or_default().to_string();
+        let scheme = sheet["scheme"].as_str().unwrap_or_default().to_string();
+        for k in sheet["coefficients"].as_array_mut().into_iter().flatten() {
+            k["chart"] = Value::Null;
+            let rows: Vec<(String, f64)> = k["terms"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| Some((t["name"].as_str()?.to_string(), t["value"].as_f64()?)))
+                .collect();
+            let (Some(mean), false) = (k["mean"].as_f64(), rows.is_empty()) else { continue };
+            let id = k["indicator"].as_str().unwrap_or_default().to_string();
+            let name = tr.t(&format!("ind.{scheme}.{id}.name"));
+            // Whole numbers for large values (元 per student), two decimals otherwise.
+            let d = if mean >= 1000.0 { 0 } else { 2 };
+            let mut refs = vec![RefLine {
+                label: tr.t("chart.mean_label").replace("{v}", &format_number(mean, d)),
+                value: mean,
+                dashed: false,
+            }];
+            let standard = k["standard"].as_f64().filter(|_| scheme == "quality");
+            let std_part = standard.map_or(String::new(), |s| {
+                refs.push(RefLine {
+                    label: tr.t("chart.standard_label").replace("{v}", &format_number(s, d)),
+                    value: s,
+                    dashed: true,
+                });
+                tr.t("chart.schools_standard_part")
+                    .replace("{n}", &rows.iter().filter(|r| r.1 < s).count().to_string())
+                    .replace("{standard}", &format_number(s, d))
+            });
+            let lowest = rows.iter().fold(&rows[0], |m, r| if r.1 < m.1 { r } else { m });
+            let highest = rows.iter().fold(&rows[0], |m, r| if r.1 > m.1 { r } else { m });
+            let summary = tr
+                .t("chart.schools_summary")
+                .replace("{n}", &rows.len().to_string())
+                .replace("{below_mean}", &rows.iter().filter(|r| r.1 < mean).count().to_string())
+                .replace("{mean}", &format_number(mean, d))
+                .replace("{standard_part}", &std_part)
+                .replace("{min_name}", &lowest.0)
+                .replace("{min}", &format_number(lowest.1, d))
+                .replace("{max_name}", &highest.0)
+                .replace("{max}", &format_number(highest.1, d));
+            let title = tr
+                .t("chart.schools_title")
+                .replace("{name}", &name)
+                .replace("{level}", &tr.t(&format!("chart.level.{level}")));
+            let svg = school_bars(&format!("bars-{level}-{scheme}-{id}"), &title, &summary, &rows, &refs, d);
+            k["chart"] = json!({ "svg": svg, "title": title, "summary": summary });
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use super::*;
@@ -139,5 +683,108 @@ mod tests {
         // The tallest bar fills the plot height (220 − 22 − 28 = 170).
         assert!(svg.contains("y=\"22\" width=\"60.0\" height=\"170\""), "{svg}");
         assert!(svg.contains(">4,575</text>") && svg.contains(">2021</text>"));
+    }
+
+    fn theme_strings() -> Strings {
+        let mut diags = crate::diag::Diagnostics::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let langs = ["zh-CN".to_string(), "en".to_string()];
+        let theme = crate::load::theme::load(root, "default", &langs, &mut diags).unwrap();
+        Arc::new(theme.strings)
+    }
+
+    fn composite_years(cvs: &[(&str, f64)]) -> Value {
+        Value::Array(
+            cvs.iter()
+                .rev()
+                .map(|(y, cv)| {
+                    json!({ "school_year": y, "sheets": [{ "level": "primary", "scheme": "basic",
+                            "threshold": 0.65, "composite": { "cv": cv }, "rows": [] }] })
+                })
+                .collect(),
+        )
+    }
+
+    fn composite_summary(cvs: &[(&str, f64)], lang: &str) -> String {
+        let s = theme_strings();
+        let v = county_trends(&composite_years(cvs), Tr::new(&s, lang));
+        v[0]["charts"][0]["summary"].as_str().unwrap().to_string()
+    }
+
+    // Guards the trend sentence with the default theme's strings: the wording of the issue's
+    // example, the previous school year named when there is a gap, and each comparison.
+    #[test]
+    fn trend_summaries_in_both_languages() {
+        let pair = [("2019-2020", 0.24), ("2020-2021", 0.21)];
+        assert_eq!(
+            composite_summary(&pair, "zh-CN"),
+            "2020-2021学年小学综合差异系数为0.21，低于0.65的标准，比上一学年下降0.03。"
+        );
+        assert_eq!(
+            composite_summary(&pair, "en"),
+            "In 2020-2021, the primary composite CV was 0.21, below the 0.65 threshold, down 0.03 from the previous school year."
+        );
+        let gap = [("2017-2018", 0.6), ("2020-2021", 0.7)];
+        assert_eq!(
+            composite_summary(&gap, "zh-CN"),
+            "2020-2021学年小学综合差异系数为0.70，高于0.65的标准，比2017-2018学年上升0.10。"
+        );
+        let same = [("2019-2020", 0.65), ("2020-2021", 0.65)];
+        assert_eq!(
+            composite_summary(&same, "en"),
+            "In 2020-2021, the primary composite CV was 0.65, equal to the 0.65 threshold, unchanged from the previous school year."
+        );
+        // One school year: a sentence without a comparison, and no chart.
+        let s = theme_strings();
+        let v = county_trends(&composite_years(&[("2020-2021", 0.3), ("2021-2022", 0.2)]), Tr::new(&s, "zh-CN"));
+        assert!(v[0]["charts"][0]["svg"].as_str().unwrap().contains("class=\"ref\" stroke-dasharray"));
+        assert!(
+            county_trends(&composite_years(&[("2020-2021", 0.3)]), Tr::new(&s, "zh-CN")).as_array().unwrap().is_empty()
+        );
+    }
+
+    // Guards the trend geometry: values above the threshold are squares (shape, not colour,
+    // tells them apart), a missing school year leaves a gap on the axis.
+    #[test]
+    fn trend_chart_marks_values_above_the_threshold_by_shape() {
+        let points = [
+            TrendPoint { slot: 0, label: "2018-2019".into(), value: 0.7 },
+            TrendPoint { slot: 2, label: "2020-2021".into(), value: 0.5 },
+        ];
+        let line = RefLine { label: "标准 ≤ 0.65".into(), value: 0.65, dashed: true };
+        let svg = trend_chart("t", "title", "summary", &points, 3, &line);
+        assert_eq!(svg.matches("class=\"pt over\"").count(), 1);
+        assert_eq!(svg.matches("<circle").count(), 1);
+        // Three slots of (560 − 32) / 3 = 176: points at the first and third slot centres.
+        assert!(svg.contains("<polyline points=\"104,"), "{svg}");
+        assert!(svg.contains(" 456,"), "{svg}");
+        assert!(svg.contains(">标准 ≤ 0.65</text>"));
+    }
+
+    // Guards the per-school bars: hollow bars below the standard, both reference lines labelled,
+    // long names cut with an ellipsis.
+    #[test]
+    fn school_bars_against_mean_and_standard() {
+        let rows = vec![("一所名字非常非常非常非常长的学校".to_string(), 2.0), ("乙校".to_string(), 6.0)];
+        let refs = [
+            RefLine { label: "县域均值 4.00".into(), value: 4.0, dashed: false },
+            RefLine { label: "标准 4.20".into(), value: 4.2, dashed: true },
+        ];
+        let svg = school_bars("b", "t", "s", &rows, &refs, 2);
+        assert_eq!(svg.matches("class=\"bar low\"").count(), 1);
+        assert_eq!(svg.matches("class=\"ref\"").count(), 2);
+        assert!(svg.contains(">县域均值 4.00</text>") && svg.contains(">标准 4.20</text>"));
+        assert!(svg.contains("…</text>") && svg.contains(">乙校</text>"));
+    }
+
+    // Guards the recognitions: years without a recognition count as zero, the running total.
+    #[test]
+    fn recognitions_per_year_with_running_total() {
+        let s = theme_strings();
+        let v = recognitions(&[(2016, "basic"), (2018, "basic"), (2018, "basic")], "贵港市", Tr::new(&s, "zh-CN"));
+        let rows = &v[0]["rows"];
+        assert_eq!(rows.as_array().unwrap().len(), 3);
+        assert_eq!((rows[1]["count"].as_u64(), rows[2]["total"].as_u64()), (Some(0), Some(3)));
+        assert_eq!(v[0]["summary"], "截至2018年，贵港市共有3个县（市、区）通过基本均衡国家认定，2018年最多，为2个。");
     }
 }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::theme::Theme;
-use crate::model::{Level, NATIONAL_AREA, Page, Scheme, Site};
+use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme, Site};
 use views::{Citations, Views};
 
 /// How many county events the national timeline lists (the most recent ones).
@@ -68,6 +68,21 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
             return Err(diags);
         }
     };
+    // Strings used by text built in Rust (chart summaries), checked once here.
+    for lang in &site.config.languages {
+        for key in charts::KEYS.iter().filter(|k| !theme.strings.get(lang).is_some_and(|m| m.contains_key(**k))) {
+            diags.push(
+                Diagnostic::error(
+                    format!("{}/i18n/{lang}.toml", theme.dir),
+                    format!("missing UI string `{key}` (used by the chart summaries)"),
+                )
+                .field(*key),
+            );
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
     let mut files = Vec::new();
 
     // Stylesheets and static files first: pages link the stylesheet with its hash.
@@ -270,6 +285,19 @@ fn plan(
     let mut out = Vec::new();
     let dl = site.config.default_language();
     let title = site.config.title.get(lang, dl).to_string();
+    let tr = charts::Tr::new(strings, lang);
+    // Years in which the counties of an area were recognised, per regime.
+    let recognised = |counties: &[String]| -> Vec<(i32, &'static str)> {
+        counties
+            .iter()
+            .flat_map(|c| site.milestones_of(c))
+            .filter_map(|m| match m.event {
+                Event::NationalRecognition => Some((m.date.year, "basic")),
+                Event::QualityRecognition => Some((m.date.year, "quality")),
+                _ => None,
+            })
+            .collect()
+    };
 
     // Home.
     let rows: Vec<&Value> = site.counties.iter().map(|c| &views.rollup[c.code.as_str()]).collect();
@@ -315,6 +343,8 @@ fn plan(
         let timeline = views::timeline(views, &[&c.code], &mut cites);
         let mut series = views::series(site, &c.code, lang, &mut cites);
         charts::attach(&mut series, "chart", lang, strings);
+        let trends = charts::county_trends(&years, tr);
+        let milestones = charts::milestones(&timeline, "milestones", tr);
         let narrative = pick(site, "counties", &c.code, lang)
             .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));
         let downloads = county_files.get(c.code.as_str()).cloned().unwrap_or_default();
@@ -325,7 +355,8 @@ fn plan(
             title: name.clone(),
             context: json!({
                 "county": views.rollup[c.code.as_str()], "display_name": name, "years": years,
-                "timeline": timeline, "series": series, "narrative": narrative, "sources": cites.list(site),
+                "timeline": timeline, "milestones_chart": milestones, "trends": trends,
+                "series": series, "narrative": narrative, "sources": cites.list(site),
                 "downloads": downloads, "has_data": has_data(&c.code),
                 "rules_overridden": !site.rules.overridden.is_empty(),
                 "data_date": cited_date(site, &cites),
@@ -341,6 +372,7 @@ fn plan(
         for year in years {
             let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
             let mut context = views::computation(site, &c.code, year);
+            charts::computation(&mut context, tr);
             context["county"] = views.rollup[c.code.as_str()].clone();
             context["display_name"] = json!(name);
             out.push(Planned {
@@ -366,6 +398,7 @@ fn plan(
             context: json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
                               "parent": views.area(&p.province_code) },
                               "counties": rows, "children": [], "timeline": timeline, "series": series,
+                              "recognitions": charts::recognitions(&recognised(&p.counties), &p.name, tr),
                               "sources": cites.list(site) }),
         });
     }
@@ -381,6 +414,7 @@ fn plan(
             title: p.name.clone(),
             context: json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
                               "counties": rows, "children": children, "timeline": [], "series": series,
+                              "recognitions": charts::recognitions(&recognised(&p.counties), &p.name, tr),
                               "sources": cites.list(site) }),
         });
         let mut cites = Citations::default();
@@ -393,6 +427,7 @@ fn plan(
             template: "timeline.html",
             title: p.name.clone(),
             context: json!({ "scope": views.area(&p.code), "timeline": timeline, "progress": [],
+                              "recognitions": charts::recognitions(&recognised(&p.counties), &p.name, tr),
                               "sources": cites.list(site) }),
         });
     }

@@ -156,6 +156,11 @@ fn lookup(strings: &Strings, default_lang: &str, state: &State, key: &str) -> Re
 /// Formats a partial date with the language's patterns `date.year`, `date.month`, `date.day`
 /// (placeholders `{y}`, `{m}`, `{d}`, `{month}` for the month's name `month.N`).
 fn format_date(strings: &Strings, dl: &str, state: &State, text: &str) -> Result<String, Error> {
+    format_partial_date(text, |key| lookup(strings, dl, state, key))
+}
+
+/// [`format_date`] with any lookup of UI strings; text that is not a date is returned as is.
+pub fn format_partial_date<E>(text: &str, t: impl Fn(&str) -> Result<String, E>) -> Result<String, E> {
     let Some(d) = crate::model::PartialDate::parse(text) else {
         return Ok(text.to_string());
     };
@@ -164,9 +169,9 @@ fn format_date(strings: &Strings, dl: &str, state: &State, text: &str) -> Result
         (Some(_), None) => "date.month",
         (Some(_), Some(_)) => "date.day",
     };
-    let pattern = lookup(strings, dl, state, key)?;
+    let pattern = t(key)?;
     let month_name = match d.month {
-        Some(m) => lookup(strings, dl, state, &format!("month.{m}"))?,
+        Some(m) => t(&format!("month.{m}"))?,
         None => String::new(),
     };
     Ok(pattern

@@ -272,6 +272,7 @@ pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> V
                                          "weighted_square": t.weighted_square }))
                         .collect();
                             json!({ "indicator": k.indicator, "resource": ind.resource, "per_hundred": ind.per_hundred,
+                            "standard": ind.standard_for(c.level),
                             "facility": ind.is_facility(), "terms": terms, "total_students": k.total_students,
                             "total_resource": k.total_resource, "mean": k.mean, "variance": k.variance, "sd": k.sd,
                             "cv": k.cv, "no_cv": k.no_cv,

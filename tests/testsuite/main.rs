@@ -2,6 +2,7 @@
 
 mod browser;
 mod build;
+mod charts;
 mod cli;
 mod data;
 mod demo;
