@@ -49,6 +49,12 @@ pub struct Rendered {
 
 /// Everything but writing: the rendered files and the diagnostics.
 pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
+    render_site_cached(site_root, deny_warnings, &mut render::PageCache::default())
+}
+
+/// [`render_site`], reusing the pages of `cache` whose inputs did not change (the preview
+/// server keeps one cache across rebuilds). The result is the same as without a cache.
+pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut render::PageCache) -> Result<Rendered> {
     let mut diags = Diagnostics::new();
     let loaded = load::load_site(site_root, &mut diags)?;
     let site = model::build::build_site(&loaded, &mut diags);
@@ -58,7 +64,7 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
     if diags.has_errors() {
         return Err(Error::Site(diags));
     }
-    match render::render(&site, &loaded.theme) {
+    match render::render_cached(&site, &loaded.theme, cache) {
         Ok(files) => Ok(Rendered { files, diagnostics: diags, config: loaded.config, encodings: loaded.encodings }),
         Err(ds) => {
             diags.extend(ds);

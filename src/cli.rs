@@ -45,6 +45,22 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Preview the site: serve it from memory, rebuild on every save, reload the browser.
+    #[command(after_help = AFTER_HELP)]
+    Serve {
+        /// The site folder (holding site.toml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+        /// Port to listen on; 0 picks a free port (printed).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to bind; the default keeps the preview on this machine.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: String,
+        /// Open the site in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
     /// Create a minimal starter site that builds.
     #[command(after_help = AFTER_HELP)]
     New {

@@ -20,6 +20,7 @@ pub mod load;
 pub mod model;
 pub mod new;
 pub mod render;
+pub mod serve;
 pub mod util;
 pub mod write;
 

@@ -57,6 +57,9 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
             }
             println!("checked `{}`: {}", site.display(), report.diagnostics.summary());
         }
+        cli::Command::Serve { site, port, bind, open } => {
+            junheng::serve::serve(&junheng::serve::ServeOptions { site, bind, port, open })?;
+        }
         cli::Command::New { dir } => {
             junheng::new::new_site(&dir)?;
             println!(

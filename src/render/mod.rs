@@ -12,6 +12,7 @@ pub mod templates;
 pub mod views;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use minijinja::value::{Serde, Value as JValue};
@@ -56,8 +57,34 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
     if lang == default { String::new() } else { format!("{}/", lang.to_lowercase()) }
 }
 
+/// Pages of an earlier render, reused when a page's inputs (the theme, its template and its
+/// whole context) are unchanged: the preview server re-renders only the pages an edit touches,
+/// without a dependency graph that could go stale.
+#[derive(Debug, Default)]
+pub struct PageCache {
+    pages: HashMap<String, (u64, Vec<u8>)>,
+    /// Pages rendered by the last call.
+    pub rendered: usize,
+    /// Pages reused by the last call.
+    pub reused: usize,
+}
+
 /// Renders the whole site. Returns the files sorted by path, or every diagnostic.
 pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_cached(site, theme, &mut PageCache::default())
+}
+
+/// Fingerprint of what every page depends on besides its context: templates and UI strings.
+fn theme_fingerprint(theme: &Theme, default_lang: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    theme.templates.hash(&mut h);
+    theme.strings.hash(&mut h);
+    default_lang.hash(&mut h);
+    h.finish()
+}
+
+/// [`render`], reusing the pages of `cache` whose inputs did not change, and updating it.
+pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Result<Vec<OutputFile>, Diagnostics> {
     let mut diags = Diagnostics::new();
     let strings: templates::Strings = Arc::new(theme.strings.clone());
     let dl = site.config.default_language().to_string();
@@ -103,6 +130,10 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
 
     let views = Views::new(site);
     let download_files = data::downloads(site);
+    let fingerprint = theme_fingerprint(theme, &dl);
+    let old_pages = std::mem::take(&mut cache.pages);
+    let mut new_pages = HashMap::new();
+    (cache.rendered, cache.reused) = (0, 0);
     let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
@@ -134,14 +165,6 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
             } else {
                 format!("{prefix}{}index.html", planned.path)
             };
-            match env.get_template(planned.template).and_then(|t| t.render(JValue::from(Serde(&ctx)))) {
-                Ok(html) => files.push(OutputFile::new(out_path, html)),
-                Err(e) => {
-                    let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
-                    d.message = format!("{} (while rendering `{out_path}`)", d.message);
-                    diags.push(d);
-                }
-            }
             if !planned.path.ends_with(".html") && lang == &dl {
                 let alts = site
                     .config
@@ -150,6 +173,31 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
                     .map(|l| (l.clone(), format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path)))
                     .collect();
                 sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
+            }
+            let key = {
+                let mut h = std::hash::DefaultHasher::new();
+                fingerprint.hash(&mut h);
+                planned.template.hash(&mut h);
+                serde_json::to_vec(&ctx).unwrap_or_default().hash(&mut h);
+                h.finish()
+            };
+            if let Some((_, bytes)) = old_pages.get(&out_path).filter(|(k, _)| *k == key) {
+                cache.reused += 1;
+                new_pages.insert(out_path.clone(), (key, bytes.clone()));
+                files.push(OutputFile::new(out_path, bytes.clone()));
+                continue;
+            }
+            match env.get_template(planned.template).and_then(|t| t.render(JValue::from(Serde(&ctx)))) {
+                Ok(html) => {
+                    cache.rendered += 1;
+                    new_pages.insert(out_path.clone(), (key, html.clone().into_bytes()));
+                    files.push(OutputFile::new(out_path, html));
+                }
+                Err(e) => {
+                    let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
+                    d.message = format!("{} (while rendering `{out_path}`)", d.message);
+                    diags.push(d);
+                }
             }
         }
         files.push(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
@@ -169,8 +217,10 @@ pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics
     ));
     files.extend(download_files);
     if diags.has_errors() {
+        cache.pages = old_pages;
         return Err(diags);
     }
+    cache.pages = new_pages;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(w) = files.windows(2).find(|w| w[0].path == w[1].path) {
         diags.push(Diagnostic::error(

@@ -187,6 +187,7 @@ fn pages_pass_axe_core() {
             "",
             "county/450804/",
             "county/450802/",
+            "county/141002/",
             "county/450804/computation/2020-2021/",
             "prefecture/450800/",
             "province/450000/",

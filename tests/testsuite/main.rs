@@ -13,4 +13,5 @@ mod fuzz;
 mod national;
 mod new;
 mod publish;
+mod serve;
 mod support;

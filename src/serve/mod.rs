@@ -1,0 +1,414 @@
+//! `junheng serve`: a watch-mode preview that never lies.
+//!
+//! Threads (STYLE.md §5): the main thread runs the watch loop and rebuilds; one thread accepts
+//! HTTP requests (tiny_http) and hands each to a short-lived thread, so long-lived event
+//! streams never stall page requests. They share a [`State`]: the current site in memory, its
+//! build id and `generation` (a `Mutex` + `Condvar` that event streams wait on) and the
+//! diagnostics of a failed build.
+//!
+//! The site is rendered to memory and swapped in whole once complete, so a request never sees
+//! a half-built site and serving writes nothing to disk (Ctrl-C leaves no partial files).
+//! Rebuilds reuse every page whose inputs did not change ([`crate::render::PageCache`]); the
+//! result equals a clean build, which the tests check after sequences of edits.
+
+mod http;
+mod watch;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::build::{Rendered, render_site_cached};
+use crate::diag::Diagnostics;
+use crate::error::{Error, Result};
+use crate::render::PageCache;
+
+/// Options of `junheng serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// The site folder.
+    pub site: PathBuf,
+    /// Address to bind (`127.0.0.1` by default).
+    pub bind: String,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// Open the site in the default browser once it is served.
+    pub open: bool,
+}
+
+/// The served site: files by output path.
+type Files = Arc<HashMap<String, Arc<[u8]>>>;
+
+/// What request threads read and event streams wait on.
+pub(crate) struct State {
+    current: Mutex<Current>,
+    changed: Condvar,
+}
+
+#[derive(Clone)]
+pub(crate) struct Current {
+    /// Bumped whenever what is served changes (new files, a failed build, its fix).
+    pub generation: u64,
+    /// Identifies what is served: pages carry it and report it when their stream (re)connects.
+    pub build_id: String,
+    pub files: Files,
+    /// The diagnostics of the last build when it failed (the overlay shows them).
+    pub errors: Option<Arc<Vec<OverlayItem>>>,
+    /// The event announcing this generation (JSON).
+    pub event: String,
+    /// Set on Ctrl-C: event streams end.
+    pub stopping: bool,
+}
+
+/// One diagnostic as the overlay lists it: as the terminal prints it (file:line:column,
+/// message, the source line with a caret).
+#[derive(Debug, Clone)]
+pub(crate) struct OverlayItem {
+    pub severity: &'static str,
+    pub text: String,
+}
+
+impl State {
+    fn new(nonce: &str) -> State {
+        State {
+            current: Mutex::new(Current {
+                generation: 0,
+                build_id: format!("{nonce}-0"),
+                files: Arc::new(HashMap::new()),
+                errors: None,
+                event: String::new(),
+                stopping: false,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Current {
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Waits until the generation differs from `seen` (or the server stops, or `timeout`).
+    pub(crate) fn wait_change(&self, seen: u64, timeout: Duration) -> Current {
+        let guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        let (guard, _) = self
+            .changed
+            .wait_timeout_while(guard, timeout, |c| c.generation == seen && !c.stopping)
+            .unwrap_or_else(|e| e.into_inner());
+        guard.clone()
+    }
+
+    fn publish(&self, update: impl FnOnce(&mut Current)) {
+        let mut guard = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        update(&mut guard);
+        drop(guard);
+        self.changed.notify_all();
+    }
+}
+
+/// Runs the preview server until Ctrl-C.
+pub fn serve(opts: &ServeOptions) -> Result<()> {
+    let site = opts
+        .site
+        .canonicalize()
+        .map_err(|_| Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())))?;
+    if !site.join("site.toml").is_file() {
+        return Err(Error::Usage(format!("no `site.toml` in `{}`: is it a junheng site?", site.display())));
+    }
+    let server = tiny_http::Server::http((opts.bind.as_str(), opts.port))
+        .map_err(|e| Error::Usage(format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)))?;
+    let server = Arc::new(server);
+    let addr = match server.server_addr().to_ip() {
+        Some(a) if a.ip().is_unspecified() => format!("127.0.0.1:{}", a.port()),
+        Some(a) => a.to_string(),
+        None => format!("{}:{}", opts.bind, opts.port),
+    };
+    let nonce = format!(
+        "{:x}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis()
+    );
+    let state = Arc::new(State::new(&nonce));
+
+    let (tx, rx) = std::sync::mpsc::channel::<watch::Message>();
+    let stop_tx = tx.clone();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(watch::Message::Stop);
+    })
+    .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
+
+    let mut builder = Builder { site: site.clone(), cache: PageCache::default(), nonce };
+    builder.rebuild(&state, &[]);
+    let output_dir = builder.output_dir();
+
+    let http_state = state.clone();
+    let http_server = server.clone();
+    let accept = std::thread::spawn(move || {
+        for request in http_server.incoming_requests() {
+            let st = http_state.clone();
+            std::thread::spawn(move || http::handle(request, &st));
+        }
+    });
+    println!("serving `{}` at http://{addr}/ (Ctrl-C to stop)", site.display());
+    let _ = std::io::stdout().flush();
+    if opts.open {
+        if let Err(e) = opener::open(format!("http://{addr}/")) {
+            eprintln!("warning: could not open a browser: {e}");
+        }
+    }
+
+    let _watcher = watch::start(&site, output_dir.as_deref(), tx)?;
+    while let Ok(message) = rx.recv() {
+        match message {
+            watch::Message::Stop => break,
+            watch::Message::Changed(mut paths) => {
+                // Drain what else arrived: one rebuild for a burst.
+                while let Ok(m) = rx.try_recv() {
+                    match m {
+                        watch::Message::Changed(more) => paths.extend(more),
+                        watch::Message::Stop => {
+                            paths.clear();
+                            state.publish(|c| c.stopping = true);
+                            break;
+                        }
+                    }
+                }
+                if state.snapshot().stopping {
+                    break;
+                }
+                let paths: Vec<String> = paths.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+                if !paths.is_empty() {
+                    builder.rebuild(&state, &paths);
+                }
+            }
+        }
+    }
+    state.publish(|c| c.stopping = true);
+    server.unblock();
+    let _ = accept.join();
+    println!("stopped");
+    Ok(())
+}
+
+/// Rebuilds on demand, keeping the page cache between builds.
+struct Builder {
+    site: PathBuf,
+    cache: PageCache,
+    nonce: String,
+}
+
+impl Builder {
+    /// The output folder of `site.toml`, never watched (serving does not write it).
+    fn output_dir(&self) -> Option<PathBuf> {
+        let text = std::fs::read_to_string(self.site.join("site.toml")).ok()?;
+        let table: toml::Table = toml::from_str(&text).ok()?;
+        let out = table.get("output_dir").and_then(|v| v.as_str()).unwrap_or("public");
+        Some(self.site.join(out))
+    }
+
+    /// Builds the site and publishes the result (or the diagnostics, keeping the last good site).
+    fn rebuild(&mut self, state: &State, changed_inputs: &[String]) {
+        let start = Instant::now();
+        let what = describe_inputs(changed_inputs);
+        let result = render_site_cached(&self.site, false, &mut self.cache);
+        let ms = start.elapsed().as_millis();
+        let before = state.snapshot();
+        match result {
+            Ok(Rendered { files, diagnostics, .. }) => {
+                eprint!("{diagnostics}");
+                let new: HashMap<String, Arc<[u8]>> =
+                    files.into_iter().map(|f| (f.path, Arc::from(f.bytes.into_boxed_slice()))).collect();
+                let mut changed: Vec<&String> = new
+                    .iter()
+                    .filter(|(p, b)| before.files.get(*p).is_none_or(|old| old != *b))
+                    .map(|(p, _)| p)
+                    .collect();
+                let removed: Vec<&String> = before.files.keys().filter(|p| !new.contains_key(*p)).collect();
+                changed.sort();
+                let recovered = before.errors.is_some();
+                if changed.is_empty() && removed.is_empty() && !recovered && before.generation > 0 {
+                    println!("rebuilt in {ms} ms{what}: no output changed");
+                    return;
+                }
+                let css_only = !recovered
+                    && !changed_inputs.is_empty()
+                    && changed_inputs
+                        .iter()
+                        .all(|p| p.starts_with("themes/") && p.contains("/css/") && p.ends_with(".css"));
+                let urls: Vec<String> = changed.iter().chain(removed.iter()).map(|p| url_of(p)).collect();
+                let focus = focus_of(&changed);
+                println!(
+                    "rebuilt in {ms} ms{what}: {} changed, {} removed ({} pages re-rendered, {} reused){}",
+                    changed.len(),
+                    removed.len(),
+                    self.cache.rendered,
+                    self.cache.reused,
+                    preview(&urls)
+                );
+                let kind = if css_only { "css" } else { "reload" };
+                let generation = before.generation + 1;
+                let build_id = format!("{}-{generation}", self.nonce);
+                let event =
+                    json!({ "build": build_id, "kind": kind, "changed": urls.iter().take(200).collect::<Vec<_>>(),
+                                    "focus": focus })
+                    .to_string();
+                let files = Arc::new(new);
+                state.publish(move |c| {
+                    c.generation = generation;
+                    c.build_id = build_id;
+                    c.files = files;
+                    c.errors = None;
+                    c.event = event;
+                });
+            }
+            Err(e) => {
+                let items = match &e {
+                    Error::Site(diags) => {
+                        eprint!("{diags}");
+                        overlay_items(diags)
+                    }
+                    other => {
+                        eprintln!("error: {other}");
+                        vec![OverlayItem { severity: "error", text: format!("error: {other}") }]
+                    }
+                };
+                println!(
+                    "build failed in {ms} ms{what}: {} problem(s); still serving the last good site, with the errors over every page",
+                    items.len()
+                );
+                let generation = before.generation + 1;
+                let build_id = format!("{}-{generation}", self.nonce);
+                let event = json!({ "build": build_id, "kind": "error", "changed": [], "focus": null }).to_string();
+                state.publish(move |c| {
+                    c.generation = generation;
+                    c.build_id = build_id;
+                    c.errors = Some(Arc::new(items));
+                    c.event = event;
+                });
+            }
+        }
+        let _ = std::io::stdout().flush();
+    }
+}
+
+fn describe_inputs(paths: &[String]) -> String {
+    match paths {
+        [] => String::new(),
+        [one] => format!(" ({one})"),
+        [first, rest @ ..] => format!(" ({first} and {} more)", rest.len()),
+    }
+}
+
+fn preview(urls: &[String]) -> String {
+    if urls.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<&str> = urls.iter().take(5).map(String::as_str).collect();
+    let more = if urls.len() > 5 { format!(" …and {} more", urls.len() - 5) } else { String::new() };
+    format!(": {}{more}", shown.join(" "))
+}
+
+/// The URL of an output path (`county/450802/index.html` → `/county/450802/`).
+fn url_of(path: &str) -> String {
+    match path.strip_suffix("index.html") {
+        Some(dir) => format!("/{dir}"),
+        None => format!("/{path}"),
+    }
+}
+
+/// When the pages of exactly one county changed: its page per language prefix, so a browser
+/// showing an unchanged page can jump to it.
+fn focus_of(changed: &[&String]) -> serde_json::Value {
+    let mut codes = BTreeSet::new();
+    let mut pages = serde_json::Map::new();
+    for p in changed {
+        let Some(i) = p.find("county/") else { continue };
+        let (prefix, rest) = p.split_at(i);
+        let Some(code) = rest.strip_prefix("county/").and_then(|r| r.strip_suffix("/index.html")) else { continue };
+        if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) && !prefix.contains("county/") {
+            codes.insert(code.to_string());
+            pages.insert(prefix.to_string(), json!(format!("/{prefix}county/{code}/")));
+        }
+    }
+    if codes.len() == 1 { serde_json::Value::Object(pages) } else { serde_json::Value::Null }
+}
+
+fn overlay_items(diags: &Diagnostics) -> Vec<OverlayItem> {
+    diags
+        .sorted()
+        .into_iter()
+        .map(|d| OverlayItem {
+            severity: if d.severity == crate::diag::Severity::Error { "error" } else { "warning" },
+            text: d.to_string(),
+        })
+        .collect()
+}
+
+/// Relative path of `path` in `site` with `/` separators, if it is a site input the preview
+/// watches (`site.toml`, `content/`, `data/`, `themes/`) and not an editor's temporary file.
+pub(crate) fn input_path(site: &Path, output: Option<&Path>, path: &Path) -> Option<String> {
+    if output.is_some_and(|o| path.starts_with(o)) {
+        return None;
+    }
+    let rel = path.strip_prefix(site).ok()?;
+    let rel = rel.to_str()?.replace('\\', "/");
+    let watched = rel == "site.toml" || ["content/", "data/", "themes/"].iter().any(|d| rel.starts_with(d));
+    let name = rel.rsplit('/').next().unwrap_or(&rel);
+    (watched && !is_temp_file(name)).then_some(rel)
+}
+
+/// Editors' temporary and backup files (after Zola's `is_temp_file`).
+fn is_temp_file(name: &str) -> bool {
+    name.starts_with(".#")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name.ends_with('~')
+        || name == "4913"
+        || name.starts_with(".goutputstream-")
+        || name == ".DS_Store"
+        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".part", ".crdownload"].iter().any(|ext| name.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards the watch filter: inputs only, never the output folder nor editors' temp files.
+    #[test]
+    fn watched_inputs() {
+        let site = Path::new("/s");
+        let out = Some(Path::new("/s/public"));
+        assert_eq!(input_path(site, out, Path::new("/s/data/indicators.csv")).as_deref(), Some("data/indicators.csv"));
+        assert_eq!(input_path(site, out, Path::new("/s/site.toml")).as_deref(), Some("site.toml"));
+        assert_eq!(
+            input_path(site, out, Path::new("/s/themes/default/css/site.css")).as_deref(),
+            Some("themes/default/css/site.css")
+        );
+        for ignored in [
+            "/s/public/index.html",
+            "/s/target/debug/junheng",
+            "/s/content/.#about.md",
+            "/s/content/about.md~",
+            "/s/content/.about.md.swp",
+            "/s/data/4913",
+            "/s/content/#about.md#",
+            "/s/README.md",
+        ] {
+            assert_eq!(input_path(site, out, Path::new(ignored)), None, "{ignored}");
+        }
+    }
+
+    // Guards the jump target: one county's pages changed → its page in each language.
+    #[test]
+    fn focus_on_one_changed_county() {
+        let a = "county/450804/index.html".to_string();
+        let b = "en/county/450804/index.html".to_string();
+        let c = "index.html".to_string();
+        let d = "county/450802/index.html".to_string();
+        assert_eq!(focus_of(&[&a, &b, &c]), json!({ "": "/county/450804/", "en/": "/en/county/450804/" }));
+        assert_eq!(focus_of(&[&a, &d]), serde_json::Value::Null);
+        assert_eq!(url_of("en/county/450804/index.html"), "/en/county/450804/");
+        assert_eq!(url_of("assets/site.css"), "/assets/site.css");
+    }
+}

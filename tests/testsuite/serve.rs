@@ -1,0 +1,420 @@
+//! `junheng serve`: started on port 0 and driven with real file edits and raw HTTP requests.
+//! After every sequence of edits the served site must equal a clean build of the same inputs.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use crate::support::SiteTest;
+
+/// A running `junheng serve` and the lines it prints.
+pub struct Served {
+    child: Child,
+    pub addr: String,
+    lines: Receiver<String>,
+}
+
+impl Served {
+    /// Starts `serve --port 0` on the site of `t` and waits for its address.
+    pub fn start(t: &SiteTest) -> Served {
+        let mut child = t
+            .cmd(&["serve", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("junheng serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut s = Served { child, addr: String::new(), lines };
+        let line = s.wait_for("serving ");
+        let start = line.find("http://").unwrap() + "http://".len();
+        s.addr = line[start..].split('/').next().unwrap().to_string();
+        s
+    }
+
+    /// Waits for a printed line starting with `prefix` (skipping others).
+    pub fn wait_for(&mut self, prefix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with(prefix) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("serve never printed a line starting with {prefix:?}"),
+            }
+        }
+    }
+
+    /// Waits for the next rebuild (success or failure) and returns its line.
+    pub fn next_build(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.starts_with("rebuilt") || line.starts_with("build failed") => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no rebuild was reported"),
+            }
+        }
+    }
+
+    /// GET (or another method) with a raw request line: status, headers and body.
+    pub fn request(&self, method: &str, target: &str) -> (u16, String, Vec<u8>) {
+        raw_request(&self.addr, &format!("{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+    }
+
+    /// GET a page as text, expecting 200.
+    pub fn get(&self, path: &str) -> String {
+        let (status, _, body) = self.request("GET", path);
+        assert_eq!(status, 200, "GET {path}");
+        String::from_utf8(body).unwrap()
+    }
+
+    /// Served files and their SHA-256 (the manifest endpoint).
+    pub fn manifest(&self) -> Vec<(String, String)> {
+        let (status, _, body) = self.request("GET", "/__junheng/manifest");
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the exit status.
+    pub fn interrupt(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        let rest: Vec<String> = self.lines.try_iter().collect();
+        (status, rest)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends `request` as is and reads the whole answer.
+pub fn raw_request(addr: &str, request: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head");
+    let head = String::from_utf8_lossy(&all[..split]).to_string();
+    let body = all[split + 4..].to_vec();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, body)
+}
+
+/// The files of a clean build of the same site, with their SHA-256.
+fn clean_build(t: &SiteTest) -> Vec<(String, String)> {
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("out");
+    junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: Some(target.clone()), deny_warnings: false })
+        .unwrap_or_else(|e| panic!("clean build failed: {e:?}"));
+    crate::support::tree(&target)
+        .into_iter()
+        .filter(|(p, _)| p != ".junheng-manifest")
+        .map(|(p, b)| (p, junheng::render::data::sha256_hex(&b)))
+        .collect()
+}
+
+fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
+    let path = t.site.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+// Guards the preview loop end to end: a CSV edit, a Markdown edit, a template edit, a broken
+// CSV (overlay over the previous page) and its fix, a new county row, a deleted narrative; after
+// each step the served site equals a clean build of the same inputs.
+#[test]
+fn edits_rebuild_and_equal_a_clean_build() {
+    let t = SiteTest::demo();
+    let mut s = Served::start(&t);
+    assert_eq!(s.manifest(), clean_build(&t), "first build");
+
+    // A published figure: the county page changes, most pages are reused.
+    edit(
+        &t,
+        "data/indicators.csv",
+        "450802,2020-2021,primary,basic,composite,,0.21,",
+        "450802,2020-2021,primary,basic,composite,,0.23,",
+    );
+    let line = s.next_build();
+    assert!(line.contains("/county/450802/") && line.contains("reused"), "{line}");
+    assert!(s.get("/county/450802/").contains("0.23"));
+    assert_eq!(s.manifest(), clean_build(&t), "after a CSV edit");
+
+    // A narrative.
+    edit(&t, "content/counties/450804.md", "覃塘", "覃塘（已修订）");
+    s.next_build();
+    assert!(s.get("/county/450804/").contains("覃塘（已修订）"));
+
+    // A template: every page.
+    edit(&t, "themes/default/templates/base.html", "</footer>", "<p>preview-marker</p></footer>");
+    s.next_build();
+    assert!(s.get("/").contains("preview-marker") && s.get("/en/about/").contains("preview-marker"));
+    assert_eq!(s.manifest(), clean_build(&t), "after a template edit");
+
+    // A broken CSV: the previous page stays, with the overlay naming file, line and column.
+    let good = std::fs::read_to_string(t.site.join("data/milestones.csv")).unwrap();
+    std::fs::write(t.site.join("data/milestones.csv"), format!("{good}450802,2019-13-01,plan,坏日期,guigang-2021\n"))
+        .unwrap();
+    assert!(s.next_build().starts_with("build failed"));
+    let page = s.get("/county/450802/");
+    assert!(page.contains("0.23"), "the last good page is still served");
+    assert!(
+        page.contains("id=\"junheng-overlay\"") && page.contains("data/milestones.csv:"),
+        "overlay with the location"
+    );
+    assert!(s.get("/en/").contains("id=\"junheng-overlay\""), "the overlay is on every page");
+    std::fs::write(t.site.join("data/milestones.csv"), &good).unwrap();
+    assert!(s.next_build().starts_with("rebuilt"));
+    assert!(!s.get("/county/450802/").contains("id=\"junheng-overlay\""), "the fix clears the overlay");
+
+    // A new county row gets its page; a deleted narrative disappears.
+    let counties = std::fs::read_to_string(t.site.join("data/counties.csv")).unwrap();
+    let header = counties.lines().next().unwrap();
+    let row = counties.lines().find(|l| l.starts_with("450802,")).unwrap();
+    assert!(header.starts_with("code,"), "{header}");
+    let new_row = row.replacen("450802,", "450822,", 1).replacen("港北区", "新测试县", 1);
+    std::fs::write(t.site.join("data/counties.csv"), format!("{}{new_row}\n", counties)).unwrap();
+    s.next_build();
+    let (status, _, _) = s.request("GET", "/county/450822/");
+    assert_eq!(status, 200, "the new county has a page");
+    std::fs::remove_file(t.site.join("content/reports/guigang-2021.md")).unwrap();
+    std::fs::remove_file(t.site.join("content/reports/guigang-2021.en.md")).unwrap();
+    s.next_build();
+    assert_eq!(s.request("GET", "/reports/guigang-2021/").0, 404);
+    assert_eq!(s.manifest(), clean_build(&t), "after adding a county and deleting a page");
+}
+
+// Guards path safety with raw requests: `..` in every spelling, backslashes, NUL and invalid
+// UTF-8 are refused; absolute-looking paths are looked up inside the site only.
+#[test]
+fn path_traversal_is_refused() {
+    let t = SiteTest::demo();
+    std::fs::write(t.site.parent().unwrap().join("secret.txt"), "secret").unwrap();
+    let s = Served::start(&t);
+    for target in [
+        "/../secret.txt",
+        "/../site/site.toml",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/%2e%2e/secret.txt",
+        "/county/..%2f..%2fsecret.txt",
+        "/..%5csecret.txt",
+        "/county\\..\\..\\secret.txt",
+        "/%00",
+        "/%ff%fe",
+    ] {
+        let (status, _, body) = s.request("GET", target);
+        assert_eq!(status, 400, "{target}");
+        assert!(!String::from_utf8_lossy(&body).contains("secret"), "{target}");
+    }
+    for target in ["//etc/passwd", "/site.toml", "/data/../../secret.txt/", "http://x/../../secret.txt"] {
+        let (status, _, body) = s.request("GET", target);
+        assert!(status == 404 || status == 400, "{target}: {status}");
+        assert!(!String::from_utf8_lossy(&body).contains("secret"), "{target}");
+    }
+}
+
+// Guards HTTP behaviour: content types with UTF-8, index.html for folders, a redirect to add
+// the slash, the site's 404 page with status 404, HEAD without a body, 405 for other methods,
+// and the reload script injected into HTML responses only.
+#[test]
+fn http_basics() {
+    let t = SiteTest::demo();
+    let s = Served::start(&t);
+    let (status, head, body) = s.request("GET", "/county/450802/");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"), "{head}");
+    assert!(String::from_utf8_lossy(&body).contains("data-junheng-serve"));
+    let (status, head, body) = s.request("GET", "/assets/site.css");
+    assert_eq!(status, 200);
+    assert!(head.contains("text/css; charset=utf-8"));
+    assert!(!String::from_utf8_lossy(&body).contains("junheng-serve"));
+    let (_, head, _) = s.request("GET", "/data/indicators.csv");
+    assert!(head.contains("text/csv; charset=utf-8"), "{head}");
+    let (status, head, _) = s.request("GET", "/county/450802?x=1");
+    assert_eq!(status, 301);
+    assert!(head.contains("Location: /county/450802/?x=1"), "{head}");
+    let (status, _, body) = s.request("GET", "/no/such/page/");
+    assert_eq!(status, 404);
+    assert!(String::from_utf8_lossy(&body).contains("页面不存在"), "the site's own 404 page");
+    let (status, head, body) = s.request("HEAD", "/");
+    assert_eq!(status, 200);
+    assert!(body.is_empty() && head.to_lowercase().contains("content-length:"), "{head}");
+    assert_eq!(s.request("POST", "/").0, 405);
+    // `build` output never has the script.
+    t.build();
+    assert!(!t.read_output("county/450802/index.html").contains("junheng-serve"));
+}
+
+// Guards concurrency: many open event streams (tabs) do not stall page requests.
+#[test]
+fn many_event_streams_do_not_stall_pages() {
+    let t = SiteTest::demo();
+    let s = Served::start(&t);
+    let streams: Vec<TcpStream> = (0..40)
+        .map(|_| {
+            let mut c = TcpStream::connect(&s.addr).unwrap();
+            c.write_all(b"GET /__junheng/events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+            c
+        })
+        .collect();
+    let start = Instant::now();
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            let addr = s.addr.clone();
+            std::thread::spawn(move || raw_request(&addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").0)
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 200);
+    }
+    assert!(start.elapsed() < Duration::from_secs(20), "pages stalled behind event streams");
+    // Each stream received its header and the retry line.
+    let mut first = streams.into_iter().next().unwrap();
+    first.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 256];
+    let n = first.read(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.contains("text/event-stream"), "{text}");
+}
+
+// Guards the event stream: a stale page learns it on connect; a rebuild sends one event with
+// what changed, after the new site is complete (the page served then has the new value).
+#[test]
+fn events_announce_complete_rebuilds() {
+    let t = SiteTest::demo();
+    let mut s = Served::start(&t);
+    let mut stream = TcpStream::connect(&s.addr).unwrap();
+    stream.write_all(b"GET /__junheng/events?build=old HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut seen = String::new();
+    while !seen.contains("\"kind\":\"stale\"") {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0);
+        seen.push_str(&line);
+    }
+    edit(
+        &t,
+        "data/indicators.csv",
+        "450802,2020-2021,junior,basic,composite,,0.31,",
+        "450802,2020-2021,junior,basic,composite,,0.33,",
+    );
+    let mut event = String::new();
+    while !event.contains("\"kind\":\"reload\"") {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0);
+        event.push_str(&line);
+    }
+    assert!(event.contains("\"/county/450802/\""), "{event}");
+    assert!(event.contains("\"focus\":{\"\":\"/county/450802/\""), "{event}");
+    assert!(s.get("/county/450802/").contains("0.33"));
+    s.next_build();
+}
+
+// Guards Ctrl-C: the server stops with status 0 and leaves nothing behind in the site folder.
+#[test]
+fn ctrl_c_stops_cleanly_without_files() {
+    let t = SiteTest::demo();
+    let before = crate::support::tree(&t.site);
+    let s = Served::start(&t);
+    // An open event stream must not keep the server alive.
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    c.write_all(b"GET /__junheng/events HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let (status, rest) = s.interrupt();
+    assert!(status.success(), "{status:?}");
+    assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
+    assert_eq!(crate::support::tree(&t.site), before, "serve wrote into the site folder");
+}
+
+/// One edit of a random sequence: (kind, a number choosing where and what).
+fn apply_edit(t: &SiteTest, kind: u8, n: u32) {
+    let replace_line = |rel: &str, f: &dyn Fn(usize, &str) -> Option<String>| {
+        let path = t.site.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let i = 1 + n as usize % (lines.len() - 1);
+        let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        match f(i, lines[i]) {
+            Some(l) => out[i] = l,
+            None => {
+                out.remove(i);
+            }
+        }
+        std::fs::write(&path, out.join("\n") + "\n").unwrap();
+    };
+    match kind % 7 {
+        // A published coefficient.
+        0 => replace_line("data/indicators.csv", &|_, l| {
+            let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+            f[6] = format!("0.{:02}", 10 + n % 80);
+            Some(f.join(","))
+        }),
+        // A school's enrolment.
+        1 => replace_line("data/schools.csv", &|_, l| {
+            let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+            f[6] = (100 + n % 3000).to_string();
+            Some(f.join(","))
+        }),
+        // A narrative.
+        2 => {
+            let p = t.site.join("content/counties/450804.md");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, format!("{text}\n追加的段落 {n}。\n")).unwrap();
+        }
+        // A template.
+        3 => edit(t, "themes/default/templates/base.html", "</footer>", &format!("<p>m{n}</p></footer>")),
+        // A UI string.
+        4 => {
+            let p = t.site.join("themes/default/i18n/en.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, text.replacen("Coefficients over time", &format!("Coefficients over time {n}"), 1))
+                .unwrap();
+        }
+        // A milestone removed.
+        5 => replace_line("data/milestones.csv", &|_, _| None),
+        // The site title.
+        _ => edit(t, "site.toml", "title = { zh-CN = \"", &format!("title = {{ zh-CN = \"{n}")),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, failure_persistence: None, ..Default::default() })]
+
+    // Guards the page cache: after any sequence of edits, rendering with the cache kept across
+    // rebuilds gives exactly the files of a render from scratch.
+    #[test]
+    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..7, 0u32..10_000), 1..4)) {
+        let t = SiteTest::demo();
+        let mut cache = junheng::render::PageCache::default();
+        junheng::build::render_site_cached(&t.site, false, &mut cache).unwrap();
+        for (kind, n) in edits {
+            apply_edit(&t, kind, n);
+            let cached = junheng::build::render_site_cached(&t.site, false, &mut cache);
+            let clean = junheng::build::render_site(&t.site, false);
+            match (cached, clean) {
+                (Ok(a), Ok(b)) => proptest::prop_assert!(a.files == b.files, "edit {kind}/{n}: cached render differs"),
+                (Err(_), Err(_)) => {}
+                _ => proptest::prop_assert!(false, "edit {kind}/{n}: one render failed and the other did not"),
+            }
+        }
+    }
+}
