@@ -1,6 +1,6 @@
 //! Watching the site's inputs with notify: `site.toml`, `content/`, `data/`, `themes/`
 //! (recursively, including folders created later), never the output folder. Events are
-//! debounced (200 ms, notify-debouncer-full); reads (access events, such as the build's own) are ignored so an editor's atomic save or a `git checkout` of
+//! debounced (100 ms of quiet, notify-debouncer-full); reads (access events, such as the build's own) are ignored so an editor's atomic save or a `git checkout` of
 //! many files gives one rebuild; deleted and renamed files arrive as changed paths and the
 //! rebuild reads the folder as it now is.
 
@@ -41,39 +41,43 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
         Arc::new(Mutex::new(None));
     let slot = debouncer_slot.clone();
     let watched_in_handler = watched.clone();
-    let debouncer = new_debouncer(Duration::from_millis(200), None, move |result: DebounceEventResult| {
-        let events = match result {
-            Ok(events) => events,
-            Err(errors) => {
-                errors.iter().for_each(|e| eprintln!("warning: watching failed: {e}"));
-                return;
-            }
-        };
-        let mut changed = BTreeSet::new();
-        for event in events.iter().filter(|e| !matches!(e.kind, EventKind::Access(_))) {
-            for path in &event.paths {
-                if let Some(rel) = super::input_path(&site_buf, output_buf.as_deref(), path) {
-                    changed.insert(rel);
+    let debouncer = new_debouncer(
+        Duration::from_millis(100),
+        Some(Duration::from_millis(20)),
+        move |result: DebounceEventResult| {
+            let events = match result {
+                Ok(events) => events,
+                Err(errors) => {
+                    errors.iter().for_each(|e| eprintln!("warning: watching failed: {e}"));
+                    return;
                 }
-                // A watched folder (re)created: watch it (and its subfolders) from now on.
-                if let Some(name) = path.strip_prefix(&site_buf).ok().and_then(|r| r.to_str()) {
-                    if FOLDERS.contains(&name) && path.is_dir() {
-                        let mut set = watched_in_handler.lock().unwrap_or_else(|e| e.into_inner());
-                        if let Some(d) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-                            let mut d = d.lock().unwrap_or_else(|e| e.into_inner());
-                            if d.watch(path, RecursiveMode::Recursive).is_ok() {
-                                set.insert(name.to_string());
-                                changed.insert(format!("{name}/"));
+            };
+            let mut changed = BTreeSet::new();
+            for event in events.iter().filter(|e| !matches!(e.kind, EventKind::Access(_))) {
+                for path in &event.paths {
+                    if let Some(rel) = super::input_path(&site_buf, output_buf.as_deref(), path) {
+                        changed.insert(rel);
+                    }
+                    // A watched folder (re)created: watch it (and its subfolders) from now on.
+                    if let Some(name) = path.strip_prefix(&site_buf).ok().and_then(|r| r.to_str()) {
+                        if FOLDERS.contains(&name) && path.is_dir() {
+                            let mut set = watched_in_handler.lock().unwrap_or_else(|e| e.into_inner());
+                            if let Some(d) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                                let mut d = d.lock().unwrap_or_else(|e| e.into_inner());
+                                if d.watch(path, RecursiveMode::Recursive).is_ok() {
+                                    set.insert(name.to_string());
+                                    changed.insert(format!("{name}/"));
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        if !changed.is_empty() {
-            let _ = tx.send(Message::Changed(changed.into_iter().collect()));
-        }
-    })
+            if !changed.is_empty() {
+                let _ = tx.send(Message::Changed(changed.into_iter().collect()));
+            }
+        },
+    )
     .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", site.display())))?;
     let debouncer = Arc::new(Mutex::new(debouncer));
     {

@@ -306,3 +306,58 @@ fn county_finder_finds_by_name_pinyin_initials_and_code() {
         assert!(tab.get_url().ends_with("county/450803/"), "{}", tab.get_url());
     });
 }
+
+/// Polls `expr` in `tab` until it is true (or panics with `what` after 20 s).
+fn wait_true(tab: &headless_chrome::Tab, expr: &str, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        if let Ok(r) = tab.evaluate(expr, false) {
+            if r.value == Some(serde_json::Value::Bool(true)) {
+                return;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{what}: `{expr}` never became true");
+}
+
+// Guards live reload in a real browser: a data edit reloads the open county page with the new
+// value; a CSS edit changes the style without a navigation (a marker set on the page survives).
+#[test]
+fn serve_reloads_the_page_and_swaps_css() {
+    let t = SiteTest::demo();
+    let mut served = crate::serve::Served::start(&t);
+    let (browser, _profile) = launch();
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{}/county/450802/", served.addr)).unwrap().wait_until_navigated().unwrap();
+    // The page's event stream is open before the edit.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    tab.evaluate("window.__marker = 'before'", false).unwrap();
+    let path = t.site.join("data/indicators.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen(
+            "450802,2020-2021,primary,basic,composite,,0.21,",
+            "450802,2020-2021,primary,basic,composite,,0.29,",
+            1,
+        ),
+    )
+    .unwrap();
+    served.next_build();
+    wait_true(
+        &tab,
+        "window.__marker === undefined && document.querySelector('main').innerText.includes('0.29')",
+        "reload",
+    );
+
+    tab.evaluate("window.__marker = 'kept'", false).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let css = t.site.join("themes/default/css/site.css");
+    let text = std::fs::read_to_string(&css).unwrap();
+    std::fs::write(&css, format!("{text}\nmain {{ outline: 7px solid #123456; }}\n")).unwrap();
+    assert!(served.next_build().starts_with("rebuilt"));
+    wait_true(&tab, "getComputedStyle(document.querySelector('main')).outlineWidth === '7px'", "CSS swap");
+    let kept = tab.evaluate("window.__marker === 'kept'", false).unwrap();
+    assert_eq!(kept.value, Some(serde_json::Value::Bool(true)), "the CSS change navigated");
+}
