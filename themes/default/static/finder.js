@@ -1,6 +1,7 @@
 // County finder: type a name, a prefecture or province, a 6-digit code, full pinyin or its
 // initials (gbq, gangbei → 港北区). Loads the static index search.json on first use.
-// Without JavaScript the finder stays hidden and the full county list below does the job.
+// Without JavaScript the finder stays hidden (CSS shows it under `html.js`, set in the page's
+// head) and the full county list below does the job.
 (function () {
   "use strict";
   var box = document.getElementById("finder");
@@ -11,7 +12,6 @@
   var english = document.documentElement.lang === "en";
   var index = null;
   var loading = false;
-  box.hidden = false;
 
   function load(then) {
     if (index) return then();
