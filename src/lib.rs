@@ -21,6 +21,7 @@ pub mod model;
 pub mod new;
 pub mod render;
 pub mod serve;
+pub mod synthetic;
 pub mod util;
 pub mod write;
 

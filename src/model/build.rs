@@ -196,7 +196,7 @@ impl<'t> Cells<'t, '_> {
 }
 
 /// The national county list (NBS 2023 codes), for "did you mean" hints.
-const NATIONAL_COUNTIES: &str = include_str!("counties-national.csv");
+pub const NATIONAL_COUNTIES: &str = include_str!("counties-national.csv");
 
 /// A hint for an unknown county code: a near code of the site, else its entry in the national
 /// list, else a near code of the national list.

@@ -143,6 +143,8 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 
+    // Watch before announcing the address: an edit made right after it is never missed.
+    let _watcher = watch::start(&site, output_dir.as_deref(), tx)?;
     let http_state = state.clone();
     let http_server = server.clone();
     let accept = std::thread::spawn(move || {
@@ -159,7 +161,6 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
         }
     }
 
-    let _watcher = watch::start(&site, output_dir.as_deref(), tx)?;
     while let Ok(message) = rx.recv() {
         match message {
             watch::Message::Stop => break,

@@ -305,8 +305,10 @@ fn events_announce_complete_rebuilds() {
     stream.write_all(b"GET /__junheng/events?build=old HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let mut reader = BufReader::new(stream);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = String::new();
     while !seen.contains("\"kind\":\"stale\"") {
+        assert!(Instant::now() < deadline, "no stale event: {seen}");
         let mut line = String::new();
         assert!(reader.read_line(&mut line).unwrap() > 0);
         seen.push_str(&line);
@@ -319,6 +321,7 @@ fn events_announce_complete_rebuilds() {
     );
     let mut event = String::new();
     while !event.contains("\"kind\":\"reload\"") {
+        assert!(Instant::now() < deadline, "no reload event: {event}");
         let mut line = String::new();
         assert!(reader.read_line(&mut line).unwrap() > 0);
         event.push_str(&line);
