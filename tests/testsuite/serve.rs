@@ -67,6 +67,20 @@ impl Served {
         }
     }
 
+    /// Polls `path` until `ok` holds for its body (rebuilds are asynchronous), or panics.
+    pub fn wait_page(&self, path: &str, what: &str, ok: impl Fn(u16, &str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, _, body) = self.request("GET", path);
+            let body = String::from_utf8_lossy(&body).to_string();
+            if ok(status, &body) {
+                return body;
+            }
+            assert!(Instant::now() < deadline, "{what}: GET {path} never matched");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// GET (or another method) with a raw request line: status, headers and body.
     pub fn request(&self, method: &str, target: &str) -> (u16, String, Vec<u8>) {
         raw_request(&self.addr, &format!("{method} {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
@@ -106,7 +120,7 @@ impl Drop for Served {
 /// Sends `request` as is and reads the whole answer.
 pub fn raw_request(addr: &str, request: &str) -> (u16, String, Vec<u8>) {
     let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     s.write_all(request.as_bytes()).unwrap();
     let mut all = Vec::new();
     s.read_to_end(&mut all).unwrap();
@@ -130,11 +144,18 @@ fn clean_build(t: &SiteTest) -> Vec<(String, String)> {
         .collect()
 }
 
-fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
+/// Saves a file as editors do: a temporary file renamed over the old one.
+fn save(t: &SiteTest, rel: &str, text: &str) {
     let path = t.site.join(rel);
-    let text = std::fs::read_to_string(&path).unwrap();
+    let tmp = path.with_extension("junheng-test.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+}
+
+fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
+    let text = std::fs::read_to_string(t.site.join(rel)).unwrap();
     assert!(text.contains(from), "{rel} has no {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    save(t, rel, &text.replacen(from, to, 1));
 }
 
 // Guards the preview loop end to end: a CSV edit, a Markdown edit, a template edit, a broken
@@ -155,50 +176,39 @@ fn edits_rebuild_and_equal_a_clean_build() {
     );
     let line = s.next_build();
     assert!(line.contains("/county/450802/") && line.contains("reused"), "{line}");
-    assert!(s.get("/county/450802/").contains("0.23"));
+    s.wait_page("/county/450802/", "CSV edit", |_, b| b.contains("0.23"));
     assert_eq!(s.manifest(), clean_build(&t), "after a CSV edit");
 
     // A narrative.
     edit(&t, "content/counties/450804.md", "覃塘", "覃塘（已修订）");
-    s.next_build();
-    assert!(s.get("/county/450804/").contains("覃塘（已修订）"));
+    s.wait_page("/county/450804/", "Markdown edit", |_, b| b.contains("覃塘（已修订）"));
 
     // A template: every page.
     edit(&t, "themes/default/templates/base.html", "</footer>", "<p>preview-marker</p></footer>");
-    s.next_build();
-    assert!(s.get("/").contains("preview-marker") && s.get("/en/about/").contains("preview-marker"));
+    s.wait_page("/", "template edit", |_, b| b.contains("preview-marker"));
+    s.wait_page("/en/about/", "template edit", |_, b| b.contains("preview-marker"));
     assert_eq!(s.manifest(), clean_build(&t), "after a template edit");
 
     // A broken CSV: the previous page stays, with the overlay naming file, line and column.
     let good = std::fs::read_to_string(t.site.join("data/milestones.csv")).unwrap();
-    std::fs::write(t.site.join("data/milestones.csv"), format!("{good}450802,2019-13-01,plan,坏日期,guigang-2021\n"))
-        .unwrap();
-    assert!(s.next_build().starts_with("build failed"));
-    let page = s.get("/county/450802/");
+    save(&t, "data/milestones.csv", &format!("{good}450802,2019-13-01,plan,坏日期,guigang-2021\n"));
+    let lines = good.lines().count() + 1;
+    let page = s.wait_page("/county/450802/", "overlay", |_, b| b.contains("id=\"junheng-overlay\""));
     assert!(page.contains("0.23"), "the last good page is still served");
-    assert!(
-        page.contains("id=\"junheng-overlay\"") && page.contains("data/milestones.csv:"),
-        "overlay with the location"
-    );
+    assert!(page.contains(&format!("data/milestones.csv:{lines}:")), "overlay with file and line");
     assert!(s.get("/en/").contains("id=\"junheng-overlay\""), "the overlay is on every page");
-    std::fs::write(t.site.join("data/milestones.csv"), &good).unwrap();
-    assert!(s.next_build().starts_with("rebuilt"));
-    assert!(!s.get("/county/450802/").contains("id=\"junheng-overlay\""), "the fix clears the overlay");
+    save(&t, "data/milestones.csv", &good);
+    s.wait_page("/county/450802/", "fix", |_, b| !b.contains("id=\"junheng-overlay\""));
 
     // A new county row gets its page; a deleted narrative disappears.
     let counties = std::fs::read_to_string(t.site.join("data/counties.csv")).unwrap();
-    let header = counties.lines().next().unwrap();
     let row = counties.lines().find(|l| l.starts_with("450802,")).unwrap();
-    assert!(header.starts_with("code,"), "{header}");
     let new_row = row.replacen("450802,", "450822,", 1).replacen("港北区", "新测试县", 1);
-    std::fs::write(t.site.join("data/counties.csv"), format!("{}{new_row}\n", counties)).unwrap();
-    s.next_build();
-    let (status, _, _) = s.request("GET", "/county/450822/");
-    assert_eq!(status, 200, "the new county has a page");
+    save(&t, "data/counties.csv", &format!("{counties}{new_row}\n"));
+    s.wait_page("/county/450822/", "new county", |status, _| status == 200);
     std::fs::remove_file(t.site.join("content/reports/guigang-2021.md")).unwrap();
     std::fs::remove_file(t.site.join("content/reports/guigang-2021.en.md")).unwrap();
-    s.next_build();
-    assert_eq!(s.request("GET", "/reports/guigang-2021/").0, 404);
+    s.wait_page("/reports/guigang-2021/", "deleted page", |status, _| status == 404);
     assert_eq!(s.manifest(), clean_build(&t), "after adding a county and deleting a page");
 }
 
@@ -285,7 +295,7 @@ fn many_event_streams_do_not_stall_pages() {
     for h in handles {
         assert_eq!(h.join().unwrap(), 200);
     }
-    assert!(start.elapsed() < Duration::from_secs(20), "pages stalled behind event streams");
+    assert!(start.elapsed() < Duration::from_secs(60), "pages stalled behind event streams");
     // Each stream received its header and the retry line.
     let mut first = streams.into_iter().next().unwrap();
     first.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -328,6 +338,7 @@ fn events_announce_complete_rebuilds() {
     }
     assert!(event.contains("\"/county/450802/\""), "{event}");
     assert!(event.contains("\"focus\":{\"\":\"/county/450802/\""), "{event}");
+    // Sent after the new site is complete: the page already has the new value.
     assert!(s.get("/county/450802/").contains("0.33"));
     s.next_build();
 }
