@@ -29,19 +29,23 @@ fn main() -> ExitCode {
                 Some(v) => opts.seed = v,
                 None => return ExitCode::from(2),
             },
+            "--schools" => match number("--schools") {
+                Some(v) => opts.schools_per_county = v as usize,
+                None => return ExitCode::from(2),
+            },
             "--years" => match number("--years") {
                 Some(v) => opts.years = v as u16,
                 None => return ExitCode::from(2),
             },
             _ if dir.is_none() && !a.starts_with('-') => dir = Some(std::path::PathBuf::from(a)),
             _ => {
-                eprintln!("usage: national DIR [--scale N] [--seed N] [--years N]");
+                eprintln!("usage: national DIR [--scale N] [--seed N] [--years N] [--schools N]");
                 return ExitCode::from(2);
             }
         }
     }
     let Some(dir) = dir else {
-        eprintln!("usage: national DIR [--scale N] [--seed N] [--years N]");
+        eprintln!("usage: national DIR [--scale N] [--seed N] [--years N] [--schools N]");
         return ExitCode::from(2);
     };
     if dir.join("site.toml").exists() {

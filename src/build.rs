@@ -56,8 +56,11 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
 /// server keeps one cache across rebuilds). The result is the same as without a cache.
 pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut render::PageCache) -> Result<Rendered> {
     let mut diags = Diagnostics::new();
+    let mut timer = crate::util::timing::Timer::start();
     let loaded = load::load_site(site_root, &mut diags)?;
+    timer.done("load");
     let site = model::build::build_site(&loaded, &mut diags);
+    timer.done("model and engine");
     if deny_warnings {
         diags.deny_warnings();
     }
@@ -82,7 +85,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let Rendered { files, diagnostics, config, .. } = render_site(&opts.site, opts.deny_warnings)?;
     let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&config.output_dir));
     write::check_output_dir(&opts.site, &output)?;
+    let mut timer = crate::util::timing::Timer::start();
     write::write_output(&output, &files)?;
+    timer.done("write");
     Ok(BuildReport {
         output,
         files: files.len(),

@@ -428,10 +428,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Every download file, sorted by path.
 pub fn downloads(site: &Site) -> Vec<OutputFile> {
-    let mut files = Vec::new();
-    let mut resources = Vec::new();
-    let mut add = |files: &mut Vec<OutputFile>, t: &DataTable, stem: String, title: String| {
+    use rayon::prelude::*;
+    // Each table in its three formats with its datapackage resources; tables are built and
+    // encoded in parallel, collected in order.
+    let table_files = |t: &DataTable, stem: String, title: String| -> (Vec<Value>, Vec<OutputFile>) {
         let schema = table_schema(t);
+        let mut resources = Vec::new();
+        let mut files = Vec::new();
         for (suffix, bytes, format, encoding, media) in [
             (".csv", to_csv(t, false), "csv", "utf-8", "text/csv"),
             ("-excel.csv", to_csv(t, true), "csv", "utf-8-sig", "text/csv"),
@@ -447,20 +450,36 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
             }));
             files.push(OutputFile::new(format!("data/{path}"), bytes));
         }
+        (resources, files)
     };
-    for t in tables(site) {
-        add(&mut files, &t, t.name.to_string(), t.name.to_string());
-    }
-    for c in &site.counties {
-        if !site.computed_of(&c.code).is_empty() {
-            let t = school_terms_table(site, &c.code);
-            add(&mut files, &t, format!("counties/{}-schools", c.code), format!("schools {} {}", c.code, c.name));
-        }
-        if site.sheets_of(&c.code).is_empty() {
-            continue;
-        }
-        let t = results_table(site, Some(&c.code));
-        add(&mut files, &t, format!("counties/{}", c.code), format!("results {} {}", c.code, c.name));
+    let mut parts: Vec<(Vec<Value>, Vec<OutputFile>)> =
+        tables(site).par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string())).collect();
+    let per_county: Vec<Vec<(Vec<Value>, Vec<OutputFile>)>> = site
+        .counties
+        .par_iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            if !site.computed_of(&c.code).is_empty() {
+                let t = school_terms_table(site, &c.code);
+                out.push(table_files(
+                    &t,
+                    format!("counties/{}-schools", c.code),
+                    format!("schools {} {}", c.code, c.name),
+                ));
+            }
+            if !site.sheets_of(&c.code).is_empty() {
+                let t = results_table(site, Some(&c.code));
+                out.push(table_files(&t, format!("counties/{}", c.code), format!("results {} {}", c.code, c.name)));
+            }
+            out
+        })
+        .collect();
+    parts.extend(per_county.into_iter().flatten());
+    let mut resources = Vec::new();
+    let mut files = Vec::new();
+    for (r, f) in parts {
+        resources.extend(r);
+        files.extend(f);
     }
     let c = &site.config;
     let dl = c.default_language();
@@ -477,9 +496,11 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
     pkg.push(b'\n');
     files.push(OutputFile::new("data/datapackage.json", pkg));
 
-    for county in &site.counties {
-        files.push(OutputFile::new(format!("api/counties/{}.json", county.code), county_api(site, &county.code)));
-    }
+    files.par_extend(
+        site.counties.par_iter().map(|county| {
+            OutputFile::new(format!("api/counties/{}.json", county.code), county_api(site, &county.code))
+        }),
+    );
     let index: Vec<Value> = site
         .counties
         .iter()

@@ -16,6 +16,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use minijinja::value::{Serde, Value as JValue};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -128,8 +129,11 @@ pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Resul
     }
     let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
 
+    let mut timer = crate::util::timing::Timer::start();
     let views = Views::new(site);
+    timer.done("views");
     let download_files = data::downloads(site);
+    timer.done("downloads");
     let fingerprint = theme_fingerprint(theme, &dl);
     let old_pages = std::mem::take(&mut cache.pages);
     let mut new_pages = HashMap::new();
@@ -137,7 +141,10 @@ pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Resul
     let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
-        for planned in plan(site, &views, lang, &download_files, &strings) {
+        let planned_pages = plan(site, &views, lang, &download_files, &strings);
+        timer.done("plan");
+        let mut jobs: Vec<(String, &'static str, Value)> = Vec::with_capacity(planned_pages.len());
+        for planned in planned_pages {
             let depth = prefix.matches('/').count() + planned.path.matches('/').count();
             // The 404 page is served for missing URLs at any depth: its links start at the
             // published base path instead of being relative.
@@ -174,30 +181,43 @@ pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Resul
                     .collect();
                 sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
             }
-            let key = {
-                let mut h = std::hash::DefaultHasher::new();
-                fingerprint.hash(&mut h);
-                planned.template.hash(&mut h);
-                serde_json::to_vec(&ctx).unwrap_or_default().hash(&mut h);
-                h.finish()
-            };
-            if let Some((_, bytes)) = old_pages.get(&out_path).filter(|(k, _)| *k == key) {
-                cache.reused += 1;
-                new_pages.insert(out_path.clone(), (key, bytes.clone()));
-                files.push(OutputFile::new(out_path, bytes.clone()));
-                continue;
-            }
-            match env.get_template(planned.template).and_then(|t| t.render(JValue::from(Serde(&ctx)))) {
-                Ok(html) => {
-                    cache.rendered += 1;
-                    new_pages.insert(out_path.clone(), (key, html.clone().into_bytes()));
-                    files.push(OutputFile::new(out_path, html));
+            jobs.push((out_path, planned.template, ctx));
+        }
+        // Render in parallel (rayon); results keep the plan's order, so output is deterministic.
+        let rendered: Vec<(String, u64, Result<Vec<u8>, Diagnostic>, bool)> = jobs
+            .into_par_iter()
+            .map(|(out_path, template, ctx)| {
+                let key = {
+                    let mut h = std::hash::DefaultHasher::new();
+                    fingerprint.hash(&mut h);
+                    template.hash(&mut h);
+                    serde_json::to_vec(&ctx).unwrap_or_default().hash(&mut h);
+                    h.finish()
+                };
+                if let Some((_, bytes)) = old_pages.get(&out_path).filter(|(k, _)| *k == key) {
+                    return (out_path, key, Ok(bytes.clone()), true);
                 }
-                Err(e) => {
-                    let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
-                    d.message = format!("{} (while rendering `{out_path}`)", d.message);
-                    diags.push(d);
+                let result =
+                    env.get_template(template).and_then(|t| t.render(JValue::from(Serde(&ctx)))).map_err(|e| {
+                        let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
+                        d.message = format!("{} (while rendering `{out_path}`)", d.message);
+                        d
+                    });
+                (out_path, key, result.map(String::into_bytes), false)
+            })
+            .collect();
+        for (out_path, key, result, reused) in rendered {
+            match result {
+                Ok(bytes) => {
+                    if reused {
+                        cache.reused += 1;
+                    } else {
+                        cache.rendered += 1;
+                    }
+                    new_pages.insert(out_path.clone(), (key, bytes.clone()));
+                    files.push(OutputFile::new(out_path, bytes));
                 }
+                Err(d) => diags.push(d),
             }
         }
         files.push(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
@@ -209,6 +229,7 @@ pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Resul
             ));
         }
     }
+    timer.done("pages and feeds");
     files.push(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
     files.push(OutputFile::new("search.json", data::search_index(site)));
     files.push(OutputFile::new(

@@ -1,3 +1,4 @@
 //! Small helpers shared by the stages.
 
 pub mod fs;
+pub mod timing;
