@@ -4,8 +4,17 @@
 //! is the previous output moved aside and the staging folder renamed into place. A manifest
 //! (`.junheng-manifest`) records what the generator wrote, so a folder holding anything else
 //! (the site's own sources, files a user put there) is refused rather than deleted.
+//!
+//! The manifest also records a fingerprint of each file. A file whose bytes did not change
+//! since the previous build is hard-linked from it into the staging folder instead of being
+//! written again (old files are never modified in place, so sharing them is safe); changed
+//! files are written in parallel. The swap stays one atomic step.
 
+use std::collections::HashMap;
+use std::hash::Hasher;
 use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::render::OutputFile;
@@ -56,7 +65,8 @@ pub fn check_output_dir(site_root: &Path, output: &Path) -> Result<()> {
             output.display()
         )));
     };
-    let ours: std::collections::HashSet<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    let ours: std::collections::HashSet<&str> =
+        manifest.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('\t').next().unwrap_or(l)).collect();
     let unknown: Vec<&String> =
         present.iter().filter(|p| p.as_str() != MANIFEST && !ours.contains(p.as_str())).collect();
     if let Some(first) = unknown.first() {
@@ -128,19 +138,43 @@ pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
     fs::remove_dir_all(&staging)?;
     fs::remove_dir_all(&old)?;
     fs::create_dir_all(&staging)?;
-    let mut manifest = String::from(MANIFEST_HEADER);
-    for f in files {
-        if !is_safe_relative(&f.path) {
-            fs::remove_dir_all(&staging)?;
-            return Err(Error::Usage(format!(
-                "refusing to write `{}`: it would land outside the output folder",
-                f.path
-            )));
-        }
-        fs::write(&staging.join(&f.path), &f.bytes)?;
-        manifest.push_str(&f.path);
-        manifest.push('\n');
+    if let Some(f) = files.iter().find(|f| !is_safe_relative(&f.path)) {
+        fs::remove_dir_all(&staging)?;
+        return Err(Error::Usage(format!("refusing to write `{}`: it would land outside the output folder", f.path)));
     }
+    // Fingerprints of the previous build, from its manifest (`path<TAB>fingerprint`).
+    let previous: HashMap<String, String> = std::fs::read_to_string(output.join(MANIFEST))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t').map(|(p, h)| (p.to_string(), h.to_string())))
+        .collect();
+    // A file changed by hand after that build (newer than its manifest) is written again.
+    let built_at = std::fs::metadata(output.join(MANIFEST)).and_then(|m| m.modified()).ok();
+    let untouched = |path: &Path, len: usize| {
+        std::fs::symlink_metadata(path).is_ok_and(|m| {
+            m.is_file() && m.len() == len as u64 && m.modified().ok().zip(built_at).is_some_and(|(t, b)| t <= b)
+        })
+    };
+    let lines: Vec<String> = files
+        .par_iter()
+        .map(|f| -> Result<String> {
+            let print = fingerprint(&f.bytes);
+            let target = staging.join(&f.path);
+            let linked = previous.get(&f.path) == Some(&print) && untouched(&output.join(&f.path), f.bytes.len()) && {
+                if let Some(dir) = target.parent() {
+                    fs::create_dir_all(dir)?;
+                }
+                std::fs::hard_link(output.join(&f.path), &target).is_ok()
+            };
+            if !linked {
+                fs::write(&target, &f.bytes)?;
+            }
+            Ok(format!("{}\t{print}\n", f.path))
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let mut manifest = String::from(MANIFEST_HEADER);
+    lines.iter().for_each(|l| manifest.push_str(l));
     fs::write(&staging.join(MANIFEST), manifest.as_bytes())?;
     if !output.exists() {
         return fs::rename(&staging, output);
@@ -157,6 +191,13 @@ pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
         return Err(e);
     }
     fs::remove_dir_all(&old)
+}
+
+/// Length and SipHash of a file's bytes, as hex: equal fingerprints mean an unchanged file.
+fn fingerprint(bytes: &[u8]) -> String {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(bytes);
+    format!("{}-{:016x}", bytes.len(), h.finish())
 }
 
 /// Atomically exchanges two folders (Linux `renameat2(RENAME_EXCHANGE)`).

@@ -76,3 +76,45 @@ fn escaping_paths_are_refused() {
     // NUL cannot be in a file name; output paths are checked for it all the same.
     assert!(!junheng::write::is_safe_relative("a/\u{0}"));
 }
+
+// Guards incremental writing: files whose bytes did not change are linked from the previous
+// build (same inode), changed ones are written anew, a file edited by hand in the output is
+// written again, and the result equals a fresh build.
+#[cfg(unix)]
+#[test]
+fn unchanged_files_are_linked_changed_ones_written() {
+    use std::os::unix::fs::MetadataExt;
+    let t = SiteTest::demo();
+    t.build();
+    let ino = |rel: &str| std::fs::metadata(t.output().join(rel)).unwrap().ino();
+    let (about, county) = (ino("about/index.html"), ino("county/450802/index.html"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(t.output().join("robots.txt"), "tampered").unwrap();
+    let path = t.site.join("data/indicators.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen(
+            "450802,2020-2021,primary,basic,composite,,0.21,",
+            "450802,2020-2021,primary,basic,composite,,0.24,",
+            1,
+        ),
+    )
+    .unwrap();
+    t.build();
+    assert_eq!(ino("about/index.html"), about, "an unchanged page was written again");
+    assert_ne!(ino("county/450802/index.html"), county, "a changed page was not written");
+    assert!(t.read_output("county/450802/index.html").contains("0.24"));
+    assert_ne!(t.read_output("robots.txt"), "tampered", "a hand-edited output file was kept");
+    let fresh = tempfile::tempdir().unwrap();
+    let target = fresh.path().join("out");
+    junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: Some(target.clone()), deny_warnings: false })
+        .unwrap();
+    let strip = |v: Vec<(String, Vec<u8>)>| -> Vec<(String, Vec<u8>)> {
+        v.into_iter().filter(|(p, _)| p != ".junheng-manifest").collect()
+    };
+    assert!(
+        strip(crate::support::tree(&t.output())) == strip(crate::support::tree(&target)),
+        "differs from a fresh build"
+    );
+}
