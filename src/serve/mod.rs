@@ -153,6 +153,18 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
             std::thread::spawn(move || http::handle(request, &st));
         }
     });
+    // tiny_http hands each connection to a thread pool whose wake-up can be lost when two
+    // connections arrive together; a queued connection then waits until the next connection
+    // makes the pool add a thread. Event streams keep pool threads busy for good, so in a quiet
+    // moment that wait could last forever. A connection to ourselves every 500 ms bounds it.
+    let poke_state = state.clone();
+    let poke_addr = addr.clone();
+    std::thread::spawn(move || {
+        while !poke_state.snapshot().stopping {
+            std::thread::sleep(Duration::from_millis(500));
+            let _ = std::net::TcpStream::connect(&poke_addr);
+        }
+    });
     println!("serving `{}` at http://{addr}/ (Ctrl-C to stop)", site.display());
     let _ = std::io::stdout().flush();
     if opts.open {
