@@ -109,8 +109,12 @@ fn lookup(current: &Current, rel: &str, raw_path: &str, query: &str) -> Response
     // `county/450802` → `county/450802/`: relative links of the page need the slash.
     if current.files.contains_key(&format!("{rel}/index.html")) {
         let q = if query.is_empty() { String::new() } else { format!("?{query}") };
-        return plain(301, "text/plain; charset=utf-8", Vec::new())
-            .with_header(header("Location", &format!("{raw_path}/{q}")));
+        let location = format!("{raw_path}/{q}");
+        // Raw non-ASCII bytes cannot go into a header: refuse rather than panic.
+        if !location.is_ascii() {
+            return plain(400, "text/plain; charset=utf-8", format!("{}\n", reason(400)).into_bytes());
+        }
+        return plain(301, "text/plain; charset=utf-8", Vec::new()).with_header(header("Location", &location));
     }
     let body = match current.files.get("404.html") {
         Some(page) => inject(page, current),
