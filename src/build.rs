@@ -76,23 +76,44 @@ pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut ren
     }
 }
 
-/// Builds the site and writes the output atomically.
+/// Builds the site and writes the output atomically. Files go to the staging folder as they
+/// are rendered, so memory holds the model and the pages being rendered, never the whole site.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     let start = Instant::now();
     if !opts.site.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
-    let Rendered { files, diagnostics, config, .. } = render_site(&opts.site, opts.deny_warnings)?;
-    let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&config.output_dir));
-    write::check_output_dir(&opts.site, &output)?;
+    let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
-    write::write_output(&output, &files)?;
-    timer.done("write");
+    let loaded = load::load_site(&opts.site, &mut diags)?;
+    timer.done("load");
+    let site = model::build::build_site(&loaded, &mut diags);
+    timer.done("model and engine");
+    if opts.deny_warnings {
+        diags.deny_warnings();
+    }
+    if diags.has_errors() {
+        return Err(Error::Site(diags));
+    }
+    let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&loaded.config.output_dir));
+    write::check_output_dir(&opts.site, &output)?;
+    let staging = write::Staging::begin(&output)?;
+    let produced = match render::render_to(&site, &loaded.theme, &mut render::PageCache::default(), &staging) {
+        Ok(p) => p,
+        Err(ds) => {
+            diags.extend(ds);
+            // Dropping the staging folder leaves the previous output as it was.
+            return Err(Error::Site(diags));
+        }
+    };
+    timer.done("render and write");
+    staging.commit()?;
+    timer.done("swap");
     Ok(BuildReport {
         output,
-        files: files.len(),
-        bytes: files.iter().map(|f| f.bytes.len()).sum(),
-        diagnostics,
+        files: produced.files,
+        bytes: produced.bytes,
+        diagnostics: diags,
         elapsed: start.elapsed(),
     })
 }

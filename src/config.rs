@@ -100,6 +100,22 @@ pub struct Settings {
     /// Raw HTML in Markdown: `sanitize` (keep safe markup, drop scripts) or `escape` (show as text).
     #[serde(default)]
     pub raw_html: RawHtml,
+    /// Which school years get an audit page and a per-county school download.
+    #[serde(default)]
+    pub audit_years: AuditYears,
+}
+
+/// The school years whose computations are published school by school (audit pages and the
+/// per-county school downloads). Coefficients of every year are computed and shown either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditYears {
+    /// Every school year with school data (a bureau's site: a few counties).
+    #[default]
+    All,
+    /// Only each county's most recent school year with school data (a national portal:
+    /// every year would be tens of gigabytes of audit pages).
+    Latest,
 }
 
 /// What happens to raw HTML written in Markdown.
@@ -116,7 +132,12 @@ pub enum RawHtml {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { browsers: default_browsers(), pages_for_counties_without_data: true, raw_html: RawHtml::default() }
+        Settings {
+            browsers: default_browsers(),
+            pages_for_counties_without_data: true,
+            raw_html: RawHtml::default(),
+            audit_years: AuditYears::default(),
+        }
     }
 }
 

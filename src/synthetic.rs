@@ -109,6 +109,11 @@ theme = "default"
 
 [metrics.big_classes]
 name = { zh-CN = "大班额班级数（55人以上）", en = "Big classes (more than 55 pupils)" }
+
+# A national portal publishes the school-by-school audit of the latest school year only
+# (coefficients of every year are still computed and shown).
+[settings]
+audit_years = "latest"
 "#;
 
 /// Writes the synthetic site into `dir` (which must not hold a site yet), with the default theme.

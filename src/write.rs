@@ -13,11 +13,12 @@
 use std::collections::HashMap;
 use std::hash::Hasher;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::render::OutputFile;
+use crate::render::{OutputFile, Sink};
 use crate::util::fs;
 
 /// Name of the manifest written at the output root.
@@ -123,74 +124,147 @@ pub fn is_safe_relative(rel: &str) -> bool {
         && rel.split('/').all(|seg| !seg.is_empty() && seg != ".." && seg != ".")
 }
 
+/// An output being written: files go into a staging folder as they are rendered (from any
+/// thread), and [`Staging::commit`] swaps it in once all are there. Dropped without a commit,
+/// the staging folder is removed and the previous output stays as it was.
+pub struct Staging {
+    output: PathBuf,
+    staging: PathBuf,
+    old: PathBuf,
+    /// Fingerprints of the previous build, from its manifest (`path<TAB>fingerprint`).
+    previous: HashMap<String, String>,
+    /// When the previous build finished (its manifest's time).
+    built_at: Option<std::time::SystemTime>,
+    lines: Mutex<Vec<String>>,
+    error: Mutex<Option<Error>>,
+    committed: bool,
+}
+
+impl Staging {
+    /// Prepares a staging folder beside `output`.
+    pub fn begin(output: &Path) -> Result<Staging> {
+        let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = output
+            .file_name()
+            .ok_or_else(|| Error::Usage(format!("the output path `{}` has no folder name", output.display())))?
+            .to_string_lossy()
+            .to_string();
+        fs::create_dir_all(parent)?;
+        let staging = parent.join(format!(".{name}.junheng-staging"));
+        let old = parent.join(format!(".{name}.junheng-old"));
+        // Left over by an interrupted build: both are ours by name.
+        fs::remove_dir_all(&staging)?;
+        fs::remove_dir_all(&old)?;
+        fs::create_dir_all(&staging)?;
+        let previous = std::fs::read_to_string(output.join(MANIFEST))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t').map(|(p, h)| (p.to_string(), h.to_string())))
+            .collect();
+        let built_at = std::fs::metadata(output.join(MANIFEST)).and_then(|m| m.modified()).ok();
+        Ok(Staging {
+            output: output.to_path_buf(),
+            staging,
+            old,
+            previous,
+            built_at,
+            lines: Mutex::default(),
+            error: Mutex::default(),
+            committed: false,
+        })
+    }
+
+    /// Places one file: hard-linked from the previous build when its bytes did not change and
+    /// nobody touched it since, written otherwise.
+    fn place(&self, f: &OutputFile) -> Result<String> {
+        if !is_safe_relative(&f.path) {
+            return Err(Error::Usage(format!(
+                "refusing to write `{}`: it would land outside the output folder",
+                f.path
+            )));
+        }
+        let print = fingerprint(&f.bytes);
+        let target = self.staging.join(&f.path);
+        let old = self.output.join(&f.path);
+        // A file changed by hand after that build (newer than its manifest) is written again.
+        let untouched = || {
+            std::fs::symlink_metadata(&old).is_ok_and(|m| {
+                m.is_file()
+                    && m.len() == f.bytes.len() as u64
+                    && m.modified().ok().zip(self.built_at).is_some_and(|(t, b)| t <= b)
+            })
+        };
+        let linked = self.previous.get(&f.path) == Some(&print) && untouched() && {
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            std::fs::hard_link(&old, &target).is_ok()
+        };
+        if !linked {
+            fs::write(&target, &f.bytes)?;
+        }
+        Ok(format!("{}\t{print}\n", f.path))
+    }
+
+    /// Writes the manifest and swaps the staging folder in, in one step where the system can.
+    pub fn commit(mut self) -> Result<()> {
+        self.committed = true;
+        if let Some(e) = self.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let _ = fs::remove_dir_all(&self.staging);
+            return Err(e);
+        }
+        let mut lines = std::mem::take(&mut *self.lines.lock().unwrap_or_else(PoisonError::into_inner));
+        lines.sort_unstable();
+        let mut manifest = String::from(MANIFEST_HEADER);
+        lines.iter().for_each(|l| manifest.push_str(l));
+        fs::write(&self.staging.join(MANIFEST), manifest.as_bytes())?;
+        let (staging, output, old) = (&self.staging, &self.output, &self.old);
+        if !output.exists() {
+            return fs::rename(staging, output);
+        }
+        // At every instant the output folder is either the complete previous build or the
+        // complete new one, even if the process is killed.
+        if exchange(staging, output).is_ok() {
+            return fs::remove_dir_all(staging);
+        }
+        fs::rename(output, old)?;
+        if let Err(e) = fs::rename(staging, output) {
+            // Put the previous output back before reporting.
+            let _ = std::fs::rename(old, output);
+            return Err(e);
+        }
+        fs::remove_dir_all(old)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, file: OutputFile) {
+        if self.error.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
+            return;
+        }
+        match self.place(&file) {
+            Ok(line) => self.lines.lock().unwrap_or_else(PoisonError::into_inner).push(line),
+            Err(e) => {
+                self.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
+            }
+        }
+    }
+}
+
 /// Writes `files` to `output` atomically (see the module docs).
 pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
-    let parent = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = output
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("the output path `{}` has no folder name", output.display())))?
-        .to_string_lossy()
-        .to_string();
-    fs::create_dir_all(parent)?;
-    let staging = parent.join(format!(".{name}.junheng-staging"));
-    let old = parent.join(format!(".{name}.junheng-old"));
-    // Left over by an interrupted build: both are ours by name.
-    fs::remove_dir_all(&staging)?;
-    fs::remove_dir_all(&old)?;
-    fs::create_dir_all(&staging)?;
-    if let Some(f) = files.iter().find(|f| !is_safe_relative(&f.path)) {
-        fs::remove_dir_all(&staging)?;
-        return Err(Error::Usage(format!("refusing to write `{}`: it would land outside the output folder", f.path)));
-    }
-    // Fingerprints of the previous build, from its manifest (`path<TAB>fingerprint`).
-    let previous: HashMap<String, String> = std::fs::read_to_string(output.join(MANIFEST))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t').map(|(p, h)| (p.to_string(), h.to_string())))
-        .collect();
-    // A file changed by hand after that build (newer than its manifest) is written again.
-    let built_at = std::fs::metadata(output.join(MANIFEST)).and_then(|m| m.modified()).ok();
-    let untouched = |path: &Path, len: usize| {
-        std::fs::symlink_metadata(path).is_ok_and(|m| {
-            m.is_file() && m.len() == len as u64 && m.modified().ok().zip(built_at).is_some_and(|(t, b)| t <= b)
-        })
-    };
-    let lines: Vec<String> = files
-        .par_iter()
-        .map(|f| -> Result<String> {
-            let print = fingerprint(&f.bytes);
-            let target = staging.join(&f.path);
-            let linked = previous.get(&f.path) == Some(&print) && untouched(&output.join(&f.path), f.bytes.len()) && {
-                if let Some(dir) = target.parent() {
-                    fs::create_dir_all(dir)?;
-                }
-                std::fs::hard_link(output.join(&f.path), &target).is_ok()
-            };
-            if !linked {
-                fs::write(&target, &f.bytes)?;
-            }
-            Ok(format!("{}\t{print}\n", f.path))
-        })
-        .collect::<Result<Vec<String>>>()?;
-    let mut manifest = String::from(MANIFEST_HEADER);
-    lines.iter().for_each(|l| manifest.push_str(l));
-    fs::write(&staging.join(MANIFEST), manifest.as_bytes())?;
-    if !output.exists() {
-        return fs::rename(&staging, output);
-    }
-    // Swap in one step where the system can: at every instant the output folder is either the
-    // complete previous build or the complete new one, even if the process is killed.
-    if exchange(&staging, output).is_ok() {
-        return fs::remove_dir_all(&staging);
-    }
-    fs::rename(output, &old)?;
-    if let Err(e) = fs::rename(&staging, output) {
-        // Put the previous output back before reporting.
-        let _ = std::fs::rename(&old, output);
-        return Err(e);
-    }
-    fs::remove_dir_all(&old)
+    let staging = Staging::begin(output)?;
+    files.par_iter().for_each(|f| staging.put(f.clone()));
+    staging.commit()
 }
 
 /// Length and SipHash of a file's bytes, as hex: equal fingerprints mean an unchanged file.

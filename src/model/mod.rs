@@ -692,6 +692,17 @@ impl Site {
         slice_of(&self.computed, code, |x| &x.county)
     }
 
+    /// The school years of one county published school by school (audit pages, school
+    /// downloads), oldest first, as `[settings] audit_years` asks.
+    pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
+        let mut years: Vec<SchoolYear> = self.computed_of(code).iter().map(|k| k.school_year).collect();
+        years.dedup();
+        if self.config.settings.audit_years == crate::config::AuditYears::Latest && years.len() > 1 {
+            years.drain(..years.len() - 1);
+        }
+        years
+    }
+
     /// The school rows of one county.
     pub fn schools_of(&self, code: &str) -> &[SchoolRow] {
         slice_of(&self.schools, code, |x| &x.county)

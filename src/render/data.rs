@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::OutputFile;
+use super::{OutputFile, Sink};
 use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme, Site};
 
 /// Where the API's JSON Schema is written.
@@ -261,59 +261,83 @@ fn tables(site: &Site) -> Vec<DataTable> {
     out
 }
 
-/// Every term of every coefficient computed for one county, one row per school and indicator:
-/// enough to redo each coefficient in a spreadsheet.
+/// The computations of one county school by school, for the audited school years: one row per
+/// school counted per school year, level and regime, with its pupils Pᵢ, its share of the
+/// whole-school facilities and its value xᵢ of every indicator of that regime (columns
+/// `basic_…`, `quality_…`). Each coefficient can be redone in a spreadsheet from these rows:
+/// x̄ = Σ Pᵢxᵢ / Σ Pᵢ, S² = Σ (Pᵢ/P)(xᵢ − x̄)², CV = S / x̄.
 fn school_terms_table(site: &Site, code: &str) -> DataTable {
+    let audited = site.audited_years(code);
+    let mut columns = vec![
+        ("school_year", Ty::Str),
+        ("level", Ty::Str),
+        ("scheme", Ty::Str),
+        ("school_id", Ty::Str),
+        ("school_name", Ty::Str),
+        ("school_type", Ty::Str),
+        ("students", Ty::Num),
+        ("facility_share", Ty::Num),
+    ];
+    let value_columns = VALUE_COLUMNS;
+    columns.extend(value_columns.iter().map(|&(_, _, name)| (name, Ty::Num)));
+    columns.extend([("standards_met", Ty::Int), ("passes", Ty::Bool)]);
     let mut rows = Vec::new();
-    for c in site.computed_of(code) {
-        let rules = site.rules.of(c.scheme);
-        for (k, ind) in c.coefficients.iter().zip(rules.indicators) {
-            let standard = ind.standard_for(c.level);
-            for t in &k.terms {
-                let u = &c.units[t.unit];
-                rows.push(vec![
+    for c in site.computed_of(code).iter().filter(|c| audited.contains(&c.school_year)) {
+        let first = value_columns.iter().position(|&(sc, _, _)| sc == c.scheme).unwrap_or(0);
+        let mut unit_rows: Vec<Vec<Cell>> = c
+            .units
+            .iter()
+            .map(|u| {
+                let mut row = vec![
                     s(c.school_year.to_string()),
                     s(c.level.id()),
                     s(c.scheme.id()),
-                    s(k.indicator),
                     s(&u.school_id),
                     s(&u.school_name),
                     s(&u.school_type),
-                    Cell::Num(t.students),
+                    Cell::Num(u.students),
                     Cell::Num(u.facility_share),
-                    Cell::Num(t.resource),
-                    Cell::Num(t.value),
-                    Cell::Num(t.weight),
-                    Cell::Num(t.weighted_square),
-                    num(standard),
-                    opt_bool(standard.map(|st| t.value >= st)),
-                ]);
+                ];
+                row.resize(row.len() + value_columns.len() + 2, Cell::Null);
+                row
+            })
+            .collect();
+        for (i, k) in c.coefficients.iter().enumerate() {
+            for t in &k.terms {
+                unit_rows[t.unit][8 + first + i] = Cell::Num(t.value);
             }
         }
+        if let Some(comp) = &c.compliance {
+            let at = 8 + value_columns.len();
+            for sc in &comp.schools {
+                unit_rows[sc.unit][at] = Cell::Int(sc.met as u64);
+                unit_rows[sc.unit][at + 1] = Cell::Bool(sc.passes);
+            }
+        }
+        rows.extend(unit_rows);
     }
-    DataTable {
-        name: "school_terms",
-        columns: vec![
-            ("school_year", Ty::Str),
-            ("level", Ty::Str),
-            ("scheme", Ty::Str),
-            ("indicator", Ty::Str),
-            ("school_id", Ty::Str),
-            ("school_name", Ty::Str),
-            ("school_type", Ty::Str),
-            ("students", Ty::Num),
-            ("facility_share", Ty::Num),
-            ("resource", Ty::Num),
-            ("value", Ty::Num),
-            ("weight", Ty::Num),
-            ("weighted_square", Ty::Num),
-            ("standard", Ty::Num),
-            ("meets_standard", Ty::Bool),
-        ],
-        primary_key: &["school_year", "level", "scheme", "indicator", "school_id"],
-        rows,
-    }
+    DataTable { name: "school_terms", columns, primary_key: &["school_year", "level", "scheme", "school_id"], rows }
 }
+
+/// The columns of the school download holding each indicator's per-school value, in the
+/// rules' order (a unit test checks they match the rules).
+const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
+    (Scheme::Basic, "teaching_area", "basic_teaching_area"),
+    (Scheme::Basic, "sports_area", "basic_sports_area"),
+    (Scheme::Basic, "equipment_value", "basic_equipment_value"),
+    (Scheme::Basic, "computers", "basic_computers"),
+    (Scheme::Basic, "books", "basic_books"),
+    (Scheme::Basic, "teacher_ratio", "basic_teacher_ratio"),
+    (Scheme::Basic, "teachers_above_degree", "basic_teachers_above_degree"),
+    (Scheme::Basic, "teachers_mid_title", "basic_teachers_mid_title"),
+    (Scheme::Quality, "teachers_above_degree", "quality_teachers_above_degree"),
+    (Scheme::Quality, "teachers_backbone", "quality_teachers_backbone"),
+    (Scheme::Quality, "teachers_pe_art", "quality_teachers_pe_art"),
+    (Scheme::Quality, "teaching_area", "quality_teaching_area"),
+    (Scheme::Quality, "sports_area", "quality_sports_area"),
+    (Scheme::Quality, "equipment_value", "quality_equipment_value"),
+    (Scheme::Quality, "multimedia_rooms", "quality_multimedia_rooms"),
+];
 
 /// Every indicator with its verdict (and the composites), for all counties or one.
 fn results_table(site: &Site, county: Option<&str>) -> DataTable {
@@ -399,16 +423,17 @@ fn to_csv(t: &DataTable, bom: bool) -> Vec<u8> {
     if bom { [b"\xef\xbb\xbf".as_slice(), &body].concat() } else { body }
 }
 
+/// The rows as a JSON array of objects, one object per line: compact like CSV, still readable
+/// and easy to split.
 fn to_json(t: &DataTable) -> Vec<u8> {
-    let rows: Vec<Value> = t
-        .rows
-        .iter()
-        .map(|r| {
-            Value::Object(t.columns.iter().zip(r).map(|(c, v)| (c.0.to_string(), v.json())).collect::<Map<_, _>>())
-        })
-        .collect();
-    let mut out = serde_json::to_vec_pretty(&rows).expect("JSON of plain values");
-    out.push(b'\n');
+    let mut out = Vec::with_capacity(64 + t.rows.len() * 32 * t.columns.len());
+    out.push(b'[');
+    for (i, r) in t.rows.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        let row: Map<String, Value> = t.columns.iter().zip(r).map(|(c, v)| (c.0.to_string(), v.json())).collect();
+        serde_json::to_writer(&mut out, &row).expect("JSON of plain values");
+    }
+    out.extend_from_slice(b"\n]\n");
     out
 }
 
@@ -426,40 +451,94 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Every download file, sorted by path.
-pub fn downloads(site: &Site) -> Vec<OutputFile> {
+/// A file of the downloads, as pages list it.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    /// Path in the output.
+    pub path: String,
+    /// Size.
+    pub bytes: usize,
+}
+
+/// What the pages need to know of the downloads once they are written.
+#[derive(Debug)]
+pub struct Downloads {
+    /// Every download file, sorted by path.
+    pub files: Vec<FileInfo>,
+    /// Each table documented for the downloads page: name, rows, columns, files.
+    pub docs: Value,
+}
+
+/// The download files of one county (its API record first), from `files` sorted by path.
+pub fn files_of<'f>(files: &'f [FileInfo], code: &str) -> impl Iterator<Item = &'f FileInfo> {
+    ["api/counties/", "data/counties/"].into_iter().flat_map(move |dir| {
+        let prefix = format!("{dir}{code}");
+        let start = files.partition_point(|f| f.path < prefix);
+        files[start..].iter().take_while(move |f| f.path.starts_with(&prefix))
+    })
+}
+
+/// A download file on its way to the sink: what the package and the checksums need of it.
+struct Written {
+    info: FileInfo,
+    sha256: String,
+}
+
+fn emit(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Written {
+    let sha256 = sha256_hex(&bytes);
+    let info = FileInfo { path: path.clone(), bytes: bytes.len() };
+    sink.put(OutputFile::new(path, bytes));
+    Written { info, sha256 }
+}
+
+/// Writes every download into `sink`: the tables, per-county files, the API, the package and
+/// the checksums. Tables are encoded in parallel and dropped once written.
+pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
     use rayon::prelude::*;
-    // Each table in its three formats with its datapackage resources; tables are built and
-    // encoded in parallel, collected in order.
-    let table_files = |t: &DataTable, stem: String, title: String| -> (Vec<Value>, Vec<OutputFile>) {
-        let schema = table_schema(t);
+    // Each table in its formats with its datapackage resources. The per-county school
+    // computations go out as CSV only (for Excel and plain): they are the largest files.
+    // Each table's schema is written once and referenced by the resources that share it.
+    let schemas: std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>> = Default::default();
+    let table_files = |t: &DataTable, stem: String, title: String| -> (Vec<Value>, Vec<Written>) {
+        let schema = format!("schemas/{}.json", t.name);
+        schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(t.name)
+            .or_insert_with(|| table_schema(t));
+        let json = (t.name != "school_terms").then(|| to_json(t));
         let mut resources = Vec::new();
         let mut files = Vec::new();
         for (suffix, bytes, format, encoding, media) in [
-            (".csv", to_csv(t, false), "csv", "utf-8", "text/csv"),
-            ("-excel.csv", to_csv(t, true), "csv", "utf-8-sig", "text/csv"),
-            (".json", to_json(t), "json", "utf-8", "application/json"),
+            (".csv", Some(to_csv(t, false)), "csv", "utf-8", "text/csv"),
+            ("-excel.csv", Some(to_csv(t, true)), "csv", "utf-8-sig", "text/csv"),
+            (".json", json, "json", "utf-8", "application/json"),
         ] {
+            let Some(bytes) = bytes else { continue };
             let path = format!("{stem}{suffix}");
             let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
                 + if suffix == ".json" { "-json" } else { "" };
+            let written = emit(sink, format!("data/{path}"), bytes);
             resources.push(json!({
                 "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
-                "format": format, "mediatype": media, "encoding": encoding, "bytes": bytes.len(),
-                "hash": format!("sha256:{}", sha256_hex(&bytes)), "schema": schema,
+                "format": format, "mediatype": media, "encoding": encoding, "bytes": written.info.bytes,
+                "hash": format!("sha256:{}", written.sha256), "schema": schema,
             }));
-            files.push(OutputFile::new(format!("data/{path}"), bytes));
+            files.push(written);
         }
         (resources, files)
     };
-    let mut parts: Vec<(Vec<Value>, Vec<OutputFile>)> =
-        tables(site).par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string())).collect();
-    let per_county: Vec<Vec<(Vec<Value>, Vec<OutputFile>)>> = site
+    let tables = tables(site);
+    let mut parts: Vec<(Vec<Value>, Vec<Written>)> =
+        tables.par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string())).collect();
+    let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, (_, files))| table_doc(t, files, true)).collect();
+    drop(tables);
+    let per_county: Vec<Vec<(Vec<Value>, Vec<Written>)>> = site
         .counties
         .par_iter()
         .map(|c| {
             let mut out = Vec::new();
-            if !site.computed_of(&c.code).is_empty() {
+            if !site.audited_years(&c.code).is_empty() {
                 let t = school_terms_table(site, &c.code);
                 out.push(table_files(
                     &t,
@@ -474,12 +553,19 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
             out
         })
         .collect();
+    // Per-county files are described once, with the pattern of their names.
+    if let Some(c) = site.counties.iter().find(|c| !site.audited_years(&c.code).is_empty()) {
+        docs.push(table_doc(&school_terms_table(site, &c.code), &[], false));
+    }
     parts.extend(per_county.into_iter().flatten());
     let mut resources = Vec::new();
     let mut files = Vec::new();
     for (r, f) in parts {
         resources.extend(r);
         files.extend(f);
+    }
+    for (name, schema) in schemas.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        files.push(emit(sink, format!("data/schemas/{name}.json"), pretty(&schema)));
     }
     let c = &site.config;
     let dl = c.default_language();
@@ -492,32 +578,47 @@ pub fn downloads(site: &Site) -> Vec<OutputFile> {
         "sources": site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect::<Vec<_>>(),
         "resources": resources,
     });
-    let mut pkg = serde_json::to_vec_pretty(&package).expect("JSON of plain values");
-    pkg.push(b'\n');
-    files.push(OutputFile::new("data/datapackage.json", pkg));
-
+    files.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
     files.par_extend(
-        site.counties.par_iter().map(|county| {
-            OutputFile::new(format!("api/counties/{}.json", county.code), county_api(site, &county.code))
-        }),
+        site.counties
+            .par_iter()
+            .map(|county| emit(sink, format!("api/counties/{}.json", county.code), county_api(site, &county.code))),
     );
     let index: Vec<Value> = site
         .counties
         .iter()
         .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
         .collect();
-    files.push(OutputFile::new("api/counties.json", pretty(&json!({ "counties": index }))));
-    files.push(OutputFile::new(SCHEMA_PATH, pretty(&county_schema())));
-
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
+    files.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
+    files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
     let sums: String = files
         .iter()
-        .filter(|f| f.path.starts_with("data/"))
-        .map(|f| format!("{}  {}\n", sha256_hex(&f.bytes), f.path.trim_start_matches("data/")))
+        .filter(|f| f.info.path.starts_with("data/"))
+        .map(|f| format!("{}  {}\n", f.sha256, f.info.path.trim_start_matches("data/")))
         .collect();
-    files.push(OutputFile::new("data/SHA256SUMS", sums));
+    files.push(emit(sink, "data/SHA256SUMS".into(), sums.into_bytes()));
+    let mut files: Vec<FileInfo> = files.into_iter().map(|f| f.info).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+    Downloads { files, docs: Value::Array(docs) }
+}
+
+/// Documentation of a table for the downloads page: name, rows, columns and its files.
+fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
+    let own: Vec<Value> = files
+        .iter()
+        .map(|f| json!({ "path": f.info.path, "name": f.info.path.trim_start_matches("data/"), "bytes": f.info.bytes }))
+        .collect();
+    let rows = if count_rows { json!(t.rows.len()) } else { Value::Null };
+    let columns: Vec<Value> = t
+        .columns
+        .iter()
+        .map(|(n, ty)| match VALUE_COLUMNS.iter().find(|c| c.2 == *n) {
+            Some((scheme, id, _)) => json!({ "name": n, "type": ty.name(), "scheme": scheme, "indicator": id }),
+            None => json!({ "name": n, "type": ty.name(), "scheme": null, "indicator": null }),
+        })
+        .collect();
+    json!({ "name": t.name, "rows": rows, "files": own, "columns": columns })
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -718,26 +819,25 @@ pub fn county_schema() -> Value {
     })
 }
 
-/// Documentation of each table for the downloads page: name, columns and its files.
-pub fn table_docs(site: &Site, files: &[OutputFile]) -> Value {
-    let mut docs = tables(site);
-    // Per-county files: described once, with the pattern of their names.
-    if let Some(c) = site.computed.first() {
-        docs.push(school_terms_table(site, &c.county));
-    }
-    Value::Array(
-        docs.iter()
-            .map(|t| {
-                let stem = format!("data/{}", t.name);
-                let own: Vec<Value> = files
-                    .iter()
-                    .filter(|f| f.path.strip_prefix(&stem).is_some_and(|rest| [".csv", "-excel.csv", ".json"].contains(&rest)))
-                    .map(|f| json!({ "path": f.path, "name": f.path.trim_start_matches("data/"), "bytes": f.bytes.len() }))
-                    .collect();
-                let rows = if t.name == "school_terms" { Value::Null } else { json!(t.rows.len()) };
-                json!({ "name": t.name, "rows": rows, "files": own,
-                        "columns": t.columns.iter().map(|(n, ty)| json!({ "name": n, "type": ty.name() })).collect::<Vec<_>>() })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards the school download's value columns against the rules: one per indicator, in order.
+    #[test]
+    fn value_columns_follow_the_rules() {
+        let rules = crate::model::rules::Rules::default();
+        let expected: Vec<(Scheme, String)> = Scheme::ALL
+            .iter()
+            .flat_map(|&sc| rules.of(sc).indicators.iter().map(move |i| (sc, format!("{}_{}", sc.id(), i.id))))
+            .collect();
+        let actual: Vec<(Scheme, String)> = VALUE_COLUMNS
+            .iter()
+            .map(|&(sc, id, name)| {
+                assert_eq!(name, format!("{}_{id}", sc.id()));
+                (sc, name.to_string())
             })
-            .collect(),
-    )
+            .collect();
+        assert_eq!(actual, expected);
+    }
 }

@@ -44,13 +44,21 @@ impl OutputFile {
 }
 
 /// One page to render.
-struct Planned {
+struct Planned<'a> {
     /// Directory-style URL path relative to the language root (`county/450802/`), or a file
     /// name (`404.html`).
     path: String,
     template: &'static str,
     title: String,
-    context: Value,
+    context: Ctx<'a>,
+}
+
+/// A page's context, built when the page is rendered.
+type Ctx<'a> = Box<dyn FnOnce() -> Value + Send + 'a>;
+
+/// A context already built (small pages).
+fn ready<'a>(v: Value) -> Ctx<'a> {
+    Box::new(move || v)
 }
 
 /// The URL prefix of a language: `""` for the default, `en/` for English.
@@ -60,9 +68,11 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
 
 /// Pages of an earlier render, reused when a page's inputs (the theme, its template and its
 /// whole context) are unchanged: the preview server re-renders only the pages an edit touches,
-/// without a dependency graph that could go stale.
+/// without a dependency graph that could go stale. A cache made with `default()` keeps
+/// nothing (a one-off build has no earlier render to reuse and skips the fingerprints).
 #[derive(Debug, Default)]
 pub struct PageCache {
+    keep: bool,
     pages: HashMap<String, (u64, Vec<u8>)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
@@ -70,9 +80,59 @@ pub struct PageCache {
     pub reused: usize,
 }
 
+impl PageCache {
+    /// A cache that keeps every page for the next render.
+    pub fn keeping() -> Self {
+        PageCache { keep: true, ..PageCache::default() }
+    }
+}
+
+/// Where rendered files go as they are made: into memory (the preview server, `check`, tests)
+/// or straight into the output's staging folder (a build), so a national site is never held
+/// whole in memory. Files arrive from several threads in no particular order.
+pub trait Sink: Sync {
+    /// Takes one finished file.
+    fn put(&self, file: OutputFile);
+}
+
+/// A sink that keeps every file.
+#[derive(Debug, Default)]
+pub struct Collect(std::sync::Mutex<Vec<OutputFile>>);
+
+impl Collect {
+    /// The files, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for Collect {
+    fn put(&self, file: OutputFile) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file);
+    }
+}
+
+/// What a render produced, beside the files given to the sink.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Produced {
+    /// Number of files.
+    pub files: usize,
+    /// Their total size.
+    pub bytes: usize,
+}
+
 /// Renders the whole site. Returns the files sorted by path, or every diagnostic.
 pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
     render_cached(site, theme, &mut PageCache::default())
+}
+
+/// [`render`], reusing the pages of `cache` whose inputs did not change, and updating it.
+pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Result<Vec<OutputFile>, Diagnostics> {
+    let sink = Collect::default();
+    render_to(site, theme, cache, &sink)?;
+    Ok(sink.into_files())
 }
 
 /// Fingerprint of what every page depends on besides its context: templates and UI strings.
@@ -84,8 +144,25 @@ fn theme_fingerprint(theme: &Theme, default_lang: &str) -> u64 {
     h.finish()
 }
 
-/// [`render`], reusing the pages of `cache` whose inputs did not change, and updating it.
-pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Result<Vec<OutputFile>, Diagnostics> {
+/// Counts what passes through to another sink, and remembers every path (two outputs on one
+/// path are an error found at the end).
+struct Counting<'a> {
+    inner: &'a dyn Sink,
+    paths: std::sync::Mutex<Vec<String>>,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Sink for Counting<'_> {
+    fn put(&self, file: OutputFile) {
+        self.bytes.fetch_add(file.bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file.path.clone());
+        self.inner.put(file);
+    }
+}
+
+/// Renders the whole site into `sink`, reusing the pages of `cache` whose inputs did not
+/// change. On error the sink may have received part of the site: the caller discards it.
+pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
     let mut diags = Diagnostics::new();
     let strings: templates::Strings = Arc::new(theme.strings.clone());
     let dl = site.config.default_language().to_string();
@@ -111,7 +188,7 @@ pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Resul
     if diags.has_errors() {
         return Err(diags);
     }
-    let mut files = Vec::new();
+    let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
 
     // Stylesheets and static files first: pages link the stylesheet with its hash.
     let mut css_hash = String::new();
@@ -119,138 +196,147 @@ pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Resul
         match css::process(&format!("{}/css/{name}", theme.dir), source, &site.config.settings.browsers) {
             Ok(code) => {
                 css_hash.push_str(&data::sha256_hex(code.as_bytes())[..12]);
-                files.push(OutputFile::new(format!("assets/{name}"), code));
+                sink.put(OutputFile::new(format!("assets/{name}"), code));
             }
             Err(d) => diags.push(d),
         }
     }
     for (name, bytes) in &theme.static_files {
-        files.push(OutputFile::new(format!("assets/{name}"), bytes.clone()));
+        sink.put(OutputFile::new(format!("assets/{name}"), bytes.clone()));
     }
     let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
 
     let mut timer = crate::util::timing::Timer::start();
     let views = Views::new(site);
     timer.done("views");
-    let download_files = data::downloads(site);
+    let download_files = data::downloads(site, &sink);
     timer.done("downloads");
     let fingerprint = theme_fingerprint(theme, &dl);
+    let keep = cache.keep;
     let old_pages = std::mem::take(&mut cache.pages);
-    let mut new_pages = HashMap::new();
-    (cache.rendered, cache.reused) = (0, 0);
+    let new_pages = std::sync::Mutex::new(HashMap::new());
+    let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
     let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let site_infos: HashMap<&str, (Value, Value)> =
+        site.config.languages.iter().map(|l| (l.as_str(), (site_info(site, l), nav(site, l)))).collect();
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
         let planned_pages = plan(site, &views, lang, &download_files, &strings);
-        timer.done("plan");
-        let mut jobs: Vec<(String, &'static str, Value)> = Vec::with_capacity(planned_pages.len());
-        for planned in planned_pages {
-            let depth = prefix.matches('/').count() + planned.path.matches('/').count();
-            // The 404 page is served for missing URLs at any depth: its links start at the
-            // published base path instead of being relative.
-            let root = if planned.path == "404.html" { base_path(&site.config.base_url) } else { "../".repeat(depth) };
-            let alternates: Vec<Value> = site
+        for planned in planned_pages.iter().filter(|p| !p.path.ends_with(".html") && lang == &dl) {
+            let alts = site
                 .config
                 .languages
                 .iter()
-                .map(|l| {
-                    json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
-                                  "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) })
-                })
+                .map(|l| (l.clone(), format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path)))
                 .collect();
-            let mut ctx = planned.context;
-            let extra = json!({
-                "lang": lang, "lang_prefix": prefix, "root": root,
-                "page_path": planned.path, "page_title": planned.title,
-                "canonical": format!("{}{prefix}{}", site.config.base_url, planned.path),
-                "alternates": alternates, "css_version": css_version,
-                "site": site_info(site, lang), "nav": nav(site, lang),
-            });
-            merge(&mut ctx, extra);
-            let out_path = if planned.path.ends_with(".html") {
-                format!("{prefix}{}", planned.path)
-            } else {
-                format!("{prefix}{}index.html", planned.path)
-            };
-            if !planned.path.ends_with(".html") && lang == &dl {
-                let alts = site
+            sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
+        }
+        let (info, navigation) = &site_infos[lang.as_str()];
+        // Contexts are built, rendered and handed to the sink page by page, in parallel: a
+        // page's context lives only while it renders.
+        let errors: Vec<Diagnostic> = planned_pages
+            .into_par_iter()
+            .filter_map(|planned| {
+                let depth = prefix.matches('/').count() + planned.path.matches('/').count();
+                // The 404 page is served for missing URLs at any depth: its links start at the
+                // published base path instead of being relative.
+                let root =
+                    if planned.path == "404.html" { base_path(&site.config.base_url) } else { "../".repeat(depth) };
+                let alternates: Vec<Value> = site
                     .config
                     .languages
                     .iter()
-                    .map(|l| (l.clone(), format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path)))
+                    .map(|l| {
+                        json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
+                                      "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) })
+                    })
                     .collect();
-                sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
-            }
-            jobs.push((out_path, planned.template, ctx));
-        }
-        // Render in parallel (rayon); results keep the plan's order, so output is deterministic.
-        let rendered: Vec<(String, u64, Result<Vec<u8>, Diagnostic>, bool)> = jobs
-            .into_par_iter()
-            .map(|(out_path, template, ctx)| {
-                let key = {
+                let mut ctx = (planned.context)();
+                let extra = json!({
+                    "lang": lang, "lang_prefix": prefix, "root": root,
+                    "page_path": planned.path, "page_title": planned.title,
+                    "canonical": format!("{}{prefix}{}", site.config.base_url, planned.path),
+                    "alternates": alternates, "css_version": css_version,
+                    "site": info, "nav": navigation,
+                });
+                merge(&mut ctx, extra);
+                let out_path = if planned.path.ends_with(".html") {
+                    format!("{prefix}{}", planned.path)
+                } else {
+                    format!("{prefix}{}index.html", planned.path)
+                };
+                let key = keep.then(|| {
                     let mut h = std::hash::DefaultHasher::new();
                     fingerprint.hash(&mut h);
-                    template.hash(&mut h);
+                    planned.template.hash(&mut h);
                     serde_json::to_vec(&ctx).unwrap_or_default().hash(&mut h);
                     h.finish()
+                });
+                let bytes = match old_pages.get(&out_path).filter(|(k, _)| Some(*k) == key) {
+                    Some((_, bytes)) => {
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        bytes.clone()
+                    }
+                    None => {
+                        let result = env
+                            .get_template(planned.template)
+                            .and_then(|t| t.render(JValue::from(Serde(&ctx))))
+                            .map_err(|e| {
+                                let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
+                                d.message = format!("{} (while rendering `{out_path}`)", d.message);
+                                d
+                            });
+                        match result {
+                            Ok(s) => {
+                                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                s.into_bytes()
+                            }
+                            Err(d) => return Some(d),
+                        }
+                    }
                 };
-                if let Some((_, bytes)) = old_pages.get(&out_path).filter(|(k, _)| *k == key) {
-                    return (out_path, key, Ok(bytes.clone()), true);
+                if let Some(key) = key {
+                    new_pages
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(out_path.clone(), (key, bytes.clone()));
                 }
-                let result =
-                    env.get_template(template).and_then(|t| t.render(JValue::from(Serde(&ctx)))).map_err(|e| {
-                        let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
-                        d.message = format!("{} (while rendering `{out_path}`)", d.message);
-                        d
-                    });
-                (out_path, key, result.map(String::into_bytes), false)
+                sink.put(OutputFile::new(out_path, bytes));
+                None
             })
             .collect();
-        for (out_path, key, result, reused) in rendered {
-            match result {
-                Ok(bytes) => {
-                    if reused {
-                        cache.reused += 1;
-                    } else {
-                        cache.rendered += 1;
-                    }
-                    new_pages.insert(out_path.clone(), (key, bytes.clone()));
-                    files.push(OutputFile::new(out_path, bytes));
-                }
-                Err(d) => diags.push(d),
-            }
-        }
-        files.push(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
-        for c in site.counties.iter().filter(|c| county_page_built(site, &c.code)) {
+        errors.into_iter().for_each(|d| diags.push(d));
+        timer.done("pages");
+        sink.put(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
+        site.counties.par_iter().filter(|c| county_page_built(site, &c.code)).for_each(|c| {
             let name = if lang == "en" { c.name_en.as_deref().unwrap_or(&c.name) } else { &c.name };
-            files.push(OutputFile::new(
+            sink.put(OutputFile::new(
                 format!("{prefix}county/{}/atom.xml", c.code),
                 feeds::county_atom(site, &c.code, name, lang, &strings),
             ));
-        }
+        });
+        timer.done("feeds");
     }
-    timer.done("pages and feeds");
-    files.push(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
-    files.push(OutputFile::new("search.json", data::search_index(site)));
-    files.push(OutputFile::new(
+    sink.put(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
+    sink.put(OutputFile::new("search.json", data::search_index(site)));
+    sink.put(OutputFile::new(
         "robots.txt",
         format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),
     ));
-    files.extend(download_files);
+    (cache.rendered, cache.reused) = (rendered.into_inner(), reused.into_inner());
     if diags.has_errors() {
         cache.pages = old_pages;
         return Err(diags);
     }
-    cache.pages = new_pages;
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    if let Some(w) = files.windows(2).find(|w| w[0].path == w[1].path) {
-        diags.push(Diagnostic::error(
-            "content",
-            format!("two outputs would be written to `{}`: rename one page", w[0].path),
-        ));
+    cache.pages = new_pages.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    paths.sort_unstable();
+    if let Some(w) = paths.windows(2).find(|w| w[0] == w[1]) {
+        diags
+            .push(Diagnostic::error("content", format!("two outputs would be written to `{}`: rename one page", w[0])));
         return Err(diags);
     }
-    Ok(files)
+    Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
 }
 
 /// The newest date among the sources a page cites (the "data date" of a citation).
@@ -346,30 +432,17 @@ fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, ci
     })
 }
 
-fn plan(
-    site: &Site,
-    views: &Views,
-    lang: &str,
-    downloads: &[OutputFile],
-    strings: &templates::Strings,
-) -> Vec<Planned> {
+fn plan<'a>(
+    site: &'a Site,
+    views: &'a Views<'a>,
+    lang: &'a str,
+    downloads: &'a data::Downloads,
+    strings: &'a templates::Strings,
+) -> Vec<Planned<'a>> {
     let mut out = Vec::new();
     let dl = site.config.default_language();
     let title = site.config.title.get(lang, dl).to_string();
     let tr = charts::Tr::new(strings, lang);
-    // Years in which the counties of an area were recognised, per regime.
-    let recognised = |counties: &[String]| -> Vec<(i32, &'static str)> {
-        counties
-            .iter()
-            .flat_map(|c| site.milestones_of(c))
-            .filter_map(|m| match m.event {
-                Event::NationalRecognition => Some((m.date.year, "basic")),
-                Event::QualityRecognition => Some((m.date.year, "quality")),
-                _ => None,
-            })
-            .collect()
-    };
-
     // Home.
     let rows: Vec<&Value> = site.counties.iter().map(|c| &views.rollup[c.code.as_str()]).collect();
     let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
@@ -382,124 +455,118 @@ fn plan(
         path: String::new(),
         template: "index.html",
         title: title.clone(),
-        context: json!({
+        context: ready(json!({
             "intro": intro, "counties": rows,
             "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
                           "provinces": site.provinces.len(), "prefectures": site.prefectures.len() },
             "provinces": site.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
             "latest_pages": latest, "sources": cites.list(site),
-        }),
+        })),
     });
 
-    // Counties: their download files, indexed once (not rescanned per county).
-    let mut county_files: HashMap<&str, Vec<Value>> = HashMap::new();
-    for f in downloads {
-        let code = f
-            .path
-            .strip_prefix("data/counties/")
-            .or_else(|| f.path.strip_prefix("api/counties/"))
-            .and_then(|rest| rest.get(..6))
-            .filter(|code| code.bytes().all(|b| b.is_ascii_digit()));
-        if let Some(code) = code {
-            county_files.entry(code).or_default().push(json!({ "path": f.path, "bytes": f.bytes.len() }));
-        }
-    }
-    let has_data = |code: &str| county_has_data(site, code);
+    // Counties and their audit trails (one page per county and school year with school data).
     for c in &site.counties {
         if !county_page_built(site, &c.code) {
             continue;
         }
-        let mut cites = Citations::default();
-        let years = views::county_years(site, &c.code, &mut cites);
-        let timeline = views::timeline(views, &[&c.code], &mut cites);
-        let mut series = views::series(site, &c.code, lang, &mut cites);
-        charts::attach(&mut series, "chart", lang, strings);
-        let trends = charts::county_trends(&years, tr);
-        let milestones = charts::milestones(&timeline, "milestones", tr);
-        let narrative = pick(site, "counties", &c.code, lang)
-            .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));
-        let downloads = county_files.get(c.code.as_str()).cloned().unwrap_or_default();
         let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
         out.push(Planned {
             path: format!("county/{}/", c.code),
             template: "county.html",
             title: name.clone(),
-            context: json!({
-                "county": views.rollup[c.code.as_str()], "display_name": name, "years": years,
-                "timeline": timeline, "milestones_chart": milestones, "trends": trends,
-                "series": series, "narrative": narrative, "sources": cites.list(site),
-                "downloads": downloads, "has_data": has_data(&c.code),
-                "rules_overridden": !site.rules.overridden.is_empty(),
-                "data_date": cited_date(site, &cites),
+            context: Box::new(move || {
+                let mut cites = Citations::default();
+                let years = views::county_years(site, &c.code, &mut cites);
+                let timeline = views::timeline(views, &[&c.code], &mut cites);
+                let mut series = views::series(site, &c.code, lang, &mut cites);
+                charts::attach(&mut series, "chart", lang, strings);
+                let trends = charts::county_trends(&years, tr);
+                let milestones = charts::milestones(&timeline, "milestones", tr);
+                let narrative = pick(site, "counties", &c.code, lang)
+                    .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));
+                let downloads: Vec<Value> = data::files_of(&downloads.files, &c.code)
+                    .map(|f| json!({ "path": f.path, "bytes": f.bytes }))
+                    .collect();
+                json!({
+                    "county": views.rollup[c.code.as_str()], "display_name": name, "years": years,
+                    "timeline": timeline, "milestones_chart": milestones, "trends": trends,
+                    "series": series, "narrative": narrative, "sources": cites.list(site),
+                    "downloads": downloads, "has_data": county_has_data(site, &c.code),
+                    "rules_overridden": !site.rules.overridden.is_empty(),
+                    "data_date": cited_date(site, &cites),
+                })
             }),
         });
     }
-
-    // Audit trails: one page per county and school year with school data.
     for c in &site.counties {
-        let mut years: Vec<crate::model::SchoolYear> =
-            site.computed_of(&c.code).iter().map(|k| k.school_year).collect();
-        years.dedup();
-        for year in years {
+        for year in site.audited_years(&c.code) {
             let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
-            let mut context = views::computation(site, &c.code, year);
-            charts::computation(&mut context, tr);
-            context["county"] = views.rollup[c.code.as_str()].clone();
-            context["display_name"] = json!(name);
             out.push(Planned {
                 path: format!("county/{}/computation/{year}/", c.code),
                 template: "computation.html",
                 title: format!("{name} {year}"),
-                context,
+                context: Box::new(move || {
+                    let mut context = views::computation(site, &c.code, year);
+                    charts::computation(&mut context, tr);
+                    context["county"] = views.rollup[c.code.as_str()].clone();
+                    context["display_name"] = json!(name);
+                    context
+                }),
             });
         }
     }
 
     // Prefectures and provinces.
     for p in &site.prefectures {
-        let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
-        let mut cites = Citations::default();
-        let timeline = views::timeline(views, &[&p.code], &mut cites);
-        let mut series = views::series(site, &p.code, lang, &mut cites);
-        charts::attach(&mut series, "chart", lang, strings);
         out.push(Planned {
             path: format!("prefecture/{}/", p.code),
             template: "area.html",
             title: p.name.clone(),
-            context: json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
-                              "parent": views.area(&p.province_code) },
-                              "counties": rows, "children": [], "timeline": timeline, "series": series,
-                              "recognitions": charts::recognitions(&recognised(&p.counties), &p.name, tr),
-                              "sources": cites.list(site) }),
+            context: Box::new(move || {
+                let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
+                let mut cites = Citations::default();
+                let timeline = views::timeline(views, &[&p.code], &mut cites);
+                let mut series = views::series(site, &p.code, lang, &mut cites);
+                charts::attach(&mut series, "chart", lang, strings);
+                json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
+                                  "parent": views.area(&p.province_code) },
+                        "counties": rows, "children": [], "timeline": timeline, "series": series,
+                        "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
+                        "sources": cites.list(site) })
+            }),
         });
     }
     for p in &site.provinces {
-        let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
-        let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
-        let mut cites = Citations::default();
-        let mut series = views::series(site, &p.code, lang, &mut cites);
-        charts::attach(&mut series, "chart", lang, strings);
         out.push(Planned {
             path: format!("province/{}/", p.code),
             template: "area.html",
             title: p.name.clone(),
-            context: json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
-                              "counties": rows, "children": children, "timeline": [], "series": series,
-                              "recognitions": charts::recognitions(&recognised(&p.counties), &p.name, tr),
-                              "sources": cites.list(site) }),
+            context: Box::new(move || {
+                let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
+                let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
+                let mut cites = Citations::default();
+                let mut series = views::series(site, &p.code, lang, &mut cites);
+                charts::attach(&mut series, "chart", lang, strings);
+                json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
+                        "counties": rows, "children": children, "timeline": [], "series": series,
+                        "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
+                        "sources": cites.list(site) })
+            }),
         });
-        let mut cites = Citations::default();
-        let mut areas: Vec<&str> = vec![p.code.as_str()];
-        areas.extend(p.prefectures.iter().map(String::as_str));
-        areas.extend(p.counties.iter().map(String::as_str));
-        let timeline = views::timeline(views, &areas, &mut cites);
         out.push(Planned {
             path: format!("timeline/{}/", p.code),
             template: "timeline.html",
             title: p.name.clone(),
-            context: json!({ "scope": views.area(&p.code), "timeline": timeline, "progress": [],
-                              "recognitions": charts::recognitions(&recognised(&p.counties), &p.name, tr),
-                              "sources": cites.list(site) }),
+            context: Box::new(move || {
+                let mut cites = Citations::default();
+                let mut areas: Vec<&str> = vec![p.code.as_str()];
+                areas.extend(p.prefectures.iter().map(String::as_str));
+                areas.extend(p.counties.iter().map(String::as_str));
+                let timeline = views::timeline(views, &areas, &mut cites);
+                json!({ "scope": views.area(&p.code), "timeline": timeline, "progress": [],
+                        "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
+                        "sources": cites.list(site) })
+            }),
         });
     }
 
@@ -522,9 +589,9 @@ fn plan(
                 path: format!("indicators/{}/{}/", scheme.id(), ind.id),
                 template: "indicator.html",
                 title: ind.id.to_string(),
-                context: json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
+                context: ready(json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
                                   "rules": { "document": rules.document, "version": rules.version },
-                                  "levels": levels }),
+                                  "levels": levels })),
             });
         }
     }
@@ -532,7 +599,7 @@ fn plan(
         path: "indicators/".into(),
         template: "indicators.html",
         title: String::new(),
-        context: json!({ "indicators": index, "basic": &site.rules.basic, "quality": &site.rules.quality }),
+        context: ready(json!({ "indicators": index, "basic": &site.rules.basic, "quality": &site.rules.quality })),
     });
 
     // National timeline.
@@ -554,10 +621,10 @@ fn plan(
         path: "timeline/".into(),
         template: "timeline.html",
         title: String::new(),
-        context: json!({ "scope": views.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
+        context: ready(json!({ "scope": views.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
                           "county_events": county_events,
                           "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
-                          "sources": cites.list(site) }),
+                          "sources": cites.list(site) })),
     });
 
     // Content sections.
@@ -582,8 +649,10 @@ fn plan(
                 path: format!("{section}/{slug}/"),
                 template: "page.html",
                 title: p.title.clone(),
-                context: json!({ "page": view, "section": { "path": format!("{section}/"), "title": section_title },
+                context: ready(
+                    json!({ "page": view, "section": { "path": format!("{section}/"), "title": section_title },
                                   "sources": page_cites.list(site) }),
+                ),
             });
         }
         items.sort_by(|a, b| {
@@ -596,8 +665,10 @@ fn plan(
             path: format!("{section}/"),
             template: "section.html",
             title: section_title.clone(),
-            context: json!({ "section": { "path": format!("{section}/"), "title": section_title, "name": section },
+            context: ready(
+                json!({ "section": { "path": format!("{section}/"), "title": section_title, "name": section },
                               "own": own, "items": items, "sources": cites.list(site) }),
+            ),
         });
     }
 
@@ -606,11 +677,29 @@ fn plan(
         path: "downloads/".into(),
         template: "downloads.html",
         title: String::new(),
-        context: json!({ "tables": data::table_docs(site, downloads),
-                          "schema_path": data::SCHEMA_PATH }),
+        context: ready(json!({ "tables": downloads.docs,
+                          "schema_path": data::SCHEMA_PATH })),
     });
-    out.push(Planned { path: "404.html".into(), template: "404.html", title: String::new(), context: json!({}) });
+    out.push(Planned {
+        path: "404.html".into(),
+        template: "404.html",
+        title: String::new(),
+        context: ready(json!({})),
+    });
     out
+}
+
+/// Years in which the counties of an area were recognised, per regime.
+fn recognised(site: &Site, counties: &[String]) -> Vec<(i32, &'static str)> {
+    counties
+        .iter()
+        .flat_map(|c| site.milestones_of(c))
+        .filter_map(|m| match m.event {
+            Event::NationalRecognition => Some((m.date.year, "basic")),
+            Event::QualityRecognition => Some((m.date.year, "quality")),
+            _ => None,
+        })
+        .collect()
 }
 
 fn latest_pages(site: &Site, lang: &str, n: usize) -> Vec<Value> {

@@ -130,6 +130,7 @@ impl Citations {
 /// The sheets of a county grouped by school year (latest first), rows ready to show.
 pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
     let mut by_year: BTreeMap<std::cmp::Reverse<u16>, Vec<Value>> = BTreeMap::new();
+    let audited = site.audited_years(code);
     for s in site.sheets_of(code) {
         let rows: Vec<Value> = s
             .rows
@@ -160,7 +161,9 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
             .into_iter()
             .map(|(y, sheets)| {
                 let computed = sheets.iter().any(|s| !s["schools"].is_null());
-                json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets, "computed": computed })
+                let audited = audited.contains(&crate::model::SchoolYear(y.0));
+                json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets, "computed": computed,
+                        "audited": audited })
             })
             .collect(),
     )

@@ -139,7 +139,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     })
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
-    let mut builder = Builder { site: site.clone(), cache: PageCache::default(), nonce };
+    let mut builder = Builder { site: site.clone(), cache: PageCache::keeping(), nonce };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 

@@ -1,7 +1,7 @@
 //! The indicator engine end to end: coefficients from `schools.csv`, shown beside the
 //! published ones, with an audit trail a journalist can redo from the downloads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::support::{SiteTest, main_of};
 
@@ -39,18 +39,23 @@ fn demo_county_is_recomputed() {
 }
 
 // Guards the audit trail: every computed CV can be redone from the school-level download
-// with the weighted formula (Σ R / Σ P, weighted population SD).
+// with the weighted formula (x̄ = Σ Pᵢxᵢ / Σ Pᵢ, weighted population SD).
 #[test]
 fn coefficients_redo_from_the_school_download() {
     let t = SiteTest::demo();
     t.build();
     let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
     let mut reader = csv::Reader::from_path(t.output().join("data/counties/450804-schools.csv")).unwrap();
+    // One row per school: its students Pᵢ and its value xᵢ of each indicator (`<scheme>_<id>`).
     let mut groups: BTreeMap<(String, String, String, String), Vec<(f64, f64)>> = BTreeMap::new();
     for rec in reader.deserialize::<BTreeMap<String, String>>() {
         let r = rec.unwrap();
-        let key = (r["school_year"].clone(), r["level"].clone(), r["scheme"].clone(), r["indicator"].clone());
-        groups.entry(key).or_default().push((r["students"].parse().unwrap(), r["resource"].parse().unwrap()));
+        let scheme = r["scheme"].clone();
+        for (column, value) in r.iter().filter(|(c, v)| c.starts_with(&format!("{scheme}_")) && !v.is_empty()) {
+            let key =
+                (r["school_year"].clone(), r["level"].clone(), scheme.clone(), column[scheme.len() + 1..].to_string());
+            groups.entry(key).or_default().push((r["students"].parse().unwrap(), value.parse().unwrap()));
+        }
     }
     let mut checked = 0;
     for s in api["sheets"].as_array().unwrap() {
@@ -63,8 +68,8 @@ fn coefficients_redo_from_the_school_download() {
             );
             let rows = &groups[&key];
             let p: f64 = rows.iter().map(|r| r.0).sum();
-            let mean = rows.iter().map(|r| r.1).sum::<f64>() / p;
-            let var: f64 = rows.iter().map(|(pi, ri)| pi / p * (ri / pi - mean).powi(2)).sum();
+            let mean = rows.iter().map(|(pi, xi)| pi * xi).sum::<f64>() / p;
+            let var: f64 = rows.iter().map(|(pi, xi)| pi / p * (xi - mean).powi(2)).sum();
             let cv = var.sqrt() / mean;
             assert!((cv - i["computed_cv"].as_f64().unwrap()).abs() < 1e-9, "{key:?}");
             assert!((mean - i["computed_value"].as_f64().unwrap()).abs() < 1e-9, "{key:?}");
@@ -120,4 +125,33 @@ fn equipment_in_wan_yuan() {
     t.write("site.toml", &format!("{toml}\n[rules]\nequipment_unit = \"wan_yuan\"\n"));
     t.build();
     assert!((value(&t) - yuan * 10_000.0).abs() < 1e-6 * yuan * 10_000.0);
+}
+
+// Guards `[settings] audit_years = "latest"`: only the latest school year is published school
+// by school (page, download rows, links), while every year's coefficients are still shown.
+#[test]
+fn audit_years_latest_publishes_the_latest_year_only() {
+    let t = SiteTest::demo();
+    let config = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{config}\n[settings]\naudit_years = \"latest\"\n"));
+    t.build();
+    let audits = |root: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(t.output().join(root))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(audits("county/450804/computation"), ["2020-2021"]);
+    assert_eq!(audits("en/county/450804/computation"), ["2020-2021"]);
+    let mut reader = csv::Reader::from_path(t.output().join("data/counties/450804-schools.csv")).unwrap();
+    let years: BTreeSet<String> =
+        reader.deserialize::<BTreeMap<String, String>>().map(|r| r.unwrap()["school_year"].clone()).collect();
+    assert_eq!(years.into_iter().collect::<Vec<_>>(), ["2020-2021"]);
+    let page = t.read_output("county/450804/index.html");
+    assert!(page.contains("computation/2020-2021/"));
+    assert!(!page.contains("computation/2019-2020/"), "no link to an unpublished audit page");
+    // The earlier year's computed coefficients are still on the page.
+    assert!(page.contains("2019-2020"));
 }

@@ -418,7 +418,7 @@ proptest::proptest! {
     #[test]
     fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..7, 0u32..10_000), 1..4)) {
         let t = SiteTest::demo();
-        let mut cache = junheng::render::PageCache::default();
+        let mut cache = junheng::render::PageCache::keeping();
         junheng::build::render_site_cached(&t.site, false, &mut cache).unwrap();
         for (kind, n) in edits {
             apply_edit(&t, kind, n);
