@@ -17,8 +17,10 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::config::AuditYears;
 use crate::model::rules::{Indicator, Rules, TeachingPoints};
 use crate::model::{Level, SCHOOL_FIGURES, Scheme, SchoolRow, SchoolYear};
 
@@ -251,26 +253,68 @@ pub struct Computed {
     pub excluded_points: Vec<String>,
     /// Teaching points whose central school was not found (counted on their own).
     pub orphan_points: Vec<String>,
+    /// Schools counted (with pupils at this level).
+    pub schools: usize,
+    /// False when the school-by-school detail (units, terms, per-school compliance) was
+    /// dropped after computing, for a school year not published school by school.
+    pub detailed: bool,
 }
 
-/// Runs the engine over every county × school year in `schools` (sorted as the model sorts).
+impl Computed {
+    /// Drops the school-by-school detail, keeping the coefficients, composite and counts.
+    fn summarize(&mut self) {
+        self.detailed = false;
+        self.units = Vec::new();
+        for k in &mut self.coefficients {
+            k.terms = Vec::new();
+            k.missing = Vec::new();
+        }
+        if let Some(c) = &mut self.compliance {
+            c.schools = Vec::new();
+        }
+        self.excluded_points = Vec::new();
+        self.orphan_points = Vec::new();
+    }
+}
+
+/// Runs the engine over every county × school year in `schools` (sorted as the model sorts),
+/// keeping every school-by-school detail.
 pub fn compute(schools: &[SchoolRow], rules: &Rules) -> Vec<Computed> {
-    let mut out = Vec::new();
+    compute_with(schools, rules, AuditYears::All)
+}
+
+/// [`compute`], keeping the school-by-school detail only for the school years `audit` names
+/// (the others keep their coefficients and counts). County × school year groups are computed
+/// in parallel; the result keeps their order.
+pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> Vec<Computed> {
+    let mut groups = Vec::new();
     let mut start = 0;
     while start < schools.len() {
         let key = (&schools[start].county, schools[start].school_year);
         let end = start + schools[start..].iter().take_while(|s| (&s.county, s.school_year) == key).count();
-        let rows = &schools[start..end];
-        for scheme in Scheme::ALL {
-            for level in Level::ALL {
-                if let Some(c) = compute_sheet(rows, scheme, level, rules) {
-                    out.push(c);
-                }
-            }
-        }
+        groups.push(start..end);
         start = end;
     }
-    out
+    groups
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, range)| {
+            let rows = &schools[range.clone()];
+            let latest = groups.get(i + 1).is_none_or(|next| schools[next.start].county != rows[0].county);
+            let detailed = audit == AuditYears::All || latest;
+            Scheme::ALL
+                .iter()
+                .flat_map(|&scheme| Level::ALL.iter().map(move |&level| (scheme, level)))
+                .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules))
+                .map(move |mut c| {
+                    if !detailed {
+                        c.summarize();
+                    }
+                    c
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The columns counted for teachers: a level's own figures, never apportioned.
@@ -382,12 +426,14 @@ fn compute_sheet(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules
         school_year: rows[0].school_year,
         level,
         scheme,
-        units,
         coefficients,
         composite,
         compliance,
         excluded_points,
         orphan_points,
+        schools: units.iter().filter(|u| u.students > 0.0).count(),
+        detailed: true,
+        units,
     })
 }
 

@@ -218,3 +218,33 @@ proptest! {
         prop_assert!(coefficient_of(&schools, 1.0).cv.unwrap() < 1e-9);
     }
 }
+
+// Guards `audit_years = "latest"` in the engine: every county × year keeps its coefficients,
+// only each county's latest year keeps the school-by-school detail, in the order of `compute`.
+#[test]
+fn latest_keeps_detail_of_each_countys_latest_year_only() {
+    let rules = Rules::default();
+    let mut rows = Vec::new();
+    for (county, year) in [("450802", 2019), ("450802", 2020), ("450804", 2018), ("450804", 2020)] {
+        for (id, students, area) in [("a", 300, 1500.0), ("b", 500, 1800.0)] {
+            let mut r = row(&format!("{county}{id}"), Level::Primary, "primary", students, area + year as f64, 20.0);
+            r.county = county.into();
+            r.school_year = SchoolYear(year);
+            rows.push(r);
+        }
+    }
+    let all = compute(&rows, &rules);
+    let latest = compute_with(&rows, &rules, AuditYears::Latest);
+    assert_eq!(all.len(), latest.len());
+    for (a, l) in all.iter().zip(&latest) {
+        assert_eq!((&a.county, a.school_year, a.level, a.scheme), (&l.county, l.school_year, l.level, l.scheme));
+        assert_eq!(
+            a.coefficients.iter().map(|k| k.cv).collect::<Vec<_>>(),
+            l.coefficients.iter().map(|k| k.cv).collect::<Vec<_>>()
+        );
+        assert_eq!((a.composite, a.schools), (l.composite, l.schools));
+        assert!(a.detailed && !a.units.is_empty());
+        assert_eq!(l.detailed, l.school_year == SchoolYear(2020), "{} {}", l.county, l.school_year);
+        assert_eq!(l.units.is_empty(), !l.detailed);
+    }
+}

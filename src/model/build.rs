@@ -44,7 +44,7 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
     let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
     let rules = Rules::with_overrides(&loaded.config.rules);
     let schools = t.schools.as_ref().map(|t| schools(t, &refs, diags)).unwrap_or_default();
-    let computed = crate::engine::compute(&schools, &rules);
+    let computed = crate::engine::compute_with(&schools, &rules, loaded.config.settings.audit_years);
     let sheets = sheets(&reported, &computed, &rules);
     let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
     let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
@@ -504,7 +504,7 @@ pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Ve
                 meets_all: quality.then(|| sheet_rows.iter().all(|r| r.meets == Some(true))),
                 rows: sheet_rows,
                 composite,
-                schools: comp.map(|c| c.units.iter().filter(|u| u.students > 0.0).count()),
+                schools: comp.map(|c| c.schools),
                 failing_schools: comp.and_then(|c| c.compliance.as_ref()).map(|c| c.failing),
             }
         })
@@ -861,6 +861,8 @@ mod tests {
             compliance: None,
             excluded_points: vec![],
             orphan_points: vec![],
+            schools: 0,
+            detailed: true,
         }
     }
 

@@ -695,11 +695,10 @@ impl Site {
     /// The school years of one county published school by school (audit pages, school
     /// downloads), oldest first, as `[settings] audit_years` asks.
     pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
-        let mut years: Vec<SchoolYear> = self.computed_of(code).iter().map(|k| k.school_year).collect();
+        // The engine kept the detail of exactly those years (`engine::compute_with`).
+        let mut years: Vec<SchoolYear> =
+            self.computed_of(code).iter().filter(|k| k.detailed).map(|k| k.school_year).collect();
         years.dedup();
-        if self.config.settings.audit_years == crate::config::AuditYears::Latest && years.len() > 1 {
-            years.drain(..years.len() - 1);
-        }
         years
     }
 
