@@ -52,9 +52,9 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
     render_site_cached(site_root, deny_warnings, &mut render::PageCache::default())
 }
 
-/// [`render_site`], reusing the pages of `cache` whose inputs did not change (the preview
-/// server keeps one cache across rebuilds). The result is the same as without a cache.
-pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut render::PageCache) -> Result<Rendered> {
+/// Loads the site and builds its model: the loaded inputs, the model and the warnings, or
+/// every diagnostic when the site has errors.
+fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, model::Site, Diagnostics)> {
     let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
     let loaded = load::load_site(site_root, &mut diags)?;
@@ -67,6 +67,13 @@ pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut ren
     if diags.has_errors() {
         return Err(Error::Site(diags));
     }
+    Ok((loaded, site, diags))
+}
+
+/// [`render_site`], reusing the pages of `cache` whose inputs did not change (the preview
+/// server keeps one cache across rebuilds). The result is the same as without a cache.
+pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut render::PageCache) -> Result<Rendered> {
+    let (loaded, site, mut diags) = prepare(site_root, deny_warnings)?;
     match render::render_cached(&site, &loaded.theme, cache) {
         Ok(files) => Ok(Rendered { files, diagnostics: diags, config: loaded.config, encodings: loaded.encodings }),
         Err(ds) => {
@@ -83,18 +90,8 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     if !opts.site.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
-    let mut diags = Diagnostics::new();
+    let (loaded, site, mut diags) = prepare(&opts.site, opts.deny_warnings)?;
     let mut timer = crate::util::timing::Timer::start();
-    let loaded = load::load_site(&opts.site, &mut diags)?;
-    timer.done("load");
-    let site = model::build::build_site(&loaded, &mut diags);
-    timer.done("model and engine");
-    if opts.deny_warnings {
-        diags.deny_warnings();
-    }
-    if diags.has_errors() {
-        return Err(Error::Site(diags));
-    }
     let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&loaded.config.output_dir));
     write::check_output_dir(&opts.site, &output)?;
     let staging = write::Staging::begin(&output)?;

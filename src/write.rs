@@ -15,8 +15,6 @@ use std::hash::Hasher;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use rayon::prelude::*;
-
 use crate::error::{Error, Result};
 use crate::render::{OutputFile, Sink};
 use crate::util::fs;
@@ -258,13 +256,6 @@ impl Sink for Staging {
             }
         }
     }
-}
-
-/// Writes `files` to `output` atomically (see the module docs).
-pub fn write_output(output: &Path, files: &[OutputFile]) -> Result<()> {
-    let staging = Staging::begin(output)?;
-    files.par_iter().for_each(|f| staging.put(f.clone()));
-    staging.commit()
 }
 
 /// Length and SipHash of a file's bytes, as hex: equal fingerprints mean an unchanged file.
