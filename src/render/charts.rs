@@ -4,8 +4,8 @@
 //! so colour never carries meaning alone.
 //!
 //! Kinds: bars of a series ([`bar_chart`]: metrics, counties recognised per year), a trend of
-//! a coefficient against its threshold ([`trend_chart`]), one bar per school against the county
-//! mean and the standard ([`school_bars`]) and milestones on a time axis ([`milestone_chart`]).
+//! a coefficient against its threshold ([`trend_chart`]), every school of a sheet as a dot
+//! against the county mean and the standard ([`school_strips`]) and milestones on a time axis ([`milestone_chart`]).
 //! The functions named after a page (`county_trends`, `milestones`, `recognitions`,
 //! `computation`) turn that page's view into charts, summaries and data tables.
 
@@ -42,11 +42,10 @@ pub const KEYS: &[&str] = &[
     "chart.cv_title",
     "chart.threshold_label",
     "chart.trend_caption",
-    "chart.schools_title",
-    "chart.schools_summary",
-    "chart.schools_standard_part",
-    "chart.mean_label",
-    "chart.standard_label",
+    "chart.strips_title",
+    "chart.strips_summary",
+    "chart.strips_standard_part",
+    "chart.strips_mean",
     "chart.milestones_title",
     "chart.milestones_summary",
     "chart.recognised_title",
@@ -280,58 +279,85 @@ pub fn trend_chart(
     svg
 }
 
-const BARS_W: f64 = 560.0;
-const ROW_H: f64 = 18.0;
+const STRIP_W: f64 = 560.0;
+const STRIP_ROW: f64 = 22.0;
 
-/// One horizontal bar per school with its value, against reference lines (the county mean,
-/// solid; the standard, dashed), each labelled. Bars below the dashed line are drawn hollow.
-pub fn school_bars(
-    id: &str,
-    title: &str,
-    summary: &str,
-    rows: &[(String, f64)],
-    refs: &[RefLine],
-    decimals: usize,
-) -> String {
-    let widest = rows.iter().map(|r| text_width(&format_number(r.1, decimals))).fold(0.0, f64::max);
-    let (names_w, value_w, top, bottom) = (150.0, widest + 10.0, 24.0, 24.0);
-    let x0 = names_w + 4.0;
-    let x1 = BARS_W - value_w;
-    let max = rows.iter().map(|r| r.1).chain(refs.iter().map(|r| r.value)).fold(0.0_f64, f64::max);
-    let scale = if max > 0.0 { (x1 - x0) / max } else { 0.0 };
-    let height = top + ROW_H * rows.len() as f64 + bottom;
-    let standard = refs.iter().find(|r| r.dashed).map(|r| r.value);
+/// One row of a strip chart: an indicator and where its schools stand.
+pub struct Strip {
+    /// The indicator's name.
+    pub label: String,
+    /// Each school's value as a share of the county mean (1 = the mean).
+    pub ratios: Vec<f64>,
+    /// The per-school standard as a share of the county mean (quality balance).
+    pub standard: Option<f64>,
+}
+
+/// One row per indicator, one dot per school placed at its value as a share of the county
+/// mean, so the spread each coefficient measures is seen at a glance for the whole sheet. The
+/// mean is a solid line; a standard is a dashed mark on its row and the schools below it are
+/// hollow dots. The dots of a row are one path, so a sheet of hundreds of schools stays small;
+/// every value is in the table beside the chart.
+pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_label: &str) -> String {
+    let (names_w, top, bottom) = (150.0, 26.0, 24.0);
+    let (x0, x1) = (names_w + 10.0, STRIP_W - 12.0);
+    let widest = rows.iter().flat_map(|r| r.ratios.iter().copied().chain(r.standard)).fold(2.0_f64, f64::max);
+    // Up to four times the mean, in half steps; farther values sit at the edge.
+    let end = ((widest * 2.0).ceil() / 2.0).min(4.0);
+    let x = |ratio: f64| r1(x0 + (x1 - x0) * ratio.clamp(0.0, end) / end);
+    let height = top + STRIP_ROW * rows.len() as f64 + bottom;
+    let base = height - bottom;
     let mut svg = String::new();
-    svg_open(&mut svg, id, title, summary, BARS_W, height);
-    for (i, (name, value)) in rows.iter().enumerate() {
-        let ry = top + ROW_H * i as f64;
-        let w = r1(value.max(0.0) * scale);
-        let low = standard.is_some_and(|s| *value < s);
+    svg_open(&mut svg, id, title, summary, STRIP_W, height);
+    let mut tick = 0.0;
+    while tick <= end {
+        let tx = x(tick);
         let _ = write!(
             svg,
-            "<text x=\"{names_w}\" y=\"{}\" text-anchor=\"end\" class=\"name\">{}</text><rect x=\"{x0}\" y=\"{}\" width=\"{w}\" height=\"12\" class=\"{}\"/><text x=\"{}\" y=\"{}\" text-anchor=\"start\" class=\"val\">{}</text>",
-            r1(ry + 13.0),
-            escape_html(&fit(name, names_w - 4.0)),
-            r1(ry + 3.0),
-            if low { "bar low" } else { "bar" },
-            r1(x0 + w + 4.0),
-            r1(ry + 13.0),
-            escape_html(&format_number(*value, decimals))
+            "<line x1=\"{tx}\" y1=\"{top}\" x2=\"{tx}\" y2=\"{base}\" class=\"grid\"/><text x=\"{tx}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">{}%</text>",
+            base + 16.0,
+            format_number(tick * 100.0, 0)
         );
+        tick += 0.5;
     }
-    for (i, r) in refs.iter().enumerate() {
-        let rx = r1(x0 + r.value * scale);
-        let dash = if r.dashed { " stroke-dasharray=\"6 4\"" } else { "" };
-        // First label above the bars, second below them, so close lines never overlap.
-        let ly = if i == 0 { top - 8.0 } else { height - 6.0 };
-        let anchor = if rx > BARS_W / 2.0 { "end" } else { "start" };
+    let mx = x(1.0);
+    let _ = write!(
+        svg,
+        "<line x1=\"{mx}\" y1=\"{}\" x2=\"{mx}\" y2=\"{base}\" class=\"ref\"/><text x=\"{mx}\" y=\"{}\" text-anchor=\"start\" class=\"ref-label\">{}</text>",
+        top - 4.0,
+        top - 8.0,
+        escape_html(mean_label)
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let cy = r1(top + STRIP_ROW * i as f64 + STRIP_ROW / 2.0);
         let _ = write!(
             svg,
-            "<line x1=\"{rx}\" y1=\"{}\" x2=\"{rx}\" y2=\"{}\" class=\"ref\"{dash}/><text x=\"{rx}\" y=\"{ly}\" text-anchor=\"{anchor}\" class=\"ref-label\">{}</text>",
-            top - 4.0,
-            r1(height - bottom + 4.0),
-            escape_html(&r.label)
+            "<text x=\"{names_w}\" y=\"{}\" text-anchor=\"end\" class=\"name\">{}</text>",
+            r1(cy + 4.0),
+            escape_html(&fit(&row.label, names_w - 4.0))
         );
+        if let Some(s) = row.standard {
+            let sx = x(s);
+            let _ = write!(
+                svg,
+                "<line x1=\"{sx}\" y1=\"{}\" x2=\"{sx}\" y2=\"{}\" class=\"ref\" stroke-dasharray=\"3 2\"/>",
+                cy - 9.0,
+                cy + 9.0
+            );
+        }
+        let (mut met, mut low) = (String::new(), String::new());
+        for &r in &row.ratios {
+            // Met: a round-capped dot; below the standard: a ring (hollow, not only another colour).
+            if row.standard.is_some_and(|s| r < s) {
+                let _ = write!(low, "M{} {cy}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0", r1(x(r) - 3.5));
+            } else {
+                let _ = write!(met, "M{} {cy}h0", x(r));
+            }
+        }
+        for (d, class) in [(met, "dots"), (low, "dots low")] {
+            if !d.is_empty() {
+                let _ = write!(svg, "<path d=\"{d}\" class=\"{class}\"/>");
+            }
+        }
     }
     svg.push_str("</svg>");
     svg
@@ -390,8 +416,15 @@ fn start_year(school_year: &str) -> Option<u16> {
 
 /// The sentence comparing a coefficient with its threshold and the previous school year, e.g.
 /// "2020-2021学年小学综合差异系数为0.21，低于0.65的标准，比上一学年下降0.03。"
-fn cv_sentence(tr: Tr, template: &str, level: &str, name: &str, pts: &[(u16, String, f64)], threshold: f64) -> String {
-    let Some((year, label, cv)) = pts.last() else { return String::new() };
+fn cv_sentence(
+    tr: Tr,
+    template: &str,
+    level: &str,
+    name: &str,
+    pts: &[(u16, String, f64, bool)],
+    threshold: f64,
+) -> String {
+    let Some((year, label, cv, _)) = pts.last() else { return String::new() };
     let shown = |v: f64| (v * 1000.0).round() as i64;
     let cmp = match shown(*cv).cmp(&shown(threshold)) {
         std::cmp::Ordering::Less => "chart.cmp_below",
@@ -400,7 +433,7 @@ fn cv_sentence(tr: Tr, template: &str, level: &str, name: &str, pts: &[(u16, Str
     };
     let change = match pts.len().checked_sub(2).map(|i| &pts[i]) {
         None => String::new(),
-        Some((prev_year, prev_label, prev)) => {
+        Some((prev_year, prev_label, prev, _)) => {
             let prev_text = if prev_year + 1 == *year { tr.t("chart.previous_year") } else { prev_label.clone() };
             let d = shown(*cv) - shown(*prev);
             let key = match d.cmp(&0) {
@@ -426,7 +459,8 @@ fn cv_sentence(tr: Tr, template: &str, level: &str, name: &str, pts: &[(u16, Str
 /// balance) per school year against its threshold, with one data table per group.
 pub fn county_trends(years: &Value, tr: Tr) -> Value {
     // (level, scheme) → indicator ("composite" for the basic composite) → points, oldest first.
-    type Points = Vec<(u16, String, f64)>;
+    // A point: start year, school year, CV, and whether a published CV disagrees with it.
+    type Points = Vec<(u16, String, f64, bool)>;
     let mut groups: BTreeMap<(u8, u8), (Value, Value, f64, BTreeMap<usize, (String, Points)>)> = BTreeMap::new();
     for y in years.as_array().into_iter().flatten().rev() {
         let label = y["school_year"].as_str().unwrap_or_default().to_string();
@@ -437,43 +471,48 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
             let order = (u8::from(level != "primary"), u8::from(scheme != "basic"));
             let threshold = s["threshold"].as_f64().unwrap_or_default();
             let entry = groups.entry(order).or_insert_with(|| (level, scheme.clone(), threshold, BTreeMap::new()));
-            let mut push = |i: usize, id: &str, cv: Option<f64>| {
-                if let Some(cv) = cv {
-                    entry.3.entry(i).or_insert_with(|| (id.to_string(), Vec::new())).1.push((start, label.clone(), cv));
+            let mut push = |i: usize, id: &str, figure: &Value| {
+                if let Some(cv) = figure["cv"].as_f64() {
+                    let differs = figure["disagrees"] == true;
+                    let point = (start, label.clone(), cv, differs);
+                    entry.3.entry(i).or_insert_with(|| (id.to_string(), Vec::new())).1.push(point);
                 }
             };
+            // Basic balance: the composite first (judged and charted), then each indicator.
+            let first = usize::from(scheme == "basic");
             if scheme == "basic" {
-                push(0, "composite", s["composite"]["cv"].as_f64());
-            } else {
-                for (i, r) in s["rows"].as_array().into_iter().flatten().enumerate() {
-                    push(i, r["indicator"].as_str().unwrap_or_default(), r["cv"].as_f64());
-                }
+                push(0, "composite", &s["composite"]);
+            }
+            for (i, r) in s["rows"].as_array().into_iter().flatten().enumerate() {
+                push(first + i, r["indicator"].as_str().unwrap_or_default(), r);
             }
         }
     }
     let mut out = Vec::new();
     for ((level, scheme, threshold, series), _) in groups.into_values().map(|g| (g, ())) {
-        if !series.values().any(|(_, pts)| pts.len() >= 2) {
-            continue;
-        }
         let (level_id, scheme_id) = (level.as_str().unwrap_or_default(), scheme.as_str().unwrap_or_default());
         let level_text = tr.t(&format!("chart.level.{level_id}"));
         let mut all_years: Vec<(u16, String)> =
             series.values().flat_map(|(_, pts)| pts.iter().map(|p| (p.0, p.1.clone()))).collect();
         all_years.sort();
         all_years.dedup();
+        if all_years.len() < 2 {
+            continue;
+        }
         let first = all_years[0].0;
         let slots = (all_years[all_years.len() - 1].0 - first + 1) as usize;
         let threshold_label = tr.t("chart.threshold_label").replace("{t}", &format_number(threshold, 2));
         let mut charts = Vec::new();
         let mut rows = Vec::new();
         for (id, pts) in series.values() {
+            // Basic balance judges (and charts) the composite only; quality each indicator.
+            let judged = scheme_id == "quality" || id == "composite";
             let name =
                 if id == "composite" { tr.t("chart.composite") } else { tr.t(&format!("ind.{scheme_id}.{id}.name")) };
             let template = if id == "composite" { "chart.composite_summary" } else { "chart.cv_summary" };
             let summary = cv_sentence(tr, template, &level_text, &name, pts, threshold);
             let title = tr.t("chart.cv_title").replace("{level}", &level_text).replace("{name}", &name);
-            let chart = (pts.len() >= 2).then(|| {
+            let chart = (judged && pts.len() >= 2).then(|| {
                 let points: Vec<TrendPoint> = pts
                     .iter()
                     .map(|p| TrendPoint { slot: (p.0 - first) as usize, label: p.1.clone(), value: p.2 })
@@ -481,12 +520,19 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
                 let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
                 trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
             });
-            charts.push(json!({ "indicator": id, "svg": chart, "title": title, "summary": summary }));
+            if judged {
+                charts.push(json!({ "indicator": id, "svg": chart, "title": title, "summary": summary }));
+            }
             let cells: Vec<Value> = all_years
                 .iter()
-                .map(|(y, _)| pts.iter().find(|p| p.0 == *y).map_or(Value::Null, |p| json!(p.2)))
+                .map(|(y, _)| {
+                    pts.iter().find(|p| p.0 == *y).map_or(
+                        Value::Null,
+                        |p| json!({ "cv": p.2, "fails": judged && p.2 > threshold, "differs": p.3 }),
+                    )
+                })
                 .collect();
-            rows.push(json!({ "indicator": id, "name": name, "values": cells }));
+            rows.push(json!({ "indicator": id, "name": name, "values": cells, "judged": judged }));
         }
         out.push(json!({
             "level": level, "scheme": scheme, "threshold": threshold, "charts": charts,
@@ -579,60 +625,58 @@ pub fn recognitions(recognised: &[(i32, &str)], area: &str, tr: Tr) -> Value {
     Value::Array(out)
 }
 
-/// Adds to each coefficient of a `views::computation` value a chart of its schools' values
-/// against the county mean and (quality balance) the per-school standard.
+/// Adds to each sheet of a `views::computation` value a strip chart of where its schools
+/// stand on every indicator, against the county mean and (quality balance) the standard.
 pub fn computation(context: &mut Value, tr: Tr) {
     for sheet in context["sheets"].as_array_mut().into_iter().flatten() {
+        sheet["chart"] = Value::Null;
         let level = sheet["level"].as_str().unwrap_or_default().to_string();
         let scheme = sheet["scheme"].as_str().unwrap_or_default().to_string();
-        for k in sheet["coefficients"].as_array_mut().into_iter().flatten() {
-            k["chart"] = Value::Null;
-            let rows: Vec<(String, f64)> = k["terms"]
+        let schools = sheet["schools"].as_array().map_or(0, Vec::len);
+        let mut strips = Vec::new();
+        // (CV, name) of the widest and narrowest spread.
+        let mut spreads: Vec<(f64, String)> = Vec::new();
+        for (k, c) in sheet["coefficients"].as_array().into_iter().flatten().enumerate() {
+            let Some(mean) = c["mean"].as_f64().filter(|m| *m > 0.0) else { continue };
+            let label = tr.t(&format!("ind.{scheme}.{}.name", c["indicator"].as_str().unwrap_or_default()));
+            let ratios = sheet["schools"]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|t| Some((t["name"].as_str()?.to_string(), t["value"].as_f64()?)))
+                .filter_map(|s| s["values"][k]["v"].as_f64())
+                .map(|v| v / mean)
                 .collect();
-            let (Some(mean), false) = (k["mean"].as_f64(), rows.is_empty()) else { continue };
-            let id = k["indicator"].as_str().unwrap_or_default().to_string();
-            let name = tr.t(&format!("ind.{scheme}.{id}.name"));
-            // Whole numbers for large values (元 per student), two decimals otherwise.
-            let d = if mean >= 1000.0 { 0 } else { 2 };
-            let mut refs = vec![RefLine {
-                label: tr.t("chart.mean_label").replace("{v}", &format_number(mean, d)),
-                value: mean,
-                dashed: false,
-            }];
-            let standard = k["standard"].as_f64().filter(|_| scheme == "quality");
-            let std_part = standard.map_or(String::new(), |s| {
-                refs.push(RefLine {
-                    label: tr.t("chart.standard_label").replace("{v}", &format_number(s, d)),
-                    value: s,
-                    dashed: true,
-                });
-                tr.t("chart.schools_standard_part")
-                    .replace("{n}", &rows.iter().filter(|r| r.1 < s).count().to_string())
-                    .replace("{standard}", &format_number(s, d))
-            });
-            let lowest = rows.iter().fold(&rows[0], |m, r| if r.1 < m.1 { r } else { m });
-            let highest = rows.iter().fold(&rows[0], |m, r| if r.1 > m.1 { r } else { m });
-            let summary = tr
-                .t("chart.schools_summary")
-                .replace("{n}", &rows.len().to_string())
-                .replace("{below_mean}", &rows.iter().filter(|r| r.1 < mean).count().to_string())
-                .replace("{mean}", &format_number(mean, d))
-                .replace("{standard_part}", &std_part)
-                .replace("{min_name}", &lowest.0)
-                .replace("{min}", &format_number(lowest.1, d))
-                .replace("{max_name}", &highest.0)
-                .replace("{max}", &format_number(highest.1, d));
-            let title = tr
-                .t("chart.schools_title")
-                .replace("{name}", &name)
-                .replace("{level}", &tr.t(&format!("chart.level.{level}")));
-            let svg = school_bars(&format!("bars-{level}-{scheme}-{id}"), &title, &summary, &rows, &refs, d);
-            k["chart"] = json!({ "svg": svg, "title": title, "summary": summary });
+            let standard = c["standard"].as_f64().filter(|_| scheme == "quality").map(|s| s / mean);
+            if let Some(cv) = c["cv"].as_f64() {
+                spreads.push((cv, label.clone()));
+            }
+            strips.push(Strip { label, ratios, standard });
         }
+        if strips.is_empty() || schools == 0 {
+            continue;
+        }
+        spreads.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        let (Some(low), Some(high)) = (spreads.first(), spreads.last()) else { continue };
+        let standard_part = if strips.iter().any(|s| s.standard.is_some()) {
+            tr.t("chart.strips_standard_part")
+        } else {
+            String::new()
+        };
+        let summary = tr
+            .t("chart.strips_summary")
+            .replace("{n}", &schools.to_string())
+            .replace("{standard_part}", &standard_part)
+            .replace("{widest}", &high.1)
+            .replace("{widest_cv}", &format_cv(high.0))
+            .replace("{narrowest}", &low.1)
+            .replace("{narrowest_cv}", &format_cv(low.0));
+        let title = tr
+            .t("chart.strips_title")
+            .replace("{level}", &tr.t(&format!("level.{level}")))
+            .replace("{scheme}", &tr.t(&format!("scheme.{scheme}")));
+        let svg =
+            school_strips(&format!("strips-{level}-{scheme}"), &title, &summary, &strips, &tr.t("chart.strips_mean"));
+        sheet["chart"] = json!({ "svg": svg, "title": title, "summary": summary });
     }
 }
 
@@ -764,17 +808,22 @@ mod tests {
     // Guards the per-school bars: hollow bars below the standard, both reference lines labelled,
     // long names cut with an ellipsis.
     #[test]
-    fn school_bars_against_mean_and_standard() {
-        let rows = vec![("一所名字非常非常非常非常长的学校".to_string(), 2.0), ("乙校".to_string(), 6.0)];
-        let refs = [
-            RefLine { label: "县域均值 4.00".into(), value: 4.0, dashed: false },
-            RefLine { label: "标准 4.20".into(), value: 4.2, dashed: true },
+    fn school_strips_against_mean_and_standard() {
+        let rows = [
+            Strip {
+                label: "一项名字非常非常非常非常长的指标".into(), ratios: vec![0.5, 1.0, 1.5], standard: None
+            },
+            Strip { label: "乙".into(), ratios: vec![0.2, 1.1, 9.0], standard: Some(0.8) },
         ];
-        let svg = school_bars("b", "t", "s", &rows, &refs, 2);
-        assert_eq!(svg.matches("class=\"bar low\"").count(), 1);
-        assert_eq!(svg.matches("class=\"ref\"").count(), 2);
-        assert!(svg.contains(">县域均值 4.00</text>") && svg.contains(">标准 4.20</text>"));
-        assert!(svg.contains("…</text>") && svg.contains(">乙校</text>"));
+        let svg = school_strips("s", "t", "d", &rows, "县域均值");
+        // One path of dots per row and kind; the school below the standard is hollow.
+        assert_eq!(svg.matches("class=\"dots\"").count(), 2);
+        assert_eq!(svg.matches("class=\"dots low\"").count(), 1);
+        assert_eq!(svg.matches("stroke-dasharray").count(), 1);
+        assert!(svg.contains(">县域均值</text>") && svg.contains("…</text>") && svg.contains(">乙</text>"));
+        // The axis ends at four times the mean; a value beyond sits at the edge.
+        assert!(svg.contains(">400%</text>") && !svg.contains(">450%</text>"));
+        assert!(svg.contains("M548 "));
     }
 
     // Guards the recognitions: years without a recognition count as zero, the running total.

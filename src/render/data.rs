@@ -478,6 +478,14 @@ pub fn files_of<'f>(files: &'f [FileInfo], code: &str) -> impl Iterator<Item = &
     })
 }
 
+/// Rows an Excel worksheet holds, the header row included.
+const EXCEL_SHEET_ROWS: usize = 1_048_576;
+
+/// Whether a table of `rows` data rows (and a header) fits one Excel worksheet.
+fn fits_excel(rows: usize) -> bool {
+    rows < EXCEL_SHEET_ROWS
+}
+
 /// A download file on its way to the sink: what the package and the checksums need of it.
 struct Written {
     info: FileInfo,
@@ -491,6 +499,46 @@ fn emit(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Written {
     Written { info, sha256 }
 }
 
+/// Each table's Table Schema, written once and referenced by the resources that share it.
+type Schemas = std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>>;
+
+/// Writes one table in its formats; returns its datapackage resources and files.
+fn table_files(
+    sink: &dyn Sink,
+    schemas: &Schemas,
+    t: &DataTable,
+    stem: String,
+    title: String,
+) -> (Vec<Value>, Vec<Written>) {
+    let schema = format!("schemas/{}.json", t.name);
+    schemas.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(t.name).or_insert_with(|| table_schema(t));
+    // A table too long for an Excel sheet goes out as plain CSV only (an Excel file that
+    // opens cut short, or a JSON array of millions of objects, serves nobody).
+    let fits = fits_excel(t.rows.len());
+    let excel = fits.then(|| to_csv(t, true));
+    let json = (fits && t.name != "school_terms").then(|| to_json(t));
+    let mut resources = Vec::new();
+    let mut files = Vec::new();
+    for (suffix, bytes, format, encoding, media) in [
+        (".csv", Some(to_csv(t, false)), "csv", "utf-8", "text/csv"),
+        ("-excel.csv", excel, "csv", "utf-8-sig", "text/csv"),
+        (".json", json, "json", "utf-8", "application/json"),
+    ] {
+        let Some(bytes) = bytes else { continue };
+        let path = format!("{stem}{suffix}");
+        let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
+            + if suffix == ".json" { "-json" } else { "" };
+        let written = emit(sink, format!("data/{path}"), bytes);
+        resources.push(json!({
+            "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
+            "format": format, "mediatype": media, "encoding": encoding, "bytes": written.info.bytes,
+            "hash": format!("sha256:{}", written.sha256), "schema": schema,
+        }));
+        files.push(written);
+    }
+    (resources, files)
+}
+
 /// Writes every download into `sink`: the tables, per-county files, the API, the package and
 /// the checksums. Tables are encoded in parallel and dropped once written.
 pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
@@ -498,36 +546,8 @@ pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
     // Each table in its formats with its datapackage resources. The per-county school
     // computations go out as CSV only (for Excel and plain): they are the largest files.
     // Each table's schema is written once and referenced by the resources that share it.
-    let schemas: std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>> = Default::default();
-    let table_files = |t: &DataTable, stem: String, title: String| -> (Vec<Value>, Vec<Written>) {
-        let schema = format!("schemas/{}.json", t.name);
-        schemas
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(t.name)
-            .or_insert_with(|| table_schema(t));
-        let json = (t.name != "school_terms").then(|| to_json(t));
-        let mut resources = Vec::new();
-        let mut files = Vec::new();
-        for (suffix, bytes, format, encoding, media) in [
-            (".csv", Some(to_csv(t, false)), "csv", "utf-8", "text/csv"),
-            ("-excel.csv", Some(to_csv(t, true)), "csv", "utf-8-sig", "text/csv"),
-            (".json", json, "json", "utf-8", "application/json"),
-        ] {
-            let Some(bytes) = bytes else { continue };
-            let path = format!("{stem}{suffix}");
-            let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
-                + if suffix == ".json" { "-json" } else { "" };
-            let written = emit(sink, format!("data/{path}"), bytes);
-            resources.push(json!({
-                "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
-                "format": format, "mediatype": media, "encoding": encoding, "bytes": written.info.bytes,
-                "hash": format!("sha256:{}", written.sha256), "schema": schema,
-            }));
-            files.push(written);
-        }
-        (resources, files)
-    };
+    let schemas = Schemas::default();
+    let table_files = |t: &DataTable, stem: String, title: String| table_files(sink, &schemas, t, stem, title);
     let tables = tables(site);
     let mut parts: Vec<(Vec<Value>, Vec<Written>)> =
         tables.par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string())).collect();
@@ -610,6 +630,7 @@ fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
         .map(|f| json!({ "path": f.info.path, "name": f.info.path.trim_start_matches("data/"), "bytes": f.info.bytes }))
         .collect();
     let rows = if count_rows { json!(t.rows.len()) } else { Value::Null };
+    let csv_only = !fits_excel(t.rows.len());
     let columns: Vec<Value> = t
         .columns
         .iter()
@@ -618,7 +639,14 @@ fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
             None => json!({ "name": n, "type": ty.name(), "scheme": null, "indicator": null }),
         })
         .collect();
-    json!({ "name": t.name, "rows": rows, "files": own, "columns": columns })
+    json!({ "name": t.name, "rows": rows, "files": own, "columns": columns, "csv_only": csv_only })
+}
+
+/// JSON on one line (the per-county API: thousands of files at national scale).
+fn compact(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec(v).expect("JSON of plain values");
+    out.push(b'\n');
+    out
 }
 
 fn pretty(v: &Value) -> Vec<u8> {
@@ -757,7 +785,7 @@ pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
         }
         None => Value::Null,
     };
-    pretty(&json!({
+    compact(&json!({
         "$schema": "../schema/county.schema.json",
         "schema_version": 1,
         "county": c,
@@ -839,5 +867,26 @@ mod tests {
             })
             .collect();
         assert_eq!(actual, expected);
+    }
+
+    // Guards the Excel sheet limit: a table one row too long for a worksheet is published as
+    // plain CSV only; one that fits keeps all three formats.
+    #[test]
+    fn tables_beyond_an_excel_sheet_are_csv_only() {
+        let paths = |rows: usize| {
+            let t = DataTable {
+                name: "sources",
+                columns: vec![("n", Ty::Int)],
+                primary_key: &[],
+                rows: vec![vec![Cell::Int(1)]; rows],
+            };
+            let sink = crate::render::Collect::default();
+            let (resources, _) = table_files(&sink, &Schemas::default(), &t, "t".into(), "t".into());
+            let files: Vec<String> = sink.into_files().into_iter().map(|f| f.path).collect();
+            assert_eq!(resources.len(), files.len());
+            files
+        };
+        assert_eq!(paths(EXCEL_SHEET_ROWS - 1), ["data/t-excel.csv", "data/t.csv", "data/t.json"]);
+        assert_eq!(paths(EXCEL_SHEET_ROWS), ["data/t.csv"]);
     }
 }

@@ -131,6 +131,14 @@ impl Citations {
 pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
     let mut by_year: BTreeMap<std::cmp::Reverse<u16>, Vec<Value>> = BTreeMap::new();
     let audited = site.audited_years(code);
+    // The latest school year of each level × regime: those years are shown in full, earlier
+    // ones through the trend tables (and the downloads).
+    let mut latest: BTreeMap<(u8, u8), u16> = BTreeMap::new();
+    for s in site.sheets_of(code) {
+        let y = latest.entry((s.level as u8, s.scheme as u8)).or_default();
+        *y = (*y).max(s.school_year.0);
+    }
+    let full: std::collections::BTreeSet<u16> = latest.into_values().collect();
     for s in site.sheets_of(code) {
         let rows: Vec<Value> = s
             .rows
@@ -163,7 +171,7 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
                 let computed = sheets.iter().any(|s| !s["schools"].is_null());
                 let audited = audited.contains(&crate::model::SchoolYear(y.0));
                 json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets, "computed": computed,
-                        "audited": audited })
+                        "audited": audited, "full": full.contains(&y.0) })
             })
             .collect(),
     )
@@ -252,65 +260,75 @@ pub fn ranking(site: &Site, scheme: Scheme, indicator: &str, level: Level) -> Va
     )
 }
 
-/// The audit trail of one county and school year: every school, every term, every sum.
+/// The audit trail of one county and school year: every school with its students and its
+/// value of each indicator, then every sum from which each coefficient follows.
 pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> Value {
     let computed: Vec<&crate::engine::Computed> =
         site.computed_of(code).iter().filter(|c| c.school_year == year).collect();
-    let sheets: Vec<Value> =
-        computed
-            .iter()
-            .map(|c| {
-                let name = |i: usize| c.units[i].school_name.clone();
-                let rules = site.rules.of(c.scheme);
-                let coefficients: Vec<Value> =
-                    c.coefficients
-                        .iter()
-                        .zip(rules.indicators)
-                        .map(|(k, ind)| {
-                            let terms: Vec<Value> = k
-                        .terms
-                        .iter()
-                        .map(|t| json!({ "name": name(t.unit), "id": c.units[t.unit].school_id, "students": t.students,
-                                         "resource": t.resource, "value": t.value, "weight": t.weight,
-                                         "weighted_square": t.weighted_square }))
-                        .collect();
-                            json!({ "indicator": k.indicator, "resource": ind.resource, "per_hundred": ind.per_hundred,
-                            "standard": ind.standard_for(c.level),
-                            "facility": ind.is_facility(), "terms": terms, "total_students": k.total_students,
-                            "total_resource": k.total_resource, "mean": k.mean, "variance": k.variance, "sd": k.sd,
-                            "cv": k.cv, "no_cv": k.no_cv,
+    let sheets: Vec<Value> = computed
+        .iter()
+        .map(|c| {
+            let name = |i: usize| c.units[i].school_name.clone();
+            let rules = site.rules.of(c.scheme);
+            let standards: Vec<Option<f64>> = rules
+                .indicators
+                .iter()
+                .map(|ind| ind.standard_for(c.level).filter(|_| c.scheme == crate::model::Scheme::Quality))
+                .collect();
+            // xᵢ of every unit (row) and indicator (column); None when the figure is missing.
+            let mut values = vec![vec![None; c.coefficients.len()]; c.units.len()];
+            for (k, coefficient) in c.coefficients.iter().enumerate() {
+                for t in &coefficient.terms {
+                    values[t.unit][k] = Some(t.value);
+                }
+            }
+            let coefficients: Vec<Value> = c
+                .coefficients
+                .iter()
+                .zip(rules.indicators)
+                .map(|(k, ind)| {
+                    json!({ "indicator": k.indicator, "resource": ind.resource, "per_hundred": ind.per_hundred,
+                            "standard": ind.standard_for(c.level), "facility": ind.is_facility(),
+                            "total_students": k.total_students, "total_resource": k.total_resource,
+                            "mean": k.mean, "variance": k.variance, "sd": k.sd, "cv": k.cv, "no_cv": k.no_cv,
                             "missing": k.missing.iter().map(|i| name(*i)).collect::<Vec<_>>() })
-                        })
+                })
+                .collect();
+            let schools: Vec<Value> = c
+                .units
+                .iter()
+                .zip(values)
+                .map(|(u, row)| {
+                    let cells: Vec<Value> = row
+                        .iter()
+                        .zip(&standards)
+                        .map(|(v, s)| json!({ "v": v, "low": matches!((v, s), (Some(v), Some(s)) if v < s) }))
                         .collect();
-                let schools: Vec<Value> = c
-                    .units
+                    json!({ "id": u.school_id, "name": u.school_name, "type": u.school_type,
+                            "students": u.students, "share": u.facility_share, "merged": u.merged, "values": cells })
+                })
+                .collect();
+            let compliance = c.compliance.as_ref().map(|comp| {
+                let failing: Vec<Value> = comp
+                    .schools
                     .iter()
-                    .map(|u| {
-                        json!({ "id": u.school_id, "name": u.school_name, "type": u.school_type,
-                                 "students": u.students, "share": u.facility_share, "merged": u.merged })
+                    .filter(|s| !s.passes)
+                    .map(|s| {
+                        json!({ "name": name(s.unit), "id": c.units[s.unit].school_id, "met": s.met,
+                                "missed": s.checks.iter().filter(|ch| !ch.3)
+                                    .map(|ch| json!({ "indicator": ch.0, "value": ch.1, "standard": ch.2,
+                                                      "share": ch.1.map(|v| v / ch.2) }))
+                                    .collect::<Vec<_>>() })
                     })
                     .collect();
-                let compliance = c.compliance.as_ref().map(|comp| {
-                    let failing: Vec<Value> = comp
-                        .schools
-                        .iter()
-                        .filter(|s| !s.passes)
-                        .map(|s| {
-                            json!({ "name": name(s.unit), "id": c.units[s.unit].school_id, "met": s.met,
-                                     "missed": s.checks.iter().filter(|ch| !ch.3)
-                                         .map(|ch| json!({ "indicator": ch.0, "value": ch.1, "standard": ch.2,
-                                                           "share": ch.1.map(|v| v / ch.2) }))
-                                         .collect::<Vec<_>>() })
-                        })
-                        .collect();
-                    json!({ "failing": failing, "total": comp.schools.len() })
-                });
-                json!({ "level": c.level, "scheme": c.scheme, "document": rules.document,
+                json!({ "failing": failing, "total": comp.schools.len() })
+            });
+            json!({ "level": c.level, "scheme": c.scheme, "document": rules.document,
                     "threshold": rules.threshold(c.level), "schools": schools,
                     "coefficients": coefficients, "composite": c.composite, "compliance": compliance,
                     "excluded_points": c.excluded_points, "orphan_points": c.orphan_points })
-            })
-            .collect();
+        })
+        .collect();
     let r = &site.rules;
     json!({
         "school_year": year.to_string(),

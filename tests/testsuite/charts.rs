@@ -1,7 +1,7 @@
 //! Charts drawn at build time: SVG with a title, a description and a one-sentence summary in
 //! the page's language, beside a table of their data. Snapshots of every kind, in both languages.
 
-use crate::support::SiteTest;
+use crate::support::{SiteTest, main_of};
 
 /// The chart figures of a page, in order.
 fn figures(html: &str) -> Vec<&str> {
@@ -15,7 +15,7 @@ fn figures(html: &str) -> Vec<&str> {
 
 // Guards each kind of chart and its summary, in Chinese and English: trends of coefficients
 // against thresholds and the metric bars (覃塘区), milestones (尧都区), counties recognised
-// per year (贵港市) and per-school bars against the mean and the standard (audit trail).
+// per year (贵港市) and every school as a dot against the mean and the standard (audit trail).
 #[test]
 fn chart_snapshots_in_both_languages() {
     let t = SiteTest::demo();
@@ -31,10 +31,10 @@ fn chart_snapshots_in_both_languages() {
             let html = t.read_output(&path);
             let all = figures(&html);
             assert!(!all.is_empty(), "{path} has no chart");
-            // The audit trail has one chart per coefficient: keep the first of each regime.
+            // The audit trail has one strip chart per sheet: keep the primary ones of each regime.
             let chosen: Vec<&str> = if name == "schools" {
-                let basic = all.iter().find(|f| f.contains("bars-primary-basic-")).unwrap();
-                let quality = all.iter().find(|f| f.contains("bars-primary-quality-")).unwrap();
+                let basic = all.iter().find(|f| f.contains("strips-primary-basic")).unwrap();
+                let quality = all.iter().find(|f| f.contains("strips-primary-quality")).unwrap();
                 vec![basic, quality]
             } else {
                 all.into_iter().take(keep).collect()
@@ -62,4 +62,34 @@ fn trend_charts_have_their_data_as_a_table() {
     // Basic balance: the composite only (one chart per level); quality: seven per level.
     assert_eq!(trends.matches("id=\"trend-primary-basic-composite-t\"").count(), 1);
     assert_eq!(trends.matches("<svg class=\"chart\"").count(), 2 * (1 + 7));
+}
+
+// Guards the compact county page: only the latest school year is shown in full; earlier years
+// stay in the trend tables (every basic indicator, judged or not, and any published figure
+// that disagrees), with links to their audit pages.
+#[test]
+fn earlier_years_live_in_the_trend_tables() {
+    let t = SiteTest::demo();
+    let indicators = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
+    // A published composite for 2019-2020 far from the recomputed 0.342.
+    t.write(
+        "data/indicators.csv",
+        &format!("{indicators}450804,2019-2020,primary,basic,composite,,0.50,guigang-2021\n"),
+    );
+    t.build();
+    let html = t.read_output("county/450804/index.html");
+    let main = main_of(&html);
+    assert!(main.contains("id=\"y-2020-2021\"") && !main.contains("id=\"y-2019-2020\""));
+    let trends = &main[main.find("id=\"trends-h\"").unwrap()..];
+    let trends = &trends[..trends.find("</section>").unwrap()];
+    let basic = &trends[trends.find("<table>").unwrap()..trends.find("</table>").unwrap()];
+    // The composite (judged against the threshold) and the eight indicators (not judged).
+    assert_eq!(basic.matches("<tr><th scope=\"row\">").count(), 1 + 8);
+    assert_eq!(basic.matches("≤ 0.65").count(), 1);
+    let composite = &basic[basic.find("<tr><th scope=\"row\">").unwrap()..];
+    let composite = &composite[..composite.find("</tr>").unwrap()];
+    assert!(composite.contains("0.342 <strong class=\"bad\">≠ 与计算值不符</strong>"), "{composite}");
+    assert!(
+        trends.contains("以前学年的计算过程： <a href=\"../../county/450804/computation/2019-2020/\">2019-2020</a>")
+    );
 }
