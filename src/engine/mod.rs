@@ -383,7 +383,7 @@ fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
     let resources = SCHOOL_FIGURES
         .iter()
         .zip(&r.figures)
-        .map(|(col, (_, v))| {
+        .map(|(col, v)| {
             let v = v.map(|v| {
                 let v = if *col == "equipment_yuan" { v * rules.equipment_factor } else { v };
                 if is_teacher_column(col) { v } else { v * share }

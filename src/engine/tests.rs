@@ -59,9 +59,9 @@ fn per_hundred_scales_values_not_cv() {
 }
 
 fn row(id: &str, level: Level, ty: &str, students: u64, area: f64, teachers: f64) -> SchoolRow {
-    let mut figures: Vec<(&'static str, Option<f64>)> = SCHOOL_FIGURES.iter().map(|c| (*c, None)).collect();
-    figures[0].1 = Some(area);
-    figures[6].1 = Some(teachers);
+    let mut figures = [None; SCHOOL_FIGURES.len()];
+    figures[0] = Some(area);
+    figures[6] = Some(teachers);
     SchoolRow {
         school_id: id.into(),
         school_name: id.into(),

@@ -4,7 +4,7 @@
 //! Chinese Windows writes). Headers are matched against a [`Columns`] spec: Chinese aliases
 //! are accepted, missing required, unknown and duplicated columns are reported.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics, LineIndex};
 
@@ -112,7 +112,7 @@ impl Table {
             }
         };
         let mut table =
-            Table { file, encoding, text: String::new(), index: HashMap::new(), rows: Vec::new(), line_index };
+            Table { file, encoding, text: String::new(), index: HashMap::default(), rows: Vec::new(), line_index };
         let mut ok = true;
         for (i, name) in header.iter().enumerate() {
             let at = |t: &Table, msg: String| t.header_diag(&text, i, msg);

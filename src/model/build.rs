@@ -1,6 +1,8 @@
 //! Builds the [`Site`] from what stage 1 read, checking every cell and every reference.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -43,8 +45,11 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
     };
     let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
     let rules = Rules::with_overrides(&loaded.config.rules);
+    let mut timer = crate::util::timing::Timer::start();
     let schools = t.schools.as_ref().map(|t| schools(t, &refs, diags)).unwrap_or_default();
+    timer.done("schools");
     let computed = crate::engine::compute_with(&schools, &rules, loaded.config.settings.audit_years);
+    timer.done("engine");
     let sheets = sheets(&reported, &computed, &rules);
     let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
     let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
@@ -246,6 +251,39 @@ fn each_row<'t, T>(
     out
 }
 
+/// [`each_row`] over row chunks in parallel, for the large files: results keep file order.
+fn each_row_par<'t, T: Send>(
+    table: &'t Table,
+    diags: &mut Diagnostics,
+    f: impl Fn(&mut Cells<'t, '_>) -> Option<T> + Sync,
+) -> Vec<(&'t Row, T)> {
+    use rayon::prelude::*;
+    let parts: Vec<(Vec<(&'t Row, T)>, Diagnostics)> = table
+        .rows
+        .par_chunks(8192)
+        .map(|chunk| {
+            let mut found = Diagnostics::new();
+            let mut out = Vec::with_capacity(chunk.len());
+            for row in chunk {
+                let mut cells = Cells { table, row, diags: &mut found, ok: true };
+                let v = f(&mut cells);
+                if cells.ok {
+                    if let Some(v) = v {
+                        out.push((row, v));
+                    }
+                }
+            }
+            (out, found)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(table.rows.len());
+    for (rows, found) in parts {
+        out.extend(rows);
+        diags.extend(found);
+    }
+    out
+}
+
 /// Reports rows whose key was already seen.
 fn reject_duplicates<K: std::hash::Hash + Eq, T>(
     table: &Table,
@@ -254,7 +292,7 @@ fn reject_duplicates<K: std::hash::Hash + Eq, T>(
     what: &str,
     diags: &mut Diagnostics,
 ) -> Vec<T> {
-    let mut seen: HashMap<K, u32> = HashMap::new();
+    let mut seen: HashMap<K, u32> = HashMap::default();
     let mut out = Vec::with_capacity(rows.len());
     for (row, v) in rows {
         match seen.get(&key(&v)) {
@@ -314,7 +352,7 @@ fn counties(t: &Table, diags: &mut Diagnostics) -> Vec<County> {
         })
     });
     // A prefecture or province must carry one name and one parent throughout.
-    let mut first_seen: HashMap<String, (String, u32)> = HashMap::new();
+    let mut first_seen: HashMap<String, (String, u32)> = HashMap::default();
     for (row, c) in &rows {
         for (field, key, value) in [
             ("prefecture", &c.prefecture_code, format!("{}|{}", c.prefecture, c.province_code)),
@@ -615,7 +653,7 @@ fn school_type(s: &str) -> Option<&'static str> {
 /// Rows of one school and school year must agree on what describes the whole school: its
 /// type, its senior-high enrolment and the facility figures the engine apportions.
 fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
-    let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> = HashMap::new();
+    let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> = HashMap::default();
     for (row, r) in rows {
         let Some((first_row, f)) = first.get(&(r.school_id.as_str(), r.school_year)).copied() else {
             first.insert((&r.school_id, r.school_year), (row, r));
@@ -639,7 +677,7 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
         differ("school_type", r.school_type.clone(), f.school_type.clone());
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         differ("senior_students", opt(r.senior_students), opt(f.senior_students));
-        for ((col, a), (_, b)) in r.figures.iter().zip(&f.figures) {
+        for ((col, a), b) in SCHOOL_FIGURES.iter().zip(&r.figures).zip(&f.figures) {
             if crate::model::rules::FACILITY_COLUMNS.contains(col) {
                 let num = |v: &Option<f64>| v.map_or(String::new(), |v| v.to_string());
                 differ(col, num(a), num(b));
@@ -649,7 +687,9 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
 }
 
 fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
-    let rows = each_row(t, diags, |c| {
+    let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+    let type_expected = format!("one of {types}");
+    let rows = each_row_par(t, diags, |c| {
         let school_id = c.text("school_id", "a 10-digit school identifier (学校标识码)");
         if !school_id.is_empty() && !school_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             c.fail("school_id", "a school identifier of digits (keep it as text in Excel)");
@@ -658,16 +698,15 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         let county = c.county("county", refs);
         let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
-        let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
-        let school_type = c.parsed("school_type", &format!("one of {types}"), |s| school_type(s).map(str::to_string));
+        let school_type = c.parsed("school_type", &type_expected, |s| school_type(s).map(str::to_string));
         let students = c.count("students");
         if students.is_none() && c.ok {
             c.fail("students", "a whole number like `1250`");
         }
-        let figures: Vec<(&'static str, Option<f64>)> =
-            SCHOOL_FIGURES.iter().map(|f| (*f, c.non_negative(f))).collect();
-        if let (Some(p), Some((_, Some(teachers)))) = (students, figures.iter().find(|(f, _)| *f == "teachers")) {
-            if *teachers > p as f64 * 10.0 {
+        let figures = SCHOOL_FIGURES.map(|f| c.non_negative(f));
+        let teachers = SCHOOL_FIGURES.iter().position(|f| *f == "teachers").and_then(|i| figures[i]);
+        if let (Some(p), Some(teachers)) = (students, teachers) {
+            if teachers > p as f64 * 10.0 {
                 let d = Diagnostic::warning(
                     &c.table.file,
                     format!(

@@ -566,8 +566,9 @@ pub struct SchoolRow {
     pub school_type: String,
     /// Students of this level.
     pub students: u64,
-    /// Whole-school facility figures and this level's teacher counts, by column name.
-    pub figures: Vec<(&'static str, Option<f64>)>,
+    /// Whole-school facility figures and this level's teacher counts, in the order of
+    /// [`SCHOOL_FIGURES`].
+    pub figures: [Option<f64>; SCHOOL_FIGURES.len()],
     /// Senior-high students (complete/twelve-year schools).
     pub senior_students: Option<u64>,
     /// Parent school of a teaching point.
@@ -581,7 +582,7 @@ pub const SCHOOL_TYPES: &[&str] =
     &["primary", "junior", "nine_year", "complete_secondary", "twelve_year", "teaching_point"];
 
 /// The numeric columns of `schools.csv` after `students`.
-pub const SCHOOL_FIGURES: &[&str] = &[
+pub const SCHOOL_FIGURES: [&str; 11] = [
     "teaching_area_m2",
     "sports_area_m2",
     "equipment_yuan",

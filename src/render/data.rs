@@ -247,7 +247,7 @@ fn tables(site: &Site) -> Vec<DataTable> {
                         s(&r.school_type),
                         Cell::Int(r.students),
                     ];
-                    row.extend(r.figures.iter().map(|(_, v)| num(*v)));
+                    row.extend(r.figures.iter().map(|v| num(*v)));
                     row.extend([
                         r.senior_students.map_or(Cell::Null, Cell::Int),
                         opt_s(&r.parent_school_id),
