@@ -51,11 +51,8 @@ fn synthetic_rows(target: usize) -> Vec<SchoolRow> {
                 [4.8, 8.5, 2400.0, 0.11, 30.0, 0.025].iter().map(|per| per * students * rng.range(0.5, 1.5)).collect();
             for &level in levels {
                 let teachers = students * rng.range(0.04, 0.09);
-                let figures = SCHOOL_FIGURES
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (*c, Some(if i < 6 { facilities[i] } else { teachers * rng.range(0.1, 1.0) })))
-                    .collect();
+                let figures: [Option<f64>; SCHOOL_FIGURES.len()] =
+                    std::array::from_fn(|i| Some(if i < 6 { facilities[i] } else { teachers * rng.range(0.1, 1.0) }));
                 rows.push(SchoolRow {
                     school_id: format!("{code}{s:04}"),
                     school_name: format!("学校{s}"),

@@ -1,16 +1,25 @@
 //! The synthetic national site (a benchmark, not a timed test): `cargo bench --bench national`.
 //!
-//! Generates `junheng::synthetic` (all 2,854 counties; `JUNHENG_BENCH_YEARS` school years,
-//! default 1, and `JUNHENG_BENCH_SCHOOLS` schools per county, default 20), then times a cold
-//! build, a rebuild after editing one county's published figure, and reports the peak memory
-//! (VmHWM). Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test and checks the
-//! invariants of the demo: no diagnostics, a page per county, byte-identical rebuilds.
+//! Generates `junheng::synthetic` (all 2,854 counties × `JUNHENG_BENCH_SCALE`, default 1;
+//! `JUNHENG_BENCH_YEARS` school years, default 10; `JUNHENG_BENCH_SCHOOLS` schools per county,
+//! default 70 — the national site), then times a cold build and a rebuild after editing
+//! one county's published figure, each with its own peak memory (the peak is reset before each
+//! build). `JUNHENG_BENCH_CURVE=1` builds the site at scales 1, 3 and 10 and prints the growth
+//! ratios. Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test (CI) and
+//! checks the invariants of the demo: no diagnostics, a page per county, byte-identical
+//! rebuilds.
 
 use std::path::Path;
 use std::time::Instant;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Resets the process's peak resident set size (Linux `clear_refs`), so that the next reading
+/// is the peak of what runs in between.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn peak_rss_mib() -> Option<u64> {
@@ -28,31 +37,43 @@ fn build(site: &Path, out: &Path) -> junheng::BuildReport {
     .unwrap_or_else(|e| panic!("the synthetic site must build: {e:?}"))
 }
 
-fn main() {
-    let full = std::env::args().any(|a| a == "--bench");
-    let opts = junheng::synthetic::Options {
-        years: env_number("JUNHENG_BENCH_YEARS", if full { 1 } else { 1 }) as u16,
-        schools_per_county: env_number("JUNHENG_BENCH_SCHOOLS", if full { 20 } else { 2 }) as usize,
-        scale: env_number("JUNHENG_BENCH_SCALE", 1) as usize,
-        ..Default::default()
-    };
-    let dir = std::env::temp_dir().join(format!("junheng-national-bench-{}", std::process::id()));
+/// Seconds and peak MiB of one build.
+struct Figures {
+    seconds: f64,
+    peak_mib: u64,
+}
+
+fn timed_build(site: &Path, out: &Path) -> (junheng::BuildReport, Figures) {
+    reset_peak_rss();
+    let report = build(site, out);
+    let figures = Figures { seconds: report.elapsed.as_secs_f64(), peak_mib: peak_rss_mib().unwrap_or(0) };
+    (report, figures)
+}
+
+/// Generates a site of `opts`, builds it cold, edits one county and rebuilds; with `check`, also
+/// the invariants (and a byte-identical third build). Returns the cold build's figures.
+fn run(opts: &junheng::synthetic::Options, check: bool) -> Figures {
+    let dir = std::env::temp_dir().join(format!("junheng-national-bench-{}-{}", std::process::id(), opts.scale));
     let _ = std::fs::remove_dir_all(&dir);
     let site = dir.join("site");
     let out = dir.join("out");
     let start = Instant::now();
-    let summary = junheng::synthetic::generate(&site, &opts).expect("generate");
+    let summary = junheng::synthetic::generate(&site, opts).expect("generate");
     println!(
-        "national: {} counties, {} school rows ({} years, ~{} schools per county) generated in {:.2} s",
+        "national ×{}: {} counties, {} school rows ({} years, ~{} schools per county) generated in {:.2} s",
+        opts.scale,
         summary.counties,
         summary.school_rows,
         opts.years,
         opts.schools_per_county,
         start.elapsed().as_secs_f64()
     );
-    let cold = build(&site, &out);
+    let (cold, figures) = timed_build(&site, &out);
     assert!(cold.diagnostics.is_empty(), "diagnostics:\n{}", cold.diagnostics);
-    println!("national: cold build {} files in {:.2} s", cold.files, cold.elapsed.as_secs_f64());
+    println!(
+        "national ×{}: cold build {} files in {:.2} s, peak memory {} MiB",
+        opts.scale, cold.files, figures.seconds, figures.peak_mib
+    );
     let pages = std::fs::read_dir(out.join("county")).unwrap().count();
     assert_eq!(pages, summary.counties, "a page per county");
 
@@ -61,11 +82,15 @@ fn main() {
     let code = first.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
     let indicators = site.join("data/indicators.csv");
     let mut text = std::fs::read_to_string(&indicators).unwrap();
-    text.push_str(&format!("{code},2023-2024,primary,basic,composite,,0.31,synthetic\n"));
+    let latest = junheng::synthetic::LAST_YEAR;
+    text.push_str(&format!("{code},{latest}-{},primary,basic,composite,,0.31,synthetic\n", latest + 1));
     std::fs::write(&indicators, text).unwrap();
-    let edit = build(&site, &out);
-    println!("national: rebuild after a one-county edit {:.2} s", edit.elapsed.as_secs_f64());
-    if !full {
+    let (_, edit) = timed_build(&site, &out);
+    println!(
+        "national ×{}: rebuild after a one-county edit {:.2} s, peak memory {} MiB",
+        opts.scale, edit.seconds, edit.peak_mib
+    );
+    if check {
         // Byte-identical: a second build of the same inputs changes nothing.
         let snapshot = |p: &Path| -> Vec<(String, Vec<u8>)> {
             junheng::util::fs::walk_files(p)
@@ -78,11 +103,35 @@ fn main() {
         build(&site, &out);
         assert!(before == snapshot(&out), "rebuild is not byte-identical");
     }
-    if let Some(mib) = peak_rss_mib() {
-        println!(
-            "national: peak memory {mib} MiB ({} cores)",
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        );
-    }
     let _ = std::fs::remove_dir_all(&dir);
+    figures
+}
+
+fn main() {
+    let full = std::env::args().any(|a| a == "--bench");
+    let opts = junheng::synthetic::Options {
+        years: env_number("JUNHENG_BENCH_YEARS", if full { 10 } else { 1 }) as u16,
+        schools_per_county: env_number("JUNHENG_BENCH_SCHOOLS", if full { 70 } else { 2 }) as usize,
+        scale: env_number("JUNHENG_BENCH_SCALE", 1) as usize,
+        ..Default::default()
+    };
+    println!("national: {} cores", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if full && env_number("JUNHENG_BENCH_CURVE", 0) == 1 {
+        let curve: Vec<(usize, Figures)> = [1, 3, 10]
+            .into_iter()
+            .map(|scale| (scale, run(&junheng::synthetic::Options { scale, ..opts }, false)))
+            .collect();
+        let base = &curve[0].1;
+        for (scale, f) in &curve {
+            println!(
+                "national curve ×{scale}: {:.2} s ({:.2}× the ×1 time), peak {} MiB ({:.2}×)",
+                f.seconds,
+                f.seconds / base.seconds,
+                f.peak_mib,
+                f.peak_mib as f64 / base.peak_mib.max(1) as f64
+            );
+        }
+    } else {
+        run(&opts, !full);
+    }
 }

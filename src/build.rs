@@ -57,9 +57,12 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
 fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, model::Site, Diagnostics)> {
     let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
-    let loaded = load::load_site(site_root, &mut diags)?;
+    let mut loaded = load::load_site(site_root, &mut diags)?;
     timer.done("load");
     let site = model::build::build_site(&loaded, &mut diags);
+    // The model holds what rendering needs; the parsed tables (the largest part of memory at
+    // national scale) are dropped before rendering starts.
+    loaded.tables = load::Tables::default();
     timer.done("model and engine");
     if deny_warnings {
         diags.deny_warnings();
@@ -76,6 +79,19 @@ pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut ren
     let (loaded, site, mut diags) = prepare(site_root, deny_warnings)?;
     match render::render_cached(&site, &loaded.theme, cache) {
         Ok(files) => Ok(Rendered { files, diagnostics: diags, config: loaded.config, encodings: loaded.encodings }),
+        Err(ds) => {
+            diags.extend(ds);
+            Err(Error::Site(diags))
+        }
+    }
+}
+
+/// Everything but writing, keeping none of the output: the warnings and the encodings read,
+/// or every diagnostic (`check`).
+pub fn check_site(site_root: &Path, deny_warnings: bool) -> Result<(Diagnostics, Vec<(String, &'static str)>)> {
+    let (loaded, site, mut diags) = prepare(site_root, deny_warnings)?;
+    match render::render_to(&site, &loaded.theme, &mut render::PageCache::default(), &render::Discard) {
+        Ok(_) => Ok((diags, loaded.encodings)),
         Err(ds) => {
             diags.extend(ds);
             Err(Error::Site(diags))

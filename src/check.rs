@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use crate::build::Rendered;
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
 
@@ -20,6 +19,6 @@ pub fn check(site_root: &Path, deny_warnings: bool) -> Result<CheckReport> {
     if !site_root.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", site_root.display())));
     }
-    crate::build::render_site(site_root, deny_warnings)
-        .map(|Rendered { diagnostics, encodings, .. }| CheckReport { diagnostics, encodings })
+    crate::build::check_site(site_root, deny_warnings)
+        .map(|(diagnostics, encodings)| CheckReport { diagnostics, encodings })
 }

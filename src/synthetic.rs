@@ -16,8 +16,11 @@ use rand_pcg::Pcg64Mcg;
 
 use std::io::Result;
 
+/// The start year of the last school year written (2023-2024).
+pub const LAST_YEAR: u16 = 2023;
+
 /// What to generate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     /// Copies of the national list (1 = the 2,854 real counties; 10 = ten times as many).
     pub scale: usize,
@@ -148,7 +151,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     }
     w.flush()?;
 
-    let last_year = 2023u16;
+    let last_year = LAST_YEAR;
     let first_year = last_year + 1 - opts.years.max(1);
     let mut milestones = file("milestones.csv")?;
     writeln!(milestones, "area,date,event,title,source")?;

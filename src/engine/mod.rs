@@ -384,11 +384,10 @@ fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
         .iter()
         .zip(&r.figures)
         .map(|(col, v)| {
-            let v = v.map(|v| {
+            v.map(|v| {
                 let v = if *col == "equipment_yuan" { v * rules.equipment_factor } else { v };
                 if is_teacher_column(col) { v } else { v * share }
-            });
-            v
+            })
         })
         .collect();
     Unit {

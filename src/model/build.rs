@@ -293,20 +293,24 @@ fn reject_duplicates<K: std::hash::Hash + Eq, T>(
     diags: &mut Diagnostics,
 ) -> Vec<T> {
     let mut seen: HashMap<K, u32> = HashMap::default();
-    let mut out = Vec::with_capacity(rows.len());
-    for (row, v) in rows {
-        match seen.get(&key(&v)) {
-            Some(first) => diags.push(table.row_diag(
-                row,
-                Diagnostic::error(&table.file, format!("duplicate row: {what} already given on line {first}")),
-            )),
-            None => {
-                seen.insert(key(&v), row.line);
-                out.push(v);
+    // `filter_map` over the vector's own iterator collects in place: no second copy of a
+    // national table.
+    rows.into_iter()
+        .filter_map(|(row, v)| match seen.entry(key(&v)) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let first = first.get();
+                diags.push(table.row_diag(
+                    row,
+                    Diagnostic::error(&table.file, format!("duplicate row: {what} already given on line {first}")),
+                ));
+                None
             }
-        }
-    }
-    out
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(row.line);
+                Some(v)
+            }
+        })
+        .collect()
 }
 
 fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
@@ -741,7 +745,8 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         "this school, school year and level are",
         diags,
     );
-    v.sort_by(|a, b| {
+    // Keys are unique after the duplicate check, so an unstable (in-place) sort is exact.
+    v.sort_unstable_by(|a, b| {
         (&a.county, a.school_year, &a.school_id, a.level).cmp(&(&b.county, b.school_year, &b.school_id, b.level))
     });
     v

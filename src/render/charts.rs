@@ -461,7 +461,9 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
     // (level, scheme) → indicator ("composite" for the basic composite) → points, oldest first.
     // A point: start year, school year, CV, and whether a published CV disagrees with it.
     type Points = Vec<(u16, String, f64, bool)>;
-    let mut groups: BTreeMap<(u8, u8), (Value, Value, f64, BTreeMap<usize, (String, Points)>)> = BTreeMap::new();
+    // Per group: level, regime, threshold and the series by row (indicator id, points).
+    type Group = (Value, Value, f64, BTreeMap<usize, (String, Points)>);
+    let mut groups: BTreeMap<(u8, u8), Group> = BTreeMap::new();
     for y in years.as_array().into_iter().flatten().rev() {
         let label = y["school_year"].as_str().unwrap_or_default().to_string();
         let Some(start) = start_year(&label) else { continue };

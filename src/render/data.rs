@@ -5,7 +5,9 @@
 //! The input tables are written back in the input format, so a download is also a valid
 //! junheng input (the round-trip test relies on it).
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{OutputFile, Sink};
@@ -35,18 +37,49 @@ impl Ty {
 }
 
 /// A table of the downloads: name, columns and rows.
-struct DataTable {
+struct DataTable<'a> {
     name: &'static str,
     columns: Vec<(&'static str, Ty)>,
     primary_key: &'static [&'static str],
-    rows: Vec<Vec<Cell>>,
+    rows: Rows<'a>,
 }
 
-/// One cell of a download.
+/// A row iterator made from the model.
+type RowIter<'a> = Box<dyn Iterator<Item = Vec<Cell<'a>>> + 'a>;
+
+/// The rows of a table: held, or made anew from the model for each format written, so that a
+/// national table (millions of school rows) is never held whole.
+enum Rows<'a> {
+    Held(Vec<Vec<Cell<'a>>>),
+    Made(usize, Box<dyn Fn() -> RowIter<'a> + Send + Sync + 'a>),
+}
+
+impl<'a> Rows<'a> {
+    /// Rows made by `make`, which yields `len` rows each time.
+    fn made(len: usize, make: impl Fn() -> RowIter<'a> + Send + Sync + 'a) -> Self {
+        Rows::Made(len, Box::new(make))
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Rows::Held(rows) => rows.len(),
+            Rows::Made(len, _) => *len,
+        }
+    }
+
+    fn each(&self, mut f: impl FnMut(&[Cell<'a>])) {
+        match self {
+            Rows::Held(rows) => rows.iter().for_each(|r| f(r)),
+            Rows::Made(_, make) => make().for_each(|r| f(&r)),
+        }
+    }
+}
+
+/// One cell of a download; text borrows from the model where it can.
 #[derive(Debug, Clone)]
-enum Cell {
+enum Cell<'a> {
     Null,
-    Text(String),
+    Text(Cow<'a, str>),
     /// A number written in its shortest exact form.
     Num(f64),
     /// A published number, written in CSV with the decimals it was published with.
@@ -55,26 +88,37 @@ enum Cell {
     Bool(bool),
 }
 
-impl Cell {
-    fn json(&self) -> Value {
-        match self {
-            Cell::Null => Value::Null,
-            Cell::Text(s) => Value::String(s.clone()),
-            Cell::Num(v) | Cell::Fixed(v, _) => json!(v),
-            Cell::Int(v) => json!(v),
-            Cell::Bool(b) => Value::Bool(*b),
-        }
+impl Cell<'_> {
+    /// Writes the cell as a JSON value.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let written = match self {
+            Cell::Null => serde_json::to_writer(&mut *out, &()),
+            Cell::Text(s) => serde_json::to_writer(&mut *out, s),
+            Cell::Num(v) | Cell::Fixed(v, _) => serde_json::to_writer(&mut *out, v),
+            Cell::Int(v) => serde_json::to_writer(&mut *out, v),
+            Cell::Bool(b) => serde_json::to_writer(&mut *out, b),
+        };
+        written.expect("JSON of plain values");
     }
 
-    fn csv(&self) -> String {
-        match self {
-            Cell::Null => String::new(),
-            Cell::Text(s) => neutralize(s),
-            Cell::Fixed(v, Some(d)) => format!("{v:.*}", *d as usize),
-            Cell::Num(v) | Cell::Fixed(v, None) => v.to_string(),
-            Cell::Int(v) => v.to_string(),
-            Cell::Bool(b) => b.to_string(),
-        }
+    /// Writes the cell's CSV text into `buf` (cleared first).
+    fn write_csv(&self, buf: &mut String) {
+        use std::fmt::Write as _;
+        buf.clear();
+        let _ = match self {
+            Cell::Null => Ok(()),
+            Cell::Text(s) => {
+                if needs_neutralizing(s) {
+                    buf.push('\'');
+                }
+                buf.push_str(s);
+                Ok(())
+            }
+            Cell::Fixed(v, Some(d)) => write!(buf, "{v:.*}", *d as usize),
+            Cell::Num(v) | Cell::Fixed(v, None) => write!(buf, "{v}"),
+            Cell::Int(v) => write!(buf, "{v}"),
+            Cell::Bool(b) => write!(buf, "{b}"),
+        };
     }
 }
 
@@ -84,27 +128,27 @@ impl Cell {
 /// ```text
 /// =HYPERLINK("…")  →  '=HYPERLINK("…")
 /// ```
-fn neutralize(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_string() }
+fn needs_neutralizing(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-fn s(v: impl Into<String>) -> Cell {
+fn s<'a>(v: impl Into<Cow<'a, str>>) -> Cell<'a> {
     Cell::Text(v.into())
 }
-fn opt_s(v: &Option<String>) -> Cell {
-    v.as_ref().map_or(Cell::Null, |v| s(v.clone()))
+fn opt_s(v: &Option<String>) -> Cell<'_> {
+    v.as_deref().map_or(Cell::Null, s)
 }
-fn num(v: Option<f64>) -> Cell {
+fn num(v: Option<f64>) -> Cell<'static> {
     v.map_or(Cell::Null, Cell::Num)
 }
-fn fixed(v: Option<f64>, decimals: Option<u8>) -> Cell {
+fn fixed(v: Option<f64>, decimals: Option<u8>) -> Cell<'static> {
     v.map_or(Cell::Null, |v| Cell::Fixed(v, decimals))
 }
-fn opt_bool(v: Option<bool>) -> Cell {
+fn opt_bool(v: Option<bool>) -> Cell<'static> {
     v.map_or(Cell::Null, Cell::Bool)
 }
 
-fn tables(site: &Site) -> Vec<DataTable> {
+fn tables(site: &Site) -> Vec<DataTable<'_>> {
     let mut out = Vec::new();
     out.push(DataTable {
         name: "counties",
@@ -118,10 +162,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
             ("name_en", Ty::Str),
         ],
         primary_key: &["code"],
-        rows: site
-            .counties
-            .iter()
-            .map(|c| {
+        rows: Rows::made(site.counties.len(), move || {
+            Box::new(site.counties.iter().map(|c| {
                 vec![
                     s(&c.code),
                     s(&c.name),
@@ -131,8 +173,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
                     s(&c.province),
                     opt_s(&c.name_en),
                 ]
-            })
-            .collect(),
+            }))
+        }),
     });
     out.push(DataTable {
         name: "indicators",
@@ -147,10 +189,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows: site
-            .reported
-            .iter()
-            .map(|r| {
+        rows: Rows::made(site.reported.len(), move || {
+            Box::new(site.reported.iter().map(|r| {
                 vec![
                     s(&r.county),
                     s(r.school_year.to_string()),
@@ -161,8 +201,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
                     fixed(r.cv, r.cv_decimals),
                     opt_s(&r.source),
                 ]
-            })
-            .collect(),
+            }))
+        }),
     });
     out.push(results_table(site, None));
     out.push(DataTable {
@@ -175,11 +215,13 @@ fn tables(site: &Site) -> Vec<DataTable> {
             ("source", Ty::Str),
         ],
         primary_key: &[],
-        rows: site
-            .milestones
-            .iter()
-            .map(|m| vec![s(&m.area), s(m.date.to_string()), s(m.event.id()), s(&m.title), opt_s(&m.source)])
-            .collect(),
+        rows: Rows::made(site.milestones.len(), move || {
+            Box::new(
+                site.milestones
+                    .iter()
+                    .map(|m| vec![s(&m.area), s(m.date.to_string()), s(m.event.id()), s(&m.title), opt_s(&m.source)]),
+            )
+        }),
     });
     out.push(DataTable {
         name: "metrics",
@@ -192,22 +234,18 @@ fn tables(site: &Site) -> Vec<DataTable> {
             ("source", Ty::Str),
         ],
         primary_key: &["area", "period", "metric"],
-        rows: site
-            .metrics
-            .iter()
-            .map(|m| {
+        rows: Rows::made(site.metrics.len(), move || {
+            Box::new(site.metrics.iter().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
-            })
-            .collect(),
+            }))
+        }),
     });
     out.push(DataTable {
         name: "sources",
         columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
         primary_key: &["id"],
-        rows: site
-            .sources
-            .iter()
-            .map(|x| {
+        rows: Rows::made(site.sources.len(), move || {
+            Box::new(site.sources.iter().map(|x| {
                 vec![
                     s(&x.id),
                     s(&x.title),
@@ -215,8 +253,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
                     x.date.map_or(Cell::Null, |d| s(d.to_string())),
                     opt_s(&x.url),
                 ]
-            })
-            .collect(),
+            }))
+        }),
     });
     if !site.schools.is_empty() {
         let mut columns = vec![
@@ -234,10 +272,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
             name: "schools",
             columns,
             primary_key: &["school_id", "school_year", "level"],
-            rows: site
-                .schools
-                .iter()
-                .map(|r| {
+            rows: Rows::made(site.schools.len(), move || {
+                Box::new(site.schools.iter().map(|r| {
                     let mut row = vec![
                         s(&r.school_id),
                         s(&r.school_name),
@@ -254,8 +290,8 @@ fn tables(site: &Site) -> Vec<DataTable> {
                         opt_s(&r.source),
                     ]);
                     row
-                })
-                .collect(),
+                }))
+            }),
         });
     }
     out
@@ -266,7 +302,7 @@ fn tables(site: &Site) -> Vec<DataTable> {
 /// whole-school facilities and its value xᵢ of every indicator of that regime (columns
 /// `basic_…`, `quality_…`). Each coefficient can be redone in a spreadsheet from these rows:
 /// x̄ = Σ Pᵢxᵢ / Σ Pᵢ, S² = Σ (Pᵢ/P)(xᵢ − x̄)², CV = S / x̄.
-fn school_terms_table(site: &Site, code: &str) -> DataTable {
+fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
     let audited = site.audited_years(code);
     let mut columns = vec![
         ("school_year", Ty::Str),
@@ -316,7 +352,12 @@ fn school_terms_table(site: &Site, code: &str) -> DataTable {
         }
         rows.extend(unit_rows);
     }
-    DataTable { name: "school_terms", columns, primary_key: &["school_year", "level", "scheme", "school_id"], rows }
+    DataTable {
+        name: "school_terms",
+        columns,
+        primary_key: &["school_year", "level", "scheme", "school_id"],
+        rows: Rows::Held(rows),
+    }
 }
 
 /// The columns of the school download holding each indicator's per-school value, in the
@@ -340,7 +381,7 @@ const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
 ];
 
 /// Every indicator with its verdict (and the composites), for all counties or one.
-fn results_table(site: &Site, county: Option<&str>) -> DataTable {
+fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
     let sheets = match county {
         Some(code) => site.sheets_of(code),
         None => &site.sheets[..],
@@ -409,30 +450,56 @@ fn results_table(site: &Site, county: Option<&str>) -> DataTable {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows,
+        rows: Rows::Held(rows),
     }
 }
 
 fn to_csv(t: &DataTable, bom: bool) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
-    for row in &t.rows {
-        w.write_record(row.iter().map(Cell::csv)).expect("writing to memory cannot fail");
+    let mut out = Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len());
+    if bom {
+        out.extend_from_slice(b"\xef\xbb\xbf");
     }
-    let body = w.into_inner().expect("writing to memory cannot fail");
-    if bom { [b"\xef\xbb\xbf".as_slice(), &body].concat() } else { body }
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
+    let mut buf = String::new();
+    t.rows.each(|row| {
+        for cell in row {
+            cell.write_csv(&mut buf);
+            w.write_field(&buf).expect("writing to memory cannot fail");
+        }
+        w.write_record(None::<&[u8]>).expect("writing to memory cannot fail");
+    });
+    w.into_inner().expect("writing to memory cannot fail")
 }
 
 /// The rows as a JSON array of objects, one object per line: compact like CSV, still readable
 /// and easy to split.
 fn to_json(t: &DataTable) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + t.rows.len() * 32 * t.columns.len());
+    let mut out = Vec::with_capacity(64 + t.rows.len() * 24 * t.columns.len());
+    // The keys, each quoted and followed by a colon, written once.
+    let keys: Vec<Vec<u8>> = t
+        .columns
+        .iter()
+        .map(|c| {
+            let mut k = serde_json::to_vec(c.0).expect("JSON of a column name");
+            k.push(b':');
+            k
+        })
+        .collect();
     out.push(b'[');
-    for (i, r) in t.rows.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        let row: Map<String, Value> = t.columns.iter().zip(r).map(|(c, v)| (c.0.to_string(), v.json())).collect();
-        serde_json::to_writer(&mut out, &row).expect("JSON of plain values");
-    }
+    let mut first = true;
+    t.rows.each(|r| {
+        out.extend_from_slice(if first { b"\n{" } else { b",\n{" });
+        first = false;
+        for (i, (key, cell)) in keys.iter().zip(r).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(key);
+            cell.write_json(&mut out);
+        }
+        out.push(b'}');
+    });
     out.extend_from_slice(b"\n]\n");
     out
 }
@@ -878,7 +945,7 @@ mod tests {
                 name: "sources",
                 columns: vec![("n", Ty::Int)],
                 primary_key: &[],
-                rows: vec![vec![Cell::Int(1)]; rows],
+                rows: Rows::Held(vec![vec![Cell::Int(1)]; rows]),
             };
             let sink = crate::render::Collect::default();
             let (resources, _) = table_files(&sink, &Schemas::default(), &t, "t".into(), "t".into());

@@ -61,7 +61,7 @@ impl FeedCtx<'_> {
         for p in self.site.pages.iter().filter(|p| p.slug != "_index" && p.date.is_some() && keep(p)) {
             let translated =
                 self.site.pages.iter().any(|q| q.section == p.section && q.slug == p.slug && q.lang == lang);
-            if (p.lang != lang && translated) || (p.lang != lang && p.lang != dl) {
+            if p.lang != lang && (translated || p.lang != dl) {
                 continue;
             }
             let path = if p.section == "counties" {

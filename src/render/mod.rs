@@ -95,6 +95,15 @@ pub trait Sink: Sync {
     fn put(&self, file: OutputFile);
 }
 
+/// A sink that keeps nothing (`check`: render everything, so every template error is found,
+/// without holding the output).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _file: OutputFile) {}
+}
+
 /// A sink that keeps every file.
 #[derive(Debug, Default)]
 pub struct Collect(std::sync::Mutex<Vec<OutputFile>>);
