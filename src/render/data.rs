@@ -580,10 +580,11 @@ fn table_files(
     let schema = format!("schemas/{}.json", t.name);
     schemas.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(t.name).or_insert_with(|| table_schema(t));
     // A table too long for an Excel sheet goes out as plain CSV only (an Excel file that
-    // opens cut short, or a JSON array of millions of objects, serves nobody).
+    // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
+    // files are CSV only: each county's JSON is its API record.
     let fits = fits_excel(t.rows.len());
     let excel = fits.then(|| to_csv(t, true));
-    let json = (fits && t.name != "school_terms").then(|| to_json(t));
+    let json = (fits && !stem.starts_with("counties/")).then(|| to_json(t));
     let mut resources = Vec::new();
     let mut files = Vec::new();
     for (suffix, bytes, format, encoding, media) in [
@@ -610,8 +611,8 @@ fn table_files(
 /// the checksums. Tables are encoded in parallel and dropped once written.
 pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
     use rayon::prelude::*;
-    // Each table in its formats with its datapackage resources. The per-county school
-    // computations go out as CSV only (for Excel and plain): they are the largest files.
+    // Each table in its formats with its datapackage resources. Per-county files go out as
+    // CSV only (for Excel and plain); the API holds each county in JSON.
     // Each table's schema is written once and referenced by the resources that share it.
     let schemas = Schemas::default();
     let table_files = |t: &DataTable, stem: String, title: String| table_files(sink, &schemas, t, stem, title);
