@@ -15,6 +15,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date};
+use super::views::object;
 use crate::model::PartialDate;
 
 const WIDTH: f64 = 600.0;
@@ -523,7 +524,12 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
                 trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
             });
             if judged {
-                charts.push(json!({ "indicator": id, "svg": chart, "title": title, "summary": summary }));
+                charts.push(object([
+                    ("indicator", json!(id)),
+                    ("svg", chart.map_or(Value::Null, Value::String)),
+                    ("title", Value::String(title)),
+                    ("summary", Value::String(summary)),
+                ]));
             }
             let cells: Vec<Value> = all_years
                 .iter()
@@ -534,13 +540,23 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
                     )
                 })
                 .collect();
-            rows.push(json!({ "indicator": id, "name": name, "values": cells, "judged": judged }));
+            rows.push(object([
+                ("indicator", json!(id)),
+                ("name", Value::String(name)),
+                ("values", Value::Array(cells)),
+                ("judged", Value::Bool(judged)),
+            ]));
         }
-        out.push(json!({
-            "level": level, "scheme": scheme, "threshold": threshold, "charts": charts,
-            "caption": tr.t("chart.trend_caption").replace("{level}", &level_text),
-            "years": all_years.iter().map(|y| &y.1).collect::<Vec<_>>(), "rows": rows,
-        }));
+        let caption = tr.t("chart.trend_caption").replace("{level}", &level_text);
+        out.push(object([
+            ("level", level),
+            ("scheme", scheme),
+            ("threshold", json!(threshold)),
+            ("charts", Value::Array(charts)),
+            ("caption", Value::String(caption)),
+            ("years", all_years.into_iter().map(|y| Value::String(y.1)).collect()),
+            ("rows", Value::Array(rows)),
+        ]));
     }
     Value::Array(out)
 }
@@ -678,7 +694,8 @@ pub fn computation(context: &mut Value, tr: Tr) {
             .replace("{scheme}", &tr.t(&format!("scheme.{scheme}")));
         let svg =
             school_strips(&format!("strips-{level}-{scheme}"), &title, &summary, &strips, &tr.t("chart.strips_mean"));
-        sheet["chart"] = json!({ "svg": svg, "title": title, "summary": summary });
+        sheet["chart"] =
+            object([("svg", Value::String(svg)), ("title", Value::String(title)), ("summary", Value::String(summary))]);
     }
 }
 

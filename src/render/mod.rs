@@ -4,6 +4,7 @@
 //! independent, so rendering can run per county and in parallel.
 
 pub mod charts;
+mod context;
 pub mod css;
 pub mod data;
 pub mod feeds;
@@ -15,7 +16,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use minijinja::value::{Serde, Value as JValue};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
@@ -289,7 +289,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                     None => {
                         let result = env
                             .get_template(planned.template)
-                            .and_then(|t| t.render(JValue::from(Serde(&ctx))))
+                            .and_then(|t| t.render(context::to_template(ctx)))
                             .map_err(|e| {
                                 let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
                                 d.message = format!("{} (while rendering `{out_path}`)", d.message);
@@ -496,14 +496,23 @@ fn plan<'a>(
                 let downloads: Vec<Value> = data::files_of(&downloads.files, &c.code)
                     .map(|f| json!({ "path": f.path, "bytes": f.bytes }))
                     .collect();
-                json!({
-                    "county": views.rollup[c.code.as_str()], "display_name": name, "years": years,
-                    "timeline": timeline, "milestones_chart": milestones, "trends": trends,
-                    "series": series, "narrative": narrative, "sources": cites.list(site),
-                    "downloads": downloads, "has_data": county_has_data(site, &c.code),
-                    "rules_overridden": !site.rules.overridden.is_empty(),
-                    "data_date": cited_date(site, &cites),
-                })
+                let sources = cites.list(site);
+                let data_date = json!(cited_date(site, &cites));
+                views::object([
+                    ("county", views.rollup[c.code.as_str()].clone()),
+                    ("display_name", json!(name)),
+                    ("years", years),
+                    ("timeline", timeline),
+                    ("milestones_chart", milestones),
+                    ("trends", trends),
+                    ("series", series),
+                    ("narrative", json!(narrative)),
+                    ("sources", json!(sources)),
+                    ("downloads", Value::Array(downloads)),
+                    ("has_data", json!(county_has_data(site, &c.code))),
+                    ("rules_overridden", json!(!site.rules.overridden.is_empty())),
+                    ("data_date", data_date),
+                ])
             }),
         });
     }

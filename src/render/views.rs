@@ -44,6 +44,12 @@ impl<'s> Views<'s> {
     }
 }
 
+/// A JSON object from key–value pairs, moving the values in. (`json!` serialises a copy of
+/// every value it is given, which for nested arrays of objects doubles the work per level.)
+pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// Status of a county in one regime: the latest step reached.
 pub fn status(site: &Site, code: &str, scheme: Scheme) -> Value {
     match site.status(code, scheme) {
@@ -156,13 +162,18 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
             json!({ "cv": c.cv, "basis": c.basis, "reported_cv": c.reported_cv, "computed_cv": c.computed_cv,
                     "disagrees": c.disagrees, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
         });
-        by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default().push(json!({
-            "level": s.level, "scheme": s.scheme, "rules": s.rules, "rows": rows,
-            "composite": composite, "meets_all": s.meets_all,
-            "has_rows": s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some()),
-            "threshold": site.rules.of(s.scheme).threshold(s.level),
-            "schools": s.schools, "failing_schools": s.failing_schools,
-        }));
+        by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default().push(object([
+            ("level", json!(s.level)),
+            ("scheme", json!(s.scheme)),
+            ("rules", json!(s.rules)),
+            ("rows", Value::Array(rows)),
+            ("composite", composite.unwrap_or(Value::Null)),
+            ("meets_all", json!(s.meets_all)),
+            ("has_rows", json!(s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some()))),
+            ("threshold", json!(site.rules.of(s.scheme).threshold(s.level))),
+            ("schools", json!(s.schools)),
+            ("failing_schools", json!(s.failing_schools)),
+        ]));
     }
     Value::Array(
         by_year
@@ -170,8 +181,13 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
             .map(|(y, sheets)| {
                 let computed = sheets.iter().any(|s| !s["schools"].is_null());
                 let audited = audited.contains(&crate::model::SchoolYear(y.0));
-                json!({ "school_year": format!("{}-{}", y.0, y.0 + 1), "sheets": sheets, "computed": computed,
-                        "audited": audited, "full": full.contains(&y.0) })
+                object([
+                    ("school_year", json!(format!("{}-{}", y.0, y.0 + 1))),
+                    ("sheets", Value::Array(sheets)),
+                    ("computed", json!(computed)),
+                    ("audited", json!(audited)),
+                    ("full", json!(full.contains(&y.0))),
+                ])
             })
             .collect(),
     )
@@ -304,8 +320,15 @@ pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> V
                         .zip(&standards)
                         .map(|(v, s)| json!({ "v": v, "low": matches!((v, s), (Some(v), Some(s)) if v < s) }))
                         .collect();
-                    json!({ "id": u.school_id, "name": u.school_name, "type": u.school_type,
-                            "students": u.students, "share": u.facility_share, "merged": u.merged, "values": cells })
+                    object([
+                        ("id", json!(u.school_id)),
+                        ("name", json!(u.school_name)),
+                        ("type", json!(u.school_type)),
+                        ("students", json!(u.students)),
+                        ("share", json!(u.facility_share)),
+                        ("merged", json!(u.merged)),
+                        ("values", Value::Array(cells)),
+                    ])
                 })
                 .collect();
             let compliance = c.compliance.as_ref().map(|comp| {
@@ -321,20 +344,31 @@ pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> V
                                     .collect::<Vec<_>>() })
                     })
                     .collect();
-                json!({ "failing": failing, "total": comp.schools.len() })
+                object([("failing", Value::Array(failing)), ("total", json!(comp.schools.len()))])
             });
-            json!({ "level": c.level, "scheme": c.scheme, "document": rules.document,
-                    "threshold": rules.threshold(c.level), "schools": schools,
-                    "coefficients": coefficients, "composite": c.composite, "compliance": compliance,
-                    "excluded_points": c.excluded_points, "orphan_points": c.orphan_points })
+            object([
+                ("level", json!(c.level)),
+                ("scheme", json!(c.scheme)),
+                ("document", json!(rules.document)),
+                ("threshold", json!(rules.threshold(c.level))),
+                ("schools", Value::Array(schools)),
+                ("coefficients", Value::Array(coefficients)),
+                ("composite", json!(c.composite)),
+                ("compliance", compliance.unwrap_or(Value::Null)),
+                ("excluded_points", json!(c.excluded_points)),
+                ("orphan_points", json!(c.orphan_points)),
+            ])
         })
         .collect();
     let r = &site.rules;
-    json!({
-        "school_year": year.to_string(),
-        "sheets": sheets,
-        "rules": { "split": r.split, "teaching_points": r.teaching_points,
-                   "quality_min_teaching_point_pupils": r.quality_min_teaching_point_pupils,
-                   "equipment_factor": r.equipment_factor, "overridden": r.overridden },
-    })
+    object([
+        ("school_year", json!(year.to_string())),
+        ("sheets", Value::Array(sheets)),
+        (
+            "rules",
+            json!({ "split": r.split, "teaching_points": r.teaching_points,
+                    "quality_min_teaching_point_pupils": r.quality_min_teaching_point_pupils,
+                    "equipment_factor": r.equipment_factor, "overridden": r.overridden }),
+        ),
+    ])
 }

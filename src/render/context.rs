@@ -1,0 +1,141 @@
+//! A page context handed to templates without converting it: templates read the
+//! `serde_json::Value` a view built, in place.
+//!
+//! Converting a context into template values (serialising it into minijinja's own maps) cost
+//! as much as rendering the page at national scale. [`to_template`] instead wraps the context
+//! in an [`Object`] whose nodes point into it: a lookup reads the JSON map, a loop walks the
+//! JSON array, and only scalars that a template actually reads become template values.
+
+use std::sync::Arc;
+
+use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr, Value};
+use serde_json::Value as Json;
+
+/// The context `root` as a template value.
+pub fn to_template(root: Json) -> Value {
+    let root = Arc::new(root);
+    let node = std::ptr::NonNull::from(&*root);
+    value_of(&Node { root, node }, node)
+}
+
+/// A container (array or object) of a context, shared with the templates reading it.
+#[derive(Debug)]
+struct Node {
+    /// The whole context: never mutated once wrapped, kept alive by every node.
+    root: Arc<Json>,
+    /// This node, inside `root`.
+    node: std::ptr::NonNull<Json>,
+}
+
+// SAFETY: `node` points into the tree owned by `root`, which is immutable from the moment it
+// is wrapped (only shared references are ever made) and lives as long as any node holds the
+// `Arc`; `serde_json::Value` itself is `Send + Sync`.
+unsafe impl Send for Node {}
+// SAFETY: as above; nodes only read.
+unsafe impl Sync for Node {}
+
+impl Node {
+    fn json(&self) -> &Json {
+        // SAFETY: see the `Send` implementation: the pointee is alive and never mutated.
+        unsafe { self.node.as_ref() }
+    }
+}
+
+/// A JSON value inside `owner`'s tree as a template value: scalars by value, containers as
+/// nodes sharing the tree.
+fn value_of(owner: &Node, at: std::ptr::NonNull<Json>) -> Value {
+    // SAFETY: `at` points into `owner.root` (it was derived from it).
+    let json = unsafe { at.as_ref() };
+    match json {
+        Json::Null => Value::from(()),
+        Json::Bool(b) => Value::from(*b),
+        Json::Number(n) => {
+            if let Some(v) = n.as_u64() {
+                Value::from(v)
+            } else if let Some(v) = n.as_i64() {
+                Value::from(v)
+            } else {
+                Value::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Json::String(s) => Value::from(s.as_str()),
+        Json::Array(_) | Json::Object(_) => Value::from_object(Node { root: owner.root.clone(), node: at }),
+    }
+}
+
+impl Object for Node {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        match self.json() {
+            Json::Array(_) => ObjectRepr::Seq,
+            _ => ObjectRepr::Map,
+        }
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match self.json() {
+            Json::Array(items) => items.get(key.as_usize()?).map(|v| value_of(self, v.into())),
+            Json::Object(map) => map.get(key.as_str()?).map(|v| value_of(self, v.into())),
+            _ => None,
+        }
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        match self.json() {
+            Json::Object(map) => map.get(key).map(|v| value_of(self, v.into())),
+            _ => self.get_value(&Value::from(key)),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        match self.json() {
+            Json::Array(items) => Enumerator::Seq(items.len()),
+            Json::Object(_) => self.mapped_enumerator(|this| match this.json() {
+                Json::Object(map) => Box::new(map.keys().map(|k| Value::from(k.as_str()))),
+                _ => Box::new(std::iter::empty()),
+            }),
+            _ => Enumerator::Empty,
+        }
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        match self.json() {
+            Json::Array(items) => Some(items.len()),
+            Json::Object(map) => Some(map.len()),
+            _ => Some(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use minijinja::Environment;
+    use serde_json::json;
+
+    use super::*;
+
+    // Guards the in-place context: a template reads it exactly as it reads the same context
+    // converted to template values (lookups, loops, lengths, truthiness, filters, none).
+    #[test]
+    fn templates_read_the_context_as_if_converted() {
+        let context = json!({
+            "name": "港北区", "n": 3, "x": 0.25, "neg": -2, "none": null, "yes": true,
+            "empty": [], "rows": [{ "id": "a", "v": 1.5, "full": true }, { "id": "b", "v": null, "full": false }],
+            "map": { "z": 1, "a": 2 }, "html": "<b>",
+        });
+        let source = "{{ name }} {{ n + 1 }} {{ x }} {{ neg }} {{ none is none }} {{ yes }} \
+            {{ empty | length }}{% if empty %}!{% endif %}{% if rows %}+{% endif %} \
+            {% for r in rows %}{{ loop.index }}{{ r.id }}={{ r.v }};{% endfor %} \
+            {{ rows | selectattr('full') | map(attribute='id') | join(',') }} \
+            {{ rows | rejectattr('full') | list | length }} {{ rows[1].id }} {{ rows | last | attr('id') }} \
+            {% for k in map %}{{ k }}{% endfor %} {% for k, v in map | items %}{{ k }}{{ v }}{% endfor %} \
+            {{ map.a }} {{ map['z'] }} {{ map.missing is undefined }} {{ html }} {{ 'a' in map }}";
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        env.add_template("t.html", source).unwrap();
+        let t = env.get_template("t.html").unwrap();
+        let converted = t.render(Value::from(minijinja::value::Serde(&context))).unwrap();
+        let in_place = t.render(to_template(context)).unwrap();
+        assert_eq!(in_place, converted);
+        assert_eq!(in_place, "港北区 4 0.25 -2 True True 0+ 1a=1.5;2b=None; a 1 b b za z1a2 2 1 True &lt;b&gt; True");
+    }
+}
