@@ -8,6 +8,10 @@
 //! Each figure is the median of repeated runs, printed with the machine's core count.
 
 use std::hint::black_box;
+
+/// The allocator of the `junheng` binary, so the figures are the command's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::{Duration, Instant};
 
 use junheng::engine;

@@ -10,6 +10,10 @@
 //! rebuilds.
 
 use std::path::Path;
+
+/// The allocator of the `junheng` binary, so the figures are the command's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -108,6 +112,9 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> Figures {
 }
 
 fn main() {
+    // As the `junheng` binary does (see its `main`): no transparent huge pages.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
     let full = std::env::args().any(|a| a == "--bench");
     let opts = junheng::synthetic::Options {
         years: env_number("JUNHENG_BENCH_YEARS", if full { 10 } else { 1 }) as u16,

@@ -37,8 +37,8 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
     let output_buf: Option<PathBuf> = output.map(Path::to_path_buf);
     // Folders created after the start are watched when the site folder reports them.
     let watched: Arc<Mutex<BTreeSet<String>>> = Arc::new(Mutex::new(BTreeSet::new()));
-    let debouncer_slot: Arc<Mutex<Option<Arc<Mutex<Debouncer<notify::RecommendedWatcher, RecommendedCache>>>>>> =
-        Arc::new(Mutex::new(None));
+    type Shared = Arc<Mutex<Debouncer<notify::RecommendedWatcher, RecommendedCache>>>;
+    let debouncer_slot: Arc<Mutex<Option<Shared>>> = Arc::new(Mutex::new(None));
     let slot = debouncer_slot.clone();
     let watched_in_handler = watched.clone();
     let debouncer = new_debouncer(

@@ -294,7 +294,7 @@ fn county_finder_finds_by_name_pinyin_initials_and_code() {
             assert!(href.starts_with(&format!("{base}{want}")), "{query:?}: first result {href}");
         }
         // Enter jumps to the first result.
-        tab.navigate_to(&base).unwrap().wait_until_navigated().unwrap();
+        tab.navigate_to(base).unwrap().wait_until_navigated().unwrap();
         tab.wait_for_element("#finder-input").unwrap().click().unwrap();
         tab.type_str("gnq").unwrap();
         tab.wait_for_element("#finder-results a").unwrap();

@@ -47,7 +47,9 @@ fn coefficients_redo_from_the_school_download() {
     let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
     let mut reader = csv::Reader::from_path(t.output().join("data/counties/450804-schools.csv")).unwrap();
     // One row per school: its students Pᵢ and its value xᵢ of each indicator (`<scheme>_<id>`).
-    let mut groups: BTreeMap<(String, String, String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    // (school year, level, regime, indicator) → (Pᵢ, xᵢ) of each school.
+    type Key = (String, String, String, String);
+    let mut groups: BTreeMap<Key, Vec<(f64, f64)>> = BTreeMap::new();
     for rec in reader.deserialize::<BTreeMap<String, String>>() {
         let r = rec.unwrap();
         let scheme = r["scheme"].clone();

@@ -95,8 +95,7 @@ impl SiteTest {
     /// Builds with the library, expecting failure.
     pub fn build_err(&self) -> junheng::Error {
         junheng::build(&junheng::BuildOptions { site: self.site.clone(), output: None, deny_warnings: false })
-            .err()
-            .expect("the build should fail")
+            .expect_err("the build should fail")
     }
 
     /// Reads an output file as text.
