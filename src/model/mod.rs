@@ -663,6 +663,17 @@ fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &String) -> &
 pub const NATIONAL_AREA: &str = "000000";
 
 impl Site {
+    /// The pages of `section` with `slug`, one per language (the pages are sorted, so this is
+    /// a binary search, not a scan).
+    pub fn pages_of(&self, section: &str, slug: &str) -> &[Page] {
+        fn key(p: &Page) -> (&str, &str) {
+            (&p.section, &p.slug)
+        }
+        let start = self.pages.partition_point(|p| key(p) < (section, slug));
+        let end = start + self.pages[start..].partition_point(|p| key(p) == (section, slug));
+        &self.pages[start..end]
+    }
+
     /// The county with `code`.
     pub fn county(&self, code: &str) -> Option<&County> {
         self.counties.binary_search_by(|c| c.code.as_str().cmp(code)).ok().map(|i| &self.counties[i])

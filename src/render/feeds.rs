@@ -59,8 +59,7 @@ impl FeedCtx<'_> {
         let lang = self.lang;
         let mut entries = Vec::new();
         for p in self.site.pages.iter().filter(|p| p.slug != "_index" && p.date.is_some() && keep(p)) {
-            let translated =
-                self.site.pages.iter().any(|q| q.section == p.section && q.slug == p.slug && q.lang == lang);
+            let translated = self.site.pages_of(&p.section, &p.slug).iter().any(|q| q.lang == lang);
             if p.lang != lang && (translated || p.lang != dl) {
                 continue;
             }

@@ -418,13 +418,12 @@ fn nav(site: &Site, lang: &str) -> Value {
 /// The version of a page in `lang`, else in the default language, else any.
 fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
     let dl = site.config.default_language();
-    let candidates: Vec<&Page> = site.pages.iter().filter(|p| p.section == section && p.slug == slug).collect();
+    let candidates = site.pages_of(section, slug);
     candidates
         .iter()
         .find(|p| p.lang == lang)
         .or_else(|| candidates.iter().find(|p| p.lang == dl))
         .or_else(|| candidates.first())
-        .copied()
 }
 
 /// A page ready to show; its Markdown headings start at `<h{top}>`.
