@@ -824,8 +824,8 @@ mod tests {
         assert!(svg.contains(">标准 ≤ 0.65</text>"));
     }
 
-    // Guards the per-school bars: hollow bars below the standard, both reference lines labelled,
-    // long names cut with an ellipsis.
+    // Guards the strip chart: one path of dots per row, rings below the standard (not only a
+    // colour), the mean labelled, long names cut with an ellipsis, far values at the axis end.
     #[test]
     fn school_strips_against_mean_and_standard() {
         let rows = [
