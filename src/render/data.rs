@@ -454,11 +454,8 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
     }
 }
 
-fn to_csv(t: &DataTable, bom: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len());
-    if bom {
-        out.extend_from_slice(b"\xef\xbb\xbf");
-    }
+fn to_csv(t: &DataTable) -> Vec<u8> {
+    let out = Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len());
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
     let mut buf = String::new();
@@ -583,12 +580,14 @@ fn table_files(
     // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
     // files are CSV only: each county's JSON is its API record.
     let fits = fits_excel(t.rows.len());
-    let excel = fits.then(|| to_csv(t, true));
+    let plain = to_csv(t);
+    // The Excel variant is the same bytes behind a byte-order mark: encoded once.
+    let excel = fits.then(|| [b"\xef\xbb\xbf".as_slice(), &plain].concat());
     let json = (fits && !stem.starts_with("counties/")).then(|| to_json(t));
     let mut resources = Vec::new();
     let mut files = Vec::new();
     for (suffix, bytes, format, encoding, media) in [
-        (".csv", Some(to_csv(t, false)), "csv", "utf-8", "text/csv"),
+        (".csv", Some(plain), "csv", "utf-8", "text/csv"),
         ("-excel.csv", excel, "csv", "utf-8-sig", "text/csv"),
         (".json", json, "json", "utf-8", "application/json"),
     ] {
