@@ -79,9 +79,30 @@ impl Diagnostic {
 
     /// Places the diagnostic at a byte range of `text`, filling line, column and snippet.
     pub fn at_span(self, text: &str, start: usize, end: usize) -> Self {
-        let index = LineIndex::new(text);
-        let (line, column) = index.line_col(text, start);
-        let line_text = index.line_text(text, line);
+        self.at_span_after(text, (1, 0), start, end)
+    }
+
+    /// [`Diagnostic::at_span`] when the 1-based line of an earlier offset is known (a CSV
+    /// record's start): only the text between them is read, so placing a diagnostic costs
+    /// the length of a record, not of the file.
+    pub fn at_span_after(self, text: &str, known: (u32, usize), start: usize, end: usize) -> Self {
+        let bytes = text.as_bytes();
+        let mut start = start.min(text.len());
+        while !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let from = known.1.min(start);
+        let line = known.0 + memchr::memchr_iter(b'\n', &bytes[from..start]).count() as u32;
+        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
+        let line_end = memchr::memchr(b'\n', &bytes[start..]).map_or(text.len(), |i| start + i);
+        let before = &text[line_start..start];
+        let mut column = before.chars().count() as u32 + 1;
+        // A byte-order mark is not a column the user can see.
+        if line_start == 0 && before.starts_with('\u{feff}') {
+            column -= 1;
+        }
+        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let line_text = line_text.strip_prefix('\u{feff}').unwrap_or(line_text);
         let end = end.max(start).min(text.len());
         let width = text.get(start..end).map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
         self.at(line, column).snippet(line_text, width)

@@ -25,6 +25,13 @@ pub fn is_missing(s: &str) -> bool {
 /// assert!(parse_decimal("twelve").is_err());
 /// ```
 pub fn parse_decimal(s: &str) -> Result<Option<f64>, &'static str> {
+    // The common cell, plain ASCII digits with at most a point, is read as it is.
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.bytes().any(|b| b.is_ascii_digit()) {
+        return match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Some(v)),
+            _ => Err("a decimal number like `12.50`"),
+        };
+    }
     if is_missing(s) {
         return Ok(None);
     }
@@ -129,6 +136,10 @@ mod tests {
             ("-", Ok(None)),
             ("12,34", Err(())),
             ("1.2.3", Err(())),
+            ("1.", Ok(Some(1.0))),
+            (".5", Ok(Some(0.5))),
+            ("..", Err(())),
+            ("007", Ok(Some(7.0))),
             ("abc", Err(())),
             ("NaN", Err(())),
             ("inf", Err(())),

@@ -6,7 +6,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::diag::{Diagnostic, Diagnostics, LineIndex};
+use crate::diag::{Diagnostic, Diagnostics};
 
 /// The columns one input file may have.
 #[derive(Debug, Clone, Copy)]
@@ -37,18 +37,28 @@ impl Columns {
     }
 }
 
-/// One data row.
+/// One data row: where it is in the file and where its cells are in the table.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// 1-based line where the record starts.
     pub line: u32,
     /// Byte offset of the record in the decoded text.
     pub offset: usize,
-    /// The cells, in file order.
-    pub cells: csv::StringRecord,
+    /// True when the record had quotes: its cells were unescaped into the table's `spill`
+    /// text; otherwise they are the file's own text from `offset`.
+    spilled: bool,
+    /// Where the cells start (in `text` or `spill`).
+    base: usize,
+    /// This row's first entry in the table's `ends`.
+    first: usize,
 }
 
 /// A decoded, header-checked CSV file.
+///
+/// Cells are not stored one string each: a record without quotes is read in place from the
+/// file's text (only each cell's end is kept, as an offset from the record's start), and a
+/// quoted record's cells are unescaped once into one shared text. Files over a few MiB are
+/// parsed in parallel pieces cut at record boundaries.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// Site-relative path.
@@ -61,8 +71,26 @@ pub struct Table {
     index: HashMap<&'static str, usize>,
     /// The data rows.
     pub rows: Vec<Row>,
-    line_index: LineIndex,
+    /// Cells per row (the header's).
+    width: usize,
+    /// For each row, `width` cell ends, relative to the row's `base`; cell `k` starts one
+    /// byte (the separator) after cell `k - 1` ends.
+    ends: Vec<u32>,
+    /// The unescaped cells of quoted records.
+    spill: String,
 }
+
+/// Records in one piece of a file, as [`parse_records`] reads them.
+#[derive(Default)]
+struct Piece {
+    rows: Vec<Row>,
+    ends: Vec<u32>,
+    spill: String,
+    diags: Diagnostics,
+}
+
+/// Below this size a file is parsed in one piece.
+const PIECE_BYTES: usize = 1 << 20;
 
 impl Table {
     /// Parses `bytes` as the file described by `spec`; problems go to `diags`.
@@ -70,11 +98,11 @@ impl Table {
     /// Returns `None` when the header is unusable (nothing can be read from the rows).
     pub fn parse(
         spec: &Columns,
-        bytes: &[u8],
+        bytes: impl Into<Vec<u8>>,
         forced: Option<&'static encoding_rs::Encoding>,
         diags: &mut Diagnostics,
     ) -> Option<Table> {
-        match super::encoding::decode(spec.file, bytes, forced) {
+        match super::encoding::decode(spec.file, bytes.into(), forced) {
             Ok((text, encoding)) => Self::parse_text(spec, spec.file.to_string(), text, encoding, diags),
             Err(d) => {
                 diags.push(d);
@@ -91,16 +119,22 @@ impl Table {
         encoding: &'static str,
         diags: &mut Diagnostics,
     ) -> Option<Table> {
-        let line_index = LineIndex::new(&text);
+        Self::parse_in_pieces(spec, file, text, encoding, PIECE_BYTES, diags)
+    }
+
+    fn parse_in_pieces(
+        spec: &Columns,
+        file: String,
+        text: String,
+        encoding: &'static str,
+        piece_bytes: usize,
+        diags: &mut Diagnostics,
+    ) -> Option<Table> {
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        let mut records = reader.records();
-        let header = match records.next() {
-            Some(Ok(h)) => h,
-            Some(Err(e)) => {
-                diags.push(csv_error(&file, &text, &e));
-                return None;
-            }
-            None => {
+        let mut header = csv::StringRecord::new();
+        match reader.read_record(&mut header) {
+            Ok(true) => {}
+            Ok(false) => {
                 diags.push(
                     Diagnostic::error(
                         &file,
@@ -110,9 +144,23 @@ impl Table {
                 );
                 return None;
             }
+            Err(e) => {
+                diags.push(csv_error(&file, &text, (1, 0), &e));
+                return None;
+            }
+        }
+        let body = reader.position().byte() as usize;
+        let body_line = reader.position().line() as u32;
+        let mut table = Table {
+            file,
+            encoding,
+            text: String::new(),
+            index: HashMap::default(),
+            rows: Vec::new(),
+            width: header.len(),
+            ends: Vec::new(),
+            spill: String::new(),
         };
-        let mut table =
-            Table { file, encoding, text: String::new(), index: HashMap::default(), rows: Vec::new(), line_index };
         let mut ok = true;
         for (i, name) in header.iter().enumerate() {
             let at = |t: &Table, msg: String| t.header_diag(&text, i, msg);
@@ -134,10 +182,11 @@ impl Table {
         }
         for req in spec.required {
             if !table.index.contains_key(req) {
+                let first_line = text.lines().next().unwrap_or("");
                 let d = Diagnostic::error(&table.file, format!("missing column `{req}` in the header line"))
                     .field(*req)
                     .snippet(
-                        table.line_index.line_text(&text, 1),
+                        first_line.strip_prefix('\u{feff}').unwrap_or(first_line),
                         header.iter().map(|h| h.chars().count() + 1).sum::<usize>().saturating_sub(1),
                     )
                     .at(1, 1);
@@ -145,35 +194,63 @@ impl Table {
                 ok = false;
             }
         }
-        let width = header.len();
-        for rec in records {
-            match rec {
-                Ok(cells) => {
-                    let pos = cells.position().expect("csv records carry a position");
-                    let row = Row { line: pos.line() as u32, offset: pos.byte() as usize, cells };
-                    if row.cells.len() == 1 && crate::load::cell::trim(&row.cells[0]).is_empty() {
-                        continue; // a blank line, as spreadsheets leave at the end
-                    }
-                    if row.cells.len() != width {
-                        let d = Diagnostic::error(
-                            &table.file,
-                            format!("expected {width} fields like the header, found {}", row.cells.len()),
-                        );
-                        diags.push(table.place(&text, &row, row.cells.len().min(width).saturating_sub(1), d));
-                        continue;
-                    }
-                    table.rows.push(row);
+        let cuts = cut_points(text.as_bytes(), body, piece_bytes);
+        let pieces: Vec<Piece> = if cuts.len() <= 2 {
+            vec![parse_records(&table.file, &text, (body_line, body), text.len(), table.width)]
+        } else {
+            use rayon::prelude::*;
+            // The line each piece starts on: line breaks counted in parallel, then summed.
+            let breaks: Vec<u32> = cuts
+                .par_windows(2)
+                .map(|w| memchr::memchr_iter(b'\n', &text.as_bytes()[w[0]..w[1]]).count() as u32)
+                .collect();
+            let starts: Vec<(u32, usize)> = cuts[..cuts.len() - 1]
+                .iter()
+                .zip(breaks.iter().scan(body_line, |line, n| {
+                    let at = *line;
+                    *line += n;
+                    Some(at)
+                }))
+                .map(|(&cut, line)| (line, cut))
+                .collect();
+            starts
+                .par_iter()
+                .zip(cuts[1..].par_iter())
+                .map(|(&start, &end)| parse_records(&table.file, &text, start, end, table.width))
+                .collect()
+        };
+        let rows = pieces.iter().map(|p| p.rows.len()).sum();
+        table.rows.reserve_exact(rows);
+        table.ends.reserve_exact(rows * table.width);
+        for piece in pieces {
+            let (first, base) = (table.ends.len(), table.spill.len());
+            table.rows.extend(piece.rows.into_iter().map(|mut r| {
+                r.first += first;
+                if r.spilled {
+                    r.base += base;
                 }
-                Err(e) => diags.push(csv_error(&table.file, &text, &e)),
-            }
+                r
+            }));
+            table.ends.extend_from_slice(&piece.ends);
+            table.spill.push_str(&piece.spill);
+            diags.extend(piece.diags);
         }
         table.text = text;
         ok.then_some(table)
     }
 
+    /// Cell `i` of `row`.
+    fn cell(&self, row: &Row, i: usize) -> &str {
+        let ends = &self.ends[row.first..row.first + self.width];
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize + 1 };
+        let end = ends[i] as usize;
+        let text = if row.spilled { &self.spill } else { &self.text };
+        text.get(row.base + start..row.base + end).unwrap_or("")
+    }
+
     /// The cell of `row` in column `name` (a canonical name), if the column exists.
-    pub fn get<'r>(&self, row: &'r Row, name: &str) -> Option<&'r str> {
-        self.index.get(name).and_then(|&i| row.cells.get(i))
+    pub fn get(&self, row: &Row, name: &str) -> Option<&str> {
+        self.index.get(name).map(|&i| self.cell(row, i))
     }
 
     /// True when the file has column `name`.
@@ -185,7 +262,7 @@ impl Table {
     pub fn cell_diag(&self, row: &Row, name: &str, d: Diagnostic) -> Diagnostic {
         let d = d.field(name);
         match self.index.get(name) {
-            Some(&i) => self.place(&self.text, row, i, d),
+            Some(&i) => place(&self.text, row.line, row.offset, i, d),
             None => d.at(row.line, 1),
         }
     }
@@ -203,22 +280,179 @@ impl Table {
 
     /// A diagnostic placed at the start of `row`.
     pub fn row_diag(&self, row: &Row, d: Diagnostic) -> Diagnostic {
-        self.place(&self.text, row, 0, d)
+        place(&self.text, row.line, row.offset, 0, d)
     }
 
     fn header_diag(&self, text: &str, i: usize, msg: String) -> Diagnostic {
-        let row = Row { line: 1, offset: 0, cells: csv::StringRecord::new() };
-        self.place(text, &row, i, Diagnostic::error(&self.file, msg))
+        place(text, 1, 0, i, Diagnostic::error(&self.file, msg))
     }
+}
 
-    fn place(&self, text: &str, row: &Row, field: usize, d: Diagnostic) -> Diagnostic {
-        let (start, end) = field_span(text, row.offset, field);
-        let mut d = d.at_span(text, start, end);
-        if end == start {
-            d.width = 1;
-        }
-        d
+/// Places `d` on field `field` of the record at `offset`, which starts on `line`.
+fn place(text: &str, line: u32, offset: usize, field: usize, d: Diagnostic) -> Diagnostic {
+    let (start, end) = field_span(text, offset, field);
+    let mut d = d.at_span_after(text, (line, offset), start, end);
+    if end == start {
+        d.width = 1;
     }
+    d
+}
+
+/// Where to cut `bytes[from..]` into pieces of about `piece_bytes` that start at record
+/// boundaries: the first entry is `from`, the last `bytes.len()`. A newline is a boundary
+/// when it is outside quotes; when a quote stands where RFC 4180 puts none (a stray `"`
+/// inside a cell), where quoting ends cannot be told without parsing, and the file is one
+/// piece.
+fn cut_points(bytes: &[u8], from: usize, piece_bytes: usize) -> Vec<usize> {
+    let len = bytes.len().saturating_sub(from);
+    let pieces = len / piece_bytes.max(1);
+    let whole = vec![from, bytes.len()];
+    if pieces < 2 {
+        return whole;
+    }
+    let mut quotes = Quotes { bytes, pos: from, inside: false };
+    let mut cuts = vec![from];
+    for k in 1..pieces {
+        let mut pos = (from + len / pieces * k).max(*cuts.last().unwrap_or(&from));
+        loop {
+            let Some(nl) = memchr::memchr(b'\n', &bytes[pos..]).map(|i| pos + i) else {
+                pos = bytes.len();
+                break;
+            };
+            if quotes.advance(nl).is_none() {
+                return whole;
+            }
+            pos = nl + 1;
+            if !quotes.inside {
+                break;
+            }
+        }
+        if pos >= bytes.len() {
+            break;
+        }
+        if pos > *cuts.last().unwrap_or(&from) {
+            cuts.push(pos);
+        }
+    }
+    cuts.push(bytes.len());
+    cuts
+}
+
+/// Follows the quotes of CSV text from its start to tell whether a position is inside a
+/// quoted cell.
+struct Quotes<'a> {
+    bytes: &'a [u8],
+    /// Quotes before this offset have been read.
+    pos: usize,
+    /// Whether `pos` is inside a quoted cell.
+    inside: bool,
+}
+
+impl Quotes<'_> {
+    /// Reads the quotes before `end`; `None` at a quote that neither opens a cell (after a
+    /// separator or line break) nor closes one (before a separator or line break) nor is
+    /// doubled inside one.
+    fn advance(&mut self, end: usize) -> Option<()> {
+        let b = self.bytes;
+        while self.pos < end {
+            let Some(i) = memchr::memchr(b'"', &b[self.pos..end]).map(|i| self.pos + i) else {
+                self.pos = end;
+                break;
+            };
+            if self.inside {
+                match b.get(i + 1) {
+                    Some(b'"') => {
+                        self.pos = i + 2;
+                        continue;
+                    }
+                    None | Some(b',' | b'\n' | b'\r') => self.inside = false,
+                    Some(_) => return None,
+                }
+            } else {
+                match i.checked_sub(1).map(|p| b[p]) {
+                    None | Some(b',' | b'\n' | b'\r') => self.inside = true,
+                    Some(_) => return None,
+                }
+            }
+            self.pos = i + 1;
+        }
+        Some(())
+    }
+}
+
+/// Reads the records of `text[start.1..end]` (which starts on line `start.0`) into a
+/// [`Piece`]; rows whose field count differs from `width` are reported, not kept.
+fn parse_records(file: &str, text: &str, start: (u32, usize), end: usize, width: usize) -> Piece {
+    let (first_line, from) = start;
+    let bytes = text.as_bytes();
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&bytes[from..end.max(from)]);
+    let mut record = csv::ByteRecord::new();
+    let mut piece = Piece::default();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                piece.diags.push(csv_error(file, text, (first_line, from), &e));
+                break;
+            }
+        }
+        let Some(pos) = record.position() else { continue };
+        let mut line = (first_line + pos.line() as u32).saturating_sub(1);
+        let mut offset = from + pos.byte() as usize;
+        // After a CRLF line the reader's position is the LF, one line short: start the
+        // record at its first byte instead (records never start with a line break).
+        while let Some(&b) = bytes.get(offset).filter(|b| matches!(b, b'\n' | b'\r')) {
+            line += u32::from(b == b'\n');
+            offset += 1;
+        }
+        if record.len() == 1 && crate::load::cell::trim(&String::from_utf8_lossy(&record[0])).is_empty() {
+            continue; // a blank line, as spreadsheets leave at the end
+        }
+        if record.len() != width {
+            let d = Diagnostic::error(file, format!("expected {width} fields like the header, found {}", record.len()));
+            piece.diags.push(place(text, line, offset, record.len().min(width).saturating_sub(1), d));
+            continue;
+        }
+        // In place when the record's text is its cells joined by commas (no quotes).
+        let joined = record.as_slice().len() + width - 1;
+        let plain = bytes.get(offset..offset + joined).is_some_and(|raw| memchr::memchr(b'"', raw).is_none())
+            && matches!(bytes.get(offset + joined), None | Some(b'\n' | b'\r'));
+        let (base, spilled) = if plain { (offset, false) } else { (piece.spill.len(), true) };
+        let mut at = 0usize;
+        for (i, cell) in record.iter().enumerate() {
+            if spilled {
+                if i > 0 {
+                    piece.spill.push(',');
+                }
+                // Cells of valid UTF-8 text cut at ASCII quotes and commas stay valid.
+                piece.spill.push_str(&String::from_utf8_lossy(cell));
+                at = piece.spill.len() - base;
+            } else {
+                at += usize::from(i > 0) + cell.len();
+            }
+            let Ok(end) = u32::try_from(at) else {
+                piece.diags.push(place(
+                    text,
+                    line,
+                    offset,
+                    i,
+                    Diagnostic::error(file, "expected a record shorter than 4 GiB, found a longer one"),
+                ));
+                if spilled {
+                    piece.spill.truncate(base);
+                }
+                piece.ends.truncate(piece.rows.len() * width);
+                break;
+            };
+            piece.ends.push(end);
+        }
+        if piece.ends.len() == (piece.rows.len() + 1) * width {
+            piece.rows.push(Row { line, offset, spilled, base, first: piece.rows.len() * width });
+        }
+    }
+    piece
 }
 
 /// Byte span of field `n` (0-based) of the record starting at `offset`, quotes included.
@@ -246,10 +480,14 @@ fn field_span(text: &str, offset: usize, n: usize) -> (usize, usize) {
     (start, i)
 }
 
-fn csv_error(file: &str, text: &str, e: &csv::Error) -> Diagnostic {
+/// A CSV reader's error, placed in `text` (the reader started at `start`: line, offset).
+fn csv_error(file: &str, text: &str, start: (u32, usize), e: &csv::Error) -> Diagnostic {
     let msg = format!("this line is not valid CSV: {e}");
     match e.position() {
-        Some(p) => Diagnostic::error(file, msg).at_span(text, p.byte() as usize, p.byte() as usize + 1),
+        Some(p) => {
+            let at = start.1 + p.byte() as usize;
+            Diagnostic::error(file, msg).at_span_after(text, start, at, at + 1)
+        }
         None => Diagnostic::error(file, msg),
     }
 }
@@ -275,7 +513,7 @@ mod tests {
             (gbk.into_owned(), "GB18030"),
         ] {
             let mut ds = Diagnostics::new();
-            let t = Table::parse(&SPEC, &bytes, None, &mut ds).unwrap();
+            let t = Table::parse(&SPEC, bytes, None, &mut ds).unwrap();
             assert!(ds.is_empty(), "{ds}");
             assert_eq!(t.encoding, enc);
             assert_eq!(t.get(&t.rows[0], "name"), Some("港北区"));
@@ -306,6 +544,19 @@ mod tests {
         assert_eq!((d.line, d.column), (2, 1));
     }
 
+    // Guards positions in files saved with CRLF line ends (Excel on Windows): the csv
+    // reader's own record position is the LF of the line before.
+    #[test]
+    fn crlf_positions() {
+        let mut ds = Diagnostics::new();
+        let t = Table::parse(&SPEC, "code,name\r\n1,港北区\r\n2\r\n\r\n3,b\r\n".as_bytes(), None, &mut ds).unwrap();
+        let d = t.cell_error(&t.rows[0], "name", "x");
+        assert_eq!((d.line, d.column, d.source_line.as_deref()), (2, 3, Some("1,港北区")));
+        assert_eq!((t.rows[1].line, t.get(&t.rows[1], "code")), (5, Some("3")));
+        let d = &ds.sorted()[0];
+        assert_eq!((d.line, d.column, d.message.as_str()), (3, 1, "expected 2 fields like the header, found 1"));
+    }
+
     // Guards the field-count check, reported on the row and not aborting the file.
     #[test]
     fn ragged_rows() {
@@ -314,5 +565,54 @@ mod tests {
         assert_eq!(t.rows.len(), 1);
         let d = &ds.sorted()[0];
         assert_eq!((d.line, d.message.as_str()), (2, "expected 2 fields like the header, found 3"));
+    }
+
+    fn parsed(text: &str, piece_bytes: usize) -> (Vec<(u32, usize, Vec<String>)>, Vec<String>) {
+        let mut ds = Diagnostics::new();
+        let t = Table::parse_in_pieces(&SPEC, SPEC.file.into(), text.into(), "UTF-8", piece_bytes, &mut ds);
+        let rows = t
+            .map(|t| {
+                t.rows
+                    .iter()
+                    .map(|r| (r.line, r.offset, (0..t.width).map(|i| t.cell(r, i).to_string()).collect()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (rows, ds.sorted().iter().map(|d| d.to_string()).collect())
+    }
+
+    // Guards cutting a file into pieces: any text parses in pieces exactly as in one piece
+    // (cells, lines, offsets, diagnostics), with quoted line breaks, doubled quotes, CRLF,
+    // blank and ragged lines, and stray quotes (which keep the file whole).
+    #[test]
+    fn pieces_parse_like_the_whole() {
+        use proptest::prelude::*;
+        let cell = prop::sample::select(vec!["1", "港北", "", "\"a,b\"", "\"x\ny\"", "\"q\"\"q\"", "a\"b", " "]);
+        let line = prop::collection::vec(cell, 1..4).prop_map(|c| c.join(","));
+        let ending = prop::sample::select(vec!["\n", "\r\n", "\n\n"]);
+        let rows = prop::collection::vec((line, ending), 0..40)
+            .prop_map(|rows| rows.into_iter().map(|(l, e)| format!("{l}{e}")).collect::<String>());
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        });
+        runner
+            .run(&(rows, 1usize..24), |(rows, piece)| {
+                let text = format!("code,name\n{rows}");
+                prop_assert_eq!(parsed(&text, piece), parsed(&text, usize::MAX));
+                Ok(())
+            })
+            .unwrap();
+        // And the cutting does happen: a file of plain and quoted rows is cut into pieces.
+        let text = format!("code,name\n{}", "1,\"a\nb\"\n2,x\n".repeat(50));
+        let cuts = cut_points(text.as_bytes(), 10, 64);
+        assert!(cuts.len() > 5, "{cuts:?}");
+        assert!(cuts[1..cuts.len() - 1].iter().all(|&c| !text[..c].ends_with("a\n")), "{cuts:?}");
+        assert_eq!(
+            cut_points("code\n1\"2\n".repeat(40).as_bytes(), 5, 8).len(),
+            2,
+            "a stray quote keeps the file whole"
+        );
     }
 }

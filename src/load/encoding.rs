@@ -11,24 +11,27 @@ use crate::diag::Diagnostic;
 /// name as `check` reports it.
 pub fn decode(
     file: &str,
-    bytes: &[u8],
+    bytes: impl Into<Vec<u8>>,
     forced: Option<&'static Encoding>,
 ) -> Result<(String, &'static str), Diagnostic> {
+    let bytes = bytes.into();
     if let Some(enc) = forced {
-        let body = match Encoding::for_bom(bytes) {
+        let body = match Encoding::for_bom(&bytes) {
             Some((bom_enc, len)) if bom_enc == enc => &bytes[len..],
-            _ => bytes,
+            _ => &bytes[..],
         };
         return strict(enc, body).map(|t| (t, enc.name())).map_err(|at| malformed(file, body, at, enc.name()));
     }
-    if let Some((enc, len)) = Encoding::for_bom(bytes) {
+    if let Some((enc, len)) = Encoding::for_bom(&bytes) {
         let name = if enc == UTF_8 { "UTF-8 with BOM" } else { enc.name() };
         return strict(enc, &bytes[len..]).map(|t| (t, name)).map_err(|at| malformed(file, &bytes[len..], at, name));
     }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok((s.to_string(), "UTF-8"));
-    }
-    strict(GB18030, bytes).map(|t| (t, "GB18030")).map_err(|at| malformed(file, bytes, at, "UTF-8 or GB18030/GBK"))
+    // UTF-8 without a BOM (the common case) becomes the text without a copy.
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return Ok((text, "UTF-8")),
+        Err(e) => e.into_bytes(),
+    };
+    strict(GB18030, &bytes).map(|t| (t, "GB18030")).map_err(|at| malformed(file, &bytes, at, "UTF-8 or GB18030/GBK"))
 }
 
 /// Decodes without replacement; on failure, the byte offset where the bad sequence starts.
@@ -82,7 +85,7 @@ mod tests {
             (gbk.into_owned(), "GB18030"),
         ];
         for (bytes, name) in cases {
-            assert_eq!(decode("f", &bytes, None).unwrap(), (text.to_string(), name));
+            assert_eq!(decode("f", &*bytes, None).unwrap(), (text.to_string(), name));
         }
     }
 
@@ -99,7 +102,7 @@ mod tests {
     #[test]
     fn forced_encoding() {
         let (gbk, _, _) = encoding_rs::GBK.encode("港北区");
-        assert_eq!(decode("f", &gbk, Some(encoding_rs::GBK)).unwrap().0, "港北区");
+        assert_eq!(decode("f", &*gbk, Some(encoding_rs::GBK)).unwrap().0, "港北区");
         assert!(decode("f", b"\xff\xfe\x00", Some(encoding_rs::UTF_8)).is_err());
     }
 }

@@ -156,7 +156,7 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
         )));
     }
     let bytes = fs::read(&config_path)?;
-    let text = match encoding::decode(CONFIG_FILE, &bytes, None) {
+    let text = match encoding::decode(CONFIG_FILE, bytes, None) {
         Ok((text, _)) => text,
         Err(d) => {
             let mut ds = Diagnostics::new();
@@ -192,7 +192,7 @@ pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics) -> Res
         if !path.is_file() {
             return Ok(None);
         }
-        Ok(Table::parse(spec, &fs::read(&path)?, config.encoding_of(spec.file), diags))
+        Ok(Table::parse(spec, fs::read(&path)?, config.encoding_of(spec.file), diags))
     };
     let tables = Tables {
         counties: read(&specs::COUNTIES, diags)?,
@@ -237,7 +237,7 @@ fn load_content(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result
             ));
             continue;
         }
-        let (text, enc) = match encoding::decode(&file, &fs::read(&dir.join(&rel))?, config.encoding_of(&file)) {
+        let (text, enc) = match encoding::decode(&file, fs::read(&dir.join(&rel))?, config.encoding_of(&file)) {
             Ok(decoded) => decoded,
             Err(d) => {
                 diags.push(d);

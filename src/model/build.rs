@@ -284,31 +284,91 @@ fn each_row_par<'t, T: Send>(
     out
 }
 
-/// Reports rows whose key was already seen.
-fn reject_duplicates<K: std::hash::Hash + Eq, T>(
-    table: &Table,
-    rows: Vec<(&Row, T)>,
-    key: impl Fn(&T) -> K,
-    what: &str,
-    diags: &mut Diagnostics,
-) -> Vec<T> {
-    let mut seen: HashMap<K, u32> = HashMap::default();
+/// A row type's identity: two rows with the same key are duplicates.
+trait Keyed {
+    /// The key, borrowed from the row.
+    type Key<'a>: std::hash::Hash + Eq
+    where
+        Self: 'a;
+    /// This row's key.
+    fn key(&self) -> Self::Key<'_>;
+}
+
+impl Keyed for Source {
+    type Key<'a> = &'a str;
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for County {
+    type Key<'a> = &'a str;
+    fn key(&self) -> &str {
+        &self.code
+    }
+}
+
+impl Keyed for Reported {
+    type Key<'a> = (&'a str, SchoolYear, Level, Scheme, IndicatorRef);
+    fn key(&self) -> Self::Key<'_> {
+        (&self.county, self.school_year, self.level, self.scheme, self.indicator)
+    }
+}
+
+impl Keyed for Milestone {
+    type Key<'a> = (&'a str, PartialDate, Event, &'a str);
+    fn key(&self) -> Self::Key<'_> {
+        (&self.area, self.date, self.event, &self.title)
+    }
+}
+
+impl Keyed for Metric {
+    type Key<'a> = (&'a str, &'a Period, &'a str);
+    fn key(&self) -> Self::Key<'_> {
+        (&self.area, &self.period, &self.metric)
+    }
+}
+
+impl Keyed for SchoolRow {
+    type Key<'a> = (&'a str, SchoolYear, Level);
+    fn key(&self) -> Self::Key<'_> {
+        (&self.school_id, self.school_year, self.level)
+    }
+}
+
+/// Reports rows whose key was already seen (`what` names the key's columns) and drops them.
+fn reject_duplicates<T: Keyed>(table: &Table, rows: Vec<(&Row, T)>, what: &str, diags: &mut Diagnostics) -> Vec<T> {
+    // First the duplicates are found with keys borrowed from the rows, then the rows are
+    // moved out: no key is copied.
+    let mut duplicates: Vec<(usize, u32)> = Vec::new();
+    {
+        let mut seen: HashMap<T::Key<'_>, u32> = HashMap::with_capacity_and_hasher(rows.len(), Default::default());
+        for (i, (row, v)) in rows.iter().enumerate() {
+            match seen.entry(v.key()) {
+                std::collections::hash_map::Entry::Occupied(first) => duplicates.push((i, *first.get())),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(row.line);
+                }
+            }
+        }
+    }
+    if duplicates.is_empty() {
+        return rows.into_iter().map(|(_, v)| v).collect();
+    }
+    let mut next = duplicates.iter().peekable();
     // `filter_map` over the vector's own iterator collects in place: no second copy of a
     // national table.
     rows.into_iter()
-        .filter_map(|(row, v)| match seen.entry(key(&v)) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let first = first.get();
+        .enumerate()
+        .filter_map(|(i, (row, v))| match next.next_if(|(d, _)| *d == i) {
+            Some((_, first)) => {
                 diags.push(table.row_diag(
                     row,
                     Diagnostic::error(&table.file, format!("duplicate row: {what} already given on line {first}")),
                 ));
                 None
             }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(row.line);
-                Some(v)
-            }
+            None => Some(v),
         })
         .collect()
 }
@@ -332,7 +392,7 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
         }
         Some(Source { id, title, publisher: c.opt_text("publisher"), date, url })
     });
-    let mut v = reject_duplicates(t, rows, |s| s.id.clone(), "this source id is", diags);
+    let mut v = reject_duplicates(t, rows, "this source id is", diags);
     v.sort_by(|a, b| a.id.cmp(&b.id));
     v
 }
@@ -380,7 +440,7 @@ fn counties(t: &Table, diags: &mut Diagnostics) -> Vec<County> {
             }
         }
     }
-    let mut v = reject_duplicates(t, rows, |c| c.code.clone(), "this county code is", diags);
+    let mut v = reject_duplicates(t, rows, "this county code is", diags);
     v.sort_by(|a, b| a.code.cmp(&b.code));
     v
 }
@@ -464,13 +524,7 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
             source,
         })
     });
-    let mut v = reject_duplicates(
-        t,
-        rows,
-        |r| (r.county.clone(), r.school_year, r.level, r.scheme, r.indicator),
-        "this county, school year, level, scheme and indicator are",
-        diags,
-    );
+    let mut v = reject_duplicates(t, rows, "this county, school year, level, scheme and indicator are", diags);
     v.sort_by(|a, b| {
         let order = |r: &Reported| {
             let pos = match r.indicator {
@@ -601,13 +655,7 @@ fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone>
         let source = c.source(refs);
         Some(Milestone { area, date: date?, event: event?, title, source })
     });
-    let mut v = reject_duplicates(
-        t,
-        rows,
-        |m| (m.area.clone(), m.date, m.event, m.title.clone()),
-        "this area, date, event and title are",
-        diags,
-    );
+    let mut v = reject_duplicates(t, rows, "this area, date, event and title are", diags);
     v.sort_by(|a, b| (&a.area, a.date, a.event, &a.title).cmp(&(&b.area, b.date, b.event, &b.title)));
     v
 }
@@ -627,13 +675,7 @@ fn metrics(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Metric> {
         let source = c.source(refs);
         Some(Metric { area, period: period?, metric, value: value?, unit: c.opt_text("unit"), source })
     });
-    let mut v = reject_duplicates(
-        t,
-        rows,
-        |m| (m.area.clone(), m.period.clone(), m.metric.clone()),
-        "this area, period and metric are",
-        diags,
-    );
+    let mut v = reject_duplicates(t, rows, "this area, period and metric are", diags);
     v.sort_by(|a, b| (&a.area, &a.metric, &a.period).cmp(&(&b.area, &b.metric, &b.period)));
     v
 }
@@ -657,34 +699,38 @@ fn school_type(s: &str) -> Option<&'static str> {
 /// Rows of one school and school year must agree on what describes the whole school: its
 /// type, its senior-high enrolment and the facility figures the engine apportions.
 fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
-    let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> = HashMap::default();
+    let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> =
+        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
     for (row, r) in rows {
         let Some((first_row, f)) = first.get(&(r.school_id.as_str(), r.school_year)).copied() else {
             first.insert((&r.school_id, r.school_year), (row, r));
             continue;
         };
-        let mut differ = |field: &str, a: String, b: String| {
-            if a != b {
-                let shown = |v: &str| if v.is_empty() { "an empty cell".to_string() } else { format!("`{v}`") };
+        // Values are compared as read; only a difference is written out for the message.
+        let mut differ = |field: &str, same: bool, a: &dyn Fn() -> String, b: &dyn Fn() -> String| {
+            if !same {
+                let shown = |v: String| if v.is_empty() { "an empty cell".to_string() } else { format!("`{v}`") };
                 let d = Diagnostic::error(
                     &t.file,
                     format!(
                         "expected {} as on line {} for the same school and school year (whole-school figures are repeated on each level's row), found {}",
-                        shown(&b),
+                        shown(b()),
                         first_row.line,
-                        shown(&a)
+                        shown(a())
                     ),
                 );
                 diags.push(t.cell_diag(row, field, d));
             }
         };
-        differ("school_type", r.school_type.clone(), f.school_type.clone());
+        differ("school_type", r.school_type == f.school_type, &|| r.school_type.clone(), &|| f.school_type.clone());
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-        differ("senior_students", opt(r.senior_students), opt(f.senior_students));
+        differ("senior_students", r.senior_students == f.senior_students, &|| opt(r.senior_students), &|| {
+            opt(f.senior_students)
+        });
         for ((col, a), b) in SCHOOL_FIGURES.iter().zip(&r.figures).zip(&f.figures) {
             if crate::model::rules::FACILITY_COLUMNS.contains(col) {
                 let num = |v: &Option<f64>| v.map_or(String::new(), |v| v.to_string());
-                differ(col, num(a), num(b));
+                differ(col, a == b, &|| num(a), &|| num(b));
             }
         }
     }
@@ -738,13 +784,7 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         })
     });
     check_whole_school_figures(t, &rows, diags);
-    let mut v = reject_duplicates(
-        t,
-        rows,
-        |s| (s.school_id.clone(), s.school_year, s.level),
-        "this school, school year and level are",
-        diags,
-    );
+    let mut v = reject_duplicates(t, rows, "this school, school year and level are", diags);
     // Keys are unique after the duplicate check, so an unstable (in-place) sort is exact.
     v.sort_unstable_by(|a, b| {
         (&a.county, a.school_year, &a.school_id, a.level).cmp(&(&b.county, b.school_year, &b.school_id, b.level))

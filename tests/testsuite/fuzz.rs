@@ -64,7 +64,7 @@ proptest! {
     fn csv_loaders_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         for spec in [specs::COUNTIES, specs::INDICATORS, specs::SCHOOLS, specs::MILESTONES, specs::METRICS, specs::SOURCES] {
             let mut diags = junheng::Diagnostics::new();
-            let _ = Table::parse(&spec, &bytes, None, &mut diags);
+            let _ = Table::parse(&spec, bytes.as_slice(), None, &mut diags);
         }
     }
 
