@@ -567,7 +567,10 @@ mod tests {
         assert_eq!((d.line, d.message.as_str()), (2, "expected 2 fields like the header, found 3"));
     }
 
-    fn parsed(text: &str, piece_bytes: usize) -> (Vec<(u32, usize, Vec<String>)>, Vec<String>) {
+    /// Rows as (line, offset, cells) and the diagnostics' text.
+    type Parsed = (Vec<(u32, usize, Vec<String>)>, Vec<String>);
+
+    fn parsed(text: &str, piece_bytes: usize) -> Parsed {
         let mut ds = Diagnostics::new();
         let t = Table::parse_in_pieces(&SPEC, SPEC.file.into(), text.into(), "UTF-8", piece_bytes, &mut ds);
         let rows = t
