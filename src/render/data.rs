@@ -114,7 +114,10 @@ impl Cell<'_> {
                 buf.push_str(s);
                 Ok(())
             }
-            Cell::Fixed(v, Some(d)) => write!(buf, "{v:.*}", *d as usize),
+            Cell::Fixed(v, Some(d)) => {
+                crate::render::templates::write_fixed(buf, *v, *d as usize);
+                Ok(())
+            }
             Cell::Num(v) | Cell::Fixed(v, None) => write!(buf, "{v}"),
             Cell::Int(v) => write!(buf, "{v}"),
             Cell::Bool(b) => write!(buf, "{b}"),

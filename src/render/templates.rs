@@ -107,11 +107,53 @@ pub fn environment(
 /// assert_eq!(format_cv(1.3), "1.30");
 /// ```
 pub fn format_cv(v: f64) -> String {
-    let s = format!("{v:.3}");
-    match s.strip_suffix('0') {
-        Some(t) => t.to_string(),
-        None => s,
+    let mut s = fixed(v, 3);
+    if s.ends_with('0') {
+        s.pop();
     }
+    s
+}
+
+/// `format!("{v:.decimals$}")`, byte for byte, without the general formatter for the common
+/// case (a non-negative number well below 2⁵³ and not on a rounding tie): pages print
+/// hundreds of thousands of numbers.
+///
+/// ```
+/// use junheng::render::templates::fixed;
+/// assert_eq!(fixed(2.675, 2), "2.67"); // 2.674999… in binary
+/// assert_eq!(fixed(0.125, 2), format!("{:.2}", 0.125)); // a tie: the general formatter decides
+/// assert_eq!(fixed(1234.5, 0), format!("{:.0}", 1234.5));
+/// ```
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let mut out = String::new();
+    write_fixed(&mut out, v, decimals);
+    out
+}
+
+/// [`fixed`], appended to `out`.
+pub fn write_fixed(out: &mut String, v: f64, decimals: usize) {
+    use std::fmt::Write;
+    const POWERS: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+    if let Some(&scale) = POWERS.get(decimals) {
+        // The product is rounded once (the power is exact), so it is within half an ulp of
+        // v × 10ᵈ: when its fraction is clearly away from one half, rounding it rounds the
+        // exact decimal value the same way.
+        let p = v * scale;
+        if v.is_sign_positive() && p < 4.5e15 {
+            let floor = p.floor();
+            let frac = p - floor;
+            if (frac - 0.5).abs() > p * 1e-15 + 1e-300 {
+                let n = floor as u64 + u64::from(frac > 0.5);
+                // The digits, zero-padded to one more than the decimals, then the point.
+                let _ = write!(out, "{n:0width$}", width = decimals + 1);
+                if decimals > 0 {
+                    out.insert(out.len() - decimals, '.');
+                }
+                return;
+            }
+        }
+    }
+    let _ = write!(out, "{v:.decimals$}");
 }
 
 /// Escapes text for HTML content and quoted attributes.
@@ -188,20 +230,22 @@ pub fn format_partial_date<E>(text: &str, t: impl Fn(&str) -> Result<String, E>)
 /// assert_eq!(junheng::render::templates::format_number(-1234.56, 1), "-1,234.6");
 /// ```
 pub fn format_number(v: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, v);
-    let (sign, s) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::new();
+    let s = fixed(v, decimals);
+    let (sign, digits) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let int = digits.split_once('.').map_or(digits, |(i, _)| i);
+    if int.len() <= 3 {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    out.push_str(sign);
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(c);
+        out.push(c);
     }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
+    out.push_str(&digits[int.len()..]);
+    out
 }
 
 /// Converts a minijinja error into a diagnostic naming the template file and line.
@@ -221,5 +265,32 @@ pub fn template_diag(theme_dir: &str, sources: &BTreeMap<String, String>, e: &Er
         }
         (Some(line), None) => d.at(line as u32, 1),
         _ => d,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        // Guards the fast fixed-point formatter: the same bytes as `format!` for any value,
+        // including ties, values with many digits, negatives, zeros and non-finite ones.
+        #[test]
+        fn fixed_is_format(
+            v in prop_oneof![
+                any::<f64>(),
+                0.0f64..2.0,
+                0.0f64..1e7,
+                (0u64..2_000_000).prop_map(|n| n as f64 / 1000.0),
+                (0u64..200_000).prop_map(|n| n as f64 / 8.0),
+                Just(0.0), Just(-0.0), Just(4.5e15), Just(1e300),
+            ],
+            d in 0usize..8,
+        ) {
+            prop_assert_eq!(fixed(v, d), format!("{v:.d$}"));
+        }
     }
 }
