@@ -141,4 +141,45 @@ fn main() {
     } else {
         run(&opts, !full);
     }
+    pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
+}
+
+/// The page-rendering comparison: every county (2,854) with published coefficients
+/// only (8 indicators and the composite × 2 levels × the school years), a timeline and a ~2 KB
+/// narrative, in one language. Reports the cold build and its stages: `pages` is the
+/// rendering and writing of the HTML pages alone (downloads and feeds are their own stages).
+fn pages(opts: &junheng::synthetic::Options, check: bool) {
+    let dir = std::env::temp_dir().join(format!("junheng-pages-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (site, out) = (dir.join("site"), dir.join("out"));
+    let summary = junheng::synthetic::generate(&site, opts).expect("generate");
+    assert_eq!(summary.school_rows, 0, "published figures only");
+    let (report, figures) = timed_build(&site, &out);
+    assert!(report.diagnostics.is_empty(), "diagnostics:\n{}", report.diagnostics);
+    let stage =
+        |name: &str| report.stages.iter().filter(|(l, _)| *l == name).map(|(_, d)| d.as_secs_f64()).sum::<f64>();
+    println!(
+        "pages: {} counties × {} school years, one language: cold build {} files in {:.2} s, peak memory {} MiB; stages: pages {:.2} s, downloads {:.2} s, load {:.2} s",
+        summary.counties,
+        opts.years,
+        report.files,
+        figures.seconds,
+        figures.peak_mib,
+        stage("pages"),
+        stage("downloads"),
+        stage("load")
+    );
+    if check {
+        assert!(stage("pages") > 0.0, "the pages stage is timed");
+        let page =
+            std::fs::read_to_string(out.join("county").join(report_first_county(&site)).join("index.html")).unwrap();
+        assert!(page.contains("composite") || page.contains("综合"), "a county page with its coefficients");
+        assert!(!out.join("en").exists(), "one language");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn report_first_county(site: &Path) -> String {
+    let counties = std::fs::read_to_string(site.join("data/counties.csv")).unwrap();
+    counties.lines().nth(1).unwrap().split(',').next().unwrap().to_string()
 }

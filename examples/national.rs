@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release --example national -- /tmp/national            # 2,854 counties, 10 school years
 //! cargo run --release --example national -- /tmp/national10 --scale 10 --seed 7
+//! cargo run --release --example national -- /tmp/pages --published-only --one-language  # pages of published figures
 //! cargo run --release -- build --site /tmp/national
 //! ```
 
@@ -37,15 +38,21 @@ fn main() -> ExitCode {
                 Some(v) => opts.years = v as u16,
                 None => return ExitCode::from(2),
             },
+            "--published-only" => opts.published_only = true,
+            "--one-language" => opts.one_language = true,
             _ if dir.is_none() && !a.starts_with('-') => dir = Some(std::path::PathBuf::from(a)),
             _ => {
-                eprintln!("usage: national DIR [--scale N] [--seed N] [--years N] [--schools N]");
+                eprintln!(
+                    "usage: national DIR [--scale N] [--seed N] [--years N] [--schools N] [--published-only] [--one-language]"
+                );
                 return ExitCode::from(2);
             }
         }
     }
     let Some(dir) = dir else {
-        eprintln!("usage: national DIR [--scale N] [--seed N] [--years N] [--schools N]");
+        eprintln!(
+            "usage: national DIR [--scale N] [--seed N] [--years N] [--schools N] [--published-only] [--one-language]"
+        );
         return ExitCode::from(2);
     };
     if dir.join("site.toml").exists() {

@@ -32,6 +32,9 @@ pub struct BuildReport {
     pub diagnostics: Diagnostics,
     /// Wall time.
     pub elapsed: Duration,
+    /// How long each stage took, in order (`load`, `schools`, `engine`, `downloads`, `pages`
+    /// once per language, …), for benchmarks.
+    pub stages: Vec<(&'static str, Duration)>,
 }
 
 /// A site rendered in memory.
@@ -106,6 +109,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
     if !opts.site.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
+    crate::util::timing::take();
     let (loaded, site, mut diags) = prepare(&opts.site, opts.deny_warnings)?;
     let mut timer = crate::util::timing::Timer::start();
     let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&loaded.config.output_dir));
@@ -128,5 +132,6 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         bytes: produced.bytes,
         diagnostics: diags,
         elapsed: start.elapsed(),
+        stages: crate::util::timing::take(),
     })
 }

@@ -30,11 +30,17 @@ pub struct Options {
     pub years: u16,
     /// Mean number of schools per county.
     pub schools_per_county: usize,
+    /// Published coefficients instead of school-level data: for each county, school year and
+    /// level, the 8 basic indicators and the composite in `indicators.csv`, and no
+    /// `schools.csv` (the shape of a portal that publishes the reported figures only).
+    pub published_only: bool,
+    /// Chinese pages only (no English).
+    pub one_language: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { scale: 1, seed: 2024, years: 10, schools_per_county: 70 }
+        Options { scale: 1, seed: 2024, years: 10, schools_per_county: 70, published_only: false, one_language: false }
     }
 }
 
@@ -125,7 +131,20 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let counties = counties(opts.scale.max(1));
     std::fs::create_dir_all(dir.join("data"))?;
     std::fs::create_dir_all(dir.join("content/counties"))?;
-    std::fs::write(dir.join("site.toml"), SITE_TOML)?;
+    let toml = if opts.one_language {
+        // Texts of the one language only.
+        SITE_TOML
+            .lines()
+            .map(|l| match l.split_once(", en = ") {
+                Some((zh, _)) => format!("{} }}", zh),
+                None => l.replace(r#"["zh-CN", "en"]"#, r#"["zh-CN"]"#),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        SITE_TOML.to_string()
+    };
+    std::fs::write(dir.join("site.toml"), toml)?;
     for (path, bytes) in crate::new::DEFAULT_THEME {
         let target = dir.join("themes/default").join(path);
         std::fs::create_dir_all(target.parent().expect("theme files are in folders"))?;
@@ -135,7 +154,6 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         dir.join("data/sources.csv"),
         "id,title,publisher,date,url\nsynthetic,合成数据（虚构，仅用于性能测试）,junheng,2024,\n",
     )?;
-    std::fs::write(dir.join("data/indicators.csv"), "county,school_year,level,scheme,indicator,value,cv,source\n")?;
 
     let file = |name: &str| -> Result<BufWriter<std::fs::File>> {
         Ok(BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join("data").join(name))?))
@@ -157,11 +175,15 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     writeln!(milestones, "area,date,event,title,source")?;
     let mut metrics = file("metrics.csv")?;
     writeln!(metrics, "area,period,metric,value,unit,source")?;
-    let mut schools = file("schools.csv")?;
-    writeln!(
-        schools,
-        "school_id,school_name,county,school_year,level,school_type,students,teaching_area_m2,sports_area_m2,equipment_yuan,computers,books,multimedia_rooms,teachers,teachers_above_degree,teachers_mid_title,teachers_backbone,teachers_pe_art,senior_students,parent_school_id,source"
-    )?;
+    let mut indicators = file("indicators.csv")?;
+    writeln!(indicators, "county,school_year,level,scheme,indicator,value,cv,source")?;
+    let mut schools = (!opts.published_only).then(|| file("schools.csv")).transpose()?;
+    if let Some(schools) = schools.as_mut() {
+        writeln!(
+            schools,
+            "school_id,school_name,county,school_year,level,school_type,students,teaching_area_m2,sports_area_m2,equipment_yuan,computers,books,multimedia_rooms,teachers,teachers_above_degree,teachers_mid_title,teachers_backbone,teachers_pe_art,senior_students,parent_school_id,source"
+        )?;
+    }
     let mut summary = Summary { counties: counties.len(), school_rows: 0 };
     let mut line = String::with_capacity(256);
     for c in &counties {
@@ -206,8 +228,36 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
             big *= rng.random_range(0.4..0.9);
         }
 
-        // Schools: a stable list per county; enrolment and resources drift year to year.
         let n = (opts.schools_per_county as f64 * rng.random_range(0.7..1.3)).round() as usize;
+        let Some(schools) = schools.as_mut() else {
+            // Published coefficients: the 8 basic indicators and the composite per level.
+            for year in first_year..=last_year {
+                for level in ["primary", "junior"] {
+                    let mut composite = 0.0;
+                    for ind in crate::model::rules::BASIC_INDICATORS {
+                        let cv: f64 = rng.random_range(0.12..0.75);
+                        composite += cv / 8.0;
+                        let value: f64 = rng.random_range(1.0..30.0);
+                        writeln!(
+                            indicators,
+                            "{},{year}-{},{level},basic,{},{value:.2},{cv:.3},synthetic",
+                            c.code,
+                            year + 1,
+                            ind.id
+                        )?;
+                    }
+                    writeln!(
+                        indicators,
+                        "{},{year}-{},{level},basic,composite,,{composite:.3},synthetic",
+                        c.code,
+                        year + 1
+                    )?;
+                }
+            }
+            write_narrative(dir, c, n, plan, last_year)?;
+            continue;
+        };
+        // Schools: a stable list per county; enrolment and resources drift year to year.
         let wealth = rng.random_range(0.7..1.4);
         struct School {
             ty: &'static str,
@@ -285,23 +335,30 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
             }
         }
 
-        // A narrative of about 2 KB.
-        let mut text = format!(
-            "+++\ntitle = \"{name}义务教育均衡发展概况\"\ndate = \"{last_year}\"\nsources = [\"synthetic\"]\n+++\n\n",
-            name = c.name
-        );
-        for p in 0..6 {
-            text.push_str(&format!(
-                "{name}共有义务教育学校{n}所。{year}年以来，{name}持续改善办学条件，新建和改扩建校舍，补充教学仪器设备和图书，推进教师县管校聘和城乡教师交流轮岗，第{p}项重点工作按计划推进，各项指标的校际差异逐年缩小。\n\n",
-                name = c.name,
-                year = plan + p,
-            ));
-        }
-        text.push_str("本页数据为合成数据，仅用于性能测试。\n");
-        std::fs::write(dir.join("content/counties").join(format!("{}.md", c.code)), text)?;
+        write_narrative(dir, c, n, plan, last_year)?;
     }
     milestones.flush()?;
     metrics.flush()?;
-    schools.flush()?;
+    indicators.flush()?;
+    if let Some(mut schools) = schools {
+        schools.flush()?;
+    }
     Ok(summary)
+}
+
+/// A narrative of about 2 KB for county `c` (of `n` schools).
+fn write_narrative(dir: &Path, c: &County, n: usize, plan: u16, last_year: u16) -> Result<()> {
+    let mut text = format!(
+        "+++\ntitle = \"{name}义务教育均衡发展概况\"\ndate = \"{last_year}\"\nsources = [\"synthetic\"]\n+++\n\n",
+        name = c.name
+    );
+    for p in 0..6 {
+        text.push_str(&format!(
+        "{name}共有义务教育学校{n}所。{year}年以来，{name}持续改善办学条件，新建和改扩建校舍，补充教学仪器设备和图书，推进教师县管校聘和城乡教师交流轮岗，第{p}项重点工作按计划推进，各项指标的校际差异逐年缩小。\n\n",
+        name = c.name,
+        year = plan + p,
+        ));
+    }
+    text.push_str("本页数据为合成数据，仅用于性能测试。\n");
+    std::fs::write(dir.join("content/counties").join(format!("{}.md", c.code)), text)
 }
