@@ -146,10 +146,21 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
     }
     let full: std::collections::BTreeSet<u16> = latest.into_values().collect();
     for s in site.sheets_of(code) {
+        // An earlier year feeds only the trend tables: its rows carry what they read (the
+        // sources are still cited, as the page lists every source of its figures).
+        let in_full = full.contains(&s.school_year.0);
         let rows: Vec<Value> = s
             .rows
             .iter()
             .map(|r| {
+                if !in_full {
+                    cites.cite(&r.source);
+                    return object([
+                        ("indicator", json!(r.indicator)),
+                        ("cv", json!(r.cv)),
+                        ("disagrees", json!(r.disagrees)),
+                    ]);
+                }
                 json!({
                     "indicator": r.indicator, "value": r.value, "cv": r.cv, "reported_cv": r.reported_cv,
                     "reported_value": r.reported_value, "computed_value": r.computed_value, "disagrees": r.disagrees,
@@ -159,6 +170,10 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
             })
             .collect();
         let composite = s.composite.as_ref().map(|c| {
+            if !in_full {
+                cites.cite(&c.source);
+                return object([("cv", json!(c.cv)), ("disagrees", json!(c.disagrees))]);
+            }
             json!({ "cv": c.cv, "basis": c.basis, "reported_cv": c.reported_cv, "computed_cv": c.computed_cv,
                     "disagrees": c.disagrees, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
         });
