@@ -63,6 +63,13 @@ fn value_of(owner: &Node, at: std::ptr::NonNull<Json>) -> Value {
     }
 }
 
+/// The value of `key` in `map`. Page objects are small, and templates look keys up one
+/// attribute access at a time: comparing a few keys costs less than hashing the key with the
+/// map's (SipHash) hasher, so small objects are scanned.
+fn find<'m>(map: &'m serde_json::Map<String, Json>, key: &str) -> Option<&'m Json> {
+    if map.len() <= 16 { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
+}
+
 impl Object for Node {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         match self.json() {
@@ -74,14 +81,14 @@ impl Object for Node {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match self.json() {
             Json::Array(items) => items.get(key.as_usize()?).map(|v| value_of(self, v.into())),
-            Json::Object(map) => map.get(key.as_str()?).map(|v| value_of(self, v.into())),
+            Json::Object(map) => find(map, key.as_str()?).map(|v| value_of(self, v.into())),
             _ => None,
         }
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
         match self.json() {
-            Json::Object(map) => map.get(key).map(|v| value_of(self, v.into())),
+            Json::Object(map) => find(map, key).map(|v| value_of(self, v.into())),
             _ => self.get_value(&Value::from(key)),
         }
     }
