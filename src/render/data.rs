@@ -118,7 +118,10 @@ impl Cell<'_> {
                 crate::render::templates::write_fixed(buf, *v, *d as usize);
                 Ok(())
             }
-            Cell::Num(v) | Cell::Fixed(v, None) => write!(buf, "{v}"),
+            Cell::Num(v) | Cell::Fixed(v, None) => {
+                crate::render::templates::write_shortest(buf, *v);
+                Ok(())
+            }
             Cell::Int(v) => write!(buf, "{v}"),
             Cell::Bool(b) => write!(buf, "{b}"),
         };

@@ -130,6 +130,29 @@ pub fn fixed(v: f64, decimals: usize) -> String {
     out
 }
 
+/// `format!("{v}")` (the shortest text that reads back as `v`, never in exponent form),
+/// appended to `out`, by the Żmij algorithm (as `serde_json` writes JSON numbers) when its
+/// text has no exponent; the general formatter otherwise. Downloads print millions of them.
+///
+/// ```
+/// let mut s = String::new();
+/// junheng::render::templates::write_shortest(&mut s, 0.269198);
+/// junheng::render::templates::write_shortest(&mut s, 1250.0);
+/// assert_eq!(s, "0.2691981250");
+/// ```
+pub fn write_shortest(out: &mut String, v: f64) {
+    if v.is_finite() {
+        let mut buffer = zmij::Buffer::new();
+        let text = buffer.format_finite(v);
+        if !text.contains(['e', 'E']) {
+            out.push_str(text.strip_suffix(".0").unwrap_or(text));
+            return;
+        }
+    }
+    use std::fmt::Write;
+    let _ = write!(out, "{v}");
+}
+
 /// [`fixed`], appended to `out`.
 pub fn write_fixed(out: &mut String, v: f64, decimals: usize) {
     use std::fmt::Write;
@@ -276,8 +299,25 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig { cases: 20_000, failure_persistence: None, ..ProptestConfig::default() })]
 
-        // Guards the fast fixed-point formatter: the same bytes as `format!` for any value,
+        // Guards the fast formatters: the same bytes as `format!` for any value,
         // including ties, values with many digits, negatives, zeros and non-finite ones.
+        #[test]
+        fn shortest_is_display(
+            v in prop_oneof![
+                any::<f64>(),
+                0.0f64..2.0,
+                0.0f64..1e7,
+                (0u64..2_000_000).prop_map(|n| n as f64 / 1000.0),
+                (0u64..1u64 << 53).prop_map(|n| n as f64),
+                Just(0.0), Just(-0.0), Just(1e15), Just(1e16), Just(1e-7), Just(f64::MAX), Just(f64::MIN_POSITIVE),
+                Just(f64::NAN), Just(f64::INFINITY),
+            ],
+        ) {
+            let mut s = String::new();
+            write_shortest(&mut s, v);
+            prop_assert_eq!(s, format!("{v}"));
+        }
+
         #[test]
         fn fixed_is_format(
             v in prop_oneof![
