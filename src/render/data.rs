@@ -716,12 +716,6 @@ fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
 }
 
 /// JSON on one line (the per-county API: thousands of files at national scale).
-fn compact(v: &Value) -> Vec<u8> {
-    let mut out = serde_json::to_vec(v).expect("JSON of plain values");
-    out.push(b'\n');
-    out
-}
-
 fn pretty(v: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).expect("JSON of plain values");
     out.push(b'\n');
@@ -780,43 +774,45 @@ pub fn pinyin_keys(name: &str) -> (String, String) {
 /// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
 pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
     let c = site.county(code).expect("API files are made for known counties");
-    let sheets: Vec<Value> = site
+    // Sheets are the bulk of a record: written straight from the model (fields in the order
+    // of the schema), not through `serde_json` maps.
+    let sheets: Vec<ApiSheet> = site
         .sheets_of(code)
         .iter()
         .map(|sh| {
-            let indicators: Vec<Value> = sh
-                .rows
-                .iter()
-                .map(|r| {
-                    json!({
-                        "indicator": r.indicator, "value": r.value, "reported_value": r.reported_value,
-                        "computed_value": r.computed_value, "cv": r.cv, "reported_cv": r.reported_cv,
-                        "computed_cv": r.computed_cv, "disagrees": r.disagrees, "threshold": r.threshold,
-                        "standard": r.standard, "meets": r.meets, "source": r.source,
-                    })
-                })
-                .collect();
-            let mut v = json!({
-                "school_year": sh.school_year.to_string(), "level": sh.level, "scheme": sh.scheme, "rules": sh.rules,
-                "schools": sh.schools, "indicators": indicators,
-            });
-            if sh.scheme == Scheme::Quality {
-                v["failing_schools"] = json!(sh.failing_schools);
+            let basic = sh.scheme == Scheme::Basic;
+            ApiSheet {
+                school_year: sh.school_year.to_string(),
+                level: sh.level,
+                scheme: sh.scheme,
+                rules: sh.rules,
+                schools: sh.schools,
+                indicators: sh.rows.iter().map(ApiRow).collect(),
+                failing_schools: (!basic).then_some(sh.failing_schools),
+                composite: basic.then(|| match &sh.composite {
+                    Some(c) => ApiComposite {
+                        cv: Some(c.cv),
+                        basis: Some(c.basis),
+                        reported_cv: c.reported_cv,
+                        computed_cv: c.computed_cv,
+                        disagrees: c.disagrees,
+                        threshold: c.threshold,
+                        meets: Some(c.meets),
+                        source: c.source.as_deref(),
+                    },
+                    None => ApiComposite {
+                        cv: None,
+                        basis: None,
+                        reported_cv: None,
+                        computed_cv: None,
+                        disagrees: None,
+                        threshold: site.rules.basic.threshold(sh.level),
+                        meets: None,
+                        source: None,
+                    },
+                }),
+                meets_all: (!basic).then_some(sh.meets_all),
             }
-            if sh.scheme == Scheme::Basic {
-                v["composite"] = match &sh.composite {
-                    Some(c) => json!({ "cv": c.cv, "basis": c.basis, "reported_cv": c.reported_cv,
-                                       "computed_cv": c.computed_cv, "disagrees": c.disagrees,
-                                       "threshold": c.threshold, "meets": c.meets, "source": c.source }),
-                    None => {
-                        json!({ "cv": null, "basis": null, "reported_cv": null, "computed_cv": null, "disagrees": null,
-                                "threshold": site.rules.basic.threshold(sh.level), "meets": null, "source": null })
-                    }
-                };
-            } else {
-                v["meets_all"] = json!(sh.meets_all);
-            }
-            v
         })
         .collect();
     let milestones: Vec<Value> = site
@@ -858,16 +854,93 @@ pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
         }
         None => Value::Null,
     };
-    compact(&json!({
-        "$schema": "../schema/county.schema.json",
-        "schema_version": 1,
-        "county": c,
-        "status": { "basic": status(Scheme::Basic), "quality": status(Scheme::Quality) },
-        "sheets": sheets,
-        "milestones": milestones,
-        "metrics": metrics,
-        "sources": sources,
-    }))
+    let record = ApiCounty {
+        schema: "../schema/county.schema.json",
+        schema_version: 1,
+        county: c,
+        status: ApiStatus { basic: status(Scheme::Basic), quality: status(Scheme::Quality) },
+        sheets,
+        milestones,
+        metrics,
+        sources,
+    };
+    let mut out = serde_json::to_vec(&record).expect("JSON of plain values");
+    out.push(b'\n');
+    out
+}
+
+/// `api/counties/<code>.json` (see [`county_schema`]).
+#[derive(serde::Serialize)]
+struct ApiCounty<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    schema_version: u32,
+    county: &'a crate::model::County,
+    status: ApiStatus,
+    sheets: Vec<ApiSheet<'a>>,
+    milestones: Vec<Value>,
+    metrics: Vec<Value>,
+    sources: Vec<Value>,
+}
+
+#[derive(serde::Serialize)]
+struct ApiStatus {
+    basic: Value,
+    quality: Value,
+}
+
+/// One sheet of an API record: quality sheets end with `failing_schools` and `meets_all`,
+/// basic ones with `composite`.
+#[derive(serde::Serialize)]
+struct ApiSheet<'a> {
+    school_year: String,
+    level: crate::model::Level,
+    scheme: Scheme,
+    rules: &'static str,
+    schools: Option<usize>,
+    indicators: Vec<ApiRow<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failing_schools: Option<Option<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    composite: Option<ApiComposite<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    meets_all: Option<Option<bool>>,
+}
+
+#[derive(serde::Serialize)]
+struct ApiComposite<'a> {
+    cv: Option<f64>,
+    basis: Option<crate::model::Basis>,
+    reported_cv: Option<f64>,
+    computed_cv: Option<f64>,
+    disagrees: Option<bool>,
+    threshold: f64,
+    meets: Option<bool>,
+    source: Option<&'a str>,
+}
+
+/// An indicator row of an API record: the public fields of a [`crate::model::SheetRow`].
+struct ApiRow<'a>(&'a crate::model::SheetRow);
+
+impl serde::Serialize for ApiRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = self.0;
+        let mut s = serializer.serialize_struct("ApiRow", 12)?;
+        s.serialize_field("indicator", r.indicator)?;
+        s.serialize_field("value", &r.value)?;
+        s.serialize_field("reported_value", &r.reported_value)?;
+        s.serialize_field("computed_value", &r.computed_value)?;
+        s.serialize_field("cv", &r.cv)?;
+        s.serialize_field("reported_cv", &r.reported_cv)?;
+        s.serialize_field("computed_cv", &r.computed_cv)?;
+        s.serialize_field("disagrees", &r.disagrees)?;
+        s.serialize_field("threshold", &r.threshold)?;
+        s.serialize_field("standard", &r.standard)?;
+        s.serialize_field("meets", &r.meets)?;
+        s.serialize_field("source", &r.source)?;
+        s.end()
+    }
 }
 
 /// The JSON Schema of `api/counties/<code>.json` (version 1; additions only).
