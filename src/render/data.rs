@@ -587,21 +587,26 @@ fn table_files(
     // files are CSV only: each county's JSON is its API record.
     let fits = fits_excel(t.rows.len());
     let plain = to_csv(t);
-    // The Excel variant is the same bytes behind a byte-order mark: encoded once.
-    let excel = fits.then(|| [b"\xef\xbb\xbf".as_slice(), &plain].concat());
-    let json = (fits && !stem.starts_with("counties/")).then(|| to_json(t));
+    // Files are written as soon as they are encoded, so that a national table is held in at
+    // most two encodings at once. The Excel variant is the same bytes behind a byte-order
+    // mark: encoded once.
+    let path = |suffix: &str| format!("{stem}{suffix}");
+    let excel =
+        fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), [b"\xef\xbb\xbf".as_slice(), &plain].concat()));
+    let plain = Some(emit(sink, format!("data/{}", path(".csv")), plain));
+    let json =
+        (fits && !stem.starts_with("counties/")).then(|| emit(sink, format!("data/{}", path(".json")), to_json(t)));
     let mut resources = Vec::new();
     let mut files = Vec::new();
-    for (suffix, bytes, format, encoding, media) in [
-        (".csv", Some(plain), "csv", "utf-8", "text/csv"),
+    for (suffix, written, format, encoding, media) in [
+        (".csv", plain, "csv", "utf-8", "text/csv"),
         ("-excel.csv", excel, "csv", "utf-8-sig", "text/csv"),
         (".json", json, "json", "utf-8", "application/json"),
     ] {
-        let Some(bytes) = bytes else { continue };
-        let path = format!("{stem}{suffix}");
+        let Some(written) = written else { continue };
+        let path = path(suffix);
         let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
             + if suffix == ".json" { "-json" } else { "" };
-        let written = emit(sink, format!("data/{path}"), bytes);
         resources.push(json!({
             "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
             "format": format, "mediatype": media, "encoding": encoding, "bytes": written.info.bytes,
