@@ -82,8 +82,7 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> Figures {
     assert_eq!(pages, summary.counties, "a page per county");
 
     // One county's published figure.
-    let first = std::fs::read_to_string(site.join("data/counties.csv")).unwrap();
-    let code = first.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let code = first_county(&site);
     let indicators = site.join("data/indicators.csv");
     let mut text = std::fs::read_to_string(&indicators).unwrap();
     let latest = junheng::synthetic::LAST_YEAR;
@@ -171,15 +170,15 @@ fn pages(opts: &junheng::synthetic::Options, check: bool) {
     );
     if check {
         assert!(stage("pages") > 0.0, "the pages stage is timed");
-        let page =
-            std::fs::read_to_string(out.join("county").join(report_first_county(&site)).join("index.html")).unwrap();
+        let page = std::fs::read_to_string(out.join("county").join(first_county(&site)).join("index.html")).unwrap();
         assert!(page.contains("composite") || page.contains("综合"), "a county page with its coefficients");
         assert!(!out.join("en").exists(), "one language");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn report_first_county(site: &Path) -> String {
+/// The code of the first county of a generated site.
+fn first_county(site: &Path) -> String {
     let counties = std::fs::read_to_string(site.join("data/counties.csv")).unwrap();
     counties.lines().nth(1).unwrap().split(',').next().unwrap().to_string()
 }

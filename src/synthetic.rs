@@ -109,21 +109,33 @@ fn counties(scale: usize) -> Vec<County> {
     all
 }
 
-const SITE_TOML: &str = r#"# A synthetic national site (junheng::synthetic): invented figures for benchmarks.
-title = { zh-CN = "全国县域义务教育均衡发展（合成数据）", en = "County education balance, national (synthetic data)" }
+/// The site's `site.toml`: both languages, or Chinese only.
+fn site_toml(one_language: bool) -> String {
+    let text = |zh: &str, en: &str| {
+        if one_language { format!(r#"{{ zh-CN = "{zh}" }}"#) } else { format!(r#"{{ zh-CN = "{zh}", en = "{en}" }}"#) }
+    };
+    format!(
+        r#"# A synthetic national site (junheng::synthetic): invented figures for benchmarks.
+title = {title}
 base_url = "https://example.org/national/"
-languages = ["zh-CN", "en"]
-publisher = { zh-CN = "junheng 合成数据", en = "junheng synthetic data" }
+languages = {languages}
+publisher = {publisher}
 theme = "default"
 
 [metrics.big_classes]
-name = { zh-CN = "大班额班级数（55人以上）", en = "Big classes (more than 55 pupils)" }
+name = {big_classes}
 
 # A national portal publishes the school-by-school audit of the latest school year only
 # (coefficients of every year are still computed and shown).
 [settings]
 audit_years = "latest"
-"#;
+"#,
+        title = text("全国县域义务教育均衡发展（合成数据）", "County education balance, national (synthetic data)"),
+        languages = if one_language { r#"["zh-CN"]"# } else { r#"["zh-CN", "en"]"# },
+        publisher = text("junheng 合成数据", "junheng synthetic data"),
+        big_classes = text("大班额班级数（55人以上）", "Big classes (more than 55 pupils)"),
+    )
+}
 
 /// Writes the synthetic site into `dir` (which must not hold a site yet), with the default theme.
 pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
@@ -131,20 +143,7 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let counties = counties(opts.scale.max(1));
     std::fs::create_dir_all(dir.join("data"))?;
     std::fs::create_dir_all(dir.join("content/counties"))?;
-    let toml = if opts.one_language {
-        // Texts of the one language only.
-        SITE_TOML
-            .lines()
-            .map(|l| match l.split_once(", en = ") {
-                Some((zh, _)) => format!("{} }}", zh),
-                None => l.replace(r#"["zh-CN", "en"]"#, r#"["zh-CN"]"#),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    } else {
-        SITE_TOML.to_string()
-    };
-    std::fs::write(dir.join("site.toml"), toml)?;
+    std::fs::write(dir.join("site.toml"), site_toml(opts.one_language))?;
     for (path, bytes) in crate::new::DEFAULT_THEME {
         let target = dir.join("themes/default").join(path);
         std::fs::create_dir_all(target.parent().expect("theme files are in folders"))?;

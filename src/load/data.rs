@@ -57,8 +57,8 @@ pub struct Row {
 ///
 /// Cells are not stored one string each: a record without quotes is read in place from the
 /// file's text (only each cell's end is kept, as an offset from the record's start), and a
-/// quoted record's cells are unescaped once into one shared text. Files over a few MiB are
-/// parsed in parallel pieces cut at record boundaries.
+/// quoted record's cells are unescaped once into one shared text. Files of 2 MiB or more are
+/// parsed in parallel pieces of about 1 MiB cut at record boundaries.
 #[derive(Debug, Clone)]
 pub struct Table {
     /// Site-relative path.
