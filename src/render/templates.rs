@@ -134,14 +134,19 @@ pub fn fixed(v: f64, decimals: usize) -> String {
 /// appended to `out`, by the Żmij algorithm (as `serde_json` writes JSON numbers) when its
 /// text has no exponent; the general formatter otherwise. Downloads print millions of them.
 ///
+/// The two agree except when two shortest texts are equally near `v` (Żmij then takes the
+/// even last digit, the general formatter need not); such values go to the
+/// general formatter (see [`may_be_a_tie`]).
+///
 /// ```
 /// let mut s = String::new();
 /// junheng::render::templates::write_shortest(&mut s, 0.269198);
 /// junheng::render::templates::write_shortest(&mut s, 1250.0);
-/// assert_eq!(s, "0.2691981250");
+/// junheng::render::templates::write_shortest(&mut s, -111_751_209_041_864.125); // a tie
+/// assert_eq!(s, "0.2691981250-111751209041864.13");
 /// ```
 pub fn write_shortest(out: &mut String, v: f64) {
-    if v.is_finite() {
+    if v.is_finite() && !may_be_a_tie(v) {
         let mut buffer = zmij::Buffer::new();
         let text = buffer.format_finite(v);
         if !text.contains(['e', 'E']) {
@@ -151,6 +156,39 @@ pub fn write_shortest(out: &mut String, v: f64) {
     }
     use std::fmt::Write;
     let _ = write!(out, "{v}");
+}
+
+/// Whether two shortest decimal texts of the finite `v` can be equally near it.
+///
+/// A tie between two n-digit texts puts `v` exactly halfway between them, so `v`'s exact
+/// decimal expansion has n + 1 significant digits, the last a 5. Both texts read back as `v`
+/// only if half an ulp reaches half a unit of their last digit, which takes n ≥ 16 (2⁻⁵³ of a
+/// value against 5 × 10⁻ⁿ⁻¹ of it); and a shortest text has at most 17 digits. So a tie needs
+/// an exact expansion of 17 or 18 digits. `v` = m × 2ᵉ with m odd: for e ≥ 0 an integer below
+/// 10¹⁶ has at most 16 digits (larger ones are printed by the general formatter anyway); for
+/// e < 0 the expansion is m × 5⁻ᵉ over 10⁻ᵉ, whose digits are those of m × 5⁻ᵉ.
+fn may_be_a_tie(v: f64) -> bool {
+    let bits = v.to_bits();
+    let field = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mantissa, exponent) = if field == 0 { (fraction, -1074) } else { (fraction | 1 << 52, field - 1075) };
+    if mantissa == 0 {
+        return false;
+    }
+    let zeros = mantissa.trailing_zeros();
+    let (odd, exponent) = (mantissa >> zeros, exponent + zeros as i32);
+    if exponent >= 0 {
+        return v.abs() >= 1e16;
+    }
+    // 5²⁸ > 10¹⁹: longer expansions cannot tie. m < 2⁵³ and 5²⁷ < 2⁶³, so no overflow.
+    let Ok(fives) = u32::try_from(-exponent) else {
+        return false;
+    };
+    if fives > 27 {
+        return false;
+    }
+    let digits = u128::from(odd) * 5u128.pow(fives);
+    (10u128.pow(16)..10u128.pow(18)).contains(&digits)
 }
 
 /// [`fixed`], appended to `out`.
@@ -322,7 +360,14 @@ mod tests {
             v in prop_oneof![
                 numbers(),
                 (0u64..1u64 << 53).prop_map(|n| n as f64),
-                Just(1e15), Just(1e16), Just(1e-7), Just(f64::MAX), Just(f64::MIN_POSITIVE),
+                // Large values with few fractional bits: their exact decimal expansions have
+                // 17 or 18 digits, so two shortest candidates can be equally near.
+                (1u64 << 40..1u64 << 53, 1i32..8, any::<bool>())
+                    .prop_map(|(n, s, negative)| {
+                        let v = n as f64 / f64::from(1 << s);
+                        if negative { -v } else { v }
+                    }),
+                Just(-111_751_209_041_864.13), Just(1e15), Just(1e16), Just(1e-7), Just(f64::MAX), Just(f64::MIN_POSITIVE),
             ],
         ) {
             let mut s = String::new();
