@@ -52,17 +52,81 @@ pub struct Rendered {
 
 /// Everything but writing: the rendered files and the diagnostics.
 pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
-    render_site_cached(site_root, deny_warnings, &mut render::PageCache::default())
+    render_site_cached(site_root, deny_warnings, &mut Memo::default())
+}
+
+/// What a rebuild takes over from the build before it when its inputs did not change: the
+/// preview server keeps one across rebuilds. The result is always that of a clean build.
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// The school rows and the engine's results, with what they were made from.
+    schools: Option<(SchoolsKey, model::build::Schools)>,
+    /// Rendered pages.
+    pub pages: render::PageCache,
+}
+
+/// What the school rows and the engine's results are made from: `schools.csv`, the files its
+/// references are checked against, and the configuration (rules, audit years, encodings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SchoolsKey {
+    schools: crate::util::fs::Stamp,
+    counties: Option<crate::util::fs::Stamp>,
+    sources: Option<crate::util::fs::Stamp>,
+    config: Option<crate::util::fs::Stamp>,
+}
+
+impl SchoolsKey {
+    fn of(site_root: &Path) -> Option<Self> {
+        use crate::util::fs::stamp;
+        Some(SchoolsKey {
+            schools: stamp(&site_root.join(load::specs::SCHOOLS.file))?,
+            counties: stamp(&site_root.join(load::specs::COUNTIES.file)),
+            sources: stamp(&site_root.join(load::specs::SOURCES.file)),
+            config: stamp(&site_root.join(crate::config::CONFIG_FILE)),
+        })
+    }
+}
+
+impl Memo {
+    /// A memo that keeps rendered pages too (the preview server).
+    pub fn keeping() -> Self {
+        Memo { schools: None, pages: render::PageCache::keeping() }
+    }
+
+    /// Forgets what was made from the site-relative `paths` (the watcher reported them
+    /// changed): a file rewritten within one tick of the file-system clock at the same size
+    /// keeps its [`crate::util::fs::Stamp`].
+    pub fn forget(&mut self, paths: &[String]) {
+        let inputs = [
+            load::specs::SCHOOLS.file,
+            load::specs::COUNTIES.file,
+            load::specs::SOURCES.file,
+            crate::config::CONFIG_FILE,
+        ];
+        if paths.iter().any(|p| inputs.contains(&p.as_str())) {
+            self.schools = None;
+        }
+    }
 }
 
 /// Loads the site and builds its model: the loaded inputs, the model and the warnings, or
-/// every diagnostic when the site has errors.
-fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, model::Site, Diagnostics)> {
+/// every diagnostic when the site has errors. Takes the school rows from `memo` when their
+/// inputs did not change, and leaves this build's in it.
+fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(load::Loaded, model::Site, Diagnostics)> {
     let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
-    let mut loaded = load::load_site(site_root, &mut diags)?;
+    // Stamped before reading: a file changed while it is read gets a new stamp, and so is
+    // read again next time.
+    let key = SchoolsKey::of(site_root);
+    let reuse = memo.schools.take().filter(|(k, _)| Some(k) == key.as_ref()).map(|(_, s)| s);
+    let mut loaded = load::load_site_with(site_root, &mut diags, reuse.is_some())?;
     timer.done("load");
-    let site = model::build::build_site(&loaded, &mut diags);
+    if let Some(encoding) = reuse.as_ref().and_then(|s| s.encoding) {
+        loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));
+        loaded.encodings.sort();
+    }
+    let (site, schools) = model::build::build_site_with(&loaded, &mut diags, reuse);
+    memo.schools = key.map(|k| (k, schools));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.
     loaded.tables = load::Tables::default();
@@ -76,11 +140,11 @@ fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, model
     Ok((loaded, site, diags))
 }
 
-/// [`render_site`], reusing the pages of `cache` whose inputs did not change (the preview
-/// server keeps one cache across rebuilds). The result is the same as without a cache.
-pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut render::PageCache) -> Result<Rendered> {
-    let (loaded, site, mut diags) = prepare(site_root, deny_warnings)?;
-    match render::render_cached(&site, &loaded.theme, cache) {
+/// [`render_site`], reusing what `memo` kept of the build before whose inputs did not change
+/// (the preview server keeps one memo across rebuilds). The result is the same as without.
+pub fn render_site_cached(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<Rendered> {
+    let (loaded, site, mut diags) = prepare(site_root, deny_warnings, memo)?;
+    match render::render_cached(&site, &loaded.theme, &mut memo.pages) {
         Ok(files) => Ok(Rendered { files, diagnostics: diags, config: loaded.config, encodings: loaded.encodings }),
         Err(ds) => {
             diags.extend(ds);
@@ -92,7 +156,7 @@ pub fn render_site_cached(site_root: &Path, deny_warnings: bool, cache: &mut ren
 /// Everything but writing, keeping none of the output: the warnings and the encodings read,
 /// or every diagnostic (`check`).
 pub fn check_site(site_root: &Path, deny_warnings: bool) -> Result<(Diagnostics, Vec<(String, &'static str)>)> {
-    let (loaded, site, mut diags) = prepare(site_root, deny_warnings)?;
+    let (loaded, site, mut diags) = prepare(site_root, deny_warnings, &mut Memo::default())?;
     match render::render_to(&site, &loaded.theme, &mut render::PageCache::default(), &render::Discard) {
         Ok(_) => Ok((diags, loaded.encodings)),
         Err(ds) => {
@@ -110,7 +174,7 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport> {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", opts.site.display())));
     }
     crate::util::timing::take();
-    let (loaded, site, mut diags) = prepare(&opts.site, opts.deny_warnings)?;
+    let (loaded, site, mut diags) = prepare(&opts.site, opts.deny_warnings, &mut Memo::default())?;
     let mut timer = crate::util::timing::Timer::start();
     let output = opts.output.clone().unwrap_or_else(|| opts.site.join(&loaded.config.output_dir));
     write::check_output_dir(&opts.site, &output)?;

@@ -127,6 +127,9 @@ pub struct Tables {
     pub metrics: Option<Table>,
     /// `sources.csv`.
     pub sources: Option<Table>,
+    /// What reading `schools.csv` reported (also in the build's diagnostics), kept with the
+    /// school rows a rebuild may reuse.
+    pub schools_read: Diagnostics,
 }
 
 /// Everything read from a site folder.
@@ -148,6 +151,12 @@ pub struct Loaded {
 
 /// Reads the site at `root`. I/O and configuration errors abort; data problems are collected.
 pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
+    load_site_with(root, diags, false)
+}
+
+/// [`load_site`], leaving `schools.csv` unread when `skip_schools` (a rebuild reuses the
+/// school rows of the build before; the file is still listed in [`Loaded::files`]).
+pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) -> Result<Loaded> {
     let config_path = root.join(CONFIG_FILE);
     if !config_path.is_file() {
         return Err(Error::Usage(format!(
@@ -165,7 +174,7 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
         }
     };
     let config = Config::parse(&text).map_err(Error::Site)?;
-    let tables = load_tables(root, &config, diags)?;
+    let tables = load_tables(root, &config, diags, skip_schools)?;
     let pages = load_content(root, &config, diags)?;
     let theme = theme::load(root, &config.theme, &config.languages, diags)?;
     let files =
@@ -185,8 +194,8 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
     Ok(Loaded { config, tables, pages, theme, files, encodings })
 }
 
-/// Reads the data tables of `root/data/`.
-pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Tables> {
+/// Reads the data tables of `root/data/` (all but `schools.csv` when `skip_schools`).
+pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics, skip_schools: bool) -> Result<Tables> {
     let read = |spec: &Columns, diags: &mut Diagnostics| -> Result<Option<Table>> {
         let path = root.join(spec.file);
         if !path.is_file() {
@@ -194,13 +203,17 @@ pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics) -> Res
         }
         Ok(Table::parse(spec, fs::read(&path)?, config.encoding_of(spec.file), diags))
     };
+    let mut schools_read = Diagnostics::new();
+    let schools = if skip_schools { None } else { read(&specs::SCHOOLS, &mut schools_read)? };
+    diags.extend(schools_read.clone());
     let tables = Tables {
         counties: read(&specs::COUNTIES, diags)?,
         indicators: read(&specs::INDICATORS, diags)?,
-        schools: read(&specs::SCHOOLS, diags)?,
+        schools,
         milestones: read(&specs::MILESTONES, diags)?,
         metrics: read(&specs::METRICS, diags)?,
         sources: read(&specs::SOURCES, diags)?,
+        schools_read,
     };
     if tables.counties.is_none() && !root.join(specs::COUNTIES.file).is_file() {
         diags.push(Diagnostic::error(

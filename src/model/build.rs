@@ -1,6 +1,7 @@
 //! Builds the [`Site`] from what stage 1 read, checking every cell and every reference.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -18,6 +19,27 @@ const PLACEHOLDER_PREFECTURES: &[&str] =
 
 /// Turns loaded input into a validated [`Site`]; every problem goes to `diags`.
 pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
+    build_site_with(loaded, diags, None).0
+}
+
+/// The school rows of a site and what the engine computed from them, with every diagnostic
+/// found reading and checking them: what a rebuild takes over when none of its inputs
+/// (`schools.csv`, the counties and sources it refers to, `site.toml`) changed.
+#[derive(Debug, Clone, Default)]
+pub struct Schools {
+    /// The rows, as in [`Site::schools`].
+    pub rows: Arc<Vec<SchoolRow>>,
+    /// As in [`Site::computed`].
+    pub computed: Arc<Vec<Computed>>,
+    /// What reading and checking `schools.csv` reported.
+    pub diags: Diagnostics,
+    /// The encoding `schools.csv` was read as, if there is one.
+    pub encoding: Option<&'static str>,
+}
+
+/// [`build_site`], taking the school rows and the engine's results from `reuse` when given
+/// (`loaded` then need not hold `schools.csv`); also returns them for the next rebuild.
+pub fn build_site_with(loaded: &Loaded, diags: &mut Diagnostics, reuse: Option<Schools>) -> (Site, Schools) {
     let t = &loaded.tables;
     let sources = t.sources.as_ref().map(|t| sources(t, diags)).unwrap_or_default();
     let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
@@ -45,16 +67,34 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
     };
     let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
     let rules = Rules::with_overrides(&loaded.config.rules);
-    let mut timer = crate::util::timing::Timer::start();
-    let schools = t.schools.as_ref().map(|t| schools(t, &refs, diags)).unwrap_or_default();
-    timer.done("schools");
-    let computed = crate::engine::compute_with(&schools, &rules, loaded.config.settings.audit_years);
-    timer.done("engine");
-    let sheets = sheets(&reported, &computed, &rules);
+    let school_part = match reuse {
+        Some(part) => {
+            diags.extend(part.diags.clone());
+            part
+        }
+        None => {
+            let mut timer = crate::util::timing::Timer::start();
+            let mut checked = Diagnostics::new();
+            let rows = t.schools.as_ref().map(|t| schools(t, &refs, &mut checked)).unwrap_or_default();
+            timer.done("schools");
+            let computed = crate::engine::compute_with(&rows, &rules, loaded.config.settings.audit_years);
+            timer.done("engine");
+            diags.extend(checked.clone());
+            let mut found = t.schools_read.clone();
+            found.extend(checked);
+            Schools {
+                rows: Arc::new(rows),
+                computed: Arc::new(computed),
+                diags: found,
+                encoding: t.schools.as_ref().map(|t| t.encoding),
+            }
+        }
+    };
+    let sheets = sheets(&reported, &school_part.computed, &rules);
     let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
     let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
     let pages = pages(loaded, &refs, diags);
-    Site {
+    let site = Site {
         config: loaded.config.clone(),
         counties,
         prefectures,
@@ -63,12 +103,13 @@ pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
         sheets,
         milestones,
         metrics,
-        schools,
+        schools: school_part.rows.clone(),
         sources,
         rules,
-        computed,
+        computed: school_part.computed.clone(),
         pages,
-    }
+    };
+    (site, school_part)
 }
 
 struct Refs<'a> {

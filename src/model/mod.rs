@@ -641,13 +641,13 @@ pub struct Site {
     /// Metrics sorted by area, metric, period.
     pub metrics: Vec<Metric>,
     /// School rows sorted by county, school year, school id, level.
-    pub schools: Vec<SchoolRow>,
+    pub schools: std::sync::Arc<Vec<SchoolRow>>,
     /// Sources sorted by id.
     pub sources: Vec<Source>,
     /// The rules in force (official tables with the site's overrides).
     pub rules: rules::Rules,
     /// What the engine computed from `schools`, sorted like the sheets.
-    pub computed: Vec<crate::engine::Computed>,
+    pub computed: std::sync::Arc<Vec<crate::engine::Computed>>,
     /// Published pages (drafts removed), sorted by section, slug, language.
     pub pages: Vec<Page>,
 }

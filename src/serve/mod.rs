@@ -22,10 +22,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::build::{Rendered, render_site_cached};
+use crate::build::{Memo, Rendered, render_site_cached};
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
-use crate::render::PageCache;
 
 /// Options of `junheng serve`.
 #[derive(Debug, Clone)]
@@ -139,7 +138,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     })
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
-    let mut builder = Builder { site: site.clone(), cache: PageCache::keeping(), nonce };
+    let mut builder = Builder { site: site.clone(), memo: Memo::keeping(), nonce };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 
@@ -205,10 +204,10 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     Ok(())
 }
 
-/// Rebuilds on demand, keeping the page cache between builds.
+/// Rebuilds on demand, keeping what can be reused between builds.
 struct Builder {
     site: PathBuf,
-    cache: PageCache,
+    memo: Memo,
     nonce: String,
 }
 
@@ -225,7 +224,8 @@ impl Builder {
     fn rebuild(&mut self, state: &State, changed_inputs: &[String]) {
         let start = Instant::now();
         let what = describe_inputs(changed_inputs);
-        let result = render_site_cached(&self.site, false, &mut self.cache);
+        self.memo.forget(changed_inputs);
+        let result = render_site_cached(&self.site, false, &mut self.memo);
         let ms = start.elapsed().as_millis();
         let before = state.snapshot();
         match result {
@@ -256,8 +256,8 @@ impl Builder {
                     "rebuilt in {ms} ms{what}: {} changed, {} removed ({} pages re-rendered, {} reused){}",
                     changed.len(),
                     removed.len(),
-                    self.cache.rendered,
-                    self.cache.reused,
+                    self.memo.pages.rendered,
+                    self.memo.pages.reused,
                     preview(&urls)
                 );
                 let kind = if css_only { "css" } else { "reload" };

@@ -60,3 +60,24 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
     }
     Ok(())
 }
+
+/// What identifies a file's version without reading it: its size, modification time and inode.
+/// Equal stamps are taken to mean equal contents, as build tools do (see [`stamp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+/// The [`Stamp`] of the file at `path`, `None` if there is none. A file rewritten within one
+/// tick of the file system's clock at the same size keeps its stamp: the preview server also
+/// forgets what it keeps of a file whenever the watcher reports it.
+pub fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = fs::metadata(path).ok().filter(fs::Metadata::is_file)?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(Stamp { len: meta.len(), modified: meta.modified().ok(), inode })
+}

@@ -359,8 +359,9 @@ fn ctrl_c_stops_cleanly_without_files() {
     assert_eq!(crate::support::tree(&t.site), before, "serve wrote into the site folder");
 }
 
-/// One edit of a random sequence: (kind, a number choosing where and what).
-fn apply_edit(t: &SiteTest, kind: u8, n: u32) {
+/// One edit of a random sequence: (kind, a number choosing where and what). Returns the
+/// site-relative path edited, as the watcher reports it.
+fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
     let replace_line = |rel: &str, f: &dyn Fn(usize, &str) -> Option<String>| {
         let path = t.site.join(rel);
         let text = std::fs::read_to_string(&path).unwrap();
@@ -375,38 +376,73 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) {
         }
         std::fs::write(&path, out.join("\n") + "\n").unwrap();
     };
-    match kind % 7 {
+    match kind % 9 {
         // A published coefficient.
-        0 => replace_line("data/indicators.csv", &|_, l| {
-            let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
-            f[6] = format!("0.{:02}", 10 + n % 80);
-            Some(f.join(","))
-        }),
+        0 => {
+            replace_line("data/indicators.csv", &|_, l| {
+                let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+                f[6] = format!("0.{:02}", 10 + n % 80);
+                Some(f.join(","))
+            });
+            "data/indicators.csv"
+        }
         // A school's enrolment.
-        1 => replace_line("data/schools.csv", &|_, l| {
-            let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
-            f[6] = (100 + n % 3000).to_string();
-            Some(f.join(","))
-        }),
+        1 => {
+            replace_line("data/schools.csv", &|_, l| {
+                let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+                f[6] = (100 + n % 3000).to_string();
+                Some(f.join(","))
+            });
+            "data/schools.csv"
+        }
         // A narrative.
         2 => {
             let p = t.site.join("content/counties/450804.md");
             let text = std::fs::read_to_string(&p).unwrap();
             std::fs::write(&p, format!("{text}\n追加的段落 {n}。\n")).unwrap();
+            "content/counties/450804.md"
         }
         // A template.
-        3 => edit(t, "themes/default/templates/base.html", "</footer>", &format!("<p>m{n}</p></footer>")),
+        3 => {
+            edit(t, "themes/default/templates/base.html", "</footer>", &format!("<p>m{n}</p></footer>"));
+            "themes/default/templates/base.html"
+        }
         // A UI string.
         4 => {
             let p = t.site.join("themes/default/i18n/en.toml");
             let text = std::fs::read_to_string(&p).unwrap();
             std::fs::write(&p, text.replacen("Coefficients over time", &format!("Coefficients over time {n}"), 1))
                 .unwrap();
+            "themes/default/i18n/en.toml"
         }
         // A milestone removed.
-        5 => replace_line("data/milestones.csv", &|_, _| None),
+        5 => {
+            replace_line("data/milestones.csv", &|_, _| None);
+            "data/milestones.csv"
+        }
+        // A county renamed.
+        6 => {
+            replace_line("data/counties.csv", &|_, l| {
+                let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+                f[1] = format!("{}{n}", f[1]);
+                Some(f.join(","))
+            });
+            "data/counties.csv"
+        }
+        // A source retitled.
+        7 => {
+            replace_line("data/sources.csv", &|_, l| {
+                let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+                f[1] = format!("{} {n}", f[1]);
+                Some(f.join(","))
+            });
+            "data/sources.csv"
+        }
         // The site title.
-        _ => edit(t, "site.toml", "title = { zh-CN = \"", &format!("title = {{ zh-CN = \"{n}")),
+        _ => {
+            edit(t, "site.toml", "title = { zh-CN = \"", &format!("title = {{ zh-CN = \"{n}"));
+            "site.toml"
+        }
     }
 }
 
@@ -416,13 +452,14 @@ proptest::proptest! {
     // Guards the page cache: after any sequence of edits, rendering with the cache kept across
     // rebuilds gives exactly the files of a render from scratch.
     #[test]
-    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..7, 0u32..10_000), 1..4)) {
+    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..9, 0u32..10_000), 1..4)) {
         let t = SiteTest::demo();
-        let mut cache = junheng::render::PageCache::keeping();
-        junheng::build::render_site_cached(&t.site, false, &mut cache).unwrap();
+        let mut memo = junheng::build::Memo::keeping();
+        junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
         for (kind, n) in edits {
-            apply_edit(&t, kind, n);
-            let cached = junheng::build::render_site_cached(&t.site, false, &mut cache);
+            let path = apply_edit(&t, kind, n);
+            memo.forget(&[path.to_string()]);
+            let cached = junheng::build::render_site_cached(&t.site, false, &mut memo);
             let clean = junheng::build::render_site(&t.site, false);
             match (cached, clean) {
                 (Ok(a), Ok(b)) => proptest::prop_assert!(a.files == b.files, "edit {kind}/{n}: cached render differs"),
@@ -431,4 +468,29 @@ proptest::proptest! {
             }
         }
     }
+}
+
+// Guards the reuse of school rows across rebuilds: an edit elsewhere does not read or check
+// them again; an edit of `schools.csv` does, even when no watcher reports it (its stamp
+// changed), and the result is still that of a clean render.
+#[test]
+fn school_rows_are_reused_until_their_inputs_change() {
+    let t = SiteTest::demo();
+    let mut memo = junheng::build::Memo::keeping();
+    let stages = |memo: &mut junheng::build::Memo| {
+        junheng::util::timing::take();
+        let rendered = junheng::build::render_site_cached(&t.site, false, memo).unwrap();
+        let stages: Vec<&str> = junheng::util::timing::take().iter().map(|(s, _)| *s).collect();
+        (stages, rendered.files)
+    };
+    assert!(stages(&mut memo).0.contains(&"schools"));
+    let edited = apply_edit(&t, 2, 1);
+    memo.forget(&[edited.to_string()]);
+    let (after_narrative, files) = stages(&mut memo);
+    assert!(!after_narrative.contains(&"schools") && !after_narrative.contains(&"engine"), "{after_narrative:?}");
+    assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
+    apply_edit(&t, 1, 7);
+    let (after_schools, files) = stages(&mut memo);
+    assert!(after_schools.contains(&"schools") && after_schools.contains(&"engine"), "{after_schools:?}");
+    assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
 }
