@@ -684,6 +684,11 @@ impl Site {
         self.sources.binary_search_by(|s| s.id.as_str().cmp(id)).ok().map(|i| &self.sources[i])
     }
 
+    /// The published rows of one county, in order.
+    pub fn reported_of(&self, code: &str) -> &[Reported] {
+        slice_of(&self.reported, code, |x| &x.county)
+    }
+
     /// The sheets of one county, in order.
     pub fn sheets_of(&self, code: &str) -> &[Sheet] {
         slice_of(&self.sheets, code, |x| &x.county)

@@ -7,6 +7,7 @@ pub mod charts;
 mod context;
 pub mod css;
 pub mod data;
+mod deps;
 pub mod feeds;
 pub mod markdown;
 pub mod templates;
@@ -51,6 +52,10 @@ struct Planned<'a> {
     template: &'static str,
     title: String,
     context: Ctx<'a>,
+    /// The hash of what the context is made from ([`deps::Deps`]), when the preview's cache
+    /// is kept and the page kind declares it: a page whose inputs hash as before is reused
+    /// without building its context.
+    deps: Option<u64>,
 }
 
 /// A page's context, built when the page is rendered.
@@ -74,6 +79,8 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
 pub struct PageCache {
     keep: bool,
     pages: HashMap<String, (u64, Vec<u8>)>,
+    /// Each county's school rows, hashed (for [`deps::Deps`]).
+    school_hashes: Option<deps::SchoolHashes>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -222,6 +229,12 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     timer.done("downloads");
     let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;
+    let deps = keep.then(|| {
+        let (deps, hashes) = deps::Deps::of(site, fingerprint, &css_version, cache.school_hashes.take());
+        cache.school_hashes = Some(hashes);
+        deps
+    });
+    timer.done("dependencies");
     let old_pages = std::mem::take(&mut cache.pages);
     let new_pages = std::sync::Mutex::new(HashMap::new());
     let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
@@ -230,7 +243,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         site.config.languages.iter().map(|l| (l.as_str(), (site_info(site, l), nav(site, l)))).collect();
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
-        let planned_pages = plan(site, &views, lang, &download_files, &strings);
+        let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref());
         for planned in planned_pages.iter().filter(|p| !p.path.ends_with(".html") && lang == &dl) {
             let alts = site
                 .config
@@ -251,56 +264,77 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                 // published base path instead of being relative.
                 let root =
                     if planned.path == "404.html" { base_path(&site.config.base_url) } else { "../".repeat(depth) };
-                let alternates: Vec<Value> = site
-                    .config
-                    .languages
-                    .iter()
-                    .map(|l| {
-                        json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
-                                      "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) })
-                    })
-                    .collect();
-                let mut ctx = (planned.context)();
-                let extra = json!({
-                    "lang": lang, "lang_prefix": prefix, "root": root,
-                    "page_path": planned.path, "page_title": planned.title,
-                    "canonical": format!("{}{prefix}{}", site.config.base_url, planned.path),
-                    "alternates": alternates, "css_version": css_version,
-                    "site": info, "nav": navigation,
-                });
-                merge(&mut ctx, extra);
                 let out_path = if planned.path.ends_with(".html") {
                     format!("{prefix}{}", planned.path)
                 } else {
                     format!("{prefix}{}index.html", planned.path)
                 };
-                let key = keep.then(|| {
+                let hash_key = |h: &mut std::hash::DefaultHasher| {
+                    fingerprint.hash(h);
+                    planned.template.hash(h);
+                    lang.hash(h);
+                };
+                let declared = planned.deps.map(|d| {
                     let mut h = std::hash::DefaultHasher::new();
-                    fingerprint.hash(&mut h);
-                    planned.template.hash(&mut h);
-                    serde_json::to_vec(&ctx).unwrap_or_default().hash(&mut h);
+                    hash_key(&mut h);
+                    d.hash(&mut h);
                     h.finish()
                 });
-                let bytes = match old_pages.get(&out_path).filter(|(k, _)| Some(*k) == key) {
-                    Some((_, bytes)) => {
+                let known = declared.and_then(|k| old_pages.get(&out_path).filter(|(old, _)| *old == k));
+                let (key, bytes) = match known {
+                    Some((key, bytes)) => {
                         reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        bytes.clone()
+                        (Some(*key), bytes.clone())
                     }
                     None => {
-                        let result = env
-                            .get_template(planned.template)
-                            .and_then(|t| t.render(context::to_template(ctx)))
-                            .map_err(|e| {
-                                let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
-                                d.message = format!("{} (while rendering `{out_path}`)", d.message);
-                                d
-                            });
-                        match result {
-                            Ok(s) => {
-                                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                s.into_bytes()
+                        let alternates: Vec<Value> = site
+                            .config
+                            .languages
+                            .iter()
+                            .map(|l| {
+                                json!({ "lang": l, "href": format!("{root}{}{}", lang_prefix(l, &dl), planned.path),
+                                              "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) })
+                            })
+                            .collect();
+                        let mut ctx = (planned.context)();
+                        let extra = json!({
+                            "lang": lang, "lang_prefix": prefix, "root": root,
+                            "page_path": planned.path, "page_title": planned.title,
+                            "canonical": format!("{}{prefix}{}", site.config.base_url, planned.path),
+                            "alternates": alternates, "css_version": css_version,
+                            "site": info, "nav": navigation,
+                        });
+                        merge(&mut ctx, extra);
+                        let key = declared.or_else(|| {
+                            keep.then(|| {
+                                let mut h = std::hash::DefaultHasher::new();
+                                hash_key(&mut h);
+                                serde_json::to_vec(&ctx).unwrap_or_default().hash(&mut h);
+                                h.finish()
+                            })
+                        });
+                        match old_pages.get(&out_path).filter(|(k, _)| declared.is_none() && Some(*k) == key) {
+                            Some((_, bytes)) => {
+                                reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                (key, bytes.clone())
                             }
-                            Err(d) => return Some(d),
+                            None => {
+                                let result = env
+                                    .get_template(planned.template)
+                                    .and_then(|t| t.render(context::to_template(ctx)))
+                                    .map_err(|e| {
+                                        let mut d = templates::template_diag(&theme.dir, &theme.templates, &e);
+                                        d.message = format!("{} (while rendering `{out_path}`)", d.message);
+                                        d
+                                    });
+                                match result {
+                                    Ok(s) => {
+                                        rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                        (key, s.into_bytes())
+                                    }
+                                    Err(d) => return Some(d),
+                                }
+                            }
                         }
                     }
                 };
@@ -446,7 +480,10 @@ fn plan<'a>(
     lang: &'a str,
     downloads: &'a data::Downloads,
     strings: &'a templates::Strings,
+    deps: Option<&deps::Deps>,
 ) -> Vec<Planned<'a>> {
+    let rollup = deps.map(|d| d.rollup);
+    let global = deps.map(|d| d.global);
     let mut out = Vec::new();
     let dl = site.config.default_language();
     let title = site.config.title.get(lang, dl).to_string();
@@ -470,6 +507,7 @@ fn plan<'a>(
             "provinces": site.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
             "latest_pages": latest, "sources": cites.list(site),
         })),
+        deps: rollup,
     });
 
     // Counties and their audit trails (one page per county and school year with school data).
@@ -513,6 +551,11 @@ fn plan<'a>(
                     ("data_date", data_date),
                 ])
             }),
+            deps: deps.map(|d| {
+                let files: Vec<(&str, usize)> =
+                    data::files_of(&downloads.files, &c.code).map(|f| (f.path.as_str(), f.bytes)).collect();
+                d.county(&c.code, files)
+            }),
         });
     }
     for c in &site.counties {
@@ -529,6 +572,7 @@ fn plan<'a>(
                     context["display_name"] = json!(name);
                     context
                 }),
+                deps: deps.map(|d| d.county(&c.code, year.to_string())),
             });
         }
     }
@@ -551,6 +595,7 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
+            deps: rollup,
         });
     }
     for p in &site.provinces {
@@ -569,6 +614,7 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
+            deps: rollup,
         });
         out.push(Planned {
             path: format!("timeline/{}/", p.code),
@@ -584,6 +630,7 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
+            deps: rollup,
         });
     }
 
@@ -609,6 +656,7 @@ fn plan<'a>(
                 context: ready(json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
                                   "rules": { "document": rules.document, "version": rules.version },
                                   "levels": levels })),
+                deps: rollup,
             });
         }
     }
@@ -617,6 +665,7 @@ fn plan<'a>(
         template: "indicators.html",
         title: String::new(),
         context: ready(json!({ "indicators": index, "basic": &site.rules.basic, "quality": &site.rules.quality })),
+        deps: global,
     });
 
     // National timeline.
@@ -642,6 +691,7 @@ fn plan<'a>(
                           "county_events": county_events,
                           "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
                           "sources": cites.list(site) })),
+        deps: rollup,
     });
 
     // Content sections.
@@ -670,6 +720,7 @@ fn plan<'a>(
                     json!({ "page": view, "section": { "path": format!("{section}/"), "title": section_title },
                                   "sources": page_cites.list(site) }),
                 ),
+                deps: global,
             });
         }
         items.sort_by(|a, b| {
@@ -686,6 +737,7 @@ fn plan<'a>(
                 json!({ "section": { "path": format!("{section}/"), "title": section_title, "name": section },
                               "own": own, "items": items, "sources": cites.list(site) }),
             ),
+            deps: global,
         });
     }
 
@@ -696,12 +748,14 @@ fn plan<'a>(
         title: String::new(),
         context: ready(json!({ "tables": downloads.docs,
                           "schema_path": data::SCHEMA_PATH })),
+        deps: None,
     });
     out.push(Planned {
         path: "404.html".into(),
         template: "404.html",
         title: String::new(),
         context: ready(json!({})),
+        deps: global,
     });
     out
 }

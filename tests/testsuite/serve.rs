@@ -376,7 +376,7 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
         }
         std::fs::write(&path, out.join("\n") + "\n").unwrap();
     };
-    match kind % 9 {
+    match kind % 11 {
         // A published coefficient.
         0 => {
             replace_line("data/indicators.csv", &|_, l| {
@@ -438,6 +438,22 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
             });
             "data/sources.csv"
         }
+        // A metric's value (national and county rows).
+        8 => {
+            replace_line("data/metrics.csv", &|_, l| {
+                let mut f: Vec<String> = l.split(',').map(str::to_string).collect();
+                f[3] = (1 + n % 900).to_string();
+                Some(f.join(","))
+            });
+            "data/metrics.csv"
+        }
+        // A news page.
+        9 => {
+            let p = t.site.join("content/news/basic-2020.md");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, format!("{text}\n又一段 {n}。\n")).unwrap();
+            "content/news/basic-2020.md"
+        }
         // The site title.
         _ => {
             edit(t, "site.toml", "title = { zh-CN = \"", &format!("title = {{ zh-CN = \"{n}"));
@@ -446,13 +462,31 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
     }
 }
 
+// Guards what each page kind declares it is made from (`render::deps`): every kind of edit, one
+// after another, and after each the cached render equals a clean one.
+#[test]
+fn every_kind_of_edit_rebuilds_like_a_clean_render() {
+    let t = SiteTest::demo();
+    let mut memo = junheng::build::Memo::keeping();
+    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    for kind in 0..11u8 {
+        let path = apply_edit(&t, kind, 37 * u32::from(kind) + 5);
+        memo.forget(&[path.to_string()]);
+        let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+        let clean = junheng::build::render_site(&t.site, false).unwrap();
+        let differing: Vec<&str> =
+            clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
+        assert!(cached.files.len() == clean.files.len() && differing.is_empty(), "edit {kind} ({path}): {differing:?}");
+    }
+}
+
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, failure_persistence: None, ..Default::default() })]
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, failure_persistence: None, ..Default::default() })]
 
     // Guards the page cache: after any sequence of edits, rendering with the cache kept across
     // rebuilds gives exactly the files of a render from scratch.
     #[test]
-    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..9, 0u32..10_000), 1..4)) {
+    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..11, 0u32..10_000), 1..5)) {
         let t = SiteTest::demo();
         let mut memo = junheng::build::Memo::keeping();
         junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();

@@ -1,0 +1,129 @@
+//! What pages are made from, hashed without building their contexts: the preview server
+//! reuses a page whose inputs hash as before, so a one-county edit re-renders that county's
+//! pages and the roll-ups, not every page.
+//!
+//! A page kind may declare its inputs here only if its context reads nothing else; the
+//! testsuite checks cached rebuilds against clean renders after random sequences of edits.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::model::{SchoolRow, Site};
+
+/// Feeds what `serde_json` writes into a hasher.
+struct HashWriter<'h>(&'h mut DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Adds `value`, as JSON, to `h`.
+fn add<T: Serialize + ?Sized>(h: &mut DefaultHasher, value: &T) {
+    // Writing into a hasher cannot fail, and the model's values always serialise.
+    let _ = serde_json::to_writer(HashWriter(h), value);
+    h.write_u8(0xff);
+}
+
+/// The school rows of each county, hashed; kept while the rows are the same (`Arc`).
+pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);
+
+/// The inputs of the pages that declare them.
+pub struct Deps<'s> {
+    /// Everything site-wide: configuration and rules, the areas, the sources, the pages other
+    /// than county narratives, the theme and the stylesheet's version.
+    pub global: u64,
+    /// Per county: its data (published rows, milestones, metrics, school rows).
+    pub data: HashMap<&'s str, u64>,
+    /// Per county: its narratives.
+    pub narrative: HashMap<&'s str, u64>,
+    /// The roll-ups: every county's data and the areas' own milestones and metrics.
+    pub rollup: u64,
+}
+
+impl<'s> Deps<'s> {
+    /// Hashes the inputs of `site`, taking the school-row hashes from `kept` when the rows
+    /// are the same; returns the hashes to keep.
+    pub fn of(site: &'s Site, theme: u64, css_version: &str, kept: Option<SchoolHashes>) -> (Self, SchoolHashes) {
+        let schools = match kept {
+            Some((rows, hashes)) if Arc::ptr_eq(&rows, &site.schools) => (rows, hashes),
+            _ => {
+                let hashes = site
+                    .counties
+                    .par_iter()
+                    .map(|c| {
+                        let mut h = DefaultHasher::new();
+                        add(&mut h, site.schools_of(&c.code));
+                        (c.code.clone(), h.finish())
+                    })
+                    .collect();
+                (site.schools.clone(), Arc::new(hashes))
+            }
+        };
+        let mut h = DefaultHasher::new();
+        theme.hash(&mut h);
+        css_version.hash(&mut h);
+        add(&mut h, &site.config);
+        add(&mut h, &site.rules);
+        add(&mut h, &site.counties);
+        add(&mut h, &site.prefectures);
+        add(&mut h, &site.provinces);
+        add(&mut h, &site.sources);
+        for p in site.pages.iter().filter(|p| p.section != "counties") {
+            add(&mut h, p);
+        }
+        let global = h.finish();
+        let data: HashMap<&str, u64> = site
+            .counties
+            .par_iter()
+            .map(|c| {
+                let mut h = DefaultHasher::new();
+                schools.1.get(&c.code).hash(&mut h);
+                add(&mut h, site.reported_of(&c.code));
+                add(&mut h, site.milestones_of(&c.code));
+                add(&mut h, site.metrics_of(&c.code));
+                (c.code.as_str(), h.finish())
+            })
+            .collect();
+        let narrative = site
+            .counties
+            .iter()
+            .map(|c| {
+                let mut h = DefaultHasher::new();
+                add(&mut h, site.pages_of("counties", &c.code));
+                (c.code.as_str(), h.finish())
+            })
+            .collect();
+        let mut h = DefaultHasher::new();
+        global.hash(&mut h);
+        for c in &site.counties {
+            data[c.code.as_str()].hash(&mut h);
+        }
+        for code in site.prefectures.iter().map(|p| &p.code).chain(site.provinces.iter().map(|p| &p.code)) {
+            add(&mut h, site.milestones_of(code));
+            add(&mut h, site.metrics_of(code));
+        }
+        add(&mut h, site.milestones_of(crate::model::NATIONAL_AREA));
+        add(&mut h, site.metrics_of(crate::model::NATIONAL_AREA));
+        let rollup = h.finish();
+        (Deps { global, data, narrative, rollup }, schools)
+    }
+
+    /// The inputs of a county's own pages: its data and narratives, what is site-wide, and
+    /// `extra` (what else the page shows, e.g. its download files).
+    pub fn county(&self, code: &str, extra: impl Hash) -> u64 {
+        let mut h = DefaultHasher::new();
+        (self.global, self.data.get(code), self.narrative.get(code), extra).hash(&mut h);
+        h.finish()
+    }
+}
