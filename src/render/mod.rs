@@ -33,13 +33,13 @@ const RECENT_COUNTY_EVENTS: usize = 60;
 pub struct OutputFile {
     /// Relative path.
     pub path: String,
-    /// Content.
-    pub bytes: Vec<u8>,
+    /// Content (shared, not copied, when a rebuild reuses it).
+    pub bytes: bytes::Bytes,
 }
 
 impl OutputFile {
     /// A new output file.
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    pub fn new(path: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
         OutputFile { path: path.into(), bytes: bytes.into() }
     }
 }
@@ -78,7 +78,7 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
 #[derive(Debug, Default)]
 pub struct PageCache {
     keep: bool,
-    pages: HashMap<String, (u64, Vec<u8>)>,
+    pages: HashMap<String, (u64, bytes::Bytes)>,
     /// Each county's school rows, hashed (for [`deps::Deps`]).
     school_hashes: Option<deps::SchoolHashes>,
     /// Pages rendered by the last call.
@@ -330,7 +330,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                                 match result {
                                     Ok(s) => {
                                         rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                        (key, s.into_bytes())
+                                        (key, bytes::Bytes::from(s))
                                     }
                                     Err(d) => return Some(d),
                                 }

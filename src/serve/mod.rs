@@ -40,7 +40,7 @@ pub struct ServeOptions {
 }
 
 /// The served site: files by output path.
-type Files = Arc<HashMap<String, Arc<[u8]>>>;
+type Files = Arc<HashMap<String, bytes::Bytes>>;
 
 /// What request threads read and event streams wait on.
 pub(crate) struct State {
@@ -231,11 +231,16 @@ impl Builder {
         match result {
             Ok(Rendered { files, diagnostics, .. }) => {
                 eprint!("{diagnostics}");
-                let new: HashMap<String, Arc<[u8]>> =
-                    files.into_iter().map(|f| (f.path, Arc::from(f.bytes.into_boxed_slice()))).collect();
+                let new: HashMap<String, bytes::Bytes> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
                 let mut changed: Vec<&String> = new
                     .iter()
-                    .filter(|(p, b)| before.files.get(*p).is_none_or(|old| old != *b))
+                    // A reused file shares its bytes with the one served: no need to compare them.
+                    .filter(|(p, b)| {
+                        before
+                            .files
+                            .get(*p)
+                            .is_none_or(|old| !(old.as_ptr() == b.as_ptr() && old.len() == b.len()) && old != *b)
+                    })
                     .map(|(p, _)| p)
                     .collect();
                 let removed: Vec<&String> = before.files.keys().filter(|p| !new.contains_key(*p)).collect();
