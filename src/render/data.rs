@@ -531,7 +531,7 @@ pub struct FileInfo {
 }
 
 /// What the pages need to know of the downloads once they are written.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Downloads {
     /// Every download file, sorted by path.
     pub files: Vec<FileInfo>,

@@ -38,7 +38,7 @@ fn add<T: Serialize + ?Sized>(h: &mut DefaultHasher, value: &T) {
 /// The school rows of each county, hashed; kept while the rows are the same (`Arc`).
 pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);
 
-/// The inputs of the pages that declare them.
+/// The inputs of the pages that declare them, and of the downloads.
 pub struct Deps<'s> {
     /// Everything site-wide: configuration and rules, the areas, the sources, the pages other
     /// than county narratives, the theme and the stylesheet's version.
@@ -49,6 +49,9 @@ pub struct Deps<'s> {
     pub narrative: HashMap<&'s str, u64>,
     /// The roll-ups: every county's data and the areas' own milestones and metrics.
     pub rollup: u64,
+    /// The downloads: the site-wide data (not the theme or the pages), every county's data and
+    /// the areas' own milestones and metrics.
+    pub downloads: u64,
 }
 
 impl<'s> Deps<'s> {
@@ -70,15 +73,17 @@ impl<'s> Deps<'s> {
                 (site.schools.clone(), Arc::new(hashes))
             }
         };
+        // The site-wide data: configuration and rules, the areas, the sources.
         let mut h = DefaultHasher::new();
-        theme.hash(&mut h);
-        css_version.hash(&mut h);
         add(&mut h, &site.config);
         add(&mut h, &site.rules);
         add(&mut h, &site.counties);
         add(&mut h, &site.prefectures);
         add(&mut h, &site.provinces);
         add(&mut h, &site.sources);
+        let site_data = h.finish();
+        let mut h = DefaultHasher::new();
+        (site_data, theme, css_version).hash(&mut h);
         for p in site.pages.iter().filter(|p| p.section != "counties") {
             add(&mut h, p);
         }
@@ -105,7 +110,7 @@ impl<'s> Deps<'s> {
             })
             .collect();
         let mut h = DefaultHasher::new();
-        global.hash(&mut h);
+        site_data.hash(&mut h);
         for c in &site.counties {
             data[c.code.as_str()].hash(&mut h);
         }
@@ -115,8 +120,11 @@ impl<'s> Deps<'s> {
         }
         add(&mut h, site.milestones_of(crate::model::NATIONAL_AREA));
         add(&mut h, site.metrics_of(crate::model::NATIONAL_AREA));
+        let downloads = h.finish();
+        let mut h = DefaultHasher::new();
+        (global, downloads).hash(&mut h);
         let rollup = h.finish();
-        (Deps { global, data, narrative, rollup }, schools)
+        (Deps { global, data, narrative, rollup, downloads }, schools)
     }
 
     /// The inputs of a county's own pages: its data and narratives, what is site-wide, and

@@ -81,6 +81,8 @@ pub struct PageCache {
     pages: HashMap<String, (u64, bytes::Bytes)>,
     /// Each county's school rows, hashed (for [`deps::Deps`]).
     school_hashes: Option<deps::SchoolHashes>,
+    /// The download files and what pages need of them, with the hash of their inputs.
+    downloads: Option<(u64, Vec<OutputFile>, data::Downloads)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -160,6 +162,16 @@ fn theme_fingerprint(theme: &Theme, default_lang: &str) -> u64 {
     h.finish()
 }
 
+/// Hands each file to two sinks.
+struct Tee<'a>(&'a dyn Sink, &'a dyn Sink);
+
+impl Sink for Tee<'_> {
+    fn put(&self, file: OutputFile) {
+        self.1.put(file.clone());
+        self.0.put(file);
+    }
+}
+
 /// Counts what passes through to another sink, and remembers every path (two outputs on one
 /// path are an error found at the end).
 struct Counting<'a> {
@@ -225,8 +237,6 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let mut timer = crate::util::timing::Timer::start();
     let views = Views::new(site);
     timer.done("views");
-    let download_files = data::downloads(site, &sink);
-    timer.done("downloads");
     let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;
     let deps = keep.then(|| {
@@ -235,6 +245,22 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         deps
     });
     timer.done("dependencies");
+    let kept_downloads = cache.downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
+    let download_files = match (kept_downloads, &deps) {
+        (Some((key, files, downloads)), _) => {
+            files.iter().for_each(|f| sink.put(f.clone()));
+            cache.downloads = Some((key, files, downloads.clone()));
+            downloads
+        }
+        (None, Some(deps)) => {
+            let recorded = Collect::default();
+            let downloads = data::downloads(site, &Tee(&sink, &recorded));
+            cache.downloads = Some((deps.downloads, recorded.into_files(), downloads.clone()));
+            downloads
+        }
+        (None, None) => data::downloads(site, &sink),
+    };
+    timer.done("downloads");
     let old_pages = std::mem::take(&mut cache.pages);
     let new_pages = std::sync::Mutex::new(HashMap::new());
     let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
