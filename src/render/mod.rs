@@ -514,25 +514,27 @@ fn plan<'a>(
     let dl = site.config.default_language();
     let title = site.config.title.get(lang, dl).to_string();
     let tr = charts::Tr::new(strings, lang);
-    // Home.
-    let rows: Vec<&Value> = site.counties.iter().map(|c| &views.rollup[c.code.as_str()]).collect();
-    let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
-    let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
-    let mut cites = Citations::default();
-    let intro =
-        pick(site, "", "_index", lang).map(|p| page_view(p, lang, 2, site.config.settings.raw_html, &mut cites));
-    let latest: Vec<Value> = latest_pages(site, lang, 5);
+    // Home (the roll-up contexts are built only when the page is not reused).
     out.push(Planned {
         path: String::new(),
         template: "index.html",
         title: title.clone(),
-        context: ready(json!({
-            "intro": intro, "counties": rows,
-            "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
-                          "provinces": site.provinces.len(), "prefectures": site.prefectures.len() },
-            "provinces": site.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
-            "latest_pages": latest, "sources": cites.list(site),
-        })),
+        context: Box::new(move || {
+            let rows: Vec<&Value> = site.counties.iter().map(|c| &views.rollup[c.code.as_str()]).collect();
+            let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
+            let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
+            let mut cites = Citations::default();
+            let intro = pick(site, "", "_index", lang)
+                .map(|p| page_view(p, lang, 2, site.config.settings.raw_html, &mut cites));
+            let latest: Vec<Value> = latest_pages(site, lang, 5);
+            json!({
+                "intro": intro, "counties": rows,
+                "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
+                              "provinces": site.provinces.len(), "prefectures": site.prefectures.len() },
+                "provinces": site.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
+                "latest_pages": latest, "sources": cites.list(site),
+            })
+        }),
         deps: rollup,
     });
 
@@ -665,23 +667,25 @@ fn plan<'a>(
     for scheme in Scheme::ALL {
         let rules = site.rules.of(scheme);
         for ind in rules.indicators {
-            let levels: Vec<Value> = Level::ALL
-                .iter()
-                .map(|&level| {
-                    json!({
-                        "level": level, "threshold": rules.threshold(level), "standard": ind.standard_for(level),
-                        "ranking": views::ranking(site, scheme, ind.id, level),
-                    })
-                })
-                .collect();
             index.push(json!({ "scheme": scheme, "id": ind.id }));
             out.push(Planned {
                 path: format!("indicators/{}/{}/", scheme.id(), ind.id),
                 template: "indicator.html",
                 title: ind.id.to_string(),
-                context: ready(json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
-                                  "rules": { "document": rules.document, "version": rules.version },
-                                  "levels": levels })),
+                context: Box::new(move || {
+                    let levels: Vec<Value> = Level::ALL
+                        .iter()
+                        .map(|&level| {
+                            json!({
+                                "level": level, "threshold": rules.threshold(level), "standard": ind.standard_for(level),
+                                "ranking": views::ranking(site, scheme, ind.id, level),
+                            })
+                        })
+                        .collect();
+                    json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
+                            "rules": { "document": rules.document, "version": rules.version },
+                            "levels": levels })
+                }),
                 deps: rollup,
             });
         }
@@ -695,28 +699,30 @@ fn plan<'a>(
     });
 
     // National timeline.
-    let mut cites = Citations::default();
-    let all_areas: Vec<&str> =
-        std::iter::once(NATIONAL_AREA).chain(site.provinces.iter().map(|p| p.code.as_str())).collect();
-    let timeline = views::timeline(views, &all_areas, &mut cites);
-    let mut progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
-    charts::attach(&mut progress, "chart", lang, strings);
-    // The most recent county events only: a national site has thousands; provinces list all.
-    let county_events = {
-        let mut recent: Vec<&crate::model::Milestone> =
-            site.counties.iter().flat_map(|c| site.milestones_of(&c.code)).collect();
-        recent.sort_by(|a, b| (b.date, b.event, &b.area).cmp(&(a.date, a.event, &a.area)));
-        recent.truncate(RECENT_COUNTY_EVENTS);
-        views::timeline_of(views, recent, &mut cites)
-    };
     out.push(Planned {
         path: "timeline/".into(),
         template: "timeline.html",
         title: String::new(),
-        context: ready(json!({ "scope": views.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
-                          "county_events": county_events,
-                          "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
-                          "sources": cites.list(site) })),
+        context: Box::new(move || {
+            let mut cites = Citations::default();
+            let all_areas: Vec<&str> =
+                std::iter::once(NATIONAL_AREA).chain(site.provinces.iter().map(|p| p.code.as_str())).collect();
+            let timeline = views::timeline(views, &all_areas, &mut cites);
+            let mut progress = views::series(site, NATIONAL_AREA, lang, &mut cites);
+            charts::attach(&mut progress, "chart", lang, strings);
+            // The most recent county events only: a national site has thousands; provinces list all.
+            let county_events = {
+                let mut recent: Vec<&crate::model::Milestone> =
+                    site.counties.iter().flat_map(|c| site.milestones_of(&c.code)).collect();
+                recent.sort_by(|a, b| (b.date, b.event, &b.area).cmp(&(a.date, a.event, &a.area)));
+                recent.truncate(RECENT_COUNTY_EVENTS);
+                views::timeline_of(views, recent, &mut cites)
+            };
+            json!({ "scope": views.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
+                    "county_events": county_events,
+                    "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
+                    "sources": cites.list(site) })
+        }),
         deps: rollup,
     });
 
