@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::*;
@@ -592,8 +593,9 @@ pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Ve
     for c in computed {
         groups.entry((&c.county, c.school_year, c.level, c.scheme)).or_default().1 = Some(c);
     }
+    let groups: Vec<_> = groups.into_iter().collect();
     groups
-        .into_iter()
+        .into_par_iter()
         .map(|((county, school_year, level, scheme), (rows, comp))| {
             let rule_set = rules.of(scheme);
             let threshold = rule_set.threshold(level);

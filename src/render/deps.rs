@@ -49,6 +49,8 @@ pub struct Deps<'s> {
     pub narrative: HashMap<&'s str, u64>,
     /// The roll-ups: every county's data and the areas' own milestones and metrics.
     pub rollup: u64,
+    /// The roll-ups and every county's narratives (the site's feed).
+    pub everything: u64,
     /// The downloads: the site-wide data (not the theme or the pages), every county's data and
     /// the areas' own milestones and metrics.
     pub downloads: u64,
@@ -100,7 +102,7 @@ impl<'s> Deps<'s> {
                 (c.code.as_str(), h.finish())
             })
             .collect();
-        let narrative = site
+        let narrative: HashMap<&str, u64> = site
             .counties
             .iter()
             .map(|c| {
@@ -124,7 +126,13 @@ impl<'s> Deps<'s> {
         let mut h = DefaultHasher::new();
         (global, downloads).hash(&mut h);
         let rollup = h.finish();
-        (Deps { global, data, narrative, rollup, downloads }, schools)
+        let mut h = DefaultHasher::new();
+        rollup.hash(&mut h);
+        for c in &site.counties {
+            narrative[c.code.as_str()].hash(&mut h);
+        }
+        let everything = h.finish();
+        (Deps { global, data, narrative, rollup, downloads, everything }, schools)
     }
 
     /// The inputs of a county's own pages: its data and narratives, what is site-wide, and

@@ -53,12 +53,13 @@ impl FeedCtx<'_> {
         self.strings.get(self.lang).and_then(|m| m.get(key)).cloned().unwrap_or_else(|| key.to_string())
     }
 
-    /// Dated pages shown in this language (its own version, else the default language's).
-    fn page_entries(&self, keep: impl Fn(&crate::model::Page) -> bool) -> Vec<Entry> {
+    /// The dated ones of `pages` shown in this language (its own version, else the default
+    /// language's).
+    fn page_entries(&self, pages: &[crate::model::Page]) -> Vec<Entry> {
         let dl = self.site.config.default_language();
         let lang = self.lang;
         let mut entries = Vec::new();
-        for p in self.site.pages.iter().filter(|p| p.slug != "_index" && p.date.is_some() && keep(p)) {
+        for p in pages.iter().filter(|p| p.slug != "_index" && p.date.is_some()) {
             let translated = self.site.pages_of(&p.section, &p.slug).iter().any(|q| q.lang == lang);
             if p.lang != lang && (translated || p.lang != dl) {
                 continue;
@@ -135,7 +136,7 @@ impl FeedCtx<'_> {
 /// The Atom feed of one language: content pages and dated milestones, newest first.
 pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
-    let mut entries = f.page_entries(|_| true);
+    let mut entries = f.page_entries(&site.pages);
     entries.extend(site.milestones.iter().map(|m| f.milestone_entry(m)));
     f.write(site.config.title.get(lang, site.config.default_language()), "", entries)
 }
@@ -144,7 +145,8 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
 /// year of data, dated by the newest source the figures cite.
 pub fn county_atom(site: &Site, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
-    let mut entries = f.page_entries(|p| p.section == "counties" && p.slug == code);
+    // Its narratives only: scanning every page for each county would be quadratic.
+    let mut entries = f.page_entries(site.pages_of("counties", code));
     entries.extend(site.milestones_of(code).iter().map(|m| f.milestone_entry(m)));
     let mut years: Vec<_> = site.sheets_of(code).iter().map(|s| s.school_year).collect();
     years.dedup();

@@ -376,13 +376,31 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
             .collect();
         errors.into_iter().for_each(|d| diags.push(d));
         timer.done("pages");
-        sink.put(OutputFile::new(format!("{prefix}atom.xml"), feeds::atom(site, lang, &strings)));
+        // Feeds, reused like pages when their inputs hash as before.
+        let feed = |path: String, deps: Option<u64>, make: &dyn Fn() -> String| {
+            let key = deps.map(|d| {
+                let mut h = std::hash::DefaultHasher::new();
+                (fingerprint, "feed", lang, d).hash(&mut h);
+                h.finish()
+            });
+            let bytes = match old_pages.get(&path).filter(|(k, _)| Some(*k) == key) {
+                Some((_, bytes)) => bytes.clone(),
+                None => bytes::Bytes::from(make()),
+            };
+            if let Some(key) = key {
+                new_pages
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(path.clone(), (key, bytes.clone()));
+            }
+            sink.put(OutputFile::new(path, bytes));
+        };
+        feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
         site.counties.par_iter().filter(|c| county_page_built(site, &c.code)).for_each(|c| {
             let name = if lang == "en" { c.name_en.as_deref().unwrap_or(&c.name) } else { &c.name };
-            sink.put(OutputFile::new(
-                format!("{prefix}county/{}/atom.xml", c.code),
-                feeds::county_atom(site, &c.code, name, lang, &strings),
-            ));
+            feed(format!("{prefix}county/{}/atom.xml", c.code), deps.as_ref().map(|d| d.county(&c.code, ())), &|| {
+                feeds::county_atom(site, &c.code, name, lang, &strings)
+            });
         });
         timer.done("feeds");
     }

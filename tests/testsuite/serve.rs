@@ -395,10 +395,10 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
             });
             "data/schools.csv"
         }
-        // A narrative.
+        // A narrative (title and text).
         2 => {
             let p = t.site.join("content/counties/450804.md");
-            let text = std::fs::read_to_string(&p).unwrap();
+            let text = std::fs::read_to_string(&p).unwrap().replacen("title = \"", &format!("title = \"{n}"), 1);
             std::fs::write(&p, format!("{text}\n追加的段落 {n}。\n")).unwrap();
             "content/counties/450804.md"
         }
@@ -447,10 +447,10 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
             });
             "data/metrics.csv"
         }
-        // A news page.
+        // A news page (title and text).
         9 => {
             let p = t.site.join("content/news/basic-2020.md");
-            let text = std::fs::read_to_string(&p).unwrap();
+            let text = std::fs::read_to_string(&p).unwrap().replacen("title = \"", &format!("title = \"{n}"), 1);
             std::fs::write(&p, format!("{text}\n又一段 {n}。\n")).unwrap();
             "content/news/basic-2020.md"
         }
