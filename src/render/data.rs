@@ -6,6 +6,7 @@
 //! junheng input (the round-trip test relies on it).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -557,9 +558,62 @@ fn fits_excel(rows: usize) -> bool {
 }
 
 /// A download file on its way to the sink: what the package and the checksums need of it.
+#[derive(Debug, Clone)]
 struct Written {
     info: FileInfo,
     sha256: String,
+}
+
+/// The download files of the build before, by part (a table, a county's files or API record),
+/// with the hash of the part's inputs: a part whose inputs hash as before is handed on as it
+/// was instead of being encoded again (the preview server keeps one).
+#[derive(Debug, Default)]
+pub struct DownloadMemo {
+    old: HashMap<String, Part>,
+    new: std::sync::Mutex<HashMap<String, Part>>,
+}
+
+/// One part of the downloads: its inputs' hash, its files and what the package says of them.
+#[derive(Debug, Clone)]
+struct Part {
+    key: u64,
+    files: Vec<OutputFile>,
+    made: (Vec<Value>, Vec<Written>),
+}
+
+/// The hashes of each part's inputs (see [`super::deps::Deps::download_key`]).
+pub type PartKey<'k> = &'k (dyn Fn(&str) -> u64 + Sync);
+
+impl DownloadMemo {
+    /// The part `id` made by `make` (which writes its files into the sink it is given), or
+    /// the kept one when `key` is as before; kept for the next build either way.
+    fn part(
+        &self,
+        sink: &dyn Sink,
+        id: String,
+        key: u64,
+        make: impl FnOnce(&dyn Sink) -> (Vec<Value>, Vec<Written>),
+    ) -> (Vec<Value>, Vec<Written>) {
+        let part = match self.old.get(&id).filter(|p| p.key == key) {
+            Some(part) => {
+                part.files.iter().for_each(|f| sink.put(f.clone()));
+                part.clone()
+            }
+            None => {
+                let recorded = super::Collect::default();
+                let made = make(&super::Tee(sink, &recorded));
+                Part { key, files: recorded.into_files(), made }
+            }
+        };
+        let made = part.made.clone();
+        self.new.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id, part);
+        made
+    }
+
+    /// Keeps what this build made, for the next.
+    fn turn(&mut self) {
+        self.old = std::mem::take(self.new.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+    }
 }
 
 fn emit(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Written {
@@ -573,15 +627,8 @@ fn emit(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Written {
 type Schemas = std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>>;
 
 /// Writes one table in its formats; returns its datapackage resources and files.
-fn table_files(
-    sink: &dyn Sink,
-    schemas: &Schemas,
-    t: &DataTable,
-    stem: String,
-    title: String,
-) -> (Vec<Value>, Vec<Written>) {
+fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (Vec<Value>, Vec<Written>) {
     let schema = format!("schemas/{}.json", t.name);
-    schemas.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(t.name).or_insert_with(|| table_schema(t));
     // A table too long for an Excel sheet goes out as plain CSV only (an Excel file that
     // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
     // files are CSV only: each county's JSON is its API record.
@@ -620,15 +667,41 @@ fn table_files(
 /// Writes every download into `sink`: the tables, per-county files, the API, the package and
 /// the checksums. Tables are encoded in parallel and dropped once written.
 pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
+    downloads_with(site, sink, None)
+}
+
+/// [`downloads`], handing on the parts of `memo` whose inputs (hashed by the key function)
+/// did not change, and keeping this build's parts in it.
+pub fn downloads_with(site: &Site, sink: &dyn Sink, mut memo: Option<(&mut DownloadMemo, PartKey)>) -> Downloads {
+    let made = downloads_in(site, sink, memo.as_ref().map(|(m, k)| (&**m, *k)));
+    if let Some((m, _)) = &mut memo {
+        m.turn();
+    }
+    made
+}
+
+fn downloads_in(site: &Site, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
     use rayon::prelude::*;
     // Each table in its formats with its datapackage resources. Per-county files go out as
     // CSV only (for Excel and plain); the API holds each county in JSON.
     // Each table's schema is written once and referenced by the resources that share it.
     let schemas = Schemas::default();
-    let table_files = |t: &DataTable, stem: String, title: String| table_files(sink, &schemas, t, stem, title);
+    // `part` names what the files are made from (a table, or a county's data).
+    let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
+        // The schema is registered whether the files are made or handed on.
+        schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(t.name)
+            .or_insert_with(|| table_schema(t));
+        match memo {
+            Some((m, key)) => m.part(sink, format!("table {stem}"), key(part), |s| table_files(s, t, stem, title)),
+            None => table_files(sink, t, stem, title),
+        }
+    };
     let tables = tables(site);
     let mut parts: Vec<(Vec<Value>, Vec<Written>)> =
-        tables.par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string())).collect();
+        tables.par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string(), t.name)).collect();
     let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, (_, files))| table_doc(t, files, true)).collect();
     drop(tables);
     let per_county: Vec<Vec<(Vec<Value>, Vec<Written>)>> = site
@@ -642,11 +715,17 @@ pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
                     &t,
                     format!("counties/{}-schools", c.code),
                     format!("schools {} {}", c.code, c.name),
+                    &c.code,
                 ));
             }
             if !site.sheets_of(&c.code).is_empty() {
                 let t = results_table(site, Some(&c.code));
-                out.push(table_files(&t, format!("counties/{}", c.code), format!("results {} {}", c.code, c.name)));
+                out.push(table_files(
+                    &t,
+                    format!("counties/{}", c.code),
+                    format!("results {} {}", c.code, c.name),
+                    &c.code,
+                ));
             }
             out
         })
@@ -677,11 +756,14 @@ pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
         "resources": resources,
     });
     files.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
-    files.par_extend(
-        site.counties
-            .par_iter()
-            .map(|county| emit(sink, format!("api/counties/{}.json", county.code), county_api(site, &county.code))),
-    );
+    files.par_extend(site.counties.par_iter().flat_map_iter(|county| {
+        let path = format!("api/counties/{}.json", county.code);
+        let make = |s: &dyn Sink| (Vec::new(), vec![emit(s, path.clone(), county_api(site, &county.code))]);
+        match memo {
+            Some((m, key)) => m.part(sink, path.clone(), key(&county.code), make).1,
+            None => make(sink).1,
+        }
+    }));
     let index: Vec<Value> = site
         .counties
         .iter()
@@ -1032,7 +1114,7 @@ mod tests {
                 rows: Rows::Held(vec![vec![Cell::Int(1)]; rows]),
             };
             let sink = crate::render::Collect::default();
-            let (resources, _) = table_files(&sink, &Schemas::default(), &t, "t".into(), "t".into());
+            let (resources, _) = table_files(&sink, &t, "t".into(), "t".into());
             let files: Vec<String> = sink.into_files().into_iter().map(|f| f.path).collect();
             assert_eq!(resources.len(), files.len());
             files

@@ -43,8 +43,13 @@ pub struct Deps<'s> {
     /// Everything site-wide: configuration and rules, the areas, the sources, the pages other
     /// than county narratives, the theme and the stylesheet's version.
     pub global: u64,
+    /// The site-wide data: configuration and rules, the areas, the sources.
+    pub site_data: u64,
     /// Per county: its data (published rows, milestones, metrics, school rows).
     pub data: HashMap<&'s str, u64>,
+    /// Over all counties and areas, with the site-wide data: the school rows, the published
+    /// rows, the milestones, the metrics.
+    pub kinds: [u64; 4],
     /// Per county: its narratives.
     pub narrative: HashMap<&'s str, u64>,
     /// The roll-ups: every county's data and the areas' own milestones and metrics.
@@ -90,18 +95,55 @@ impl<'s> Deps<'s> {
             add(&mut h, p);
         }
         let global = h.finish();
-        let data: HashMap<&str, u64> = site
+        let parts: HashMap<&str, [u64; 4]> = site
             .counties
             .par_iter()
             .map(|c| {
-                let mut h = DefaultHasher::new();
-                schools.1.get(&c.code).hash(&mut h);
-                add(&mut h, site.reported_of(&c.code));
-                add(&mut h, site.milestones_of(&c.code));
-                add(&mut h, site.metrics_of(&c.code));
-                (c.code.as_str(), h.finish())
+                let hash = |f: &dyn Fn(&mut DefaultHasher)| {
+                    let mut h = DefaultHasher::new();
+                    f(&mut h);
+                    h.finish()
+                };
+                let parts = [
+                    hash(&|h| schools.1.get(&c.code).hash(h)),
+                    hash(&|h| add(h, site.reported_of(&c.code))),
+                    hash(&|h| add(h, site.milestones_of(&c.code))),
+                    hash(&|h| add(h, site.metrics_of(&c.code))),
+                ];
+                (c.code.as_str(), parts)
             })
             .collect();
+        let data: HashMap<&str, u64> = parts
+            .iter()
+            .map(|(code, p)| {
+                let mut h = DefaultHasher::new();
+                p.hash(&mut h);
+                (*code, h.finish())
+            })
+            .collect();
+        // Each kind of data over all counties (and the areas' own rows), for the national tables.
+        let mut kinds = [0u64; 4];
+        for (i, kind) in kinds.iter_mut().enumerate() {
+            let mut h = DefaultHasher::new();
+            site_data.hash(&mut h);
+            for c in &site.counties {
+                parts[c.code.as_str()][i].hash(&mut h);
+            }
+            for code in site
+                .prefectures
+                .iter()
+                .map(|p| p.code.as_str())
+                .chain(site.provinces.iter().map(|p| p.code.as_str()))
+                .chain([crate::model::NATIONAL_AREA])
+            {
+                match i {
+                    2 => add(&mut h, site.milestones_of(code)),
+                    3 => add(&mut h, site.metrics_of(code)),
+                    _ => {}
+                }
+            }
+            *kind = h.finish();
+        }
         let narrative: HashMap<&str, u64> = site
             .counties
             .iter()
@@ -132,7 +174,43 @@ impl<'s> Deps<'s> {
             narrative[c.code.as_str()].hash(&mut h);
         }
         let everything = h.finish();
-        (Deps { global, data, narrative, rollup, downloads, everything }, schools)
+        (Deps { global, site_data, data, kinds, narrative, rollup, downloads, everything }, schools)
+    }
+
+    /// The inputs of a part of the downloads: a national table by its name, or one county's
+    /// files by its code. A table not named here depends on everything.
+    pub fn download_key(&self, part: &str) -> u64 {
+        let [schools, reported, milestones, metrics] = self.kinds;
+        let mut h = DefaultHasher::new();
+        part.hash(&mut h);
+        match part {
+            "counties" | "sources" => self.site_data.hash(&mut h),
+            "indicators" => reported.hash(&mut h),
+            "milestones" => milestones.hash(&mut h),
+            "metrics" => metrics.hash(&mut h),
+            "schools" | "school_terms" => schools.hash(&mut h),
+            "results" => (reported, schools).hash(&mut h),
+            code => match self.data.get(code) {
+                Some(data) => (self.site_data, data).hash(&mut h),
+                None => self.downloads.hash(&mut h),
+            },
+        }
+        h.finish()
+    }
+
+    /// The inputs of an area's page: what is site-wide, the data of its counties, and the
+    /// milestones and metrics of the `areas` it shows.
+    pub fn area(&self, site: &Site, counties: &[String], areas: &[&str]) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.global.hash(&mut h);
+        for c in counties {
+            self.data.get(c.as_str()).hash(&mut h);
+        }
+        for a in areas {
+            add(&mut h, site.milestones_of(a));
+            add(&mut h, site.metrics_of(a));
+        }
+        h.finish()
     }
 
     /// The inputs of a county's own pages: its data and narratives, what is site-wide, and

@@ -81,8 +81,8 @@ pub struct PageCache {
     pages: HashMap<String, (u64, bytes::Bytes)>,
     /// Each county's school rows, hashed (for [`deps::Deps`]).
     school_hashes: Option<deps::SchoolHashes>,
-    /// The download files and what pages need of them, with the hash of their inputs.
-    downloads: Option<(u64, Vec<OutputFile>, data::Downloads)>,
+    /// The download files by part, with the hashes of their inputs.
+    downloads: data::DownloadMemo,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -163,7 +163,7 @@ fn theme_fingerprint(theme: &Theme, default_lang: &str) -> u64 {
 }
 
 /// Hands each file to two sinks.
-struct Tee<'a>(&'a dyn Sink, &'a dyn Sink);
+struct Tee<'a>(pub &'a dyn Sink, pub &'a dyn Sink);
 
 impl Sink for Tee<'_> {
     fn put(&self, file: OutputFile) {
@@ -245,20 +245,12 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         deps
     });
     timer.done("dependencies");
-    let kept_downloads = cache.downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
-    let download_files = match (kept_downloads, &deps) {
-        (Some((key, files, downloads)), _) => {
-            files.iter().for_each(|f| sink.put(f.clone()));
-            cache.downloads = Some((key, files, downloads.clone()));
-            downloads
+    let download_files = match &deps {
+        Some(deps) => {
+            let key = |part: &str| deps.download_key(part);
+            data::downloads_with(site, &sink, Some((&mut cache.downloads, &key)))
         }
-        (None, Some(deps)) => {
-            let recorded = Collect::default();
-            let downloads = data::downloads(site, &Tee(&sink, &recorded));
-            cache.downloads = Some((deps.downloads, recorded.into_files(), downloads.clone()));
-            downloads
-        }
-        (None, None) => data::downloads(site, &sink),
+        None => data::downloads(site, &sink),
     };
     timer.done("downloads");
     let old_pages = std::mem::take(&mut cache.pages);
@@ -641,7 +633,7 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
-            deps: rollup,
+            deps: deps.map(|d| d.area(site, &p.counties, &[&p.code])),
         });
     }
     for p in &site.provinces {
@@ -660,7 +652,11 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
-            deps: rollup,
+            deps: deps.map(|d| {
+                let mut areas = vec![p.code.as_str()];
+                areas.extend(p.prefectures.iter().map(String::as_str));
+                d.area(site, &p.counties, &areas)
+            }),
         });
         out.push(Planned {
             path: format!("timeline/{}/", p.code),
@@ -676,7 +672,11 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
-            deps: rollup,
+            deps: deps.map(|d| {
+                let mut areas = vec![p.code.as_str()];
+                areas.extend(p.prefectures.iter().map(String::as_str));
+                d.area(site, &p.counties, &areas)
+            }),
         });
     }
 
