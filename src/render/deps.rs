@@ -52,9 +52,8 @@ pub struct Deps<'s> {
     pub kinds: [u64; 4],
     /// Per county: its narratives.
     pub narrative: HashMap<&'s str, u64>,
-    /// The roll-ups: every county's data and the areas' own milestones and metrics.
-    pub rollup: u64,
-    /// The roll-ups and every county's narratives (the site's feed).
+    /// Everything but the theme: every county's data and narratives, the areas' own rows, the
+    /// pages (the site's feed).
     pub everything: u64,
     /// The downloads: the site-wide data (not the theme or the pages), every county's data and
     /// the areas' own milestones and metrics.
@@ -174,7 +173,7 @@ impl<'s> Deps<'s> {
             narrative[c.code.as_str()].hash(&mut h);
         }
         let everything = h.finish();
-        (Deps { global, site_data, data, kinds, narrative, rollup, downloads, everything }, schools)
+        (Deps { global, site_data, data, kinds, narrative, downloads, everything }, schools)
     }
 
     /// The inputs of a part of the downloads: a national table by its name, or one county's
@@ -194,6 +193,18 @@ impl<'s> Deps<'s> {
                 Some(data) => (self.site_data, data).hash(&mut h),
                 None => self.downloads.hash(&mut h),
             },
+        }
+        h.finish()
+    }
+
+    /// The inputs of a national page that reads only some kinds of data: what is site-wide and
+    /// those kinds (0 school rows, 1 published rows, 2 milestones, 3 metrics) over all counties
+    /// and areas.
+    pub fn national(&self, kinds: &[usize]) -> u64 {
+        let mut h = DefaultHasher::new();
+        self.global.hash(&mut h);
+        for &k in kinds {
+            self.kinds[k].hash(&mut h);
         }
         h.finish()
     }

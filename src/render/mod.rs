@@ -518,7 +518,6 @@ fn plan<'a>(
     strings: &'a templates::Strings,
     deps: Option<&deps::Deps>,
 ) -> Vec<Planned<'a>> {
-    let rollup = deps.map(|d| d.rollup);
     let global = deps.map(|d| d.global);
     let mut out = Vec::new();
     let dl = site.config.default_language();
@@ -545,7 +544,8 @@ fn plan<'a>(
                 "latest_pages": latest, "sources": cites.list(site),
             })
         }),
-        deps: rollup,
+        // Statuses (milestones) and latest composites (sheets).
+        deps: deps.map(|d| d.national(&[0, 1, 2])),
     });
 
     // Counties and their audit trails (one page per county and school year with school data).
@@ -704,7 +704,8 @@ fn plan<'a>(
                             "rules": { "document": rules.document, "version": rules.version },
                             "levels": levels })
                 }),
-                deps: rollup,
+                // Rankings (sheets).
+                deps: deps.map(|d| d.national(&[0, 1])),
             });
         }
     }
@@ -741,7 +742,7 @@ fn plan<'a>(
                     "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
                     "sources": cites.list(site) })
         }),
-        deps: rollup,
+        deps: deps.map(|d| d.national(&[2, 3])),
     });
 
     // Content sections.
