@@ -680,23 +680,36 @@ pub fn downloads_with(site: &Site, sink: &dyn Sink, mut memo: Option<(&mut Downl
     made
 }
 
-fn downloads_in(site: &Site, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
+fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
     use rayon::prelude::*;
     // Each table in its formats with its datapackage resources. Per-county files go out as
     // CSV only (for Excel and plain); the API holds each county in JSON.
     // Each table's schema is written once and referenced by the resources that share it.
     let schemas = Schemas::default();
-    // `part` names what the files are made from (a table, or a county's data).
-    let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
-        // The schema is registered whether the files are made or handed on.
+    let register = |t: &DataTable| {
         schemas
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry(t.name)
             .or_insert_with(|| table_schema(t));
+    };
+    // `part` names what the files are made from (a table, or a county's data).
+    let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
+        // The schema is registered whether the files are made or handed on.
+        register(t);
         match memo {
             Some((m, key)) => m.part(sink, format!("table {stem}"), key(part), |s| table_files(s, t, stem, title)),
             None => table_files(sink, t, stem, title),
+        }
+    };
+    // A county's table, built only when its files are made (or its schema is not yet known).
+    let county_files = |name: &str, build: &dyn Fn() -> DataTable<'s>, stem: String, title: String, code: &str| {
+        let known = schemas.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name);
+        match memo {
+            Some((m, key)) if known => {
+                m.part(sink, format!("table {stem}"), key(code), |s| self::table_files(s, &build(), stem, title))
+            }
+            _ => table_files(&build(), stem, title, code),
         }
     };
     let tables = tables(site);
@@ -710,18 +723,18 @@ fn downloads_in(site: &Site, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartK
         .map(|c| {
             let mut out = Vec::new();
             if !site.audited_years(&c.code).is_empty() {
-                let t = school_terms_table(site, &c.code);
-                out.push(table_files(
-                    &t,
+                out.push(county_files(
+                    "school_terms",
+                    &|| school_terms_table(site, &c.code),
                     format!("counties/{}-schools", c.code),
                     format!("schools {} {}", c.code, c.name),
                     &c.code,
                 ));
             }
             if !site.sheets_of(&c.code).is_empty() {
-                let t = results_table(site, Some(&c.code));
-                out.push(table_files(
-                    &t,
+                out.push(county_files(
+                    "results",
+                    &|| results_table(site, Some(&c.code)),
                     format!("counties/{}", c.code),
                     format!("results {} {}", c.code, c.name),
                     &c.code,
