@@ -83,6 +83,8 @@ pub struct PageCache {
     school_hashes: Option<deps::SchoolHashes>,
     /// The download files by part, with the hashes of their inputs.
     downloads: data::DownloadMemo,
+    /// All the download files and what pages need of them, with the hash of their inputs.
+    whole_downloads: Option<(u64, Vec<OutputFile>, data::Downloads)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -245,12 +247,23 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         deps
     });
     timer.done("dependencies");
-    let download_files = match &deps {
-        Some(deps) => {
-            let key = |part: &str| deps.download_key(part);
-            data::downloads_with(site, &sink, Some((&mut cache.downloads, &key)))
+    let kept = cache.whole_downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
+    let download_files = match (kept, &deps) {
+        // Nothing the downloads read changed: hand them all on.
+        (Some((key, files, downloads)), _) => {
+            files.iter().for_each(|f| sink.put(f.clone()));
+            cache.whole_downloads = Some((key, files, downloads.clone()));
+            downloads
         }
-        None => data::downloads(site, &sink),
+        // Some part did: make the parts that changed.
+        (None, Some(deps)) => {
+            let key = |part: &str| deps.download_key(part);
+            let recorded = Collect::default();
+            let downloads = data::downloads_with(site, &Tee(&sink, &recorded), Some((&mut cache.downloads, &key)));
+            cache.whole_downloads = Some((deps.downloads, recorded.into_files(), downloads.clone()));
+            downloads
+        }
+        (None, None) => data::downloads(site, &sink),
     };
     timer.done("downloads");
     let old_pages = std::mem::take(&mut cache.pages);
