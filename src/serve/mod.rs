@@ -365,14 +365,18 @@ fn overlay_items(diags: &Diagnostics) -> Vec<OverlayItem> {
 }
 
 /// Relative path of `path` in `site` with `/` separators, if it is a site input the preview
-/// watches (`site.toml`, `content/`, `data/`, `themes/`) and not an editor's temporary file.
+/// watches (`site.toml`, the CSV files of `data/`, `content/`, `themes/`) and
+/// not an editor's temporary file (`sed -i`, for one, writes `data/sedXXXXXX` first).
 pub(crate) fn input_path(site: &Path, output: Option<&Path>, path: &Path) -> Option<String> {
     if output.is_some_and(|o| path.starts_with(o)) {
         return None;
     }
     let rel = path.strip_prefix(site).ok()?;
     let rel = rel.to_str()?.replace('\\', "/");
-    let watched = rel == "site.toml" || ["content/", "data/", "themes/"].iter().any(|d| rel.starts_with(d));
+    let watched = rel == "site.toml"
+        || (rel.starts_with("data/") && rel.ends_with(".csv"))
+        || rel.starts_with("content/")
+        || rel.starts_with("themes/");
     let name = rel.rsplit('/').next().unwrap_or(&rel);
     (watched && !is_temp_file(name)).then_some(rel)
 }
@@ -410,6 +414,7 @@ mod tests {
             "/s/content/about.md~",
             "/s/content/.about.md.swp",
             "/s/data/4913",
+            "/s/data/sedUBGll2",
             "/s/content/#about.md#",
             "/s/README.md",
         ] {
