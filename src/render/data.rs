@@ -393,50 +393,54 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
         Some(code) => site.sheets_of(code),
         None => &site.sheets[..],
     };
-    let mut rows = Vec::new();
-    for sh in sheets {
-        for r in &sh.rows {
-            if r.value.is_none() && r.cv.is_none() && r.reported_cv.is_none() {
-                continue;
-            }
-            rows.push(vec![
-                s(&sh.county),
-                s(sh.school_year.to_string()),
-                s(sh.level.id()),
-                s(sh.scheme.id()),
-                s(r.indicator),
-                num(r.value),
-                num(r.cv),
-                fixed(r.reported_cv, r.reported_cv_decimals),
-                num(r.computed_cv),
-                opt_bool(r.disagrees),
-                num(r.threshold),
-                num(r.standard),
-                opt_bool(r.meets),
-                s(sh.rules),
-                opt_s(&r.source),
-            ]);
-        }
-        if let Some(c) = &sh.composite {
-            rows.push(vec![
-                s(&sh.county),
-                s(sh.school_year.to_string()),
-                s(sh.level.id()),
-                s(sh.scheme.id()),
-                s(IndicatorRef::Composite.id()),
-                Cell::Null,
-                Cell::Num(c.cv),
-                fixed(c.reported_cv, c.reported_cv_decimals),
-                num(c.computed_cv),
-                opt_bool(c.disagrees),
-                Cell::Num(c.threshold),
-                Cell::Null,
-                Cell::Bool(c.meets),
-                s(sh.rules),
-                opt_s(&c.source),
-            ]);
-        }
-    }
+    let shown = |r: &crate::model::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
+    // Counted here, made when written (the national table has a row per county, year, level,
+    // regime and indicator).
+    let len =
+        sheets.iter().map(|sh| sh.rows.iter().filter(|r| shown(r)).count() + usize::from(sh.composite.is_some())).sum();
+    let rows = Rows::made(len, move || {
+        Box::new(sheets.iter().flat_map(move |sh| {
+            let indicators = sh.rows.iter().filter(move |r| shown(r)).map(move |r| {
+                vec![
+                    s(&sh.county),
+                    s(sh.school_year.to_string()),
+                    s(sh.level.id()),
+                    s(sh.scheme.id()),
+                    s(r.indicator),
+                    num(r.value),
+                    num(r.cv),
+                    fixed(r.reported_cv, r.reported_cv_decimals),
+                    num(r.computed_cv),
+                    opt_bool(r.disagrees),
+                    num(r.threshold),
+                    num(r.standard),
+                    opt_bool(r.meets),
+                    s(sh.rules),
+                    opt_s(&r.source),
+                ]
+            });
+            let composite = sh.composite.iter().map(move |c| {
+                vec![
+                    s(&sh.county),
+                    s(sh.school_year.to_string()),
+                    s(sh.level.id()),
+                    s(sh.scheme.id()),
+                    s(IndicatorRef::Composite.id()),
+                    Cell::Null,
+                    Cell::Num(c.cv),
+                    fixed(c.reported_cv, c.reported_cv_decimals),
+                    num(c.computed_cv),
+                    opt_bool(c.disagrees),
+                    Cell::Num(c.threshold),
+                    Cell::Null,
+                    Cell::Bool(c.meets),
+                    s(sh.rules),
+                    opt_s(&c.source),
+                ]
+            });
+            indicators.chain(composite)
+        }))
+    });
     DataTable {
         name: "results",
         columns: vec![
@@ -457,7 +461,7 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows: Rows::Held(rows),
+        rows,
     }
 }
 
