@@ -5,9 +5,10 @@
 //! default 70 — the national site), then times a cold build and a rebuild after editing
 //! one county's published figure, each with its own peak memory (the peak is reset before each
 //! build). `JUNHENG_BENCH_CURVE=1` builds the site at scales 1, 3 and 10 and prints the growth
-//! ratios. Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test (CI) and
-//! checks the invariants of the demo: no diagnostics, a page per county, byte-identical
-//! rebuilds.
+//! ratios. Then the page-rendering comparison site (see `pages`) and the preview's one-county
+//! edits (see `preview`). Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test
+//! (CI) and checks the invariants of the demo: no diagnostics, a page per county,
+//! byte-identical rebuilds, preview rebuilds equal to clean renders.
 
 use std::path::Path;
 
@@ -141,6 +142,62 @@ fn main() {
         run(&opts, !full);
     }
     pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
+    // Last: what the preview keeps in memory would count in the figures of the builds after it.
+    preview(&opts, !full);
+}
+
+/// The preview's one-county edits: the site is rendered once into memory keeping what can be
+/// reused (as `junheng serve` does), then one county's narrative, one of its metrics and one
+/// of its school rows are edited in turn and the site rendered again; prints each rebuild's
+/// time (the median of three edits; one for the school row, which re-reads `schools.csv`).
+/// With `check`, each rebuild must equal a clean render.
+fn preview(opts: &junheng::synthetic::Options, check: bool) {
+    let dir = std::env::temp_dir().join(format!("junheng-preview-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let site = dir.join("site");
+    junheng::synthetic::generate(&site, opts).expect("generate");
+    let code = first_county(&site);
+    let mut memo = junheng::build::Memo::keeping();
+    let start = Instant::now();
+    junheng::build::render_site_cached(&site, false, &mut memo).expect("render");
+    println!("preview: first render {:.2} s", start.elapsed().as_secs_f64());
+    let rewrite = |rel: &str, edit: &dyn Fn(String) -> String| {
+        let path = site.join(rel);
+        std::fs::write(&path, edit(std::fs::read_to_string(&path).unwrap())).unwrap();
+    };
+    // Replaces field `field` of the first row of `rel` that starts with the county's code or
+    // has it in column `column`, with `value`.
+    let set_field = |rel: &str, column: usize, field: usize, value: String| {
+        rewrite(rel, &|text| {
+            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+            let row = lines.iter().position(|l| l.split(',').nth(column) == Some(code.as_str())).unwrap();
+            let mut cells: Vec<&str> = lines[row].split(',').collect();
+            cells[field] = &value;
+            lines[row] = cells.join(",");
+            lines.join("\n") + "\n"
+        })
+    };
+    let mut timed = |what: &str, rel: &str, edits: u32, edit: &dyn Fn(u32)| {
+        let mut times = Vec::new();
+        for n in 0..edits {
+            edit(n);
+            memo.forget(&[rel.to_string()]);
+            let start = Instant::now();
+            let rendered = junheng::build::render_site_cached(&site, false, &mut memo).expect("render");
+            times.push(start.elapsed().as_secs_f64());
+            if check {
+                let clean = junheng::build::render_site(&site, false).expect("render");
+                assert!(rendered.files == clean.files, "{what}: the rebuild differs from a clean render");
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        println!("preview: rebuild after one county's {what} edited: {:.3} s", times[times.len() / 2]);
+    };
+    let narrative = format!("content/counties/{code}.md");
+    timed("narrative", &narrative, 3, &|n| rewrite(&narrative, &|t| format!("{t}\n追加一段 {n}。\n")));
+    timed("metric", "data/metrics.csv", 3, &|n| set_field("data/metrics.csv", 0, 3, (900 + n).to_string()));
+    timed("school row", "data/schools.csv", 1, &|n| set_field("data/schools.csv", 2, 6, (4321 + n).to_string()));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The page-rendering comparison: every county (2,854) with published coefficients
