@@ -272,6 +272,16 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
     let site_infos: HashMap<&str, (Value, Value)> =
         site.config.languages.iter().map(|l| (l.as_str(), (site_info(site, l), nav(site, l)))).collect();
+    // A page or feed goes to the sink, and is kept for the next rebuild when it has a key.
+    let hand_on = |path: String, key: Option<u64>, bytes: bytes::Bytes| {
+        if let Some(key) = key {
+            new_pages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(path.clone(), (key, bytes.clone()));
+        }
+        sink.put(OutputFile::new(path, bytes));
+    };
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
         let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref());
@@ -369,13 +379,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                         }
                     }
                 };
-                if let Some(key) = key {
-                    new_pages
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(out_path.clone(), (key, bytes.clone()));
-                }
-                sink.put(OutputFile::new(out_path, bytes));
+                hand_on(out_path, key, bytes);
                 None
             })
             .collect();
@@ -392,13 +396,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                 Some((_, bytes)) => bytes.clone(),
                 None => bytes::Bytes::from(make()),
             };
-            if let Some(key) = key {
-                new_pages
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .insert(path.clone(), (key, bytes.clone()));
-            }
-            sink.put(OutputFile::new(path, bytes));
+            hand_on(path, key, bytes);
         };
         feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
         site.counties.par_iter().filter(|c| county_page_built(site, &c.code)).for_each(|c| {
