@@ -63,6 +63,8 @@ pub struct Memo {
     schools: Option<(SchoolsKey, model::build::Schools)>,
     /// Rendered pages.
     pub pages: render::PageCache,
+    /// Whether what is made is kept for the next rebuild (beyond the school rows).
+    keep: bool,
 }
 
 /// What the school rows and the engine's results are made from: `schools.csv`, the files its
@@ -90,7 +92,7 @@ impl SchoolsKey {
 impl Memo {
     /// A memo that keeps rendered pages too (the preview server).
     pub fn keeping() -> Self {
-        Memo { schools: None, pages: render::PageCache::keeping() }
+        Memo { schools: None, pages: render::PageCache::keeping(), keep: true }
     }
 
     /// Forgets what was made from the site-relative `paths` (the watcher reported them
@@ -125,7 +127,7 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
         loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));
         loaded.encodings.sort();
     }
-    let (site, schools) = model::build::build_site_with(&loaded, &mut diags, reuse);
+    let (site, schools) = model::build::build_site_with(&loaded, &mut diags, reuse, memo.keep);
     memo.schools = key.map(|k| (k, schools));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.

@@ -20,7 +20,7 @@ const PLACEHOLDER_PREFECTURES: &[&str] =
 
 /// Turns loaded input into a validated [`Site`]; every problem goes to `diags`.
 pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
-    build_site_with(loaded, diags, None).0
+    build_site_with(loaded, diags, None, false).0
 }
 
 /// The school rows of a site and what the engine computed from them, with every diagnostic
@@ -36,11 +36,20 @@ pub struct Schools {
     pub diags: Diagnostics,
     /// The encoding `schools.csv` was read as, if there is one.
     pub encoding: Option<&'static str>,
+    /// The sheets last made from these results, with the hash of the published rows and
+    /// rules they were merged with.
+    pub sheets: Option<(u64, Arc<Vec<Sheet>>)>,
 }
 
 /// [`build_site`], taking the school rows and the engine's results from `reuse` when given
-/// (`loaded` then need not hold `schools.csv`); also returns them for the next rebuild.
-pub fn build_site_with(loaded: &Loaded, diags: &mut Diagnostics, reuse: Option<Schools>) -> (Site, Schools) {
+/// (`loaded` then need not hold `schools.csv`); also returns them for the next rebuild, with
+/// the sheets made from them when `keep`.
+pub fn build_site_with(
+    loaded: &Loaded,
+    diags: &mut Diagnostics,
+    reuse: Option<Schools>,
+    keep: bool,
+) -> (Site, Schools) {
     let t = &loaded.tables;
     let sources = t.sources.as_ref().map(|t| sources(t, diags)).unwrap_or_default();
     let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
@@ -88,10 +97,28 @@ pub fn build_site_with(loaded: &Loaded, diags: &mut Diagnostics, reuse: Option<S
                 computed: Arc::new(computed),
                 diags: found,
                 encoding: t.schools.as_ref().map(|t| t.encoding),
+                sheets: None,
             }
         }
     };
-    let sheets = sheets(&reported, &school_part.computed, &rules);
+    // The sheets merge the published rows into the engine's results: kept with the results,
+    // and reused while the published rows and the rules hash as before.
+    let published = keep.then(|| {
+        use std::hash::Hasher;
+        let mut h = std::hash::DefaultHasher::new();
+        crate::util::hash::add(&mut h, &reported);
+        crate::util::hash::add(&mut h, &rules);
+        h.finish()
+    });
+    let mut school_part = school_part;
+    let sheets = match (&school_part.sheets, published) {
+        (Some((key, sheets)), Some(published)) if *key == published => sheets.clone(),
+        _ => {
+            let made = Arc::new(sheets(&reported, &school_part.computed, &rules));
+            school_part.sheets = published.map(|p| (p, made.clone()));
+            made
+        }
+    };
     let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
     let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
     let pages = pages(loaded, &refs, diags);

@@ -635,7 +635,7 @@ pub struct Site {
     /// Published rows, sorted.
     pub reported: Vec<Reported>,
     /// Sheets, sorted by county, school year, level, regime.
-    pub sheets: Vec<Sheet>,
+    pub sheets: std::sync::Arc<Vec<Sheet>>,
     /// Milestones sorted by area, date, event.
     pub milestones: Vec<Milestone>,
     /// Metrics sorted by area, metric, period.

@@ -9,31 +9,9 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use serde::Serialize;
-
 use crate::model::{SchoolRow, Site};
-
-/// Feeds what `serde_json` writes into a hasher.
-struct HashWriter<'h>(&'h mut DefaultHasher);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Adds `value`, as JSON, to `h`.
-fn add<T: Serialize + ?Sized>(h: &mut DefaultHasher, value: &T) {
-    // Writing into a hasher cannot fail, and the model's values always serialise.
-    let _ = serde_json::to_writer(HashWriter(h), value);
-    h.write_u8(0xff);
-}
+use crate::util::hash::add;
+use rayon::prelude::*;
 
 /// The school rows of each county, hashed; kept while the rows are the same (`Arc`).
 pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);

@@ -1,4 +1,5 @@
 //! Small helpers shared by the stages.
 
 pub mod fs;
+pub mod hash;
 pub mod timing;
