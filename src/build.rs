@@ -63,8 +63,6 @@ pub struct Memo {
     schools: Option<(SchoolsKey, model::build::Schools)>,
     /// Rendered pages.
     pub pages: render::PageCache,
-    /// Whether what is made is kept for the next rebuild (beyond the school rows).
-    keep: bool,
 }
 
 /// What the school rows and the engine's results are made from: `schools.csv`, the files its
@@ -92,7 +90,7 @@ impl SchoolsKey {
 impl Memo {
     /// A memo that keeps rendered pages too (the preview server).
     pub fn keeping() -> Self {
-        Memo { schools: None, pages: render::PageCache::keeping(), keep: true }
+        Memo { schools: None, pages: render::PageCache::keeping() }
     }
 
     /// Forgets what was made from the site-relative `paths` (the watcher reported them
@@ -127,7 +125,7 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
         loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));
         loaded.encodings.sort();
     }
-    let (site, schools) = model::build::build_site_with(&loaded, &mut diags, reuse, memo.keep);
+    let (site, schools) = model::build::build_site_with(&loaded, &mut diags, reuse, memo.pages.keeps());
     memo.schools = key.map(|k| (k, schools));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.

@@ -77,7 +77,7 @@ pub fn build_site_with(
     };
     let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
     let rules = Rules::with_overrides(&loaded.config.rules);
-    let school_part = match reuse {
+    let mut school_part = match reuse {
         Some(part) => {
             diags.extend(part.diags.clone());
             part
@@ -110,7 +110,6 @@ pub fn build_site_with(
         crate::util::hash::add(&mut h, &rules);
         h.finish()
     });
-    let mut school_part = school_part;
     let sheets = match (&school_part.sheets, published) {
         (Some((key, sheets)), Some(published)) if *key == published => sheets.clone(),
         _ => {

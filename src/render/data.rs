@@ -614,6 +614,20 @@ impl DownloadMemo {
         made
     }
 
+    /// [`DownloadMemo::part`] with the key of `part` when there is a memo; else just made.
+    fn kept_or_made(
+        memo: Option<(&DownloadMemo, PartKey)>,
+        sink: &dyn Sink,
+        id: String,
+        part: &str,
+        make: impl FnOnce(&dyn Sink) -> (Vec<Value>, Vec<Written>),
+    ) -> (Vec<Value>, Vec<Written>) {
+        match memo {
+            Some((m, key)) => m.part(sink, id, key(part), make),
+            None => make(sink),
+        }
+    }
+
     /// Keeps what this build made, for the next.
     fn turn(&mut self) {
         self.old = std::mem::take(self.new.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
@@ -701,10 +715,7 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
     let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
         // The schema is registered whether the files are made or handed on.
         register(t);
-        match memo {
-            Some((m, key)) => m.part(sink, format!("table {stem}"), key(part), |s| table_files(s, t, stem, title)),
-            None => table_files(sink, t, stem, title),
-        }
+        DownloadMemo::kept_or_made(memo, sink, format!("table {stem}"), part, |s| table_files(s, t, stem, title))
     };
     // A county's table, built only when its files are made (or its schema is not yet known).
     let county_files = |name: &str, build: &dyn Fn() -> DataTable<'s>, stem: String, title: String, code: &str| {
@@ -775,11 +786,10 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
     files.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
     files.par_extend(site.counties.par_iter().flat_map_iter(|county| {
         let path = format!("api/counties/{}.json", county.code);
-        let make = |s: &dyn Sink| (Vec::new(), vec![emit(s, path.clone(), county_api(site, &county.code))]);
-        match memo {
-            Some((m, key)) => m.part(sink, path.clone(), key(&county.code), make).1,
-            None => make(sink).1,
-        }
+        DownloadMemo::kept_or_made(memo, sink, path.clone(), &county.code, |s| {
+            (Vec::new(), vec![emit(s, path, county_api(site, &county.code))])
+        })
+        .1
     }));
     let index: Vec<Value> = site
         .counties

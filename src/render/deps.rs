@@ -130,23 +130,12 @@ impl<'s> Deps<'s> {
                 (c.code.as_str(), h.finish())
             })
             .collect();
+        // Every kind of data: what the downloads read.
         let mut h = DefaultHasher::new();
-        site_data.hash(&mut h);
-        for c in &site.counties {
-            data[c.code.as_str()].hash(&mut h);
-        }
-        for code in site.prefectures.iter().map(|p| &p.code).chain(site.provinces.iter().map(|p| &p.code)) {
-            add(&mut h, site.milestones_of(code));
-            add(&mut h, site.metrics_of(code));
-        }
-        add(&mut h, site.milestones_of(crate::model::NATIONAL_AREA));
-        add(&mut h, site.metrics_of(crate::model::NATIONAL_AREA));
+        kinds.hash(&mut h);
         let downloads = h.finish();
         let mut h = DefaultHasher::new();
         (global, downloads).hash(&mut h);
-        let rollup = h.finish();
-        let mut h = DefaultHasher::new();
-        rollup.hash(&mut h);
         for c in &site.counties {
             narrative[c.code.as_str()].hash(&mut h);
         }

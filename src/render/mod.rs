@@ -96,6 +96,11 @@ impl PageCache {
     pub fn keeping() -> Self {
         PageCache { keep: true, ..PageCache::default() }
     }
+
+    /// Whether what a render makes is kept for the next.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
 }
 
 /// Where rendered files go as they are made: into memory (the preview server, `check`, tests)
