@@ -58,16 +58,16 @@ fn synthetic_rows(target: usize) -> Vec<SchoolRow> {
                 let figures: [Option<f64>; SCHOOL_FIGURES.len()] =
                     std::array::from_fn(|i| Some(if i < 6 { facilities[i] } else { teachers * rng.range(0.1, 1.0) }));
                 rows.push(SchoolRow {
-                    school_id: format!("{code}{s:04}"),
-                    school_name: format!("学校{s}"),
-                    county: code.clone(),
+                    school_id: format!("{code}{s:04}").into(),
+                    school_name: format!("学校{s}").into(),
+                    county: code.as_str().into(),
                     school_year: SchoolYear(2020),
                     level,
-                    school_type: ty.to_string(),
+                    school_type: ty,
                     students: students as u64,
-                    figures,
+                    figures: figures.into(),
                     senior_students: None,
-                    parent_school_id: (ty == "teaching_point").then(|| format!("{code}{:04}", s + 1)),
+                    parent_school_id: (ty == "teaching_point").then(|| format!("{code}{:04}", s + 1).into()),
                     source: None,
                 });
             }

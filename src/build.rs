@@ -125,7 +125,7 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
         loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));
         loaded.encodings.sort();
     }
-    let (site, schools) = model::build::build_site_with(&loaded, &mut diags, reuse, memo.pages.keeps());
+    let (site, schools) = model::build::build_site_with(&mut loaded, &mut diags, reuse, memo.pages.keeps());
     memo.schools = key.map(|k| (k, schools));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.

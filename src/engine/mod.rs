@@ -17,6 +17,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -33,20 +35,20 @@ pub const QUALITY_MIN_MET: usize = 6;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Unit {
     /// 学校标识码.
-    pub school_id: String,
+    pub school_id: Arc<str>,
     /// Name.
-    pub school_name: String,
+    pub school_name: Arc<str>,
     /// School type of the row.
-    pub school_type: String,
+    pub school_type: &'static str,
     /// Students of this level (Pᵢ), teaching points merged in included.
     pub students: f64,
     /// Share of the whole-school facilities counted at this level.
     pub facility_share: f64,
     /// Resources counted at this level, in the order of [`SCHOOL_FIGURES`] (facilities
     /// apportioned).
-    pub resources: Vec<Option<f64>>,
+    pub resources: [Option<f64>; SCHOOL_FIGURES.len()],
     /// Ids of the teaching points merged into this unit.
-    pub merged: Vec<String>,
+    pub merged: Vec<Arc<str>>,
 }
 
 impl Unit {
@@ -234,7 +236,7 @@ pub fn compliance(units: &[Unit], indicators: &[Indicator], level: Level) -> Com
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Computed {
     /// County code.
-    pub county: String,
+    pub county: Arc<str>,
     /// School year.
     pub school_year: SchoolYear,
     /// Level.
@@ -250,9 +252,9 @@ pub struct Computed {
     /// Quality: the per-school standards.
     pub compliance: Option<Compliance>,
     /// Teaching points left out (quality scope or `teaching_points = "exclude"`).
-    pub excluded_points: Vec<String>,
+    pub excluded_points: Vec<Arc<str>>,
     /// Teaching points whose central school was not found (counted on their own).
-    pub orphan_points: Vec<String>,
+    pub orphan_points: Vec<Arc<str>>,
     /// Schools counted (with pupils at this level).
     pub schools: usize,
     /// False when the school-by-school detail (units, terms, per-school compliance) was
@@ -323,7 +325,12 @@ fn is_teacher_column(c: &str) -> bool {
 }
 
 /// Units of one county × year × level for a regime (facilities split, points handled).
-pub fn units(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) -> (Vec<Unit>, Vec<String>, Vec<String>) {
+pub fn units(
+    rows: &[SchoolRow],
+    scheme: Scheme,
+    level: Level,
+    rules: &Rules,
+) -> (Vec<Unit>, Vec<Arc<str>>, Vec<Arc<str>>) {
     // Enrolment of each level of each school, for the split.
     let mut by_school: BTreeMap<&str, [f64; 3]> = BTreeMap::new();
     for r in rows {
@@ -349,8 +356,8 @@ pub fn units(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) ->
                 continue;
             }
         }
-        let enrol = by_school[r.school_id.as_str()];
-        let w = rules.split.for_type(&r.school_type);
+        let enrol = by_school[&*r.school_id];
+        let w = rules.split.for_type(r.school_type);
         let weighted: f64 = (0..3).map(|i| w[i] * enrol[i]).sum();
         let share = if weighted > 0.0 { w[level as usize] * enrol[level as usize] / weighted } else { 0.0 };
         units.push(unit_of(r, share, rules));
@@ -358,7 +365,7 @@ pub fn units(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) ->
     let mut orphans = Vec::new();
     for p in points {
         let own = unit_of(p, 1.0, rules);
-        match units.iter_mut().find(|u| p.parent_school_id.as_deref() == Some(u.school_id.as_str())) {
+        match units.iter_mut().find(|u| p.parent_school_id.as_deref() == Some(&*u.school_id)) {
             Some(parent) => {
                 parent.students += own.students;
                 for (a, b) in parent.resources.iter_mut().zip(&own.resources) {
@@ -380,20 +387,17 @@ pub fn units(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) ->
 }
 
 fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
-    let resources = SCHOOL_FIGURES
-        .iter()
-        .zip(&r.figures)
-        .map(|(col, v)| {
-            v.map(|v| {
-                let v = if *col == "equipment_yuan" { v * rules.equipment_factor } else { v };
-                if is_teacher_column(col) { v } else { v * share }
-            })
+    let resources = std::array::from_fn(|i| {
+        let col = SCHOOL_FIGURES[i];
+        r.figures.get(i).map(|v| {
+            let v = if col == "equipment_yuan" { v * rules.equipment_factor } else { v };
+            if is_teacher_column(col) { v } else { v * share }
         })
-        .collect();
+    });
     Unit {
         school_id: r.school_id.clone(),
         school_name: r.school_name.clone(),
-        school_type: r.school_type.clone(),
+        school_type: r.school_type,
         students: r.students as f64,
         facility_share: share,
         resources,

@@ -58,7 +58,7 @@ fn per_hundred_scales_values_not_cv() {
     assert!(close(a.cv.unwrap(), b.cv.unwrap()));
 }
 
-fn row(id: &str, level: Level, ty: &str, students: u64, area: f64, teachers: f64) -> SchoolRow {
+fn row(id: &str, level: Level, ty: &'static str, students: u64, area: f64, teachers: f64) -> SchoolRow {
     let mut figures = [None; SCHOOL_FIGURES.len()];
     figures[0] = Some(area);
     figures[6] = Some(teachers);
@@ -68,9 +68,9 @@ fn row(id: &str, level: Level, ty: &str, students: u64, area: f64, teachers: f64
         county: "450804".into(),
         school_year: SchoolYear(2020),
         level,
-        school_type: ty.into(),
+        school_type: ty,
         students,
-        figures,
+        figures: figures.into(),
         senior_students: None,
         parent_school_id: None,
         source: None,
@@ -122,12 +122,12 @@ fn teaching_points() {
     let (u, excluded, orphans) = units(&rows, Scheme::Basic, Level::Primary, &rules);
     assert_eq!(u[0].students, 600.0);
     assert_eq!(u[0].resource("teaching_area_m2"), Some(3200.0));
-    assert_eq!(u[0].merged, vec!["p", "q"]);
+    assert_eq!(u[0].merged, ["p", "q"].map(Arc::from));
     assert!(excluded.is_empty());
-    assert_eq!(orphans, vec!["o"]);
+    assert_eq!(orphans, [Arc::from("o")]);
     let (u, excluded, _) = units(&rows, Scheme::Quality, Level::Primary, &rules);
     assert_eq!(u[0].students, 560.0);
-    assert_eq!(excluded, vec!["p"]);
+    assert_eq!(excluded, [Arc::from("p")]);
     let rules =
         Rules::with_overrides(&RuleOverrides { teaching_points: Some(TeachingPoints::Separate), ..Default::default() });
     let (u, _, _) = units(&rows, Scheme::Basic, Level::Primary, &rules);
@@ -140,7 +140,7 @@ fn teaching_points() {
 
 fn quality_unit(values: [f64; 7]) -> Unit {
     // 100 pupils, so per-hundred resources equal their value and per-pupil ones are ×100.
-    let mut resources: Vec<Option<f64>> = vec![None; SCHOOL_FIGURES.len()];
+    let mut resources = [None; SCHOOL_FIGURES.len()];
     for (ind, v) in QUALITY_INDICATORS.iter().zip(values) {
         let r = if ind.per_hundred { v } else { v * 100.0 };
         resources[column_index(ind.resource).unwrap()] = Some(r);
@@ -148,7 +148,7 @@ fn quality_unit(values: [f64; 7]) -> Unit {
     Unit {
         school_id: "s".into(),
         school_name: "s".into(),
-        school_type: "primary".into(),
+        school_type: "primary",
         students: 100.0,
         facility_share: 1.0,
         resources,

@@ -18,8 +18,10 @@ use crate::model::rules::Rules;
 const PLACEHOLDER_PREFECTURES: &[&str] =
     &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级市"];
 
-/// Turns loaded input into a validated [`Site`]; every problem goes to `diags`.
-pub fn build_site(loaded: &Loaded, diags: &mut Diagnostics) -> Site {
+/// Turns loaded input into a validated [`Site`]; every problem goes to `diags`. The table of
+/// `schools.csv` is taken out of `loaded` and dropped once its rows are read (at national
+/// scale it is the largest part of memory, and the engine needs that room).
+pub fn build_site(loaded: &mut Loaded, diags: &mut Diagnostics) -> Site {
     build_site_with(loaded, diags, None, false).0
 }
 
@@ -45,11 +47,13 @@ pub struct Schools {
 /// (`loaded` then need not hold `schools.csv`); also returns them for the next rebuild, with
 /// the sheets made from them when `keep`.
 pub fn build_site_with(
-    loaded: &Loaded,
+    loaded: &mut Loaded,
     diags: &mut Diagnostics,
     reuse: Option<Schools>,
     keep: bool,
 ) -> (Site, Schools) {
+    let schools_table = loaded.tables.schools.take();
+    let loaded = &*loaded;
     let t = &loaded.tables;
     let sources = t.sources.as_ref().map(|t| sources(t, diags)).unwrap_or_default();
     let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
@@ -85,20 +89,15 @@ pub fn build_site_with(
         None => {
             let mut timer = crate::util::timing::Timer::start();
             let mut checked = Diagnostics::new();
-            let rows = t.schools.as_ref().map(|t| schools(t, &refs, &mut checked)).unwrap_or_default();
+            let rows = schools_table.as_ref().map(|t| schools(t, &refs, &mut checked)).unwrap_or_default();
+            let encoding = schools_table.map(|t| t.encoding);
             timer.done("schools");
             let computed = crate::engine::compute_with(&rows, &rules, loaded.config.settings.audit_years);
             timer.done("engine");
             diags.extend(checked.clone());
             let mut found = t.schools_read.clone();
             found.extend(checked);
-            Schools {
-                rows: Arc::new(rows),
-                computed: Arc::new(computed),
-                diags: found,
-                encoding: t.schools.as_ref().map(|t| t.encoding),
-                sheets: None,
-            }
+            Schools { rows: Arc::new(rows), computed: Arc::new(computed), diags: found, encoding, sheets: None }
         }
     };
     // The sheets merge the published rows into the engine's results: kept with the results,
@@ -179,11 +178,15 @@ impl<'t> Cells<'t, '_> {
     }
 
     fn code(&mut self, name: &str) -> String {
+        self.code_str(name).to_string()
+    }
+
+    fn code_str(&mut self, name: &str) -> &'t str {
         let v = self.raw(name);
         if !(v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit())) {
             self.fail(name, "a 6-digit code like `450802`");
         }
-        v.to_string()
+        v
     }
 
     fn parsed<T>(&mut self, name: &str, expected: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
@@ -225,8 +228,15 @@ impl<'t> Cells<'t, '_> {
     }
 
     fn source(&mut self, refs: &Refs) -> Option<String> {
-        let id = self.opt_text("source")?;
-        if refs.check_sources && !refs.sources.contains(id.as_str()) {
+        self.source_str(refs).map(str::to_string)
+    }
+
+    fn source_str(&mut self, refs: &Refs) -> Option<&'t str> {
+        let id = self.raw("source");
+        if is_missing(id) {
+            return None;
+        }
+        if refs.check_sources && !refs.sources.contains(id) {
             let d = Diagnostic::error(
                 &self.table.file,
                 format!("unknown source `{id}`: expected an `id` of `data/sources.csv`"),
@@ -237,13 +247,17 @@ impl<'t> Cells<'t, '_> {
     }
 
     fn county(&mut self, name: &str, refs: &Refs) -> String {
-        let code = self.code(name);
-        if self.ok && refs.check_counties && !refs.counties.contains(code.as_str()) {
+        self.county_str(name, refs).to_string()
+    }
+
+    fn county_str(&mut self, name: &str, refs: &Refs) -> &'t str {
+        let code = self.code_str(name);
+        if self.ok && refs.check_counties && !refs.counties.contains(code) {
             let d = Diagnostic::error(
                 &self.table.file,
                 format!(
                     "unknown county code `{code}`: expected a `code` of `data/counties.csv`{}",
-                    suggest_county(&code, refs)
+                    suggest_county(code, refs)
                 ),
             );
             self.diags.push(self.table.cell_diag(self.row, name, d));
@@ -771,7 +785,7 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
     let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> =
         HashMap::with_capacity_and_hasher(rows.len(), Default::default());
     for (row, r) in rows {
-        let Some((first_row, f)) = first.get(&(r.school_id.as_str(), r.school_year)).copied() else {
+        let Some((first_row, f)) = first.get(&(&*r.school_id, r.school_year)).copied() else {
             first.insert((&r.school_id, r.school_year), (row, r));
             continue;
         };
@@ -791,14 +805,16 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
                 diags.push(t.cell_diag(row, field, d));
             }
         };
-        differ("school_type", r.school_type == f.school_type, &|| r.school_type.clone(), &|| f.school_type.clone());
+        differ("school_type", r.school_type == f.school_type, &|| r.school_type.to_string(), &|| {
+            f.school_type.to_string()
+        });
         let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
         differ("senior_students", r.senior_students == f.senior_students, &|| opt(r.senior_students), &|| {
             opt(f.senior_students)
         });
-        for ((col, a), b) in SCHOOL_FIGURES.iter().zip(&r.figures).zip(&f.figures) {
+        for ((col, a), b) in SCHOOL_FIGURES.iter().zip(r.figures.iter()).zip(f.figures.iter()) {
             if crate::model::rules::FACILITY_COLUMNS.contains(col) {
-                let num = |v: &Option<f64>| v.map_or(String::new(), |v| v.to_string());
+                let num = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
                 differ(col, a == b, &|| num(a), &|| num(b));
             }
         }
@@ -808,16 +824,20 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
 fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
     let type_expected = format!("one of {types}");
+    // Two million rows share a few thousand counties and sources: one allocation each.
+    let shared: HashMap<&str, Arc<str>> =
+        refs.counties.iter().chain(refs.sources.iter()).map(|v| (*v, Arc::from(*v))).collect();
+    let share = |v: &str| shared.get(v).cloned().unwrap_or_else(|| Arc::from(v));
     let rows = each_row_par(t, diags, |c| {
         let school_id = c.text("school_id", "a 10-digit school identifier (学校标识码)");
         if !school_id.is_empty() && !school_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             c.fail("school_id", "a school identifier of digits (keep it as text in Excel)");
         }
         let school_name = c.text("school_name", "the school's name");
-        let county = c.county("county", refs);
+        let county = share(c.county_str("county", refs));
         let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
-        let school_type = c.parsed("school_type", &type_expected, |s| school_type(s).map(str::to_string));
+        let school_type = c.parsed("school_type", &type_expected, school_type);
         let students = c.count("students");
         if students.is_none() && c.ok {
             c.fail("students", "a whole number like `1250`");
@@ -836,17 +856,17 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
             }
         }
         let senior_students = c.count("senior_students");
-        let parent_school_id = c.opt_text("parent_school_id");
-        let source = c.source(refs);
+        let parent_school_id = c.opt_text("parent_school_id").map(Arc::from);
+        let source = c.source_str(refs).map(share);
         Some(SchoolRow {
-            school_id,
-            school_name,
+            school_id: school_id.into(),
+            school_name: school_name.into(),
             county,
             school_year: school_year?,
             level: level?,
             school_type: school_type?,
             students: students?,
-            figures,
+            figures: figures.into(),
             senior_students,
             parent_school_id,
             source,

@@ -7,6 +7,7 @@ pub mod build;
 pub mod rules;
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
@@ -550,31 +551,87 @@ pub struct Metric {
 }
 
 /// A row of `schools.csv`, typed.
+///
+/// A national site holds about two million of these, so a row is kept small: the county,
+/// school type and source are shared (one allocation per distinct value, not per row), and
+/// the figures are stored without an `Option` per figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SchoolRow {
     /// 学校标识码, kept as text.
-    pub school_id: String,
+    pub school_id: Arc<str>,
     /// Name.
-    pub school_name: String,
+    pub school_name: Arc<str>,
     /// County code.
-    pub county: String,
+    pub county: Arc<str>,
     /// School year.
     pub school_year: SchoolYear,
     /// Level of this row.
     pub level: Level,
-    /// School type id.
-    pub school_type: String,
+    /// School type id (one of [`SCHOOL_TYPES`]).
+    pub school_type: &'static str,
     /// Students of this level.
     pub students: u64,
     /// Whole-school facility figures and this level's teacher counts, in the order of
     /// [`SCHOOL_FIGURES`].
-    pub figures: [Option<f64>; SCHOOL_FIGURES.len()],
+    pub figures: Figures,
     /// Senior-high students (complete/twelve-year schools).
     pub senior_students: Option<u64>,
     /// Parent school of a teaching point.
-    pub parent_school_id: Option<String>,
+    pub parent_school_id: Option<Arc<str>>,
     /// Source id.
-    pub source: Option<String>,
+    pub source: Option<Arc<str>>,
+}
+
+/// The figures of a school row, in the order of [`SCHOOL_FIGURES`], each present or not:
+/// half the size of an array of `Option<f64>`. Serialised as that array.
+///
+/// ```
+/// use junheng::model::Figures;
+/// let mut given = [None; 11];
+/// given[0] = Some(0.0);
+/// given[10] = Some(2.5);
+/// let f = Figures::from(given);
+/// assert_eq!((f.get(0), f.get(1), f.get(10)), (Some(0.0), None, Some(2.5)));
+/// assert_eq!(f.iter().collect::<Vec<_>>(), given);
+/// assert_eq!(serde_json::to_string(&f).unwrap(), "[0.0,null,null,null,null,null,null,null,null,null,2.5]");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Figures {
+    values: [f64; SCHOOL_FIGURES.len()],
+    /// Bit `i` set: figure `i` is present.
+    present: u16,
+}
+
+impl Figures {
+    /// Figure `i` (an index into [`SCHOOL_FIGURES`]), if present.
+    pub fn get(&self, i: usize) -> Option<f64> {
+        (self.present & (1 << i) != 0).then(|| self.values[i])
+    }
+
+    /// The figures in order, each present or not.
+    pub fn iter(&self) -> impl Iterator<Item = Option<f64>> + use<> {
+        let f = *self;
+        (0..SCHOOL_FIGURES.len()).map(move |i| f.get(i))
+    }
+}
+
+impl From<[Option<f64>; SCHOOL_FIGURES.len()]> for Figures {
+    fn from(figures: [Option<f64>; SCHOOL_FIGURES.len()]) -> Self {
+        let mut f = Figures::default();
+        for (i, v) in figures.into_iter().enumerate() {
+            if let Some(v) = v {
+                f.values[i] = v;
+                f.present |= 1 << i;
+            }
+        }
+        f
+    }
+}
+
+impl Serialize for Figures {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// The school types of the data format.
@@ -653,9 +710,9 @@ pub struct Site {
 }
 
 /// The run of `items` (sorted by `key`) whose key is `code`.
-fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &String) -> &'a [T] {
-    let start = items.partition_point(|x| key(x).as_str() < code);
-    let end = items.partition_point(|x| key(x).as_str() <= code);
+fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &str) -> &'a [T] {
+    let start = items.partition_point(|x| key(x) < code);
+    let end = items.partition_point(|x| key(x) <= code);
     &items[start..end]
 }
 

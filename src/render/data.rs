@@ -142,10 +142,10 @@ fn needs_neutralizing(text: &str) -> bool {
 fn s<'a>(v: impl Into<Cow<'a, str>>) -> Cell<'a> {
     Cell::Text(v.into())
 }
-fn opt_s(v: &Option<String>) -> Cell<'_> {
+fn opt_s(v: &Option<impl std::ops::Deref<Target = str>>) -> Cell<'_> {
     v.as_deref().map_or(Cell::Null, s)
 }
-fn num(v: Option<f64>) -> Cell<'static> {
+fn num<'a>(v: Option<f64>) -> Cell<'a> {
     v.map_or(Cell::Null, Cell::Num)
 }
 fn fixed(v: Option<f64>, decimals: Option<u8>) -> Cell<'static> {
@@ -199,7 +199,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
         rows: Rows::made(site.reported.len(), move || {
             Box::new(site.reported.iter().map(|r| {
                 vec![
-                    s(&r.county),
+                    s(&*r.county),
                     s(r.school_year.to_string()),
                     s(r.level.id()),
                     s(r.scheme.id()),
@@ -282,15 +282,15 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             rows: Rows::made(site.schools.len(), move || {
                 Box::new(site.schools.iter().map(|r| {
                     let mut row = vec![
-                        s(&r.school_id),
-                        s(&r.school_name),
-                        s(&r.county),
+                        s(&*r.school_id),
+                        s(&*r.school_name),
+                        s(&*r.county),
                         s(r.school_year.to_string()),
                         s(r.level.id()),
-                        s(&r.school_type),
+                        s(r.school_type),
                         Cell::Int(r.students),
                     ];
-                    row.extend(r.figures.iter().map(|v| num(*v)));
+                    row.extend(r.figures.iter().map(num));
                     row.extend([
                         r.senior_students.map_or(Cell::Null, Cell::Int),
                         opt_s(&r.parent_school_id),
@@ -335,9 +335,9 @@ fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
                     s(c.school_year.to_string()),
                     s(c.level.id()),
                     s(c.scheme.id()),
-                    s(&u.school_id),
-                    s(&u.school_name),
-                    s(&u.school_type),
+                    s(&*u.school_id),
+                    s(&*u.school_name),
+                    s(u.school_type),
                     Cell::Num(u.students),
                     Cell::Num(u.facility_share),
                 ];
@@ -465,8 +465,10 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
     }
 }
 
-fn to_csv(t: &DataTable) -> Vec<u8> {
-    let out = Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len());
+/// The table as CSV, behind `prefix`.
+fn to_csv(t: &DataTable, prefix: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len());
+    out.extend_from_slice(prefix);
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
     let mut buf = String::new();
@@ -634,7 +636,8 @@ impl DownloadMemo {
     }
 }
 
-fn emit(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Written {
+fn emit(sink: &dyn Sink, path: String, bytes: impl Into<bytes::Bytes>) -> Written {
+    let bytes = bytes.into();
     let sha256 = sha256_hex(&bytes);
     let info = FileInfo { path: path.clone(), bytes: bytes.len() };
     sink.put(OutputFile::new(path, bytes));
@@ -651,14 +654,15 @@ fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (
     // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
     // files are CSV only: each county's JSON is its API record.
     let fits = fits_excel(t.rows.len());
-    let plain = to_csv(t);
-    // Files are written as soon as they are encoded, so that a national table is held in at
-    // most two encodings at once. The Excel variant is the same bytes behind a byte-order
-    // mark: encoded once.
+    // Files are written as soon as they are encoded, so that a national table is held in one
+    // encoding at a time. The Excel variant is the same bytes behind a byte-order mark:
+    // encoded once, and the plain file is a view of it past the mark (no copy).
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let excel_bytes = bytes::Bytes::from(to_csv(t, BOM));
     let path = |suffix: &str| format!("{stem}{suffix}");
-    let excel =
-        fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), [b"\xef\xbb\xbf".as_slice(), &plain].concat()));
-    let plain = Some(emit(sink, format!("data/{}", path(".csv")), plain));
+    let excel = fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), excel_bytes.clone()));
+    let plain = Some(emit(sink, format!("data/{}", path(".csv")), excel_bytes.slice(BOM.len()..)));
+    drop(excel_bytes);
     let json =
         (fits && !stem.starts_with("counties/")).then(|| emit(sink, format!("data/{}", path(".json")), to_json(t)));
     let mut resources = Vec::new();

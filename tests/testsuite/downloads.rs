@@ -6,8 +6,8 @@ use crate::support::{SiteTest, tree};
 
 fn model_of(site: &std::path::Path) -> junheng::model::Site {
     let mut diags = junheng::Diagnostics::new();
-    let loaded = junheng::load::load_site(site, &mut diags).unwrap();
-    let model = junheng::model::build::build_site(&loaded, &mut diags);
+    let mut loaded = junheng::load::load_site(site, &mut diags).unwrap();
+    let model = junheng::model::build::build_site(&mut loaded, &mut diags);
     assert!(!diags.has_errors(), "{diags}");
     model
 }
