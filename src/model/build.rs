@@ -418,22 +418,35 @@ impl Keyed for SchoolRow {
     }
 }
 
+/// Calls `found(i, first)` for each item `i` whose key an earlier item `first` (the first
+/// with that key) already had. The table holds 4-byte indices, keys are looked up in the
+/// items: at two million school rows a map of borrowed keys cost ten times the memory.
+fn first_of_each_key<'a, T, K: std::hash::Hash + Eq>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+    mut found: impl FnMut(usize, usize),
+) {
+    use std::hash::BuildHasher;
+    let hasher = rustc_hash::FxBuildHasher;
+    let hash = |i: u32| hasher.hash_one(key(&items[i as usize]));
+    let mut table = hashbrown::HashTable::<u32>::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let k = key(item);
+        match table.entry(hasher.hash_one(&k), |&j| key(&items[j as usize]) == k, |&j| hash(j)) {
+            hashbrown::hash_table::Entry::Occupied(first) => found(i, *first.get() as usize),
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(i as u32);
+            }
+        }
+    }
+}
+
 /// Reports rows whose key was already seen (`what` names the key's columns) and drops them.
 fn reject_duplicates<T: Keyed>(table: &Table, rows: Vec<(&Row, T)>, what: &str, diags: &mut Diagnostics) -> Vec<T> {
     // First the duplicates are found with keys borrowed from the rows, then the rows are
     // moved out: no key is copied.
     let mut duplicates: Vec<(usize, u32)> = Vec::new();
-    {
-        let mut seen: HashMap<T::Key<'_>, u32> = HashMap::with_capacity_and_hasher(rows.len(), Default::default());
-        for (i, (row, v)) in rows.iter().enumerate() {
-            match seen.entry(v.key()) {
-                std::collections::hash_map::Entry::Occupied(first) => duplicates.push((i, *first.get())),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(row.line);
-                }
-            }
-        }
-    }
+    first_of_each_key(&rows, |(_, v)| v.key(), |i, first| duplicates.push((i, rows[first].0.line)));
     if duplicates.is_empty() {
         return rows.into_iter().map(|(_, v)| v).collect();
     }
@@ -782,43 +795,42 @@ fn school_type(s: &str) -> Option<&'static str> {
 /// Rows of one school and school year must agree on what describes the whole school: its
 /// type, its senior-high enrolment and the facility figures the engine apportions.
 fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
-    let mut first: HashMap<(&str, SchoolYear), (&Row, &SchoolRow)> =
-        HashMap::with_capacity_and_hasher(rows.len(), Default::default());
-    for (row, r) in rows {
-        let Some((first_row, f)) = first.get(&(&*r.school_id, r.school_year)).copied() else {
-            first.insert((&r.school_id, r.school_year), (row, r));
-            continue;
-        };
-        // Values are compared as read; only a difference is written out for the message.
-        let mut differ = |field: &str, same: bool, a: &dyn Fn() -> String, b: &dyn Fn() -> String| {
-            if !same {
-                let shown = |v: String| if v.is_empty() { "an empty cell".to_string() } else { format!("`{v}`") };
-                let d = Diagnostic::error(
-                    &t.file,
-                    format!(
-                        "expected {} as on line {} for the same school and school year (whole-school figures are repeated on each level's row), found {}",
-                        shown(b()),
-                        first_row.line,
-                        shown(a())
-                    ),
-                );
-                diags.push(t.cell_diag(row, field, d));
+    first_of_each_key(
+        rows,
+        |(_, r)| (&*r.school_id, r.school_year),
+        |i, first| {
+            let ((row, r), (first_row, f)) = (&rows[i], &rows[first]);
+            // Values are compared as read; only a difference is written out for the message.
+            let mut differ = |field: &str, same: bool, a: &dyn Fn() -> String, b: &dyn Fn() -> String| {
+                if !same {
+                    let shown = |v: String| if v.is_empty() { "an empty cell".to_string() } else { format!("`{v}`") };
+                    let d = Diagnostic::error(
+                        &t.file,
+                        format!(
+                            "expected {} as on line {} for the same school and school year (whole-school figures are repeated on each level's row), found {}",
+                            shown(b()),
+                            first_row.line,
+                            shown(a())
+                        ),
+                    );
+                    diags.push(t.cell_diag(row, field, d));
+                }
+            };
+            differ("school_type", r.school_type == f.school_type, &|| r.school_type.to_string(), &|| {
+                f.school_type.to_string()
+            });
+            let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+            differ("senior_students", r.senior_students == f.senior_students, &|| opt(r.senior_students), &|| {
+                opt(f.senior_students)
+            });
+            for ((col, a), b) in SCHOOL_FIGURES.iter().zip(r.figures.iter()).zip(f.figures.iter()) {
+                if crate::model::rules::FACILITY_COLUMNS.contains(col) {
+                    let num = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+                    differ(col, a == b, &|| num(a), &|| num(b));
+                }
             }
-        };
-        differ("school_type", r.school_type == f.school_type, &|| r.school_type.to_string(), &|| {
-            f.school_type.to_string()
-        });
-        let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
-        differ("senior_students", r.senior_students == f.senior_students, &|| opt(r.senior_students), &|| {
-            opt(f.senior_students)
-        });
-        for ((col, a), b) in SCHOOL_FIGURES.iter().zip(r.figures.iter()).zip(f.figures.iter()) {
-            if crate::model::rules::FACILITY_COLUMNS.contains(col) {
-                let num = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-                differ(col, a == b, &|| num(a), &|| num(b));
-            }
-        }
-    }
+        },
+    );
 }
 
 fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {

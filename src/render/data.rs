@@ -732,36 +732,42 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
         }
     };
     let tables = tables(site);
-    let mut parts: Vec<(Vec<Value>, Vec<Written>)> =
-        tables.par_iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string(), t.name)).collect();
+    // The national tables are encoded one after another (a national encoding is hundreds of
+    // megabytes: two at once would be the build's peak of memory) while the other thread
+    // makes the per-county files; work-stealing then shares those between both.
+    let national = || -> Vec<(Vec<Value>, Vec<Written>)> {
+        tables.iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string(), t.name)).collect()
+    };
+    let counties = || -> Vec<Vec<(Vec<Value>, Vec<Written>)>> {
+        site.counties
+            .par_iter()
+            .map(|c| {
+                let mut out = Vec::new();
+                if !site.audited_years(&c.code).is_empty() {
+                    out.push(county_files(
+                        "school_terms",
+                        &|| school_terms_table(site, &c.code),
+                        format!("counties/{}-schools", c.code),
+                        format!("schools {} {}", c.code, c.name),
+                        &c.code,
+                    ));
+                }
+                if !site.sheets_of(&c.code).is_empty() {
+                    out.push(county_files(
+                        "results",
+                        &|| results_table(site, Some(&c.code)),
+                        format!("counties/{}", c.code),
+                        format!("results {} {}", c.code, c.name),
+                        &c.code,
+                    ));
+                }
+                out
+            })
+            .collect()
+    };
+    let (mut parts, per_county) = rayon::join(national, counties);
     let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, (_, files))| table_doc(t, files, true)).collect();
     drop(tables);
-    let per_county: Vec<Vec<(Vec<Value>, Vec<Written>)>> = site
-        .counties
-        .par_iter()
-        .map(|c| {
-            let mut out = Vec::new();
-            if !site.audited_years(&c.code).is_empty() {
-                out.push(county_files(
-                    "school_terms",
-                    &|| school_terms_table(site, &c.code),
-                    format!("counties/{}-schools", c.code),
-                    format!("schools {} {}", c.code, c.name),
-                    &c.code,
-                ));
-            }
-            if !site.sheets_of(&c.code).is_empty() {
-                out.push(county_files(
-                    "results",
-                    &|| results_table(site, Some(&c.code)),
-                    format!("counties/{}", c.code),
-                    format!("results {} {}", c.code, c.name),
-                    &c.code,
-                ));
-            }
-            out
-        })
-        .collect();
     // Per-county files are described once, with the pattern of their names.
     if let Some(c) = site.counties.iter().find(|c| !site.audited_years(&c.code).is_empty()) {
         docs.push(table_doc(&school_terms_table(site, &c.code), &[], false));
