@@ -654,17 +654,19 @@ fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (
     // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
     // files are CSV only: each county's JSON is its API record.
     let fits = fits_excel(t.rows.len());
-    // Files are written as soon as they are encoded, so that a national table is held in one
-    // encoding at a time. The Excel variant is the same bytes behind a byte-order mark:
-    // encoded once, and the plain file is a view of it past the mark (no copy).
+    // Files are written as soon as they are encoded. The Excel variant is the same bytes
+    // behind a byte-order mark: encoded once, and the plain file is a view of it past the
+    // mark (no copy). The JSON is encoded meanwhile when a thread is free to take it.
     const BOM: &[u8] = b"\xef\xbb\xbf";
-    let excel_bytes = bytes::Bytes::from(to_csv(t, BOM));
     let path = |suffix: &str| format!("{stem}{suffix}");
-    let excel = fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), excel_bytes.clone()));
-    let plain = Some(emit(sink, format!("data/{}", path(".csv")), excel_bytes.slice(BOM.len()..)));
-    drop(excel_bytes);
+    let csv = || {
+        let excel_bytes = bytes::Bytes::from(to_csv(t, BOM));
+        let excel = fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), excel_bytes.clone()));
+        (excel, Some(emit(sink, format!("data/{}", path(".csv")), excel_bytes.slice(BOM.len()..))))
+    };
     let json =
-        (fits && !stem.starts_with("counties/")).then(|| emit(sink, format!("data/{}", path(".json")), to_json(t)));
+        || (fits && !stem.starts_with("counties/")).then(|| emit(sink, format!("data/{}", path(".json")), to_json(t)));
+    let ((excel, plain), json) = rayon::join(csv, json);
     let mut resources = Vec::new();
     let mut files = Vec::new();
     for (suffix, written, format, encoding, media) in [

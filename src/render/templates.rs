@@ -57,9 +57,19 @@ pub fn environment(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let s = strings.clone();
+    // The strings as template values, in hash maps: `t()` runs hundreds of times per page.
+    let values: rustc_hash::FxHashMap<String, rustc_hash::FxHashMap<String, Value>> = strings
+        .iter()
+        .map(|(lang, m)| (lang.clone(), m.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()))
+        .collect();
     let dl = default_lang.clone();
-    env.add_function("t", move |state: &State, key: &str| -> Result<String, Error> { lookup(&s, &dl, state, key) });
+    env.add_function("t", move |state: &State, key: &str| -> Result<Value, Error> {
+        let lang = state.lookup("lang");
+        let lang = lang.as_ref().and_then(Value::as_str).unwrap_or(&dl);
+        values.get(lang).and_then(|m| m.get(key)).cloned().ok_or_else(|| {
+            Error::new(ErrorKind::UndefinedError, format!("missing UI string `{key}` for language `{lang}`"))
+        })
+    });
     let s = strings.clone();
     let dl = default_lang.clone();
     env.add_filter("date", move |state: &State, value: Value| -> Result<String, Error> {
@@ -69,16 +79,16 @@ pub fn environment(
         format_date(&s, &dl, state, text)
     });
     env.add_function("url", |state: &State, path: &str| -> Result<Value, Error> {
-        let lang_prefix = str_var(state, "lang_prefix")?;
-        Ok(safe_url(format!("{}{lang_prefix}{path}", str_var(state, "root")?)))
+        let (root, lang_prefix) = (var(state, "root")?, var(state, "lang_prefix")?);
+        Ok(safe_url(format!("{}{}{path}", str_of(&root), str_of(&lang_prefix))))
     });
     let dl = default_lang;
     env.add_function("url_in", move |state: &State, lang: &str, path: &str| -> Result<Value, Error> {
         let prefix = if lang == dl { String::new() } else { format!("{}/", lang.to_lowercase()) };
-        Ok(safe_url(format!("{}{prefix}{path}", str_var(state, "root")?)))
+        Ok(safe_url(format!("{}{prefix}{path}", str_of(&var(state, "root")?))))
     });
     env.add_function("asset", |state: &State, path: &str| -> Result<Value, Error> {
-        Ok(safe_url(format!("{}{path}", str_var(state, "root")?)))
+        Ok(safe_url(format!("{}{path}", str_of(&var(state, "root")?))))
     });
     env.add_filter("num", |value: Value, decimals: Option<u32>| -> String {
         match f64::try_from(value.clone()) {
@@ -242,16 +252,23 @@ fn safe_url(url: String) -> Value {
     Value::from_safe_string(escape_html(&url))
 }
 
-fn str_var(state: &State, name: &str) -> Result<String, Error> {
+/// A variable of the page that must be set (its text read with [`str_of`]).
+fn var(state: &State, name: &str) -> Result<Value, Error> {
     state
         .lookup(name)
-        .and_then(|v| v.as_str().map(str::to_string))
+        .filter(|v| v.as_str().is_some())
         .ok_or_else(|| Error::new(ErrorKind::UndefinedError, format!("`{name}` is not set for this page")))
 }
 
+/// The text of a value [`var`] returned.
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or_default()
+}
+
 fn lookup(strings: &Strings, default_lang: &str, state: &State, key: &str) -> Result<String, Error> {
-    let lang = str_var(state, "lang").unwrap_or_else(|_| default_lang.to_string());
-    strings.get(&lang).and_then(|m| m.get(key)).cloned().ok_or_else(|| {
+    let lang = var(state, "lang").ok();
+    let lang = lang.as_ref().map_or(default_lang, str_of);
+    strings.get(lang).and_then(|m| m.get(key)).cloned().ok_or_else(|| {
         Error::new(ErrorKind::UndefinedError, format!("missing UI string `{key}` for language `{lang}`"))
     })
 }
