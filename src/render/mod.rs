@@ -710,15 +710,19 @@ fn plan<'a>(
                     let levels: Vec<Value> = Level::ALL
                         .iter()
                         .map(|&level| {
-                            json!({
-                                "level": level, "threshold": rules.threshold(level), "standard": ind.standard_for(level),
-                                "ranking": views::ranking(site, scheme, ind.id, level),
-                            })
+                            views::object([
+                                ("level", json!(level)),
+                                ("threshold", json!(rules.threshold(level))),
+                                ("standard", json!(ind.standard_for(level))),
+                                ("ranking", views::ranking(views, scheme, ind.id, level)),
+                            ])
                         })
                         .collect();
-                    json!({ "indicator": { "scheme": scheme, "id": ind.id, "decimals": ind.decimals },
-                            "rules": { "document": rules.document, "version": rules.version },
-                            "levels": levels })
+                    views::object([
+                        ("indicator", json!({ "scheme": scheme, "id": ind.id, "decimals": ind.decimals })),
+                        ("rules", json!({ "document": rules.document, "version": rules.version })),
+                        ("levels", Value::Array(levels)),
+                    ])
                 }),
                 // Rankings (sheets).
                 deps: deps.map(|d| d.national(&[0, 1])),

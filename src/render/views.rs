@@ -17,6 +17,9 @@ pub struct Views<'s> {
     pub rollup: HashMap<&'s str, Value>,
     /// Area code → (kind, name, path).
     pub areas: HashMap<String, (&'static str, String, String)>,
+    /// The sheets of each county, in the order of `site.counties` (national pages read every
+    /// county's: looked up once, not once per page).
+    pub county_sheets: Vec<&'s [crate::model::Sheet]>,
 }
 
 impl<'s> Views<'s> {
@@ -34,7 +37,8 @@ impl<'s> Views<'s> {
         }
         areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
         let rollup = site.counties.iter().map(|c| (c.code.as_str(), county_row(site, &c.code))).collect();
-        Views { site, rollup, areas }
+        let county_sheets = site.counties.iter().map(|c| site.sheets_of(&c.code)).collect();
+        Views { site, rollup, areas, county_sheets }
     }
 
     /// The area of a code as `{code, kind, name, path}`.
@@ -256,11 +260,10 @@ pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Val
 }
 
 /// Every county's latest CV of one indicator and level, ranked (lowest CV first).
-pub fn ranking(site: &Site, scheme: Scheme, indicator: &str, level: Level) -> Value {
+pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> Value {
     let mut rows: Vec<(f64, &str, Value)> = Vec::new();
-    for c in &site.counties {
-        let latest = site
-            .sheets_of(&c.code)
+    for (c, sheets) in views.site.counties.iter().zip(&views.county_sheets) {
+        let latest = sheets
             .iter()
             .filter(|s| s.scheme == scheme && s.level == level)
             .filter_map(|s| {
@@ -272,10 +275,17 @@ pub fn ranking(site: &Site, scheme: Scheme, indicator: &str, level: Level) -> Va
             rows.push((
                 cv,
                 &c.code,
-                json!({
-                    "code": c.code, "name": c.name, "name_en": c.name_en, "school_year": year.to_string(),
-                    "value": r.value, "cv": cv, "meets": r.meets, "decimals": r.decimals,
-                }),
+                object([
+                    ("code", json!(c.code)),
+                    ("name", json!(c.name)),
+                    ("name_en", json!(c.name_en)),
+                    ("school_year", json!(year.to_string())),
+                    ("value", json!(r.value)),
+                    ("cv", json!(cv)),
+                    ("meets", json!(r.meets)),
+                    ("decimals", json!(r.decimals)),
+                    ("rank", Value::Null),
+                ]),
             ));
         }
     }
