@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 
 use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date};
 use super::views::object;
-use crate::model::PartialDate;
+use crate::model::rules::Rules;
+use crate::model::{Level, PartialDate, Scheme, Sheet};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 220.0;
@@ -410,11 +411,6 @@ pub fn milestone_chart(id: &str, title: &str, summary: &str, marks: &[Mark]) -> 
     svg
 }
 
-/// Start year of a school year `2019-2020`.
-fn start_year(school_year: &str) -> Option<u16> {
-    school_year.get(..4)?.parse().ok()
-}
-
 /// The sentence comparing a coefficient with its threshold and the previous school year, e.g.
 /// "2020-2021学年小学综合差异系数为0.21，低于0.65的标准，比上一学年下降0.03。"
 fn cv_sentence(
@@ -455,45 +451,44 @@ fn cv_sentence(
         .replace("{change}", &change)
 }
 
-/// Trend charts of a county page from its `views::county_years` value: per level and regime
+/// Trend charts of a county page from its sheets (`Site::sheets_of`): per level and regime
 /// with two school years or more, the composite (basic balance) or each indicator (quality
 /// balance) per school year against its threshold, with one data table per group.
-pub fn county_trends(years: &Value, tr: Tr) -> Value {
-    // (level, scheme) → indicator ("composite" for the basic composite) → points, oldest first.
-    // A point: start year, school year, CV, and whether a published CV disagrees with it.
+pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> Value {
+    // (level, scheme) → row (the composite first for basic balance) → (indicator id ("composite"
+    // for the basic composite), points oldest first). A point: start year, school year, CV,
+    // and whether a published CV disagrees with it.
     type Points = Vec<(u16, String, f64, bool)>;
-    // Per group: level, regime, threshold and the series by row (indicator id, points).
-    type Group = (Value, Value, f64, BTreeMap<usize, (String, Points)>);
+    // Per group: level, regime, threshold and the series by row.
+    type Group = (Level, Scheme, f64, BTreeMap<usize, (&'static str, Points)>);
     let mut groups: BTreeMap<(u8, u8), Group> = BTreeMap::new();
-    for y in years.as_array().into_iter().flatten().rev() {
-        let label = y["school_year"].as_str().unwrap_or_default().to_string();
-        let Some(start) = start_year(&label) else { continue };
-        for s in y["sheets"].as_array().into_iter().flatten() {
-            let level = s["level"].clone();
-            let scheme = s["scheme"].clone();
-            let order = (u8::from(level != "primary"), u8::from(scheme != "basic"));
-            let threshold = s["threshold"].as_f64().unwrap_or_default();
-            let entry = groups.entry(order).or_insert_with(|| (level, scheme.clone(), threshold, BTreeMap::new()));
-            let mut push = |i: usize, id: &str, figure: &Value| {
-                if let Some(cv) = figure["cv"].as_f64() {
-                    let differs = figure["disagrees"] == true;
-                    let point = (start, label.clone(), cv, differs);
-                    entry.3.entry(i).or_insert_with(|| (id.to_string(), Vec::new())).1.push(point);
-                }
-            };
-            // Basic balance: the composite first (judged and charted), then each indicator.
-            let first = usize::from(scheme == "basic");
-            if scheme == "basic" {
-                push(0, "composite", &s["composite"]);
+    let mut oldest_first: Vec<&Sheet> = sheets.iter().collect();
+    oldest_first.sort_by_key(|s| s.school_year);
+    for s in oldest_first {
+        let (start, label) = (s.school_year.0, s.school_year.to_string());
+        let threshold = rules.of(s.scheme).threshold(s.level);
+        let entry = groups
+            .entry((s.level as u8, s.scheme as u8))
+            .or_insert_with(|| (s.level, s.scheme, threshold, BTreeMap::new()));
+        let mut push = |i: usize, id: &'static str, cv: Option<f64>, disagrees: Option<bool>| {
+            if let Some(cv) = cv {
+                let point = (start, label.clone(), cv, disagrees == Some(true));
+                entry.3.entry(i).or_insert_with(|| (id, Vec::new())).1.push(point);
             }
-            for (i, r) in s["rows"].as_array().into_iter().flatten().enumerate() {
-                push(first + i, r["indicator"].as_str().unwrap_or_default(), r);
-            }
+        };
+        // Basic balance: the composite first (judged and charted), then each indicator.
+        let first = usize::from(s.scheme == Scheme::Basic);
+        if s.scheme == Scheme::Basic {
+            let c = s.composite.as_ref();
+            push(0, "composite", c.map(|c| c.cv), c.and_then(|c| c.disagrees));
+        }
+        for (i, r) in s.rows.iter().enumerate() {
+            push(first + i, r.indicator, r.cv, r.disagrees);
         }
     }
     let mut out = Vec::new();
-    for ((level, scheme, threshold, series), _) in groups.into_values().map(|g| (g, ())) {
-        let (level_id, scheme_id) = (level.as_str().unwrap_or_default(), scheme.as_str().unwrap_or_default());
+    for (level, scheme, threshold, series) in groups.into_values() {
+        let (level_id, scheme_id) = (level.id(), scheme.id());
         let level_text = tr.t(&format!("chart.level.{level_id}"));
         let mut all_years: Vec<(u16, String)> =
             series.values().flat_map(|(_, pts)| pts.iter().map(|p| (p.0, p.1.clone()))).collect();
@@ -507,7 +502,7 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
         let threshold_label = tr.t("chart.threshold_label").replace("{t}", &format_number(threshold, 2));
         let mut charts = Vec::new();
         let mut rows = Vec::new();
-        for (id, pts) in series.values() {
+        for &(id, ref pts) in series.values() {
             // Basic balance judges (and charts) the composite only; quality each indicator.
             let judged = scheme_id == "quality" || id == "composite";
             let name =
@@ -549,8 +544,8 @@ pub fn county_trends(years: &Value, tr: Tr) -> Value {
         }
         let caption = tr.t("chart.trend_caption").replace("{level}", &level_text);
         out.push(object([
-            ("level", level),
-            ("scheme", scheme),
+            ("level", json!(level_id)),
+            ("scheme", json!(scheme_id)),
             ("threshold", json!(threshold)),
             ("charts", Value::Array(charts)),
             ("caption", Value::String(caption)),
@@ -756,21 +751,37 @@ mod tests {
         Arc::new(theme.strings)
     }
 
-    fn composite_years(cvs: &[(&str, f64)]) -> Value {
-        Value::Array(
-            cvs.iter()
-                .rev()
-                .map(|(y, cv)| {
-                    json!({ "school_year": y, "sheets": [{ "level": "primary", "scheme": "basic",
-                            "threshold": 0.65, "composite": { "cv": cv }, "rows": [] }] })
-                })
-                .collect(),
-        )
+    /// The primary basic-balance sheets of one county with these published composites.
+    fn composite_years(cvs: &[(&str, f64)]) -> Vec<Sheet> {
+        cvs.iter()
+            .map(|(y, cv)| Sheet {
+                county: "450802".into(),
+                school_year: crate::model::SchoolYear::parse(y).unwrap(),
+                level: Level::Primary,
+                scheme: Scheme::Basic,
+                rules: "2012",
+                rows: Vec::new(),
+                composite: Some(crate::model::Composite {
+                    cv: *cv,
+                    basis: crate::model::Basis::Reported,
+                    reported_cv: Some(*cv),
+                    reported_cv_decimals: Some(2),
+                    computed_cv: None,
+                    disagrees: None,
+                    threshold: 0.65,
+                    meets: *cv <= 0.65,
+                    source: None,
+                }),
+                meets_all: None,
+                schools: None,
+                failing_schools: None,
+            })
+            .collect()
     }
 
     fn composite_summary(cvs: &[(&str, f64)], lang: &str) -> String {
         let s = theme_strings();
-        let v = county_trends(&composite_years(cvs), Tr::new(&s, lang));
+        let v = county_trends(&composite_years(cvs), &Rules::default(), Tr::new(&s, lang));
         v[0]["charts"][0]["summary"].as_str().unwrap().to_string()
     }
 
@@ -799,10 +810,17 @@ mod tests {
         );
         // One school year: a sentence without a comparison, and no chart.
         let s = theme_strings();
-        let v = county_trends(&composite_years(&[("2020-2021", 0.3), ("2021-2022", 0.2)]), Tr::new(&s, "zh-CN"));
+        let v = county_trends(
+            &composite_years(&[("2020-2021", 0.3), ("2021-2022", 0.2)]),
+            &Rules::default(),
+            Tr::new(&s, "zh-CN"),
+        );
         assert!(v[0]["charts"][0]["svg"].as_str().unwrap().contains("class=\"ref\" stroke-dasharray"));
         assert!(
-            county_trends(&composite_years(&[("2020-2021", 0.3)]), Tr::new(&s, "zh-CN")).as_array().unwrap().is_empty()
+            county_trends(&composite_years(&[("2020-2021", 0.3)]), &Rules::default(), Tr::new(&s, "zh-CN"))
+                .as_array()
+                .unwrap()
+                .is_empty()
         );
     }
 

@@ -580,7 +580,7 @@ fn plan<'a>(
                 let timeline = views::timeline(views, &[&c.code], &mut cites);
                 let mut series = views::series(site, &c.code, lang, &mut cites);
                 charts::attach(&mut series, "chart", lang, strings);
-                let trends = charts::county_trends(&years, tr);
+                let trends = charts::county_trends(site.sheets_of(&c.code), &site.rules, tr);
                 let milestones = charts::milestones(&timeline, "milestones", tr);
                 let narrative = pick(site, "counties", &c.code, lang)
                     .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));

@@ -138,50 +138,68 @@ impl Citations {
 }
 
 /// The sheets of a county grouped by school year (latest first), rows ready to show.
+///
+/// The latest school year of each level × regime is shown in full; an earlier year carries
+/// only its school year and flags (`full`, `computed`, `audited`): its figures are shown by the
+/// trend tables (`charts::county_trends`) and the downloads. Its sources are still cited, as the
+/// page lists every source of its figures.
 pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
-    let mut by_year: BTreeMap<std::cmp::Reverse<u16>, Vec<Value>> = BTreeMap::new();
+    let sheets = site.sheets_of(code);
     let audited = site.audited_years(code);
-    // The latest school year of each level × regime: those years are shown in full, earlier
-    // ones through the trend tables (and the downloads).
     let mut latest: BTreeMap<(u8, u8), u16> = BTreeMap::new();
-    for s in site.sheets_of(code) {
+    for s in sheets {
         let y = latest.entry((s.level as u8, s.scheme as u8)).or_default();
         *y = (*y).max(s.school_year.0);
     }
     let full: std::collections::BTreeSet<u16> = latest.into_values().collect();
-    for s in site.sheets_of(code) {
-        // An earlier year feeds only the trend tables: its rows carry what they read (the
-        // sources are still cited, as the page lists every source of its figures).
-        let in_full = full.contains(&s.school_year.0);
+    // Per school year (latest first): whether any sheet was computed, and the full sheets.
+    let mut by_year: BTreeMap<std::cmp::Reverse<u16>, (bool, Vec<Value>)> = BTreeMap::new();
+    for s in sheets {
+        let year = by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default();
+        year.0 |= s.schools.is_some();
+        if !full.contains(&s.school_year.0) {
+            for r in &s.rows {
+                cites.cite(&r.source);
+            }
+            if let Some(c) = &s.composite {
+                cites.cite(&c.source);
+            }
+            continue;
+        }
         let rows: Vec<Value> = s
             .rows
             .iter()
             .map(|r| {
-                if !in_full {
-                    cites.cite(&r.source);
-                    return object([
-                        ("indicator", json!(r.indicator)),
-                        ("cv", json!(r.cv)),
-                        ("disagrees", json!(r.disagrees)),
-                    ]);
-                }
-                json!({
-                    "indicator": r.indicator, "value": r.value, "cv": r.cv, "reported_cv": r.reported_cv,
-                    "reported_value": r.reported_value, "computed_value": r.computed_value, "disagrees": r.disagrees,
-                    "computed_cv": r.computed_cv, "threshold": r.threshold, "standard": r.standard,
-                    "meets": r.meets, "decimals": r.decimals, "src": cites.cite(&r.source),
-                })
+                object([
+                    ("indicator", json!(r.indicator)),
+                    ("value", json!(r.value)),
+                    ("cv", json!(r.cv)),
+                    ("reported_cv", json!(r.reported_cv)),
+                    ("reported_value", json!(r.reported_value)),
+                    ("computed_value", json!(r.computed_value)),
+                    ("disagrees", json!(r.disagrees)),
+                    ("computed_cv", json!(r.computed_cv)),
+                    ("threshold", json!(r.threshold)),
+                    ("standard", json!(r.standard)),
+                    ("meets", json!(r.meets)),
+                    ("decimals", json!(r.decimals)),
+                    ("src", cites.cite(&r.source)),
+                ])
             })
             .collect();
         let composite = s.composite.as_ref().map(|c| {
-            if !in_full {
-                cites.cite(&c.source);
-                return object([("cv", json!(c.cv)), ("disagrees", json!(c.disagrees))]);
-            }
-            json!({ "cv": c.cv, "basis": c.basis, "reported_cv": c.reported_cv, "computed_cv": c.computed_cv,
-                    "disagrees": c.disagrees, "threshold": c.threshold, "meets": c.meets, "src": cites.cite(&c.source) })
+            object([
+                ("cv", json!(c.cv)),
+                ("basis", json!(c.basis)),
+                ("reported_cv", json!(c.reported_cv)),
+                ("computed_cv", json!(c.computed_cv)),
+                ("disagrees", json!(c.disagrees)),
+                ("threshold", json!(c.threshold)),
+                ("meets", json!(c.meets)),
+                ("src", cites.cite(&c.source)),
+            ])
         });
-        by_year.entry(std::cmp::Reverse(s.school_year.0)).or_default().push(object([
+        year.1.push(object([
             ("level", json!(s.level)),
             ("scheme", json!(s.scheme)),
             ("rules", json!(s.rules)),
@@ -197,16 +215,15 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
     Value::Array(
         by_year
             .into_iter()
-            .map(|(y, sheets)| {
-                let computed = sheets.iter().any(|s| !s["schools"].is_null());
-                let audited = audited.contains(&crate::model::SchoolYear(y.0));
-                object([
-                    ("school_year", json!(format!("{}-{}", y.0, y.0 + 1))),
-                    ("sheets", Value::Array(sheets)),
-                    ("computed", json!(computed)),
-                    ("audited", json!(audited)),
-                    ("full", json!(full.contains(&y.0))),
-                ])
+            .map(|(y, (computed, sheets))| {
+                let school_year = ("school_year", json!(crate::model::SchoolYear(y.0).to_string()));
+                let computed = ("computed", json!(computed));
+                let audited = ("audited", json!(audited.contains(&crate::model::SchoolYear(y.0))));
+                if full.contains(&y.0) {
+                    object([school_year, ("sheets", Value::Array(sheets)), computed, audited, ("full", json!(true))])
+                } else {
+                    object([school_year, computed, audited, ("full", json!(false))])
+                }
             })
             .collect(),
     )
