@@ -258,8 +258,11 @@ pub struct Computed {
     /// Schools counted (with pupils at this level).
     pub schools: usize,
     /// False when the school-by-school detail (units, terms, per-school compliance) was
-    /// dropped after computing, for a school year not published school by school.
+    /// dropped after computing ([`compute_with`]; [`detail`] recomputes it).
     pub detailed: bool,
+    /// Whether this school year is published school by school (audit pages and school
+    /// downloads; `[settings] audit_years`).
+    pub audited: bool,
 }
 
 impl Computed {
@@ -282,13 +285,11 @@ impl Computed {
 /// Runs the engine over every county × school year in `schools` (sorted as the model sorts),
 /// keeping every school-by-school detail.
 pub fn compute(schools: &[SchoolRow], rules: &Rules) -> Vec<Computed> {
-    compute_with(schools, rules, AuditYears::All)
+    groups(schools).par_iter().flat_map_iter(|range| detail(&schools[range.clone()], rules)).collect()
 }
 
-/// [`compute`], keeping the school-by-school detail only for the school years `audit` names
-/// (the others keep their coefficients and counts). County × school year groups are computed
-/// in parallel; the result keeps their order.
-pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> Vec<Computed> {
+/// The runs of `schools` (sorted as the model sorts) of one county × school year.
+fn groups(schools: &[SchoolRow]) -> Vec<std::ops::Range<usize>> {
     let mut groups = Vec::new();
     let mut start = 0;
     while start < schools.len() {
@@ -298,24 +299,40 @@ pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> 
         start = end;
     }
     groups
+}
+
+/// [`compute`] for a site: the coefficients, composites and counts of every county × school
+/// year, without the school-by-school detail (units, terms, per-school checks), which
+/// [`detail`] recomputes for one county and school year when a page or a download shows it.
+/// At national scale the detail of even one school year is half a gigabyte; recomputing one
+/// county's costs well under a millisecond. `audit` marks the school years published school
+/// by school ([`Computed::audited`]). County × school year groups are computed in parallel;
+/// the result keeps their order.
+pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> Vec<Computed> {
+    let groups = groups(schools);
+    groups
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, range)| {
             let rows = &schools[range.clone()];
             let latest = groups.get(i + 1).is_none_or(|next| schools[next.start].county != rows[0].county);
-            let detailed = audit == AuditYears::All || latest;
-            Scheme::ALL
-                .iter()
-                .flat_map(|&scheme| Level::ALL.iter().map(move |&level| (scheme, level)))
-                .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules))
-                .map(move |mut c| {
-                    if !detailed {
-                        c.summarize();
-                    }
-                    c
-                })
-                .collect::<Vec<_>>()
+            let audited = audit == AuditYears::All || latest;
+            detail(rows, rules).into_iter().map(move |mut c| {
+                c.summarize();
+                c.audited = audited;
+                c
+            })
         })
+        .collect()
+}
+
+/// Every computation, school by school, of one county × school year: `rows` are that
+/// county's rows of that year, sorted as the model sorts them.
+pub fn detail(rows: &[SchoolRow], rules: &Rules) -> Vec<Computed> {
+    Scheme::ALL
+        .iter()
+        .flat_map(|&scheme| Level::ALL.iter().map(move |&level| (scheme, level)))
+        .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules))
         .collect()
 }
 
@@ -436,6 +453,7 @@ fn compute_sheet(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules
         orphan_points,
         schools: units.iter().filter(|u| u.students > 0.0).count(),
         detailed: true,
+        audited: true,
         units,
     })
 }

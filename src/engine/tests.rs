@@ -219,10 +219,11 @@ proptest! {
     }
 }
 
-// Guards `audit_years = "latest"` in the engine: every county × year keeps its coefficients,
-// only each county's latest year keeps the school-by-school detail, in the order of `compute`.
+// Guards the site's engine run: every county × year keeps its coefficients (in the order of
+// `compute`) without the school-by-school detail, `audit_years = "latest"` marks each county's
+// latest year as audited, and `detail` recomputes a county-year exactly as `compute` did.
 #[test]
-fn latest_keeps_detail_of_each_countys_latest_year_only() {
+fn site_results_are_summaries_and_detail_recomputes_them() {
     let rules = Rules::default();
     let mut rows = Vec::new();
     for (county, year) in [("450802", 2019), ("450802", 2020), ("450804", 2018), ("450804", 2020)] {
@@ -243,8 +244,15 @@ fn latest_keeps_detail_of_each_countys_latest_year_only() {
             l.coefficients.iter().map(|k| k.cv).collect::<Vec<_>>()
         );
         assert_eq!((a.composite, a.schools), (l.composite, l.schools));
-        assert!(a.detailed && !a.units.is_empty());
-        assert_eq!(l.detailed, l.school_year == SchoolYear(2020), "{} {}", l.county, l.school_year);
-        assert_eq!(l.units.is_empty(), !l.detailed);
+        assert!(a.detailed && a.audited && !a.units.is_empty());
+        assert!(!l.detailed && l.units.is_empty() && l.coefficients.iter().all(|k| k.terms.is_empty()));
+        assert_eq!(l.audited, l.school_year == SchoolYear(2020), "{} {}", l.county, l.school_year);
     }
+    assert!(compute_with(&rows, &rules, AuditYears::All).iter().all(|c| c.audited && !c.detailed));
+    let of_year: Vec<_> =
+        rows.iter().filter(|r| &*r.county == "450804" && r.school_year == SchoolYear(2020)).cloned().collect();
+    let again = detail(&of_year, &rules);
+    let before: Vec<_> =
+        all.iter().filter(|c| &*c.county == "450804" && c.school_year == SchoolYear(2020)).cloned().collect();
+    assert_eq!(again, before);
 }

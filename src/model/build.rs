@@ -165,16 +165,24 @@ impl<'t> Cells<'t, '_> {
     }
 
     fn text(&mut self, name: &str, expected: &str) -> String {
+        self.text_str(name, expected).to_string()
+    }
+
+    fn text_str(&mut self, name: &str, expected: &str) -> &'t str {
         let v = self.raw(name);
         if is_missing(v) {
             self.fail(name, expected);
         }
-        v.to_string()
+        v
     }
 
     fn opt_text(&self, name: &str) -> Option<String> {
+        self.opt_str(name).map(str::to_string)
+    }
+
+    fn opt_str(&self, name: &str) -> Option<&'t str> {
         let v = self.raw(name);
-        (!is_missing(v)).then(|| v.to_string())
+        (!is_missing(v)).then_some(v)
     }
 
     fn code(&mut self, name: &str) -> String {
@@ -334,10 +342,12 @@ fn each_row<'t, T>(
 }
 
 /// [`each_row`] over row chunks in parallel, for the large files: results keep file order.
-fn each_row_par<'t, T: Send>(
+/// `f` also gets a state `S` of its chunk (rows next to each other in a file are often about
+/// the same things).
+fn each_row_par<'t, T: Send, S: Default>(
     table: &'t Table,
     diags: &mut Diagnostics,
-    f: impl Fn(&mut Cells<'t, '_>) -> Option<T> + Sync,
+    f: impl Fn(&mut S, &mut Cells<'t, '_>) -> Option<T> + Sync,
 ) -> Vec<(&'t Row, T)> {
     use rayon::prelude::*;
     let parts: Vec<(Vec<(&'t Row, T)>, Diagnostics)> = table
@@ -346,9 +356,10 @@ fn each_row_par<'t, T: Send>(
         .map(|chunk| {
             let mut found = Diagnostics::new();
             let mut out = Vec::with_capacity(chunk.len());
+            let mut state = S::default();
             for row in chunk {
                 let mut cells = Cells { table, row, diags: &mut found, ok: true };
-                let v = f(&mut cells);
+                let v = f(&mut state, &mut cells);
                 if cells.ok {
                     if let Some(v) = v {
                         out.push((row, v));
@@ -833,6 +844,17 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
     );
 }
 
+/// Texts kept once for the rows of a chunk of `schools.csv`: a school's id and name recur in
+/// every school year (ten times in a national file, usually close together).
+#[derive(Default)]
+struct Interned<'t>(rustc_hash::FxHashMap<&'t str, Arc<str>>);
+
+impl<'t> Interned<'t> {
+    fn get(&mut self, text: &'t str) -> Arc<str> {
+        self.0.entry(text).or_insert_with(|| Arc::from(text)).clone()
+    }
+}
+
 fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
     let type_expected = format!("one of {types}");
@@ -840,12 +862,12 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     let shared: HashMap<&str, Arc<str>> =
         refs.counties.iter().chain(refs.sources.iter()).map(|v| (*v, Arc::from(*v))).collect();
     let share = |v: &str| shared.get(v).cloned().unwrap_or_else(|| Arc::from(v));
-    let rows = each_row_par(t, diags, |c| {
-        let school_id = c.text("school_id", "a 10-digit school identifier (学校标识码)");
+    let rows = each_row_par(t, diags, |texts: &mut Interned, c| {
+        let school_id = c.text_str("school_id", "a 10-digit school identifier (学校标识码)");
         if !school_id.is_empty() && !school_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
             c.fail("school_id", "a school identifier of digits (keep it as text in Excel)");
         }
-        let school_name = c.text("school_name", "the school's name");
+        let school_name = c.text_str("school_name", "the school's name");
         let county = share(c.county_str("county", refs));
         let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
@@ -868,11 +890,11 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
             }
         }
         let senior_students = c.count("senior_students");
-        let parent_school_id = c.opt_text("parent_school_id").map(Arc::from);
+        let parent_school_id = c.opt_str("parent_school_id").map(|v| texts.get(v));
         let source = c.source_str(refs).map(share);
         Some(SchoolRow {
-            school_id: school_id.into(),
-            school_name: school_name.into(),
+            school_id: texts.get(school_id),
+            school_name: texts.get(school_name),
             county,
             school_year: school_year?,
             level: level?,
@@ -1048,6 +1070,7 @@ mod tests {
             orphan_points: vec![],
             schools: 0,
             detailed: true,
+            audited: true,
         }
     }
 

@@ -769,11 +769,19 @@ impl Site {
     /// The school years of one county published school by school (audit pages, school
     /// downloads), oldest first, as `[settings] audit_years` asks.
     pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
-        // The engine kept the detail of exactly those years (`engine::compute_with`).
         let mut years: Vec<SchoolYear> =
-            self.computed_of(code).iter().filter(|k| k.detailed).map(|k| k.school_year).collect();
+            self.computed_of(code).iter().filter(|k| k.audited).map(|k| k.school_year).collect();
         years.dedup();
         years
+    }
+
+    /// The engine's computations of one county and school year school by school (the site
+    /// keeps only their results: `engine::compute_with`), recomputed from its school rows.
+    pub fn detail_of(&self, code: &str, year: SchoolYear) -> Vec<crate::engine::Computed> {
+        let rows = self.schools_of(code);
+        let (start, end) =
+            (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
+        crate::engine::detail(&rows[start..end], &self.rules)
     }
 
     /// The school rows of one county.

@@ -507,18 +507,18 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> Value {
             let judged = scheme_id == "quality" || id == "composite";
             let name =
                 if id == "composite" { tr.t("chart.composite") } else { tr.t(&format!("ind.{scheme_id}.{id}.name")) };
-            let template = if id == "composite" { "chart.composite_summary" } else { "chart.cv_summary" };
-            let summary = cv_sentence(tr, template, &level_text, &name, pts, threshold);
-            let title = tr.t("chart.cv_title").replace("{level}", &level_text).replace("{name}", &name);
-            let chart = (judged && pts.len() >= 2).then(|| {
-                let points: Vec<TrendPoint> = pts
-                    .iter()
-                    .map(|p| TrendPoint { slot: (p.0 - first) as usize, label: p.1.clone(), value: p.2 })
-                    .collect();
-                let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
-                trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
-            });
             if judged {
+                let template = if id == "composite" { "chart.composite_summary" } else { "chart.cv_summary" };
+                let summary = cv_sentence(tr, template, &level_text, &name, pts, threshold);
+                let title = tr.t("chart.cv_title").replace("{level}", &level_text).replace("{name}", &name);
+                let chart = (pts.len() >= 2).then(|| {
+                    let points: Vec<TrendPoint> = pts
+                        .iter()
+                        .map(|p| TrendPoint { slot: (p.0 - first) as usize, label: p.1.clone(), value: p.2 })
+                        .collect();
+                    let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
+                    trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
+                });
                 charts.push(object([
                     ("indicator", json!(id)),
                     ("svg", chart.map_or(Value::Null, Value::String)),
@@ -529,10 +529,13 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> Value {
             let cells: Vec<Value> = all_years
                 .iter()
                 .map(|(y, _)| {
-                    pts.iter().find(|p| p.0 == *y).map_or(
-                        Value::Null,
-                        |p| json!({ "cv": p.2, "fails": judged && p.2 > threshold, "differs": p.3 }),
-                    )
+                    pts.iter().find(|p| p.0 == *y).map_or(Value::Null, |p| {
+                        object([
+                            ("cv", json!(p.2)),
+                            ("fails", Value::Bool(judged && p.2 > threshold)),
+                            ("differs", Value::Bool(p.3)),
+                        ])
+                    })
                 })
                 .collect();
             rows.push(object([

@@ -325,7 +325,7 @@ fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
     columns.extend(value_columns.iter().map(|&(_, _, name)| (name, Ty::Num)));
     columns.extend([("standards_met", Ty::Int), ("passes", Ty::Bool)]);
     let mut rows = Vec::new();
-    for c in site.computed_of(code).iter().filter(|c| audited.contains(&c.school_year)) {
+    for c in audited.iter().flat_map(|&year| site.detail_of(code, year)) {
         let first = value_columns.iter().position(|&(sc, _, _)| sc == c.scheme).unwrap_or(0);
         let mut unit_rows: Vec<Vec<Cell>> = c
             .units
@@ -335,8 +335,8 @@ fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
                     s(c.school_year.to_string()),
                     s(c.level.id()),
                     s(c.scheme.id()),
-                    s(&*u.school_id),
-                    s(&*u.school_name),
+                    s(u.school_id.to_string()),
+                    s(u.school_name.to_string()),
                     s(u.school_type),
                     Cell::Num(u.students),
                     Cell::Num(u.facility_share),

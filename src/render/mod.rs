@@ -515,7 +515,7 @@ fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p
 /// A page ready to show; its Markdown headings start at `<h{top}>`.
 fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, cites: &mut Citations) -> Value {
     for s in &p.sources {
-        cites.cite(&Some(s.clone()));
+        cites.number(&Some(s.clone()));
     }
     json!({
         "title": p.title, "date": p.date.map(|d| d.to_string()), "summary": p.summary,

@@ -107,17 +107,24 @@ pub struct Citations {
 }
 
 impl Citations {
-    /// The number of source `id` on this page (1-based), citing it if new.
+    /// The citation of source `id` on this page: its number (1-based) and id, citing it if new.
     pub fn cite(&mut self, id: &Option<String>) -> Value {
-        let Some(id) = id else { return Value::Null };
-        let n = match self.order.iter().position(|s| s == id) {
+        match (self.number(id), id) {
+            (Some(n), Some(id)) => object([("n", json!(n)), ("id", json!(id))]),
+            _ => Value::Null,
+        }
+    }
+
+    /// The number of source `id` on this page (1-based), citing it if new.
+    pub fn number(&mut self, id: &Option<String>) -> Option<usize> {
+        let id = id.as_ref()?;
+        Some(match self.order.iter().position(|s| s == id) {
             Some(i) => i + 1,
             None => {
                 self.order.push(id.clone());
                 self.order.len()
             }
-        };
-        json!({ "n": n, "id": id })
+        })
     }
 
     /// The ids cited so far, in citation order.
@@ -159,10 +166,10 @@ pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
         year.0 |= s.schools.is_some();
         if !full.contains(&s.school_year.0) {
             for r in &s.rows {
-                cites.cite(&r.source);
+                cites.number(&r.source);
             }
             if let Some(c) = &s.composite {
-                cites.cite(&c.source);
+                cites.number(&c.source);
             }
             continue;
         }
@@ -321,8 +328,8 @@ pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> 
 /// The audit trail of one county and school year: every school with its students and its
 /// value of each indicator, then every sum from which each coefficient follows.
 pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> Value {
-    let computed: Vec<&crate::engine::Computed> =
-        site.computed_of(code).iter().filter(|c| c.school_year == year).collect();
+    let detail = site.detail_of(code, year);
+    let computed: Vec<&crate::engine::Computed> = detail.iter().collect();
     let sheets: Vec<Value> = computed
         .iter()
         .map(|c| {
