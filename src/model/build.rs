@@ -1017,6 +1017,45 @@ mod tests {
         BASIC_2012_IDS.iter().zip(cvs).map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(*cv))).collect()
     }
 
+    // Guards the interning of school texts: a school's id and name are one allocation for all
+    // its rows (years, levels), a parent's id is shared with the parent's rows, and the rows
+    // read the same texts as before.
+    #[test]
+    fn school_texts_are_kept_once() {
+        let text = "school_id,school_name,county,school_year,level,school_type,students,parent_school_id\n\
+            4508020001,甲小学,450802,2020-2021,primary,primary,300,\n\
+            4508020002,乙教学点,450802,2020-2021,primary,teaching_point,20,4508020001\n\
+            4508020001,甲小学,450802,2021-2022,primary,primary,310,\n\
+            4508020003,丙学校,450802,2021-2022,primary,nine_year,200,\n\
+            4508020003,丙学校,450802,2021-2022,junior,nine_year,150,\n";
+        let mut diags = Diagnostics::new();
+        let t = Table::parse_text(
+            &crate::load::specs::SCHOOLS,
+            "data/schools.csv".into(),
+            text.into(),
+            "UTF-8",
+            &mut diags,
+        )
+        .unwrap();
+        let sources = HashSet::default();
+        let refs = Refs {
+            check_counties: false,
+            check_sources: false,
+            sources: &sources,
+            counties: HashSet::default(),
+            areas: HashSet::default(),
+        };
+        let rows = schools(&t, &refs, &mut diags);
+        assert!(!diags.has_errors(), "{diags:?}");
+        let of = |id: &str| rows.iter().filter(|r| &*r.school_id == id).collect::<Vec<_>>();
+        let (a, c) = (of("4508020001"), of("4508020003"));
+        assert_eq!((a.len(), c.len()), (2, 2));
+        assert!(Arc::ptr_eq(&a[0].school_id, &a[1].school_id) && Arc::ptr_eq(&a[0].school_name, &a[1].school_name));
+        assert!(Arc::ptr_eq(&c[0].school_id, &c[1].school_id) && &*c[1].school_name == "丙学校");
+        let point = &of("4508020002")[0];
+        assert!(Arc::ptr_eq(point.parent_school_id.as_ref().unwrap(), &a[0].school_id));
+    }
+
     // Guards the composite: mean of the 8 published CVs when not given, and its verdict.
     #[test]
     fn composite_is_mean_of_eight_when_not_given() {
