@@ -341,40 +341,42 @@ fn each_row<'t, T>(
     out
 }
 
-/// [`each_row`] over row chunks in parallel, for the large files: results keep file order.
-/// `f` also gets a state `S` of its chunk (rows next to each other in a file are often about
-/// the same things).
+/// [`each_row`] in parallel, for the large files: results and problems keep file order.
+/// `f` also gets a state `S` for each run of rows a thread reads (rows next to each other in a
+/// file are often about the same things).
+///
+/// The results are collected straight into one vector (a row gives at most one): two million
+/// rows of `schools.csv` are half a gigabyte, which must not be held twice.
+#[allow(clippy::filter_map_identity)]
 fn each_row_par<'t, T: Send, S: Default>(
     table: &'t Table,
     diags: &mut Diagnostics,
     f: impl Fn(&mut S, &mut Cells<'t, '_>) -> Option<T> + Sync,
 ) -> Vec<(&'t Row, T)> {
     use rayon::prelude::*;
-    let parts: Vec<(Vec<(&'t Row, T)>, Diagnostics)> = table
+    let found = std::sync::Mutex::new(Vec::new());
+    let rows: Vec<Option<(&'t Row, T)>> = table
         .rows
-        .par_chunks(8192)
-        .map(|chunk| {
-            let mut found = Diagnostics::new();
-            let mut out = Vec::with_capacity(chunk.len());
-            let mut state = S::default();
-            for row in chunk {
-                let mut cells = Cells { table, row, diags: &mut found, ok: true };
-                let v = f(&mut state, &mut cells);
-                if cells.ok {
-                    if let Some(v) = v {
-                        out.push((row, v));
-                    }
-                }
+        .par_iter()
+        .enumerate()
+        .with_min_len(4096)
+        .map_init(S::default, |state, (i, row)| {
+            let mut problems = Diagnostics::new();
+            let mut cells = Cells { table, row, diags: &mut problems, ok: true };
+            let v = f(state, &mut cells);
+            let ok = cells.ok;
+            if !problems.is_empty() {
+                found.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, problems));
             }
-            (out, found)
+            v.filter(|_| ok).map(|v| (row, v))
         })
         .collect();
-    let mut out = Vec::with_capacity(table.rows.len());
-    for (rows, found) in parts {
-        out.extend(rows);
-        diags.extend(found);
-    }
-    out
+    let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    found.sort_unstable_by_key(|(i, _)| *i);
+    found.into_iter().for_each(|(_, problems)| diags.extend(problems));
+    // In place (`flatten` would copy): an `Option` of a pair holding a reference is the size
+    // of the pair.
+    rows.into_iter().filter_map(|row| row).collect()
 }
 
 /// A row type's identity: two rows with the same key are duplicates.
@@ -1017,6 +1019,39 @@ mod tests {
         BASIC_2012_IDS.iter().zip(cvs).map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(*cv))).collect()
     }
 
+    fn parse_schools(text: String) -> (Vec<SchoolRow>, Diagnostics) {
+        let mut diags = Diagnostics::new();
+        let t = Table::parse_text(&crate::load::specs::SCHOOLS, "data/schools.csv".into(), text, "UTF-8", &mut diags)
+            .unwrap();
+        let sources = HashSet::default();
+        let refs = Refs {
+            check_counties: false,
+            check_sources: false,
+            sources: &sources,
+            counties: HashSet::default(),
+            areas: HashSet::default(),
+        };
+        let rows = schools(&t, &refs, &mut diags);
+        (rows, diags)
+    }
+
+    // Guards the parallel reading of school rows: across many runs of rows, every bad row is
+    // reported and left out, every good one kept exactly once.
+    #[test]
+    fn every_school_row_is_read_once_in_parallel() {
+        let mut text = String::from("school_id,school_name,county,school_year,level,school_type,students\n");
+        let bad = [3, 4_500, 19_999];
+        for i in 0..20_000 {
+            let students = if bad.contains(&i) { "many".to_string() } else { (100 + i % 7).to_string() };
+            text.push_str(&format!("{i:010},学校{i},450802,2020-2021,primary,primary,{students}\n"));
+        }
+        let (rows, diags) = parse_schools(text);
+        assert_eq!(rows.len(), 20_000 - bad.len());
+        let lines: Vec<u32> = diags.sorted().iter().map(|d| d.line).collect();
+        assert_eq!(lines, bad.map(|i| i as u32 + 2));
+        assert!(rows.windows(2).all(|w| w[0].school_id < w[1].school_id));
+    }
+
     // Guards the interning of school texts: a school's id and name are one allocation for all
     // its rows (years, levels), a parent's id is shared with the parent's rows, and the rows
     // read the same texts as before.
@@ -1028,24 +1063,7 @@ mod tests {
             4508020001,甲小学,450802,2021-2022,primary,primary,310,\n\
             4508020003,丙学校,450802,2021-2022,primary,nine_year,200,\n\
             4508020003,丙学校,450802,2021-2022,junior,nine_year,150,\n";
-        let mut diags = Diagnostics::new();
-        let t = Table::parse_text(
-            &crate::load::specs::SCHOOLS,
-            "data/schools.csv".into(),
-            text.into(),
-            "UTF-8",
-            &mut diags,
-        )
-        .unwrap();
-        let sources = HashSet::default();
-        let refs = Refs {
-            check_counties: false,
-            check_sources: false,
-            sources: &sources,
-            counties: HashSet::default(),
-            areas: HashSet::default(),
-        };
-        let rows = schools(&t, &refs, &mut diags);
+        let (rows, diags) = parse_schools(text.into());
         assert!(!diags.has_errors(), "{diags:?}");
         let of = |id: &str| rows.iter().filter(|r| &*r.school_id == id).collect::<Vec<_>>();
         let (a, c) = (of("4508020001"), of("4508020003"));
