@@ -112,7 +112,9 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> Figures {
 }
 
 fn main() {
-    // As the `junheng` binary does (see its `main`): no transparent huge pages.
+    // As the `junheng` binary does (see its `main`): its allocator settings, no transparent
+    // huge pages.
+    junheng::util::alloc::tune_mimalloc();
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
     let full = std::env::args().any(|a| a == "--bench");

@@ -14,6 +14,7 @@ use clap::Parser;
 use junheng::{Diagnostics, Error};
 
 fn main() -> ExitCode {
+    junheng::util::alloc::tune_mimalloc();
     // Transparent huge pages make every fresh 2 MiB of heap a 2 MiB zeroing in the page-fault
     // handler; a build touches gigabytes once, and measured 30–40 % faster in the load and
     // model stages at national size without them. Best effort: an old kernel keeps THP.

@@ -16,7 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::render::{OutputFile, Sink};
+use crate::render::{OutputFile, Sink, Streamed};
 use crate::util::fs;
 
 /// Name of the manifest written at the output root.
@@ -176,33 +176,42 @@ impl Staging {
     /// Places one file: hard-linked from the previous build when its bytes did not change and
     /// nobody touched it since, written otherwise.
     fn place(&self, f: &OutputFile) -> Result<String> {
-        if !is_safe_relative(&f.path) {
-            return Err(Error::Usage(format!(
-                "refusing to write `{}`: it would land outside the output folder",
-                f.path
-            )));
-        }
+        let target = self.target(&f.path)?;
         let print = fingerprint(&f.bytes);
-        let target = self.staging.join(&f.path);
-        let old = self.output.join(&f.path);
-        // A file changed by hand after that build (newer than its manifest) is written again.
-        let untouched = || {
-            std::fs::symlink_metadata(&old).is_ok_and(|m| {
-                m.is_file()
-                    && m.len() == f.bytes.len() as u64
-                    && m.modified().ok().zip(self.built_at).is_some_and(|(t, b)| t <= b)
-            })
-        };
-        let linked = self.previous.get(&f.path) == Some(&print) && untouched() && {
-            if let Some(dir) = target.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            std::fs::hard_link(&old, &target).is_ok()
-        };
-        if !linked {
+        if !self.link_previous(&f.path, &print, f.bytes.len() as u64, &target) {
             fs::write(&target, &f.bytes)?;
         }
         Ok(format!("{}\t{print}\n", f.path))
+    }
+
+    /// Where `path` goes in the staging folder, once it is known to stay inside it.
+    fn target(&self, path: &str) -> Result<PathBuf> {
+        if !is_safe_relative(path) {
+            return Err(Error::Usage(format!("refusing to write `{path}`: it would land outside the output folder")));
+        }
+        Ok(self.staging.join(path))
+    }
+
+    /// Hard-links `path` of the previous build to `target` when it holds the same bytes
+    /// ([`Staging::unchanged`]). False when not linked.
+    fn link_previous(&self, path: &str, print: &str, len: u64, target: &Path) -> bool {
+        self.unchanged(path, print, len)
+            && target.parent().is_none_or(|dir| fs::create_dir_all(dir).is_ok())
+            && std::fs::hard_link(self.output.join(path), target).is_ok()
+    }
+
+    /// True when the previous build wrote `path` with the same bytes (`print`, `len`) and
+    /// nobody changed the file since (a file newer than its manifest is written again).
+    fn unchanged(&self, path: &str, print: &str, len: u64) -> bool {
+        self.previous.get(path).is_some_and(|p| p == print)
+            && std::fs::symlink_metadata(self.output.join(path)).is_ok_and(|m| {
+                m.is_file() && m.len() == len && m.modified().ok().zip(self.built_at).is_some_and(|(t, b)| t <= b)
+            })
+    }
+
+    /// Keeps the first error; the build fails when it commits.
+    fn fail(&self, e: Error) {
+        self.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
     }
 
     /// Writes the manifest and swaps the staging folder in, in one step where the system can.
@@ -251,10 +260,79 @@ impl Sink for Staging {
         }
         match self.place(&file) {
             Ok(line) => self.lines.lock().unwrap_or_else(PoisonError::into_inner).push(line),
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
+        let file = self.target(path).and_then(|target| {
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            let file = std::fs::File::create(&target).map_err(|e| Error::io("write", &target, e))?;
+            Ok((target, std::io::BufWriter::with_capacity(1 << 20, file)))
+        });
+        let (target, file) = match file {
+            Ok((target, file)) => (target, Some(file)),
             Err(e) => {
-                self.error.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
+                self.fail(e);
+                (PathBuf::new(), None)
+            }
+        };
+        let hasher = std::hash::DefaultHasher::new();
+        Some(Box::new(StagedFile { staging: self, path: path.to_string(), target, file, hasher, len: 0 }))
+    }
+}
+
+/// A file of a build written as it is made: fingerprinted on the way, and replaced by a link
+/// to the previous build's file when the bytes turn out unchanged (as [`Staging::place`]).
+struct StagedFile<'a> {
+    staging: &'a Staging,
+    path: String,
+    target: PathBuf,
+    /// `None` after an error (recorded in the staging).
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    hasher: std::hash::DefaultHasher,
+    len: u64,
+}
+
+impl std::io::Write for StagedFile<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.hasher.write(buf);
+        self.len += buf.len() as u64;
+        if let Some(file) = &mut self.file {
+            if let Err(e) = file.write_all(buf) {
+                self.staging.fail(Error::io("write", &self.target, e));
+                self.file = None;
             }
         }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Streamed for StagedFile<'_> {
+    fn finish(mut self: Box<Self>) {
+        let Some(file) = self.file.take() else { return };
+        if let Err(e) = file.into_inner().map_err(std::io::IntoInnerError::into_error) {
+            self.staging.fail(Error::io("write", &self.target, e));
+            return;
+        }
+        let print = format!("{}-{:016x}", self.len, self.hasher.finish());
+        // Unchanged since the previous build: the previous file takes the place of the one
+        // just written (its identity and time are kept, as for a file given whole).
+        if self.staging.unchanged(&self.path, &print, self.len) {
+            let link = PathBuf::from(format!("{}.junheng-link", self.target.display()));
+            if std::fs::hard_link(self.staging.output.join(&self.path), &link).is_ok()
+                && std::fs::rename(&link, &self.target).is_err()
+            {
+                let _ = std::fs::remove_file(&link);
+            }
+        }
+        self.staging.lines.lock().unwrap_or_else(PoisonError::into_inner).push(format!("{}\t{print}\n", self.path));
     }
 }
 
@@ -281,6 +359,38 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards files streamed into a build: written whole, fingerprinted as if given whole
+    // (chunks hash like the bytes at once), linked from the previous build when unchanged
+    // (same inode), written anew when changed; an unsafe path fails the build.
+    #[test]
+    fn streamed_files_are_staged_like_whole_ones() {
+        use std::io::Write as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let build = |text: &str| {
+            let staging = Staging::begin(&out).unwrap();
+            let mut f = staging.stream("data/big.csv").unwrap();
+            for chunk in text.as_bytes().chunks(3) {
+                f.write_all(chunk).unwrap();
+            }
+            f.finish();
+            staging.put(OutputFile::new("data/small.csv", text.as_bytes().to_vec()));
+            staging.commit().unwrap();
+            let manifest = std::fs::read_to_string(out.join(MANIFEST)).unwrap();
+            assert!(manifest.contains(&format!("data/big.csv\t{}\n", fingerprint(text.as_bytes()))), "{manifest}");
+            assert_eq!(std::fs::read_to_string(out.join("data/big.csv")).unwrap(), text);
+            std::fs::metadata(out.join("data/big.csv")).unwrap().ino()
+        };
+        let first = build("code,name\n450802,港北区\n");
+        assert_eq!(build("code,name\n450802,港北区\n"), first);
+        assert_ne!(build("code,name\n450804,覃塘区\n"), first);
+        let staging = Staging::begin(&out).unwrap();
+        staging.stream("../escape.csv").unwrap().finish();
+        assert!(staging.commit().is_err());
+        assert!(!dir.path().join("escape.csv").exists());
+    }
 
     // Guards the path-safety predicate used before every write.
     #[test]

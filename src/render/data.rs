@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{OutputFile, Sink};
+use super::{OutputFile, Sink, Streamed};
 use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme, Site};
 
 /// Where the API's JSON Schema is written.
@@ -469,23 +469,38 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
 fn to_csv(t: &DataTable, prefix: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len());
     out.extend_from_slice(prefix);
+    write_csv(t, &mut out);
+    out
+}
+
+/// Writes the table as CSV to `out`, a writer that does not fail (memory or a [`Streamed`]
+/// file, which records its own errors).
+fn write_csv(t: &DataTable, out: impl std::io::Write) {
+    const FAILS: &str = "the downloads are written to memory or to a sink's file, which do not fail";
     let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
-    w.write_record(t.columns.iter().map(|c| c.0)).expect("writing to memory cannot fail");
+    w.write_record(t.columns.iter().map(|c| c.0)).expect(FAILS);
     let mut buf = String::new();
     t.rows.each(|row| {
         for cell in row {
             cell.write_csv(&mut buf);
-            w.write_field(&buf).expect("writing to memory cannot fail");
+            w.write_field(&buf).expect(FAILS);
         }
-        w.write_record(None::<&[u8]>).expect("writing to memory cannot fail");
+        w.write_record(None::<&[u8]>).expect(FAILS);
     });
-    w.into_inner().expect("writing to memory cannot fail")
+    w.flush().expect(FAILS);
 }
 
 /// The rows as a JSON array of objects, one object per line: compact like CSV, still readable
 /// and easy to split.
 fn to_json(t: &DataTable) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + t.rows.len() * 24 * t.columns.len());
+    write_json(t, &mut out, &mut |_| {});
+    out
+}
+
+/// Appends [`to_json`]'s bytes to `out`, calling `row_done` after each row (a streamed file
+/// takes and clears what `out` holds now and then).
+fn write_json(t: &DataTable, out: &mut Vec<u8>, row_done: &mut dyn FnMut(&mut Vec<u8>)) {
     // The keys, each quoted and followed by a colon, written once.
     let keys: Vec<Vec<u8>> = t
         .columns
@@ -506,12 +521,12 @@ fn to_json(t: &DataTable) -> Vec<u8> {
                 out.push(b',');
             }
             out.extend_from_slice(key);
-            cell.write_json(&mut out);
+            cell.write_json(out);
         }
         out.push(b'}');
+        row_done(out);
     });
     out.extend_from_slice(b"\n]\n");
-    out
 }
 
 fn table_schema(t: &DataTable) -> Value {
@@ -636,6 +651,64 @@ impl DownloadMemo {
     }
 }
 
+/// Tables of this many cells or more are streamed to sinks that take streams.
+const STREAM_CELLS: usize = 1 << 20;
+
+/// A streamed download file on its way: its SHA-256 and size are kept as it is written.
+struct Hashing<'s> {
+    path: String,
+    file: Box<dyn Streamed + 's>,
+    sha256: Sha256,
+    bytes: usize,
+}
+
+impl<'s> Hashing<'s> {
+    fn new(path: String, file: Box<dyn Streamed + 's>) -> Self {
+        Hashing { path, file, sha256: Sha256::new(), bytes: 0 }
+    }
+
+    /// Writes `bytes` (a streamed file does not fail: its sink records errors).
+    fn write_all_of(&mut self, bytes: &[u8]) {
+        use std::io::Write as _;
+        let _ = self.write_all(bytes);
+    }
+
+    fn finish(self) -> Written {
+        self.file.finish();
+        let sha256 = self.sha256.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Written { info: FileInfo { path: self.path, bytes: self.bytes }, sha256 }
+    }
+}
+
+impl std::io::Write for Hashing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.bytes += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Writes the same bytes to two writers.
+struct Both<'a, 'b, 's>(&'a mut Hashing<'s>, &'b mut Hashing<'s>);
+
+impl std::io::Write for Both<'_, '_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_all(buf)?;
+        self.1.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()?;
+        self.1.flush()
+    }
+}
+
 fn emit(sink: &dyn Sink, path: String, bytes: impl Into<bytes::Bytes>) -> Written {
     let bytes = bytes.into();
     let sha256 = sha256_hex(&bytes);
@@ -659,13 +732,47 @@ fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (
     // mark (no copy). The JSON is encoded meanwhile when a thread is free to take it.
     const BOM: &[u8] = b"\xef\xbb\xbf";
     let path = |suffix: &str| format!("{stem}{suffix}");
+    // A large table goes to a sink that writes files as they come (a build), never whole in
+    // memory: both CSV files from one encoding, the JSON a row at a time.
+    let large = t.rows.len().saturating_mul(t.columns.len()) >= STREAM_CELLS;
     let csv = || {
+        let plain_path = format!("data/{}", path(".csv"));
+        if let Some(plain) = large.then(|| sink.stream(&plain_path)).flatten() {
+            let excel_path = format!("data/{}", path("-excel.csv"));
+            let mut plain = Hashing::new(plain_path, plain);
+            let mut excel = fits.then(|| sink.stream(&excel_path)).flatten().map(|f| Hashing::new(excel_path, f));
+            match &mut excel {
+                Some(excel) => {
+                    excel.write_all_of(BOM);
+                    write_csv(t, Both(excel, &mut plain));
+                }
+                None => write_csv(t, &mut plain),
+            }
+            return (excel.map(Hashing::finish), Some(plain.finish()));
+        }
         let excel_bytes = bytes::Bytes::from(to_csv(t, BOM));
         let excel = fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), excel_bytes.clone()));
-        (excel, Some(emit(sink, format!("data/{}", path(".csv")), excel_bytes.slice(BOM.len()..))))
+        (excel, Some(emit(sink, plain_path, excel_bytes.slice(BOM.len()..))))
     };
-    let json =
-        || (fits && !stem.starts_with("counties/")).then(|| emit(sink, format!("data/{}", path(".json")), to_json(t)));
+    let json = || {
+        if !fits || stem.starts_with("counties/") {
+            return None;
+        }
+        let json_path = format!("data/{}", path(".json"));
+        if let Some(file) = large.then(|| sink.stream(&json_path)).flatten() {
+            let mut file = Hashing::new(json_path, file);
+            let mut out = Vec::with_capacity(1 << 17);
+            write_json(t, &mut out, &mut |out| {
+                if out.len() >= 1 << 16 {
+                    file.write_all_of(out);
+                    out.clear();
+                }
+            });
+            file.write_all_of(&out);
+            return Some(file.finish());
+        }
+        Some(emit(sink, json_path, to_json(t)))
+    };
     let ((excel, plain), json) = rayon::join(csv, json);
     let mut resources = Vec::new();
     let mut files = Vec::new();
@@ -1139,6 +1246,92 @@ mod tests {
             })
             .collect();
         assert_eq!(actual, expected);
+    }
+
+    /// A sink that takes streams (as a build does) and keeps what they wrote.
+    #[derive(Default)]
+    struct Streams(crate::render::Collect);
+
+    struct Buffer<'a>(&'a Streams, String, Vec<u8>);
+
+    impl std::io::Write for Buffer<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.2.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Streamed for Buffer<'_> {
+        fn finish(self: Box<Self>) {
+            self.0.0.put(OutputFile::new(format!("streamed/{}", self.1), self.2));
+        }
+    }
+
+    impl Sink for Streams {
+        fn put(&self, file: OutputFile) {
+            self.0.put(file);
+        }
+
+        fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
+            Some(Box::new(Buffer(self, path.to_string(), Vec::new())))
+        }
+    }
+
+    // Guards streamed downloads: a table large enough to be streamed gives, file for file, the
+    // bytes (CSV with and without the byte-order mark, JSON) and the package entries (sizes,
+    // SHA-256) of the same table made in memory.
+    #[test]
+    fn streamed_tables_equal_tables_made_whole() {
+        let rows = STREAM_CELLS / 8 + 1;
+        let row = |i: usize| {
+            vec![
+                Cell::Int(i as u64),
+                s(format!("学校{i}, \"甲\"")),
+                Cell::Num(i as f64 / 7.0),
+                Cell::Fixed(0.5 + i as f64, Some(2)),
+                Cell::Null,
+                Cell::Bool(i % 2 == 0),
+                s("450802"),
+                Cell::Num(-1e-7 * i as f64),
+            ]
+        };
+        let table = || DataTable {
+            name: "results",
+            columns: vec![
+                ("i", Ty::Int),
+                ("name", Ty::Str),
+                ("x", Ty::Num),
+                ("fixed", Ty::Num),
+                ("none", Ty::Str),
+                ("b", Ty::Bool),
+                ("county", Ty::Str),
+                ("y", Ty::Num),
+            ],
+            primary_key: &[],
+            rows: Rows::made(rows, move || Box::new((0..rows).map(row))),
+        };
+        let whole = crate::render::Collect::default();
+        let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
+        let streams = Streams::default();
+        let (streamed_resources, streamed_written) = table_files(&streams, &table(), "t".into(), "t".into());
+        assert_eq!(whole_resources, streamed_resources);
+        let key = |w: &Written| (w.info.path.clone(), w.info.bytes, w.sha256.clone());
+        assert_eq!(
+            whole_written.iter().map(key).collect::<Vec<_>>(),
+            streamed_written.iter().map(key).collect::<Vec<_>>()
+        );
+        let whole = whole.into_files();
+        let streamed = streams.0.into_files();
+        assert_eq!(whole.len(), 3);
+        assert_eq!(streamed.len(), 3, "every file streamed");
+        for (w, s) in whole.iter().zip(&streamed) {
+            assert_eq!(format!("streamed/{}", w.path), s.path);
+            assert!(w.bytes == s.bytes, "{} differs", w.path);
+        }
     }
 
     // Guards the Excel sheet limit: a table one row too long for a worksheet is published as

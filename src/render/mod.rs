@@ -109,6 +109,37 @@ impl PageCache {
 pub trait Sink: Sync {
     /// Takes one finished file.
     fn put(&self, file: OutputFile);
+
+    /// A file to be written as it is made, for a file too large to hold (a national table
+    /// is hundreds of megabytes): a sink that stores files on disk, or keeps none, takes the
+    /// bytes as they come. `None` (the default): the file is made whole and given to `put`.
+    fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
+        None
+    }
+}
+
+/// A file a [`Sink`] takes as it is written. Writing never fails: a sink records its own
+/// errors (a build reports them when it commits).
+pub trait Streamed: std::io::Write + Send {
+    /// The file is complete.
+    fn finish(self: Box<Self>);
+}
+
+/// A streamed file that is dropped as it is written (`check`).
+struct Dropped;
+
+impl std::io::Write for Dropped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Streamed for Dropped {
+    fn finish(self: Box<Self>) {}
 }
 
 /// A sink that keeps nothing (`check`: render everything, so every template error is found,
@@ -118,6 +149,10 @@ pub struct Discard;
 
 impl Sink for Discard {
     fn put(&self, _file: OutputFile) {}
+
+    fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
+        Some(Box::new(Dropped))
+    }
 }
 
 /// A sink that keeps every file.
@@ -192,6 +227,36 @@ impl Sink for Counting<'_> {
         self.bytes.fetch_add(file.bytes.len(), std::sync::atomic::Ordering::Relaxed);
         self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file.path.clone());
         self.inner.put(file);
+    }
+
+    fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
+        let inner = self.inner.stream(path)?;
+        self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_string());
+        Some(Box::new(CountedStream { inner, bytes: &self.bytes }))
+    }
+}
+
+/// A streamed file passing through [`Counting`].
+struct CountedStream<'a> {
+    inner: Box<dyn Streamed + 'a>,
+    bytes: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl std::io::Write for CountedStream<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Streamed for CountedStream<'_> {
+    fn finish(self: Box<Self>) {
+        self.inner.finish();
     }
 }
 
