@@ -181,7 +181,7 @@ impl Staging {
         if !self.link_previous(&f.path, &print, f.bytes.len() as u64, &target) {
             fs::write(&target, &f.bytes)?;
         }
-        Ok(format!("{}\t{print}\n", f.path))
+        Ok(manifest_line(&f.path, &print))
     }
 
     /// Where `path` goes in the staging folder, once it is known to stay inside it.
@@ -321,7 +321,7 @@ impl Streamed for StagedFile<'_> {
             self.staging.fail(Error::io("write", &self.target, e));
             return;
         }
-        let print = format!("{}-{:016x}", self.len, self.hasher.finish());
+        let print = fingerprint_of(self.len, &self.hasher);
         // Unchanged since the previous build: the previous file takes the place of the one
         // just written (its identity and time are kept, as for a file given whole).
         if self.staging.unchanged(&self.path, &print, self.len) {
@@ -332,7 +332,7 @@ impl Streamed for StagedFile<'_> {
                 let _ = std::fs::remove_file(&link);
             }
         }
-        self.staging.lines.lock().unwrap_or_else(PoisonError::into_inner).push(format!("{}\t{print}\n", self.path));
+        self.staging.lines.lock().unwrap_or_else(PoisonError::into_inner).push(manifest_line(&self.path, &print));
     }
 }
 
@@ -340,7 +340,17 @@ impl Streamed for StagedFile<'_> {
 fn fingerprint(bytes: &[u8]) -> String {
     let mut h = std::hash::DefaultHasher::new();
     h.write(bytes);
-    format!("{}-{:016x}", bytes.len(), h.finish())
+    fingerprint_of(bytes.len() as u64, &h)
+}
+
+/// The fingerprint of `len` bytes fed to `h` (at once or in pieces: SipHash gives the same).
+fn fingerprint_of(len: u64, h: &std::hash::DefaultHasher) -> String {
+    format!("{len}-{:016x}", h.finish())
+}
+
+/// A file's line in the manifest.
+fn manifest_line(path: &str, print: &str) -> String {
+    format!("{path}\t{print}\n")
 }
 
 /// Atomically exchanges two folders (Linux `renameat2(RENAME_EXCHANGE)`).

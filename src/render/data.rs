@@ -540,7 +540,12 @@ fn table_schema(t: &DataTable) -> Value {
 
 /// Hex SHA-256 of bytes.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lowercase hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A file of the downloads, as pages list it.
@@ -675,7 +680,7 @@ impl<'s> Hashing<'s> {
 
     fn finish(self) -> Written {
         self.file.finish();
-        let sha256 = self.sha256.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = hex(&self.sha256.finalize());
         Written { info: FileInfo { path: self.path, bytes: self.bytes }, sha256 }
     }
 }

@@ -126,19 +126,7 @@ pub trait Streamed: std::io::Write + Send {
 }
 
 /// A streamed file that is dropped as it is written (`check`).
-struct Dropped;
-
-impl std::io::Write for Dropped {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Streamed for Dropped {
+impl Streamed for std::io::Sink {
     fn finish(self: Box<Self>) {}
 }
 
@@ -151,7 +139,7 @@ impl Sink for Discard {
     fn put(&self, _file: OutputFile) {}
 
     fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
-        Some(Box::new(Dropped))
+        Some(Box::new(std::io::sink()))
     }
 }
 
