@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::templates::Strings;
-use crate::model::{NATIONAL_AREA, Site};
+use crate::model::{Milestone, NATIONAL_AREA, Page, PartialDate, Site};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -26,6 +26,9 @@ pub fn sitemap(pages: &[(String, Vec<(String, String)>)]) -> String {
     out.push_str("</urlset>\n");
     out
 }
+
+/// How many entries a feed holds (the newest).
+const FEED_LENGTH: usize = 50;
 
 struct Entry {
     id: String,
@@ -54,35 +57,62 @@ impl FeedCtx<'_> {
     }
 
     /// The dated ones of `pages` shown in this language (its own version, else the default
-    /// language's).
-    fn page_entries(&self, pages: &[crate::model::Page]) -> Vec<Entry> {
+    /// language's), with their dates.
+    fn dated_pages<'p>(&self, pages: &'p [Page]) -> impl Iterator<Item = (&'p PartialDate, &'p Page)> {
         let dl = self.site.config.default_language();
         let lang = self.lang;
-        let mut entries = Vec::new();
-        for p in pages.iter().filter(|p| p.slug != "_index" && p.date.is_some()) {
-            let translated = self.site.pages_of(&p.section, &p.slug).iter().any(|q| q.lang == lang);
-            if p.lang != lang && (translated || p.lang != dl) {
-                continue;
-            }
-            let path = if p.section == "counties" {
-                format!("county/{}/", p.slug)
-            } else {
-                format!("{}/{}/", p.section, p.slug)
-            };
-            // A narrative's link is its county page, which is also that county feed's id.
-            let anchor = if p.section == "counties" { "#narrative" } else { "" };
-            entries.push(Entry {
-                id: format!("{}{path}{anchor}", self.base),
-                title: p.title.clone(),
-                date: p.date.expect("filtered on date").rfc3339(),
-                link: format!("{}{path}", self.base),
-                summary: p.summary.clone().unwrap_or_else(|| super::markdown::first_paragraph(&p.body, 200)),
-            });
-        }
-        entries
+        pages.iter().filter_map(move |p| {
+            let date = p.date.as_ref().filter(|_| p.slug != "_index")?;
+            let shown = p.lang == lang
+                || (p.lang == dl && !self.site.pages_of(&p.section, &p.slug).iter().any(|q| q.lang == lang));
+            shown.then_some((date, p))
+        })
     }
 
-    fn milestone_entry(&self, m: &crate::model::Milestone) -> Entry {
+    fn page_entry(&self, p: &Page, date: &PartialDate) -> Entry {
+        let path =
+            if p.section == "counties" { format!("county/{}/", p.slug) } else { format!("{}/{}/", p.section, p.slug) };
+        // A narrative's link is its county page, which is also that county feed's id.
+        let anchor = if p.section == "counties" { "#narrative" } else { "" };
+        Entry {
+            id: format!("{}{path}{anchor}", self.base),
+            title: p.title.clone(),
+            date: date.rfc3339(),
+            link: format!("{}{path}", self.base),
+            summary: p.summary.clone().unwrap_or_else(|| super::markdown::first_paragraph(&p.body, 200)),
+        }
+    }
+
+    /// The entries of `pages` and `milestones` that can be among a feed's newest
+    /// [`FEED_LENGTH`]: those dated no earlier than the newest ones (more in a tie); only
+    /// they are made, so a national feed does not format every milestone of the country.
+    fn newest_entries(&self, pages: &[Page], milestones: &[Milestone]) -> Vec<Entry> {
+        enum Item<'a> {
+            Page(&'a Page),
+            Milestone(&'a Milestone),
+        }
+        // The start of a date's period orders as its RFC 3339 text does (four-digit years).
+        let start = |d: &PartialDate| (d.year, d.month.unwrap_or(1), d.day.unwrap_or(1));
+        let mut items: Vec<_> = self
+            .dated_pages(pages)
+            .map(|(d, p)| (start(d), Item::Page(p)))
+            .chain(milestones.iter().map(|m| (start(&m.date), Item::Milestone(m))))
+            .collect();
+        if items.len() > FEED_LENGTH {
+            let (_, nth, _) = items.select_nth_unstable_by(FEED_LENGTH - 1, |a, b| b.0.cmp(&a.0));
+            let cut = nth.0;
+            items.retain(|(d, _)| *d >= cut);
+        }
+        items
+            .into_iter()
+            .map(|(_, item)| match item {
+                Item::Page(p) => self.page_entry(p, p.date.as_ref().expect("dated")),
+                Item::Milestone(m) => self.milestone_entry(m),
+            })
+            .collect()
+    }
+
+    fn milestone_entry(&self, m: &Milestone) -> Entry {
         let base = &self.base;
         let (link, area_name) = match self.site.county(&m.area) {
             Some(c) => (format!("{base}county/{}/", c.code), c.name.clone()),
@@ -106,7 +136,7 @@ impl FeedCtx<'_> {
     fn write(&self, title: &str, page: &str, mut entries: Vec<Entry>) -> String {
         let dl = self.site.config.default_language();
         entries.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
-        entries.truncate(50);
+        entries.truncate(FEED_LENGTH);
         let updated = entries.first().map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
         let home = format!("{}{page}", self.base);
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
@@ -136,8 +166,7 @@ impl FeedCtx<'_> {
 /// The Atom feed of one language: content pages and dated milestones, newest first.
 pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
-    let mut entries = f.page_entries(&site.pages);
-    entries.extend(site.milestones.iter().map(|m| f.milestone_entry(m)));
+    let entries = f.newest_entries(&site.pages, &site.milestones);
     f.write(site.config.title.get(lang, site.config.default_language()), "", entries)
 }
 
@@ -146,8 +175,7 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
 pub fn county_atom(site: &Site, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
     // Its narratives only: scanning every page for each county would be quadratic.
-    let mut entries = f.page_entries(site.pages_of("counties", code));
-    entries.extend(site.milestones_of(code).iter().map(|m| f.milestone_entry(m)));
+    let mut entries = f.newest_entries(site.pages_of("counties", code), site.milestones_of(code));
     let mut years: Vec<_> = site.sheets_of(code).iter().map(|s| s.school_year).collect();
     years.dedup();
     for year in years {
