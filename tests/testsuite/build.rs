@@ -240,3 +240,48 @@ fn county_citations() {
     let en = t.read_output("en/county/450802/index.html");
     assert!(en.contains("Compulsory-education balance data: Gangbei District[EB/OL]"));
 }
+
+// Guards the site feed's length and order: the newest 50 entries of pages and milestones,
+// newest first and by id within a date, with a tie across the cut broken by id.
+#[test]
+fn site_feed_holds_the_newest_entries() {
+    let t = SiteTest::from_fixture("build/minimal");
+    let events = ["plan", "provincial_assessment", "national_inspection", "national_recognition"];
+    let mut csv = String::from("area,date,event,title,source\n");
+    let mut dates = Vec::new();
+    for i in 0..90u32 {
+        // A month each from 2001-01, and a run of eight on one day (distinct by area and event)
+        // that straddles the cut.
+        let tie = (36..44).contains(&i);
+        let date = if tie { "2004-05-15".to_string() } else { format!("{}-{:02}", 2001 + i / 12, 1 + i % 12) };
+        let (area, event) = (if i % 2 == 0 { "450802" } else { "450804" }, events[(i as usize / 2) % 4]);
+        csv.push_str(&format!("{area},{date},{event},事件{i},\n"));
+        dates.push(date);
+    }
+    t.write("data/milestones.csv", &csv);
+    t.build();
+    let feed = t.read_output("atom.xml");
+    let entries: Vec<(String, String)> = feed
+        .split("<entry>")
+        .skip(1)
+        .map(|e| {
+            let field = |tag: &str| e.split(&format!("<{tag}>")).nth(1).unwrap().split('<').next().unwrap().to_string();
+            (field("updated"), field("id"))
+        })
+        .collect();
+    assert_eq!(entries.len(), 50);
+    assert!(entries.windows(2).all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1)), "order: {entries:?}");
+    // Every milestone left out is older than the last entry, or as old with a later id.
+    let last = entries.last().unwrap().clone();
+    assert!(last.0.starts_with("2004-05-15"), "the cut falls within the tie: {last:?}");
+    let in_feed = entries.iter().filter(|(d, _)| d.starts_with("2004-05-15")).count();
+    assert!(in_feed > 0 && in_feed < 8, "part of the tie is in the feed: {in_feed}");
+    let starts = |d: &str| {
+        let mut parts = d.split('-').chain(["01", "01"]);
+        format!("{}-{}-{}T00:00:00Z", parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap())
+    };
+    let newer = dates.iter().filter(|d| starts(d) > last.0).count();
+    let milestones_newer = entries.iter().filter(|(d, id)| *d > last.0 && !id.ends_with("#narrative")).count();
+    assert_eq!(milestones_newer, newer, "every newer milestone is in the feed");
+    assert!(feed.contains("county/450802/#narrative"), "the dated narrative (2021) is in the feed");
+}
