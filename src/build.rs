@@ -61,6 +61,8 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
 pub struct Memo {
     /// The school rows and the engine's results, with what they were made from.
     schools: Option<(SchoolsKey, model::build::Schools)>,
+    /// The Markdown files as read.
+    content: load::ContentMemo,
     /// Rendered pages.
     pub pages: render::PageCache,
 }
@@ -90,7 +92,7 @@ impl SchoolsKey {
 impl Memo {
     /// A memo that keeps rendered pages too (the preview server).
     pub fn keeping() -> Self {
-        Memo { schools: None, pages: render::PageCache::keeping() }
+        Memo { schools: None, content: load::ContentMemo::default(), pages: render::PageCache::keeping() }
     }
 
     /// Forgets what was made from the site-relative `paths` (the watcher reported them
@@ -106,6 +108,7 @@ impl Memo {
         if paths.iter().any(|p| inputs.contains(&p.as_str())) {
             self.schools = None;
         }
+        paths.iter().for_each(|p| self.content.forget(p));
     }
 }
 
@@ -119,7 +122,9 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     // read again next time.
     let key = SchoolsKey::of(site_root);
     let reuse = memo.schools.take().filter(|(k, _)| Some(k) == key.as_ref()).map(|(_, s)| s);
-    let mut loaded = load::load_site_with(site_root, &mut diags, reuse.is_some())?;
+    let keep = memo.pages.keeps();
+    let mut loaded =
+        load::load_site_reusing(site_root, &mut diags, reuse.is_some(), keep.then_some(&mut memo.content))?;
     timer.done("load");
     if let Some(encoding) = reuse.as_ref().and_then(|s| s.encoding) {
         loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));

@@ -7,7 +7,9 @@ pub mod data;
 pub mod encoding;
 pub mod theme;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -139,8 +141,8 @@ pub struct Loaded {
     pub config: Config,
     /// The data tables.
     pub tables: Tables,
-    /// The Markdown pages.
-    pub pages: Vec<content::SourcePage>,
+    /// The Markdown pages (shared with what the preview server keeps: [`ContentMemo`]).
+    pub pages: Vec<Arc<content::SourcePage>>,
     /// The theme.
     pub theme: theme::Theme,
     /// Site-relative paths of the data files present (read or not).
@@ -157,6 +159,17 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
 /// [`load_site`], leaving `schools.csv` unread when `skip_schools` (a rebuild reuses the
 /// school rows of the build before; the file is still listed in [`Loaded::files`]).
 pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) -> Result<Loaded> {
+    load_site_reusing(root, diags, skip_schools, None)
+}
+
+/// [`load_site_with`], taking the Markdown files that did not change from `content` and
+/// leaving this build's in it (the preview server).
+pub fn load_site_reusing(
+    root: &Path,
+    diags: &mut Diagnostics,
+    skip_schools: bool,
+    content: Option<&mut ContentMemo>,
+) -> Result<Loaded> {
     let config_path = root.join(CONFIG_FILE);
     if !config_path.is_file() {
         return Err(Error::Usage(format!(
@@ -175,7 +188,13 @@ pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) 
     };
     let config = Config::parse(&text).map_err(Error::Site)?;
     let tables = load_tables(root, &config, diags, skip_schools)?;
-    let pages = load_content(root, &config, diags)?;
+    let content = content.map(|memo| {
+        if memo.config != text {
+            *memo = ContentMemo { config: text.clone(), files: HashMap::new() };
+        }
+        memo
+    });
+    let pages = load_content(root, &config, diags, content)?;
     let theme = theme::load(root, &config.theme, &config.languages, diags)?;
     let files =
         [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES]
@@ -224,12 +243,41 @@ pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics, skip_s
     Ok(tables)
 }
 
-fn load_content(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Vec<content::SourcePage>> {
+/// The Markdown files of the build before, kept by the preview server: a file whose
+/// [`fs::Stamp`] did not change is not read again. Only files read without a problem are kept
+/// (a file with one is read again, so its diagnostics are reported again).
+#[derive(Debug, Default)]
+pub struct ContentMemo {
+    /// The configuration they were read with (its languages and encodings decide how).
+    config: String,
+    files: HashMap<String, (fs::Stamp, Arc<content::SourcePage>)>,
+}
+
+impl ContentMemo {
+    /// Forgets the file at the site-relative `path` (the watcher reported it changed).
+    pub fn forget(&mut self, path: &str) {
+        self.files.remove(path);
+    }
+}
+
+/// Reads `content/**/*.md`: the files not in `memo` (or changed since) in parallel.
+fn load_content(
+    root: &Path,
+    config: &Config,
+    diags: &mut Diagnostics,
+    memo: Option<&mut ContentMemo>,
+) -> Result<Vec<Arc<content::SourcePage>>> {
+    use rayon::prelude::*;
     let dir = root.join("content");
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
-    let mut pages = Vec::new();
+    /// A file to read, or one kept.
+    enum Item {
+        Read { rel: String, file: String, section: String, slug: String, lang: String, stamp: Option<fs::Stamp> },
+        Kept(fs::Stamp, Arc<content::SourcePage>),
+    }
+    let mut items = Vec::new();
     for rel in fs::walk_files(&dir)? {
         if !rel.ends_with(".md") {
             continue;
@@ -250,18 +298,49 @@ fn load_content(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result
             ));
             continue;
         }
-        let (text, enc) = match encoding::decode(&file, fs::read(&dir.join(&rel))?, config.encoding_of(&file)) {
-            Ok(decoded) => decoded,
-            Err(d) => {
-                diags.push(d);
-                continue;
+        // Stamped before reading: a file changed while it is read gets a new stamp.
+        let stamp = memo.as_ref().and_then(|_| fs::stamp(&dir.join(&rel)));
+        let kept = memo.as_ref().and_then(|m| m.files.get(&file)).filter(|(s, _)| Some(s) == stamp.as_ref());
+        items.push(match kept {
+            Some((stamp, page)) => Item::Kept(*stamp, page.clone()),
+            None => {
+                let lang = lang.unwrap_or_else(|| config.default_language().to_string());
+                Item::Read { rel, file, section, slug, lang, stamp }
             }
-        };
-        let lang = lang.unwrap_or_else(|| config.default_language().to_string());
-        if let Some(mut p) = content::parse_page(&file, section, slug, lang, text, diags) {
-            p.encoding = enc;
-            pages.push(p);
+        });
+    }
+    let read: Vec<(Option<Arc<content::SourcePage>>, Option<fs::Stamp>, Diagnostics)> = items
+        .into_par_iter()
+        .map(|item| {
+            let mut found = Diagnostics::new();
+            let (rel, file, section, slug, lang, stamp) = match item {
+                Item::Kept(stamp, page) => return Ok((Some(page), Some(stamp), found)),
+                Item::Read { rel, file, section, slug, lang, stamp } => (rel, file, section, slug, lang, stamp),
+            };
+            let page = match encoding::decode(&file, fs::read(&dir.join(&rel))?, config.encoding_of(&file)) {
+                Ok((text, enc)) => content::parse_page(&file, section, slug, lang, text, &mut found).map(|mut p| {
+                    p.encoding = enc;
+                    Arc::new(p)
+                }),
+                Err(d) => {
+                    found.push(d);
+                    None
+                }
+            };
+            Ok((page, stamp, found))
+        })
+        .collect::<Result<_>>()?;
+    let mut kept = HashMap::new();
+    let mut pages = Vec::new();
+    for (page, stamp, found) in read {
+        if let (Some(page), Some(stamp), true) = (&page, stamp, found.is_empty()) {
+            kept.insert(page.file.clone(), (stamp, page.clone()));
         }
+        diags.extend(found);
+        pages.extend(page);
+    }
+    if let Some(memo) = memo {
+        memo.files = kept;
     }
     Ok(pages)
 }

@@ -736,6 +736,11 @@ impl Site {
         self.counties.binary_search_by(|c| c.code.as_str().cmp(code)).ok().map(|i| &self.counties[i])
     }
 
+    /// The prefecture with `code`.
+    pub fn prefecture(&self, code: &str) -> Option<&Prefecture> {
+        self.prefectures.binary_search_by(|p| p.code.as_str().cmp(code)).ok().map(|i| &self.prefectures[i])
+    }
+
     /// The source with `id`.
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.binary_search_by(|s| s.id.as_str().cmp(id)).ok().map(|i| &self.sources[i])

@@ -967,11 +967,7 @@ pub fn search_index(site: &Site) -> Vec<u8> {
         .counties
         .iter()
         .map(|c| {
-            let prefecture = site
-                .prefectures
-                .iter()
-                .find(|p| p.code == c.prefecture_code)
-                .map_or(c.prefecture.as_str(), |p| p.name.as_str());
+            let prefecture = site.prefecture(&c.prefecture_code).map_or(c.prefecture.as_str(), |p| p.name.as_str());
             let (full, initials) = pinyin_keys(&c.name);
             json!([c.code, c.name, c.name_en, prefecture, c.province, full, initials])
         })

@@ -191,6 +191,14 @@ impl<'s> Deps<'s> {
         h.finish()
     }
 
+    /// A county's data with the site-wide data (configuration and rules, areas, sources):
+    /// what its roll-up row is made from.
+    pub fn county_data(&self, code: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        (self.site_data, self.data.get(code)).hash(&mut h);
+        h.finish()
+    }
+
     /// The inputs of a county's own pages: its data and narratives, what is site-wide, and
     /// `extra` (what else the page shows, e.g. its download files).
     pub fn county(&self, code: &str, extra: impl Hash) -> u64 {

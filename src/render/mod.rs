@@ -85,6 +85,8 @@ pub struct PageCache {
     downloads: data::DownloadMemo,
     /// All the download files and what pages need of them, with the hash of their inputs.
     whole_downloads: Option<(u64, Vec<OutputFile>, data::Downloads)>,
+    /// The roll-up rows of the counties (for [`Views`]).
+    rollup: views::RollupMemo,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -252,6 +254,7 @@ impl Streamed for CountedStream<'_> {
 /// change. On error the sink may have received part of the site: the caller discards it.
 pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
     let mut diags = Diagnostics::new();
+    let mut timer = crate::util::timing::Timer::start();
     let strings: templates::Strings = Arc::new(theme.strings.clone());
     let dl = site.config.default_language().to_string();
     let env = match templates::environment(theme, strings.clone(), dl.clone()) {
@@ -293,10 +296,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         sink.put(OutputFile::new(format!("assets/{name}"), bytes.clone()));
     }
     let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
-
-    let mut timer = crate::util::timing::Timer::start();
-    let views = Views::new(site);
-    timer.done("views");
+    timer.done("templates and styles");
     let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;
     let deps = keep.then(|| {
@@ -305,6 +305,11 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         deps
     });
     timer.done("dependencies");
+    let views = match &deps {
+        Some(deps) => Views::reusing(site, Some((&mut cache.rollup, &|code: &str| deps.county_data(code)))),
+        None => Views::new(site),
+    };
+    timer.done("views");
     let kept = cache.whole_downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
     let download_files = match (kept, &deps) {
         // Nothing the downloads read changed: hand them all on.
@@ -471,6 +476,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         "robots.txt",
         format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),
     ));
+    timer.done("sitemap and search");
     (cache.rendered, cache.reused) = (rendered.into_inner(), reused.into_inner());
     if diags.has_errors() {
         cache.pages = old_pages;
@@ -497,7 +503,7 @@ fn county_has_data(site: &Site, code: &str) -> bool {
     !site.sheets_of(code).is_empty()
         || !site.milestones_of(code).is_empty()
         || !site.metrics_of(code).is_empty()
-        || site.pages.iter().any(|p| p.section == "counties" && p.slug == code)
+        || !site.pages_of("counties", code).is_empty()
 }
 
 /// True when the county gets a page (and a feed).
@@ -598,7 +604,7 @@ fn plan<'a>(
         template: "index.html",
         title: title.clone(),
         context: Box::new(move || {
-            let rows: Vec<&Value> = site.counties.iter().map(|c| &views.rollup[c.code.as_str()]).collect();
+            let rows: Vec<&Value> = site.counties.iter().map(|c| &*views.rollup[c.code.as_str()]).collect();
             let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
             let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
             let mut cites = Citations::default();
@@ -643,7 +649,7 @@ fn plan<'a>(
                 let sources = cites.list(site);
                 let data_date = json!(cited_date(site, &cites));
                 views::object([
-                    ("county", views.rollup[c.code.as_str()].clone()),
+                    ("county", (*views.rollup[c.code.as_str()]).clone()),
                     ("display_name", json!(name)),
                     ("years", years),
                     ("timeline", timeline),
@@ -675,7 +681,7 @@ fn plan<'a>(
                 context: Box::new(move || {
                     let mut context = views::computation(site, &c.code, year);
                     charts::computation(&mut context, tr);
-                    context["county"] = views.rollup[c.code.as_str()].clone();
+                    context["county"] = (*views.rollup[c.code.as_str()]).clone();
                     context["display_name"] = json!(name);
                     context
                 }),
@@ -691,7 +697,7 @@ fn plan<'a>(
             template: "area.html",
             title: p.name.clone(),
             context: Box::new(move || {
-                let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
+                let rows: Vec<&Value> = p.counties.iter().map(|c| &*views.rollup[c.as_str()]).collect();
                 let mut cites = Citations::default();
                 let timeline = views::timeline(views, &[&p.code], &mut cites);
                 let mut series = views::series(site, &p.code, lang, &mut cites);
@@ -711,7 +717,7 @@ fn plan<'a>(
             template: "area.html",
             title: p.name.clone(),
             context: Box::new(move || {
-                let rows: Vec<&Value> = p.counties.iter().map(|c| &views.rollup[c.as_str()]).collect();
+                let rows: Vec<&Value> = p.counties.iter().map(|c| &*views.rollup[c.as_str()]).collect();
                 let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
                 let mut cites = Citations::default();
                 let mut series = views::series(site, &p.code, lang, &mut cites);

@@ -4,6 +4,7 @@
 //! roll-up pages never rescan every county and templates stay free of logic.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -14,7 +15,7 @@ pub struct Views<'s> {
     /// The site.
     pub site: &'s Site,
     /// County code → its roll-up row (status and latest composites).
-    pub rollup: HashMap<&'s str, Value>,
+    pub rollup: HashMap<&'s str, Arc<Value>>,
     /// Area code → (kind, name, path).
     pub areas: HashMap<String, (&'static str, String, String)>,
     /// The sheets of each county, in the order of `site.counties` (national pages read every
@@ -22,9 +23,21 @@ pub struct Views<'s> {
     pub county_sheets: Vec<&'s [crate::model::Sheet]>,
 }
 
+/// Roll-up rows kept across rebuilds: by county code, with the hash of what the row was made
+/// from.
+pub type RollupMemo = HashMap<String, (u64, Arc<Value>)>;
+
 impl<'s> Views<'s> {
     /// Prepares the lookups.
     pub fn new(site: &'s Site) -> Self {
+        Self::reusing(site, None)
+    }
+
+    /// [`Views::new`], taking a county's roll-up row from `memo` when `inputs` hashes what the
+    /// row is made from (the county's data and the site-wide data) as when it was made; leaves
+    /// this build's rows in `memo`.
+    pub fn reusing(site: &'s Site, memo: Option<(&mut RollupMemo, &(dyn Fn(&str) -> u64 + Sync))>) -> Self {
+        use rayon::prelude::*;
         let mut areas = HashMap::new();
         for p in &site.provinces {
             areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
@@ -36,7 +49,34 @@ impl<'s> Views<'s> {
             areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
         }
         areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
-        let rollup = site.counties.iter().map(|c| (c.code.as_str(), county_row(site, &c.code))).collect();
+        let rollup: HashMap<&str, Arc<Value>> = match memo {
+            Some((memo, inputs)) => {
+                let rows: Vec<(&str, u64, Arc<Value>)> = site
+                    .counties
+                    .par_iter()
+                    .map(|c| {
+                        let key = inputs(&c.code);
+                        let row = match memo.get(&c.code) {
+                            Some((k, row)) if *k == key => row.clone(),
+                            _ => Arc::new(county_row(site, &c.code)),
+                        };
+                        (c.code.as_str(), key, row)
+                    })
+                    .collect();
+                // Counties no longer listed are dropped; a row kept is replaced only when remade.
+                memo.retain(|code, _| site.county(code).is_some());
+                for (code, key, row) in &rows {
+                    match memo.get_mut(*code) {
+                        Some(kept) => *kept = (*key, row.clone()),
+                        None => {
+                            memo.insert(code.to_string(), (*key, row.clone()));
+                        }
+                    }
+                }
+                rows.into_iter().map(|(code, _, row)| (code, row)).collect()
+            }
+            None => site.counties.par_iter().map(|c| (c.code.as_str(), Arc::new(county_row(site, &c.code)))).collect(),
+        };
         let county_sheets = site.counties.iter().map(|c| site.sheets_of(&c.code)).collect();
         Views { site, rollup, areas, county_sheets }
     }
@@ -86,8 +126,7 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
 
 fn county_row(site: &Site, code: &str) -> Value {
     let c = site.county(code).expect("roll-up rows are made for known counties");
-    let pref =
-        site.prefectures.iter().find(|p| p.code == c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
+    let pref = site.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
     json!({
         "code": c.code,
         "name": c.name,
