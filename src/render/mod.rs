@@ -332,7 +332,8 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let old_pages = std::mem::take(&mut cache.pages);
     let new_pages = std::sync::Mutex::new(HashMap::new());
     let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
-    let mut sitemap: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    // The paths of the default language's pages (not the 404 page), for the sitemap.
+    let mut sitemap_paths: Vec<String> = Vec::new();
     let site_infos: HashMap<&str, (Value, Value)> =
         site.config.languages.iter().map(|l| (l.as_str(), (site_info(site, l), nav(site, l)))).collect();
     // A page or feed goes to the sink, and is kept for the next rebuild when it has a key.
@@ -348,14 +349,8 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
         let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref());
-        for planned in planned_pages.iter().filter(|p| !p.path.ends_with(".html") && lang == &dl) {
-            let alts = site
-                .config
-                .languages
-                .iter()
-                .map(|l| (l.clone(), format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path)))
-                .collect();
-            sitemap.push((format!("{}{}", site.config.base_url, planned.path), alts));
+        if lang == &dl {
+            sitemap_paths.extend(planned_pages.iter().filter(|p| !p.path.ends_with(".html")).map(|p| p.path.clone()));
         }
         let (info, navigation) = &site_infos[lang.as_str()];
         // Contexts are built, rendered and handed to the sink page by page, in parallel: a
@@ -470,8 +465,40 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         });
         timer.done("feeds");
     }
-    sink.put(OutputFile::new("sitemap.xml", feeds::sitemap(&sitemap)));
-    sink.put(OutputFile::new("search.json", data::search_index(site)));
+    // The sitemap and the search index, reused like pages when their inputs hash as before.
+    let reuse = |path: &str, key: Option<u64>, make: &dyn Fn() -> bytes::Bytes| {
+        let key = key.map(|k| {
+            let mut h = std::hash::DefaultHasher::new();
+            (fingerprint, path, k).hash(&mut h);
+            h.finish()
+        });
+        let bytes = match old_pages.get(path).filter(|(k, _)| Some(*k) == key) {
+            Some((_, bytes)) => bytes.clone(),
+            None => make(),
+        };
+        hand_on(path.to_string(), key, bytes);
+    };
+    let sitemap_key = keep.then(|| {
+        let mut h = std::hash::DefaultHasher::new();
+        (&site.config.base_url, &site.config.languages, &sitemap_paths).hash(&mut h);
+        h.finish()
+    });
+    reuse("sitemap.xml", sitemap_key, &|| {
+        let pages: Vec<(String, Vec<(String, String)>)> = sitemap_paths
+            .iter()
+            .map(|path| {
+                let alts = site
+                    .config
+                    .languages
+                    .iter()
+                    .map(|l| (l.clone(), format!("{}{}{path}", site.config.base_url, lang_prefix(l, &dl))))
+                    .collect();
+                (format!("{}{path}", site.config.base_url), alts)
+            })
+            .collect();
+        feeds::sitemap(&pages).into()
+    });
+    reuse("search.json", deps.as_ref().map(|d| d.site_data), &|| data::search_index(site).into());
     sink.put(OutputFile::new(
         "robots.txt",
         format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),

@@ -376,7 +376,7 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
         }
         std::fs::write(&path, out.join("\n") + "\n").unwrap();
     };
-    match kind % 11 {
+    match kind % 12 {
         // A published coefficient.
         0 => {
             replace_line("data/indicators.csv", &|_, l| {
@@ -454,6 +454,19 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
             std::fs::write(&p, format!("{text}\n又一段 {n}。\n")).unwrap();
             "content/news/basic-2020.md"
         }
+        // A news page added, or removed if it was there (the lists, the sitemap, the feed).
+        10 => {
+            let rel: &'static str = ["content/news/added-0.md", "content/news/added-1.md"][n as usize % 2];
+            let p = t.site.join(rel);
+            if p.exists() {
+                std::fs::remove_file(&p).unwrap();
+            } else {
+                let text =
+                    format!("+++\ntitle = \"新增 {n}\"\ndate = \"2023-0{}\"\n+++\n\n新的一段 {n}。\n", 1 + n % 9);
+                std::fs::write(&p, text).unwrap();
+            }
+            rel
+        }
         // The site title.
         _ => {
             edit(t, "site.toml", "title = { zh-CN = \"", &format!("title = {{ zh-CN = \"{n}"));
@@ -469,7 +482,7 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
     let t = SiteTest::demo();
     let mut memo = junheng::build::Memo::keeping();
     junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
-    for kind in 0..11u8 {
+    for kind in 0..12u8 {
         let path = apply_edit(&t, kind, 37 * u32::from(kind) + 5);
         memo.forget(&[path.to_string()]);
         let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
@@ -486,7 +499,7 @@ proptest::proptest! {
     // Guards the page cache: after any sequence of edits, rendering with the cache kept across
     // rebuilds gives exactly the files of a render from scratch.
     #[test]
-    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..11, 0u32..10_000), 1..5)) {
+    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..12, 0u32..10_000), 1..5)) {
         let t = SiteTest::demo();
         let mut memo = junheng::build::Memo::keeping();
         junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
