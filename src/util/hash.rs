@@ -20,7 +20,11 @@ impl std::io::Write for HashWriter<'_> {
 
 /// Adds `value`, as JSON, to `h`, then a separator.
 pub fn add<T: Serialize + ?Sized>(h: &mut DefaultHasher, value: &T) {
-    // Writing into a hasher cannot fail, and the model's values always serialise.
-    let _ = serde_json::to_writer(HashWriter(h), value);
+    // Writing into a hasher cannot fail, and the model's values always serialise. serde_json
+    // writes in pieces of a few bytes: buffered, the hasher takes them a kilobyte at a time.
+    let mut out = std::io::BufWriter::with_capacity(1024, HashWriter(h));
+    let _ = serde_json::to_writer(&mut out, value);
+    let _ = std::io::Write::flush(&mut out);
+    drop(out);
     h.write_u8(0xff);
 }
