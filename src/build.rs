@@ -61,6 +61,8 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
 pub struct Memo {
     /// The school rows and the engine's results, with what they were made from.
     schools: Option<(SchoolsKey, model::build::Schools)>,
+    /// The other data, with what it was made from.
+    data: Option<(DataKey, model::build::Data)>,
     /// The Markdown files as read.
     content: load::ContentMemo,
     /// Rendered pages.
@@ -89,10 +91,30 @@ impl SchoolsKey {
     }
 }
 
+/// What the data other than the school rows is made from: its files and the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DataKey([Option<crate::util::fs::Stamp>; 6]);
+
+/// The files of [`DataKey`], site-relative.
+const DATA_FILES: [&str; 6] = [
+    load::specs::COUNTIES.file,
+    load::specs::INDICATORS.file,
+    load::specs::MILESTONES.file,
+    load::specs::METRICS.file,
+    load::specs::SOURCES.file,
+    crate::config::CONFIG_FILE,
+];
+
+impl DataKey {
+    fn of(site_root: &Path) -> Self {
+        DataKey(DATA_FILES.map(|f| crate::util::fs::stamp(&site_root.join(f))))
+    }
+}
+
 impl Memo {
     /// A memo that keeps rendered pages too (the preview server).
     pub fn keeping() -> Self {
-        Memo { schools: None, content: load::ContentMemo::default(), pages: render::PageCache::keeping() }
+        Memo { schools: None, data: None, content: load::ContentMemo::default(), pages: render::PageCache::keeping() }
     }
 
     /// Forgets what was made from the site-relative `paths` (the watcher reported them
@@ -107,6 +129,9 @@ impl Memo {
         ];
         if paths.iter().any(|p| inputs.contains(&p.as_str())) {
             self.schools = None;
+        }
+        if paths.iter().any(|p| DATA_FILES.contains(&p.as_str())) {
+            self.data = None;
         }
         paths.iter().for_each(|p| self.content.forget(p));
     }
@@ -123,15 +148,26 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     let key = SchoolsKey::of(site_root);
     let reuse = memo.schools.take().filter(|(k, _)| Some(k) == key.as_ref()).map(|(_, s)| s);
     let keep = memo.pages.keeps();
-    let mut loaded =
-        load::load_site_reusing(site_root, &mut diags, reuse.is_some(), keep.then_some(&mut memo.content))?;
+    let data_key = keep.then(|| DataKey::of(site_root));
+    let reuse_data = memo.data.take().filter(|(k, _)| Some(k) == data_key.as_ref()).map(|(_, d)| d);
+    let mut loaded = load::load_site_reusing(
+        site_root,
+        &mut diags,
+        reuse.is_some(),
+        reuse_data.is_some(),
+        keep.then_some(&mut memo.content),
+    )?;
     timer.done("load");
     if let Some(encoding) = reuse.as_ref().and_then(|s| s.encoding) {
         loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));
-        loaded.encodings.sort();
     }
-    let (site, schools) = model::build::build_site_with(&mut loaded, &mut diags, reuse, memo.pages.keeps());
+    if let Some(data) = &reuse_data {
+        loaded.encodings.extend(data.encodings.iter().cloned());
+    }
+    loaded.encodings.sort();
+    let (site, schools, data) = model::build::build_site_with(&mut loaded, &mut diags, reuse, reuse_data, keep);
     memo.schools = key.map(|k| (k, schools));
+    memo.data = data_key.map(|k| (k, data));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.
     loaded.tables = load::Tables::default();

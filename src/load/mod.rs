@@ -132,6 +132,9 @@ pub struct Tables {
     /// What reading `schools.csv` reported (also in the build's diagnostics), kept with the
     /// school rows a rebuild may reuse.
     pub schools_read: Diagnostics,
+    /// What reading the other tables reported (also in the build's diagnostics), kept with the
+    /// data a rebuild may reuse.
+    pub data_read: Diagnostics,
 }
 
 /// Everything read from a site folder.
@@ -159,15 +162,17 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
 /// [`load_site`], leaving `schools.csv` unread when `skip_schools` (a rebuild reuses the
 /// school rows of the build before; the file is still listed in [`Loaded::files`]).
 pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) -> Result<Loaded> {
-    load_site_reusing(root, diags, skip_schools, None)
+    load_site_reusing(root, diags, skip_schools, false, None)
 }
 
-/// [`load_site_with`], taking the Markdown files that did not change from `content` and
-/// leaving this build's in it (the preview server).
+/// [`load_site_with`], leaving the other tables unread too when `skip_data` (a rebuild reuses
+/// the data of the build before), and taking the Markdown files that did not change from
+/// `content`, leaving this build's in it (the preview server).
 pub fn load_site_reusing(
     root: &Path,
     diags: &mut Diagnostics,
     skip_schools: bool,
+    skip_data: bool,
     content: Option<&mut ContentMemo>,
 ) -> Result<Loaded> {
     let config_path = root.join(CONFIG_FILE);
@@ -187,7 +192,7 @@ pub fn load_site_reusing(
         }
     };
     let config = Config::parse(&text).map_err(Error::Site)?;
-    let tables = load_tables(root, &config, diags, skip_schools)?;
+    let tables = load_tables(root, &config, diags, skip_schools, skip_data)?;
     let content = content.map(|memo| {
         if memo.config != text {
             *memo = ContentMemo { config: text.clone(), files: HashMap::new() };
@@ -213,8 +218,15 @@ pub fn load_site_reusing(
     Ok(Loaded { config, tables, pages, theme, files, encodings })
 }
 
-/// Reads the data tables of `root/data/` (all but `schools.csv` when `skip_schools`).
-pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics, skip_schools: bool) -> Result<Tables> {
+/// Reads the data tables of `root/data/`: all but `schools.csv` when `skip_schools`, only it
+/// (or none) when `skip_data`.
+pub fn load_tables(
+    root: &Path,
+    config: &Config,
+    diags: &mut Diagnostics,
+    skip_schools: bool,
+    skip_data: bool,
+) -> Result<Tables> {
     let read = |spec: &Columns, diags: &mut Diagnostics| -> Result<Option<Table>> {
         let path = root.join(spec.file);
         if !path.is_file() {
@@ -225,15 +237,19 @@ pub fn load_tables(root: &Path, config: &Config, diags: &mut Diagnostics, skip_s
     let mut schools_read = Diagnostics::new();
     let schools = if skip_schools { None } else { read(&specs::SCHOOLS, &mut schools_read)? };
     diags.extend(schools_read.clone());
+    let mut data_read = Diagnostics::new();
+    let mut data = |spec: &Columns| if skip_data { Ok(None) } else { read(spec, &mut data_read) };
     let tables = Tables {
-        counties: read(&specs::COUNTIES, diags)?,
-        indicators: read(&specs::INDICATORS, diags)?,
+        counties: data(&specs::COUNTIES)?,
+        indicators: data(&specs::INDICATORS)?,
         schools,
-        milestones: read(&specs::MILESTONES, diags)?,
-        metrics: read(&specs::METRICS, diags)?,
-        sources: read(&specs::SOURCES, diags)?,
+        milestones: data(&specs::MILESTONES)?,
+        metrics: data(&specs::METRICS)?,
+        sources: data(&specs::SOURCES)?,
         schools_read,
+        data_read,
     };
+    diags.extend(tables.data_read.clone());
     if tables.counties.is_none() && !root.join(specs::COUNTIES.file).is_file() {
         diags.push(Diagnostic::error(
             specs::COUNTIES.file,

@@ -22,7 +22,7 @@ const PLACEHOLDER_PREFECTURES: &[&str] =
 /// `schools.csv` is taken out of `loaded` and dropped once its rows are read (at national
 /// scale it is the largest part of memory, and the engine needs that room).
 pub fn build_site(loaded: &mut Loaded, diags: &mut Diagnostics) -> Site {
-    build_site_with(loaded, diags, None, false).0
+    build_site_with(loaded, diags, None, None, false).0
 }
 
 /// The school rows of a site and what the engine computed from them, with every diagnostic
@@ -43,44 +43,101 @@ pub struct Schools {
     pub sheets: Option<(u64, Arc<Vec<Sheet>>)>,
 }
 
+/// The site's data but the school rows, checked, with every diagnostic found reading and
+/// checking it: what a rebuild takes over when none of its files (`counties.csv`,
+/// `indicators.csv`, `milestones.csv`, `metrics.csv`, `sources.csv`, `site.toml`) changed.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    /// As in [`Site::counties`].
+    pub counties: Arc<Vec<County>>,
+    /// As in [`Site::prefectures`].
+    pub prefectures: Arc<Vec<Prefecture>>,
+    /// As in [`Site::provinces`].
+    pub provinces: Arc<Vec<Province>>,
+    /// As in [`Site::reported`].
+    pub reported: Arc<Vec<Reported>>,
+    /// As in [`Site::milestones`].
+    pub milestones: Arc<Vec<Milestone>>,
+    /// As in [`Site::metrics`].
+    pub metrics: Arc<Vec<Metric>>,
+    /// As in [`Site::sources`].
+    pub sources: Arc<Vec<Source>>,
+    /// Whether references to counties and to sources can be judged (their tables were read
+    /// without errors).
+    check_counties: bool,
+    check_sources: bool,
+    /// What reading and checking these files reported.
+    pub diags: Diagnostics,
+    /// The encodings the files were read as.
+    pub encodings: Vec<(String, &'static str)>,
+}
+
 /// [`build_site`], taking the school rows and the engine's results from `reuse` when given
-/// (`loaded` then need not hold `schools.csv`); also returns them for the next rebuild, with
-/// the sheets made from them when `keep`.
+/// (`loaded` then need not hold `schools.csv`), and the other data from `reuse_data` (then
+/// `loaded` need not hold its tables); also returns both for the next rebuild, with the
+/// sheets made from the school rows when `keep`.
 pub fn build_site_with(
     loaded: &mut Loaded,
     diags: &mut Diagnostics,
     reuse: Option<Schools>,
+    reuse_data: Option<Data>,
     keep: bool,
-) -> (Site, Schools) {
+) -> (Site, Schools, Data) {
     let schools_table = loaded.tables.schools.take();
     let loaded = &*loaded;
     let t = &loaded.tables;
-    let sources = t.sources.as_ref().map(|t| sources(t, diags)).unwrap_or_default();
-    let source_ids: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
-    let errors_before = diags.error_count();
-    let counties = t.counties.as_ref().map(|t| counties(t, diags)).unwrap_or_default();
-    let counties_clean = diags.error_count() == errors_before;
-    let (prefectures, provinces) = derive_areas(&counties);
-    // A table that exists but could not be read has already been reported; checking
-    // references against it would only repeat that error on every row.
-    let readable = |t: &Option<crate::load::data::Table>, file: &str| t.is_some() || !loaded.files.contains(file);
-    let refs = Refs {
-        // Without a clean county list (missing or with errors, reported already) references to
-        // counties cannot be judged: a typo there would otherwise be repeated on every row.
-        check_counties: t.counties.is_some() && counties_clean,
-        check_sources: readable(&t.sources, crate::load::specs::SOURCES.file),
-        sources: &source_ids,
-        counties: counties.iter().map(|c| c.code.as_str()).collect(),
-        areas: counties
-            .iter()
-            .map(|c| c.code.as_str())
-            .chain(prefectures.iter().map(|p| p.code.as_str()))
-            .chain(provinces.iter().map(|p| p.code.as_str()))
-            .chain([NATIONAL_AREA])
-            .collect(),
+    let data = match reuse_data {
+        Some(data) => {
+            diags.extend(data.diags.clone());
+            data
+        }
+        None => {
+            let mut found = t.data_read.clone();
+            let sources = t.sources.as_ref().map(|t| sources(t, &mut found)).unwrap_or_default();
+            let errors_before = found.error_count();
+            let counties = t.counties.as_ref().map(|t| counties(t, &mut found)).unwrap_or_default();
+            let counties_clean = found.error_count() == errors_before;
+            let (prefectures, provinces) = derive_areas(&counties);
+            // A table that exists but could not be read has already been reported; checking
+            // references against it would only repeat that error on every row.
+            let readable =
+                |t: &Option<crate::load::data::Table>, file: &str| t.is_some() || !loaded.files.contains(file);
+            let mut data = Data {
+                // Without a clean county list (missing or with errors, reported already)
+                // references to counties cannot be judged: a typo there would otherwise be
+                // repeated on every row.
+                check_counties: t.counties.is_some() && counties_clean,
+                check_sources: readable(&t.sources, crate::load::specs::SOURCES.file),
+                counties: Arc::new(counties),
+                prefectures: Arc::new(prefectures),
+                provinces: Arc::new(provinces),
+                sources: Arc::new(sources),
+                encodings: [&t.counties, &t.indicators, &t.milestones, &t.metrics, &t.sources]
+                    .into_iter()
+                    .flatten()
+                    .map(|t| (t.file.clone(), t.encoding))
+                    .collect(),
+                ..Data::default()
+            };
+            let source_ids: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
+            let refs = Refs::of_with(&data, &source_ids);
+            let mut checked = Diagnostics::new();
+            let reported = t.indicators.as_ref().map(|t| reported(t, &refs, &mut checked)).unwrap_or_default();
+            let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, &mut checked)).unwrap_or_default();
+            let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, &mut checked)).unwrap_or_default();
+            found.extend(checked);
+            data.reported = Arc::new(reported);
+            data.milestones = Arc::new(milestones);
+            data.metrics = Arc::new(metrics);
+            diags.extend(found.clone());
+            data.diags = found;
+            data
+        }
     };
-    let reported = t.indicators.as_ref().map(|t| reported(t, &refs, diags)).unwrap_or_default();
+    let source_ids: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
+    let refs = Refs::of_with(&data, &source_ids);
     let rules = Rules::with_overrides(&loaded.config.rules);
+    let reported = &data.reported;
     let mut school_part = match reuse {
         Some(part) => {
             diags.extend(part.diags.clone());
@@ -105,37 +162,35 @@ pub fn build_site_with(
     let published = keep.then(|| {
         use std::hash::Hasher;
         let mut h = std::hash::DefaultHasher::new();
-        crate::util::hash::add(&mut h, &reported);
+        crate::util::hash::add(&mut h, &**reported);
         crate::util::hash::add(&mut h, &rules);
         h.finish()
     });
     let sheets = match (&school_part.sheets, published) {
         (Some((key, sheets)), Some(published)) if *key == published => sheets.clone(),
         _ => {
-            let made = Arc::new(sheets(&reported, &school_part.computed, &rules));
+            let made = Arc::new(sheets(reported, &school_part.computed, &rules));
             school_part.sheets = published.map(|p| (p, made.clone()));
             made
         }
     };
-    let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, diags)).unwrap_or_default();
-    let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, diags)).unwrap_or_default();
     let pages = pages(loaded, &refs, diags);
     let site = Site {
         config: loaded.config.clone(),
-        counties,
-        prefectures,
-        provinces,
-        reported,
+        counties: data.counties.clone(),
+        prefectures: data.prefectures.clone(),
+        provinces: data.provinces.clone(),
+        reported: data.reported.clone(),
         sheets,
-        milestones,
-        metrics,
+        milestones: data.milestones.clone(),
+        metrics: data.metrics.clone(),
         schools: school_part.rows.clone(),
-        sources,
+        sources: data.sources.clone(),
         rules,
         computed: school_part.computed.clone(),
         pages,
     };
-    (site, school_part)
+    (site, school_part, data)
 }
 
 struct Refs<'a> {
@@ -144,6 +199,26 @@ struct Refs<'a> {
     sources: &'a HashSet<&'a str>,
     counties: HashSet<&'a str>,
     areas: HashSet<&'a str>,
+}
+
+impl<'a> Refs<'a> {
+    /// What references are checked against, with `sources` the ids of `data.sources`.
+    fn of_with(data: &'a Data, sources: &'a HashSet<&'a str>) -> Self {
+        Refs {
+            check_counties: data.check_counties,
+            check_sources: data.check_sources,
+            sources,
+            counties: data.counties.iter().map(|c| c.code.as_str()).collect(),
+            areas: data
+                .counties
+                .iter()
+                .map(|c| c.code.as_str())
+                .chain(data.prefectures.iter().map(|p| p.code.as_str()))
+                .chain(data.provinces.iter().map(|p| p.code.as_str()))
+                .chain([NATIONAL_AREA])
+                .collect(),
+        }
+    }
 }
 
 /// Reads typed cells of one row, collecting errors.

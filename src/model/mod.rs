@@ -684,23 +684,23 @@ pub struct Site {
     /// Configuration.
     pub config: Config,
     /// Counties sorted by code.
-    pub counties: Vec<County>,
+    pub counties: std::sync::Arc<Vec<County>>,
     /// Prefectures sorted by code.
-    pub prefectures: Vec<Prefecture>,
+    pub prefectures: std::sync::Arc<Vec<Prefecture>>,
     /// Provinces sorted by code.
-    pub provinces: Vec<Province>,
+    pub provinces: std::sync::Arc<Vec<Province>>,
     /// Published rows, sorted.
-    pub reported: Vec<Reported>,
+    pub reported: std::sync::Arc<Vec<Reported>>,
     /// Sheets, sorted by county, school year, level, regime.
     pub sheets: std::sync::Arc<Vec<Sheet>>,
     /// Milestones sorted by area, date, event.
-    pub milestones: Vec<Milestone>,
+    pub milestones: std::sync::Arc<Vec<Milestone>>,
     /// Metrics sorted by area, metric, period.
-    pub metrics: Vec<Metric>,
+    pub metrics: std::sync::Arc<Vec<Metric>>,
     /// School rows sorted by county, school year, school id, level.
     pub schools: std::sync::Arc<Vec<SchoolRow>>,
     /// Sources sorted by id.
-    pub sources: Vec<Source>,
+    pub sources: std::sync::Arc<Vec<Source>>,
     /// The rules in force (official tables with the site's overrides).
     pub rules: rules::Rules,
     /// What the engine computed from `schools`, sorted like the sheets.

@@ -103,7 +103,7 @@ impl<'s> Deps<'s> {
         for (i, kind) in kinds.iter_mut().enumerate() {
             let mut h = DefaultHasher::new();
             site_data.hash(&mut h);
-            for c in &site.counties {
+            for c in site.counties.iter() {
                 parts[c.code.as_str()][i].hash(&mut h);
             }
             for code in site
@@ -136,7 +136,7 @@ impl<'s> Deps<'s> {
         let downloads = h.finish();
         let mut h = DefaultHasher::new();
         (global, downloads).hash(&mut h);
-        for c in &site.counties {
+        for c in site.counties.iter() {
             narrative[c.code.as_str()].hash(&mut h);
         }
         let everything = h.finish();

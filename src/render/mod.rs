@@ -651,7 +651,7 @@ fn plan<'a>(
     });
 
     // Counties and their audit trails (one page per county and school year with school data).
-    for c in &site.counties {
+    for c in site.counties.iter() {
         if !county_page_built(site, &c.code) {
             continue;
         }
@@ -698,7 +698,7 @@ fn plan<'a>(
             }),
         });
     }
-    for c in &site.counties {
+    for c in site.counties.iter() {
         for year in site.audited_years(&c.code) {
             let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
             out.push(Planned {
@@ -718,7 +718,7 @@ fn plan<'a>(
     }
 
     // Prefectures and provinces.
-    for p in &site.prefectures {
+    for p in site.prefectures.iter() {
         out.push(Planned {
             path: format!("prefecture/{}/", p.code),
             template: "area.html",
@@ -738,7 +738,7 @@ fn plan<'a>(
             deps: deps.map(|d| d.area(site, &p.counties, &[&p.code])),
         });
     }
-    for p in &site.provinces {
+    for p in site.provinces.iter() {
         out.push(Planned {
             path: format!("province/{}/", p.code),
             template: "area.html",

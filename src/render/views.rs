@@ -39,13 +39,13 @@ impl<'s> Views<'s> {
     pub fn reusing(site: &'s Site, memo: Option<(&mut RollupMemo, &(dyn Fn(&str) -> u64 + Sync))>) -> Self {
         use rayon::prelude::*;
         let mut areas = HashMap::new();
-        for p in &site.provinces {
+        for p in site.provinces.iter() {
             areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
         }
-        for p in &site.prefectures {
+        for p in site.prefectures.iter() {
             areas.insert(p.code.clone(), ("prefecture", p.name.clone(), format!("prefecture/{}/", p.code)));
         }
-        for c in &site.counties {
+        for c in site.counties.iter() {
             areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
         }
         areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
