@@ -654,7 +654,7 @@ pub const SCHOOL_FIGURES: [&str; 11] = [
 ];
 
 /// A content page (or a county narrative).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 pub struct Page {
     /// Site-relative source file.
     pub file: String,

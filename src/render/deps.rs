@@ -9,12 +9,16 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use crate::model::{SchoolRow, Site};
+use crate::model::{Metric, Milestone, Reported, SchoolRow, Site};
 use crate::util::hash::add;
 use rayon::prelude::*;
 
 /// The school rows of each county, hashed; kept while the rows are the same (`Arc`).
 pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);
+
+/// The published rows, milestones and metrics of each county, hashed; kept while they are
+/// the same (`Arc`).
+pub type RowHashes = (Arc<Vec<Reported>>, Arc<Vec<Milestone>>, Arc<Vec<Metric>>, Arc<HashMap<String, [u64; 3]>>);
 
 /// The inputs of the pages that declare them, and of the downloads.
 pub struct Deps<'s> {
@@ -39,9 +43,15 @@ pub struct Deps<'s> {
 }
 
 impl<'s> Deps<'s> {
-    /// Hashes the inputs of `site`, taking the school-row hashes from `kept` when the rows
-    /// are the same; returns the hashes to keep.
-    pub fn of(site: &'s Site, theme: u64, css_version: &str, kept: Option<SchoolHashes>) -> (Self, SchoolHashes) {
+    /// Hashes the inputs of `site`, taking the school-row hashes from `kept` and the other
+    /// rows' from `kept_rows` when the rows are the same; returns the hashes to keep.
+    pub fn of(
+        site: &'s Site,
+        theme: u64,
+        css_version: &str,
+        kept: Option<SchoolHashes>,
+        kept_rows: Option<RowHashes>,
+    ) -> (Self, SchoolHashes, RowHashes) {
         let schools = match kept {
             Some((rows, hashes)) if Arc::ptr_eq(&rows, &site.schools) => (rows, hashes),
             _ => {
@@ -69,25 +79,46 @@ impl<'s> Deps<'s> {
         let mut h = DefaultHasher::new();
         (site_data, theme, css_version).hash(&mut h);
         for p in site.pages.iter().filter(|p| p.section != "counties") {
-            add(&mut h, p);
+            p.hash(&mut h);
         }
         let global = h.finish();
+        let rows = match kept_rows {
+            Some((reported, milestones, metrics, hashes))
+                if Arc::ptr_eq(&reported, &site.reported)
+                    && Arc::ptr_eq(&milestones, &site.milestones)
+                    && Arc::ptr_eq(&metrics, &site.metrics) =>
+            {
+                (reported, milestones, metrics, hashes)
+            }
+            _ => {
+                let hashes = site
+                    .counties
+                    .par_iter()
+                    .map(|c| {
+                        let hash = |f: &dyn Fn(&mut DefaultHasher)| {
+                            let mut h = DefaultHasher::new();
+                            f(&mut h);
+                            h.finish()
+                        };
+                        let parts = [
+                            hash(&|h| add(h, site.reported_of(&c.code))),
+                            hash(&|h| add(h, site.milestones_of(&c.code))),
+                            hash(&|h| add(h, site.metrics_of(&c.code))),
+                        ];
+                        (c.code.clone(), parts)
+                    })
+                    .collect();
+                (site.reported.clone(), site.milestones.clone(), site.metrics.clone(), Arc::new(hashes))
+            }
+        };
         let parts: HashMap<&str, [u64; 4]> = site
             .counties
-            .par_iter()
+            .iter()
             .map(|c| {
-                let hash = |f: &dyn Fn(&mut DefaultHasher)| {
-                    let mut h = DefaultHasher::new();
-                    f(&mut h);
-                    h.finish()
-                };
-                let parts = [
-                    hash(&|h| schools.1.get(&c.code).hash(h)),
-                    hash(&|h| add(h, site.reported_of(&c.code))),
-                    hash(&|h| add(h, site.milestones_of(&c.code))),
-                    hash(&|h| add(h, site.metrics_of(&c.code))),
-                ];
-                (c.code.as_str(), parts)
+                let mut h = DefaultHasher::new();
+                schools.1.get(&c.code).hash(&mut h);
+                let [reported, milestones, metrics] = rows.3.get(&c.code).copied().unwrap_or_default();
+                (c.code.as_str(), [h.finish(), reported, milestones, metrics])
             })
             .collect();
         let data: HashMap<&str, u64> = parts
@@ -123,10 +154,10 @@ impl<'s> Deps<'s> {
         }
         let narrative: HashMap<&str, u64> = site
             .counties
-            .iter()
+            .par_iter()
             .map(|c| {
                 let mut h = DefaultHasher::new();
-                add(&mut h, site.pages_of("counties", &c.code));
+                site.pages_of("counties", &c.code).hash(&mut h);
                 (c.code.as_str(), h.finish())
             })
             .collect();
@@ -140,7 +171,7 @@ impl<'s> Deps<'s> {
             narrative[c.code.as_str()].hash(&mut h);
         }
         let everything = h.finish();
-        (Deps { global, site_data, data, kinds, narrative, downloads, everything }, schools)
+        (Deps { global, site_data, data, kinds, narrative, downloads, everything }, schools, rows)
     }
 
     /// The inputs of a part of the downloads: a national table by its name, or one county's

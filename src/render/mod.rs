@@ -81,6 +81,8 @@ pub struct PageCache {
     pages: HashMap<String, (u64, bytes::Bytes)>,
     /// Each county's school rows, hashed (for [`deps::Deps`]).
     school_hashes: Option<deps::SchoolHashes>,
+    /// Each county's other rows, hashed (for [`deps::Deps`]).
+    row_hashes: Option<deps::RowHashes>,
     /// The download files by part, with the hashes of their inputs.
     downloads: data::DownloadMemo,
     /// All the download files and what pages need of them, with the hash of their inputs.
@@ -300,8 +302,10 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;
     let deps = keep.then(|| {
-        let (deps, hashes) = deps::Deps::of(site, fingerprint, &css_version, cache.school_hashes.take());
+        let (deps, hashes, row_hashes) =
+            deps::Deps::of(site, fingerprint, &css_version, cache.school_hashes.take(), cache.row_hashes.take());
         cache.school_hashes = Some(hashes);
+        cache.row_hashes = Some(row_hashes);
         deps
     });
     timer.done("dependencies");
