@@ -40,6 +40,9 @@ pub struct Deps<'s> {
     /// The downloads: the site-wide data (not the theme or the pages), every county's data and
     /// the areas' own milestones and metrics.
     pub downloads: u64,
+    /// Per area (county, prefecture, province, the country): its published rows, milestones
+    /// and metrics, hashed.
+    rows: Arc<HashMap<String, [u64; 3]>>,
 }
 
 impl<'s> Deps<'s> {
@@ -91,21 +94,30 @@ impl<'s> Deps<'s> {
                 (reported, milestones, metrics, hashes)
             }
             _ => {
-                let hashes = site
+                // Every area's: counties, and the prefectures, provinces and the country, whose
+                // own milestones and metrics their pages show.
+                let codes: Vec<&str> = site
                     .counties
-                    .par_iter()
-                    .map(|c| {
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .chain(site.prefectures.iter().map(|p| p.code.as_str()))
+                    .chain(site.provinces.iter().map(|p| p.code.as_str()))
+                    .chain([crate::model::NATIONAL_AREA])
+                    .collect();
+                let hashes = codes
+                    .into_par_iter()
+                    .map(|code| {
                         let hash = |f: &dyn Fn(&mut DefaultHasher)| {
                             let mut h = DefaultHasher::new();
                             f(&mut h);
                             h.finish()
                         };
                         let parts = [
-                            hash(&|h| add(h, site.reported_of(&c.code))),
-                            hash(&|h| add(h, site.milestones_of(&c.code))),
-                            hash(&|h| add(h, site.metrics_of(&c.code))),
+                            hash(&|h| add(h, site.reported_of(code))),
+                            hash(&|h| add(h, site.milestones_of(code))),
+                            hash(&|h| add(h, site.metrics_of(code))),
                         ];
-                        (c.code.clone(), parts)
+                        (code.to_string(), parts)
                     })
                     .collect();
                 (site.reported.clone(), site.milestones.clone(), site.metrics.clone(), Arc::new(hashes))
@@ -145,8 +157,7 @@ impl<'s> Deps<'s> {
                 .chain([crate::model::NATIONAL_AREA])
             {
                 match i {
-                    2 => add(&mut h, site.milestones_of(code)),
-                    3 => add(&mut h, site.metrics_of(code)),
+                    2 | 3 => rows.3.get(code).map(|r| r[i - 1]).hash(&mut h),
                     _ => {}
                 }
             }
@@ -171,7 +182,8 @@ impl<'s> Deps<'s> {
             narrative[c.code.as_str()].hash(&mut h);
         }
         let everything = h.finish();
-        (Deps { global, site_data, data, kinds, narrative, downloads, everything }, schools, rows)
+        let deps = Deps { global, site_data, data, kinds, narrative, downloads, everything, rows: rows.3.clone() };
+        (deps, schools, rows)
     }
 
     /// The inputs of a part of the downloads: a national table by its name, or one county's
@@ -209,15 +221,14 @@ impl<'s> Deps<'s> {
 
     /// The inputs of an area's page: what is site-wide, the data of its counties, and the
     /// milestones and metrics of the `areas` it shows.
-    pub fn area(&self, site: &Site, counties: &[String], areas: &[&str]) -> u64 {
+    pub fn area(&self, counties: &[String], areas: &[&str]) -> u64 {
         let mut h = DefaultHasher::new();
         self.global.hash(&mut h);
         for c in counties {
             self.data.get(c.as_str()).hash(&mut h);
         }
         for a in areas {
-            add(&mut h, site.milestones_of(a));
-            add(&mut h, site.metrics_of(a));
+            self.rows.get(*a).map(|r| (r[1], r[2])).hash(&mut h);
         }
         h.finish()
     }

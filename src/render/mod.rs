@@ -155,7 +155,8 @@ impl Collect {
     /// The files, sorted by path.
     pub fn into_files(self) -> Vec<OutputFile> {
         let mut files = self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+        // Paths are unique in a site that renders (two outputs on one path are an error).
+        files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         files
     }
 }
@@ -334,7 +335,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     };
     timer.done("downloads");
     let old_pages = std::mem::take(&mut cache.pages);
-    let new_pages = std::sync::Mutex::new(HashMap::new());
+    let new_pages = std::sync::Mutex::new(HashMap::with_capacity(old_pages.len()));
     let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
     // The paths of the default language's pages (not the 404 page), for the sitemap.
     let mut sitemap_paths: Vec<String> = Vec::new();
@@ -515,7 +516,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     }
     cache.pages = new_pages.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    paths.sort_unstable();
+    paths.par_sort_unstable();
     if let Some(w) = paths.windows(2).find(|w| w[0] == w[1]) {
         diags
             .push(Diagnostic::error("content", format!("two outputs would be written to `{}`: rename one page", w[0])));
@@ -703,7 +704,7 @@ fn plan<'a>(
         });
     }
     for c in site.counties.iter() {
-        for year in site.audited_years(&c.code) {
+        for &year in views.audited_years(&c.code) {
             let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
             out.push(Planned {
                 path: format!("county/{}/computation/{year}/", c.code),
@@ -739,7 +740,7 @@ fn plan<'a>(
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
             }),
-            deps: deps.map(|d| d.area(site, &p.counties, &[&p.code])),
+            deps: deps.map(|d| d.area(&p.counties, &[&p.code])),
         });
     }
     for p in site.provinces.iter() {
@@ -761,7 +762,7 @@ fn plan<'a>(
             deps: deps.map(|d| {
                 let mut areas = vec![p.code.as_str()];
                 areas.extend(p.prefectures.iter().map(String::as_str));
-                d.area(site, &p.counties, &areas)
+                d.area(&p.counties, &areas)
             }),
         });
         out.push(Planned {
@@ -781,7 +782,7 @@ fn plan<'a>(
             deps: deps.map(|d| {
                 let mut areas = vec![p.code.as_str()];
                 areas.extend(p.prefectures.iter().map(String::as_str));
-                d.area(site, &p.counties, &areas)
+                d.area(&p.counties, &areas)
             }),
         });
     }

@@ -21,6 +21,8 @@ pub struct Views<'s> {
     /// The sheets of each county, in the order of `site.counties` (national pages read every
     /// county's: looked up once, not once per page).
     pub county_sheets: Vec<&'s [crate::model::Sheet]>,
+    /// The school years of each county published school by school ([`Site::audited_years`]).
+    audited: HashMap<&'s str, Vec<crate::model::SchoolYear>>,
 }
 
 /// Roll-up rows kept across rebuilds: by county code, with the hash of what the row was made
@@ -78,7 +80,21 @@ impl<'s> Views<'s> {
             None => site.counties.par_iter().map(|c| (c.code.as_str(), Arc::new(county_row(site, &c.code)))).collect(),
         };
         let county_sheets = site.counties.iter().map(|c| site.sheets_of(&c.code)).collect();
-        Views { site, rollup, areas, county_sheets }
+        // One pass over the engine's results (sorted by county and school year) rather than a
+        // search per county.
+        let mut audited: HashMap<&str, Vec<crate::model::SchoolYear>> = HashMap::new();
+        for k in site.computed.iter().filter(|k| k.audited) {
+            let years = audited.entry(&k.county[..]).or_default();
+            if years.last() != Some(&k.school_year) {
+                years.push(k.school_year);
+            }
+        }
+        Views { site, rollup, areas, county_sheets, audited }
+    }
+
+    /// The school years of a county published school by school, oldest first.
+    pub fn audited_years(&self, code: &str) -> &[crate::model::SchoolYear] {
+        self.audited.get(code).map_or(&[], Vec::as_slice)
     }
 
     /// The area of a code as `{code, kind, name, path}`.
