@@ -78,7 +78,7 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
 #[derive(Debug, Default)]
 pub struct PageCache {
     keep: bool,
-    pages: HashMap<String, (u64, bytes::Bytes)>,
+    pages: rustc_hash::FxHashMap<String, (u64, bytes::Bytes)>,
     /// Each county's school rows, hashed (for [`deps::Deps`]).
     school_hashes: Option<deps::SchoolHashes>,
     /// Each county's other rows, hashed (for [`deps::Deps`]).
@@ -335,7 +335,8 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     };
     timer.done("downloads");
     let old_pages = std::mem::take(&mut cache.pages);
-    let new_pages = std::sync::Mutex::new(HashMap::with_capacity(old_pages.len()));
+    let new_pages =
+        std::sync::Mutex::new(rustc_hash::FxHashMap::with_capacity_and_hasher(old_pages.len(), Default::default()));
     let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
     // The paths of the default language's pages (not the 404 page), for the sitemap.
     let mut sitemap_paths: Vec<String> = Vec::new();
@@ -363,11 +364,12 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         let errors: Vec<Diagnostic> = planned_pages
             .into_par_iter()
             .filter_map(|planned| {
-                let depth = prefix.matches('/').count() + planned.path.matches('/').count();
                 // The 404 page is served for missing URLs at any depth: its links start at the
                 // published base path instead of being relative.
-                let root =
-                    if planned.path == "404.html" { base_path(&site.config.base_url) } else { "../".repeat(depth) };
+                let root_of = || {
+                    let depth = prefix.matches('/').count() + planned.path.matches('/').count();
+                    if planned.path == "404.html" { base_path(&site.config.base_url) } else { "../".repeat(depth) }
+                };
                 let out_path = if planned.path.ends_with(".html") {
                     format!("{prefix}{}", planned.path)
                 } else {
@@ -391,6 +393,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                         (Some(*key), bytes.clone())
                     }
                     None => {
+                        let root = root_of();
                         let alternates: Vec<Value> = site
                             .config
                             .languages

@@ -29,6 +29,9 @@ pub struct Views<'s> {
 /// from.
 pub type RollupMemo = HashMap<String, (u64, Arc<Value>)>;
 
+/// What a county's roll-up row is made from, hashed (by its code).
+pub type RowInputs<'a> = &'a (dyn Fn(&str) -> u64 + Sync);
+
 impl<'s> Views<'s> {
     /// Prepares the lookups.
     pub fn new(site: &'s Site) -> Self {
@@ -38,7 +41,7 @@ impl<'s> Views<'s> {
     /// [`Views::new`], taking a county's roll-up row from `memo` when `inputs` hashes what the
     /// row is made from (the county's data and the site-wide data) as when it was made; leaves
     /// this build's rows in `memo`.
-    pub fn reusing(site: &'s Site, memo: Option<(&mut RollupMemo, &(dyn Fn(&str) -> u64 + Sync))>) -> Self {
+    pub fn reusing(site: &'s Site, memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
         use rayon::prelude::*;
         let mut areas = HashMap::new();
         for p in site.provinces.iter() {
