@@ -151,7 +151,7 @@ fn main() {
 /// The preview's one-county edits: the site is rendered once into memory keeping what can be
 /// reused (as `junheng serve` does), then one county's narrative, one of its metrics and one
 /// of its school rows are edited in turn and the site rendered again; prints each rebuild's
-/// time (the median of three edits; one for the school row, which re-reads `schools.csv`).
+/// time (the median of nine edits; one for the school row, which re-reads `schools.csv`).
 /// With `check`, each rebuild must equal a clean render.
 fn preview(opts: &junheng::synthetic::Options, check: bool) {
     let dir = std::env::temp_dir().join(format!("junheng-preview-bench-{}", std::process::id()));
@@ -196,8 +196,8 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) {
         println!("preview: rebuild after one county's {what} edited: {:.3} s", times[times.len() / 2]);
     };
     let narrative = format!("content/counties/{code}.md");
-    timed("narrative", &narrative, 3, &|n| rewrite(&narrative, &|t| format!("{t}\n追加一段 {n}。\n")));
-    timed("metric", "data/metrics.csv", 3, &|n| set_field("data/metrics.csv", 0, 3, (900 + n).to_string()));
+    timed("narrative", &narrative, 9, &|n| rewrite(&narrative, &|t| format!("{t}\n追加一段 {n}。\n")));
+    timed("metric", "data/metrics.csv", 9, &|n| set_field("data/metrics.csv", 0, 3, (900 + n).to_string()));
     timed("school row", "data/schools.csv", 1, &|n| set_field("data/schools.csv", 2, 6, (4321 + n).to_string()));
     let _ = std::fs::remove_dir_all(&dir);
 }

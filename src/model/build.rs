@@ -92,7 +92,8 @@ pub fn build_site_with(
             data
         }
         None => {
-            let mut found = t.data_read.clone();
+            // What reading reported is in `diags` already; it is kept with the data for a rebuild.
+            let mut found = Diagnostics::new();
             let sources = t.sources.as_ref().map(|t| sources(t, &mut found)).unwrap_or_default();
             let errors_before = found.error_count();
             let counties = t.counties.as_ref().map(|t| counties(t, &mut found)).unwrap_or_default();
@@ -130,7 +131,8 @@ pub fn build_site_with(
             data.milestones = Arc::new(milestones);
             data.metrics = Arc::new(metrics);
             diags.extend(found.clone());
-            data.diags = found;
+            data.diags = t.data_read.clone();
+            data.diags.extend(found);
             data
         }
     };

@@ -490,6 +490,8 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
         let differing: Vec<&str> =
             clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
         assert!(cached.files.len() == clean.files.len() && differing.is_empty(), "edit {kind} ({path}): {differing:?}");
+        assert_eq!(cached.diagnostics.summary(), clean.diagnostics.summary(), "edit {kind} ({path})");
+        assert!(cached.diagnostics.sorted() == clean.diagnostics.sorted(), "edit {kind} ({path}): diagnostics");
     }
 }
 
@@ -509,8 +511,11 @@ proptest::proptest! {
             let cached = junheng::build::render_site_cached(&t.site, false, &mut memo);
             let clean = junheng::build::render_site(&t.site, false);
             match (cached, clean) {
-                (Ok(a), Ok(b)) => proptest::prop_assert!(a.files == b.files, "edit {kind}/{n}: cached render differs"),
-                (Err(_), Err(_)) => {}
+                (Ok(a), Ok(b)) => {
+                    proptest::prop_assert!(a.files == b.files, "edit {kind}/{n}: cached render differs");
+                    proptest::prop_assert_eq!(a.diagnostics.summary(), b.diagnostics.summary());
+                }
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a.to_string(), b.to_string()),
                 _ => proptest::prop_assert!(false, "edit {kind}/{n}: one render failed and the other did not"),
             }
         }
