@@ -88,14 +88,14 @@ impl FeedCtx<'_> {
     /// they are made, so a national feed does not format every milestone of the country.
     fn newest_entries(&self, pages: &[Page], milestones: &[Milestone]) -> Vec<Entry> {
         enum Item<'a> {
-            Page(&'a Page),
+            Page(&'a PartialDate, &'a Page),
             Milestone(&'a Milestone),
         }
         // The start of a date's period orders as its RFC 3339 text does (four-digit years).
         let start = |d: &PartialDate| (d.year, d.month.unwrap_or(1), d.day.unwrap_or(1));
         let mut items: Vec<_> = self
             .dated_pages(pages)
-            .map(|(d, p)| (start(d), Item::Page(p)))
+            .map(|(d, p)| (start(d), Item::Page(d, p)))
             .chain(milestones.iter().map(|m| (start(&m.date), Item::Milestone(m))))
             .collect();
         if items.len() > FEED_LENGTH {
@@ -106,7 +106,7 @@ impl FeedCtx<'_> {
         items
             .into_iter()
             .map(|(_, item)| match item {
-                Item::Page(p) => self.page_entry(p, p.date.as_ref().expect("dated")),
+                Item::Page(date, p) => self.page_entry(p, date),
                 Item::Milestone(m) => self.milestone_entry(m),
             })
             .collect()
