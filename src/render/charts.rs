@@ -14,7 +14,8 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date};
+use super::context::field;
+use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
 use super::views::object;
 use crate::model::rules::Rules;
 use crate::model::{Level, PartialDate, Scheme, Sheet};
@@ -85,13 +86,33 @@ fn r1(v: f64) -> f64 {
     if r == 0.0 { 0.0 } else { r }
 }
 
+/// A coordinate rounded by [`r1`], displayed as `{}` displays it (`104`, `96.5`, `-3.5`) from
+/// its whole number of tenths, without the general float formatter: charts print thousands.
+struct Tenths(f64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tenths = (self.0 * 10.0).round();
+        // r1's values are k / 10 for a whole k, whose shortest text is k's digits with a
+        // point before the last; far larger numbers go to the general formatter.
+        if !tenths.is_finite() || tenths.abs() >= 1e15 || tenths / 10.0 != self.0 {
+            return write!(f, "{}", self.0);
+        }
+        let n = tenths as i64;
+        let (sign, whole, tenth) = (if n < 0 { "-" } else { "" }, n.unsigned_abs() / 10, n.unsigned_abs() % 10);
+        if tenth == 0 { write!(f, "{sign}{whole}") } else { write!(f, "{sign}{whole}.{tenth}") }
+    }
+}
+
 fn svg_open(svg: &mut String, id: &str, title: &str, summary: &str, width: f64, height: f64) {
     let _ = write!(
         svg,
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">{}</title><desc id=\"{id}-d\">{}</desc>",
-        escape_html(title),
-        escape_html(summary)
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">"
     );
+    let _ = write_escaped(svg, title);
+    let _ = write!(svg, "</title><desc id=\"{id}-d\">");
+    let _ = write_escaped(svg, summary);
+    svg.push_str("</desc>");
 }
 
 /// Approximate width of `text` at 12 px: CJK characters are square, others about half.
@@ -232,22 +253,28 @@ pub fn trend_chart(
     let x = |slot: usize| r1(left + slot_w * (slot as f64 + 0.5));
     // Label every k-th period when the axis is crowded (the table lists them all).
     let every = (62.0 / slot_w).ceil().max(1.0) as usize;
-    let mut svg = String::new();
+    let mut svg = String::with_capacity(2048);
     svg_open(&mut svg, id, title, summary, TREND_W, TREND_H);
     let base = TREND_H - bottom;
     let _ = write!(svg, "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" class=\"axis\"/>", TREND_W - right);
     let ty = y(threshold.value);
     let _ = write!(
         svg,
-        "<line x1=\"{left}\" y1=\"{ty}\" x2=\"{}\" y2=\"{ty}\" class=\"ref\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"ref-label\">{}</text>",
+        "<line x1=\"{left}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" class=\"ref\" stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{}\" text-anchor=\"end\" class=\"ref-label\">",
+        Tenths(ty),
         TREND_W - right,
+        Tenths(ty),
         TREND_W - right,
-        r1(ty - 6.0),
-        escape_html(&threshold.label)
+        Tenths(r1(ty - 6.0)),
     );
-    let path: Vec<String> = points.iter().map(|p| format!("{},{}", x(p.slot), y(p.value))).collect();
+    let _ = write_escaped(&mut svg, &threshold.label);
+    svg.push_str("</text>");
     if points.len() > 1 {
-        let _ = write!(svg, "<polyline points=\"{}\" class=\"line\" fill=\"none\"/>", path.join(" "));
+        svg.push_str("<polyline points=\"");
+        for (i, p) in points.iter().enumerate() {
+            let _ = write!(svg, "{}{},{}", if i == 0 { "" } else { " " }, Tenths(x(p.slot)), Tenths(y(p.value)));
+        }
+        svg.push_str("\" class=\"line\" fill=\"none\"/>");
     }
     for (i, p) in points.iter().enumerate() {
         let (px, py) = (x(p.slot), y(p.value));
@@ -255,26 +282,22 @@ pub fn trend_chart(
             let _ = write!(
                 svg,
                 "<rect x=\"{}\" y=\"{}\" width=\"9\" height=\"9\" class=\"pt over\"/>",
-                r1(px - 4.5),
-                r1(py - 4.5)
+                Tenths(r1(px - 4.5)),
+                Tenths(r1(py - 4.5))
             );
         } else {
-            let _ = write!(svg, "<circle cx=\"{px}\" cy=\"{py}\" r=\"4.5\" class=\"pt\"/>");
+            let _ = write!(svg, "<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" class=\"pt\"/>", Tenths(px), Tenths(py));
         }
         // The value above the point, or below it when the threshold label is in the way.
         let vy = if (py - 10.0 - ty).abs() < 12.0 && py > ty { r1(py + 18.0) } else { r1(py - 10.0) };
-        let _ = write!(
-            svg,
-            "<text x=\"{px}\" y=\"{vy}\" text-anchor=\"middle\" class=\"val\">{}</text>",
-            escape_html(&format_cv(p.value))
-        );
+        let _ = write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"val\">", Tenths(px), Tenths(vy));
+        let _ = write_escaped(&mut svg, &format_cv(p.value));
+        svg.push_str("</text>");
         if i % every == 0 || i + 1 == points.len() {
-            let _ = write!(
-                svg,
-                "<text x=\"{px}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">{}</text>",
-                base + 19.0,
-                escape_html(&p.label)
-            );
+            let _ =
+                write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">", Tenths(px), base + 19.0);
+            let _ = write_escaped(&mut svg, &p.label);
+            svg.push_str("</text>");
         }
     }
     svg.push_str("</svg>");
@@ -308,7 +331,7 @@ pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_
     let x = |ratio: f64| r1(x0 + (x1 - x0) * ratio.clamp(0.0, end) / end);
     let height = top + STRIP_ROW * rows.len() as f64 + bottom;
     let base = height - bottom;
-    let mut svg = String::new();
+    let mut svg = String::with_capacity(4096);
     svg_open(&mut svg, id, title, summary, STRIP_W, height);
     let mut tick = 0.0;
     while tick <= end {
@@ -350,9 +373,9 @@ pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_
         for &r in &row.ratios {
             // Met: a round-capped dot; below the standard: a ring (hollow, not only another colour).
             if row.standard.is_some_and(|s| r < s) {
-                let _ = write!(low, "M{} {cy}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0", r1(x(r) - 3.5));
+                let _ = write!(low, "M{} {}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0", Tenths(r1(x(r) - 3.5)), Tenths(cy));
             } else {
-                let _ = write!(met, "M{} {cy}h0", x(r));
+                let _ = write!(met, "M{} {}h0", Tenths(x(r)), Tenths(cy));
             }
         }
         for (d, class) in [(met, "dots"), (low, "dots low")] {
@@ -659,7 +682,8 @@ pub fn computation(context: &mut Value, tr: Tr) {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|s| s["values"][k]["v"].as_f64())
+                // Read as templates read keys: a few hundred schools × indicators per page.
+                .filter_map(|s| field(field(s, "values")?.get(k)?, "v")?.as_f64())
                 .map(|v| v / mean)
                 .collect();
             let standard = c["standard"].as_f64().filter(|_| scheme == "quality").map(|s| s / mean);
@@ -825,6 +849,17 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    // Guards the coordinates' text: `Tenths` writes what `{}` writes for every value `r1`
+    // returns (whole, negative, tenths, large), and falls back for values that are not tenths.
+    #[test]
+    fn tenths_display_as_the_float_formatter_does() {
+        let mut values: Vec<f64> = (-3000..3000).map(|k| r1(f64::from(k) * 0.137 + 0.05)).collect();
+        values.extend([0.0, 0.1, -0.1, 544.0, 1e6 + 0.3, 123_456_789.9, 37.3 - 9.0, 0.1 + 0.2, 1e300]);
+        for v in values {
+            assert_eq!(Tenths(v).to_string(), format!("{v}"), "{v:?}");
+        }
     }
 
     // Guards the trend geometry: values above the threshold are squares (shape, not colour,

@@ -70,6 +70,14 @@ fn find<'m>(map: &'m serde_json::Map<String, Json>, key: &str) -> Option<&'m Jso
     if map.len() <= 16 { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
 }
 
+/// `value[key]` when `value` is an object holding `key`, looked up as templates look keys up.
+pub fn field<'v>(value: &'v Json, key: &str) -> Option<&'v Json> {
+    match value {
+        Json::Object(map) => find(map, key),
+        _ => None,
+    }
+}
+
 impl Object for Node {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         match self.json() {

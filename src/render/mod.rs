@@ -352,6 +352,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         }
         sink.put(OutputFile::new(path, bytes));
     };
+    let template_times = crate::util::timing::printing().then(crate::util::timing::TemplateTimes::default);
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
         let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref());
@@ -403,6 +404,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                                               "abs": format!("{}{}{}", site.config.base_url, lang_prefix(l, &dl), planned.path) })
                             })
                             .collect();
+                        let started = template_times.as_ref().map(|_| std::time::Instant::now());
                         let mut ctx = (planned.context)();
                         let extra = json!({
                             "lang": lang, "lang_prefix": prefix, "root": root,
@@ -426,6 +428,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                                 (key, bytes.clone())
                             }
                             None => {
+                                let built = started.map(|_| std::time::Instant::now());
                                 let result = env
                                     .get_template(planned.template)
                                     .and_then(|t| t.render(context::to_template(ctx)))
@@ -434,6 +437,9 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                                         d.message = format!("{} (while rendering `{out_path}`)", d.message);
                                         d
                                     });
+                                if let (Some(times), Some(started), Some(built)) = (&template_times, started, built) {
+                                    times.add(planned.template, built - started, built.elapsed());
+                                }
                                 match result {
                                     Ok(s) => {
                                         rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -451,6 +457,9 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
             .collect();
         errors.into_iter().for_each(|d| diags.push(d));
         timer.done("pages");
+        if let Some(times) = &template_times {
+            times.print(&format!("pages ({lang}) of"));
+        }
         // Feeds, reused like pages when their inputs hash as before.
         let feed = |path: String, deps: Option<u64>, make: &dyn Fn() -> String| {
             let key = deps.map(|d| {

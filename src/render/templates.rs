@@ -42,9 +42,11 @@ pub fn environment(
     );
     // HTML-escape text without touching `/` (minijinja's default writes `&#x2f;` for every
     // slash: valid, but it bloats pages and garbles copied URLs in some viewers).
+    // Text is escaped straight into the page, not into a copy first: pages print thousands of
+    // values.
     env.set_formatter(|out, state, value| match (state.auto_escape(), value.as_str()) {
         (AutoEscape::Html, Some(text)) if !value.is_safe() => {
-            out.write_str(&escape_html(text)).map_err(|_| Error::new(ErrorKind::WriteFailure, "writing output failed"))
+            write_escaped(out, text).map_err(|_| Error::new(ErrorKind::WriteFailure, "writing output failed"))
         }
         _ => minijinja::escape_formatter(out, state, value),
     });
@@ -80,15 +82,15 @@ pub fn environment(
     });
     env.add_function("url", |state: &State, path: &str| -> Result<Value, Error> {
         let (root, lang_prefix) = (var(state, "root")?, var(state, "lang_prefix")?);
-        Ok(safe_url(format!("{}{}{path}", str_of(&root), str_of(&lang_prefix))))
+        Ok(safe_url(&[str_of(&root), str_of(&lang_prefix), path]))
     });
     let dl = default_lang;
     env.add_function("url_in", move |state: &State, lang: &str, path: &str| -> Result<Value, Error> {
         let prefix = if lang == dl { String::new() } else { format!("{}/", lang.to_lowercase()) };
-        Ok(safe_url(format!("{}{prefix}{path}", str_of(&var(state, "root")?))))
+        Ok(safe_url(&[str_of(&var(state, "root")?), &prefix, path]))
     });
     env.add_function("asset", |state: &State, path: &str| -> Result<Value, Error> {
-        Ok(safe_url(format!("{}{path}", str_of(&var(state, "root")?))))
+        Ok(safe_url(&[str_of(&var(state, "root")?), path]))
     });
     env.add_filter("num", |value: Value, decimals: Option<u32>| -> String {
         match f64::try_from(value.clone()) {
@@ -234,22 +236,38 @@ pub fn write_fixed(out: &mut String, v: f64, decimals: usize) {
 /// ```
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    let _ = write_escaped(&mut out, text);
     out
 }
 
-/// A URL for an attribute: escaped for HTML here, marked safe.
-fn safe_url(url: String) -> Value {
-    Value::from_safe_string(escape_html(&url))
+/// Writes `text` escaped as [`escape_html`] does to `out`: the runs between the characters
+/// to escape are written as they are.
+pub fn write_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The five characters are ASCII, so `i` is a character boundary.
+        out.write_str(&text[start..i])?;
+        out.write_str(entity)?;
+        start = i + 1;
+    }
+    out.write_str(&text[start..])
+}
+
+/// A URL for an attribute, from its parts: escaped for HTML here, marked safe.
+fn safe_url(parts: &[&str]) -> Value {
+    let mut url = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 8);
+    for part in parts {
+        let _ = write_escaped(&mut url, part);
+    }
+    Value::from_safe_string(url)
 }
 
 /// A variable of the page that must be set (its text read with [`str_of`]).

@@ -444,11 +444,22 @@ pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> V
                     .iter()
                     .filter(|s| !s.passes)
                     .map(|s| {
-                        json!({ "name": name(s.unit), "id": c.units[s.unit].school_id, "met": s.met,
-                                "missed": s.checks.iter().filter(|ch| !ch.3)
-                                    .map(|ch| json!({ "indicator": ch.0, "value": ch.1, "standard": ch.2,
-                                                      "share": ch.1.map(|v| v / ch.2) }))
-                                    .collect::<Vec<_>>() })
+                        // Moved in with `object`: `json!` would serialize (copy) every value.
+                        let missed: Vec<Value> = s
+                            .checks
+                            .iter()
+                            .filter(|ch| !ch.3)
+                            .map(|ch| {
+                                json!({ "indicator": ch.0, "value": ch.1, "standard": ch.2,
+                                        "share": ch.1.map(|v| v / ch.2) })
+                            })
+                            .collect();
+                        object([
+                            ("name", json!(name(s.unit))),
+                            ("id", json!(c.units[s.unit].school_id)),
+                            ("met", json!(s.met)),
+                            ("missed", Value::Array(missed)),
+                        ])
                     })
                     .collect();
                 object([("failing", Value::Array(failing)), ("total", json!(comp.schools.len()))])
