@@ -105,6 +105,16 @@ impl PageCache {
     pub fn keeps(&self) -> bool {
         self.keep
     }
+
+    /// The number of pages and feeds kept (those the last render made).
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Whether no page is kept.
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
 }
 
 /// Where rendered files go as they are made: into memory (the preview server, `check`, tests)
@@ -334,21 +344,27 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         (None, None) => data::downloads(site, &sink),
     };
     timer.done("downloads");
-    let old_pages = std::mem::take(&mut cache.pages);
-    let new_pages =
-        std::sync::Mutex::new(rustc_hash::FxHashMap::with_capacity_and_hasher(old_pages.len(), Default::default()));
+    // The pages kept from the last render are read while rendering; only pages that are new
+    // or changed are collected, and put in afterwards (a rebuild changes few).
+    let mut old_pages = std::mem::take(&mut cache.pages);
+    let changed_pages: std::sync::Mutex<Vec<(String, (u64, bytes::Bytes))>> = Default::default();
+    let kept_pages = std::sync::atomic::AtomicUsize::new(0);
     let (rendered, reused) = (std::sync::atomic::AtomicUsize::new(0), std::sync::atomic::AtomicUsize::new(0));
     // The paths of the default language's pages (not the 404 page), for the sitemap.
     let mut sitemap_paths: Vec<String> = Vec::new();
     let site_infos: HashMap<&str, (Value, Value)> =
         site.config.languages.iter().map(|l| (l.as_str(), (site_info(site, l), nav(site, l)))).collect();
-    // A page or feed goes to the sink, and is kept for the next rebuild when it has a key.
-    let hand_on = |path: String, key: Option<u64>, bytes: bytes::Bytes| {
+    // A page or feed goes to the sink, and is kept for the next rebuild when it has a key
+    // (`unchanged`: it is the one kept from the last render, under its path and key).
+    let hand_on = |path: String, key: Option<u64>, bytes: bytes::Bytes, unchanged: bool| {
         if let Some(key) = key {
-            new_pages
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(path.clone(), (key, bytes.clone()));
+            kept_pages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if !unchanged {
+                changed_pages
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((path.clone(), (key, bytes.clone())));
+            }
         }
         sink.put(OutputFile::new(path, bytes));
     };
@@ -388,10 +404,10 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                     h.finish()
                 });
                 let known = declared.and_then(|k| old_pages.get(&out_path).filter(|(old, _)| *old == k));
-                let (key, bytes) = match known {
+                let (key, bytes, unchanged) = match known {
                     Some((key, bytes)) => {
                         reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        (Some(*key), bytes.clone())
+                        (Some(*key), bytes.clone(), true)
                     }
                     None => {
                         let root = root_of();
@@ -425,7 +441,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                         match old_pages.get(&out_path).filter(|(k, _)| declared.is_none() && Some(*k) == key) {
                             Some((_, bytes)) => {
                                 reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                (key, bytes.clone())
+                                (key, bytes.clone(), true)
                             }
                             None => {
                                 let built = started.map(|_| std::time::Instant::now());
@@ -443,7 +459,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                                 match result {
                                     Ok(s) => {
                                         rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                        (key, bytes::Bytes::from(s))
+                                        (key, bytes::Bytes::from(s), false)
                                     }
                                     Err(d) => return Some(d),
                                 }
@@ -451,7 +467,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                         }
                     }
                 };
-                hand_on(out_path, key, bytes);
+                hand_on(out_path, key, bytes, unchanged);
                 None
             })
             .collect();
@@ -467,11 +483,11 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                 (fingerprint, "feed", lang, d).hash(&mut h);
                 h.finish()
             });
-            let bytes = match old_pages.get(&path).filter(|(k, _)| Some(*k) == key) {
-                Some((_, bytes)) => bytes.clone(),
-                None => bytes::Bytes::from(make()),
+            let (bytes, unchanged) = match old_pages.get(&path).filter(|(k, _)| Some(*k) == key) {
+                Some((_, bytes)) => (bytes.clone(), true),
+                None => (bytes::Bytes::from(make()), false),
             };
-            hand_on(path, key, bytes);
+            hand_on(path, key, bytes, unchanged);
         };
         feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
         site.counties.par_iter().filter(|c| county_page_built(site, &c.code)).for_each(|c| {
@@ -489,11 +505,11 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
             (fingerprint, path, k).hash(&mut h);
             h.finish()
         });
-        let bytes = match old_pages.get(path).filter(|(k, _)| Some(*k) == key) {
-            Some((_, bytes)) => bytes.clone(),
-            None => make(),
+        let (bytes, unchanged) = match old_pages.get(path).filter(|(k, _)| Some(*k) == key) {
+            Some((_, bytes)) => (bytes.clone(), true),
+            None => (make(), false),
         };
-        hand_on(path.to_string(), key, bytes);
+        hand_on(path.to_string(), key, bytes, unchanged);
     };
     let sitemap_key = keep.then(|| {
         let mut h = std::hash::DefaultHasher::new();
@@ -526,14 +542,21 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         cache.pages = old_pages;
         return Err(diags);
     }
-    cache.pages = new_pages.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     paths.par_sort_unstable();
     if let Some(w) = paths.windows(2).find(|w| w[0] == w[1]) {
         diags
             .push(Diagnostic::error("content", format!("two outputs would be written to `{}`: rename one page", w[0])));
+        cache.pages = old_pages;
         return Err(diags);
     }
+    // The pages kept: the last render's, with those that changed put in; pages no longer
+    // made (the paths are unique, so then the count differs) are dropped.
+    old_pages.extend(changed_pages.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner));
+    if old_pages.len() != kept_pages.into_inner() {
+        old_pages.retain(|path, _| paths.binary_search(path).is_ok());
+    }
+    cache.pages = old_pages;
     Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
 }
 

@@ -495,6 +495,36 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
     }
 }
 
+// Guards the page cache's bookkeeping: a rebuild with nothing changed renders no page; an edit
+// renders its pages, which the next rebuild reuses; a page removed leaves the cache (it holds
+// what a fresh render of the same site holds).
+#[test]
+fn the_page_cache_keeps_what_the_last_render_made() {
+    let t = SiteTest::demo();
+    let mut memo = junheng::build::Memo::keeping();
+    let first = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    assert!(memo.pages.rendered > 0 && memo.pages.len() <= first.files.len());
+    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    assert_eq!((memo.pages.rendered, memo.pages.reused > 0), (0, true), "nothing changed, nothing rendered");
+    let path = apply_edit(&t, 9, 1);
+    memo.forget(&[path.to_string()]);
+    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    assert!(memo.pages.rendered > 0, "the edited page is rendered");
+    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    assert_eq!(memo.pages.rendered, 0, "the edited page is kept as rendered");
+    let kept_before = memo.pages.len();
+    // Added, then removed again.
+    for _ in 0..2 {
+        let path = apply_edit(&t, 10, 2);
+        memo.forget(&[path.to_string()]);
+        junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    }
+    let mut fresh = junheng::build::Memo::keeping();
+    junheng::build::render_site_cached(&t.site, false, &mut fresh).unwrap();
+    assert_eq!(memo.pages.len(), fresh.pages.len(), "the removed page is not kept");
+    assert_eq!(memo.pages.len(), kept_before);
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, failure_persistence: None, ..Default::default() })]
 
