@@ -555,7 +555,7 @@ pub struct Metric {
 /// A national site holds about two million of these, so a row is kept small: the county,
 /// school type and source are shared (one allocation per distinct value, not per row), and
 /// the figures are stored without an `Option` per figure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Hash, Serialize)]
 pub struct SchoolRow {
     /// 学校标识码, kept as text.
     pub school_id: Arc<str>,
@@ -625,6 +625,17 @@ impl From<[Option<f64>; SCHOOL_FIGURES.len()]> for Figures {
             }
         }
         f
+    }
+}
+
+/// Hashed as the figures present and their bits (`0.0` and `-0.0` differ, as in their JSON):
+/// the preview hashes two million school rows to see which counties changed.
+impl std::hash::Hash for Figures {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.present.hash(h);
+        for v in self.iter().flatten() {
+            v.to_bits().hash(h);
+        }
     }
 }
 
@@ -800,5 +811,75 @@ impl Site {
             .iter()
             .filter_map(|m| m.event.step().filter(|(s, _)| *s == scheme).map(|(_, step)| (step, m)))
             .max_by_key(|(step, m)| (*step, m.date))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn hash_of(row: &SchoolRow) -> u64 {
+        let mut h = DefaultHasher::new();
+        row.hash(&mut h);
+        h.finish()
+    }
+
+    // Guards the school rows' hash (how the preview sees which counties' rows changed): a
+    // change to any field, a figure's presence or the sign of a zero changes it.
+    #[test]
+    fn a_school_row_hash_changes_with_every_field() {
+        let mut figures = [None; SCHOOL_FIGURES.len()];
+        figures[0] = Some(120.5);
+        figures[3] = Some(0.0);
+        let row = SchoolRow {
+            school_id: Arc::from("4508020001"),
+            school_name: Arc::from("港北区第一小学"),
+            county: Arc::from("450802"),
+            school_year: SchoolYear::parse("2023-2024").unwrap(),
+            level: Level::Primary,
+            school_type: "primary",
+            students: 1200,
+            figures: Figures::from(figures),
+            senior_students: None,
+            parent_school_id: None,
+            source: Some(Arc::from("gx-2024")),
+        };
+        assert_eq!(hash_of(&row), hash_of(&row.clone()));
+        let figure = |i: usize, v: Option<f64>| {
+            let mut f = figures;
+            f[i] = v;
+            Figures::from(f)
+        };
+        let changed = [
+            SchoolRow { school_id: Arc::from("4508020002"), ..row.clone() },
+            SchoolRow { school_name: Arc::from("港北区第二小学"), ..row.clone() },
+            SchoolRow { county: Arc::from("450803"), ..row.clone() },
+            SchoolRow { school_year: SchoolYear::parse("2022-2023").unwrap(), ..row.clone() },
+            SchoolRow { level: Level::Junior, ..row.clone() },
+            SchoolRow { school_type: "nine_year", ..row.clone() },
+            SchoolRow { students: 1201, ..row.clone() },
+            SchoolRow { figures: figure(0, Some(120.6)), ..row.clone() },
+            SchoolRow { figures: figure(1, Some(0.0)), ..row.clone() },
+            SchoolRow { figures: figure(0, None), ..row.clone() },
+            // The same value under the next figure.
+            SchoolRow {
+                figures: Figures::from({
+                    let mut f = figures;
+                    (f[0], f[1]) = (None, f[0]);
+                    f
+                }),
+                ..row.clone()
+            },
+            SchoolRow { figures: figure(3, Some(-0.0)), ..row.clone() },
+            SchoolRow { senior_students: Some(0), ..row.clone() },
+            SchoolRow { parent_school_id: Some(Arc::from("4508020000")), ..row.clone() },
+            SchoolRow { source: None, ..row.clone() },
+        ];
+        for (i, other) in changed.iter().enumerate() {
+            assert_ne!(hash_of(other), hash_of(&row), "change {i}");
+        }
     }
 }
