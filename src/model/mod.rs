@@ -785,10 +785,17 @@ impl Site {
     /// The school years of one county published school by school (audit pages, school
     /// downloads), oldest first, as `[settings] audit_years` asks.
     pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
-        let mut years: Vec<SchoolYear> =
-            self.computed_of(code).iter().filter(|k| k.audited).map(|k| k.school_year).collect();
-        years.dedup();
-        years
+        audited_in(self.computed_of(code))
+    }
+
+    /// [`Site::audited_years`] of every county with any, in one pass over the engine's
+    /// results (pages of every county ask for them).
+    pub fn audited_years_by_county(&self) -> std::collections::HashMap<&str, Vec<SchoolYear>> {
+        self.computed
+            .chunk_by(|a, b| a.county == b.county)
+            .map(|one| (&*one[0].county, audited_in(one)))
+            .filter(|(_, years)| !years.is_empty())
+            .collect()
     }
 
     /// The engine's computations of one county and school year school by school (the site
@@ -812,6 +819,14 @@ impl Site {
             .filter_map(|m| m.event.step().filter(|(s, _)| *s == scheme).map(|(_, step)| (step, m)))
             .max_by_key(|(step, m)| (*step, m.date))
     }
+}
+
+/// The school years of one county's engine results (sorted by school year) that are
+/// published school by school, oldest first.
+fn audited_in(computed: &[crate::engine::Computed]) -> Vec<SchoolYear> {
+    let mut years: Vec<SchoolYear> = computed.iter().filter(|k| k.audited).map(|k| k.school_year).collect();
+    years.dedup();
+    years
 }
 
 #[cfg(test)]

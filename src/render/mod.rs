@@ -368,6 +368,14 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         }
         sink.put(OutputFile::new(path, bytes));
     };
+    // A feed, the sitemap or the search index: the one kept when its key is as before, or made.
+    let kept_or_made = |path: String, key: Option<u64>, make: &dyn Fn() -> bytes::Bytes| {
+        let (bytes, unchanged) = match old_pages.get(&path).filter(|(k, _)| Some(*k) == key) {
+            Some((_, bytes)) => (bytes.clone(), true),
+            None => (make(), false),
+        };
+        hand_on(path, key, bytes, unchanged);
+    };
     let template_times = crate::util::timing::printing().then(crate::util::timing::TemplateTimes::default);
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
@@ -478,16 +486,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         }
         // Feeds, reused like pages when their inputs hash as before.
         let feed = |path: String, deps: Option<u64>, make: &dyn Fn() -> String| {
-            let key = deps.map(|d| {
-                let mut h = std::hash::DefaultHasher::new();
-                (fingerprint, "feed", lang, d).hash(&mut h);
-                h.finish()
-            });
-            let (bytes, unchanged) = match old_pages.get(&path).filter(|(k, _)| Some(*k) == key) {
-                Some((_, bytes)) => (bytes.clone(), true),
-                None => (bytes::Bytes::from(make()), false),
-            };
-            hand_on(path, key, bytes, unchanged);
+            kept_or_made(path, deps.map(|d| key_of((fingerprint, "feed", lang, d))), &|| make().into());
         };
         feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
         site.counties.par_iter().filter(|c| county_page_built(site, &c.code)).for_each(|c| {
@@ -499,24 +498,9 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         timer.done("feeds");
     }
     // The sitemap and the search index, reused like pages when their inputs hash as before.
-    let reuse = |path: &str, key: Option<u64>, make: &dyn Fn() -> bytes::Bytes| {
-        let key = key.map(|k| {
-            let mut h = std::hash::DefaultHasher::new();
-            (fingerprint, path, k).hash(&mut h);
-            h.finish()
-        });
-        let (bytes, unchanged) = match old_pages.get(path).filter(|(k, _)| Some(*k) == key) {
-            Some((_, bytes)) => (bytes.clone(), true),
-            None => (make(), false),
-        };
-        hand_on(path.to_string(), key, bytes, unchanged);
-    };
-    let sitemap_key = keep.then(|| {
-        let mut h = std::hash::DefaultHasher::new();
-        (&site.config.base_url, &site.config.languages, &sitemap_paths).hash(&mut h);
-        h.finish()
-    });
-    reuse("sitemap.xml", sitemap_key, &|| {
+    let sitemap_key =
+        keep.then(|| key_of((fingerprint, &site.config.base_url, &site.config.languages, &sitemap_paths)));
+    kept_or_made("sitemap.xml".into(), sitemap_key, &|| {
         let pages: Vec<(String, Vec<(String, String)>)> = sitemap_paths
             .iter()
             .map(|path| {
@@ -531,7 +515,8 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
             .collect();
         feeds::sitemap(&pages).into()
     });
-    reuse("search.json", deps.as_ref().map(|d| d.site_data), &|| data::search_index(site).into());
+    let search_key = deps.as_ref().map(|d| key_of((fingerprint, "search.json", d.site_data)));
+    kept_or_made("search.json".into(), search_key, &|| data::search_index(site).into());
     sink.put(OutputFile::new(
         "robots.txt",
         format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),
@@ -558,6 +543,12 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     }
     cache.pages = old_pages;
     Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
+}
+
+/// The hash of `parts`: a reuse key.
+fn key_of(parts: impl Hash) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(parts)
 }
 
 /// The newest date among the sources a page cites (the "data date" of a citation).

@@ -83,16 +83,7 @@ impl<'s> Views<'s> {
             None => site.counties.par_iter().map(|c| (c.code.as_str(), Arc::new(county_row(site, &c.code)))).collect(),
         };
         let county_sheets = site.counties.iter().map(|c| site.sheets_of(&c.code)).collect();
-        // One pass over the engine's results (sorted by county and school year) rather than a
-        // search per county.
-        let mut audited: HashMap<&str, Vec<crate::model::SchoolYear>> = HashMap::new();
-        for k in site.computed.iter().filter(|k| k.audited) {
-            let years = audited.entry(&k.county[..]).or_default();
-            if years.last() != Some(&k.school_year) {
-                years.push(k.school_year);
-            }
-        }
-        Views { site, rollup, areas, county_sheets, audited }
+        Views { site, rollup, areas, county_sheets, audited: site.audited_years_by_county() }
     }
 
     /// The school years of a county published school by school, oldest first.
