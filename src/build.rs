@@ -59,8 +59,10 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
 /// preview server keeps one across rebuilds. The result is always that of a clean build.
 #[derive(Debug, Default)]
 pub struct Memo {
-    /// The school rows and the engine's results, with what they were made from.
-    schools: Option<(SchoolsKey, model::build::Schools)>,
+    /// The school rows and the engine's results, with what they were made from (none when a
+    /// watcher reported one of those files changed: the results are then reused county by
+    /// county only).
+    schools: Option<(Option<SchoolsKey>, model::build::Schools)>,
     /// The other data, with what it was made from.
     data: Option<(DataKey, model::build::Data)>,
     /// The Markdown files as read.
@@ -128,7 +130,9 @@ impl Memo {
             crate::config::CONFIG_FILE,
         ];
         if paths.iter().any(|p| inputs.contains(&p.as_str())) {
-            self.schools = None;
+            if let Some((key, _)) = &mut self.schools {
+                *key = None;
+            }
         }
         if paths.iter().any(|p| DATA_FILES.contains(&p.as_str())) {
             self.data = None;
@@ -146,7 +150,13 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     // Stamped before reading: a file changed while it is read gets a new stamp, and so is
     // read again next time.
     let key = SchoolsKey::of(site_root);
-    let reuse = memo.schools.take().filter(|(k, _)| Some(k) == key.as_ref()).map(|(_, s)| s);
+    // The school rows of the build before: taken whole when their inputs did not change, else
+    // what is kept of them (the engine's results of the counties whose rows are as before).
+    let (reuse, before) = match memo.schools.take() {
+        Some((Some(k), s)) if Some(&k) == key.as_ref() => (Some(s), None),
+        // Only the results and the hashes are read: the rows go now.
+        kept => (None, kept.map(|(_, s)| model::build::Schools { rows: Default::default(), ..s })),
+    };
     let keep = memo.pages.keeps();
     let data_key = keep.then(|| DataKey::of(site_root));
     let reuse_data = memo.data.take().filter(|(k, _)| Some(k) == data_key.as_ref()).map(|(_, d)| d);
@@ -165,8 +175,11 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
         loaded.encodings.extend(data.encodings.iter().cloned());
     }
     loaded.encodings.sort();
-    let (site, schools, data) = model::build::build_site_with(&mut loaded, &mut diags, reuse, reuse_data, keep);
-    memo.schools = key.map(|k| (k, schools));
+    let (site, schools, data) = model::build::build_site_with(&mut loaded, &mut diags, reuse, before, reuse_data, keep);
+    if let Some((hashes, _)) = &schools.hashes {
+        memo.pages.know_school_hashes(site.schools.clone(), hashes.clone());
+    }
+    memo.schools = key.is_some().then(|| (key, schools));
     memo.data = data_key.map(|k| (k, data));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.

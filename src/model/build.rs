@@ -22,7 +22,7 @@ const PLACEHOLDER_PREFECTURES: &[&str] =
 /// `schools.csv` is taken out of `loaded` and dropped once its rows are read (at national
 /// scale it is the largest part of memory, and the engine needs that room).
 pub fn build_site(loaded: &mut Loaded, diags: &mut Diagnostics) -> Site {
-    build_site_with(loaded, diags, None, None, false).0
+    build_site_with(loaded, diags, None, None, None, false).0
 }
 
 /// The school rows of a site and what the engine computed from them, with every diagnostic
@@ -41,6 +41,10 @@ pub struct Schools {
     /// The sheets last made from these results, with the hash of the published rows and
     /// rules they were merged with.
     pub sheets: Option<(u64, Arc<Vec<Sheet>>)>,
+    /// Each county's rows hashed ([`crate::model::school_hashes`]), and the hash of the rules
+    /// and audited years the results were computed with: made when a rebuild may follow, which
+    /// computes again only the counties whose rows changed.
+    pub hashes: Option<(Arc<std::collections::HashMap<String, u64>>, u64)>,
 }
 
 /// The site's data but the school rows, checked, with every diagnostic found reading and
@@ -80,6 +84,7 @@ pub fn build_site_with(
     loaded: &mut Loaded,
     diags: &mut Diagnostics,
     reuse: Option<Schools>,
+    before: Option<Schools>,
     reuse_data: Option<Data>,
     keep: bool,
 ) -> (Site, Schools, Data) {
@@ -151,12 +156,31 @@ pub fn build_site_with(
             let rows = schools_table.as_ref().map(|t| schools(t, &refs, &mut checked)).unwrap_or_default();
             let encoding = schools_table.map(|t| t.encoding);
             timer.done("schools");
-            let computed = crate::engine::compute_with(&rows, &rules, loaded.config.settings.audit_years);
+            let audit = loaded.config.settings.audit_years;
+            // What the results are computed with besides the rows.
+            let with = keep.then(|| {
+                use std::hash::Hasher;
+                let mut h = std::hash::DefaultHasher::new();
+                crate::util::hash::add(&mut h, &rules);
+                crate::util::hash::add(&mut h, &audit);
+                h.finish()
+            });
+            let hashes = with.map(|with| (Arc::new(crate::model::school_hashes(&rows)), with));
+            // A rebuild after an edit of `schools.csv` computes again the counties whose rows
+            // changed, and takes the others' results from the build before.
+            let computed = match (&hashes, before.as_ref().and_then(|b| Some((b, b.hashes.as_ref()?)))) {
+                (Some((now, with)), Some((b, (then, then_with)))) if with == then_with => {
+                    crate::engine::compute_reusing(&rows, &rules, audit, &b.computed, |county| {
+                        now.get(county) != then.get(county)
+                    })
+                }
+                _ => crate::engine::compute_with(&rows, &rules, audit),
+            };
             timer.done("engine");
             diags.extend(checked.clone());
             let mut found = t.schools_read.clone();
             found.extend(checked);
-            Schools { rows: Arc::new(rows), computed: Arc::new(computed), diags: found, encoding, sheets: None }
+            Schools { rows: Arc::new(rows), computed: Arc::new(computed), diags: found, encoding, sheets: None, hashes }
         }
     };
     // The sheets merge the published rows into the engine's results: kept with the results,

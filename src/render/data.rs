@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -43,6 +45,10 @@ struct DataTable<'a> {
     columns: Vec<(&'static str, Ty)>,
     primary_key: &'static [&'static str],
     rows: Rows<'a>,
+    /// The same rows in runs of one county each, in order, for a table grouped by county (the
+    /// national school rows and results): a rebuild encodes again only the runs whose county's
+    /// data changed. Empty for other tables.
+    runs: Vec<(&'a str, Rows<'a>)>,
 }
 
 /// A row iterator made from the model.
@@ -169,6 +175,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("name_en", Ty::Str),
         ],
         primary_key: &["code"],
+        runs: Vec::new(),
         rows: Rows::made(site.counties.len(), move || {
             Box::new(site.counties.iter().map(|c| {
                 vec![
@@ -196,6 +203,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        runs: Vec::new(),
         rows: Rows::made(site.reported.len(), move || {
             Box::new(site.reported.iter().map(|r| {
                 vec![
@@ -222,6 +230,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &[],
+        runs: Vec::new(),
         rows: Rows::made(site.milestones.len(), move || {
             Box::new(
                 site.milestones
@@ -241,6 +250,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["area", "period", "metric"],
+        runs: Vec::new(),
         rows: Rows::made(site.metrics.len(), move || {
             Box::new(site.metrics.iter().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
@@ -251,6 +261,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
         name: "sources",
         columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
         primary_key: &["id"],
+        runs: Vec::new(),
         rows: Rows::made(site.sources.len(), move || {
             Box::new(site.sources.iter().map(|x| {
                 vec![
@@ -279,29 +290,41 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             name: "schools",
             columns,
             primary_key: &["school_id", "school_year", "level"],
-            rows: Rows::made(site.schools.len(), move || {
-                Box::new(site.schools.iter().map(|r| {
-                    let mut row = vec![
-                        s(&*r.school_id),
-                        s(&*r.school_name),
-                        s(&*r.county),
-                        s(r.school_year.to_string()),
-                        s(r.level.id()),
-                        s(r.school_type),
-                        Cell::Int(r.students),
-                    ];
-                    row.extend(r.figures.iter().map(num));
-                    row.extend([
-                        r.senior_students.map_or(Cell::Null, Cell::Int),
-                        opt_s(&r.parent_school_id),
-                        opt_s(&r.source),
-                    ]);
-                    row
-                }))
-            }),
+            rows: school_rows(&site.schools),
+            runs: runs_by(&site.schools, |r| &r.county, school_rows),
         });
     }
     out
+}
+
+/// The school rows as the input file has them.
+fn school_rows(rows: &[crate::model::SchoolRow]) -> Rows<'_> {
+    Rows::made(rows.len(), move || {
+        Box::new(rows.iter().map(|r| {
+            let mut row = vec![
+                s(&*r.school_id),
+                s(&*r.school_name),
+                s(&*r.county),
+                s(r.school_year.to_string()),
+                s(r.level.id()),
+                s(r.school_type),
+                Cell::Int(r.students),
+            ];
+            row.extend(r.figures.iter().map(num));
+            row.extend([r.senior_students.map_or(Cell::Null, Cell::Int), opt_s(&r.parent_school_id), opt_s(&r.source)]);
+            row
+        }))
+    })
+}
+
+/// `items`, grouped by county in runs of consecutive items, each with its rows: one run per
+/// county when `items` are sorted by county (as the model keeps them).
+fn runs_by<'a, T>(
+    items: &'a [T],
+    county: impl for<'x> Fn(&'x T) -> &'x str,
+    rows: impl Fn(&'a [T]) -> Rows<'a>,
+) -> Vec<(&'a str, Rows<'a>)> {
+    items.chunk_by(|a, b| county(a) == county(b)).map(|run| (county(&run[0]), rows(run))).collect()
 }
 
 /// The computations of one county school by school, for the audited school years: one row per
@@ -364,6 +387,7 @@ fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
         columns,
         primary_key: &["school_year", "level", "scheme", "school_id"],
         rows: Rows::Held(rows),
+        runs: Vec::new(),
     }
 }
 
@@ -393,12 +417,40 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
         Some(code) => site.sheets_of(code),
         None => &site.sheets[..],
     };
+    DataTable {
+        name: "results",
+        columns: vec![
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("value", Ty::Num),
+            ("cv", Ty::Num),
+            ("reported_cv", Ty::Num),
+            ("computed_cv", Ty::Num),
+            ("disagrees", Ty::Bool),
+            ("threshold", Ty::Num),
+            ("standard", Ty::Num),
+            ("meets", Ty::Bool),
+            ("rules", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        rows: sheet_rows(sheets),
+        // The national table only: a county's own is made whole.
+        runs: if county.is_none() { runs_by(sheets, |sh| &sh.county, sheet_rows) } else { Vec::new() },
+    }
+}
+
+/// Every shown indicator of the sheets with its verdict, and their composites.
+fn sheet_rows(sheets: &[crate::model::Sheet]) -> Rows<'_> {
     let shown = |r: &crate::model::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
     // Counted here, made when written (the national table has a row per county, year, level,
     // regime and indicator).
     let len =
         sheets.iter().map(|sh| sh.rows.iter().filter(|r| shown(r)).count() + usize::from(sh.composite.is_some())).sum();
-    let rows = Rows::made(len, move || {
+    Rows::made(len, move || {
         Box::new(sheets.iter().flat_map(move |sh| {
             let indicators = sh.rows.iter().filter(move |r| shown(r)).map(move |r| {
                 vec![
@@ -440,29 +492,7 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
             });
             indicators.chain(composite)
         }))
-    });
-    DataTable {
-        name: "results",
-        columns: vec![
-            ("county", Ty::Str),
-            ("school_year", Ty::Str),
-            ("level", Ty::Str),
-            ("scheme", Ty::Str),
-            ("indicator", Ty::Str),
-            ("value", Ty::Num),
-            ("cv", Ty::Num),
-            ("reported_cv", Ty::Num),
-            ("computed_cv", Ty::Num),
-            ("disagrees", Ty::Bool),
-            ("threshold", Ty::Num),
-            ("standard", Ty::Num),
-            ("meets", Ty::Bool),
-            ("rules", Ty::Str),
-            ("source", Ty::Str),
-        ],
-        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows,
-    }
+    })
 }
 
 /// The table as CSV, behind `prefix`.
@@ -476,18 +506,30 @@ fn to_csv(t: &DataTable, prefix: &[u8]) -> Vec<u8> {
 /// Writes the table as CSV to `out`, a writer that does not fail (memory or a [`Streamed`]
 /// file, which records its own errors).
 fn write_csv(t: &DataTable, out: impl std::io::Write) {
-    const FAILS: &str = "the downloads are written to memory or to a sink's file, which do not fail";
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+    let mut w = csv_writer(out);
     w.write_record(t.columns.iter().map(|c| c.0)).expect(FAILS);
+    write_csv_rows(&t.rows, &mut w);
+    w.flush().expect(FAILS);
+}
+
+/// Why writing a download cannot fail.
+const FAILS: &str = "the downloads are written to memory or to a sink's file, which do not fail";
+
+fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out)
+}
+
+/// Writes the rows as CSV records (each record is written alone: the records of a table are
+/// the records of its runs one after another).
+fn write_csv_rows<W: std::io::Write>(rows: &Rows, w: &mut csv::Writer<W>) {
     let mut buf = String::new();
-    t.rows.each(|row| {
+    rows.each(|row| {
         for cell in row {
             cell.write_csv(&mut buf);
             w.write_field(&buf).expect(FAILS);
         }
         w.write_record(None::<&[u8]>).expect(FAILS);
     });
-    w.flush().expect(FAILS);
 }
 
 /// The rows as a JSON array of objects, one object per line: compact like CSV, still readable
@@ -501,19 +543,28 @@ fn to_json(t: &DataTable) -> Vec<u8> {
 /// Appends [`to_json`]'s bytes to `out`, calling `row_done` after each row (a streamed file
 /// takes and clears what `out` holds now and then).
 fn write_json(t: &DataTable, out: &mut Vec<u8>, row_done: &mut dyn FnMut(&mut Vec<u8>)) {
-    // The keys, each quoted and followed by a colon, written once.
-    let keys: Vec<Vec<u8>> = t
-        .columns
+    out.push(b'[');
+    write_json_rows(&json_keys(t), &t.rows, out, row_done);
+    out.extend_from_slice(b"\n]\n");
+}
+
+/// The keys of the table's JSON objects, each quoted and followed by a colon.
+fn json_keys(t: &DataTable) -> Vec<Vec<u8>> {
+    t.columns
         .iter()
         .map(|c| {
             let mut k = serde_json::to_vec(c.0).expect("JSON of a column name");
             k.push(b':');
             k
         })
-        .collect();
-    out.push(b'[');
+        .collect()
+}
+
+/// Appends the rows as JSON objects, each on a new line, separated by commas: the rows of a
+/// table are the rows of its runs joined with a comma.
+fn write_json_rows(keys: &[Vec<u8>], rows: &Rows, out: &mut Vec<u8>, row_done: &mut dyn FnMut(&mut Vec<u8>)) {
     let mut first = true;
-    t.rows.each(|r| {
+    rows.each(|r| {
         out.extend_from_slice(if first { b"\n{" } else { b",\n{" });
         first = false;
         for (i, (key, cell)) in keys.iter().zip(r).enumerate() {
@@ -526,7 +577,6 @@ fn write_json(t: &DataTable, out: &mut Vec<u8>, row_done: &mut dyn FnMut(&mut Ve
         out.push(b'}');
         row_done(out);
     });
-    out.extend_from_slice(b"\n]\n");
 }
 
 fn table_schema(t: &DataTable) -> Value {
@@ -597,6 +647,34 @@ struct Written {
 pub struct DownloadMemo {
     old: HashMap<String, Part>,
     new: std::sync::Mutex<HashMap<String, Part>>,
+    /// The tables grouped by county as the build before assembled them, by part.
+    old_runs: HashMap<String, Arc<Assembled>>,
+    new_runs: std::sync::Mutex<HashMap<String, Arc<Assembled>>>,
+    /// Runs of rows encoded by the last build (the others were copied from the build before).
+    encoding: AtomicUsize,
+    /// What [`DownloadMemo::encoding`] counted, once the build is done.
+    pub runs_encoded: usize,
+}
+
+/// A table grouped by county as a build assembled it: its files, and where each county's run
+/// of rows lies in them with the SHA-256 state of each file before it.
+#[derive(Debug)]
+struct Assembled {
+    /// The plain CSV; the Excel variant, when made, is the same bytes behind the mark.
+    plain: bytes::Bytes,
+    json: Option<bytes::Bytes>,
+    runs: Vec<RunAt>,
+}
+
+/// One county's run of rows in an [`Assembled`] table.
+#[derive(Debug)]
+struct RunAt {
+    county: String,
+    key: u64,
+    csv: std::ops::Range<usize>,
+    json: std::ops::Range<usize>,
+    /// The hashing state of the plain CSV, the Excel CSV and the JSON at the run's start.
+    sha256: [Option<Sha256>; 3],
 }
 
 /// One part of the downloads: its inputs' hash, its files and what the package says of them.
@@ -623,6 +701,10 @@ impl DownloadMemo {
         let part = match self.old.get(&id).filter(|p| p.key == key) {
             Some(part) => {
                 part.files.iter().for_each(|f| sink.put(f.clone()));
+                // Its runs still describe its files.
+                if let Some(runs) = self.old_runs.get(&id) {
+                    lock(&self.new_runs).insert(id.clone(), runs.clone());
+                }
                 part.clone()
             }
             None => {
@@ -653,8 +735,197 @@ impl DownloadMemo {
     /// Keeps what this build made, for the next.
     fn turn(&mut self) {
         self.old = std::mem::take(self.new.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+        self.old_runs = std::mem::take(self.new_runs.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner));
+        self.runs_encoded = std::mem::take(self.encoding.get_mut());
+    }
+
+    /// [`table_files`] of a table grouped by county (its `runs`), for the part `id`: a run
+    /// whose county's key is as in the build before is copied from that build's files instead
+    /// of being encoded again, and each file's SHA-256 resumes from its state before the first
+    /// run that is not as before. The files are the same as [`table_files`] makes.
+    fn table_files_by_run(
+        &self,
+        sink: &dyn Sink,
+        t: &DataTable,
+        id: &str,
+        stem: &str,
+        title: &str,
+        key: PartKey,
+    ) -> (Vec<Value>, Vec<Written>) {
+        use rayon::prelude::*;
+        let excel = fits_excel(t.rows.len());
+        let with_json = excel && !stem.starts_with("counties/");
+        let keys: Vec<u64> = t.runs.iter().map(|(county, _)| key(county)).collect();
+        // The build before's runs, by county; none when a county had two (the model keeps
+        // rows sorted by county, so it does not happen).
+        let old = self.old_runs.get(id).filter(|o| o.json.is_some() == with_json);
+        let old_at: HashMap<&str, &RunAt> =
+            old.map(|o| o.runs.iter().map(|r| (r.county.as_str(), r)).collect()).unwrap_or_default();
+        let old = old.filter(|o| old_at.len() == o.runs.len());
+        let json_keys = json_keys(t);
+        let chunks: Vec<(bytes::Bytes, bytes::Bytes)> = t
+            .runs
+            .par_iter()
+            .zip(&keys)
+            .map(|((county, rows), key)| {
+                if let Some((o, r)) = old.and_then(|o| old_at.get(county).filter(|r| r.key == *key).map(|r| (o, r))) {
+                    let json = o.json.as_ref().map_or_else(bytes::Bytes::new, |j| j.slice(r.json.clone()));
+                    return (o.plain.slice(r.csv.clone()), json);
+                }
+                self.encoding.fetch_add(1, Ordering::Relaxed);
+                let mut w = csv_writer(Vec::new());
+                write_csv_rows(rows, &mut w);
+                let csv = w.into_inner().expect(FAILS);
+                let mut json = Vec::new();
+                if with_json {
+                    write_json_rows(&json_keys, rows, &mut json, &mut |_| {});
+                }
+                (csv.into(), json.into())
+            })
+            .collect();
+        // The runs before the first that is not as before start at the same bytes as then.
+        let same = old.map_or(0, |o| {
+            t.runs.iter().zip(&keys).zip(&o.runs).take_while(|(((c, _), k), r)| r.county == *c && r.key == **k).count()
+        });
+        let csv = || {
+            let mut header = csv_writer(Vec::new());
+            header.write_record(t.columns.iter().map(|c| c.0)).expect(FAILS);
+            let header = header.into_inner().expect(FAILS);
+            let mut out =
+                Vec::with_capacity(BOM.len() + header.len() + chunks.iter().map(|c| c.0.len()).sum::<usize>());
+            out.extend_from_slice(BOM);
+            out.extend_from_slice(&header);
+            let ranges: Vec<_> = chunks
+                .iter()
+                .map(|(c, _)| {
+                    let start = out.len() - BOM.len();
+                    out.extend_from_slice(c);
+                    start..start + c.len()
+                })
+                .collect();
+            (bytes::Bytes::from(out), ranges)
+        };
+        let json = || {
+            with_json.then(|| {
+                let mut out = Vec::with_capacity(8 + chunks.iter().map(|c| c.1.len() + 1).sum::<usize>());
+                out.push(b'[');
+                let mut any = false;
+                let ranges: Vec<_> = chunks
+                    .iter()
+                    .map(|(_, c)| {
+                        if any && !c.is_empty() {
+                            out.push(b',');
+                        }
+                        any |= !c.is_empty();
+                        let start = out.len();
+                        out.extend_from_slice(c);
+                        start..out.len()
+                    })
+                    .collect();
+                out.extend_from_slice(b"\n]\n");
+                (bytes::Bytes::from(out), ranges)
+            })
+        };
+        let ((excel_bytes, csv_at), json) = rayon::join(csv, json);
+        let plain = excel_bytes.slice(BOM.len()..);
+        // Each file hashed from the state before the first run not as before.
+        let resume =
+            |which: usize| old.map(|o| (same, o.runs.iter().map(|r| r.sha256[which].clone()).collect::<Vec<_>>()));
+        let plain_starts: Vec<usize> = csv_at.iter().map(|r| r.start).collect();
+        let hash_plain = || sha256_resuming(&plain, &plain_starts, resume(0));
+        let hash_excel = || {
+            excel.then(|| {
+                let starts: Vec<usize> = plain_starts.iter().map(|s| s + BOM.len()).collect();
+                sha256_resuming(&excel_bytes, &starts, resume(1))
+            })
+        };
+        let hash_json = || {
+            json.as_ref().map(|(bytes, ranges)| {
+                let starts: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+                sha256_resuming(bytes, &starts, resume(2))
+            })
+        };
+        let ((plain_sha, excel_sha), json_sha) = rayon::join(|| rayon::join(hash_plain, hash_excel), hash_json);
+        let put = |suffix: &str, bytes: bytes::Bytes, sha256: String| {
+            let path = format!("data/{stem}{suffix}");
+            let info = FileInfo { path: path.clone(), bytes: bytes.len() };
+            sink.put(OutputFile::new(path, bytes));
+            Written { info, sha256 }
+        };
+        let mut states: Vec<[Option<Sha256>; 3]> = vec![Default::default(); t.runs.len()];
+        for (which, hashed) in [Some(&plain_sha), excel_sha.as_ref(), json_sha.as_ref()].into_iter().enumerate() {
+            for (state, s) in states.iter_mut().zip(hashed.iter().flat_map(|h| &h.1)) {
+                state[which] = Some(s.clone());
+            }
+        }
+        let written = [
+            Some(put(".csv", plain.clone(), plain_sha.0)),
+            excel_sha.map(|(sha, _)| put("-excel.csv", excel_bytes, sha)),
+            json.as_ref().zip(json_sha).map(|((bytes, _), (sha, _))| put(".json", bytes.clone(), sha)),
+        ];
+        let runs = t
+            .runs
+            .iter()
+            .zip(keys)
+            .zip(csv_at)
+            .zip(states)
+            .enumerate()
+            .map(|(i, ((((county, _), key), csv), sha256))| RunAt {
+                county: county.to_string(),
+                key,
+                csv,
+                json: json.as_ref().map_or(0..0, |(_, ranges)| ranges[i].clone()),
+                sha256,
+            })
+            .collect();
+        let assembled = Assembled { plain, json: json.map(|(bytes, _)| bytes), runs };
+        lock(&self.new_runs).insert(id.to_string(), Arc::new(assembled));
+        described(t, stem, title, written)
     }
 }
+
+/// A lock, taken even if a thread panicked holding it.
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The SHA-256 of `file` in hex, and the hasher's state at each of `starts` (ascending
+/// offsets). `resume` holds the states a build before took at its own starts, and how many
+/// of them lie before bytes that are as then: hashing resumes from the last such state.
+fn sha256_resuming(
+    file: &[u8],
+    starts: &[usize],
+    resume: Option<(usize, Vec<Option<Sha256>>)>,
+) -> (String, Vec<Sha256>) {
+    let mut states = Vec::with_capacity(starts.len());
+    // The state at `starts[i]` is valid while the bytes before it are as then: for i ≤ same.
+    let resumed = resume.and_then(|(same, old)| {
+        let i = same.min(starts.len().checked_sub(1)?);
+        let kept: Option<Vec<Sha256>> = old.into_iter().take(i + 1).collect();
+        kept.filter(|k| k.len() == i + 1)
+    });
+    let (mut hasher, from) = match resumed {
+        Some(mut kept) => {
+            let hasher = kept.pop().expect("one state at least");
+            let from = kept.len();
+            states = kept;
+            (hasher, from)
+        }
+        None => {
+            let mut hasher = Sha256::new();
+            hasher.update(&file[..starts.first().copied().unwrap_or(file.len())]);
+            (hasher, 0)
+        }
+    };
+    for (i, &start) in starts.iter().enumerate().skip(from) {
+        states.push(hasher.clone());
+        hasher.update(&file[start..starts.get(i + 1).copied().unwrap_or(file.len())]);
+    }
+    (hex(&hasher.finalize()), states)
+}
+
+/// The byte-order mark before the Excel variant of a CSV file.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Tables of this many cells or more are streamed to sinks that take streams.
 const STREAM_CELLS: usize = 1 << 20;
@@ -727,7 +998,6 @@ type Schemas = std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>>
 
 /// Writes one table in its formats; returns its datapackage resources and files.
 fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (Vec<Value>, Vec<Written>) {
-    let schema = format!("schemas/{}.json", t.name);
     // A table too long for an Excel sheet goes out as plain CSV only (an Excel file that
     // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
     // files are CSV only: each county's JSON is its API record.
@@ -735,7 +1005,6 @@ fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (
     // Files are written as soon as they are encoded. The Excel variant is the same bytes
     // behind a byte-order mark: encoded once, and the plain file is a view of it past the
     // mark (no copy). The JSON is encoded meanwhile when a thread is free to take it.
-    const BOM: &[u8] = b"\xef\xbb\xbf";
     let path = |suffix: &str| format!("{stem}{suffix}");
     // A large table goes to a sink that writes files as they come (a build), never whole in
     // memory: both CSV files from one encoding, the JSON a row at a time.
@@ -779,6 +1048,14 @@ fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (
         Some(emit(sink, json_path, to_json(t)))
     };
     let ((excel, plain), json) = rayon::join(csv, json);
+    described(t, &stem, &title, [plain, excel, json])
+}
+
+/// The datapackage resources of a table's files (plain CSV, Excel CSV, JSON, each if written),
+/// and the files.
+fn described(t: &DataTable, stem: &str, title: &str, written: [Option<Written>; 3]) -> (Vec<Value>, Vec<Written>) {
+    let schema = format!("schemas/{}.json", t.name);
+    let [plain, excel, json] = written;
     let mut resources = Vec::new();
     let mut files = Vec::new();
     for (suffix, written, format, encoding, media) in [
@@ -787,7 +1064,7 @@ fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (
         (".json", json, "json", "utf-8", "application/json"),
     ] {
         let Some(written) = written else { continue };
-        let path = path(suffix);
+        let path = format!("{stem}{suffix}");
         let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
             + if suffix == ".json" { "-json" } else { "" };
         resources.push(json!({
@@ -833,7 +1110,14 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
     let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
         // The schema is registered whether the files are made or handed on.
         register(t);
-        DownloadMemo::kept_or_made(memo, sink, format!("table {stem}"), part, |s| table_files(s, t, stem, title))
+        let id = format!("table {stem}");
+        match memo {
+            // A table grouped by county is assembled from its counties' runs.
+            Some((m, key)) if !t.runs.is_empty() => {
+                m.part(sink, id.clone(), key(part), |s| m.table_files_by_run(s, t, &id, &stem, &title, key))
+            }
+            _ => DownloadMemo::kept_or_made(memo, sink, id, part, |s| table_files(s, t, stem, title)),
+        }
     };
     // A county's table, built only when its files are made (or its schema is not yet known).
     let county_files = |name: &str, build: &dyn Fn() -> DataTable<'s>, stem: String, title: String, code: &str| {
@@ -1314,6 +1598,7 @@ mod tests {
             ],
             primary_key: &[],
             rows: Rows::made(rows, move || Box::new((0..rows).map(row))),
+            runs: Vec::new(),
         };
         let whole = crate::render::Collect::default();
         let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
@@ -1345,6 +1630,7 @@ mod tests {
                 columns: vec![("n", Ty::Int)],
                 primary_key: &[],
                 rows: Rows::Held(vec![vec![Cell::Int(1)]; rows]),
+                runs: Vec::new(),
             };
             let sink = crate::render::Collect::default();
             let (resources, _) = table_files(&sink, &t, "t".into(), "t".into());
@@ -1354,5 +1640,54 @@ mod tests {
         };
         assert_eq!(paths(EXCEL_SHEET_ROWS - 1), ["data/t-excel.csv", "data/t.csv", "data/t.json"]);
         assert_eq!(paths(EXCEL_SHEET_ROWS), ["data/t.csv"]);
+    }
+
+    // Guards the tables assembled from runs (the preview's national tables): after each edit
+    // (a county's rows changed, one emptied, one gone, one new, none) the files, sizes and
+    // SHA-256 sums equal those of the table made whole, and only the runs whose county's key
+    // changed were encoded again.
+    #[test]
+    fn tables_assembled_from_runs_equal_tables_made_whole() {
+        let row = |county: &str, i: u32, v: u32| {
+            vec![
+                s(county.to_string()),
+                Cell::Int(u64::from(i)),
+                s(format!("学校{i}, \"{v}\"")),
+                Cell::Num(f64::from(v) / 7.0),
+            ]
+        };
+        // Each build: (county, rows, version of its rows).
+        let builds: [&[(&str, u32, u32)]; 5] = [
+            &[("A", 3, 0), ("B", 0, 0), ("C", 2, 0), ("D", 4, 0)],
+            &[("A", 3, 0), ("B", 0, 0), ("C", 2, 1), ("D", 4, 0)],
+            &[("A", 1, 2), ("B", 0, 0), ("C", 2, 1), ("E", 2, 0)],
+            &[("A", 1, 2), ("B", 0, 0), ("C", 2, 1), ("E", 2, 0)],
+            &[("A", 0, 3), ("B", 0, 0), ("C", 0, 2), ("E", 0, 1)],
+        ];
+        let encoded = [4, 1, 2, 0, 3];
+        let mut memo = DownloadMemo::default();
+        for (build, expected) in builds.iter().zip(encoded) {
+            let runs: Vec<(&str, Vec<Vec<Cell>>)> =
+                build.iter().map(|&(c, n, v)| (c, (0..n).map(|i| row(c, i, v)).collect())).collect();
+            let table = || DataTable {
+                name: "results",
+                columns: vec![("county", Ty::Str), ("i", Ty::Int), ("name", Ty::Str), ("x", Ty::Num)],
+                primary_key: &[],
+                rows: Rows::Held(runs.iter().flat_map(|(_, rows)| rows.clone()).collect()),
+                runs: runs.iter().map(|(c, rows)| (*c, Rows::Held(rows.clone()))).collect(),
+            };
+            let versions: HashMap<&str, u64> = build.iter().map(|&(c, n, v)| (c, u64::from(n * 100 + v))).collect();
+            let key = |county: &str| versions[county];
+            let assembled = crate::render::Collect::default();
+            let (resources, written) = memo.table_files_by_run(&assembled, &table(), "table t", "t", "t", &key);
+            memo.turn();
+            let whole = crate::render::Collect::default();
+            let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
+            assert_eq!(resources, whole_resources, "{build:?}");
+            let sums = |w: &[Written]| w.iter().map(|w| (w.info.path.clone(), w.sha256.clone())).collect::<Vec<_>>();
+            assert_eq!(sums(&written), sums(&whole_written));
+            assert!(assembled.into_files() == whole.into_files(), "{build:?}");
+            assert_eq!(memo.runs_encoded, expected, "{build:?}");
+        }
     }
 }

@@ -13,7 +13,8 @@ use crate::model::{Metric, Milestone, Reported, SchoolRow, Site};
 use crate::util::hash::add;
 use rayon::prelude::*;
 
-/// The school rows of each county, hashed; kept while the rows are the same (`Arc`).
+/// The school rows of each county, hashed ([`crate::model::school_hashes`]); kept while the
+/// rows are the same (`Arc`).
 pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);
 
 /// The published rows, milestones and metrics of each county, hashed; kept while they are
@@ -57,20 +58,7 @@ impl<'s> Deps<'s> {
     ) -> (Self, SchoolHashes, RowHashes) {
         let schools = match kept {
             Some((rows, hashes)) if Arc::ptr_eq(&rows, &site.schools) => (rows, hashes),
-            _ => {
-                let hashes = site
-                    .counties
-                    .par_iter()
-                    .map(|c| {
-                        let mut h = DefaultHasher::new();
-                        // Hashed field by field (`derive(Hash)`), not through JSON: a
-                        // national site's two million rows take a fraction of the time.
-                        site.schools_of(&c.code).hash(&mut h);
-                        (c.code.clone(), h.finish())
-                    })
-                    .collect();
-                (site.schools.clone(), Arc::new(hashes))
-            }
+            _ => (site.schools.clone(), Arc::new(crate::model::school_hashes(&site.schools))),
         };
         // The site-wide data: configuration and rules, the areas, the sources.
         let mut h = DefaultHasher::new();
