@@ -179,7 +179,7 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     if let Some((hashes, _)) = &schools.hashes {
         memo.pages.know_school_hashes(site.schools.clone(), hashes.clone());
     }
-    memo.schools = key.is_some().then(|| (key, schools));
+    memo.schools = key.is_some().then_some((key, schools));
     memo.data = data_key.map(|k| (k, data));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.
