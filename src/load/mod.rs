@@ -293,7 +293,7 @@ fn load_content(
         Read { rel: String, file: String, section: String, slug: String, lang: String, stamp: Option<fs::Stamp> },
         Kept(fs::Stamp, Arc<content::SourcePage>),
     }
-    let mut items = Vec::new();
+    let mut found = Vec::new();
     for rel in fs::walk_files(&dir)? {
         if !rel.ends_with(".md") {
             continue;
@@ -314,17 +314,25 @@ fn load_content(
             ));
             continue;
         }
-        // Stamped before reading: a file changed while it is read gets a new stamp.
-        let stamp = memo.as_ref().and_then(|_| fs::stamp(&dir.join(&rel)));
-        let kept = memo.as_ref().and_then(|m| m.files.get(&file)).filter(|(s, _)| Some(s) == stamp.as_ref());
-        items.push(match kept {
-            Some((stamp, page)) => Item::Kept(*stamp, page.clone()),
-            None => {
-                let lang = lang.unwrap_or_else(|| config.default_language().to_string());
-                Item::Read { rel, file, section, slug, lang, stamp }
-            }
-        });
+        found.push((rel, file, section, slug, lang));
     }
+    // Stamped before reading (a file changed while it is read gets a new stamp), in parallel:
+    // a national site's thousands of narratives are stamped on every rebuild.
+    let kept_files = memo.as_deref();
+    let items: Vec<Item> = found
+        .into_par_iter()
+        .map(|(rel, file, section, slug, lang)| {
+            let stamp = kept_files.and_then(|_| fs::stamp(&dir.join(&rel)));
+            let kept = kept_files.and_then(|m| m.files.get(&file)).filter(|(s, _)| Some(s) == stamp.as_ref());
+            match kept {
+                Some((stamp, page)) => Item::Kept(*stamp, page.clone()),
+                None => {
+                    let lang = lang.unwrap_or_else(|| config.default_language().to_string());
+                    Item::Read { rel, file, section, slug, lang, stamp }
+                }
+            }
+        })
+        .collect();
     let read: Vec<(Option<Arc<content::SourcePage>>, Option<fs::Stamp>, Diagnostics)> = items
         .into_par_iter()
         .map(|item| {

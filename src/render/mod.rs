@@ -89,6 +89,8 @@ pub struct PageCache {
     whole_downloads: Option<(u64, Vec<OutputFile>, data::Downloads)>,
     /// The roll-up rows of the counties (for [`Views`]).
     rollup: views::RollupMemo,
+    /// Each county's download files hashed, with the hash of the downloads' inputs.
+    files_keys: Option<(u64, Arc<Vec<u64>>)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -330,6 +332,9 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         Some(deps) => Views::reusing(site, Some((&mut cache.rollup, &|code: &str| deps.county_data(code)))),
         None => Views::new(site),
     };
+    if keep {
+        views.keep_index(&mut cache.rollup);
+    }
     timer.done("views");
     let kept = cache.whole_downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
     let download_files = match (kept, &deps) {
@@ -349,6 +354,23 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         }
         (None, None) => data::downloads(site, &sink),
     };
+    // Each county's download files, hashed for its page's key (when pages are kept; as before
+    // when the downloads' inputs are).
+    let files_keys: Arc<Vec<u64>> = match (cache.files_keys.take(), &deps) {
+        (Some((key, kept)), Some(d)) if key == d.downloads => kept,
+        (_, None) => Arc::default(),
+        (_, Some(_)) => Arc::new(
+            site.counties
+                .par_iter()
+                .map(|c| {
+                    key_of(
+                        data::files_of(&download_files.files, &c.code).map(|f| (&f.path, f.bytes)).collect::<Vec<_>>(),
+                    )
+                })
+                .collect(),
+        ),
+    };
+    cache.files_keys = deps.as_ref().map(|d| (d.downloads, files_keys.clone()));
     timer.done("downloads");
     // The pages kept from the last render are read while rendering; only pages that are new
     // or changed are collected, and put in afterwards (a rebuild changes few).
@@ -385,7 +407,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let template_times = crate::util::timing::printing().then(crate::util::timing::TemplateTimes::default);
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
-        let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref());
+        let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref(), &files_keys);
         if lang == &dl {
             sitemap_paths.extend(planned_pages.iter().filter(|p| !p.path.ends_with(".html")).map(|p| p.path.clone()));
         }
@@ -495,7 +517,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
             kept_or_made(path, deps.map(|d| key_of((fingerprint, "feed", lang, d))), &|| make().into());
         };
         feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
-        site.counties.par_iter().filter(|c| county_page_built(site, &c.code)).for_each(|c| {
+        site.counties.par_iter().zip(&views.page_built).filter(|(_, built)| **built).for_each(|(c, _)| {
             let name = if lang == "en" { c.name_en.as_deref().unwrap_or(&c.name) } else { &c.name };
             feed(format!("{prefix}county/{}/atom.xml", c.code), deps.as_ref().map(|d| d.county(&c.code, ())), &|| {
                 feeds::county_atom(site, &c.code, name, lang, &strings)
@@ -568,11 +590,6 @@ fn county_has_data(site: &Site, code: &str) -> bool {
         || !site.milestones_of(code).is_empty()
         || !site.metrics_of(code).is_empty()
         || !site.pages_of("counties", code).is_empty()
-}
-
-/// True when the county gets a page (and a feed).
-fn county_page_built(site: &Site, code: &str) -> bool {
-    site.config.settings.pages_for_counties_without_data || county_has_data(site, code)
 }
 
 /// The path part of the base URL (`https://a.org/portal/` → `/portal/`).
@@ -656,6 +673,7 @@ fn plan<'a>(
     downloads: &'a data::Downloads,
     strings: &'a templates::Strings,
     deps: Option<&deps::Deps>,
+    files_keys: &[u64],
 ) -> Vec<Planned<'a>> {
     let global = deps.map(|d| d.global);
     let mut out = Vec::new();
@@ -688,8 +706,8 @@ fn plan<'a>(
     });
 
     // Counties and their audit trails (one page per county and school year with school data).
-    for c in site.counties.iter() {
-        if !county_page_built(site, &c.code) {
+    for (i, c) in site.counties.iter().enumerate() {
+        if !views.page_built[i] {
             continue;
         }
         let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
@@ -728,11 +746,7 @@ fn plan<'a>(
                     ("data_date", data_date),
                 ])
             }),
-            deps: deps.map(|d| {
-                let files: Vec<(&str, usize)> =
-                    data::files_of(&downloads.files, &c.code).map(|f| (f.path.as_str(), f.bytes)).collect();
-                d.county(&c.code, files)
-            }),
+            deps: deps.map(|d| d.county(&c.code, files_keys[i])),
         });
     }
     for c in site.counties.iter() {

@@ -21,13 +21,80 @@ pub struct Views<'s> {
     /// The sheets of each county, in the order of `site.counties` (national pages read every
     /// county's: looked up once, not once per page).
     pub county_sheets: Vec<&'s [crate::model::Sheet]>,
-    /// The school years of each county published school by school ([`Site::audited_years`]).
-    audited: HashMap<&'s str, Vec<crate::model::SchoolYear>>,
+    /// Whether each county gets a page (and a feed), in the order of `site.counties`: it has
+    /// sheets, milestones, metrics or a narrative, or the site asks for every county's page.
+    pub page_built: Vec<bool>,
+    /// Where each county's data lies, and its audited years.
+    index: Arc<CountyIndex>,
 }
 
-/// Roll-up rows kept across rebuilds: by county code, with the hash of what the row was made
-/// from.
-pub type RollupMemo = HashMap<String, (u64, Arc<Value>)>;
+/// What views keep across rebuilds: the roll-up rows by county code, with the hash of what
+/// each was made from, and the county index while the data it was made from is the same.
+#[derive(Debug, Default)]
+pub struct RollupMemo {
+    rows: HashMap<String, (u64, Arc<Value>)>,
+    index: Option<Arc<CountyIndex>>,
+}
+
+/// Per county (in the order of `site.counties`): where its sheets lie and whether it has
+/// sheets, milestones or metrics; and the school years of each county published school by
+/// school ([`Site::audited_years`]). Made from the site's data, whose `Arc`s it keeps to tell
+/// whether a rebuild's data is the same (a narrative edit changes none of it).
+#[derive(Debug)]
+pub struct CountyIndex {
+    made_from: (
+        Arc<Vec<crate::model::County>>,
+        Arc<Vec<Sheet>>,
+        Arc<Vec<Milestone>>,
+        Arc<Vec<crate::model::Metric>>,
+        Arc<Vec<crate::engine::Computed>>,
+    ),
+    sheets: Vec<std::ops::Range<usize>>,
+    has_rows: Vec<bool>,
+    audited: HashMap<String, Vec<crate::model::SchoolYear>>,
+}
+
+impl CountyIndex {
+    fn of(site: &Site) -> Self {
+        use rayon::prelude::*;
+        let start = site.sheets.as_ptr() as usize;
+        let size = std::mem::size_of::<Sheet>().max(1);
+        let (sheets, has_rows) = site
+            .counties
+            .par_iter()
+            .map(|c| {
+                let of = site.sheets_of(&c.code);
+                let at = (of.as_ptr() as usize - start) / size;
+                let has =
+                    !of.is_empty() || !site.milestones_of(&c.code).is_empty() || !site.metrics_of(&c.code).is_empty();
+                (at..at + of.len(), has)
+            })
+            .unzip();
+        let audited = site.audited_years_by_county().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        CountyIndex {
+            made_from: (
+                site.counties.clone(),
+                site.sheets.clone(),
+                site.milestones.clone(),
+                site.metrics.clone(),
+                site.computed.clone(),
+            ),
+            sheets,
+            has_rows,
+            audited,
+        }
+    }
+
+    /// Whether it was made from the data of `site`.
+    fn describes(&self, site: &Site) -> bool {
+        let (counties, sheets, milestones, metrics, computed) = &self.made_from;
+        Arc::ptr_eq(counties, &site.counties)
+            && Arc::ptr_eq(sheets, &site.sheets)
+            && Arc::ptr_eq(milestones, &site.milestones)
+            && Arc::ptr_eq(metrics, &site.metrics)
+            && Arc::ptr_eq(computed, &site.computed)
+    }
+}
 
 /// What a county's roll-up row is made from, hashed (by its code).
 pub type RowInputs<'a> = &'a (dyn Fn(&str) -> u64 + Sync);
@@ -41,8 +108,9 @@ impl<'s> Views<'s> {
     /// [`Views::new`], taking a county's roll-up row from `memo` when `inputs` hashes what the
     /// row is made from (the county's data and the site-wide data) as when it was made; leaves
     /// this build's rows in `memo`.
-    pub fn reusing(site: &'s Site, memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
+    pub fn reusing(site: &'s Site, mut memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
         use rayon::prelude::*;
+        let kept_index = memo.as_mut().and_then(|(m, _)| m.index.take());
         let mut areas = HashMap::new();
         for p in site.provinces.iter() {
             areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
@@ -56,6 +124,7 @@ impl<'s> Views<'s> {
         areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
         let rollup: HashMap<&str, Arc<Value>> = match memo {
             Some((memo, inputs)) => {
+                let memo = &mut memo.rows;
                 let rows: Vec<(&str, u64, Arc<Value>)> = site
                     .counties
                     .par_iter()
@@ -82,13 +151,29 @@ impl<'s> Views<'s> {
             }
             None => site.counties.par_iter().map(|c| (c.code.as_str(), Arc::new(county_row(site, &c.code)))).collect(),
         };
-        let county_sheets = site.counties.iter().map(|c| site.sheets_of(&c.code)).collect();
-        Views { site, rollup, areas, county_sheets, audited: site.audited_years_by_county() }
+        let index = match kept_index.filter(|i| i.describes(site)) {
+            Some(index) => index,
+            None => Arc::new(CountyIndex::of(site)),
+        };
+        let county_sheets = index.sheets.iter().map(|r| &site.sheets[r.clone()]).collect();
+        let all = site.config.settings.pages_for_counties_without_data;
+        let page_built = site
+            .counties
+            .iter()
+            .zip(&index.has_rows)
+            .map(|(c, has)| all || *has || !site.pages_of("counties", &c.code).is_empty())
+            .collect();
+        Views { site, rollup, areas, county_sheets, page_built, index }
+    }
+
+    /// The index of county data this build used, for the next ([`RollupMemo`]).
+    pub fn keep_index(&self, memo: &mut RollupMemo) {
+        memo.index = Some(self.index.clone());
     }
 
     /// The school years of a county published school by school, oldest first.
     pub fn audited_years(&self, code: &str) -> &[crate::model::SchoolYear] {
-        self.audited.get(code).map_or(&[], Vec::as_slice)
+        self.index.audited.get(code).map_or(&[], Vec::as_slice)
     }
 
     /// The area of a code as `{code, kind, name, path}`.
