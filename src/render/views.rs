@@ -42,16 +42,20 @@ pub struct RollupMemo {
 /// whether a rebuild's data is the same (a narrative edit changes none of it).
 #[derive(Debug)]
 pub struct CountyIndex {
-    made_from: (
-        Arc<Vec<crate::model::County>>,
-        Arc<Vec<Sheet>>,
-        Arc<Vec<Milestone>>,
-        Arc<Vec<crate::model::Metric>>,
-        Arc<Vec<crate::engine::Computed>>,
-    ),
+    made_from: MadeFrom,
     sheets: Vec<std::ops::Range<usize>>,
     has_rows: Vec<bool>,
     audited: HashMap<String, Vec<crate::model::SchoolYear>>,
+}
+
+/// The site's data a [`CountyIndex`] was made from.
+#[derive(Debug)]
+struct MadeFrom {
+    counties: Arc<Vec<crate::model::County>>,
+    sheets: Arc<Vec<Sheet>>,
+    milestones: Arc<Vec<Milestone>>,
+    metrics: Arc<Vec<crate::model::Metric>>,
+    computed: Arc<Vec<crate::engine::Computed>>,
 }
 
 impl CountyIndex {
@@ -72,13 +76,13 @@ impl CountyIndex {
             .unzip();
         let audited = site.audited_years_by_county().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
         CountyIndex {
-            made_from: (
-                site.counties.clone(),
-                site.sheets.clone(),
-                site.milestones.clone(),
-                site.metrics.clone(),
-                site.computed.clone(),
-            ),
+            made_from: MadeFrom {
+                counties: site.counties.clone(),
+                sheets: site.sheets.clone(),
+                milestones: site.milestones.clone(),
+                metrics: site.metrics.clone(),
+                computed: site.computed.clone(),
+            },
             sheets,
             has_rows,
             audited,
@@ -87,7 +91,7 @@ impl CountyIndex {
 
     /// Whether it was made from the data of `site`.
     fn describes(&self, site: &Site) -> bool {
-        let (counties, sheets, milestones, metrics, computed) = &self.made_from;
+        let MadeFrom { counties, sheets, milestones, metrics, computed } = &self.made_from;
         Arc::ptr_eq(counties, &site.counties)
             && Arc::ptr_eq(sheets, &site.sheets)
             && Arc::ptr_eq(milestones, &site.milestones)
