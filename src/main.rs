@@ -69,6 +69,7 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
             println!("checked `{}`: {}", site.display(), report.diagnostics.summary());
         }
         cli::Command::Serve { site, port, bind, open } => {
+            junheng::util::alloc::tune_mimalloc_for_preview();
             junheng::serve::serve(&junheng::serve::ServeOptions { site, bind, port, open })?;
         }
         cli::Command::New { dir } => {

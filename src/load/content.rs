@@ -44,8 +44,8 @@ pub struct SourcePage {
     pub front: FrontMatter,
     /// Line (1-based) of the front-matter's first key, to place diagnostics.
     pub front_line: u32,
-    /// The Markdown body.
-    pub body: String,
+    /// The Markdown body (shared with the model's page: a rebuild copies no text).
+    pub body: std::sync::Arc<str>,
     /// Line (1-based) where the body starts.
     pub body_line: u32,
     /// The whole file text, to place diagnostics.
@@ -137,7 +137,7 @@ pub fn parse_page(
         lang,
         front,
         front_line: 2,
-        body: text[body_off..].to_string(),
+        body: text[body_off..].into(),
         body_line,
         text,
         encoding: "UTF-8",
@@ -162,7 +162,7 @@ mod tests {
         let p = p.unwrap();
         assert_eq!(p.front.title, "关于");
         assert_eq!(p.front.date.as_deref(), Some("2021-03"));
-        assert_eq!(p.body, "\n正文\n");
+        assert_eq!(&*p.body, "\n正文\n");
         assert_eq!(p.body_line, 5);
     }
 

@@ -1,6 +1,6 @@
 //! Builds the [`Site`] from what stage 1 read, checking every cell and every reference.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -44,7 +44,7 @@ pub struct Schools {
     /// Each county's rows hashed ([`crate::model::school_hashes`]), and the hash of the rules
     /// and audited years the results were computed with: made when a rebuild may follow, which
     /// computes again only the counties whose rows changed.
-    pub hashes: Option<(Arc<std::collections::HashMap<String, u64>>, u64)>,
+    pub hashes: Option<(Arc<HashMap<String, u64>>, u64)>,
 }
 
 /// The site's data but the school rows, checked, with every diagnostic found reading and
@@ -1020,7 +1020,7 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
 
 fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen = HashSet::default();
     for p in &loaded.pages {
         let fm_diag = |key: &str, msg: String| -> Diagnostic {
             let mut d = Diagnostic::error(&p.file, msg).field(key);
@@ -1071,7 +1071,7 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
         if p.front.draft {
             continue;
         }
-        if !seen.insert((p.section.clone(), p.slug.clone(), p.lang.clone())) {
+        if !seen.insert((p.section.as_str(), p.slug.as_str(), p.lang.as_str())) {
             diags.push(Diagnostic::error(
                 &p.file,
                 format!("a page `{}/{}` in language `{}` already exists", p.section, p.slug, p.lang),

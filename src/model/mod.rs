@@ -686,7 +686,7 @@ pub struct Page {
     /// Order.
     pub weight: Option<i64>,
     /// Markdown body.
-    pub body: String,
+    pub body: Arc<str>,
 }
 
 /// The whole site, validated.
@@ -730,7 +730,7 @@ fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &str) -> &'a 
 /// Per county, a hash of its school rows (`rows` sorted by county, as the model keeps them):
 /// what a rebuild compares to find the counties whose rows an edit of `schools.csv` changed.
 /// Rows are hashed field by field (`derive(Hash)`): two million take a fraction of a second.
-pub fn school_hashes(rows: &[SchoolRow]) -> std::collections::HashMap<String, u64> {
+pub fn school_hashes(rows: &[SchoolRow]) -> rustc_hash::FxHashMap<String, u64> {
     use rayon::prelude::*;
     use std::hash::{Hash, Hasher};
     let runs: Vec<&[SchoolRow]> = rows.chunk_by(|a, b| a.county == b.county).collect();

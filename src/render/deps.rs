@@ -5,7 +5,7 @@
 //! A page kind may declare its inputs here only if its context reads nothing else; the
 //! testsuite checks cached rebuilds against clean renders after random sequences of edits.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 

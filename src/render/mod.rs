@@ -120,7 +120,7 @@ impl PageCache {
 
     /// Takes the hashes of each county's school `rows` ([`crate::model::school_hashes`]) from
     /// the model, which made them to reuse the engine's results.
-    pub fn know_school_hashes(&mut self, rows: Arc<Vec<SchoolRow>>, hashes: Arc<HashMap<String, u64>>) {
+    pub fn know_school_hashes(&mut self, rows: Arc<Vec<SchoolRow>>, hashes: Arc<rustc_hash::FxHashMap<String, u64>>) {
         self.school_hashes = Some((rows, hashes));
     }
 }
@@ -763,7 +763,7 @@ fn plan<'a>(
                     context["display_name"] = json!(name);
                     context
                 }),
-                deps: deps.map(|d| d.county(&c.code, year.to_string())),
+                deps: deps.map(|d| d.county(&c.code, year.0)),
             });
         }
     }

@@ -3,7 +3,9 @@
 //! Everything a template shows is prepared here (statuses, latest composites, rankings), so
 //! roll-up pages never rescan every county and templates stay free of logic.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -115,7 +117,7 @@ impl<'s> Views<'s> {
     pub fn reusing(site: &'s Site, mut memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
         use rayon::prelude::*;
         let kept_index = memo.as_mut().and_then(|(m, _)| m.index.take());
-        let mut areas = HashMap::new();
+        let mut areas = HashMap::default();
         for p in site.provinces.iter() {
             areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
         }

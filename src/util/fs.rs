@@ -39,23 +39,23 @@ pub fn rename(from: &Path, to: &Path) -> Result<()> {
 /// Every file below `root`, as `/`-separated paths relative to it, sorted.
 pub fn walk_files(root: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    walk(root, root, &mut out)?;
+    walk(root, "", &mut out)?;
     out.sort();
     Ok(out)
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
+/// Adds the files below `dir` to `out`, each as `prefix` and its path below `dir`.
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io("read folder", dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("read folder", dir, e))?;
-        let path = entry.path();
-        let kind = entry.file_type().map_err(|e| Error::io("read", &path, e))?;
+        let name = entry.file_name();
+        let rel = format!("{prefix}{}", name.to_string_lossy());
+        let kind = entry.file_type().map_err(|e| Error::io("read", entry.path(), e))?;
         if kind.is_dir() {
-            walk(root, &path, out)?;
+            walk(&dir.join(&name), &format!("{rel}/"), out)?;
         } else {
-            let rel = path.strip_prefix(root).expect("walked paths are below the root");
-            let parts: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
-            out.push(parts.join("/"));
+            out.push(rel);
         }
     }
     Ok(())
