@@ -645,8 +645,8 @@ struct Written {
 /// was instead of being encoded again (the preview server keeps one).
 #[derive(Debug, Default)]
 pub struct DownloadMemo {
-    old: HashMap<String, Part>,
-    new: std::sync::Mutex<HashMap<String, Part>>,
+    old: HashMap<String, Arc<Part>>,
+    new: std::sync::Mutex<HashMap<String, Arc<Part>>>,
     /// The tables grouped by county as the build before assembled them, by part.
     old_runs: HashMap<String, Arc<Assembled>>,
     new_runs: std::sync::Mutex<HashMap<String, Arc<Assembled>>>,
@@ -677,12 +677,16 @@ struct RunAt {
     sha256: [Option<Sha256>; 3],
 }
 
+/// What a part of the downloads made: its datapackage resources and its files (shared: a
+/// part handed on is not copied).
+type Made = Arc<(Vec<Value>, Vec<Written>)>;
+
 /// One part of the downloads: its inputs' hash, its files and what the package says of them.
 #[derive(Debug, Clone)]
 struct Part {
     key: u64,
     files: Vec<OutputFile>,
-    made: (Vec<Value>, Vec<Written>),
+    made: Made,
 }
 
 /// The hashes of each part's inputs (see [`super::deps::Deps::download_key`]).
@@ -697,7 +701,7 @@ impl DownloadMemo {
         id: String,
         key: u64,
         make: impl FnOnce(&dyn Sink) -> (Vec<Value>, Vec<Written>),
-    ) -> (Vec<Value>, Vec<Written>) {
+    ) -> Made {
         let part = match self.old.get(&id).filter(|p| p.key == key) {
             Some(part) => {
                 part.files.iter().for_each(|f| sink.put(f.clone()));
@@ -709,8 +713,8 @@ impl DownloadMemo {
             }
             None => {
                 let recorded = super::Collect::default();
-                let made = make(&super::Tee(sink, &recorded));
-                Part { key, files: recorded.into_files(), made }
+                let made = Arc::new(make(&super::Tee(sink, &recorded)));
+                Arc::new(Part { key, files: recorded.into_files(), made })
             }
         };
         let made = part.made.clone();
@@ -725,10 +729,10 @@ impl DownloadMemo {
         id: String,
         part: &str,
         make: impl FnOnce(&dyn Sink) -> (Vec<Value>, Vec<Written>),
-    ) -> (Vec<Value>, Vec<Written>) {
+    ) -> Made {
         match memo {
             Some((m, key)) => m.part(sink, id, key(part), make),
-            None => make(sink),
+            None => Arc::new(make(sink)),
         }
     }
 
@@ -1133,10 +1137,10 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
     // The national tables are encoded one after another (a national encoding is hundreds of
     // megabytes: two at once would be the build's peak of memory) while the other thread
     // makes the per-county files; work-stealing then shares those between both.
-    let national = || -> Vec<(Vec<Value>, Vec<Written>)> {
+    let national = || -> Vec<Made> {
         tables.iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string(), t.name)).collect()
     };
-    let counties = || -> Vec<Vec<(Vec<Value>, Vec<Written>)>> {
+    let counties = || -> Vec<Vec<Made>> {
         site.counties
             .par_iter()
             .map(|c| {
@@ -1164,56 +1168,70 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
             .collect()
     };
     let (mut parts, per_county) = rayon::join(national, counties);
-    let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, (_, files))| table_doc(t, files, true)).collect();
+    let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, made)| table_doc(t, &made.1, true)).collect();
     drop(tables);
     // Per-county files are described once, with the pattern of their names.
     if let Some(c) = site.counties.iter().find(|c| !site.audited_years(&c.code).is_empty()) {
         docs.push(table_doc(&school_terms_table(site, &c.code), &[], false));
     }
     parts.extend(per_county.into_iter().flatten());
-    let mut resources = Vec::new();
-    let mut files = Vec::new();
-    for (r, f) in parts {
-        resources.extend(r);
-        files.extend(f);
-    }
+    // What the parts made is read in place (a part handed on is shared with the memo).
+    let resources: Vec<&Value> = parts.iter().flat_map(|made| &made.0).collect();
+    let mut own = Vec::new();
     for (name, schema) in schemas.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
-        files.push(emit(sink, format!("data/schemas/{name}.json"), pretty(&schema)));
+        own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(&schema)));
     }
     let c = &site.config;
     let dl = c.default_language();
-    let package = json!({
-        "profile": "tabular-data-package",
-        "name": "junheng-portal-data",
-        "title": c.title.get(dl, dl),
-        "homepage": c.base_url,
-        "licenses": [{ "name": c.license, "path": c.license_url }],
-        "sources": site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect::<Vec<_>>(),
-        "resources": resources,
-    });
-    files.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
-    files.par_extend(site.counties.par_iter().flat_map_iter(|county| {
-        let path = format!("api/counties/{}.json", county.code);
-        DownloadMemo::kept_or_made(memo, sink, path.clone(), &county.code, |s| {
-            (Vec::new(), vec![emit(s, path, county_api(site, &county.code))])
+    /// The package, with its resources borrowed (the keys in this order, as written).
+    #[derive(serde::Serialize)]
+    struct Package<'a> {
+        profile: &'a str,
+        name: &'a str,
+        title: &'a str,
+        homepage: &'a str,
+        licenses: Value,
+        sources: Vec<Value>,
+        resources: Vec<&'a Value>,
+    }
+    let package = Package {
+        profile: "tabular-data-package",
+        name: "junheng-portal-data",
+        title: c.title.get(dl, dl),
+        homepage: &c.base_url,
+        licenses: json!([{ "name": c.license, "path": c.license_url }]),
+        sources: site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
+        resources,
+    };
+    let mut package_json = serde_json::to_vec_pretty(&package).expect("JSON of plain values");
+    package_json.push(b'\n');
+    own.push(emit(sink, "data/datapackage.json".into(), package_json));
+    let api: Vec<Made> = site
+        .counties
+        .par_iter()
+        .map(|county| {
+            let path = format!("api/counties/{}.json", county.code);
+            DownloadMemo::kept_or_made(memo, sink, path.clone(), &county.code, |s| {
+                (Vec::new(), vec![emit(s, path, county_api(site, &county.code))])
+            })
         })
-        .1
-    }));
+        .collect();
     let index: Vec<Value> = site
         .counties
         .iter()
         .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
         .collect();
-    files.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
-    files.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
+    own.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
+    own.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
+    let mut files: Vec<&Written> = parts.iter().chain(&api).flat_map(|made| &made.1).chain(&own).collect();
     files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
     let sums: String = files
         .iter()
         .filter(|f| f.info.path.starts_with("data/"))
         .map(|f| format!("{}  {}\n", f.sha256, f.info.path.trim_start_matches("data/")))
         .collect();
-    files.push(emit(sink, "data/SHA256SUMS".into(), sums.into_bytes()));
-    let mut files: Vec<FileInfo> = files.into_iter().map(|f| f.info).collect();
+    let sums = emit(sink, "data/SHA256SUMS".into(), sums.into_bytes());
+    let mut files: Vec<FileInfo> = files.into_iter().chain([&sums]).map(|f| f.info.clone()).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Downloads { files, docs: Value::Array(docs) }
 }
