@@ -48,8 +48,11 @@ struct DataTable<'a> {
     /// The same rows in runs of one county each, in order, for a table grouped by county (the
     /// national school rows and results): a rebuild encodes again only the runs whose county's
     /// data changed. Empty for other tables.
-    runs: Vec<(&'a str, Rows<'a>)>,
+    runs: Option<Runs<'a>>,
 }
+
+/// Makes a table's runs of rows by county (only when a rebuild assembles the table from them).
+type Runs<'a> = Box<dyn Fn() -> Vec<(&'a str, Rows<'a>)> + Send + Sync + 'a>;
 
 /// A row iterator made from the model.
 type RowIter<'a> = Box<dyn Iterator<Item = Vec<Cell<'a>>> + 'a>;
@@ -175,7 +178,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("name_en", Ty::Str),
         ],
         primary_key: &["code"],
-        runs: Vec::new(),
+        runs: None,
         rows: Rows::made(site.counties.len(), move || {
             Box::new(site.counties.iter().map(|c| {
                 vec![
@@ -203,7 +206,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        runs: Vec::new(),
+        runs: None,
         rows: Rows::made(site.reported.len(), move || {
             Box::new(site.reported.iter().map(|r| {
                 vec![
@@ -230,7 +233,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &[],
-        runs: Vec::new(),
+        runs: None,
         rows: Rows::made(site.milestones.len(), move || {
             Box::new(
                 site.milestones
@@ -250,7 +253,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["area", "period", "metric"],
-        runs: Vec::new(),
+        runs: None,
         rows: Rows::made(site.metrics.len(), move || {
             Box::new(site.metrics.iter().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
@@ -261,7 +264,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
         name: "sources",
         columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
         primary_key: &["id"],
-        runs: Vec::new(),
+        runs: None,
         rows: Rows::made(site.sources.len(), move || {
             Box::new(site.sources.iter().map(|x| {
                 vec![
@@ -291,7 +294,7 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             columns,
             primary_key: &["school_id", "school_year", "level"],
             rows: school_rows(&site.schools),
-            runs: runs_by(&site.schools, |r| &r.county, school_rows),
+            runs: Some(Box::new(|| runs_by(&site.schools, |r| &r.county, school_rows))),
         });
     }
     out
@@ -387,7 +390,7 @@ fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
         columns,
         primary_key: &["school_year", "level", "scheme", "school_id"],
         rows: Rows::Held(rows),
-        runs: Vec::new(),
+        runs: None,
     }
 }
 
@@ -439,7 +442,7 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
         rows: sheet_rows(sheets),
         // The national table only: a county's own is made whole.
-        runs: if county.is_none() { runs_by(sheets, |sh| &sh.county, sheet_rows) } else { Vec::new() },
+        runs: county.is_none().then(|| -> Runs<'a> { Box::new(move || runs_by(sheets, |sh| &sh.county, sheet_rows)) }),
     }
 }
 
@@ -759,7 +762,8 @@ impl DownloadMemo {
         use rayon::prelude::*;
         let excel = fits_excel(t.rows.len());
         let with_json = excel && !stem.starts_with("counties/");
-        let keys: Vec<u64> = t.runs.iter().map(|(county, _)| key(county)).collect();
+        let runs = t.runs.as_ref().map_or_else(Vec::new, |runs| runs());
+        let keys: Vec<u64> = runs.iter().map(|(county, _)| key(county)).collect();
         // The build before's runs, by county; none when a county had two (the model keeps
         // rows sorted by county, so it does not happen).
         let old = self.old_runs.get(id).filter(|o| o.json.is_some() == with_json);
@@ -767,8 +771,7 @@ impl DownloadMemo {
             old.map(|o| o.runs.iter().map(|r| (r.county.as_str(), r)).collect()).unwrap_or_default();
         let old = old.filter(|o| old_at.len() == o.runs.len());
         let json_keys = json_keys(t);
-        let chunks: Vec<(bytes::Bytes, bytes::Bytes)> = t
-            .runs
+        let chunks: Vec<(bytes::Bytes, bytes::Bytes)> = runs
             .par_iter()
             .zip(&keys)
             .map(|((county, rows), key)| {
@@ -789,7 +792,7 @@ impl DownloadMemo {
             .collect();
         // The runs before the first that is not as before start at the same bytes as then.
         let same = old.map_or(0, |o| {
-            t.runs.iter().zip(&keys).zip(&o.runs).take_while(|(((c, _), k), r)| r.county == *c && r.key == **k).count()
+            runs.iter().zip(&keys).zip(&o.runs).take_while(|(((c, _), k), r)| r.county == *c && r.key == **k).count()
         });
         let csv = || {
             let mut header = csv_writer(Vec::new());
@@ -856,7 +859,7 @@ impl DownloadMemo {
             sink.put(OutputFile::new(path, bytes));
             Written { info, sha256 }
         };
-        let mut states: Vec<[Option<Sha256>; 3]> = vec![Default::default(); t.runs.len()];
+        let mut states: Vec<[Option<Sha256>; 3]> = vec![Default::default(); runs.len()];
         for (which, hashed) in [Some(&plain_sha), excel_sha.as_ref(), json_sha.as_ref()].into_iter().enumerate() {
             for (state, s) in states.iter_mut().zip(hashed.iter().flat_map(|h| &h.1)) {
                 state[which] = Some(s.clone());
@@ -867,8 +870,7 @@ impl DownloadMemo {
             excel_sha.map(|(sha, _)| put("-excel.csv", excel_bytes, sha)),
             json.as_ref().zip(json_sha).map(|((bytes, _), (sha, _))| put(".json", bytes.clone(), sha)),
         ];
-        let runs = t
-            .runs
+        let runs = runs
             .iter()
             .zip(keys)
             .zip(csv_at)
@@ -1117,7 +1119,7 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
         let id = format!("table {stem}");
         match memo {
             // A table grouped by county is assembled from its counties' runs.
-            Some((m, key)) if !t.runs.is_empty() => {
+            Some((m, key)) if t.runs.is_some() => {
                 m.part(sink, id.clone(), key(part), |s| m.table_files_by_run(s, t, &id, &stem, &title, key))
             }
             _ => DownloadMemo::kept_or_made(memo, sink, id, part, |s| table_files(s, t, stem, title)),
@@ -1616,7 +1618,7 @@ mod tests {
             ],
             primary_key: &[],
             rows: Rows::made(rows, move || Box::new((0..rows).map(row))),
-            runs: Vec::new(),
+            runs: None,
         };
         let whole = crate::render::Collect::default();
         let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
@@ -1648,7 +1650,7 @@ mod tests {
                 columns: vec![("n", Ty::Int)],
                 primary_key: &[],
                 rows: Rows::Held(vec![vec![Cell::Int(1)]; rows]),
-                runs: Vec::new(),
+                runs: None,
             };
             let sink = crate::render::Collect::default();
             let (resources, _) = table_files(&sink, &t, "t".into(), "t".into());
@@ -1692,7 +1694,7 @@ mod tests {
                 columns: vec![("county", Ty::Str), ("i", Ty::Int), ("name", Ty::Str), ("x", Ty::Num)],
                 primary_key: &[],
                 rows: Rows::Held(runs.iter().flat_map(|(_, rows)| rows.clone()).collect()),
-                runs: runs.iter().map(|(c, rows)| (*c, Rows::Held(rows.clone()))).collect(),
+                runs: Some(Box::new(|| runs.iter().map(|(c, rows)| (*c, Rows::Held(rows.clone()))).collect())),
             };
             let versions: HashMap<&str, u64> = build.iter().map(|&(c, n, v)| (c, u64::from(n * 100 + v))).collect();
             let key = |county: &str| versions[county];
