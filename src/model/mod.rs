@@ -722,9 +722,14 @@ pub struct Site {
 
 /// The run of `items` (sorted by `key`) whose key is `code`.
 fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &str) -> &'a [T] {
+    &items[range_of(items, code, key)]
+}
+
+/// Where [`slice_of`]'s run lies in `items`.
+fn range_of<T>(items: &[T], code: &str, key: impl Fn(&T) -> &str) -> std::ops::Range<usize> {
     let start = items.partition_point(|x| key(x) < code);
     let end = items.partition_point(|x| key(x) <= code);
-    &items[start..end]
+    start..end
 }
 
 /// Per county, a hash of its school rows (`rows` sorted by county, as the model keeps them):
@@ -780,7 +785,12 @@ impl Site {
 
     /// The sheets of one county, in order.
     pub fn sheets_of(&self, code: &str) -> &[Sheet] {
-        slice_of(&self.sheets, code, |x| &x.county)
+        &self.sheets[self.sheets_range(code)]
+    }
+
+    /// Where [`Site::sheets_of`] lies in `sheets`.
+    pub fn sheets_range(&self, code: &str) -> std::ops::Range<usize> {
+        range_of(&self.sheets, code, |x| &x.county)
     }
 
     /// The milestones of one area, by date.
@@ -806,10 +816,10 @@ impl Site {
 
     /// [`Site::audited_years`] of every county with any, in one pass over the engine's
     /// results (pages of every county ask for them).
-    pub fn audited_years_by_county(&self) -> std::collections::HashMap<&str, Vec<SchoolYear>> {
+    pub fn audited_years_by_county(&self) -> rustc_hash::FxHashMap<String, Vec<SchoolYear>> {
         self.computed
             .chunk_by(|a, b| a.county == b.county)
-            .map(|one| (&*one[0].county, audited_in(one)))
+            .map(|one| (one[0].county.to_string(), audited_in(one)))
             .filter(|(_, years)| !years.is_empty())
             .collect()
     }

@@ -47,7 +47,7 @@ struct DataTable<'a> {
     rows: Rows<'a>,
     /// The same rows in runs of one county each, in order, for a table grouped by county (the
     /// national school rows and results): a rebuild encodes again only the runs whose county's
-    /// data changed. Empty for other tables.
+    /// data changed. `None` for other tables.
     runs: Option<Runs<'a>>,
 }
 
@@ -685,7 +685,7 @@ struct RunAt {
 type Made = Arc<(Vec<Value>, Vec<Written>)>;
 
 /// One part of the downloads: its inputs' hash, its files and what the package says of them.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Part {
     key: u64,
     files: Vec<OutputFile>,
@@ -721,7 +721,7 @@ impl DownloadMemo {
             }
         };
         let made = part.made.clone();
-        self.new.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(id, part);
+        lock(&self.new).insert(id, part);
         made
     }
 
@@ -1106,11 +1106,7 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
     // Each table's schema is written once and referenced by the resources that share it.
     let schemas = Schemas::default();
     let register = |t: &DataTable| {
-        schemas
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(t.name)
-            .or_insert_with(|| table_schema(t));
+        lock(&schemas).entry(t.name).or_insert_with(|| table_schema(t));
     };
     // `part` names what the files are made from (a table, or a county's data).
     let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
@@ -1127,7 +1123,7 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
     };
     // A county's table, built only when its files are made (or its schema is not yet known).
     let county_files = |name: &str, build: &dyn Fn() -> DataTable<'s>, stem: String, title: String, code: &str| {
-        let known = schemas.lock().unwrap_or_else(std::sync::PoisonError::into_inner).contains_key(name);
+        let known = lock(&schemas).contains_key(name);
         match memo {
             Some((m, key)) if known => {
                 m.part(sink, format!("table {stem}"), key(code), |s| self::table_files(s, &build(), stem, title))
@@ -1205,9 +1201,7 @@ fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo
         sources: site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
         resources,
     };
-    let mut package_json = serde_json::to_vec_pretty(&package).expect("JSON of plain values");
-    package_json.push(b'\n');
-    own.push(emit(sink, "data/datapackage.json".into(), package_json));
+    own.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
     let api: Vec<Made> = site
         .counties
         .par_iter()
@@ -1257,8 +1251,8 @@ fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
     json!({ "name": t.name, "rows": rows, "files": own, "columns": columns, "csv_only": csv_only })
 }
 
-/// JSON on one line (the per-county API: thousands of files at national scale).
-fn pretty(v: &Value) -> Vec<u8> {
+/// Indented JSON with a final newline (the package, the schemas, the API's county index).
+fn pretty(v: &impl serde::Serialize) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(v).expect("JSON of plain values");
     out.push(b'\n');
     out

@@ -332,9 +332,6 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         Some(deps) => Views::reusing(site, Some((&mut cache.rollup, &|code: &str| deps.county_data(code)))),
         None => Views::new(site),
     };
-    if keep {
-        views.keep_index(&mut cache.rollup);
-    }
     timer.done("views");
     let kept = cache.whole_downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
     let download_files = match (kept, &deps) {
@@ -517,7 +514,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
             kept_or_made(path, deps.map(|d| key_of((fingerprint, "feed", lang, d))), &|| make().into());
         };
         feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
-        site.counties.par_iter().zip(&views.page_built).filter(|(_, built)| **built).for_each(|(c, _)| {
+        site.counties.par_iter().enumerate().filter(|(i, _)| views.page_built(*i)).for_each(|(_, c)| {
             let name = if lang == "en" { c.name_en.as_deref().unwrap_or(&c.name) } else { &c.name };
             feed(format!("{prefix}county/{}/atom.xml", c.code), deps.as_ref().map(|d| d.county(&c.code, ())), &|| {
                 feeds::county_atom(site, &c.code, name, lang, &strings)
@@ -582,14 +579,6 @@ fn key_of(parts: impl Hash) -> u64 {
 /// The newest date among the sources a page cites (the "data date" of a citation).
 fn cited_date(site: &Site, cites: &Citations) -> Option<String> {
     cites.ids().iter().filter_map(|id| site.source(id).and_then(|s| s.date)).max().map(|d| d.to_string())
-}
-
-/// True when anything is known about a county beyond its name.
-fn county_has_data(site: &Site, code: &str) -> bool {
-    !site.sheets_of(code).is_empty()
-        || !site.milestones_of(code).is_empty()
-        || !site.metrics_of(code).is_empty()
-        || !site.pages_of("counties", code).is_empty()
 }
 
 /// The path part of the base URL (`https://a.org/portal/` → `/portal/`).
@@ -707,7 +696,7 @@ fn plan<'a>(
 
     // Counties and their audit trails (one page per county and school year with school data).
     for (i, c) in site.counties.iter().enumerate() {
-        if !views.page_built[i] {
+        if !views.page_built(i) {
             continue;
         }
         let name = if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() };
@@ -741,7 +730,7 @@ fn plan<'a>(
                     ("narrative", json!(narrative)),
                     ("sources", json!(sources)),
                     ("downloads", Value::Array(downloads)),
-                    ("has_data", json!(county_has_data(site, &c.code))),
+                    ("has_data", json!(views.has_data[i])),
                     ("rules_overridden", json!(!site.rules.overridden.is_empty())),
                     ("data_date", data_date),
                 ])

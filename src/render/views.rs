@@ -23,9 +23,9 @@ pub struct Views<'s> {
     /// The sheets of each county, in the order of `site.counties` (national pages read every
     /// county's: looked up once, not once per page).
     pub county_sheets: Vec<&'s [crate::model::Sheet]>,
-    /// Whether each county gets a page (and a feed), in the order of `site.counties`: it has
-    /// sheets, milestones, metrics or a narrative, or the site asks for every county's page.
-    pub page_built: Vec<bool>,
+    /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
+    /// or a narrative), in the order of `site.counties`.
+    pub has_data: Vec<bool>,
     /// Where each county's data lies, and its audited years.
     index: Arc<CountyIndex>,
 }
@@ -63,20 +63,18 @@ struct MadeFrom {
 impl CountyIndex {
     fn of(site: &Site) -> Self {
         use rayon::prelude::*;
-        let start = site.sheets.as_ptr() as usize;
-        let size = std::mem::size_of::<Sheet>().max(1);
         let (sheets, has_rows) = site
             .counties
             .par_iter()
             .map(|c| {
-                let of = site.sheets_of(&c.code);
-                let at = (of.as_ptr() as usize - start) / size;
-                let has =
-                    !of.is_empty() || !site.milestones_of(&c.code).is_empty() || !site.metrics_of(&c.code).is_empty();
-                (at..at + of.len(), has)
+                let sheets = site.sheets_range(&c.code);
+                let has = !sheets.is_empty()
+                    || !site.milestones_of(&c.code).is_empty()
+                    || !site.metrics_of(&c.code).is_empty();
+                (sheets, has)
             })
             .unzip();
-        let audited = site.audited_years_by_county().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let audited = site.audited_years_by_county();
         CountyIndex {
             made_from: MadeFrom {
                 counties: site.counties.clone(),
@@ -116,7 +114,14 @@ impl<'s> Views<'s> {
     /// this build's rows in `memo`.
     pub fn reusing(site: &'s Site, mut memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
         use rayon::prelude::*;
-        let kept_index = memo.as_mut().and_then(|(m, _)| m.index.take());
+        // The county index: kept while the data is the same, and kept for the next rebuild.
+        let index = match memo.as_mut().and_then(|(m, _)| m.index.take()).filter(|i| i.describes(site)) {
+            Some(index) => index,
+            None => Arc::new(CountyIndex::of(site)),
+        };
+        if let Some((m, _)) = memo.as_mut() {
+            m.index = Some(index.clone());
+        }
         let mut areas = HashMap::default();
         for p in site.provinces.iter() {
             areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
@@ -157,24 +162,20 @@ impl<'s> Views<'s> {
             }
             None => site.counties.par_iter().map(|c| (c.code.as_str(), Arc::new(county_row(site, &c.code)))).collect(),
         };
-        let index = match kept_index.filter(|i| i.describes(site)) {
-            Some(index) => index,
-            None => Arc::new(CountyIndex::of(site)),
-        };
         let county_sheets = index.sheets.iter().map(|r| &site.sheets[r.clone()]).collect();
-        let all = site.config.settings.pages_for_counties_without_data;
-        let page_built = site
+        let has_data = site
             .counties
             .iter()
             .zip(&index.has_rows)
-            .map(|(c, has)| all || *has || !site.pages_of("counties", &c.code).is_empty())
+            .map(|(c, has)| *has || !site.pages_of("counties", &c.code).is_empty())
             .collect();
-        Views { site, rollup, areas, county_sheets, page_built, index }
+        Views { site, rollup, areas, county_sheets, has_data, index }
     }
 
-    /// The index of county data this build used, for the next ([`RollupMemo`]).
-    pub fn keep_index(&self, memo: &mut RollupMemo) {
-        memo.index = Some(self.index.clone());
+    /// Whether the county at `i` of `site.counties` gets a page (and a feed): anything is
+    /// known of it, or the site asks for every county's page.
+    pub fn page_built(&self, i: usize) -> bool {
+        self.site.config.settings.pages_for_counties_without_data || self.has_data[i]
     }
 
     /// The school years of a county published school by school, oldest first.
