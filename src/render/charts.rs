@@ -14,7 +14,6 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::context::field;
 use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
 use super::views::object;
 use crate::model::rules::Rules;
@@ -92,15 +91,38 @@ struct Tenths(f64);
 
 impl std::fmt::Display for Tenths {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let tenths = (self.0 * 10.0).round();
-        // r1's values are k / 10 for a whole k, whose shortest text is k's digits with a
-        // point before the last; far larger numbers go to the general formatter.
-        if !tenths.is_finite() || tenths.abs() >= 1e15 || tenths / 10.0 != self.0 {
-            return write!(f, "{}", self.0);
+        match tenths_of(self.0) {
+            Some((sign, whole, 0)) => write!(f, "{sign}{whole}"),
+            Some((sign, whole, tenth)) => write!(f, "{sign}{whole}.{tenth}"),
+            None => write!(f, "{}", self.0),
         }
-        let n = tenths as i64;
-        let (sign, whole, tenth) = (if n < 0 { "-" } else { "" }, n.unsigned_abs() / 10, n.unsigned_abs() % 10);
-        if tenth == 0 { write!(f, "{sign}{whole}") } else { write!(f, "{sign}{whole}.{tenth}") }
+    }
+}
+
+/// r1's values are k / 10 for a whole k, whose shortest text is k's digits with a point before
+/// the last: the sign, the whole part and the tenth of `v`, or `None` for any other value (or
+/// one far larger), which goes to the general formatter.
+fn tenths_of(v: f64) -> Option<(&'static str, u64, u64)> {
+    let tenths = (v * 10.0).round();
+    if !tenths.is_finite() || tenths.abs() >= 1e15 || tenths / 10.0 != v {
+        return None;
+    }
+    let n = tenths as i64;
+    Some((if n < 0 { "-" } else { "" }, n.unsigned_abs() / 10, n.unsigned_abs() % 10))
+}
+
+/// Appends `v` as [`Tenths`] displays it, without the formatting machinery: a strip chart
+/// writes two coordinates for each of hundreds of schools per chart.
+fn push_tenths(out: &mut String, v: f64) {
+    let Some((sign, whole, tenth)) = tenths_of(v) else {
+        let _ = write!(out, "{v}");
+        return;
+    };
+    out.push_str(sign);
+    out.push_str(itoa::Buffer::new().format(whole));
+    if tenth != 0 {
+        out.push('.');
+        out.push(char::from(b'0' + tenth as u8));
     }
 }
 
@@ -369,14 +391,19 @@ pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_
                 cy + 9.0
             );
         }
-        let (mut met, mut low) = (String::new(), String::new());
+        let (mut met, mut low) = (String::with_capacity(16 * row.ratios.len()), String::new());
         for &r in &row.ratios {
             // Met: a round-capped dot; below the standard: a ring (hollow, not only another colour).
-            if row.standard.is_some_and(|s| r < s) {
-                let _ = write!(low, "M{} {}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0", Tenths(r1(x(r) - 3.5)), Tenths(cy));
+            let (d, x, end) = if row.standard.is_some_and(|s| r < s) {
+                (&mut low, r1(x(r) - 3.5), "a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0")
             } else {
-                let _ = write!(met, "M{} {}h0", Tenths(x(r)), Tenths(cy));
-            }
+                (&mut met, x(r), "h0")
+            };
+            d.push('M');
+            push_tenths(d, x);
+            d.push(' ');
+            push_tenths(d, cy);
+            d.push_str(end);
         }
         for (d, class) in [(met, "dots"), (low, "dots low")] {
             if !d.is_empty() {
@@ -664,61 +691,52 @@ pub fn recognitions(recognised: &[(i32, &str)], area: &str, tr: Tr) -> Value {
     Value::Array(out)
 }
 
-/// Adds to each sheet of a `views::computation` value a strip chart of where its schools
-/// stand on every indicator, against the county mean and (quality balance) the standard.
-pub fn computation(context: &mut Value, tr: Tr) {
-    for sheet in context["sheets"].as_array_mut().into_iter().flatten() {
-        sheet["chart"] = Value::Null;
-        let level = sheet["level"].as_str().unwrap_or_default().to_string();
-        let scheme = sheet["scheme"].as_str().unwrap_or_default().to_string();
-        let schools = sheet["schools"].as_array().map_or(0, Vec::len);
-        let mut strips = Vec::new();
-        // (CV, name) of the widest and narrowest spread.
-        let mut spreads: Vec<(f64, String)> = Vec::new();
-        for (k, c) in sheet["coefficients"].as_array().into_iter().flatten().enumerate() {
-            let Some(mean) = c["mean"].as_f64().filter(|m| *m > 0.0) else { continue };
-            let label = tr.t(&format!("ind.{scheme}.{}.name", c["indicator"].as_str().unwrap_or_default()));
-            let ratios = sheet["schools"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                // Read as templates read keys: a few hundred schools × indicators per page.
-                .filter_map(|s| field(field(s, "values")?.get(k)?, "v")?.as_f64())
-                .map(|v| v / mean)
-                .collect();
-            let standard = c["standard"].as_f64().filter(|_| scheme == "quality").map(|s| s / mean);
-            if let Some(cv) = c["cv"].as_f64() {
-                spreads.push((cv, label.clone()));
-            }
-            strips.push(Strip { label, ratios, standard });
+/// The strip chart of an audit sheet (`views::computation`): where its schools' values lie
+/// against the county mean, one row per indicator with a mean, and its summary; `None` when
+/// no indicator has a mean or there are no schools. `coefficients` are the sheet's JSON
+/// coefficients, `values` each school's value of each of them.
+pub fn computation(
+    level: Level,
+    scheme: Scheme,
+    coefficients: &[Value],
+    values: &[Vec<Option<f64>>],
+    tr: Tr,
+) -> Option<Value> {
+    let (level, scheme) = (level.id(), scheme.id());
+    let mut strips = Vec::new();
+    // (CV, name) of the widest and narrowest spread.
+    let mut spreads: Vec<(f64, String)> = Vec::new();
+    for (k, c) in coefficients.iter().enumerate() {
+        let Some(mean) = c["mean"].as_f64().filter(|m| *m > 0.0) else { continue };
+        let label = tr.t(&format!("ind.{scheme}.{}.name", c["indicator"].as_str().unwrap_or_default()));
+        let ratios = values.iter().filter_map(|row| *row.get(k)?).map(|v| v / mean).collect();
+        let standard = c["standard"].as_f64().filter(|_| scheme == "quality").map(|s| s / mean);
+        if let Some(cv) = c["cv"].as_f64() {
+            spreads.push((cv, label.clone()));
         }
-        if strips.is_empty() || schools == 0 {
-            continue;
-        }
-        spreads.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
-        let (Some(low), Some(high)) = (spreads.first(), spreads.last()) else { continue };
-        let standard_part = if strips.iter().any(|s| s.standard.is_some()) {
-            tr.t("chart.strips_standard_part")
-        } else {
-            String::new()
-        };
-        let summary = tr
-            .t("chart.strips_summary")
-            .replace("{n}", &schools.to_string())
-            .replace("{standard_part}", &standard_part)
-            .replace("{widest}", &high.1)
-            .replace("{widest_cv}", &format_cv(high.0))
-            .replace("{narrowest}", &low.1)
-            .replace("{narrowest_cv}", &format_cv(low.0));
-        let title = tr
-            .t("chart.strips_title")
-            .replace("{level}", &tr.t(&format!("level.{level}")))
-            .replace("{scheme}", &tr.t(&format!("scheme.{scheme}")));
-        let svg =
-            school_strips(&format!("strips-{level}-{scheme}"), &title, &summary, &strips, &tr.t("chart.strips_mean"));
-        sheet["chart"] =
-            object([("svg", Value::String(svg)), ("title", Value::String(title)), ("summary", Value::String(summary))]);
+        strips.push(Strip { label, ratios, standard });
     }
+    if strips.is_empty() || values.is_empty() {
+        return None;
+    }
+    spreads.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let (low, high) = (spreads.first()?, spreads.last()?);
+    let standard_part =
+        if strips.iter().any(|s| s.standard.is_some()) { tr.t("chart.strips_standard_part") } else { String::new() };
+    let summary = tr
+        .t("chart.strips_summary")
+        .replace("{n}", &values.len().to_string())
+        .replace("{standard_part}", &standard_part)
+        .replace("{widest}", &high.1)
+        .replace("{widest_cv}", &format_cv(high.0))
+        .replace("{narrowest}", &low.1)
+        .replace("{narrowest_cv}", &format_cv(low.0));
+    let title = tr
+        .t("chart.strips_title")
+        .replace("{level}", &tr.t(&format!("level.{level}")))
+        .replace("{scheme}", &tr.t(&format!("scheme.{scheme}")));
+    let svg = school_strips(&format!("strips-{level}-{scheme}"), &title, &summary, &strips, &tr.t("chart.strips_mean"));
+    Some(object([("svg", Value::String(svg)), ("title", Value::String(title)), ("summary", Value::String(summary))]))
 }
 
 #[cfg(test)]
@@ -851,14 +869,18 @@ mod tests {
         );
     }
 
-    // Guards the coordinates' text: `Tenths` writes what `{}` writes for every value `r1`
-    // returns (whole, negative, tenths, large), and falls back for values that are not tenths.
+    // Guards the coordinates' text: `Tenths` and `push_tenths` write what `{}` writes for
+    // every value `r1` returns (whole, negative, tenths, large), and fall back for values that
+    // are not tenths.
     #[test]
     fn tenths_display_as_the_float_formatter_does() {
         let mut values: Vec<f64> = (-3000..3000).map(|k| r1(f64::from(k) * 0.137 + 0.05)).collect();
-        values.extend([0.0, 0.1, -0.1, 544.0, 1e6 + 0.3, 123_456_789.9, 37.3 - 9.0, 0.1 + 0.2, 1e300]);
+        values.extend([0.0, 0.1, -0.1, 544.0, 1e6 + 0.3, 123_456_789.9, 37.3 - 9.0, 0.1 + 0.2, 1e300, f64::NAN]);
         for v in values {
             assert_eq!(Tenths(v).to_string(), format!("{v}"), "{v:?}");
+            let mut pushed = String::from("M");
+            push_tenths(&mut pushed, v);
+            assert_eq!(pushed, format!("M{v}"), "{v:?}");
         }
     }
 

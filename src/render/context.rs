@@ -1,28 +1,57 @@
 //! A page context handed to templates without converting it: templates read the
-//! `serde_json::Value` a view built, in place.
+//! `serde_json::Value` a view built, in place, and the template values set beside it.
 //!
 //! Converting a context into template values (serialising it into minijinja's own maps) cost
 //! as much as rendering the page at national scale. [`to_template`] instead wraps the context
 //! in an [`Object`] whose nodes point into it: a lookup reads the JSON map, a loop walks the
 //! JSON array, and only scalars that a template actually reads become template values.
+//!
+//! The largest tables (a county's audit trail: schools × indicators) are not JSON at all: a
+//! view sets them beside the JSON as template values made of [`Record`]s and typed objects,
+//! which cost one allocation each to build and a comparison of a few keys to read, where a
+//! JSON object costs a hash map, its keys' strings and a hash of every key.
 
 use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr, Value};
 use serde_json::Value as Json;
 
-/// The context `root` as a template value.
-pub fn to_template(root: Json) -> Value {
-    let root = Arc::new(root);
-    let node = std::ptr::NonNull::from(&*root);
+/// A page's context: the JSON object its view built, and template values beside it, at the
+/// top level.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Context {
+    /// The view's JSON object.
+    pub json: Json,
+    /// Template values read as if they were keys of `json` (looked up first).
+    pub values: Vec<(&'static str, Value)>,
+}
+
+impl From<Json> for Context {
+    fn from(json: Json) -> Self {
+        Context { json, values: Vec::new() }
+    }
+}
+
+/// The context `ctx` as a template value.
+pub fn to_template(ctx: impl Into<Context>) -> Value {
+    let Context { json, values } = ctx.into();
+    let root = Arc::new(Root { json, values });
+    let node = std::ptr::NonNull::from(&root.json);
     value_of(&Node { root, node }, node)
+}
+
+/// What the nodes of one context share.
+#[derive(Debug)]
+struct Root {
+    json: Json,
+    values: Vec<(&'static str, Value)>,
 }
 
 /// A container (array or object) of a context, shared with the templates reading it.
 #[derive(Debug)]
 struct Node {
     /// The whole context: never mutated once wrapped, kept alive by every node.
-    root: Arc<Json>,
+    root: Arc<Root>,
     /// This node, inside `root`.
     node: std::ptr::NonNull<Json>,
 }
@@ -38,6 +67,11 @@ impl Node {
     fn json(&self) -> &Json {
         // SAFETY: see the `Send` implementation: the pointee is alive and never mutated.
         unsafe { self.node.as_ref() }
+    }
+
+    /// The template values set beside the JSON, when this node is the context's top level.
+    fn values(&self) -> &[(&'static str, Value)] {
+        if std::ptr::eq(self.node.as_ptr(), &self.root.json) { &self.root.values } else { &[] }
     }
 }
 
@@ -70,14 +104,6 @@ fn find<'m>(map: &'m serde_json::Map<String, Json>, key: &str) -> Option<&'m Jso
     if map.len() <= 16 { map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v) } else { map.get(key) }
 }
 
-/// `value[key]` when `value` is an object holding `key`, looked up as templates look keys up.
-pub fn field<'v>(value: &'v Json, key: &str) -> Option<&'v Json> {
-    match value {
-        Json::Object(map) => find(map, key),
-        _ => None,
-    }
-}
-
 impl Object for Node {
     fn repr(self: &Arc<Self>) -> ObjectRepr {
         match self.json() {
@@ -89,12 +115,15 @@ impl Object for Node {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match self.json() {
             Json::Array(items) => items.get(key.as_usize()?).map(|v| value_of(self, v.into())),
-            Json::Object(map) => find(map, key.as_str()?).map(|v| value_of(self, v.into())),
+            Json::Object(_) => self.get_value_by_str(key.as_str()?),
             _ => None,
         }
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        if let Some((_, v)) = self.values().iter().find(|(k, _)| *k == key) {
+            return Some(v.clone());
+        }
         match self.json() {
             Json::Object(map) => find(map, key).map(|v| value_of(self, v.into())),
             _ => self.get_value(&Value::from(key)),
@@ -105,7 +134,9 @@ impl Object for Node {
         match self.json() {
             Json::Array(items) => Enumerator::Seq(items.len()),
             Json::Object(_) => self.mapped_enumerator(|this| match this.json() {
-                Json::Object(map) => Box::new(map.keys().map(|k| Value::from(k.as_str()))),
+                Json::Object(map) => Box::new(this.values().iter().map(|(k, _)| Value::from(*k)).chain(
+                    map.keys().filter(|k| !this.values().iter().any(|(v, _)| v == k)).map(|k| Value::from(k.as_str())),
+                )),
                 _ => Box::new(std::iter::empty()),
             }),
             _ => Enumerator::Empty,
@@ -115,9 +146,43 @@ impl Object for Node {
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
         match self.json() {
             Json::Array(items) => Some(items.len()),
-            Json::Object(map) => Some(map.len()),
+            Json::Object(map) => {
+                Some(self.values().len() + map.keys().filter(|k| !self.values().iter().any(|(v, _)| v == k)).count())
+            }
             _ => Some(0),
         }
+    }
+}
+
+/// A map made for templates: fixed keys and template values, read by comparing keys (a
+/// record has a few), enumerated in the order given.
+#[derive(Debug)]
+pub struct Record(Box<[(&'static str, Value)]>);
+
+/// A [`Record`] of `fields` as a template value.
+pub fn record<const N: usize>(fields: [(&'static str, Value); N]) -> Value {
+    Value::from_object(Record(Box::new(fields)))
+}
+
+impl Object for Record {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.mapped_enumerator(|this| Box::new(this.0.iter().map(|(k, _)| Value::from(*k))))
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.0.len())
     }
 }
 
@@ -152,5 +217,46 @@ mod tests {
         let in_place = t.render(to_template(context)).unwrap();
         assert_eq!(in_place, converted);
         assert_eq!(in_place, "港北区 4 0.25 -2 True True 0+ 1a=1.5;2b=None; a 1 b b za z1a2 2 1 True &lt;b&gt; True");
+    }
+
+    // Guards the typed values beside the JSON: a template reads records and values set at the
+    // top level exactly as it reads the same context written as JSON (lookups, loops, lengths,
+    // items, none, a key of the JSON shadowed by a value).
+    #[test]
+    fn typed_values_read_as_json_does() {
+        let as_json = json!({
+            "title": "审核", "shadowed": "typed",
+            "sheets": [{ "level": "primary", "schools": [{ "name": "甲", "v": 1.5 }, { "name": "乙", "v": null }], "none": null }],
+        });
+        let typed = Context {
+            json: json!({ "title": "审核", "shadowed": "json" }),
+            values: vec![
+                ("shadowed", Value::from("typed")),
+                (
+                    "sheets",
+                    Value::from(vec![record([
+                        ("level", Value::from("primary")),
+                        (
+                            "schools",
+                            Value::from(vec![
+                                record([("name", Value::from("甲")), ("v", Value::from(1.5))]),
+                                record([("name", Value::from("乙")), ("v", Value::from(None::<f64>))]),
+                            ]),
+                        ),
+                        ("none", Value::from(())),
+                    ])]),
+                ),
+            ],
+        };
+        let source = "{{ title }} {{ shadowed }} {% for s in sheets %}{{ s.level }} {{ s.schools | length }} \
+            {% for u in s.schools %}{{ loop.index }}{{ u.name }}={{ u.v }}{% if u.v is none %}!{% endif %};{% endfor %} \
+            {{ s.none is none }} {{ s.missing is undefined }} {{ s['level'] }} \
+            {% for k, v in s.schools[0] | items %}{{ k }}:{{ v }},{% endfor %}{% endfor %}";
+        let mut env = Environment::new();
+        env.add_template("t.html", source).unwrap();
+        let t = env.get_template("t.html").unwrap();
+        let expected = t.render(Value::from(minijinja::value::Serde(&as_json))).unwrap();
+        assert_eq!(t.render(to_template(typed)).unwrap(), expected);
+        assert_eq!(expected, "审核 typed primary 2 1甲=1.5;2乙=None!; True True primary name:甲,v:1.5,");
     }
 }

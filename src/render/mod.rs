@@ -59,11 +59,11 @@ struct Planned<'a> {
 }
 
 /// A page's context, built when the page is rendered.
-type Ctx<'a> = Box<dyn FnOnce() -> Value + Send + 'a>;
+type Ctx<'a> = Box<dyn FnOnce() -> context::Context + Send + 'a>;
 
 /// A context already built (small pages).
 fn ready<'a>(v: Value) -> Ctx<'a> {
-    Box::new(move || v)
+    Box::new(move || v.into())
 }
 
 /// The URL prefix of a language: `""` for the default, `en/` for English.
@@ -462,7 +462,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
                             "alternates": alternates, "css_version": css_version,
                             "site": info, "nav": navigation,
                         });
-                        merge(&mut ctx, extra);
+                        merge(&mut ctx.json, extra);
                         let key = declared.or_else(|| {
                             keep.then(|| {
                                 let mut h = std::hash::DefaultHasher::new();
@@ -688,7 +688,7 @@ fn plan<'a>(
                               "provinces": site.provinces.len(), "prefectures": site.prefectures.len() },
                 "provinces": site.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
                 "latest_pages": latest, "sources": cites.list(site),
-            })
+            }).into()
         }),
         // Statuses (milestones) and latest composites (sheets).
         deps: deps.map(|d| d.national(&[0, 1, 2])),
@@ -734,6 +734,7 @@ fn plan<'a>(
                     ("rules_overridden", json!(!site.rules.overridden.is_empty())),
                     ("data_date", data_date),
                 ])
+                .into()
             }),
             deps: deps.map(|d| d.county(&c.code, files_keys[i])),
         });
@@ -746,10 +747,9 @@ fn plan<'a>(
                 template: "computation.html",
                 title: format!("{name} {year}"),
                 context: Box::new(move || {
-                    let mut context = views::computation(site, &c.code, year);
-                    charts::computation(&mut context, tr);
-                    context["county"] = (*views.rollup[c.code.as_str()]).clone();
-                    context["display_name"] = json!(name);
+                    let mut context = views::computation(site, &c.code, year, tr);
+                    context.json["county"] = (*views.rollup[c.code.as_str()]).clone();
+                    context.json["display_name"] = json!(name);
                     context
                 }),
                 deps: deps.map(|d| d.county(&c.code, year.0)),
@@ -774,6 +774,7 @@ fn plan<'a>(
                         "counties": rows, "children": [], "timeline": timeline, "series": series,
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
+                .into()
             }),
             deps: deps.map(|d| d.area(&p.counties, &[&p.code])),
         });
@@ -793,6 +794,7 @@ fn plan<'a>(
                         "counties": rows, "children": children, "timeline": [], "series": series,
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
+                .into()
             }),
             deps: deps.map(|d| {
                 let mut areas = vec![p.code.as_str()];
@@ -813,6 +815,7 @@ fn plan<'a>(
                 json!({ "scope": views.area(&p.code), "timeline": timeline, "progress": [],
                         "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, tr),
                         "sources": cites.list(site) })
+                .into()
             }),
             deps: deps.map(|d| {
                 let mut areas = vec![p.code.as_str()];
@@ -849,6 +852,7 @@ fn plan<'a>(
                         ("rules", json!({ "document": rules.document, "version": rules.version })),
                         ("levels", Value::Array(levels)),
                     ])
+                    .into()
                 }),
                 // Rankings (sheets).
                 deps: deps.map(|d| d.national(&[0, 1])),
@@ -887,6 +891,7 @@ fn plan<'a>(
                     "county_events": county_events,
                     "provinces": site.provinces.iter().map(|p| views.area(&p.code)).collect::<Vec<_>>(),
                     "sources": cites.list(site) })
+            .into()
         }),
         deps: deps.map(|d| d.national(&[2, 3])),
     });

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::context::{Context, record, to_template};
 use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme, Sheet, Site};
 
 /// Lookups shared by every page of one build.
@@ -468,10 +469,14 @@ pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> 
 
 /// The audit trail of one county and school year: every school with its students and its
 /// value of each indicator, then every sum from which each coefficient follows.
-pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> Value {
+///
+/// The sheets (hundreds of schools × indicators per page, the largest tables of a national
+/// site) are template values ([`record`]s and [`AuditCell`]s), not JSON; each sheet carries
+/// the strip chart of its schools (`charts::computation`).
+pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
+    use minijinja::Value as T;
     let detail = site.detail_of(code, year);
-    let computed: Vec<&crate::engine::Computed> = detail.iter().collect();
-    let sheets: Vec<Value> = computed
+    let sheets: Vec<T> = detail
         .iter()
         .map(|c| {
             let name = |i: usize| c.units[i].school_name.clone();
@@ -500,24 +505,28 @@ pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> V
                             "missing": k.missing.iter().map(|i| name(*i)).collect::<Vec<_>>() })
                 })
                 .collect();
-            let schools: Vec<Value> = c
+            let chart = super::charts::computation(c.level, c.scheme, &coefficients, &values, tr);
+            let schools: Vec<T> = c
                 .units
                 .iter()
                 .zip(values)
                 .map(|(u, row)| {
-                    let cells: Vec<Value> = row
-                        .iter()
+                    let cells: Vec<T> = row
+                        .into_iter()
                         .zip(&standards)
-                        .map(|(v, s)| json!({ "v": v, "low": matches!((v, s), (Some(v), Some(s)) if v < s) }))
+                        .map(|(v, s)| {
+                            let low = matches!((v, s), (Some(v), Some(s)) if v < *s);
+                            T::from_object(AuditCell { v, low })
+                        })
                         .collect();
-                    object([
-                        ("id", json!(u.school_id)),
-                        ("name", json!(u.school_name)),
-                        ("type", json!(u.school_type)),
-                        ("students", json!(u.students)),
-                        ("share", json!(u.facility_share)),
-                        ("merged", json!(u.merged)),
-                        ("values", Value::Array(cells)),
+                    record([
+                        ("id", T::from(u.school_id.clone())),
+                        ("name", T::from(u.school_name.clone())),
+                        ("type", T::from(u.school_type)),
+                        ("students", T::from(u.students)),
+                        ("share", T::from(u.facility_share)),
+                        ("merged", u.merged.iter().cloned().map(T::from).collect()),
+                        ("values", T::from(cells)),
                     ])
                 })
                 .collect();
@@ -547,29 +556,62 @@ pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear) -> V
                     .collect();
                 object([("failing", Value::Array(failing)), ("total", json!(comp.schools.len()))])
             });
-            object([
-                ("level", json!(c.level)),
-                ("scheme", json!(c.scheme)),
-                ("document", json!(rules.document)),
-                ("threshold", json!(rules.threshold(c.level))),
-                ("schools", Value::Array(schools)),
-                ("coefficients", Value::Array(coefficients)),
-                ("composite", json!(c.composite)),
-                ("compliance", compliance.unwrap_or(Value::Null)),
-                ("excluded_points", json!(c.excluded_points)),
-                ("orphan_points", json!(c.orphan_points)),
+            record([
+                ("level", T::from(c.level.id())),
+                ("scheme", T::from(c.scheme.id())),
+                ("document", T::from(rules.document)),
+                ("threshold", T::from(rules.threshold(c.level))),
+                ("schools", T::from(schools)),
+                ("coefficients", to_template(Value::Array(coefficients))),
+                ("composite", T::from(c.composite)),
+                ("compliance", compliance.map_or(T::from(()), to_template)),
+                ("excluded_points", c.excluded_points.iter().cloned().map(T::from).collect()),
+                ("orphan_points", c.orphan_points.iter().cloned().map(T::from).collect()),
+                ("chart", chart.map_or(T::from(()), to_template)),
             ])
         })
         .collect();
     let r = &site.rules;
-    object([
-        ("school_year", json!(year.to_string())),
-        ("sheets", Value::Array(sheets)),
-        (
-            "rules",
-            json!({ "split": r.split, "teaching_points": r.teaching_points,
-                    "quality_min_teaching_point_pupils": r.quality_min_teaching_point_pupils,
-                    "equipment_factor": r.equipment_factor, "overridden": r.overridden }),
-        ),
-    ])
+    Context {
+        json: object([
+            ("school_year", json!(year.to_string())),
+            (
+                "rules",
+                json!({ "split": r.split, "teaching_points": r.teaching_points,
+                        "quality_min_teaching_point_pupils": r.quality_min_teaching_point_pupils,
+                        "equipment_factor": r.equipment_factor, "overridden": r.overridden }),
+            ),
+        ]),
+        values: vec![("sheets", minijinja::Value::from(sheets))],
+    }
+}
+
+/// One school's value of one indicator in an audit trail (`v`, none when missing) and whether
+/// it is below the indicator's per-school standard (`low`).
+#[derive(Debug)]
+pub struct AuditCell {
+    v: Option<f64>,
+    low: bool,
+}
+
+impl minijinja::value::Object for AuditCell {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<minijinja::Value> {
+        match key {
+            "v" => Some(self.v.into()),
+            "low" => Some(self.low.into()),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(&["v", "low"])
+    }
 }
