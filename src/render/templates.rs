@@ -217,10 +217,19 @@ pub fn write_fixed(out: &mut String, v: f64, decimals: usize) {
             let frac = p - floor;
             if (frac - 0.5).abs() > p * 1e-15 + 1e-300 {
                 let n = floor as u64 + u64::from(frac > 0.5);
-                // The digits, zero-padded to one more than the decimals, then the point.
-                let _ = write!(out, "{n:0width$}", width = decimals + 1);
-                if decimals > 0 {
-                    out.insert(out.len() - decimals, '.');
+                // The digits, zero-padded to one more than the decimals, with the point before
+                // the last `decimals` (written without the formatting machinery: pages print
+                // millions of figures).
+                let mut buffer = itoa::Buffer::new();
+                let digits = buffer.format(n).as_bytes();
+                let width = digits.len().max(decimals + 1);
+                let (pad, point) = (width - digits.len(), width - decimals);
+                out.reserve(width + 1);
+                for i in 0..width {
+                    if i == point {
+                        out.push('.');
+                    }
+                    out.push(if i < pad { '0' } else { char::from(digits[i - pad]) });
                 }
                 return;
             }
