@@ -15,6 +15,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
+use super::context::record;
 use super::views::object;
 use crate::model::rules::Rules;
 use crate::model::{Level, PartialDate, Scheme, Sheet};
@@ -504,7 +505,8 @@ fn cv_sentence(
 /// Trend charts of a county page from its sheets (`Site::sheets_of`): per level and regime
 /// with two school years or more, the composite (basic balance) or each indicator (quality
 /// balance) per school year against its threshold, with one data table per group.
-pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> Value {
+pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Value {
+    use minijinja::Value as T;
     // (level, scheme) → row (the composite first for basic balance) → (indicator id ("composite"
     // for the basic composite), points oldest first). A point: start year, school year, CV,
     // and whether a published CV disagrees with it.
@@ -569,44 +571,72 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> Value {
                     let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
                     trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
                 });
-                charts.push(object([
-                    ("indicator", json!(id)),
-                    ("svg", chart.map_or(Value::Null, Value::String)),
-                    ("title", Value::String(title)),
-                    ("summary", Value::String(summary)),
+                charts.push(record([
+                    ("indicator", T::from(id)),
+                    ("svg", chart.map_or(T::from(()), T::from)),
+                    ("title", T::from(title)),
+                    ("summary", T::from(summary)),
                 ]));
             }
-            let cells: Vec<Value> = all_years
+            let cells: Vec<T> = all_years
                 .iter()
                 .map(|(y, _)| {
-                    pts.iter().find(|p| p.0 == *y).map_or(Value::Null, |p| {
-                        object([
-                            ("cv", json!(p.2)),
-                            ("fails", Value::Bool(judged && p.2 > threshold)),
-                            ("differs", Value::Bool(p.3)),
-                        ])
+                    pts.iter().find(|p| p.0 == *y).map_or(T::from(()), |p| {
+                        T::from_object(TrendCell { cv: p.2, fails: judged && p.2 > threshold, differs: p.3 })
                     })
                 })
                 .collect();
-            rows.push(object([
-                ("indicator", json!(id)),
-                ("name", Value::String(name)),
-                ("values", Value::Array(cells)),
-                ("judged", Value::Bool(judged)),
+            rows.push(record([
+                ("indicator", T::from(id)),
+                ("name", T::from(name)),
+                ("values", T::from(cells)),
+                ("judged", T::from(judged)),
             ]));
         }
         let caption = tr.t("chart.trend_caption").replace("{level}", &level_text);
-        out.push(object([
-            ("level", json!(level_id)),
-            ("scheme", json!(scheme_id)),
-            ("threshold", json!(threshold)),
-            ("charts", Value::Array(charts)),
-            ("caption", Value::String(caption)),
-            ("years", all_years.into_iter().map(|y| Value::String(y.1)).collect()),
-            ("rows", Value::Array(rows)),
+        out.push(record([
+            ("level", T::from(level_id)),
+            ("scheme", T::from(scheme_id)),
+            ("threshold", T::from(threshold)),
+            ("charts", T::from(charts)),
+            ("caption", T::from(caption)),
+            ("years", all_years.into_iter().map(|y| T::from(y.1)).collect()),
+            ("rows", T::from(rows)),
         ]));
     }
-    Value::Array(out)
+    T::from(out)
+}
+
+/// One school year's cell of a trend table: the CV, whether it fails the threshold (judged
+/// rows only), whether a published CV disagrees with it.
+#[derive(Debug)]
+struct TrendCell {
+    cv: f64,
+    fails: bool,
+    differs: bool,
+}
+
+impl minijinja::value::Object for TrendCell {
+    fn repr(self: &std::sync::Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
+    fn get_value(self: &std::sync::Arc<Self>, key: &minijinja::Value) -> Option<minijinja::Value> {
+        self.get_value_by_str(key.as_str()?)
+    }
+
+    fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
+        match key {
+            "cv" => Some(self.cv.into()),
+            "fails" => Some(self.fails.into()),
+            "differs" => Some(self.differs.into()),
+            _ => None,
+        }
+    }
+
+    fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(&["cv", "fails", "differs"])
+    }
 }
 
 /// Fractional year of a partial date (`2016-07` → 2016.5).
@@ -827,7 +857,8 @@ mod tests {
     fn composite_summary(cvs: &[(&str, f64)], lang: &str) -> String {
         let s = theme_strings();
         let v = county_trends(&composite_years(cvs), &Rules::default(), Tr::new(&s, lang));
-        v[0]["charts"][0]["summary"].as_str().unwrap().to_string()
+        let summary = v.get_item_by_index(0).and_then(|g| g.get_attr("charts")?.get_item_by_index(0)?.get_attr("summary"));
+        summary.unwrap().as_str().unwrap().to_string()
     }
 
     // Guards the trend sentence with the default theme's strings: the wording of the issue's
@@ -860,13 +891,10 @@ mod tests {
             &Rules::default(),
             Tr::new(&s, "zh-CN"),
         );
-        assert!(v[0]["charts"][0]["svg"].as_str().unwrap().contains("class=\"ref\" stroke-dasharray"));
-        assert!(
-            county_trends(&composite_years(&[("2020-2021", 0.3)]), &Rules::default(), Tr::new(&s, "zh-CN"))
-                .as_array()
-                .unwrap()
-                .is_empty()
-        );
+        let svg = v.get_item_by_index(0).and_then(|g| g.get_attr("charts")?.get_item_by_index(0)?.get_attr("svg"));
+        assert!(svg.unwrap().as_str().unwrap().contains("class=\"ref\" stroke-dasharray"));
+        let one = county_trends(&composite_years(&[("2020-2021", 0.3)]), &Rules::default(), Tr::new(&s, "zh-CN"));
+        assert_eq!(one.len(), Some(0));
     }
 
     // Guards the coordinates' text: `Tenths` and `push_tenths` write what `{}` writes for

@@ -719,13 +719,12 @@ fn plan<'a>(
                     .collect();
                 let sources = cites.list(site);
                 let data_date = json!(cited_date(site, &cites));
-                views::object([
+                let json = views::object([
                     ("county", (*views.rollup[c.code.as_str()]).clone()),
                     ("display_name", json!(name)),
                     ("years", years),
                     ("timeline", timeline),
                     ("milestones_chart", milestones),
-                    ("trends", trends),
                     ("series", series),
                     ("narrative", json!(narrative)),
                     ("sources", json!(sources)),
@@ -733,8 +732,8 @@ fn plan<'a>(
                     ("has_data", json!(views.has_data[i])),
                     ("rules_overridden", json!(!site.rules.overridden.is_empty())),
                     ("data_date", data_date),
-                ])
-                .into()
+                ]);
+                context::Context { json, values: vec![("trends", trends)] }
             }),
             deps: deps.map(|d| d.county(&c.code, files_keys[i])),
         });
