@@ -14,8 +14,8 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
 use super::context::record;
+use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
 use super::views::object;
 use crate::model::rules::Rules;
 use crate::model::{Level, PartialDate, Scheme, Sheet};
@@ -857,7 +857,8 @@ mod tests {
     fn composite_summary(cvs: &[(&str, f64)], lang: &str) -> String {
         let s = theme_strings();
         let v = county_trends(&composite_years(cvs), &Rules::default(), Tr::new(&s, lang));
-        let summary = v.get_item_by_index(0).and_then(|g| g.get_attr("charts")?.get_item_by_index(0)?.get_attr("summary"));
+        let summary =
+            v.get_item_by_index(0).and_then(|g| g.get_attr("charts")?.get_item_by_index(0)?.get_attr("summary"));
         summary.unwrap().as_str().unwrap().to_string()
     }
 

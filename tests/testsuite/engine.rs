@@ -82,6 +82,35 @@ fn coefficients_redo_from_the_school_download() {
     assert_eq!(checked, 2 * 2 * (8 + 7));
 }
 
+// Guards a missing school figure in the audit trail: its cell shows a dash (not a number,
+// not an empty cell), the school is named as missing, and the other schools' values stay.
+#[test]
+fn a_missing_school_figure_is_shown_as_missing_in_the_audit() {
+    let t = SiteTest::demo();
+    let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    let row = "2145080401,覃塘区城区第一小学,450804,2020-2021,primary,primary,2600,8450,21285,";
+    assert!(schools.contains(row), "the demo row the test edits");
+    t.write(
+        "data/schools.csv",
+        &schools.replacen(row, "2145080401,覃塘区城区第一小学,450804,2020-2021,primary,primary,2600,8450,,", 1),
+    );
+    t.build();
+    let audit = t.read_output("county/450804/computation/2020-2021/index.html");
+    // The basic and the quality sheet of primary schools: one dash each, the other values
+    // printed (some marked below the standard); then the quality sheet's list of gaps.
+    let rows: Vec<&str> = audit.split("<tr><th scope=\"row\">覃塘区城区第一小学</th>").skip(1).take(2).collect();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let row = &row[..row.find("</tr>").unwrap()];
+        let cells: Vec<&str> =
+            row.split("<td class=\"num\">").skip(3).map(|c| &c[..c.find("</td>").unwrap()]).collect();
+        assert_eq!(cells.iter().filter(|c| **c == "—").count(), 1, "a dash for the missing sports area: {cells:?}");
+        let value = |c: &&str| c.trim_start_matches("<span class=\"bad\">").starts_with(|ch: char| ch.is_ascii_digit());
+        assert!(cells.iter().filter(|c| **c != "—").all(value), "{cells:?}");
+    }
+    assert!(audit.contains("以下学校缺少该项数据，未计入： 覃塘区城区第一小学"), "the school is named as missing");
+}
+
 // Guards rules as data: a site override of an [S] rule changes the verdict and is stated.
 #[test]
 fn rule_overrides_change_verdicts_and_are_stated() {
