@@ -10,7 +10,7 @@
 //! (CI) and checks the invariants of the demo: no diagnostics, a page per county,
 //! byte-identical rebuilds, preview rebuilds equal to clean renders.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The allocator of the `junheng` binary, so the figures are the command's.
 #[global_allocator]
@@ -56,8 +56,9 @@ fn timed_build(site: &Path, out: &Path) -> (junheng::BuildReport, Figures) {
 }
 
 /// Generates a site of `opts`, builds it cold, edits one county and rebuilds; with `check`, also
-/// the invariants (and a byte-identical third build). Returns the cold build's figures.
-fn run(opts: &junheng::synthetic::Options, check: bool) -> Figures {
+/// the invariants (and a byte-identical third build). Returns the cold build's figures and the
+/// folder to remove (see [`remove_later`]).
+fn run(opts: &junheng::synthetic::Options, check: bool) -> (Figures, PathBuf) {
     let dir = std::env::temp_dir().join(format!("junheng-national-bench-{}-{}", std::process::id(), opts.scale));
     let _ = std::fs::remove_dir_all(&dir);
     let site = dir.join("site");
@@ -107,8 +108,17 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> Figures {
         build(&site, &out);
         assert!(before == snapshot(&out), "rebuild is not byte-identical");
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    figures
+    (figures, dir)
+}
+
+/// Removes the folders of the bench's parts once all are measured. On a file system without
+/// a journal (this machine's ext4), creating files within minutes of deleting many is far
+/// slower (ext4 then checks every inode it could reuse for a recent deletion): deleting one
+/// part's 30,000 files as it ends would be charged to the builds of the next part.
+fn remove_later(dirs: Vec<PathBuf>) {
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
 
 fn main() {
@@ -126,9 +136,14 @@ fn main() {
     };
     println!("national: {} cores", std::thread::available_parallelism().map_or(1, |n| n.get()));
     if full && env_number("JUNHENG_BENCH_CURVE", 0) == 1 {
+        // Each size's folders are removed before the next (the 10× output alone is 27 GB).
         let curve: Vec<(usize, Figures)> = [1, 3, 10]
             .into_iter()
-            .map(|scale| (scale, run(&junheng::synthetic::Options { scale, ..opts }, false)))
+            .map(|scale| {
+                let (figures, dir) = run(&junheng::synthetic::Options { scale, ..opts }, false);
+                remove_later(vec![dir]);
+                (scale, figures)
+            })
             .collect();
         let base = &curve[0].1;
         for (scale, f) in &curve {
@@ -140,12 +155,15 @@ fn main() {
                 f.peak_mib as f64 / base.peak_mib.max(1) as f64
             );
         }
-    } else {
-        run(&opts, !full);
+        let pages = pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
+        remove_later(vec![pages]);
+        return;
     }
-    pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
+    let (_, national) = run(&opts, !full);
+    let pages = pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
     // Last: what the preview keeps in memory would count in the figures of the builds after it.
-    preview(&opts, !full);
+    let preview = preview(&opts, !full);
+    remove_later(vec![national, pages, preview]);
 }
 
 /// The preview's one-county edits: the site is rendered once into memory keeping what can be
@@ -153,7 +171,7 @@ fn main() {
 /// of its school rows are edited in turn and the site rendered again; prints each rebuild's
 /// time (the median of nine edits; of three for the school row, which re-reads `schools.csv`).
 /// With `check`, each rebuild must equal a clean render.
-fn preview(opts: &junheng::synthetic::Options, check: bool) {
+fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("junheng-preview-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let site = dir.join("site");
@@ -205,14 +223,14 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) {
     timed("school row", "data/schools.csv", edits.min(3), &|n| {
         set_field("data/schools.csv", 2, 6, (4321 + n).to_string())
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 /// The page-rendering comparison: every county (2,854) with published coefficients
 /// only (8 indicators and the composite × 2 levels × the school years), a timeline and a ~2 KB
 /// narrative, in one language. Reports the cold build and its stages: `pages` is the
 /// rendering and writing of the HTML pages alone (downloads and feeds are their own stages).
-fn pages(opts: &junheng::synthetic::Options, check: bool) {
+fn pages(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("junheng-pages-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (site, out) = (dir.join("site"), dir.join("out"));
@@ -239,7 +257,7 @@ fn pages(opts: &junheng::synthetic::Options, check: bool) {
         assert!(page.contains("composite") || page.contains("综合"), "a county page with its coefficients");
         assert!(!out.join("en").exists(), "one language");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 /// The code of the first county of a generated site.
