@@ -91,6 +91,9 @@ pub struct PageCache {
     rollup: views::RollupMemo,
     /// Each county's download files hashed, with the hash of the downloads' inputs.
     files_keys: Option<(u64, Arc<Vec<u64>>)>,
+    /// The theme's compiled templates and processed stylesheets, with the hash of what they
+    /// are made from.
+    styled: Option<(u64, Arc<Styled>)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -271,20 +274,46 @@ impl Streamed for CountedStream<'_> {
     }
 }
 
+/// What a theme makes before any page: its templates compiled with their UI strings, and its
+/// stylesheets processed (by file name), with the version the pages link them with.
+pub struct Styled {
+    env: minijinja::Environment<'static>,
+    strings: templates::Strings,
+    css: Vec<(String, bytes::Bytes)>,
+    css_version: String,
+}
+
+impl std::fmt::Debug for Styled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Styled").field("css_version", &self.css_version).finish_non_exhaustive()
+    }
+}
+
+/// Compiles `theme`'s templates and processes its stylesheets: what they make with the
+/// stylesheets' problems (a stylesheet with a problem is left out), or the templates' problems.
+fn styled(site: &Site, theme: &Theme, default_lang: &str) -> Result<(Styled, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let strings: templates::Strings = Arc::new(theme.strings.clone());
+    let env = templates::environment(theme, strings.clone(), default_lang.to_string())?;
+    let (mut css, mut problems, mut css_hash) = (Vec::new(), Vec::new(), String::new());
+    for (name, source) in &theme.css {
+        match css::process(&format!("{}/css/{name}", theme.dir), source, &site.config.settings.browsers) {
+            Ok(code) => {
+                css_hash.push_str(&data::sha256_hex(code.as_bytes())[..12]);
+                css.push((name.clone(), bytes::Bytes::from(code)));
+            }
+            Err(d) => problems.push(d),
+        }
+    }
+    let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
+    Ok((Styled { env, strings, css, css_version }, problems))
+}
+
 /// Renders the whole site into `sink`, reusing the pages of `cache` whose inputs did not
 /// change. On error the sink may have received part of the site: the caller discards it.
 pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
-    let strings: templates::Strings = Arc::new(theme.strings.clone());
     let dl = site.config.default_language().to_string();
-    let env = match templates::environment(theme, strings.clone(), dl.clone()) {
-        Ok(env) => env,
-        Err(ds) => {
-            ds.into_iter().for_each(|d| diags.push(d));
-            return Err(diags);
-        }
-    };
     // Strings used by text built in Rust (chart summaries), checked once here.
     for lang in &site.config.languages {
         for key in charts::KEYS.iter().filter(|k| !theme.strings.get(lang).is_some_and(|m| m.contains_key(**k))) {
@@ -300,23 +329,36 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     if diags.has_errors() {
         return Err(diags);
     }
-    let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
-
-    // Stylesheets and static files first: pages link the stylesheet with its hash.
-    let mut css_hash = String::new();
-    for (name, source) in &theme.css {
-        match css::process(&format!("{}/css/{name}", theme.dir), source, &site.config.settings.browsers) {
-            Ok(code) => {
-                css_hash.push_str(&data::sha256_hex(code.as_bytes())[..12]);
-                sink.put(OutputFile::new(format!("assets/{name}"), code));
+    // The templates compiled and the stylesheets processed: kept by the preview while the
+    // theme and the settings they depend on are the same.
+    let styled_key = key_of((&theme.templates, &theme.strings, &theme.css, &dl, &site.config.settings.browsers));
+    let styled = match cache.styled.take().filter(|(k, _)| cache.keep && *k == styled_key) {
+        Some((_, styled)) => styled,
+        None => match styled(site, theme, &dl) {
+            // A stylesheet's problem is reported with whatever else the pages find.
+            Ok((styled, problems)) => {
+                problems.into_iter().for_each(|d| diags.push(d));
+                Arc::new(styled)
             }
-            Err(d) => diags.push(d),
-        }
+            Err(ds) => {
+                ds.into_iter().for_each(|d| diags.push(d));
+                return Err(diags);
+            }
+        },
+    };
+    // Kept unless a stylesheet had a problem (then it is processed again, and reported).
+    if cache.keep && !diags.has_errors() {
+        cache.styled = Some((styled_key, styled.clone()));
+    }
+    let Styled { env, strings, css, css_version } = &*styled;
+    let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
+    // Stylesheets and static files first: pages link the stylesheet with its hash.
+    for (name, code) in css {
+        sink.put(OutputFile::new(format!("assets/{name}"), code.clone()));
     }
     for (name, bytes) in &theme.static_files {
         sink.put(OutputFile::new(format!("assets/{name}"), bytes.clone()));
     }
-    let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
     timer.done("templates and styles");
     let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;

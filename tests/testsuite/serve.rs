@@ -376,7 +376,7 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
         }
         std::fs::write(&path, out.join("\n") + "\n").unwrap();
     };
-    match kind % 12 {
+    match kind % 13 {
         // A published coefficient.
         0 => {
             replace_line("data/indicators.csv", &|_, l| {
@@ -468,9 +468,16 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
             rel
         }
         // The site title.
-        _ => {
+        11 => {
             edit(t, "site.toml", "title = { zh-CN = \"", &format!("title = {{ zh-CN = \"{n}"));
             "site.toml"
+        }
+        // A stylesheet (every page links it with its version).
+        _ => {
+            let p = t.site.join("themes/default/css/site.css");
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, format!("{text}\n.edit-{n} {{ color: #{:06x}; }}\n", n % 0x1000000)).unwrap();
+            "themes/default/css/site.css"
         }
     }
 }
@@ -482,7 +489,7 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
     let t = SiteTest::demo();
     let mut memo = junheng::build::Memo::keeping();
     junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
-    for kind in 0..12u8 {
+    for kind in 0..13u8 {
         let path = apply_edit(&t, kind, 37 * u32::from(kind) + 5);
         memo.forget(&[path.to_string()]);
         let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
@@ -531,7 +538,7 @@ proptest::proptest! {
     // Guards the page cache: after any sequence of edits, rendering with the cache kept across
     // rebuilds gives exactly the files of a render from scratch.
     #[test]
-    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..12, 0u32..10_000), 1..5)) {
+    fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..13, 0u32..10_000), 1..5)) {
         let t = SiteTest::demo();
         let mut memo = junheng::build::Memo::keeping();
         junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
