@@ -147,7 +147,7 @@ pub struct Loaded {
     /// The Markdown pages (shared with what the preview server keeps: [`ContentMemo`]).
     pub pages: Vec<Arc<content::SourcePage>>,
     /// The theme.
-    pub theme: theme::Theme,
+    pub theme: Arc<theme::Theme>,
     /// Site-relative paths of the data files present (read or not).
     pub files: std::collections::BTreeSet<String>,
     /// Each data and content file read, with the encoding it was read as.
@@ -195,12 +195,16 @@ pub fn load_site_reusing(
     let tables = load_tables(root, &config, diags, skip_schools, skip_data)?;
     let content = content.map(|memo| {
         if memo.config != text {
-            *memo = ContentMemo { config: text.clone(), files: HashMap::new() };
+            *memo = ContentMemo { config: text.clone(), ..ContentMemo::default() };
         }
         memo
     });
-    let pages = load_content(root, &config, diags, content)?;
-    let theme = theme::load(root, &config.theme, &config.languages, diags)?;
+    let mut content = content;
+    let pages = load_content(root, &config, diags, content.as_deref_mut())?;
+    let theme = match content {
+        Some(memo) => memo.theme(root, &config, diags)?,
+        None => Arc::new(theme::load(root, &config.theme, &config.languages, diags)?),
+    };
     let files =
         [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES]
             .iter()
@@ -267,12 +271,46 @@ pub struct ContentMemo {
     /// The configuration they were read with (its languages and encodings decide how).
     config: String,
     files: HashMap<String, (fs::Stamp, Arc<content::SourcePage>)>,
+    /// The theme as read, with the stamps of its files (kept when it was read without a
+    /// problem).
+    theme: Option<(ThemeStamps, Arc<theme::Theme>)>,
 }
+
+/// Each file of a theme's folder (relative to it) with its stamp.
+type ThemeStamps = Vec<(String, Option<fs::Stamp>)>;
 
 impl ContentMemo {
     /// Forgets the file at the site-relative `path` (the watcher reported it changed).
     pub fn forget(&mut self, path: &str) {
         self.files.remove(path);
+        if path.starts_with("themes/") {
+            self.theme = None;
+        }
+    }
+
+    /// The theme of `config`: the one kept when none of its files changed (same names, same
+    /// stamps), else read again.
+    fn theme(&mut self, root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Arc<theme::Theme>> {
+        let dir = root.join("themes").join(&config.theme);
+        let stamps: ThemeStamps = if dir.is_dir() {
+            fs::walk_files(&dir)?
+                .into_iter()
+                .map(|f| {
+                    let stamp = fs::stamp(&dir.join(&f));
+                    (f, stamp)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if let Some((_, theme)) = self.theme.as_ref().filter(|(s, _)| *s == stamps) {
+            return Ok(theme.clone());
+        }
+        let mut found = Diagnostics::new();
+        let theme = Arc::new(theme::load(root, &config.theme, &config.languages, &mut found)?);
+        self.theme = found.is_empty().then(|| (stamps, theme.clone()));
+        diags.extend(found);
+        Ok(theme)
     }
 }
 

@@ -364,7 +364,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let keep = cache.keep;
     let deps = keep.then(|| {
         let (deps, hashes, row_hashes) =
-            deps::Deps::of(site, fingerprint, &css_version, cache.school_hashes.take(), cache.row_hashes.take());
+            deps::Deps::of(site, fingerprint, css_version, cache.school_hashes.take(), cache.row_hashes.take());
         cache.school_hashes = Some(hashes);
         cache.row_hashes = Some(row_hashes);
         deps
@@ -446,7 +446,7 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let template_times = crate::util::timing::printing().then(crate::util::timing::TemplateTimes::default);
     for lang in &site.config.languages {
         let prefix = lang_prefix(lang, &dl);
-        let planned_pages = plan(site, &views, lang, &download_files, &strings, deps.as_ref(), &files_keys);
+        let planned_pages = plan(site, &views, lang, &download_files, strings, deps.as_ref(), &files_keys);
         if lang == &dl {
             sitemap_paths.extend(planned_pages.iter().filter(|p| !p.path.ends_with(".html")).map(|p| p.path.clone()));
         }
@@ -555,11 +555,11 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         let feed = |path: String, deps: Option<u64>, make: &dyn Fn() -> String| {
             kept_or_made(path, deps.map(|d| key_of((fingerprint, "feed", lang, d))), &|| make().into());
         };
-        feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, &strings));
+        feed(format!("{prefix}atom.xml"), deps.as_ref().map(|d| d.everything), &|| feeds::atom(site, lang, strings));
         site.counties.par_iter().enumerate().filter(|(i, _)| views.page_built(*i)).for_each(|(_, c)| {
             let name = if lang == "en" { c.name_en.as_deref().unwrap_or(&c.name) } else { &c.name };
             feed(format!("{prefix}county/{}/atom.xml", c.code), deps.as_ref().map(|d| d.county(&c.code, ())), &|| {
-                feeds::county_atom(site, &c.code, name, lang, &strings)
+                feeds::county_atom(site, &c.code, name, lang, strings)
             });
         });
         timer.done("feeds");

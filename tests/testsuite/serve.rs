@@ -584,6 +584,29 @@ fn school_rows_are_reused_until_their_inputs_change() {
     assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
 }
 
+// Guards the theme kept across rebuilds (its files as read, its compiled templates and
+// processed stylesheets): a template, a UI string or a stylesheet edited, a static file added,
+// each seen by its stamp alone (no watcher report), the cached render equal to a clean one.
+#[test]
+fn theme_files_are_read_again_when_changed() {
+    let t = SiteTest::demo();
+    let mut memo = junheng::build::Memo::keeping();
+    let render = |memo: &mut junheng::build::Memo| junheng::build::render_site_cached(&t.site, false, memo).unwrap();
+    render(&mut memo);
+    let steps: [(&str, &dyn Fn()); 4] = [
+        ("a template", &|| edit(&t, "themes/default/templates/base.html", "</footer>", "<p>theme-marker</p></footer>")),
+        ("a UI string", &|| edit(&t, "themes/default/i18n/zh-CN.toml", "\"", "\"新")),
+        ("a stylesheet", &|| edit(&t, "themes/default/css/site.css", "--fg: #1a1a1a;", "--fg: #1b1b1b;")),
+        ("a static file", &|| save(&t, "themes/default/static/added.txt", "added")),
+    ];
+    for (what, step) in steps {
+        step();
+        let cached = render(&mut memo).files;
+        assert!(cached == junheng::build::render_site(&t.site, false).unwrap().files, "{what}: cached render differs");
+    }
+    assert!(render(&mut memo).files.iter().any(|f| f.path == "assets/added.txt"));
+}
+
 // Guards the files kept across rebuilds (Markdown files; the data files but `schools.csv`): an
 // edited file is read again by its stamp without the watcher's report; a rewrite that keeps
 // the stamp (same size and time) is kept until the watcher reports it, and then read again.
