@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use crate::model::{Metric, Milestone, Reported, SchoolRow, Site};
+use crate::model::{County, Metric, Milestone, Prefecture, Province, Reported, SchoolRow, Site, Source};
 use crate::util::hash::add;
 use rayon::prelude::*;
 
@@ -20,6 +20,9 @@ pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);
 /// The published rows, milestones and metrics of each county, hashed; kept while they are
 /// the same (`Arc`).
 pub type RowHashes = (Arc<Vec<Reported>>, Arc<Vec<Milestone>>, Arc<Vec<Metric>>, Arc<HashMap<String, [u64; 3]>>);
+
+/// The areas and the sources, hashed; kept while they are the same (`Arc`).
+pub type AreaHash = (Arc<Vec<County>>, Arc<Vec<Prefecture>>, Arc<Vec<Province>>, Arc<Vec<Source>>, u64);
 
 /// The inputs of the pages that declare them, and of the downloads.
 pub struct Deps<'s> {
@@ -55,19 +58,37 @@ impl<'s> Deps<'s> {
         css_version: &str,
         kept: Option<SchoolHashes>,
         kept_rows: Option<RowHashes>,
-    ) -> (Self, SchoolHashes, RowHashes) {
+        kept_areas: Option<AreaHash>,
+    ) -> (Self, SchoolHashes, RowHashes, AreaHash) {
         let schools = match kept {
             Some((rows, hashes)) if Arc::ptr_eq(&rows, &site.schools) => (rows, hashes),
             _ => (site.schools.clone(), Arc::new(crate::model::school_hashes(&site.schools))),
         };
-        // The site-wide data: configuration and rules, the areas, the sources.
+        // The site-wide data: configuration and rules, the areas, the sources (the areas and
+        // sources hashed again only when they are not the same as before).
+        let areas = match kept_areas {
+            Some(kept)
+                if Arc::ptr_eq(&kept.0, &site.counties)
+                    && Arc::ptr_eq(&kept.1, &site.prefectures)
+                    && Arc::ptr_eq(&kept.2, &site.provinces)
+                    && Arc::ptr_eq(&kept.3, &site.sources) =>
+            {
+                kept
+            }
+            _ => {
+                let mut h = DefaultHasher::new();
+                add(&mut h, &site.counties);
+                add(&mut h, &site.prefectures);
+                add(&mut h, &site.provinces);
+                add(&mut h, &site.sources);
+                let (c, p, v, s) = (&site.counties, &site.prefectures, &site.provinces, &site.sources);
+                (c.clone(), p.clone(), v.clone(), s.clone(), h.finish())
+            }
+        };
         let mut h = DefaultHasher::new();
         add(&mut h, &site.config);
         add(&mut h, &site.rules);
-        add(&mut h, &site.counties);
-        add(&mut h, &site.prefectures);
-        add(&mut h, &site.provinces);
-        add(&mut h, &site.sources);
+        areas.4.hash(&mut h);
         let site_data = h.finish();
         let mut h = DefaultHasher::new();
         (site_data, theme, css_version).hash(&mut h);
@@ -173,7 +194,7 @@ impl<'s> Deps<'s> {
         }
         let everything = h.finish();
         let deps = Deps { global, site_data, data, kinds, narrative, downloads, everything, rows: rows.3.clone() };
-        (deps, schools, rows)
+        (deps, schools, rows, areas)
     }
 
     /// The inputs of a part of the downloads: a national table by its name, or one county's

@@ -83,6 +83,8 @@ pub struct PageCache {
     school_hashes: Option<deps::SchoolHashes>,
     /// Each county's other rows, hashed (for [`deps::Deps`]).
     row_hashes: Option<deps::RowHashes>,
+    /// The areas and sources, hashed (for [`deps::Deps`]).
+    area_hash: Option<deps::AreaHash>,
     /// The download files by part, with the hashes of their inputs.
     downloads: data::DownloadMemo,
     /// All the download files and what pages need of them, with the hash of their inputs.
@@ -363,10 +365,17 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;
     let deps = keep.then(|| {
-        let (deps, hashes, row_hashes) =
-            deps::Deps::of(site, fingerprint, css_version, cache.school_hashes.take(), cache.row_hashes.take());
+        let (deps, hashes, row_hashes, area_hash) = deps::Deps::of(
+            site,
+            fingerprint,
+            css_version,
+            cache.school_hashes.take(),
+            cache.row_hashes.take(),
+            cache.area_hash.take(),
+        );
         cache.school_hashes = Some(hashes);
         cache.row_hashes = Some(row_hashes);
+        cache.area_hash = Some(area_hash);
         deps
     });
     timer.done("dependencies");
