@@ -193,13 +193,12 @@ pub fn load_site_reusing(
     };
     let config = Config::parse(&text).map_err(Error::Site)?;
     let tables = load_tables(root, &config, diags, skip_schools, skip_data)?;
-    let content = content.map(|memo| {
+    let mut content = content.map(|memo| {
         if memo.config != text {
             *memo = ContentMemo { config: text.clone(), ..ContentMemo::default() };
         }
         memo
     });
-    let mut content = content;
     let pages = load_content(root, &config, diags, content.as_deref_mut())?;
     let theme = match content {
         Some(memo) => memo.theme(root, &config, diags)?,

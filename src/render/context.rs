@@ -73,6 +73,15 @@ impl Node {
     fn values(&self) -> &[(&'static str, Value)] {
         if std::ptr::eq(self.node.as_ptr(), &self.root.json) { &self.root.values } else { &[] }
     }
+
+    /// The keys of this node's JSON object that no value beside it shadows.
+    fn json_keys(&self) -> impl Iterator<Item = &String> {
+        let map = match self.json() {
+            Json::Object(map) => Some(map),
+            _ => None,
+        };
+        map.into_iter().flat_map(|m| m.keys()).filter(|k| !self.values().iter().any(|(v, _)| v == k))
+    }
 }
 
 /// A JSON value inside `owner`'s tree as a template value: scalars by value, containers as
@@ -133,11 +142,13 @@ impl Object for Node {
     fn enumerate(self: &Arc<Self>) -> Enumerator {
         match self.json() {
             Json::Array(items) => Enumerator::Seq(items.len()),
-            Json::Object(_) => self.mapped_enumerator(|this| match this.json() {
-                Json::Object(map) => Box::new(this.values().iter().map(|(k, _)| Value::from(*k)).chain(
-                    map.keys().filter(|k| !this.values().iter().any(|(v, _)| v == k)).map(|k| Value::from(k.as_str())),
-                )),
-                _ => Box::new(std::iter::empty()),
+            Json::Object(_) => self.mapped_enumerator(|this| {
+                Box::new(
+                    this.values()
+                        .iter()
+                        .map(|(k, _)| Value::from(*k))
+                        .chain(this.json_keys().map(|k| Value::from(k.as_str()))),
+                )
             }),
             _ => Enumerator::Empty,
         }
@@ -146,9 +157,10 @@ impl Object for Node {
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
         match self.json() {
             Json::Array(items) => Some(items.len()),
-            Json::Object(map) => {
-                Some(self.values().len() + map.keys().filter(|k| !self.values().iter().any(|(v, _)| v == k)).count())
-            }
+            // Without values beside it (every node but the top), a map's length (truthiness
+            // tests ask for it) is read, not counted.
+            Json::Object(map) if self.values().is_empty() => Some(map.len()),
+            Json::Object(_) => Some(self.values().len() + self.json_keys().count()),
             _ => Some(0),
         }
     }

@@ -333,7 +333,8 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     }
     // The templates compiled and the stylesheets processed: kept by the preview while the
     // theme and the settings they depend on are the same.
-    let styled_key = key_of((&theme.templates, &theme.strings, &theme.css, &dl, &site.config.settings.browsers));
+    let fingerprint = theme_fingerprint(theme, &dl);
+    let styled_key = key_of((fingerprint, &theme.css, &site.config.settings.browsers));
     let styled = match cache.styled.take().filter(|(k, _)| cache.keep && *k == styled_key) {
         Some((_, styled)) => styled,
         None => match styled(site, theme, &dl) {
@@ -362,7 +363,6 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
         sink.put(OutputFile::new(format!("assets/{name}"), bytes.clone()));
     }
     timer.done("templates and styles");
-    let fingerprint = theme_fingerprint(theme, &dl);
     let keep = cache.keep;
     let deps = keep.then(|| {
         let (deps, hashes, row_hashes, area_hash) = deps::Deps::of(
