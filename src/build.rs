@@ -75,21 +75,22 @@ pub struct Memo {
 /// references are checked against, and the configuration (rules, audit years, encodings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct SchoolsKey {
-    schools: crate::util::fs::Stamp,
+    /// None when the site has no school rows.
+    schools: Option<crate::util::fs::Stamp>,
     counties: Option<crate::util::fs::Stamp>,
     sources: Option<crate::util::fs::Stamp>,
     config: Option<crate::util::fs::Stamp>,
 }
 
 impl SchoolsKey {
-    fn of(site_root: &Path) -> Option<Self> {
+    fn of(site_root: &Path) -> Self {
         use crate::util::fs::stamp;
-        Some(SchoolsKey {
-            schools: stamp(&site_root.join(load::specs::SCHOOLS.file))?,
+        SchoolsKey {
+            schools: stamp(&site_root.join(load::specs::SCHOOLS.file)),
             counties: stamp(&site_root.join(load::specs::COUNTIES.file)),
             sources: stamp(&site_root.join(load::specs::SOURCES.file)),
             config: stamp(&site_root.join(crate::config::CONFIG_FILE)),
-        })
+        }
     }
 }
 
@@ -153,7 +154,7 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     // The school rows of the build before: taken whole when their inputs did not change, else
     // what is kept of them (the engine's results of the counties whose rows are as before).
     let (reuse, before) = match memo.schools.take() {
-        Some((Some(k), s)) if Some(&k) == key.as_ref() => (Some(s), None),
+        Some((Some(k), s)) if k == key => (Some(s), None),
         // Only the results and the hashes are read: the rows go now.
         kept => (None, kept.map(|(_, s)| model::build::Schools { rows: Default::default(), ..s })),
     };
@@ -179,7 +180,7 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     if let Some((hashes, _)) = &schools.hashes {
         memo.pages.know_school_hashes(site.schools.clone(), hashes.clone());
     }
-    memo.schools = key.is_some().then_some((key, schools));
+    memo.schools = Some((Some(key), schools));
     memo.data = data_key.map(|k| (k, data));
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before rendering starts.

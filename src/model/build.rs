@@ -38,13 +38,30 @@ pub struct Schools {
     pub diags: Diagnostics,
     /// The encoding `schools.csv` was read as, if there is one.
     pub encoding: Option<&'static str>,
-    /// The sheets last made from these results, with the hash of the published rows and
+    /// The sheets last made from these results, with the published rows and the hash of the
     /// rules they were merged with.
-    pub sheets: Option<(u64, Arc<Vec<Sheet>>)>,
+    pub sheets: Option<(SheetsKey, Arc<Vec<Sheet>>)>,
     /// Each county's rows hashed ([`crate::model::school_hashes`]), and the hash of the rules
     /// and audited years the results were computed with: made when a rebuild may follow, which
     /// computes again only the counties whose rows changed.
     pub hashes: Option<(Arc<HashMap<String, u64>>, u64)>,
+}
+
+/// What a site's sheets were merged from besides the engine's results: the published rows
+/// (kept, so that while they are the same allocation they need no comparing) and the hash of
+/// the rules.
+#[derive(Debug, Clone)]
+pub struct SheetsKey {
+    reported: Arc<Vec<Reported>>,
+    rules: u64,
+}
+
+impl SheetsKey {
+    /// Whether sheets made from `self` can stand for sheets made from `other`: the same rules
+    /// and the same published rows (the same allocation, or rows read again and equal).
+    fn matches(&self, other: &SheetsKey) -> bool {
+        self.rules == other.rules && (Arc::ptr_eq(&self.reported, &other.reported) || *self.reported == *other.reported)
+    }
 }
 
 /// The site's data but the school rows, checked, with every diagnostic found reading and
@@ -184,19 +201,24 @@ pub fn build_site_with(
         }
     };
     // The sheets merge the published rows into the engine's results: kept with the results,
-    // and reused while the published rows and the rules hash as before.
-    let published = keep.then(|| {
+    // and reused while the published rows and the rules are as before.
+    let sheets_key = keep.then(|| {
         use std::hash::Hasher;
         let mut h = std::hash::DefaultHasher::new();
-        crate::util::hash::add(&mut h, &**reported);
         crate::util::hash::add(&mut h, &rules);
-        h.finish()
+        SheetsKey { reported: reported.clone(), rules: h.finish() }
     });
-    let sheets = match (&school_part.sheets, published) {
-        (Some((key, sheets)), Some(published)) if *key == published => sheets.clone(),
-        _ => {
+    let sheets = match (school_part.sheets.take(), sheets_key) {
+        // Kept under this build's rows, so that the next compares allocations only.
+        (Some((then, sheets)), Some(now)) if then.matches(&now) => {
+            school_part.sheets = Some((now, sheets.clone()));
+            sheets
+        }
+        (_, sheets_key) => {
+            let mut timer = crate::util::timing::Timer::start();
             let made = Arc::new(sheets(reported, &school_part.computed, &rules));
-            school_part.sheets = published.map(|p| (p, made.clone()));
+            timer.done("sheets");
+            school_part.sheets = sheets_key.map(|k| (k, made.clone()));
             made
         }
     };

@@ -584,6 +584,32 @@ fn school_rows_are_reused_until_their_inputs_change() {
     assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
 }
 
+// Guards the reuse of the sheets (published rows merged with the engine's results) on a site
+// of published figures only, the usual portal: a narrative edit neither reads school rows nor
+// merges the sheets again; an edit of a published figure, or a rewrite of the data that keeps
+// the published rows, is still rendered as a clean render would.
+#[test]
+fn sheets_are_reused_on_a_site_without_school_rows() {
+    let t = SiteTest::demo();
+    std::fs::remove_file(t.site.join("data/schools.csv")).unwrap();
+    let mut memo = junheng::build::Memo::keeping();
+    let stages = |memo: &mut junheng::build::Memo| {
+        junheng::util::timing::take();
+        let rendered = junheng::build::render_site_cached(&t.site, false, memo).unwrap();
+        let stages: Vec<&str> = junheng::util::timing::take().iter().map(|(s, _)| *s).collect();
+        assert!(rendered.files == junheng::build::render_site(&t.site, false).unwrap().files, "{stages:?}");
+        stages
+    };
+    assert!(stages(&mut memo).contains(&"sheets"));
+    for (kind, merged) in [(2, false), (0, true), (8, false), (2, false)] {
+        let edited = apply_edit(&t, kind, 3);
+        memo.forget(&[edited.to_string()]);
+        let stages = stages(&mut memo);
+        assert!(!stages.contains(&"schools"), "{edited}: {stages:?}");
+        assert_eq!(stages.contains(&"sheets"), merged, "{edited}: {stages:?}");
+    }
+}
+
 // Guards the theme kept across rebuilds (its files as read, its compiled templates and
 // processed stylesheets): a template, a UI string or a stylesheet edited, a static file added,
 // each seen by its stamp alone (no watcher report), the cached render equal to a clean one.
