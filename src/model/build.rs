@@ -710,7 +710,7 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
 }
 
 fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
-    let rows = each_row(t, diags, |c| {
+    let rows = each_row_par(t, diags, |_: &mut (), c| {
         let county = c.county("county", refs);
         let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed("level", "`primary` or `junior`", Level::parse);
@@ -756,18 +756,17 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
         })
     });
     let mut v = reject_duplicates(t, rows, "this county, school year, level, scheme and indicator are", diags);
-    v.sort_by(|a, b| {
-        let order = |r: &Reported| {
-            let pos = match r.indicator {
-                IndicatorRef::Composite => usize::MAX,
-                IndicatorRef::Indicator(id) => {
-                    RuleSet::of(r.scheme).indicators.iter().position(|i| i.id == id).unwrap_or(0)
-                }
-            };
-            (r.county.clone(), r.school_year, r.level, r.scheme, pos)
+    // Each row's place, borrowed (rows are unique by it: duplicates were rejected).
+    fn order(r: &Reported) -> (&str, SchoolYear, Level, Scheme, usize) {
+        let pos = match r.indicator {
+            IndicatorRef::Composite => usize::MAX,
+            IndicatorRef::Indicator(id) => {
+                RuleSet::of(r.scheme).indicators.iter().position(|i| i.id == id).unwrap_or(0)
+            }
         };
-        order(a).cmp(&order(b))
-    });
+        (r.county.as_str(), r.school_year, r.level, r.scheme, pos)
+    }
+    v.par_sort_unstable_by(|a, b| order(a).cmp(&order(b)));
     v
 }
 

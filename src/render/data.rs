@@ -46,7 +46,7 @@ struct DataTable<'a> {
     primary_key: &'static [&'static str],
     rows: Rows<'a>,
     /// The same rows in runs of one county each, in order, for a table grouped by county (the
-    /// national school rows and results): a rebuild encodes again only the runs whose county's
+    /// national school rows, published rows and results): a rebuild encodes again only the runs whose county's
     /// data changed. `None` for other tables.
     runs: Option<Runs<'a>>,
 }
@@ -206,21 +206,9 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        runs: None,
-        rows: Rows::made(site.reported.len(), move || {
-            Box::new(site.reported.iter().map(|r| {
-                vec![
-                    s(&*r.county),
-                    s(r.school_year.to_string()),
-                    s(r.level.id()),
-                    s(r.scheme.id()),
-                    s(r.indicator.id()),
-                    fixed(r.value, r.value_decimals),
-                    fixed(r.cv, r.cv_decimals),
-                    opt_s(&r.source),
-                ]
-            }))
-        }),
+        rows: reported_rows(&site.reported),
+        // The model keeps the published rows sorted by county.
+        runs: Some(Box::new(|| runs_by(&site.reported, |r| &r.county, reported_rows))),
     });
     out.push(results_table(site, None));
     out.push(DataTable {
@@ -298,6 +286,24 @@ fn tables(site: &Site) -> Vec<DataTable<'_>> {
         });
     }
     out
+}
+
+/// The published rows as the input file has them.
+fn reported_rows(rows: &[crate::model::Reported]) -> Rows<'_> {
+    Rows::made(rows.len(), move || {
+        Box::new(rows.iter().map(|r| {
+            vec![
+                s(&*r.county),
+                s(r.school_year.to_string()),
+                s(r.level.id()),
+                s(r.scheme.id()),
+                s(r.indicator.id()),
+                fixed(r.value, r.value_decimals),
+                fixed(r.cv, r.cv_decimals),
+                opt_s(&r.source),
+            ]
+        }))
+    })
 }
 
 /// The school rows as the input file has them.

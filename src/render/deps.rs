@@ -96,15 +96,19 @@ impl<'s> Deps<'s> {
             p.hash(&mut h);
         }
         let global = h.finish();
+        // Each kind of rows hashed again only when it is not the same as before (an edit of
+        // `metrics.csv` leaves the published rows' hashes as they were).
+        let same = kept_rows.as_ref().map_or([false; 3], |(reported, milestones, metrics, _)| {
+            [
+                Arc::ptr_eq(reported, &site.reported),
+                Arc::ptr_eq(milestones, &site.milestones),
+                Arc::ptr_eq(metrics, &site.metrics),
+            ]
+        });
         let rows = match kept_rows {
-            Some((reported, milestones, metrics, hashes))
-                if Arc::ptr_eq(&reported, &site.reported)
-                    && Arc::ptr_eq(&milestones, &site.milestones)
-                    && Arc::ptr_eq(&metrics, &site.metrics) =>
-            {
-                (reported, milestones, metrics, hashes)
-            }
-            _ => {
+            Some(kept) if same == [true; 3] => kept,
+            kept => {
+                let before = kept.map(|k| k.3);
                 // Every area's: counties, and the prefectures, provinces and the country, whose
                 // own milestones and metrics their pages show.
                 let codes: Vec<&str> = site
@@ -118,15 +122,19 @@ impl<'s> Deps<'s> {
                 let hashes = codes
                     .into_par_iter()
                     .map(|code| {
-                        let hash = |f: &dyn Fn(&mut DefaultHasher)| {
-                            let mut h = DefaultHasher::new();
-                            f(&mut h);
-                            h.finish()
+                        let before = before.as_ref().and_then(|b| b.get(code));
+                        let hash = |kind: usize, f: &dyn Fn(&mut DefaultHasher)| match before {
+                            Some(b) if same[kind] => b[kind],
+                            _ => {
+                                let mut h = DefaultHasher::new();
+                                f(&mut h);
+                                h.finish()
+                            }
                         };
                         let parts = [
-                            hash(&|h| add(h, site.reported_of(code))),
-                            hash(&|h| add(h, site.milestones_of(code))),
-                            hash(&|h| add(h, site.metrics_of(code))),
+                            hash(0, &|h| site.reported_of(code).hash(h)),
+                            hash(1, &|h| add(h, site.milestones_of(code))),
+                            hash(2, &|h| add(h, site.metrics_of(code))),
                         ];
                         (code.to_string(), parts)
                     })

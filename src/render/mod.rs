@@ -904,8 +904,15 @@ fn plan<'a>(
                     ])
                     .into()
                 }),
-                // Rankings (sheets).
-                deps: deps.map(|d| d.national(&[0, 1])),
+                // What the rankings show of the sheets (and what is site-wide).
+                deps: deps.map(|d| {
+                    let mut h = std::hash::DefaultHasher::new();
+                    d.global.hash(&mut h);
+                    for level in Level::ALL {
+                        views::ranking_inputs(views, scheme, ind.id, level, &mut h);
+                    }
+                    h.finish()
+                }),
             });
         }
     }

@@ -425,35 +425,57 @@ pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Val
     )
 }
 
-/// Every county's latest CV of one indicator and level, ranked (lowest CV first).
-pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> Value {
-    let mut rows: Vec<(f64, &str, Value)> = Vec::new();
-    for (c, sheets) in views.site.counties.iter().zip(&views.county_sheets) {
-        let latest = sheets
+/// Each county's latest row of one indicator and level with a CV, with its school year: what
+/// the indicator's ranking shows.
+fn latest_rows<'v>(
+    views: &'v Views,
+    scheme: Scheme,
+    indicator: &'v str,
+    level: Level,
+) -> impl Iterator<Item = (&'v crate::model::County, crate::model::SchoolYear, &'v crate::model::SheetRow)> {
+    views.site.counties.iter().zip(&views.county_sheets).filter_map(move |(c, sheets)| {
+        sheets
             .iter()
             .filter(|s| s.scheme == scheme && s.level == level)
             .filter_map(|s| {
                 s.rows.iter().find(|r| r.indicator == indicator && r.cv.is_some()).map(|r| (s.school_year, r))
             })
-            .max_by_key(|(y, _)| *y);
-        if let Some((year, r)) = latest {
-            let cv = r.cv.expect("filtered on cv");
-            rows.push((
-                cv,
-                &c.code,
-                object([
-                    ("code", json!(c.code)),
-                    ("name", json!(c.name)),
-                    ("name_en", json!(c.name_en)),
-                    ("school_year", json!(year.to_string())),
-                    ("value", json!(r.value)),
-                    ("cv", json!(cv)),
-                    ("meets", json!(r.meets)),
-                    ("decimals", json!(r.decimals)),
-                    ("rank", Value::Null),
-                ]),
-            ));
-        }
+            .max_by_key(|(y, _)| *y)
+            .map(|(year, r)| (c, year, r))
+    })
+}
+
+/// What [`ranking`] reads of one indicator and level, hashed into `h` (an indicator's page is
+/// rendered again only when this changes, not on every edit of a published figure).
+pub fn ranking_inputs(views: &Views, scheme: Scheme, indicator: &str, level: Level, h: &mut impl std::hash::Hasher) {
+    use std::hash::Hash;
+    for (c, year, r) in latest_rows(views, scheme, indicator, level) {
+        (&c.code, &c.name, &c.name_en, year).hash(h);
+        (r.value.map(f64::to_bits), r.cv.map(f64::to_bits), r.meets, r.decimals).hash(h);
+    }
+    h.write_u8(0xff);
+}
+
+/// Every county's latest CV of one indicator and level, ranked (lowest CV first).
+pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> Value {
+    let mut rows: Vec<(f64, &str, Value)> = Vec::new();
+    for (c, year, r) in latest_rows(views, scheme, indicator, level) {
+        let cv = r.cv.expect("filtered on cv");
+        rows.push((
+            cv,
+            &c.code,
+            object([
+                ("code", json!(c.code)),
+                ("name", json!(c.name)),
+                ("name_en", json!(c.name_en)),
+                ("school_year", json!(year.to_string())),
+                ("value", json!(r.value)),
+                ("cv", json!(cv)),
+                ("meets", json!(r.meets)),
+                ("decimals", json!(r.decimals)),
+                ("rank", Value::Null),
+            ]),
+        ));
     }
     rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
     Value::Array(

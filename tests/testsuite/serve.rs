@@ -610,6 +610,41 @@ fn sheets_are_reused_on_a_site_without_school_rows() {
     }
 }
 
+// Guards what an indicator's page is keyed by (each county's latest row of that indicator):
+// a published coefficient edited alone (its value as before) renders that indicator's page
+// again, and only that one of the indicator pages.
+#[test]
+fn an_indicator_page_follows_its_ranking_only() {
+    let t = SiteTest::demo();
+    let rows = "450802,2020-2021,primary,basic,teaching_area,5.1,0.30,guigang-2021\n\
+                450802,2019-2020,primary,basic,teaching_area,5.0,0.33,guigang-2021\n\
+                450802,2020-2021,primary,basic,books,30,0.20,guigang-2021\n";
+    let text = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
+    save(&t, "data/indicators.csv", &format!("{text}{rows}"));
+    let mut memo = junheng::build::Memo::keeping();
+    let mut render = |from: &str, to: &str| {
+        edit(&t, "data/indicators.csv", from, to);
+        memo.forget(&["data/indicators.csv".to_string()]);
+        let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap().files;
+        let clean = junheng::build::render_site(&t.site, false).unwrap().files;
+        let page = |path: &str| cached.iter().find(|f| f.path == path).unwrap().bytes.clone();
+        assert!(cached == clean, "{to}: the cached render differs");
+        (
+            page("indicators/basic/teaching_area/index.html"),
+            page("indicators/basic/books/index.html"),
+            memo.pages.rendered,
+        )
+    };
+    let (area, books, _) = render("", "");
+    // An earlier school year: not in the ranking.
+    let (area_then, books_then, _) = render("5.0,0.33", "5.0,0.34");
+    assert!(area_then == area && books_then == books);
+    // The latest: that page changes, with the county's own pages and roll-ups, not the rest.
+    let (area_now, books_now, rendered) = render("5.1,0.30", "5.1,0.35");
+    assert!(area_now != area && books_now == books);
+    assert!(rendered < 16, "{rendered} pages rendered again");
+}
+
 // Guards the theme kept across rebuilds (its files as read, its compiled templates and
 // processed stylesheets): a template, a UI string or a stylesheet edited, a static file added,
 // each seen by its stamp alone (no watcher report), the cached render equal to a clean one.
