@@ -162,17 +162,21 @@ fn main() {
     let (_, national) = run(&opts, !full);
     let pages = pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
     // Last: what the preview keeps in memory would count in the figures of the builds after it.
-    let preview = preview(&opts, !full);
-    remove_later(vec![national, pages, preview]);
+    let schools = preview(&opts, !full);
+    // A portal of published figures only (no school rows), in both languages.
+    let published = preview(&junheng::synthetic::Options { published_only: true, ..opts }, !full);
+    remove_later(vec![national, pages, schools, published]);
 }
 
 /// The preview's one-county edits: the site is rendered once into memory keeping what can be
 /// reused (as `junheng serve` does), then one county's narrative, one of its metrics and one
-/// of its school rows are edited in turn and the site rendered again; prints each rebuild's
-/// time (the median of nine edits; of three for the school row, which re-reads `schools.csv`).
+/// of its school rows (on a site of published figures only, one of its published coefficients)
+/// are edited in turn and the site rendered again; prints each rebuild's time (the median of
+/// nine edits; of three for the school row, which re-reads `schools.csv`).
 /// With `check`, each rebuild must equal a clean render.
 fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("junheng-preview-bench-{}", std::process::id()));
+    let kind = if opts.published_only { "published" } else { "schools" };
+    let dir = std::env::temp_dir().join(format!("junheng-preview-{kind}-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let site = dir.join("site");
     junheng::synthetic::generate(&site, opts).expect("generate");
@@ -182,7 +186,7 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     let mut memo = junheng::build::Memo::keeping();
     let start = Instant::now();
     junheng::build::render_site_cached(&site, false, &mut memo).expect("render");
-    println!("preview: first render {:.2} s", start.elapsed().as_secs_f64());
+    println!("preview ({kind}): first render {:.2} s", start.elapsed().as_secs_f64());
     let rewrite = |rel: &str, edit: &dyn Fn(String) -> String| {
         let path = site.join(rel);
         std::fs::write(&path, edit(std::fs::read_to_string(&path).unwrap())).unwrap();
@@ -213,16 +217,23 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
             }
         }
         times.sort_by(f64::total_cmp);
-        println!("preview: rebuild after one county's {what} edited: {:.3} s", times[times.len() / 2]);
+        println!("preview ({kind}): rebuild after one county's {what} edited: {:.3} s", times[times.len() / 2]);
     };
     // Two edits of each when checking (each is compared with a clean render).
     let edits = if check { 2 } else { 9 };
     let narrative = format!("content/counties/{code}.md");
     timed("narrative", &narrative, edits, &|n| rewrite(&narrative, &|t| format!("{t}\n追加一段 {n}。\n")));
     timed("metric", "data/metrics.csv", edits, &|n| set_field("data/metrics.csv", 0, 3, (900 + n).to_string()));
-    timed("school row", "data/schools.csv", edits.min(3), &|n| {
-        set_field("data/schools.csv", 2, 6, (4321 + n).to_string())
-    });
+    if opts.published_only {
+        // The coefficient (`cv`) of the county's first published row.
+        timed("published figure", "data/indicators.csv", edits, &|n| {
+            set_field("data/indicators.csv", 0, 6, format!("0.{}", 300 + n))
+        });
+    } else {
+        timed("school row", "data/schools.csv", edits.min(3), &|n| {
+            set_field("data/schools.csv", 2, 6, (4321 + n).to_string())
+        });
+    }
     dir
 }
 

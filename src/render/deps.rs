@@ -9,7 +9,10 @@ use rustc_hash::FxHashMap as HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use crate::model::{County, Metric, Milestone, Prefecture, Province, Reported, SchoolRow, Site, Source};
+use crate::model::{
+    County, Level, Metric, Milestone, Prefecture, Province, Reported, Scheme, SchoolRow, SchoolYear, Sheet, SheetRow,
+    Site, Source,
+};
 use crate::util::hash::add;
 use rayon::prelude::*;
 
@@ -23,6 +26,23 @@ pub type RowHashes = (Arc<Vec<Reported>>, Arc<Vec<Milestone>>, Arc<Vec<Metric>>,
 
 /// The areas and the sources, hashed; kept while they are the same (`Arc`).
 pub type AreaHash = (Arc<Vec<County>>, Arc<Vec<Prefecture>>, Arc<Vec<Province>>, Arc<Vec<Source>>, u64);
+
+/// Per indicator (regime and id): what its page's ranking reads of the sheets, hashed
+/// ([`ranking_hashes`]); kept while the sheets and the counties are the same (`Arc`).
+pub type RankingHashes = (Arc<Vec<Sheet>>, Arc<Vec<County>>, Arc<HashMap<(Scheme, &'static str), u64>>);
+
+/// The hashes a rebuild takes over while what they were made from is the same.
+#[derive(Debug, Default)]
+pub struct Kept {
+    /// Each county's school rows.
+    pub schools: Option<SchoolHashes>,
+    /// Each area's published rows, milestones and metrics.
+    pub rows: Option<RowHashes>,
+    /// The areas and the sources.
+    pub areas: Option<AreaHash>,
+    /// What each indicator's ranking reads.
+    pub rankings: Option<RankingHashes>,
+}
 
 /// The inputs of the pages that declare them, and of the downloads.
 pub struct Deps<'s> {
@@ -47,19 +67,19 @@ pub struct Deps<'s> {
     /// Per area (county, prefecture, province, the country): its published rows, milestones
     /// and metrics, hashed.
     rows: Arc<HashMap<String, [u64; 3]>>,
+    /// Per indicator: what its ranking reads.
+    rankings: Arc<HashMap<(Scheme, &'static str), u64>>,
 }
 
 impl<'s> Deps<'s> {
-    /// Hashes the inputs of `site`, taking the school-row hashes from `kept` and the other
-    /// rows' from `kept_rows` when the rows are the same; returns the hashes to keep.
-    pub fn of(
-        site: &'s Site,
-        theme: u64,
-        css_version: &str,
-        kept: Option<SchoolHashes>,
-        kept_rows: Option<RowHashes>,
-        kept_areas: Option<AreaHash>,
-    ) -> (Self, SchoolHashes, RowHashes, AreaHash) {
+    /// Hashes the inputs of `site`, taking from `kept` the hashes of what is the same as
+    /// before; returns the hashes to keep.
+    pub fn of(site: &'s Site, theme: u64, css_version: &str, kept: Kept) -> (Self, Kept) {
+        let Kept { schools: kept, rows: kept_rows, areas: kept_areas, rankings: kept_rankings } = kept;
+        let rankings = match kept_rankings {
+            Some(k) if Arc::ptr_eq(&k.0, &site.sheets) && Arc::ptr_eq(&k.1, &site.counties) => k,
+            _ => (site.sheets.clone(), site.counties.clone(), Arc::new(ranking_hashes(site))),
+        };
         let schools = match kept {
             Some((rows, hashes)) if Arc::ptr_eq(&rows, &site.schools) => (rows, hashes),
             _ => (site.schools.clone(), Arc::new(crate::model::school_hashes(&site.schools))),
@@ -201,8 +221,26 @@ impl<'s> Deps<'s> {
             narrative[c.code.as_str()].hash(&mut h);
         }
         let everything = h.finish();
-        let deps = Deps { global, site_data, data, kinds, narrative, downloads, everything, rows: rows.3.clone() };
-        (deps, schools, rows, areas)
+        let deps = Deps {
+            global,
+            site_data,
+            data,
+            kinds,
+            narrative,
+            downloads,
+            everything,
+            rows: rows.3.clone(),
+            rankings: rankings.2.clone(),
+        };
+        let kept = Kept { schools: Some(schools), rows: Some(rows), areas: Some(areas), rankings: Some(rankings) };
+        (deps, kept)
+    }
+
+    /// The inputs of an indicator's page: what is site-wide and what its ranking reads.
+    pub fn indicator(&self, scheme: Scheme, id: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        (self.global, self.rankings.get(&(scheme, id))).hash(&mut h);
+        h.finish()
     }
 
     /// The inputs of a part of the downloads: a national table by its name, or one county's
@@ -267,4 +305,39 @@ impl<'s> Deps<'s> {
         (self.global, self.data.get(code), self.narrative.get(code), extra).hash(&mut h);
         h.finish()
     }
+}
+
+/// What each indicator's page shows of the sheets, hashed per regime and indicator: each
+/// county's latest row of that indicator with a CV, per level (as `views::ranking` picks it),
+/// with the county's code and names. One pass over the sheets.
+pub fn ranking_hashes(site: &Site) -> HashMap<(Scheme, &'static str), u64> {
+    let mut hashers: HashMap<(Scheme, &'static str, Level), DefaultHasher> = HashMap::default();
+    let mut latest: HashMap<(Scheme, &'static str, Level), (SchoolYear, &SheetRow)> = HashMap::default();
+    for c in site.counties.iter() {
+        latest.clear();
+        for s in site.sheets_of(&c.code) {
+            for r in s.rows.iter().filter(|r| r.cv.is_some()) {
+                let at = latest.entry((s.scheme, r.indicator, s.level)).or_insert((s.school_year, r));
+                if s.school_year >= at.0 {
+                    *at = (s.school_year, r);
+                }
+            }
+        }
+        for (key, (year, r)) in &latest {
+            let h = hashers.entry(*key).or_default();
+            (&c.code, &c.name, &c.name_en, year).hash(h);
+            (r.value.map(f64::to_bits), r.cv.map(f64::to_bits), r.meets, r.decimals).hash(h);
+        }
+    }
+    let mut out = HashMap::default();
+    for scheme in Scheme::ALL {
+        for ind in site.rules.of(scheme).indicators {
+            let mut h = DefaultHasher::new();
+            for level in Level::ALL {
+                hashers.get(&(scheme, ind.id, level)).map(Hasher::finish).hash(&mut h);
+            }
+            out.insert((scheme, ind.id), h.finish());
+        }
+    }
+    out
 }

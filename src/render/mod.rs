@@ -79,12 +79,8 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
 pub struct PageCache {
     keep: bool,
     pages: rustc_hash::FxHashMap<String, (u64, bytes::Bytes)>,
-    /// Each county's school rows, hashed (for [`deps::Deps`]).
-    school_hashes: Option<deps::SchoolHashes>,
-    /// Each county's other rows, hashed (for [`deps::Deps`]).
-    row_hashes: Option<deps::RowHashes>,
-    /// The areas and sources, hashed (for [`deps::Deps`]).
-    area_hash: Option<deps::AreaHash>,
+    /// The hashes [`deps::Deps`] is made from, kept while what they hash is the same.
+    hashes: deps::Kept,
     /// The download files by part, with the hashes of their inputs.
     downloads: data::DownloadMemo,
     /// All the download files and what pages need of them, with the hash of their inputs.
@@ -126,7 +122,7 @@ impl PageCache {
     /// Takes the hashes of each county's school `rows` ([`crate::model::school_hashes`]) from
     /// the model, which made them to reuse the engine's results.
     pub fn know_school_hashes(&mut self, rows: Arc<Vec<SchoolRow>>, hashes: Arc<rustc_hash::FxHashMap<String, u64>>) {
-        self.school_hashes = Some((rows, hashes));
+        self.hashes.schools = Some((rows, hashes));
     }
 }
 
@@ -365,17 +361,8 @@ pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn S
     timer.done("templates and styles");
     let keep = cache.keep;
     let deps = keep.then(|| {
-        let (deps, hashes, row_hashes, area_hash) = deps::Deps::of(
-            site,
-            fingerprint,
-            css_version,
-            cache.school_hashes.take(),
-            cache.row_hashes.take(),
-            cache.area_hash.take(),
-        );
-        cache.school_hashes = Some(hashes);
-        cache.row_hashes = Some(row_hashes);
-        cache.area_hash = Some(area_hash);
+        let (deps, kept) = deps::Deps::of(site, fingerprint, css_version, std::mem::take(&mut cache.hashes));
+        cache.hashes = kept;
         deps
     });
     timer.done("dependencies");
@@ -905,14 +892,7 @@ fn plan<'a>(
                     .into()
                 }),
                 // What the rankings show of the sheets (and what is site-wide).
-                deps: deps.map(|d| {
-                    let mut h = std::hash::DefaultHasher::new();
-                    d.global.hash(&mut h);
-                    for level in Level::ALL {
-                        views::ranking_inputs(views, scheme, ind.id, level, &mut h);
-                    }
-                    h.finish()
-                }),
+                deps: deps.map(|d| d.indicator(scheme, ind.id)),
             });
         }
     }

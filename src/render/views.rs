@@ -426,7 +426,7 @@ pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Val
 }
 
 /// Each county's latest row of one indicator and level with a CV, with its school year: what
-/// the indicator's ranking shows.
+/// the indicator's ranking shows (hashed for the preview by `deps::ranking_hashes`).
 fn latest_rows<'v>(
     views: &'v Views,
     scheme: Scheme,
@@ -443,17 +443,6 @@ fn latest_rows<'v>(
             .max_by_key(|(y, _)| *y)
             .map(|(year, r)| (c, year, r))
     })
-}
-
-/// What [`ranking`] reads of one indicator and level, hashed into `h` (an indicator's page is
-/// rendered again only when this changes, not on every edit of a published figure).
-pub fn ranking_inputs(views: &Views, scheme: Scheme, indicator: &str, level: Level, h: &mut impl std::hash::Hasher) {
-    use std::hash::Hash;
-    for (c, year, r) in latest_rows(views, scheme, indicator, level) {
-        (&c.code, &c.name, &c.name_en, year).hash(h);
-        (r.value.map(f64::to_bits), r.cv.map(f64::to_bits), r.meets, r.decimals).hash(h);
-    }
-    h.write_u8(0xff);
 }
 
 /// Every county's latest CV of one indicator and level, ranked (lowest CV first).
