@@ -94,23 +94,37 @@ impl SchoolsKey {
     }
 }
 
-/// What the data other than the school rows is made from: its files and the configuration.
+/// What the data other than the school rows is made from: its files and the configuration
+/// (their stamps, in the order of [`DATA_FILES`]), and which of them a watcher reported since.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct DataKey([Option<crate::util::fs::Stamp>; 6]);
+struct DataKey {
+    stamps: [Option<crate::util::fs::Stamp>; 6],
+    reported: [bool; 6],
+}
 
-/// The files of [`DataKey`], site-relative.
+/// The files of [`DataKey`], site-relative: the areas, the sources and the configuration,
+/// which every table's rows are checked against, and the published rows, the milestones and
+/// the metrics, each checked on its own.
 const DATA_FILES: [&str; 6] = [
     load::specs::COUNTIES.file,
+    load::specs::SOURCES.file,
+    crate::config::CONFIG_FILE,
     load::specs::INDICATORS.file,
     load::specs::MILESTONES.file,
     load::specs::METRICS.file,
-    load::specs::SOURCES.file,
-    crate::config::CONFIG_FILE,
 ];
 
 impl DataKey {
     fn of(site_root: &Path) -> Self {
-        DataKey(DATA_FILES.map(|f| crate::util::fs::stamp(&site_root.join(f))))
+        DataKey { stamps: DATA_FILES.map(|f| crate::util::fs::stamp(&site_root.join(f))), reported: [false; 6] }
+    }
+
+    /// Which of the published rows, milestones and metrics made from `self` a build of `now`
+    /// can take over; `None` when none can (the areas, the sources or the configuration
+    /// changed).
+    fn reusable(&self, now: &DataKey) -> Option<[bool; 3]> {
+        let same = |i: usize| !self.reported[i] && self.stamps[i] == now.stamps[i];
+        (0..3).all(same).then(|| [3, 4, 5].map(same))
     }
 }
 
@@ -135,8 +149,10 @@ impl Memo {
                 *key = None;
             }
         }
-        if paths.iter().any(|p| DATA_FILES.contains(&p.as_str())) {
-            self.data = None;
+        if let Some((key, _)) = &mut self.data {
+            for (i, file) in DATA_FILES.iter().enumerate() {
+                key.reported[i] |= paths.iter().any(|p| p == file);
+            }
         }
         paths.iter().for_each(|p| self.content.forget(p));
     }
@@ -160,23 +176,30 @@ fn prepare(site_root: &Path, deny_warnings: bool, memo: &mut Memo) -> Result<(lo
     };
     let keep = memo.pages.keeps();
     let data_key = keep.then(|| DataKey::of(site_root));
-    let reuse_data = memo.data.take().filter(|(k, _)| Some(k) == data_key.as_ref()).map(|(_, d)| d);
-    let mut loaded = load::load_site_reusing(
-        site_root,
-        &mut diags,
-        reuse.is_some(),
-        reuse_data.is_some(),
-        keep.then_some(&mut memo.content),
-    )?;
+    // The data of the build before, with which of its row tables can be taken over.
+    let reuse_data = match (memo.data.take(), &data_key) {
+        (Some((then, data)), Some(now)) => then.reusable(now).map(|parts| (data, parts)),
+        _ => None,
+    };
+    // The files whose rows are taken over are not read.
+    let skip_data: Vec<&str> = match &reuse_data {
+        Some((_, kept)) => {
+            let rows = DATA_FILES[3..].iter().zip(kept).filter(|(_, k)| **k).map(|(f, _)| f);
+            DATA_FILES[..3].iter().chain(rows).copied().collect()
+        }
+        None => Vec::new(),
+    };
+    let mut loaded =
+        load::load_site_reusing(site_root, &mut diags, reuse.is_some(), &skip_data, keep.then_some(&mut memo.content))?;
     timer.done("load");
     if let Some(encoding) = reuse.as_ref().and_then(|s| s.encoding) {
         loaded.encodings.push((load::specs::SCHOOLS.file.to_string(), encoding));
     }
-    if let Some(data) = &reuse_data {
-        loaded.encodings.extend(data.encodings.iter().cloned());
-    }
-    loaded.encodings.sort();
     let (site, schools, data) = model::build::build_site_with(&mut loaded, &mut diags, reuse, before, reuse_data, keep);
+    // The data files' encodings as the data has them (read now or taken over).
+    loaded.encodings.retain(|(f, _)| !DATA_FILES.contains(&f.as_str()));
+    loaded.encodings.extend(data.encodings.iter().cloned());
+    loaded.encodings.sort();
     if let Some((hashes, _)) = &schools.hashes {
         memo.pages.know_school_hashes(site.schools.clone(), hashes.clone());
     }

@@ -162,7 +162,7 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
 /// [`load_site`], leaving `schools.csv` unread when `skip_schools` (a rebuild reuses the
 /// school rows of the build before; the file is still listed in [`Loaded::files`]).
 pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) -> Result<Loaded> {
-    load_site_reusing(root, diags, skip_schools, false, None)
+    load_site_reusing(root, diags, skip_schools, &[], None)
 }
 
 /// [`load_site_with`], leaving the other tables unread too when `skip_data` (a rebuild reuses
@@ -172,7 +172,7 @@ pub fn load_site_reusing(
     root: &Path,
     diags: &mut Diagnostics,
     skip_schools: bool,
-    skip_data: bool,
+    skip_data: &[&str],
     content: Option<&mut ContentMemo>,
 ) -> Result<Loaded> {
     let config_path = root.join(CONFIG_FILE);
@@ -221,14 +221,14 @@ pub fn load_site_reusing(
     Ok(Loaded { config, tables, pages, theme, files, encodings })
 }
 
-/// Reads the data tables of `root/data/`: all but `schools.csv` when `skip_schools`, only it
-/// (or none) when `skip_data`.
+/// Reads the data tables of `root/data/`: all but `schools.csv` when `skip_schools`, and but
+/// the other files named in `skip_data` (site-relative).
 pub fn load_tables(
     root: &Path,
     config: &Config,
     diags: &mut Diagnostics,
     skip_schools: bool,
-    skip_data: bool,
+    skip_data: &[&str],
 ) -> Result<Tables> {
     let read = |spec: &Columns, diags: &mut Diagnostics| -> Result<Option<Table>> {
         let path = root.join(spec.file);
@@ -241,7 +241,7 @@ pub fn load_tables(
     let schools = if skip_schools { None } else { read(&specs::SCHOOLS, &mut schools_read)? };
     diags.extend(schools_read.clone());
     let mut data_read = Diagnostics::new();
-    let mut data = |spec: &Columns| if skip_data { Ok(None) } else { read(spec, &mut data_read) };
+    let mut data = |spec: &Columns| if skip_data.contains(&spec.file) { Ok(None) } else { read(spec, &mut data_read) };
     let tables = Tables {
         counties: data(&specs::COUNTIES)?,
         indicators: data(&specs::INDICATORS)?,

@@ -94,23 +94,74 @@ pub struct Data {
 }
 
 /// [`build_site`], taking the school rows and the engine's results from `reuse` when given
-/// (`loaded` then need not hold `schools.csv`), and the other data from `reuse_data` (then
-/// `loaded` need not hold its tables); also returns both for the next rebuild, with the
+/// (`loaded` then need not hold `schools.csv`), and the other data from `reuse_data` with
+/// which of its published rows, milestones and metrics can be taken over (`loaded` then holds
+/// only the tables of those that cannot); also returns both for the next rebuild, with the
 /// sheets made from the school rows when `keep`.
 pub fn build_site_with(
     loaded: &mut Loaded,
     diags: &mut Diagnostics,
     reuse: Option<Schools>,
     before: Option<Schools>,
-    reuse_data: Option<Data>,
+    reuse_data: Option<(Data, [bool; 3])>,
     keep: bool,
 ) -> (Site, Schools, Data) {
     let schools_table = loaded.tables.schools.take();
     let loaded = &*loaded;
     let t = &loaded.tables;
+    // The rows of the tables checked against the areas and sources (`again`: which of the
+    // published rows, milestones and metrics), with what checking them found.
+    let check_rows = |data: &Data, again: [bool; 3], found: &mut Diagnostics| {
+        let source_ids: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
+        let refs = Refs::of_with(data, &source_ids);
+        // Each table checked is a stage of its own (a rebuild shows which were taken over).
+        let mut timer = crate::util::timing::Timer::start();
+        let mut stage = |label| timer.done(label);
+        let reported = again[0].then(|| t.indicators.as_ref().map(|t| reported(t, &refs, found)).unwrap_or_default());
+        if reported.is_some() {
+            stage("published rows");
+        }
+        let milestones =
+            again[1].then(|| t.milestones.as_ref().map(|t| milestones(t, &refs, found)).unwrap_or_default());
+        if milestones.is_some() {
+            stage("milestones");
+        }
+        let metrics = again[2].then(|| t.metrics.as_ref().map(|t| metrics(t, &refs, found)).unwrap_or_default());
+        if metrics.is_some() {
+            stage("metrics");
+        }
+        (reported.map(Arc::new), milestones.map(Arc::new), metrics.map(Arc::new))
+    };
     let data = match reuse_data {
-        Some(data) => {
+        Some((data, [true, true, true])) => {
             diags.extend(data.diags.clone());
+            data
+        }
+        // The areas and sources as before: the row tables that changed are read and checked
+        // again, the others' rows and diagnostics taken over.
+        Some((before, kept)) => {
+            let again = kept.map(|k| !k);
+            use crate::load::specs::{INDICATORS, METRICS, MILESTONES};
+            let files = [INDICATORS.file, MILESTONES.file, METRICS.file];
+            let read_again = |file: &str| files.iter().zip(again).any(|(f, a)| a && *f == file);
+            let mut taken = before.diags.clone();
+            taken.retain(|d| !read_again(&d.file));
+            let mut data = Data { diags: Diagnostics::new(), ..before };
+            data.encodings.retain(|(f, _)| !read_again(f));
+            data.encodings.extend(
+                [&t.indicators, &t.milestones, &t.metrics].into_iter().flatten().map(|t| (t.file.clone(), t.encoding)),
+            );
+            let mut checked = Diagnostics::new();
+            let (reported, milestones, metrics) = check_rows(&data, again, &mut checked);
+            data.reported = reported.unwrap_or(data.reported);
+            data.milestones = milestones.unwrap_or(data.milestones);
+            data.metrics = metrics.unwrap_or(data.metrics);
+            diags.extend(taken.clone());
+            diags.extend(checked.clone());
+            // What reading reported is in `diags` already; it is kept with the data.
+            data.diags = taken;
+            data.diags.extend(t.data_read.clone());
+            data.diags.extend(checked);
             data
         }
         None => {
@@ -142,16 +193,9 @@ pub fn build_site_with(
                     .collect(),
                 ..Data::default()
             };
-            let source_ids: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
-            let refs = Refs::of_with(&data, &source_ids);
-            let mut checked = Diagnostics::new();
-            let reported = t.indicators.as_ref().map(|t| reported(t, &refs, &mut checked)).unwrap_or_default();
-            let milestones = t.milestones.as_ref().map(|t| milestones(t, &refs, &mut checked)).unwrap_or_default();
-            let metrics = t.metrics.as_ref().map(|t| metrics(t, &refs, &mut checked)).unwrap_or_default();
-            found.extend(checked);
-            data.reported = Arc::new(reported);
-            data.milestones = Arc::new(milestones);
-            data.metrics = Arc::new(metrics);
+            let (reported, milestones, metrics) = check_rows(&data, [true; 3], &mut found);
+            (data.reported, data.milestones, data.metrics) =
+                (reported.unwrap_or_default(), milestones.unwrap_or_default(), metrics.unwrap_or_default());
             diags.extend(found.clone());
             data.diags = t.data_read.clone();
             data.diags.extend(found);

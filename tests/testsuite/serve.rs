@@ -610,6 +610,50 @@ fn sheets_are_reused_on_a_site_without_school_rows() {
     }
 }
 
+// Guards the data kept table by table: an edit of the metrics checks only the metrics again
+// and takes over the published rows with their problems (reported as a clean render reports
+// them); an edit of the county list checks every table again.
+#[test]
+fn data_tables_are_checked_again_only_when_changed() {
+    let t = SiteTest::demo();
+    let mut memo = junheng::build::Memo::keeping();
+    let mut render = |rel: &str| {
+        memo.forget(&[rel.to_string()]);
+        junheng::util::timing::take();
+        let cached = junheng::build::render_site_cached(&t.site, false, &mut memo);
+        let stages: Vec<&str> = junheng::util::timing::take().iter().map(|(s, _)| *s).collect();
+        let clean = junheng::build::render_site(&t.site, false);
+        let problems = |r: &Result<junheng::build::Rendered, junheng::Error>| match r {
+            Err(junheng::Error::Site(d)) => {
+                Some(d.sorted().iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
+            }
+            _ => None,
+        };
+        match (&cached, &clean) {
+            (Ok(a), Ok(b)) => assert!(a.files == b.files, "{rel}: the cached render differs"),
+            (Err(_), Err(_)) => assert_eq!(problems(&cached), problems(&clean), "{rel}"),
+            _ => panic!("{rel}: one render failed and the other did not"),
+        }
+        let tables = ["published rows", "milestones", "metrics"];
+        (tables.map(|s| stages.contains(&s)), problems(&cached))
+    };
+    assert_eq!(render("").0, [true; 3]);
+    // A published row citing an unknown source: an error, still reported after a metric edit.
+    let text = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
+    save(&t, "data/indicators.csv", &format!("{text}450802,2019-2020,junior,basic,composite,,0.3,no-such-source\n"));
+    let (checked, error) = render("data/indicators.csv");
+    assert_eq!(checked, [true, false, false]);
+    assert!(error.as_deref().is_some_and(|e| e.contains("no-such-source")), "{error:?}");
+    apply_edit(&t, 8, 4);
+    let (checked, error) = render("data/metrics.csv");
+    assert_eq!(checked, [false, false, true]);
+    assert!(error.as_deref().is_some_and(|e| e.contains("no-such-source")), "{error:?}");
+    save(&t, "data/indicators.csv", &text);
+    assert_eq!(render("data/indicators.csv"), ([true, false, false], None));
+    apply_edit(&t, 6, 5);
+    assert_eq!(render("data/counties.csv").0, [true; 3]);
+}
+
 // Guards what an indicator's page is keyed by (each county's latest row of that indicator):
 // a published coefficient edited alone (its value as before) renders that indicator's page
 // again, and only that one of the indicator pages.
