@@ -298,6 +298,14 @@ impl<'s> Deps<'s> {
         h.finish()
     }
 
+    /// The inputs of a county's page that shows none of its narratives (an audit trail): its
+    /// data, what is site-wide, and `extra`.
+    pub fn county_data_page(&self, code: &str, extra: impl Hash) -> u64 {
+        let mut h = DefaultHasher::new();
+        (self.global, self.data.get(code), extra).hash(&mut h);
+        h.finish()
+    }
+
     /// The inputs of a county's own pages: its data and narratives, what is site-wide, and
     /// `extra` (what else the page shows, e.g. its download files).
     pub fn county(&self, code: &str, extra: impl Hash) -> u64 {

@@ -789,7 +789,8 @@ fn plan<'a>(
                     context.json["display_name"] = json!(name);
                     context
                 }),
-                deps: deps.map(|d| d.county(&c.code, year.0)),
+                // The audit trail shows no narrative.
+                deps: deps.map(|d| d.county_data_page(&c.code, year.0)),
             });
         }
     }

@@ -610,6 +610,21 @@ fn sheets_are_reused_on_a_site_without_school_rows() {
     }
 }
 
+// Guards what a county narrative is an input of: its county's page in each language, not the
+// county's audit trail (which shows no narrative).
+#[test]
+fn a_narrative_edit_renders_its_county_page_only() {
+    let t = SiteTest::demo();
+    let mut memo = junheng::build::Memo::keeping();
+    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    let path = apply_edit(&t, 2, 1);
+    memo.forget(&[path.to_string()]);
+    let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    assert!(cached.files == junheng::build::render_site(&t.site, false).unwrap().files);
+    assert!(cached.files.iter().any(|f| f.path.starts_with("county/450804/computation/")), "an audited county");
+    assert_eq!(memo.pages.rendered, 2, "the county page in zh-CN and en");
+}
+
 // Guards the data kept table by table: an edit of the metrics checks only the metrics again
 // and takes over the published rows with their problems (reported as a clean render reports
 // them); an edit of the county list checks every table again.
