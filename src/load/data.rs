@@ -280,8 +280,8 @@ impl Table {
         ok.then_some(table)
     }
 
-    /// Cell `i` of `row`.
-    fn cell(&self, row: &Row, i: usize) -> &str {
+    /// Cell `i` of `row` (`i` from [`Table::column`]).
+    pub fn cell(&self, row: &Row, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends.get(row.first + i - 1) + 1 };
         let end = self.ends.get(row.first + i);
         let text = if row.spilled { &self.spill } else { &self.text };
@@ -291,6 +291,12 @@ impl Table {
     /// The cell of `row` in column `name` (a canonical name), if the column exists.
     pub fn get(&self, row: &Row, name: &str) -> Option<&str> {
         self.index.get(name).map(|&i| self.cell(row, i))
+    }
+
+    /// The index of column `name` (a canonical name) in every row, if the file has it: for
+    /// reading a large file's cells without looking the column up on every row.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
     }
 
     /// True when the file has column `name`.

@@ -313,6 +313,47 @@ impl<'a> Refs<'a> {
     }
 }
 
+/// A column of a table as [`Cells`] reads it: by its canonical name (looked up in the row's
+/// table), or [`Resolved`] once per table.
+trait Column: Copy {
+    fn name(&self) -> &str;
+    fn cell<'t>(&self, table: &'t Table, row: &Row) -> Option<&'t str>;
+}
+
+impl Column for &str {
+    fn name(&self) -> &str {
+        self
+    }
+
+    fn cell<'t>(&self, table: &'t Table, row: &Row) -> Option<&'t str> {
+        table.get(row, self)
+    }
+}
+
+/// A column looked up once for a whole table: the large files (two million school rows of
+/// twenty columns) would otherwise look up each column's name on every row.
+#[derive(Clone, Copy)]
+struct Resolved {
+    name: &'static str,
+    index: Option<usize>,
+}
+
+impl Resolved {
+    fn of(table: &Table, name: &'static str) -> Self {
+        Resolved { name, index: table.column(name) }
+    }
+}
+
+impl Column for Resolved {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn cell<'t>(&self, table: &'t Table, row: &Row) -> Option<&'t str> {
+        self.index.map(|i| table.cell(row, i))
+    }
+}
+
 /// Reads typed cells of one row, collecting errors.
 struct Cells<'t, 'd> {
     table: &'t Table,
@@ -322,20 +363,20 @@ struct Cells<'t, 'd> {
 }
 
 impl<'t> Cells<'t, '_> {
-    fn raw(&self, name: &str) -> &'t str {
-        trim(self.table.get(self.row, name).unwrap_or(""))
+    fn raw(&self, name: impl Column) -> &'t str {
+        trim(name.cell(self.table, self.row).unwrap_or(""))
     }
 
-    fn fail(&mut self, name: &str, expected: &str) {
-        self.diags.push(self.table.cell_error(self.row, name, expected));
+    fn fail(&mut self, name: impl Column, expected: &str) {
+        self.diags.push(self.table.cell_error(self.row, name.name(), expected));
         self.ok = false;
     }
 
-    fn text(&mut self, name: &str, expected: &str) -> String {
+    fn text(&mut self, name: impl Column, expected: &str) -> String {
         self.text_str(name, expected).to_string()
     }
 
-    fn text_str(&mut self, name: &str, expected: &str) -> &'t str {
+    fn text_str(&mut self, name: impl Column, expected: &str) -> &'t str {
         let v = self.raw(name);
         if is_missing(v) {
             self.fail(name, expected);
@@ -343,20 +384,20 @@ impl<'t> Cells<'t, '_> {
         v
     }
 
-    fn opt_text(&self, name: &str) -> Option<String> {
+    fn opt_text(&self, name: impl Column) -> Option<String> {
         self.opt_str(name).map(str::to_string)
     }
 
-    fn opt_str(&self, name: &str) -> Option<&'t str> {
+    fn opt_str(&self, name: impl Column) -> Option<&'t str> {
         let v = self.raw(name);
         (!is_missing(v)).then_some(v)
     }
 
-    fn code(&mut self, name: &str) -> String {
+    fn code(&mut self, name: impl Column) -> String {
         self.code_str(name).to_string()
     }
 
-    fn code_str(&mut self, name: &str) -> &'t str {
+    fn code_str(&mut self, name: impl Column) -> &'t str {
         let v = self.raw(name);
         if !(v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit())) {
             self.fail(name, "a 6-digit code like `450802`");
@@ -364,7 +405,7 @@ impl<'t> Cells<'t, '_> {
         v
     }
 
-    fn parsed<T>(&mut self, name: &str, expected: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    fn parsed<T>(&mut self, name: impl Column, expected: &str, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
         let v = self.raw(name);
         let r = parse(v);
         if r.is_none() {
@@ -373,7 +414,7 @@ impl<'t> Cells<'t, '_> {
         r
     }
 
-    fn decimal(&mut self, name: &str) -> Option<f64> {
+    fn decimal(&mut self, name: impl Column) -> Option<f64> {
         match parse_decimal(self.raw(name)) {
             Ok(v) => v,
             Err(expected) => {
@@ -383,7 +424,7 @@ impl<'t> Cells<'t, '_> {
         }
     }
 
-    fn non_negative(&mut self, name: &str) -> Option<f64> {
+    fn non_negative(&mut self, name: impl Column) -> Option<f64> {
         let v = self.decimal(name);
         if v.is_some_and(|v| v < 0.0) {
             self.fail(name, "a number ≥ 0");
@@ -392,7 +433,7 @@ impl<'t> Cells<'t, '_> {
         v
     }
 
-    fn count(&mut self, name: &str) -> Option<u64> {
+    fn count(&mut self, name: impl Column) -> Option<u64> {
         match parse_count(self.raw(name)) {
             Ok(v) => v,
             Err(expected) => {
@@ -407,7 +448,12 @@ impl<'t> Cells<'t, '_> {
     }
 
     fn source_str(&mut self, refs: &Refs) -> Option<&'t str> {
-        let id = self.raw("source");
+        self.source_in(refs, "source")
+    }
+
+    /// [`Cells::source_str`] of column `name` (the `source` column, resolved once).
+    fn source_in(&mut self, refs: &Refs, name: impl Column) -> Option<&'t str> {
+        let id = self.raw(name);
         if is_missing(id) {
             return None;
         }
@@ -416,16 +462,16 @@ impl<'t> Cells<'t, '_> {
                 &self.table.file,
                 format!("unknown source `{id}`: expected an `id` of `data/sources.csv`"),
             );
-            self.diags.push(self.table.cell_diag(self.row, "source", d));
+            self.diags.push(self.table.cell_diag(self.row, name.name(), d));
         }
         Some(id)
     }
 
-    fn county(&mut self, name: &str, refs: &Refs) -> String {
+    fn county(&mut self, name: impl Column, refs: &Refs) -> String {
         self.county_str(name, refs).to_string()
     }
 
-    fn county_str(&mut self, name: &str, refs: &Refs) -> &'t str {
+    fn county_str(&mut self, name: impl Column, refs: &Refs) -> &'t str {
         let code = self.code_str(name);
         if self.ok && refs.check_counties && !refs.counties.contains(code) {
             let d = Diagnostic::error(
@@ -435,7 +481,7 @@ impl<'t> Cells<'t, '_> {
                     suggest_county(code, refs)
                 ),
             );
-            self.diags.push(self.table.cell_diag(self.row, name, d));
+            self.diags.push(self.table.cell_diag(self.row, name.name(), d));
             self.ok = false;
         }
         code
@@ -754,16 +800,18 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
 }
 
 fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
+    let [county_col, year_col, level_col, scheme_col, indicator_col, value_col, cv_col, source_col] =
+        ["county", "school_year", "level", "scheme", "indicator", "value", "cv", "source"].map(|n| Resolved::of(t, n));
     let rows = each_row_par(t, diags, |_: &mut (), c| {
-        let county = c.county("county", refs);
-        let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
-        let level = c.parsed("level", "`primary` or `junior`", Level::parse);
-        let scheme = c.parsed("scheme", "`basic` or `quality`", Scheme::parse);
-        let raw = c.raw("indicator").to_string();
+        let county = c.county(county_col, refs);
+        let school_year = c.parsed(year_col, "a school year like `2020-2021`", SchoolYear::parse);
+        let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
+        let scheme = c.parsed(scheme_col, "`basic` or `quality`", Scheme::parse);
+        let raw = c.raw(indicator_col).to_string();
         let indicator = scheme.and_then(|s| {
             if raw == "composite" {
                 if s == Scheme::Quality {
-                    c.fail("indicator", "an indicator of quality balance (it has no composite)");
+                    c.fail(indicator_col, "an indicator of quality balance (it has no composite)");
                     return None;
                 }
                 return Some(IndicatorRef::Composite);
@@ -773,19 +821,19 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
                 None => {
                     let ids: Vec<_> = RuleSet::of(s).indicators.iter().map(|i| format!("`{}`", i.id)).collect();
                     let extra = if s == Scheme::Basic { ", `composite`" } else { "" };
-                    c.fail("indicator", &format!("one of {}{extra}", ids.join(", ")));
+                    c.fail(indicator_col, &format!("one of {}{extra}", ids.join(", ")));
                     None
                 }
             }
         });
-        let value = c.non_negative("value");
-        let cv = c.non_negative("cv");
-        let value_decimals = decimals(c.raw("value"));
-        let cv_decimals = decimals(c.raw("cv"));
+        let value = c.non_negative(value_col);
+        let cv = c.non_negative(cv_col);
+        let value_decimals = decimals(c.raw(value_col));
+        let cv_decimals = decimals(c.raw(cv_col));
         if indicator == Some(IndicatorRef::Composite) && value.is_some() {
-            c.fail("value", "an empty cell: the composite is given in `cv`");
+            c.fail(value_col, "an empty cell: the composite is given in `cv`");
         }
-        let source = c.source(refs);
+        let source = c.source_in(refs, source_col).map(str::to_string);
         Some(Reported {
             county,
             school_year: school_year?,
@@ -1030,21 +1078,37 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     let shared: HashMap<&str, Arc<str>> =
         refs.counties.iter().chain(refs.sources.iter()).map(|v| (*v, Arc::from(*v))).collect();
     let share = |v: &str| shared.get(v).cloned().unwrap_or_else(|| Arc::from(v));
+    let col = |name| Resolved::of(t, name);
+    let [id_col, name_col, county_col, year_col, level_col, type_col, students_col, senior_col, parent_col, source_col] =
+        [
+            "school_id",
+            "school_name",
+            "county",
+            "school_year",
+            "level",
+            "school_type",
+            "students",
+            "senior_students",
+            "parent_school_id",
+            "source",
+        ]
+        .map(col);
+    let figure_cols = SCHOOL_FIGURES.map(col);
     let rows = each_row_par(t, diags, |texts: &mut Interned, c| {
-        let school_id = c.text_str("school_id", "a 10-digit school identifier (学校标识码)");
+        let school_id = c.text_str(id_col, "a 10-digit school identifier (学校标识码)");
         if !school_id.is_empty() && !school_id.chars().all(|ch| ch.is_ascii_alphanumeric()) {
-            c.fail("school_id", "a school identifier of digits (keep it as text in Excel)");
+            c.fail(id_col, "a school identifier of digits (keep it as text in Excel)");
         }
-        let school_name = c.text_str("school_name", "the school's name");
-        let county = share(c.county_str("county", refs));
-        let school_year = c.parsed("school_year", "a school year like `2020-2021`", SchoolYear::parse);
-        let level = c.parsed("level", "`primary` or `junior`", Level::parse);
-        let school_type = c.parsed("school_type", &type_expected, school_type);
-        let students = c.count("students");
+        let school_name = c.text_str(name_col, "the school's name");
+        let county = share(c.county_str(county_col, refs));
+        let school_year = c.parsed(year_col, "a school year like `2020-2021`", SchoolYear::parse);
+        let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
+        let school_type = c.parsed(type_col, &type_expected, school_type);
+        let students = c.count(students_col);
         if students.is_none() && c.ok {
-            c.fail("students", "a whole number like `1250`");
+            c.fail(students_col, "a whole number like `1250`");
         }
-        let figures = SCHOOL_FIGURES.map(|f| c.non_negative(f));
+        let figures = figure_cols.map(|f| c.non_negative(f));
         let teachers = SCHOOL_FIGURES.iter().position(|f| *f == "teachers").and_then(|i| figures[i]);
         if let (Some(p), Some(teachers)) = (students, teachers) {
             if teachers > p as f64 * 10.0 {
@@ -1057,9 +1121,9 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
                 c.diags.push(c.table.cell_diag(c.row, "teachers", d));
             }
         }
-        let senior_students = c.count("senior_students");
-        let parent_school_id = c.opt_str("parent_school_id").map(|v| texts.get(v));
-        let source = c.source_str(refs).map(share);
+        let senior_students = c.count(senior_col);
+        let parent_school_id = c.opt_str(parent_col).map(|v| texts.get(v));
+        let source = c.source_in(refs, source_col).map(share);
         Some(SchoolRow {
             school_id: texts.get(school_id),
             school_name: texts.get(school_name),
