@@ -645,30 +645,54 @@ impl Keyed for SchoolRow {
 }
 
 /// Calls `found(i, first)` for each item `i` whose key an earlier item `first` (the first
-/// with that key) already had. The table holds 4-byte indices, keys are looked up in the
-/// items: at two million school rows a map of borrowed keys cost ten times the memory.
-fn first_of_each_key<'a, T, K: std::hash::Hash + Eq>(
+/// with that key) already had, in the order of `i`. The table holds 4-byte indices, keys are
+/// looked up in the items: at two million school rows a map of borrowed keys cost ten times
+/// the memory. The keys are split by hash into one table per thread, filled in parallel (a
+/// key's items all fall in one table, in their order).
+fn first_of_each_key<'a, T: Sync, K: std::hash::Hash + Eq>(
     items: &'a [T],
-    key: impl Fn(&'a T) -> K,
+    key: impl Fn(&'a T) -> K + Sync,
     mut found: impl FnMut(usize, usize),
 ) {
     use std::hash::BuildHasher;
     let hasher = rustc_hash::FxBuildHasher;
-    let hash = |i: u32| hasher.hash_one(key(&items[i as usize]));
-    let mut table = hashbrown::HashTable::<u32>::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let k = key(item);
-        match table.entry(hasher.hash_one(&k), |&j| key(&items[j as usize]) == k, |&j| hash(j)) {
-            hashbrown::hash_table::Entry::Occupied(first) => found(i, *first.get() as usize),
-            hashbrown::hash_table::Entry::Vacant(slot) => {
-                slot.insert(i as u32);
+    let shards = rayon::current_num_threads().max(1);
+    // The shard of a hash: its high bits, spread over the shards.
+    let shard_of = |h: u64| ((u128::from(h) * shards as u128) >> 64) as usize;
+    let pairs: Vec<Vec<(u32, u32)>> = (0..shards)
+        .into_par_iter()
+        .map(|shard| {
+            let hash = |i: u32| hasher.hash_one(key(&items[i as usize]));
+            let mut table = hashbrown::HashTable::<u32>::with_capacity(items.len() / shards + 1);
+            let mut pairs = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let k = key(item);
+                let h = hasher.hash_one(&k);
+                if shard_of(h) != shard {
+                    continue;
+                }
+                match table.entry(h, |&j| key(&items[j as usize]) == k, |&j| hash(j)) {
+                    hashbrown::hash_table::Entry::Occupied(first) => pairs.push((i as u32, *first.get())),
+                    hashbrown::hash_table::Entry::Vacant(slot) => {
+                        slot.insert(i as u32);
+                    }
+                }
             }
-        }
-    }
+            pairs
+        })
+        .collect();
+    let mut pairs = pairs.concat();
+    pairs.sort_unstable();
+    pairs.into_iter().for_each(|(i, first)| found(i as usize, first as usize));
 }
 
 /// Reports rows whose key was already seen (`what` names the key's columns) and drops them.
-fn reject_duplicates<T: Keyed>(table: &Table, rows: Vec<(&Row, T)>, what: &str, diags: &mut Diagnostics) -> Vec<T> {
+fn reject_duplicates<T: Keyed + Sync>(
+    table: &Table,
+    rows: Vec<(&Row, T)>,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Vec<T> {
     // First the duplicates are found with keys borrowed from the rows, then the rows are
     // moved out: no key is copied.
     let mut duplicates: Vec<(usize, u32)> = Vec::new();
@@ -1242,6 +1266,32 @@ mod tests {
             cv,
             cv_decimals: Some(3),
             source: None,
+        }
+    }
+
+    // Guards the sharded search for repeated keys: on a pool of several threads, every item
+    // whose key came before is found once, with the first item of that key, in item order.
+    #[test]
+    fn first_of_each_key_finds_what_a_plain_map_finds() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(7);
+        let items: Vec<(String, u16)> =
+            (0..20_000).map(|_| (format!("k{}", rng.random_range(0..3_000)), rng.random_range(0..3))).collect();
+        let mut expected = Vec::new();
+        let mut first: std::collections::HashMap<(&str, u16), usize> = Default::default();
+        for (i, (k, n)) in items.iter().enumerate() {
+            match first.get(&(k.as_str(), *n)) {
+                Some(&f) => expected.push((i, f)),
+                None => {
+                    first.insert((k.as_str(), *n), i);
+                }
+            }
+        }
+        for threads in [1, 2, 5] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let mut found = Vec::new();
+            pool.install(|| first_of_each_key(&items, |(k, n)| (k.as_str(), *n), |i, f| found.push((i, f))));
+            assert_eq!(found, expected, "{threads} threads");
         }
     }
 
