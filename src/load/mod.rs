@@ -165,8 +165,8 @@ pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) 
     load_site_reusing(root, diags, skip_schools, &[], None)
 }
 
-/// [`load_site_with`], leaving the other tables unread too when `skip_data` (a rebuild reuses
-/// the data of the build before), and taking the Markdown files that did not change from
+/// [`load_site_with`], leaving the data files named in `skip_data` unread too (a rebuild takes
+/// their rows over from the build before), and taking the Markdown files that did not change from
 /// `content`, leaving this build's in it (the preview server).
 pub fn load_site_reusing(
     root: &Path,

@@ -66,7 +66,9 @@ impl SheetsKey {
 
 /// The site's data but the school rows, checked, with every diagnostic found reading and
 /// checking it: what a rebuild takes over when none of its files (`counties.csv`,
-/// `indicators.csv`, `milestones.csv`, `metrics.csv`, `sources.csv`, `site.toml`) changed.
+/// `indicators.csv`, `milestones.csv`, `metrics.csv`, `sources.csv`, `site.toml`) changed, or
+/// in part (the published rows, milestones or metrics whose own file did not change) while the
+/// areas, the sources and `site.toml` are as before.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
     /// As in [`Site::counties`].

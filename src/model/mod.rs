@@ -758,6 +758,21 @@ pub fn school_hashes(rows: &[SchoolRow]) -> rustc_hash::FxHashMap<String, u64> {
         .collect()
 }
 
+/// The latest row of one indicator with a CV among one county's `sheets` of a regime and level,
+/// with its school year: what an indicator's ranking shows of that county.
+pub fn latest_row<'s>(
+    sheets: &'s [Sheet],
+    scheme: Scheme,
+    level: Level,
+    indicator: &str,
+) -> Option<(SchoolYear, &'s SheetRow)> {
+    sheets
+        .iter()
+        .filter(|s| s.scheme == scheme && s.level == level)
+        .filter_map(|s| s.rows.iter().find(|r| r.indicator == indicator && r.cv.is_some()).map(|r| (s.school_year, r)))
+        .max_by_key(|(y, _)| *y)
+}
+
 /// The code that stands for the whole country in `area` columns.
 pub const NATIONAL_AREA: &str = "000000";
 

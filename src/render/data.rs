@@ -46,8 +46,8 @@ struct DataTable<'a> {
     primary_key: &'static [&'static str],
     rows: Rows<'a>,
     /// The same rows in runs of one county each, in order, for a table grouped by county (the
-    /// national school rows, published rows and results): a rebuild encodes again only the runs whose county's
-    /// data changed. `None` for other tables.
+    /// national school rows, published rows and results): a rebuild encodes again only the
+    /// runs whose county's data changed. `None` for other tables.
     runs: Option<Runs<'a>>,
 }
 

@@ -10,8 +10,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use crate::model::{
-    County, Level, Metric, Milestone, Prefecture, Province, Reported, Scheme, SchoolRow, SchoolYear, Sheet, SheetRow,
-    Site, Source,
+    County, Level, Metric, Milestone, Prefecture, Province, Reported, Scheme, SchoolRow, Sheet, Site, Source,
 };
 use crate::util::hash::add;
 use rayon::prelude::*;
@@ -316,36 +315,24 @@ impl<'s> Deps<'s> {
 }
 
 /// What each indicator's page shows of the sheets, hashed per regime and indicator: each
-/// county's latest row of that indicator with a CV, per level (as `views::ranking` picks it),
-/// with the county's code and names. One pass over the sheets.
+/// county's latest row of that indicator with a CV per level ([`crate::model::latest_row`], as
+/// the ranking picks it), with the county's code and names.
 pub fn ranking_hashes(site: &Site) -> HashMap<(Scheme, &'static str), u64> {
-    let mut hashers: HashMap<(Scheme, &'static str, Level), DefaultHasher> = HashMap::default();
-    let mut latest: HashMap<(Scheme, &'static str, Level), (SchoolYear, &SheetRow)> = HashMap::default();
+    let indicators: Vec<(Scheme, &'static str)> = Scheme::ALL
+        .into_iter()
+        .flat_map(|scheme| site.rules.of(scheme).indicators.iter().map(move |i| (scheme, i.id)))
+        .collect();
+    let mut hashers: Vec<DefaultHasher> = vec![DefaultHasher::new(); indicators.len()];
     for c in site.counties.iter() {
-        latest.clear();
-        for s in site.sheets_of(&c.code) {
-            for r in s.rows.iter().filter(|r| r.cv.is_some()) {
-                let at = latest.entry((s.scheme, r.indicator, s.level)).or_insert((s.school_year, r));
-                if s.school_year >= at.0 {
-                    *at = (s.school_year, r);
+        let sheets = site.sheets_of(&c.code);
+        for ((scheme, id), h) in indicators.iter().zip(&mut hashers) {
+            for level in Level::ALL {
+                if let Some((year, r)) = crate::model::latest_row(sheets, *scheme, level, id) {
+                    (level, &c.code, &c.name, &c.name_en, year).hash(h);
+                    (r.value.map(f64::to_bits), r.cv.map(f64::to_bits), r.meets, r.decimals).hash(h);
                 }
             }
         }
-        for (key, (year, r)) in &latest {
-            let h = hashers.entry(*key).or_default();
-            (&c.code, &c.name, &c.name_en, year).hash(h);
-            (r.value.map(f64::to_bits), r.cv.map(f64::to_bits), r.meets, r.decimals).hash(h);
-        }
     }
-    let mut out = HashMap::default();
-    for scheme in Scheme::ALL {
-        for ind in site.rules.of(scheme).indicators {
-            let mut h = DefaultHasher::new();
-            for level in Level::ALL {
-                hashers.get(&(scheme, ind.id, level)).map(Hasher::finish).hash(&mut h);
-            }
-            out.insert((scheme, ind.id), h.finish());
-        }
-    }
-    out
+    indicators.into_iter().zip(hashers).map(|(key, h)| (key, h.finish())).collect()
 }

@@ -425,8 +425,7 @@ pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Val
     )
 }
 
-/// Each county's latest row of one indicator and level with a CV, with its school year: what
-/// the indicator's ranking shows (hashed for the preview by `deps::ranking_hashes`).
+/// Each county's latest row of one indicator and level with a CV ([`crate::model::latest_row`]).
 fn latest_rows<'v>(
     views: &'v Views,
     scheme: Scheme,
@@ -434,14 +433,7 @@ fn latest_rows<'v>(
     level: Level,
 ) -> impl Iterator<Item = (&'v crate::model::County, crate::model::SchoolYear, &'v crate::model::SheetRow)> {
     views.site.counties.iter().zip(&views.county_sheets).filter_map(move |(c, sheets)| {
-        sheets
-            .iter()
-            .filter(|s| s.scheme == scheme && s.level == level)
-            .filter_map(|s| {
-                s.rows.iter().find(|r| r.indicator == indicator && r.cv.is_some()).map(|r| (s.school_year, r))
-            })
-            .max_by_key(|(y, _)| *y)
-            .map(|(year, r)| (c, year, r))
+        crate::model::latest_row(sheets, scheme, level, indicator).map(|(year, r)| (c, year, r))
     })
 }
 
