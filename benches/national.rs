@@ -1,4 +1,5 @@
-//! The synthetic national site (a benchmark, not a timed test): `cargo bench --bench national`.
+//! The synthetic national site (a benchmark, not a timed test):
+//! `cargo bench --features synthetic --bench national`.
 //!
 //! Generates `junheng::synthetic` (all 2,854 counties × `JUNHENG_BENCH_SCALE`, default 1;
 //! `JUNHENG_BENCH_YEARS` school years, default 10; `JUNHENG_BENCH_SCHOOLS` schools per county,

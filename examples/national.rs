@@ -1,9 +1,9 @@
 //! Writes a synthetic national site (see `junheng::synthetic`):
 //!
 //! ```sh
-//! cargo run --release --example national -- /tmp/national            # 2,854 counties, 10 school years
-//! cargo run --release --example national -- /tmp/national10 --scale 10 --seed 7
-//! cargo run --release --example national -- /tmp/pages --published-only --one-language  # pages of published figures
+//! cargo run --release --features synthetic --example national -- /tmp/national            # 2,854 counties, 10 school years
+//! cargo run --release --features synthetic --example national -- /tmp/national10 --scale 10 --seed 7
+//! cargo run --release --features synthetic --example national -- /tmp/pages --published-only --one-language  # pages of published figures
 //! cargo run --release -- build --site /tmp/national
 //! ```
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
-use crate::render::OutputFile;
+use crate::output::OutputFile;
 use crate::{load, model, render, write};
 
 /// Options of a build.
@@ -235,7 +235,7 @@ pub fn render_site_cached(site_root: &Path, deny_warnings: bool, memo: &mut Memo
 /// or every diagnostic (`check`).
 pub fn check_site(site_root: &Path, deny_warnings: bool) -> Result<(Diagnostics, Vec<(String, &'static str)>)> {
     let (loaded, site, mut diags) = prepare(site_root, deny_warnings, &mut Memo::default())?;
-    match render::render_to(&site, &loaded.theme, &mut render::PageCache::default(), &render::Discard) {
+    match render::render_to(&site, &loaded.theme, &mut render::PageCache::default(), &crate::output::Discard) {
         Ok(_) => Ok((diags, loaded.encodings)),
         Err(ds) => {
             diags.extend(ds);

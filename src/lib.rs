@@ -19,8 +19,10 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod new;
+pub mod output;
 pub mod render;
 pub mod serve;
+#[cfg(feature = "synthetic")]
 pub mod synthetic;
 pub mod util;
 pub mod write;

@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::render::{OutputFile, Sink, Streamed};
+use crate::output::{OutputFile, Sink, Streamed};
 use crate::util::fs;
 use xxhash_rust::xxh3::Xxh3;
 

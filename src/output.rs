@@ -1,0 +1,149 @@
+//! What a render produces and where it goes: [`OutputFile`]s handed to a [`Sink`] (memory,
+//! nothing, or the output's staging folder). Both `render` (which makes files) and `write`
+//! (which stores them) use these types; neither imports the other for them.
+
+use rayon::prelude::*;
+
+/// One file of the output, path relative to the output root with `/` separators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Relative path.
+    pub path: String,
+    /// Content (shared, not copied, when a rebuild reuses it).
+    pub bytes: bytes::Bytes,
+}
+
+impl OutputFile {
+    /// A new output file.
+    pub fn new(path: impl Into<String>, bytes: impl Into<bytes::Bytes>) -> Self {
+        OutputFile { path: path.into(), bytes: bytes.into() }
+    }
+}
+
+/// Where rendered files go as they are made: into memory (the preview server, `check`, tests)
+/// or straight into the output's staging folder (a build), so a national site is never held
+/// whole in memory. Files arrive from several threads in no particular order.
+pub trait Sink: Sync {
+    /// Takes one finished file.
+    fn put(&self, file: OutputFile);
+
+    /// A file to be written as it is made, for a file too large to hold (a national table
+    /// is hundreds of megabytes): a sink that stores files on disk, or keeps none, takes the
+    /// bytes as they come. `None` (the default): the file is made whole and given to `put`.
+    fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
+        None
+    }
+}
+
+/// A file a [`Sink`] takes as it is written. Writing never fails: a sink records its own
+/// errors (a build reports them when it commits).
+pub trait Streamed: std::io::Write + Send {
+    /// The file is complete.
+    fn finish(self: Box<Self>);
+}
+
+/// A streamed file that is dropped as it is written (`check`).
+impl Streamed for std::io::Sink {
+    fn finish(self: Box<Self>) {}
+}
+
+/// A sink that keeps nothing (`check`: render everything, so every template error is found,
+/// without holding the output).
+#[derive(Debug, Default)]
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _file: OutputFile) {}
+
+    fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
+        Some(Box::new(std::io::sink()))
+    }
+}
+
+/// A sink that keeps every file.
+#[derive(Debug, Default)]
+pub struct Collect(std::sync::Mutex<Vec<OutputFile>>);
+
+impl Collect {
+    /// The files, sorted by path.
+    pub fn into_files(self) -> Vec<OutputFile> {
+        let mut files = self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Paths are unique in a site that renders (two outputs on one path are an error).
+        files.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        files
+    }
+}
+
+impl Sink for Collect {
+    fn put(&self, file: OutputFile) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file);
+    }
+}
+
+/// What a render produced, beside the files given to the sink.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Produced {
+    /// Number of files.
+    pub files: usize,
+    /// Their total size.
+    pub bytes: usize,
+}
+
+/// Hands each file to two sinks.
+pub struct Tee<'a>(pub &'a dyn Sink, pub &'a dyn Sink);
+
+impl Sink for Tee<'_> {
+    fn put(&self, file: OutputFile) {
+        self.1.put(file.clone());
+        self.0.put(file);
+    }
+}
+
+/// Counts what passes through to another sink, and remembers every path (two outputs on one
+/// path are an error found at the end).
+pub struct Counting<'a> {
+    /// Where the files go.
+    pub inner: &'a dyn Sink,
+    /// Every path handed on.
+    pub paths: std::sync::Mutex<Vec<String>>,
+    /// The bytes handed on.
+    pub bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Sink for Counting<'_> {
+    fn put(&self, file: OutputFile) {
+        self.bytes.fetch_add(file.bytes.len(), std::sync::atomic::Ordering::Relaxed);
+        self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file.path.clone());
+        self.inner.put(file);
+    }
+
+    fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
+        let inner = self.inner.stream(path)?;
+        self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_string());
+        Some(Box::new(CountedStream { inner, bytes: &self.bytes }))
+    }
+}
+
+/// A streamed file passing through [`Counting`].
+struct CountedStream<'a> {
+    inner: Box<dyn Streamed + 'a>,
+    bytes: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl std::io::Write for CountedStream<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Streamed for CountedStream<'_> {
+    fn finish(self: Box<Self>) {
+        self.inner.finish();
+    }
+}
