@@ -184,9 +184,10 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     let code = first_county(&site);
     // As `junheng serve` sets it.
     junheng::util::alloc::tune_mimalloc_for_preview();
-    let mut memo = junheng::build::Memo::keeping();
+    // Verify mode in the smoke run (CI): whatever a rebuild reuses is made again and compared.
+    let mut memo = junheng::incremental::Preview::new(&site, check);
     let start = Instant::now();
-    junheng::build::render_site_cached(&site, false, &mut memo).expect("render");
+    memo.render().expect("render");
     println!("preview ({kind}): first render {:.2} s", start.elapsed().as_secs_f64());
     let rewrite = |rel: &str, edit: &dyn Fn(String) -> String| {
         let path = site.join(rel);
@@ -210,7 +211,7 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
             edit(n);
             memo.forget(&[rel.to_string()]);
             let start = Instant::now();
-            let rendered = junheng::build::render_site_cached(&site, false, &mut memo).expect("render");
+            let rendered = memo.render().expect("render");
             times.push(start.elapsed().as_secs_f64());
             if check {
                 let clean = junheng::build::render_site(&site, false).expect("render");

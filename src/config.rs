@@ -107,7 +107,7 @@ pub struct Settings {
 
 /// The school years whose computations are published school by school (audit pages and the
 /// per-county school downloads). Coefficients of every year are computed and shown either way.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditYears {
     /// Every school year with school data (a bureau's site: a few counties).

@@ -16,6 +16,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod error;
+pub mod incremental;
 pub mod load;
 pub mod model;
 pub mod new;

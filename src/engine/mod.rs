@@ -15,6 +15,12 @@
 //! all, or a county value of 0, give no CV (shown "—"); a single school gives CV 0; a school
 //! lacking the resource figure is left out of that indicator and counted as missing.
 
+mod analysed;
+mod verdicts;
+
+pub use analysed::{Analysed, analyse};
+pub use verdicts::{Basis, Composite, Sheet, SheetRow, disagrees, latest_row, sheets};
+
 use std::collections::BTreeMap;
 
 use std::sync::Arc;

@@ -38,7 +38,7 @@ impl Columns {
 }
 
 /// One data row: where it is in the file and where its cells are in the table.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     /// 1-based line where the record starts.
     pub line: u32,
@@ -59,7 +59,7 @@ pub struct Row {
 /// file's text (only each cell's end is kept, as an offset from the record's start), and a
 /// quoted record's cells are unescaped once into one shared text. Files of 2 MiB or more are
 /// parsed in parallel pieces of about 1 MiB cut at record boundaries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// Site-relative path.
     pub file: String,
@@ -82,7 +82,7 @@ pub struct Table {
 
 /// The cell ends of a table: two bytes each when every record is shorter than 64 KiB (as
 /// good as always: it halves what the ends of two million school rows take), else four.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 enum Ends {
     Narrow(Vec<u16>),
     Wide(Vec<u32>),

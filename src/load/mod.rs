@@ -7,7 +7,7 @@ pub mod data;
 pub mod encoding;
 pub mod theme;
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -129,12 +129,6 @@ pub struct Tables {
     pub metrics: Option<Table>,
     /// `sources.csv`.
     pub sources: Option<Table>,
-    /// What reading `schools.csv` reported (also in the build's diagnostics), kept with the
-    /// school rows a rebuild may reuse.
-    pub schools_read: Diagnostics,
-    /// What reading the other tables reported (also in the build's diagnostics), kept with the
-    /// data a rebuild may reuse.
-    pub data_read: Diagnostics,
 }
 
 /// Everything read from a site folder.
@@ -144,37 +138,51 @@ pub struct Loaded {
     pub config: Config,
     /// The data tables.
     pub tables: Tables,
-    /// The Markdown pages (shared with what the preview server keeps: [`ContentMemo`]).
+    /// The Markdown pages.
     pub pages: Vec<Arc<content::SourcePage>>,
     /// The theme.
     pub theme: Arc<theme::Theme>,
     /// Site-relative paths of the data files present (read or not).
-    pub files: std::collections::BTreeSet<String>,
+    pub files: BTreeSet<String>,
     /// Each data and content file read, with the encoding it was read as.
     pub encodings: Vec<(String, &'static str)>,
 }
 
 /// Reads the site at `root`. I/O and configuration errors abort; data problems are collected.
 pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
-    load_site_with(root, diags, false)
+    let config = config(root)?;
+    let mut read = |spec: &Columns| table(root, spec, config.encoding_of(spec.file), diags);
+    let tables = Tables {
+        counties: read(&specs::COUNTIES)?,
+        indicators: read(&specs::INDICATORS)?,
+        schools: read(&specs::SCHOOLS)?,
+        milestones: read(&specs::MILESTONES)?,
+        metrics: read(&specs::METRICS)?,
+        sources: read(&specs::SOURCES)?,
+    };
+    let files = data_files(root);
+    require_counties(&files, diags);
+    let read: Vec<(Option<Arc<content::SourcePage>>, Diagnostics)> = {
+        use rayon::prelude::*;
+        content_files(root, &config, diags)?
+            .par_iter()
+            .map(|f| page(root, f, config.encoding_of(&f.file)))
+            .collect::<Result<_>>()?
+    };
+    let mut pages = Vec::new();
+    for (page, found) in read {
+        diags.extend(found);
+        pages.extend(page);
+    }
+    let theme = Arc::new(theme::load(root, &config.theme, &config.languages, diags)?);
+    let tables_read =
+        [&tables.counties, &tables.indicators, &tables.schools, &tables.milestones, &tables.metrics, &tables.sources];
+    let encodings = encodings(tables_read.into_iter().flatten(), &pages);
+    Ok(Loaded { config, tables, pages, theme, files, encodings })
 }
 
-/// [`load_site`], leaving `schools.csv` unread when `skip_schools` (a rebuild reuses the
-/// school rows of the build before; the file is still listed in [`Loaded::files`]).
-pub fn load_site_with(root: &Path, diags: &mut Diagnostics, skip_schools: bool) -> Result<Loaded> {
-    load_site_reusing(root, diags, skip_schools, &[], None)
-}
-
-/// [`load_site_with`], leaving the data files named in `skip_data` unread too (a rebuild takes
-/// their rows over from the build before), and taking the Markdown files that did not change from
-/// `content`, leaving this build's in it (the preview server).
-pub fn load_site_reusing(
-    root: &Path,
-    diags: &mut Diagnostics,
-    skip_schools: bool,
-    skip_data: &[&str],
-    content: Option<&mut ContentMemo>,
-) -> Result<Loaded> {
+/// Reads and checks `site.toml`.
+pub fn config(root: &Path) -> Result<Config> {
     let config_path = root.join(CONFIG_FILE);
     if !config_path.is_file() {
         return Err(Error::Usage(format!(
@@ -191,144 +199,74 @@ pub fn load_site_reusing(
             return Err(Error::Site(ds));
         }
     };
-    let config = Config::parse(&text).map_err(Error::Site)?;
-    let tables = load_tables(root, &config, diags, skip_schools, skip_data)?;
-    let mut content = content.map(|memo| {
-        if memo.config != text {
-            *memo = ContentMemo { config: text.clone(), ..ContentMemo::default() };
-        }
-        memo
-    });
-    let pages = load_content(root, &config, diags, content.as_deref_mut())?;
-    let theme = match content {
-        Some(memo) => memo.theme(root, &config, diags)?,
-        None => Arc::new(theme::load(root, &config.theme, &config.languages, diags)?),
-    };
-    let files =
-        [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES]
-            .iter()
-            .filter(|s| root.join(s.file).is_file())
-            .map(|s| s.file.to_string())
-            .collect();
-    let mut encodings: Vec<(String, &'static str)> =
-        [&tables.counties, &tables.indicators, &tables.schools, &tables.milestones, &tables.metrics, &tables.sources]
-            .into_iter()
-            .flatten()
-            .map(|t| (t.file.clone(), t.encoding))
-            .chain(pages.iter().map(|p| (p.file.clone(), p.encoding)))
-            .collect();
-    encodings.sort();
-    Ok(Loaded { config, tables, pages, theme, files, encodings })
+    Config::parse(&text).map_err(Error::Site)
 }
 
-/// Reads the data tables of `root/data/`: all but `schools.csv` when `skip_schools`, and but
-/// the other files named in `skip_data` (site-relative).
-pub fn load_tables(
-    root: &Path,
-    config: &Config,
-    diags: &mut Diagnostics,
-    skip_schools: bool,
-    skip_data: &[&str],
-) -> Result<Tables> {
-    let read = |spec: &Columns, diags: &mut Diagnostics| -> Result<Option<Table>> {
-        let path = root.join(spec.file);
-        if !path.is_file() {
-            return Ok(None);
-        }
-        Ok(Table::parse(spec, fs::read(&path)?, config.encoding_of(spec.file), diags))
-    };
-    let mut schools_read = Diagnostics::new();
-    let schools = if skip_schools { None } else { read(&specs::SCHOOLS, &mut schools_read)? };
-    diags.extend(schools_read.clone());
-    let mut data_read = Diagnostics::new();
-    let mut data = |spec: &Columns| if skip_data.contains(&spec.file) { Ok(None) } else { read(spec, &mut data_read) };
-    let tables = Tables {
-        counties: data(&specs::COUNTIES)?,
-        indicators: data(&specs::INDICATORS)?,
-        schools,
-        milestones: data(&specs::MILESTONES)?,
-        metrics: data(&specs::METRICS)?,
-        sources: data(&specs::SOURCES)?,
-        schools_read,
-        data_read,
-    };
-    diags.extend(tables.data_read.clone());
-    if tables.counties.is_none() && !root.join(specs::COUNTIES.file).is_file() {
+/// The data files of the input format, in the order they are reported.
+pub const DATA_FILES: [&Columns; 6] =
+    [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES];
+
+/// An encoding named in `site.toml` for a file (`[encodings]`), else none: sniffed.
+pub type Named = Option<&'static encoding_rs::Encoding>;
+
+/// Reads the data file of `spec` (in `encoding` if named): `None` when there is none, or when
+/// it cannot be read (the problem is in `diags`).
+pub fn table(root: &Path, spec: &Columns, encoding: Named, diags: &mut Diagnostics) -> Result<Option<Table>> {
+    let path = root.join(spec.file);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    Ok(Table::parse(spec, fs::read(&path)?, encoding, diags))
+}
+
+/// The site-relative paths of the data files present (read or not).
+pub fn data_files(root: &Path) -> BTreeSet<String> {
+    DATA_FILES.iter().filter(|s| root.join(s.file).is_file()).map(|s| s.file.to_string()).collect()
+}
+
+/// Reports a missing `counties.csv` (`files`: [`data_files`]).
+pub fn require_counties(files: &BTreeSet<String>, diags: &mut Diagnostics) {
+    if !files.contains(specs::COUNTIES.file) {
         diags.push(Diagnostic::error(
             specs::COUNTIES.file,
             "missing required file: expected `data/counties.csv` with columns `code,name,prefecture_code,prefecture,province_code,province`",
         ));
     }
-    Ok(tables)
 }
 
-/// The Markdown files of the build before, kept by the preview server: a file whose
-/// [`fs::Stamp`] did not change is not read again. Only files read without a problem are kept
-/// (a file with one is read again, so its diagnostics are reported again).
-#[derive(Debug, Default)]
-pub struct ContentMemo {
-    /// The configuration they were read with (its languages and encodings decide how).
-    config: String,
-    files: HashMap<String, (fs::Stamp, Arc<content::SourcePage>)>,
-    /// The theme as read, with the stamps of its files (kept when it was read without a
-    /// problem).
-    theme: Option<(ThemeStamps, Arc<theme::Theme>)>,
+/// Each file read with the encoding it was read as, sorted.
+pub fn encodings<'t>(
+    tables: impl Iterator<Item = &'t Table>,
+    pages: &[Arc<content::SourcePage>],
+) -> Vec<(String, &'static str)> {
+    let mut encodings: Vec<(String, &'static str)> = tables
+        .map(|t| (t.file.clone(), t.encoding))
+        .chain(pages.iter().map(|p| (p.file.clone(), p.encoding)))
+        .collect();
+    encodings.sort();
+    encodings
 }
 
-/// Each file of a theme's folder (relative to it) with its stamp.
-type ThemeStamps = Vec<(String, Option<fs::Stamp>)>;
-
-impl ContentMemo {
-    /// Forgets the file at the site-relative `path` (the watcher reported it changed).
-    pub fn forget(&mut self, path: &str) {
-        self.files.remove(path);
-        if path.starts_with("themes/") {
-            self.theme = None;
-        }
-    }
-
-    /// The theme of `config`: the one kept when none of its files changed (same names, same
-    /// stamps), else read again.
-    fn theme(&mut self, root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Arc<theme::Theme>> {
-        let dir = root.join("themes").join(&config.theme);
-        let stamps: ThemeStamps = if dir.is_dir() {
-            fs::walk_files(&dir)?
-                .into_iter()
-                .map(|f| {
-                    let stamp = fs::stamp(&dir.join(&f));
-                    (f, stamp)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if let Some((_, theme)) = self.theme.as_ref().filter(|(s, _)| *s == stamps) {
-            return Ok(theme.clone());
-        }
-        let mut found = Diagnostics::new();
-        let theme = Arc::new(theme::load(root, &config.theme, &config.languages, &mut found)?);
-        self.theme = found.is_empty().then(|| (stamps, theme.clone()));
-        diags.extend(found);
-        Ok(theme)
-    }
+/// A Markdown file of `content/`, where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContentFile {
+    /// Path relative to `content/`.
+    pub rel: String,
+    /// Site-relative path.
+    pub file: String,
+    /// Section folder.
+    pub section: String,
+    /// File stem without language suffix.
+    pub slug: String,
+    /// Language of the text.
+    pub lang: String,
 }
 
-/// Reads `content/**/*.md`: the files not in `memo` (or changed since) in parallel.
-fn load_content(
-    root: &Path,
-    config: &Config,
-    diags: &mut Diagnostics,
-    memo: Option<&mut ContentMemo>,
-) -> Result<Vec<Arc<content::SourcePage>>> {
-    use rayon::prelude::*;
+/// The Markdown files of `content/**/*.md`; a file in the wrong place is reported, not listed.
+pub fn content_files(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Vec<ContentFile>> {
     let dir = root.join("content");
     if !dir.is_dir() {
         return Ok(Vec::new());
-    }
-    /// A file to read, or one kept.
-    enum Item {
-        Read { rel: String, file: String, section: String, slug: String, lang: String, stamp: Option<fs::Stamp> },
-        Kept(fs::Stamp, Arc<content::SourcePage>),
     }
     let mut found = Vec::new();
     for rel in fs::walk_files(&dir)? {
@@ -351,57 +289,30 @@ fn load_content(
             ));
             continue;
         }
-        found.push((rel, file, section, slug, lang));
+        let lang = lang.unwrap_or_else(|| config.default_language().to_string());
+        found.push(ContentFile { rel, file, section, slug, lang });
     }
-    // Stamped before reading (a file changed while it is read gets a new stamp), in parallel:
-    // a national site's thousands of narratives are stamped on every rebuild.
-    let kept_files = memo.as_deref();
-    let items: Vec<Item> = found
-        .into_par_iter()
-        .map(|(rel, file, section, slug, lang)| {
-            let stamp = kept_files.and_then(|_| fs::stamp(&dir.join(&rel)));
-            let kept = kept_files.and_then(|m| m.files.get(&file)).filter(|(s, _)| Some(s) == stamp.as_ref());
-            match kept {
-                Some((stamp, page)) => Item::Kept(*stamp, page.clone()),
-                None => {
-                    let lang = lang.unwrap_or_else(|| config.default_language().to_string());
-                    Item::Read { rel, file, section, slug, lang, stamp }
-                }
-            }
-        })
-        .collect();
-    let read: Vec<(Option<Arc<content::SourcePage>>, Option<fs::Stamp>, Diagnostics)> = items
-        .into_par_iter()
-        .map(|item| {
-            let mut found = Diagnostics::new();
-            let (rel, file, section, slug, lang, stamp) = match item {
-                Item::Kept(stamp, page) => return Ok((Some(page), Some(stamp), found)),
-                Item::Read { rel, file, section, slug, lang, stamp } => (rel, file, section, slug, lang, stamp),
-            };
-            let page = match encoding::decode(&file, fs::read(&dir.join(&rel))?, config.encoding_of(&file)) {
-                Ok((text, enc)) => content::parse_page(&file, section, slug, lang, text, &mut found).map(|mut p| {
+    Ok(found)
+}
+
+/// Reads one Markdown file (in `encoding` if named): the page (none when it cannot be read)
+/// with what reading it found.
+pub fn page(root: &Path, f: &ContentFile, encoding: Named) -> Result<(Option<Arc<content::SourcePage>>, Diagnostics)> {
+    let mut found = Diagnostics::new();
+    let bytes = fs::read(&root.join("content").join(&f.rel))?;
+    let page = match encoding::decode(&f.file, bytes, encoding) {
+        Ok((text, enc)) => {
+            content::parse_page(&f.file, f.section.clone(), f.slug.clone(), f.lang.clone(), text, &mut found).map(
+                |mut p| {
                     p.encoding = enc;
                     Arc::new(p)
-                }),
-                Err(d) => {
-                    found.push(d);
-                    None
-                }
-            };
-            Ok((page, stamp, found))
-        })
-        .collect::<Result<_>>()?;
-    let mut kept = HashMap::new();
-    let mut pages = Vec::new();
-    for (page, stamp, found) in read {
-        if let (Some(page), Some(stamp), true) = (&page, stamp, found.is_empty()) {
-            kept.insert(page.file.clone(), (stamp, page.clone()));
+                },
+            )
         }
-        diags.extend(found);
-        pages.extend(page);
-    }
-    if let Some(memo) = memo {
-        memo.files = kept;
-    }
-    Ok(pages)
+        Err(d) => {
+            found.push(d);
+            None
+        }
+    };
+    Ok((page, found))
 }

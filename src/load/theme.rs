@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::util::fs;
 
 /// A theme as read from disk.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Theme {
     /// Site-relative folder (`themes/default`).
     pub dir: String,

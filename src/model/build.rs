@@ -8,7 +8,6 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::engine::Computed;
 use crate::load::Loaded;
 use crate::load::cell::{decimals, is_missing, parse_count, parse_decimal, trim};
 use crate::load::data::{Row, Table};
@@ -21,270 +20,124 @@ const PLACEHOLDER_PREFECTURES: &[&str] =
 /// Turns loaded input into a validated [`Site`]; every problem goes to `diags`. The table of
 /// `schools.csv` is taken out of `loaded` and dropped once its rows are read (at national
 /// scale it is the largest part of memory, and the engine needs that room).
+///
+/// Each part is a function of its own inputs ([`register`], [`published_rows`],
+/// [`milestone_rows`], [`metric_rows`], [`school_rows`], [`pages`]), so that the preview's
+/// incremental layer can call them one by one and keep what an edit leaves alone.
 pub fn build_site(loaded: &mut Loaded, diags: &mut Diagnostics) -> Site {
-    build_site_with(loaded, diags, None, None, None, false).0
+    let schools_table = loaded.tables.schools.take();
+    let t = &loaded.tables;
+    let register = register(t.counties.as_ref(), t.sources.as_ref(), &loaded.files, diags);
+    let mut timer = crate::util::timing::Timer::start();
+    let reported = published_rows(t.indicators.as_ref(), &register, diags);
+    timer.done("published rows");
+    let milestones = milestone_rows(t.milestones.as_ref(), &register, diags);
+    let metrics = metric_rows(t.metrics.as_ref(), &register, diags);
+    timer.done("milestones and metrics");
+    let schools = school_rows(schools_table.as_ref(), &register, diags);
+    drop(schools_table);
+    timer.done("schools");
+    let pages = pages(&loaded.pages, &register, diags);
+    assemble(&loaded.config, &register, reported, milestones, metrics, schools, pages)
 }
 
-/// The school rows of a site and what the engine computed from them, with every diagnostic
-/// found reading and checking them: what a rebuild takes over when none of its inputs
-/// (`schools.csv`, the counties and sources it refers to, `site.toml`) changed.
-#[derive(Debug, Clone, Default)]
-pub struct Schools {
-    /// The rows, as in [`Site::schools`].
-    pub rows: Arc<Vec<SchoolRow>>,
-    /// As in [`Site::computed`].
-    pub computed: Arc<Vec<Computed>>,
-    /// What reading and checking `schools.csv` reported.
-    pub diags: Diagnostics,
-    /// The encoding `schools.csv` was read as, if there is one.
-    pub encoding: Option<&'static str>,
-    /// The sheets last made from these results, with the published rows and the hash of the
-    /// rules they were merged with.
-    pub sheets: Option<(SheetsKey, Arc<Vec<Sheet>>)>,
-    /// Each county's rows hashed ([`crate::model::school_hashes`]), and the hash of the rules
-    /// and audited years the results were computed with: made when a rebuild may follow, which
-    /// computes again only the counties whose rows changed.
-    pub hashes: Option<(Arc<HashMap<String, u64>>, u64)>,
-}
-
-/// What a site's sheets were merged from besides the engine's results: the published rows
-/// (kept, so that while they are the same allocation they need no comparing) and the hash of
-/// the rules.
-#[derive(Debug, Clone)]
-pub struct SheetsKey {
+/// The site made of its checked parts.
+pub fn assemble(
+    config: &crate::config::Config,
+    register: &Register,
     reported: Arc<Vec<Reported>>,
-    rules: u64,
-}
-
-impl SheetsKey {
-    /// Whether sheets made from `self` can stand for sheets made from `other`: the same rules
-    /// and the same published rows (the same allocation, or rows read again and equal).
-    fn matches(&self, other: &SheetsKey) -> bool {
-        self.rules == other.rules && (Arc::ptr_eq(&self.reported, &other.reported) || *self.reported == *other.reported)
+    milestones: Arc<Vec<Milestone>>,
+    metrics: Arc<Vec<Metric>>,
+    schools: Arc<Vec<SchoolRow>>,
+    pages: Vec<Page>,
+) -> Site {
+    Site {
+        config: config.clone(),
+        counties: register.counties.clone(),
+        prefectures: register.prefectures.clone(),
+        provinces: register.provinces.clone(),
+        reported,
+        milestones,
+        metrics,
+        schools,
+        sources: register.sources.clone(),
+        rules: Rules::with_overrides(&config.rules),
+        pages,
     }
 }
 
-/// The site's data but the school rows, checked, with every diagnostic found reading and
-/// checking it: what a rebuild takes over when none of its files (`counties.csv`,
-/// `indicators.csv`, `milestones.csv`, `metrics.csv`, `sources.csv`, `site.toml`) changed, or
-/// in part (the published rows, milestones or metrics whose own file did not change) while the
-/// areas, the sources and `site.toml` are as before.
-#[derive(Debug, Clone, Default)]
-pub struct Data {
+/// The areas (counties, and the prefectures and provinces derived from them) and the sources:
+/// what every table's rows are checked against.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Register {
     /// As in [`Site::counties`].
     pub counties: Arc<Vec<County>>,
     /// As in [`Site::prefectures`].
     pub prefectures: Arc<Vec<Prefecture>>,
     /// As in [`Site::provinces`].
     pub provinces: Arc<Vec<Province>>,
-    /// As in [`Site::reported`].
-    pub reported: Arc<Vec<Reported>>,
-    /// As in [`Site::milestones`].
-    pub milestones: Arc<Vec<Milestone>>,
-    /// As in [`Site::metrics`].
-    pub metrics: Arc<Vec<Metric>>,
     /// As in [`Site::sources`].
     pub sources: Arc<Vec<Source>>,
     /// Whether references to counties and to sources can be judged (their tables were read
     /// without errors).
     check_counties: bool,
     check_sources: bool,
-    /// What reading and checking these files reported.
-    pub diags: Diagnostics,
-    /// The encodings the files were read as.
-    pub encodings: Vec<(String, &'static str)>,
 }
 
-/// [`build_site`], taking the school rows and the engine's results from `reuse` when given
-/// (`loaded` then need not hold `schools.csv`), and the other data from `reuse_data` with
-/// which of its published rows, milestones and metrics can be taken over (`loaded` then holds
-/// only the tables of those that cannot); also returns both for the next rebuild, with the
-/// sheets made from the school rows when `keep`.
-pub fn build_site_with(
-    loaded: &mut Loaded,
+/// The [`Register`] of `counties.csv` and `sources.csv` (`files`: the data files present,
+/// read or not).
+pub fn register(
+    counties_table: Option<&Table>,
+    sources_table: Option<&Table>,
+    files: &std::collections::BTreeSet<String>,
     diags: &mut Diagnostics,
-    reuse: Option<Schools>,
-    before: Option<Schools>,
-    reuse_data: Option<(Data, [bool; 3])>,
-    keep: bool,
-) -> (Site, Schools, Data) {
-    let schools_table = loaded.tables.schools.take();
-    let loaded = &*loaded;
-    let t = &loaded.tables;
-    // The rows of the tables checked against the areas and sources (`again`: which of the
-    // published rows, milestones and metrics), with what checking them found.
-    let check_rows = |data: &Data, again: [bool; 3], found: &mut Diagnostics| {
-        let source_ids: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
-        let refs = Refs::of_with(data, &source_ids);
-        // Each table checked is a stage of its own (a rebuild shows which were taken over).
-        let mut timer = crate::util::timing::Timer::start();
-        let mut stage = |label| timer.done(label);
-        let reported = again[0].then(|| t.indicators.as_ref().map(|t| reported(t, &refs, found)).unwrap_or_default());
-        if reported.is_some() {
-            stage("published rows");
-        }
-        let milestones =
-            again[1].then(|| t.milestones.as_ref().map(|t| milestones(t, &refs, found)).unwrap_or_default());
-        if milestones.is_some() {
-            stage("milestones");
-        }
-        let metrics = again[2].then(|| t.metrics.as_ref().map(|t| metrics(t, &refs, found)).unwrap_or_default());
-        if metrics.is_some() {
-            stage("metrics");
-        }
-        (reported.map(Arc::new), milestones.map(Arc::new), metrics.map(Arc::new))
-    };
-    let data = match reuse_data {
-        Some((data, [true, true, true])) => {
-            diags.extend(data.diags.clone());
-            data
-        }
-        // The areas and sources as before: the row tables that changed are read and checked
-        // again, the others' rows and diagnostics taken over.
-        Some((before, kept)) => {
-            let again = kept.map(|k| !k);
-            use crate::load::specs::{INDICATORS, METRICS, MILESTONES};
-            let files = [INDICATORS.file, MILESTONES.file, METRICS.file];
-            let read_again = |file: &str| files.iter().zip(again).any(|(f, a)| a && *f == file);
-            let mut taken = before.diags.clone();
-            taken.retain(|d| !read_again(&d.file));
-            let mut data = Data { diags: Diagnostics::new(), ..before };
-            data.encodings.retain(|(f, _)| !read_again(f));
-            data.encodings.extend(
-                [&t.indicators, &t.milestones, &t.metrics].into_iter().flatten().map(|t| (t.file.clone(), t.encoding)),
-            );
-            let mut checked = Diagnostics::new();
-            let (reported, milestones, metrics) = check_rows(&data, again, &mut checked);
-            data.reported = reported.unwrap_or(data.reported);
-            data.milestones = milestones.unwrap_or(data.milestones);
-            data.metrics = metrics.unwrap_or(data.metrics);
-            diags.extend(taken.clone());
-            diags.extend(checked.clone());
-            // What reading reported is in `diags` already; it is kept with the data.
-            data.diags = taken;
-            data.diags.extend(t.data_read.clone());
-            data.diags.extend(checked);
-            data
-        }
-        None => {
-            // What reading reported is in `diags` already; it is kept with the data for a rebuild.
-            let mut found = Diagnostics::new();
-            let sources = t.sources.as_ref().map(|t| sources(t, &mut found)).unwrap_or_default();
-            let errors_before = found.error_count();
-            let counties = t.counties.as_ref().map(|t| counties(t, &mut found)).unwrap_or_default();
-            let counties_clean = found.error_count() == errors_before;
-            let (prefectures, provinces) = derive_areas(&counties);
-            // A table that exists but could not be read has already been reported; checking
-            // references against it would only repeat that error on every row.
-            let readable =
-                |t: &Option<crate::load::data::Table>, file: &str| t.is_some() || !loaded.files.contains(file);
-            let mut data = Data {
-                // Without a clean county list (missing or with errors, reported already)
-                // references to counties cannot be judged: a typo there would otherwise be
-                // repeated on every row.
-                check_counties: t.counties.is_some() && counties_clean,
-                check_sources: readable(&t.sources, crate::load::specs::SOURCES.file),
-                counties: Arc::new(counties),
-                prefectures: Arc::new(prefectures),
-                provinces: Arc::new(provinces),
-                sources: Arc::new(sources),
-                encodings: [&t.counties, &t.indicators, &t.milestones, &t.metrics, &t.sources]
-                    .into_iter()
-                    .flatten()
-                    .map(|t| (t.file.clone(), t.encoding))
-                    .collect(),
-                ..Data::default()
-            };
-            let (reported, milestones, metrics) = check_rows(&data, [true; 3], &mut found);
-            (data.reported, data.milestones, data.metrics) =
-                (reported.unwrap_or_default(), milestones.unwrap_or_default(), metrics.unwrap_or_default());
-            diags.extend(found.clone());
-            data.diags = t.data_read.clone();
-            data.diags.extend(found);
-            data
-        }
-    };
-    let source_ids: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
-    let refs = Refs::of_with(&data, &source_ids);
-    let rules = Rules::with_overrides(&loaded.config.rules);
-    let reported = &data.reported;
-    let mut school_part = match reuse {
-        Some(part) => {
-            diags.extend(part.diags.clone());
-            part
-        }
-        None => {
-            let mut timer = crate::util::timing::Timer::start();
-            let mut checked = Diagnostics::new();
-            let rows = schools_table.as_ref().map(|t| schools(t, &refs, &mut checked)).unwrap_or_default();
-            let encoding = schools_table.map(|t| t.encoding);
-            timer.done("schools");
-            let audit = loaded.config.settings.audit_years;
-            // What the results are computed with besides the rows.
-            let with = keep.then(|| {
-                use std::hash::Hasher;
-                let mut h = std::hash::DefaultHasher::new();
-                crate::util::hash::add(&mut h, &rules);
-                crate::util::hash::add(&mut h, &audit);
-                h.finish()
-            });
-            let hashes = with.map(|with| (Arc::new(crate::model::school_hashes(&rows)), with));
-            // A rebuild after an edit of `schools.csv` computes again the counties whose rows
-            // changed, and takes the others' results from the build before.
-            let computed = match (&hashes, before.as_ref().and_then(|b| Some((b, b.hashes.as_ref()?)))) {
-                (Some((now, with)), Some((b, (then, then_with)))) if with == then_with => {
-                    crate::engine::compute_reusing(&rows, &rules, audit, &b.computed, |county| {
-                        now.get(county) != then.get(county)
-                    })
-                }
-                _ => crate::engine::compute_with(&rows, &rules, audit),
-            };
-            timer.done("engine");
-            diags.extend(checked.clone());
-            let mut found = t.schools_read.clone();
-            found.extend(checked);
-            Schools { rows: Arc::new(rows), computed: Arc::new(computed), diags: found, encoding, sheets: None, hashes }
-        }
-    };
-    // The sheets merge the published rows into the engine's results: kept with the results,
-    // and reused while the published rows and the rules are as before.
-    let sheets_key = keep.then(|| {
-        use std::hash::Hasher;
-        let mut h = std::hash::DefaultHasher::new();
-        crate::util::hash::add(&mut h, &rules);
-        SheetsKey { reported: reported.clone(), rules: h.finish() }
-    });
-    let sheets = match (school_part.sheets.take(), sheets_key) {
-        // Kept under this build's rows, so that the next compares allocations only.
-        (Some((then, sheets)), Some(now)) if then.matches(&now) => {
-            school_part.sheets = Some((now, sheets.clone()));
-            sheets
-        }
-        (_, sheets_key) => {
-            let mut timer = crate::util::timing::Timer::start();
-            let made = Arc::new(sheets(reported, &school_part.computed, &rules));
-            timer.done("sheets");
-            school_part.sheets = sheets_key.map(|k| (k, made.clone()));
-            made
-        }
-    };
-    let pages = pages(loaded, &refs, diags);
-    let site = Site {
-        config: loaded.config.clone(),
-        counties: data.counties.clone(),
-        prefectures: data.prefectures.clone(),
-        provinces: data.provinces.clone(),
-        reported: data.reported.clone(),
-        sheets,
-        milestones: data.milestones.clone(),
-        metrics: data.metrics.clone(),
-        schools: school_part.rows.clone(),
-        sources: data.sources.clone(),
-        rules,
-        computed: school_part.computed.clone(),
-        pages,
-    };
-    (site, school_part, data)
+) -> Register {
+    let sources = sources_table.map(|t| sources(t, diags)).unwrap_or_default();
+    let errors_before = diags.error_count();
+    let counties = counties_table.map(|t| counties(t, diags)).unwrap_or_default();
+    let counties_clean = diags.error_count() == errors_before;
+    let (prefectures, provinces) = derive_areas(&counties);
+    Register {
+        // Without a clean county list (missing or with errors, reported already) references
+        // to counties cannot be judged: a typo there would otherwise be repeated on every row.
+        check_counties: counties_table.is_some() && counties_clean,
+        // A table that exists but could not be read has already been reported; checking
+        // references against it would only repeat that error on every row.
+        check_sources: sources_table.is_some() || !files.contains(crate::load::specs::SOURCES.file),
+        counties: Arc::new(counties),
+        prefectures: Arc::new(prefectures),
+        provinces: Arc::new(provinces),
+        sources: Arc::new(sources),
+    }
+}
+
+/// The rows of `indicators.csv`, checked against `register`.
+pub fn published_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<Reported>> {
+    Arc::new(table.map(|t| Refs::with(register, |refs| reported(t, refs, diags))).unwrap_or_default())
+}
+
+/// The rows of `milestones.csv`, checked against `register`.
+pub fn milestone_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<Milestone>> {
+    Arc::new(table.map(|t| Refs::with(register, |refs| milestones(t, refs, diags))).unwrap_or_default())
+}
+
+/// The rows of `metrics.csv`, checked against `register`.
+pub fn metric_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<Metric>> {
+    Arc::new(table.map(|t| Refs::with(register, |refs| metrics(t, refs, diags))).unwrap_or_default())
+}
+
+/// The rows of `schools.csv`, checked against `register`.
+pub fn school_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<SchoolRow>> {
+    Arc::new(table.map(|t| Refs::with(register, |refs| schools(t, refs, diags))).unwrap_or_default())
+}
+
+/// The Markdown pages (drafts left out), their front matter checked against `register`.
+pub fn pages(
+    loaded: &[Arc<crate::load::content::SourcePage>],
+    register: &Register,
+    diags: &mut Diagnostics,
+) -> Vec<Page> {
+    Refs::with(register, |refs| content_pages(loaded, refs, diags))
 }
 
 struct Refs<'a> {
@@ -295,13 +148,13 @@ struct Refs<'a> {
     areas: HashSet<&'a str>,
 }
 
-impl<'a> Refs<'a> {
-    /// What references are checked against, with `sources` the ids of `data.sources`.
-    fn of_with(data: &'a Data, sources: &'a HashSet<&'a str>) -> Self {
-        Refs {
+impl Refs<'_> {
+    /// Calls `f` with what references are checked against in `data`.
+    fn with<T>(data: &Register, f: impl FnOnce(&Refs) -> T) -> T {
+        let sources: HashSet<&str> = data.sources.iter().map(|s| s.id.as_str()).collect();
+        f(&Refs {
             check_counties: data.check_counties,
             check_sources: data.check_sources,
-            sources,
             counties: data.counties.iter().map(|c| c.code.as_str()).collect(),
             areas: data
                 .counties
@@ -311,7 +164,8 @@ impl<'a> Refs<'a> {
                 .chain(data.provinces.iter().map(|p| p.code.as_str()))
                 .chain([NATIONAL_AREA])
                 .collect(),
-        }
+            sources: &sources,
+        })
     }
 }
 
@@ -888,112 +742,6 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
     v
 }
 
-/// Merges published rows and computed results into sheets and derives the verdicts: a
-/// computed figure is shown and judged where school data exist, the published one otherwise.
-pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Vec<Sheet> {
-    type Key<'a> = (&'a str, SchoolYear, Level, Scheme);
-    let mut groups: BTreeMap<Key, (Vec<&Reported>, Option<&Computed>)> = BTreeMap::new();
-    for r in reported {
-        groups.entry((&r.county, r.school_year, r.level, r.scheme)).or_default().0.push(r);
-    }
-    for c in computed {
-        groups.entry((&c.county, c.school_year, c.level, c.scheme)).or_default().1 = Some(c);
-    }
-    let groups: Vec<_> = groups.into_iter().collect();
-    groups
-        .into_par_iter()
-        .map(|((county, school_year, level, scheme), (rows, comp))| {
-            let rule_set = rules.of(scheme);
-            let threshold = rule_set.threshold(level);
-            let quality = scheme == Scheme::Quality;
-            let sheet_rows: Vec<SheetRow> = rule_set
-                .indicators
-                .iter()
-                .enumerate()
-                .map(|(i, ind)| {
-                    let r = rows.iter().find(|r| r.indicator == IndicatorRef::Indicator(ind.id));
-                    let c = comp.map(|c| &c.coefficients[i]);
-                    let reported_cv = r.and_then(|r| r.cv);
-                    let reported_cv_decimals = r.and_then(|r| r.cv_decimals);
-                    let computed_cv = c.and_then(|c| c.cv);
-                    let computed_value = c.and_then(|c| c.mean);
-                    let cv = computed_cv.or(if comp.is_some() { None } else { reported_cv });
-                    SheetRow {
-                        indicator: ind.id,
-                        value: computed_value.or(r.and_then(|r| r.value)),
-                        reported_value: r.and_then(|r| r.value),
-                        computed_value,
-                        cv,
-                        reported_cv,
-                        reported_cv_decimals,
-                        computed_cv,
-                        disagrees: match (reported_cv, computed_cv) {
-                            (Some(rep), Some(com)) => Some(disagrees(rep, reported_cv_decimals, com)),
-                            _ => None,
-                        },
-                        threshold: quality.then_some(threshold),
-                        standard: ind.standard_for(level),
-                        meets: if quality { cv.map(|cv| cv <= threshold) } else { None },
-                        decimals: ind.decimals,
-                        source: r.and_then(|r| r.source.clone()),
-                    }
-                })
-                .collect();
-            let composite = (scheme == Scheme::Basic).then(|| composite(&rows, &sheet_rows, comp, threshold)).flatten();
-            Sheet {
-                county: county.to_string(),
-                school_year,
-                level,
-                scheme,
-                rules: rule_set.document,
-                meets_all: quality.then(|| sheet_rows.iter().all(|r| r.meets == Some(true))),
-                rows: sheet_rows,
-                composite,
-                schools: comp.map(|c| c.schools),
-                failing_schools: comp.and_then(|c| c.compliance.as_ref()).map(|c| c.failing),
-            }
-        })
-        .collect()
-}
-
-/// The composite: computed from school data, else published, else the mean of 8 published CVs.
-fn composite(
-    rows: &[&Reported],
-    sheet_rows: &[SheetRow],
-    comp: Option<&Computed>,
-    threshold: f64,
-) -> Option<Composite> {
-    let given = rows.iter().find(|r| r.indicator == IndicatorRef::Composite);
-    let published: Vec<f64> = sheet_rows.iter().filter_map(|r| r.reported_cv).collect();
-    let (reported_cv, reported_cv_decimals, reported_basis) = match given.and_then(|g| g.cv) {
-        Some(cv) => (Some(cv), given.and_then(|g| g.cv_decimals), Basis::Reported),
-        None if published.len() == sheet_rows.len() => {
-            (Some(published.iter().sum::<f64>() / published.len() as f64), Some(3), Basis::MeanOfReported)
-        }
-        None => (None, None, Basis::Reported),
-    };
-    let computed_cv = comp.and_then(|c| c.composite);
-    let (cv, basis) = match (computed_cv, reported_cv) {
-        (Some(c), _) => (c, Basis::Computed),
-        (None, Some(r)) if comp.is_none() => (r, reported_basis),
-        _ => return None,
-    };
-    Some(Composite {
-        cv,
-        basis,
-        reported_cv,
-        reported_cv_decimals,
-        computed_cv,
-        disagrees: match (reported_cv, computed_cv) {
-            (Some(r), Some(c)) => Some(disagrees(r, reported_cv_decimals, c)),
-            _ => None,
-        },
-        threshold,
-        meets: cv <= threshold,
-        source: given.and_then(|g| g.source.clone()),
-    })
-}
-
 fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone> {
     let rows = each_row(t, diags, |c| {
         let area = c.area(refs);
@@ -1173,10 +921,10 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
     v
 }
 
-fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
+fn content_pages(loaded: &[Arc<crate::load::content::SourcePage>], refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
     let mut out = Vec::new();
     let mut seen = HashSet::default();
-    for p in &loaded.pages {
+    for p in loaded {
         let fm_diag = |key: &str, msg: String| -> Diagnostic {
             let mut d = Diagnostic::error(&p.file, msg).field(key);
             if let Some((line_no, line)) =
@@ -1253,23 +1001,6 @@ fn pages(loaded: &Loaded, refs: &Refs, diags: &mut Diagnostics) -> Vec<Page> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::coefficient_of;
-    use crate::model::rules::RuleOverrides;
-
-    fn rep(ind: IndicatorRef, cv: Option<f64>) -> Reported {
-        Reported {
-            county: "450802".into(),
-            school_year: SchoolYear(2020),
-            level: Level::Primary,
-            scheme: Scheme::Basic,
-            indicator: ind,
-            value: None,
-            value_decimals: None,
-            cv,
-            cv_decimals: Some(3),
-            source: None,
-        }
-    }
 
     // Guards the sharded search for repeated keys: on a pool of several threads, every item
     // whose key came before is found once, with the first item of that key, in item order.
@@ -1295,10 +1026,6 @@ mod tests {
             pool.install(|| first_of_each_key(&items, |(k, n)| (k.as_str(), *n), |i, f| found.push((i, f))));
             assert_eq!(found, expected, "{threads} threads");
         }
-    }
-
-    fn basic_rows(cvs: &[f64]) -> Vec<Reported> {
-        BASIC_2012_IDS.iter().zip(cvs).map(|(id, cv)| rep(IndicatorRef::Indicator(id), Some(*cv))).collect()
     }
 
     fn parse_schools(text: String) -> (Vec<SchoolRow>, Diagnostics) {
@@ -1355,123 +1082,4 @@ mod tests {
         let point = &of("4508020002")[0];
         assert!(Arc::ptr_eq(point.parent_school_id.as_ref().unwrap(), &a[0].school_id));
     }
-
-    // Guards the composite: mean of the 8 published CVs when not given, and its verdict.
-    #[test]
-    fn composite_is_mean_of_eight_when_not_given() {
-        let rows = basic_rows(&[0.393, 0.578, 0.372, 0.246, 0.208, 0.311, 0.311, 0.455]);
-        let s = &sheets(&rows, &[], &Rules::default())[0];
-        let c = s.composite.as_ref().unwrap();
-        assert!((c.cv - 0.35925).abs() < 1e-12);
-        assert!(c.basis == Basis::MeanOfReported && c.meets);
-        // Seven CVs are not enough to derive a composite.
-        assert!(sheets(&rows[..7], &[], &Rules::default())[0].composite.is_none());
-    }
-
-    // Guards that a published composite wins and is judged against the level's threshold,
-    // including a site's override of the [S] threshold.
-    #[test]
-    fn published_composite_is_used() {
-        let mut r = rep(IndicatorRef::Composite, Some(0.70));
-        let c = sheets(&[r.clone()], &[], &Rules::default())[0].composite.clone().unwrap();
-        assert!(c.basis == Basis::Reported && !c.meets && c.threshold == 0.65);
-        r.level = Level::Junior;
-        r.cv = Some(0.56);
-        assert!(!sheets(&[r.clone()], &[], &Rules::default())[0].composite.clone().unwrap().meets);
-        let loose =
-            Rules::with_overrides(&RuleOverrides { basic_composite_threshold: Some([0.7, 0.6]), ..Default::default() });
-        assert!(sheets(&[r], &[], &loose)[0].composite.clone().unwrap().meets);
-    }
-
-    fn computed_for(cv_target: &[f64]) -> Computed {
-        // Two-school coefficients chosen to give the target CVs exactly enough for the test.
-        let coefficients = BASIC_2012_IDS
-            .iter()
-            .zip(cv_target)
-            .map(|(id, cv)| {
-                // Equal pupils, values 1 ± cv give a weighted CV of exactly `cv`.
-                let mut c = coefficient_of(&[(100.0, 100.0 * (1.0 - cv)), (100.0, 100.0 * (1.0 + cv))], 1.0);
-                c.indicator = id;
-                c
-            })
-            .collect::<Vec<_>>();
-        let composite = Some(coefficients.iter().filter_map(|c| c.cv).sum::<f64>() / 8.0);
-        Computed {
-            county: "450802".into(),
-            school_year: SchoolYear(2020),
-            level: Level::Primary,
-            scheme: Scheme::Basic,
-            units: vec![],
-            coefficients,
-            composite,
-            compliance: None,
-            excluded_points: vec![],
-            orphan_points: vec![],
-            schools: 0,
-            detailed: true,
-            audited: true,
-        }
-    }
-
-    // Guards reported vs computed: the computed figure is shown, disagreements beyond the
-    // published rounding are flagged, agreements are not.
-    #[test]
-    fn computed_wins_and_disagreements_are_flagged() {
-        let cvs = [0.2, 0.3, 0.25, 0.2, 0.1, 0.3, 0.3, 0.35];
-        let mut rows = basic_rows(&[0.2, 0.3, 0.25, 0.2, 0.1, 0.3, 0.3, 0.351]);
-        rows[7].cv_decimals = Some(3);
-        rows.push(Reported { cv_decimals: Some(2), ..rep(IndicatorRef::Composite, Some(0.25)) });
-        let s = &sheets(&rows, &[computed_for(&cvs)], &Rules::default())[0];
-        assert!((s.rows[0].cv.unwrap() - 0.2).abs() < 1e-12);
-        assert_eq!(s.rows[0].disagrees, Some(false));
-        // 0.351 published with 3 decimals vs 0.35 computed: beyond ±0.0005.
-        assert_eq!(s.rows[7].disagrees, Some(true));
-        let c = s.composite.as_ref().unwrap();
-        assert_eq!(c.basis, Basis::Computed);
-        assert!((c.computed_cv.unwrap() - 0.25).abs() < 1e-12);
-        assert_eq!(c.disagrees, Some(false));
-    }
-
-    // Guards the published 长春 table (shared/reference): each district's composite is the mean
-    // of its 8 CVs within ±0.001, and every verdict reproduces.
-    #[test]
-    fn changchun_reference_table_reproduces() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/reference/jilin-changchun-5-districts-cv.csv");
-        let mut reader = csv::Reader::from_path(path).unwrap();
-        let headers = reader.headers().unwrap().clone();
-        let mut checked = 0;
-        for rec in reader.records() {
-            let rec = rec.unwrap();
-            if &rec[4] != "差异系数" {
-                continue;
-            }
-            let level = Level::parse(&rec[3]).unwrap();
-            let cvs: Vec<f64> = (5..13).map(|i| rec[i].parse().unwrap()).collect();
-            let published: f64 = rec[headers.iter().position(|h| h == "composite").unwrap()].parse().unwrap();
-            let mut rows = basic_rows(&cvs);
-            for r in &mut rows {
-                r.level = level;
-            }
-            let derived = sheets(&rows, &[], &Rules::default())[0].composite.clone().unwrap();
-            assert!((derived.cv - published).abs() <= 0.001, "{} {:?}: {} vs {published}", &rec[2], level, derived.cv);
-            let mut with_published = rows.clone();
-            with_published.push(Reported { level, ..rep(IndicatorRef::Composite, Some(published)) });
-            let given = sheets(&with_published, &[], &Rules::default())[0].composite.clone().unwrap();
-            assert_eq!(derived.meets, given.meets, "{}", &rec[2]);
-            assert!(given.meets, "every 长春 district passed basic balance");
-            checked += 1;
-        }
-        assert_eq!(checked, 10);
-    }
-
-    const BASIC_2012_IDS: [&str; 8] = [
-        "teaching_area",
-        "sports_area",
-        "equipment_value",
-        "computers",
-        "books",
-        "teacher_ratio",
-        "teachers_above_degree",
-        "teachers_mid_title",
-    ];
 }

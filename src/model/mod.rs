@@ -387,113 +387,6 @@ impl std::hash::Hash for Reported {
     }
 }
 
-/// One indicator line of a [`Sheet`], with its verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SheetRow {
-    /// Indicator id.
-    pub indicator: &'static str,
-    /// The county value shown: computed from school data when they exist, else published.
-    pub value: Option<f64>,
-    /// The published county value.
-    pub reported_value: Option<f64>,
-    /// The county value computed from school data.
-    pub computed_value: Option<f64>,
-    /// The CV shown (computed when school data exist, else reported).
-    pub cv: Option<f64>,
-    /// The published CV.
-    pub reported_cv: Option<f64>,
-    /// Decimals the published CV was given with.
-    pub reported_cv_decimals: Option<u8>,
-    /// The CV computed from school data.
-    pub computed_cv: Option<f64>,
-    /// Published and computed CVs differ beyond the rounding of the published one.
-    pub disagrees: Option<bool>,
-    /// Quality balance: CV threshold; basic balance has none per indicator.
-    pub threshold: Option<f64>,
-    /// Quality balance: per-school standard.
-    pub standard: Option<f64>,
-    /// Whether the CV meets the threshold (quality only).
-    pub meets: Option<bool>,
-    /// Decimals of the value.
-    pub decimals: u8,
-    /// Source id of the published figures.
-    pub source: Option<String>,
-}
-
-/// Where a composite comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Basis {
-    /// Mean of the 8 CVs computed from school data.
-    Computed,
-    /// Published.
-    Reported,
-    /// Mean of the 8 published CVs.
-    MeanOfReported,
-}
-
-/// The basic-balance composite of a sheet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Composite {
-    /// The composite CV shown and judged.
-    pub cv: f64,
-    /// Where it comes from.
-    pub basis: Basis,
-    /// The published composite (or the mean of the published CVs).
-    pub reported_cv: Option<f64>,
-    /// Decimals the published composite was given with.
-    pub reported_cv_decimals: Option<u8>,
-    /// The mean of the 8 computed CVs.
-    pub computed_cv: Option<f64>,
-    /// Published and computed differ beyond the rounding of the published one.
-    pub disagrees: Option<bool>,
-    /// Threshold for the level.
-    pub threshold: f64,
-    /// Verdict.
-    pub meets: bool,
-    /// Source id.
-    pub source: Option<String>,
-}
-
-/// Everything known for one county × school year × level × regime.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sheet {
-    /// County code.
-    pub county: String,
-    /// School year.
-    pub school_year: SchoolYear,
-    /// Level.
-    pub level: Level,
-    /// Regime.
-    pub scheme: Scheme,
-    /// The rule set document used.
-    pub rules: &'static str,
-    /// One row per indicator of the regime, in official order.
-    pub rows: Vec<SheetRow>,
-    /// Basic balance: the composite, if published or derivable.
-    pub composite: Option<Composite>,
-    /// Quality balance: all 7 CVs present and within threshold.
-    pub meets_all: Option<bool>,
-    /// Schools counted by the engine (none: no school data).
-    pub schools: Option<usize>,
-    /// Quality balance: schools failing the per-school rule (the gap list).
-    pub failing_schools: Option<usize>,
-}
-
-/// True when `computed` differs from `reported` by more than the rounding of `reported`
-/// (half a unit of its last decimal; 3 decimals when unknown).
-///
-/// ```
-/// use junheng::model::disagrees;
-/// assert!(!disagrees(0.27, Some(2), 0.2749));
-/// assert!(disagrees(0.27, Some(2), 0.2751));
-/// assert!(disagrees(0.270, Some(3), 0.2706));
-/// ```
-pub fn disagrees(reported: f64, decimals: Option<u8>, computed: f64) -> bool {
-    let half_unit = 0.5 * 10f64.powi(-(decimals.unwrap_or(3) as i32));
-    (computed - reported).abs() > half_unit * (1.0 + 1e-9)
-}
-
 /// A row of `milestones.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Milestone {
@@ -712,8 +605,6 @@ pub struct Site {
     pub provinces: std::sync::Arc<Vec<Province>>,
     /// Published rows, sorted.
     pub reported: std::sync::Arc<Vec<Reported>>,
-    /// Sheets, sorted by county, school year, level, regime.
-    pub sheets: std::sync::Arc<Vec<Sheet>>,
     /// Milestones sorted by area, date, event.
     pub milestones: std::sync::Arc<Vec<Milestone>>,
     /// Metrics sorted by area, metric, period.
@@ -724,19 +615,17 @@ pub struct Site {
     pub sources: std::sync::Arc<Vec<Source>>,
     /// The rules in force (official tables with the site's overrides).
     pub rules: rules::Rules,
-    /// What the engine computed from `schools`, sorted like the sheets.
-    pub computed: std::sync::Arc<Vec<crate::engine::Computed>>,
     /// Published pages (drafts removed), sorted by section, slug, language.
     pub pages: Vec<Page>,
 }
 
 /// The run of `items` (sorted by `key`) whose key is `code`.
-fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &str) -> &'a [T] {
+pub fn slice_of<'a, T>(items: &'a [T], code: &str, key: impl Fn(&T) -> &str) -> &'a [T] {
     &items[range_of(items, code, key)]
 }
 
 /// Where [`slice_of`]'s run lies in `items`.
-fn range_of<T>(items: &[T], code: &str, key: impl Fn(&T) -> &str) -> std::ops::Range<usize> {
+pub fn range_of<T>(items: &[T], code: &str, key: impl Fn(&T) -> &str) -> std::ops::Range<usize> {
     let start = items.partition_point(|x| key(x) < code);
     let end = items.partition_point(|x| key(x) <= code);
     start..end
@@ -756,21 +645,6 @@ pub fn school_hashes(rows: &[SchoolRow]) -> rustc_hash::FxHashMap<String, u64> {
             (run[0].county.to_string(), h.finish())
         })
         .collect()
-}
-
-/// The latest row of one indicator with a CV among one county's `sheets` of a regime and level,
-/// with its school year: what an indicator's ranking shows of that county.
-pub fn latest_row<'s>(
-    sheets: &'s [Sheet],
-    scheme: Scheme,
-    level: Level,
-    indicator: &str,
-) -> Option<(SchoolYear, &'s SheetRow)> {
-    sheets
-        .iter()
-        .filter(|s| s.scheme == scheme && s.level == level)
-        .filter_map(|s| s.rows.iter().find(|r| r.indicator == indicator && r.cv.is_some()).map(|r| (s.school_year, r)))
-        .max_by_key(|(y, _)| *y)
 }
 
 /// The code that stands for the whole country in `area` columns.
@@ -808,16 +682,6 @@ impl Site {
         slice_of(&self.reported, code, |x| &x.county)
     }
 
-    /// The sheets of one county, in order.
-    pub fn sheets_of(&self, code: &str) -> &[Sheet] {
-        &self.sheets[self.sheets_range(code)]
-    }
-
-    /// Where [`Site::sheets_of`] lies in `sheets`.
-    pub fn sheets_range(&self, code: &str) -> std::ops::Range<usize> {
-        range_of(&self.sheets, code, |x| &x.county)
-    }
-
     /// The milestones of one area, by date.
     pub fn milestones_of(&self, area: &str) -> &[Milestone] {
         slice_of(&self.milestones, area, |x| &x.area)
@@ -826,36 +690,6 @@ impl Site {
     /// The metrics of one area.
     pub fn metrics_of(&self, area: &str) -> &[Metric] {
         slice_of(&self.metrics, area, |x| &x.area)
-    }
-
-    /// What the engine computed for one county.
-    pub fn computed_of(&self, code: &str) -> &[crate::engine::Computed] {
-        slice_of(&self.computed, code, |x| &x.county)
-    }
-
-    /// The school years of one county published school by school (audit pages, school
-    /// downloads), oldest first, as `[settings] audit_years` asks.
-    pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
-        audited_in(self.computed_of(code))
-    }
-
-    /// [`Site::audited_years`] of every county with any, in one pass over the engine's
-    /// results (pages of every county ask for them).
-    pub fn audited_years_by_county(&self) -> rustc_hash::FxHashMap<String, Vec<SchoolYear>> {
-        self.computed
-            .chunk_by(|a, b| a.county == b.county)
-            .map(|one| (one[0].county.to_string(), audited_in(one)))
-            .filter(|(_, years)| !years.is_empty())
-            .collect()
-    }
-
-    /// The engine's computations of one county and school year school by school (the site
-    /// keeps only their results: `engine::compute_with`), recomputed from its school rows.
-    pub fn detail_of(&self, code: &str, year: SchoolYear) -> Vec<crate::engine::Computed> {
-        let rows = self.schools_of(code);
-        let (start, end) =
-            (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
-        crate::engine::detail(&rows[start..end], &self.rules)
     }
 
     /// The school rows of one county.
@@ -870,14 +704,6 @@ impl Site {
             .filter_map(|m| m.event.step().filter(|(s, _)| *s == scheme).map(|(_, step)| (step, m)))
             .max_by_key(|(step, m)| (*step, m.date))
     }
-}
-
-/// The school years of one county's engine results (sorted by school year) that are
-/// published school by school, oldest first.
-fn audited_in(computed: &[crate::engine::Computed]) -> Vec<SchoolYear> {
-    let mut years: Vec<SchoolYear> = computed.iter().filter(|k| k.audited).map(|k| k.school_year).collect();
-    years.dedup();
-    years
 }
 
 #[cfg(test)]

@@ -17,8 +17,9 @@ use serde_json::{Value, json};
 use super::context::record;
 use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
 use super::views::object;
+use crate::engine::Sheet;
 use crate::model::rules::Rules;
-use crate::model::{Level, PartialDate, Scheme, Sheet};
+use crate::model::{Level, PartialDate, Scheme};
 
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 220.0;
@@ -502,7 +503,7 @@ fn cv_sentence(
         .replace("{change}", &change)
 }
 
-/// Trend charts of a county page from its sheets (`Site::sheets_of`): per level and regime
+/// Trend charts of a county page from its sheets (`Analysed::sheets_of`): per level and regime
 /// with two school years or more, the composite (basic balance) or each indicator (quality
 /// balance) per school year against its threshold, with one data table per group.
 pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Value {
@@ -836,9 +837,9 @@ mod tests {
                 scheme: Scheme::Basic,
                 rules: "2012",
                 rows: Vec::new(),
-                composite: Some(crate::model::Composite {
+                composite: Some(crate::engine::Composite {
                     cv: *cv,
-                    basis: crate::model::Basis::Reported,
+                    basis: crate::engine::Basis::Reported,
                     reported_cv: Some(*cv),
                     reported_cv_decimals: Some(2),
                     computed_cv: None,

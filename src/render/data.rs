@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{OutputFile, Sink, Streamed};
-use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme, Site};
+use crate::engine::Analysed;
+use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme};
 
 /// Where the API's JSON Schema is written.
 pub const SCHEMA_PATH: &str = "api/schema/county.schema.json";
@@ -164,7 +165,7 @@ fn opt_bool(v: Option<bool>) -> Cell<'static> {
     v.map_or(Cell::Null, Cell::Bool)
 }
 
-fn tables(site: &Site) -> Vec<DataTable<'_>> {
+fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
     let mut out = Vec::new();
     out.push(DataTable {
         name: "counties",
@@ -341,7 +342,7 @@ fn runs_by<'a, T>(
 /// whole-school facilities and its value xᵢ of every indicator of that regime (columns
 /// `basic_…`, `quality_…`). Each coefficient can be redone in a spreadsheet from these rows:
 /// x̄ = Σ Pᵢxᵢ / Σ Pᵢ, S² = Σ (Pᵢ/P)(xᵢ − x̄)², CV = S / x̄.
-fn school_terms_table<'a>(site: &'a Site, code: &str) -> DataTable<'a> {
+fn school_terms_table<'a>(site: &'a Analysed, code: &str) -> DataTable<'a> {
     let audited = site.audited_years(code);
     let mut columns = vec![
         ("school_year", Ty::Str),
@@ -421,7 +422,7 @@ const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
 ];
 
 /// Every indicator with its verdict (and the composites), for all counties or one.
-fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
+fn results_table<'a>(site: &'a Analysed, county: Option<&str>) -> DataTable<'a> {
     let sheets = match county {
         Some(code) => site.sheets_of(code),
         None => &site.sheets[..],
@@ -453,8 +454,8 @@ fn results_table<'a>(site: &'a Site, county: Option<&str>) -> DataTable<'a> {
 }
 
 /// Every shown indicator of the sheets with its verdict, and their composites.
-fn sheet_rows(sheets: &[crate::model::Sheet]) -> Rows<'_> {
-    let shown = |r: &crate::model::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
+fn sheet_rows(sheets: &[crate::engine::Sheet]) -> Rows<'_> {
+    let shown = |r: &crate::engine::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
     // Counted here, made when written (the national table has a row per county, year, level,
     // regime and indicator).
     let len =
@@ -1091,13 +1092,13 @@ fn described(t: &DataTable, stem: &str, title: &str, written: [Option<Written>; 
 
 /// Writes every download into `sink`: the tables, per-county files, the API, the package and
 /// the checksums. Tables are encoded in parallel and dropped once written.
-pub fn downloads(site: &Site, sink: &dyn Sink) -> Downloads {
+pub fn downloads(site: &Analysed, sink: &dyn Sink) -> Downloads {
     downloads_with(site, sink, None)
 }
 
 /// [`downloads`], handing on the parts of `memo` whose inputs (hashed by the key function)
 /// did not change, and keeping this build's parts in it.
-pub fn downloads_with(site: &Site, sink: &dyn Sink, mut memo: Option<(&mut DownloadMemo, PartKey)>) -> Downloads {
+pub fn downloads_with(site: &Analysed, sink: &dyn Sink, mut memo: Option<(&mut DownloadMemo, PartKey)>) -> Downloads {
     let made = downloads_in(site, sink, memo.as_ref().map(|(m, k)| (&**m, *k)));
     if let Some((m, _)) = &mut memo {
         m.turn();
@@ -1105,7 +1106,7 @@ pub fn downloads_with(site: &Site, sink: &dyn Sink, mut memo: Option<(&mut Downl
     made
 }
 
-fn downloads_in<'s>(site: &'s Site, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
+fn downloads_in<'s>(site: &'s Analysed, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
     use rayon::prelude::*;
     // Each table in its formats with its datapackage resources. Per-county files go out as
     // CSV only (for Excel and plain); the API holds each county in JSON.
@@ -1266,7 +1267,7 @@ fn pretty(v: &impl serde::Serialize) -> Vec<u8> {
 
 /// The county finder's static index (`search.json`): code, name, English name, prefecture,
 /// province, full pinyin and pinyin initials (港北区 → `gangbeiqu`, `gbq`).
-pub fn search_index(site: &Site) -> Vec<u8> {
+pub fn search_index(site: &Analysed) -> Vec<u8> {
     let rows: Vec<Value> = site
         .counties
         .iter()
@@ -1310,7 +1311,7 @@ pub fn pinyin_keys(name: &str) -> (String, String) {
 }
 
 /// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
-pub fn county_api(site: &Site, code: &str) -> Vec<u8> {
+pub fn county_api(site: &Analysed, code: &str) -> Vec<u8> {
     let c = site.county(code).expect("API files are made for known counties");
     // Sheets are the bulk of a record: written straight from the model (fields in the order
     // of the schema), not through `serde_json` maps.
@@ -1448,7 +1449,7 @@ struct ApiSheet<'a> {
 #[derive(serde::Serialize)]
 struct ApiComposite<'a> {
     cv: Option<f64>,
-    basis: Option<crate::model::Basis>,
+    basis: Option<crate::engine::Basis>,
     reported_cv: Option<f64>,
     computed_cv: Option<f64>,
     disagrees: Option<bool>,
@@ -1457,8 +1458,8 @@ struct ApiComposite<'a> {
     source: Option<&'a str>,
 }
 
-/// An indicator row of an API record: the public fields of a [`crate::model::SheetRow`].
-struct ApiRow<'a>(&'a crate::model::SheetRow);
+/// An indicator row of an API record: the public fields of a [`crate::engine::SheetRow`].
+struct ApiRow<'a>(&'a crate::engine::SheetRow);
 
 impl serde::Serialize for ApiRow<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

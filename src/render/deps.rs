@@ -9,9 +9,8 @@ use rustc_hash::FxHashMap as HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use crate::model::{
-    County, Level, Metric, Milestone, Prefecture, Province, Reported, Scheme, SchoolRow, Sheet, Site, Source,
-};
+use crate::engine::{Analysed, Sheet};
+use crate::model::{County, Level, Metric, Milestone, Prefecture, Province, Reported, Scheme, SchoolRow, Source};
 use crate::util::hash::add;
 use rayon::prelude::*;
 
@@ -73,7 +72,7 @@ pub struct Deps<'s> {
 impl<'s> Deps<'s> {
     /// Hashes the inputs of `site`, taking from `kept` the hashes of what is the same as
     /// before; returns the hashes to keep.
-    pub fn of(site: &'s Site, theme: u64, css_version: &str, kept: Kept) -> (Self, Kept) {
+    pub fn of(site: &'s Analysed, theme: u64, css_version: &str, kept: Kept) -> (Self, Kept) {
         let Kept { schools: kept, rows: kept_rows, areas: kept_areas, rankings: kept_rankings } = kept;
         let rankings = match kept_rankings {
             Some(k) if Arc::ptr_eq(&k.0, &site.sheets) && Arc::ptr_eq(&k.1, &site.counties) => k,
@@ -315,9 +314,9 @@ impl<'s> Deps<'s> {
 }
 
 /// What each indicator's page shows of the sheets, hashed per regime and indicator: each
-/// county's latest row of that indicator with a CV per level ([`crate::model::latest_row`], as
+/// county's latest row of that indicator with a CV per level ([`crate::engine::latest_row`], as
 /// the ranking picks it), with the county's code and names.
-pub fn ranking_hashes(site: &Site) -> HashMap<(Scheme, &'static str), u64> {
+pub fn ranking_hashes(site: &Analysed) -> HashMap<(Scheme, &'static str), u64> {
     let indicators: Vec<(Scheme, &'static str)> = Scheme::ALL
         .into_iter()
         .flat_map(|scheme| site.rules.of(scheme).indicators.iter().map(move |i| (scheme, i.id)))
@@ -327,7 +326,7 @@ pub fn ranking_hashes(site: &Site) -> HashMap<(Scheme, &'static str), u64> {
         let sheets = site.sheets_of(&c.code);
         for ((scheme, id), h) in indicators.iter().zip(&mut hashers) {
             for level in Level::ALL {
-                if let Some((year, r)) = crate::model::latest_row(sheets, *scheme, level, id) {
+                if let Some((year, r)) = crate::engine::latest_row(sheets, *scheme, level, id) {
                     (level, &c.code, &c.name, &c.name_en, year).hash(h);
                     (r.value.map(f64::to_bits), r.cv.map(f64::to_bits), r.meets, r.decimals).hash(h);
                 }

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::templates::Strings;
-use crate::model::{Milestone, NATIONAL_AREA, Page, PartialDate, Site};
+use crate::engine::Analysed;
+use crate::model::{Milestone, NATIONAL_AREA, Page, PartialDate};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -40,14 +41,14 @@ struct Entry {
 
 /// Shared context of one feed.
 struct FeedCtx<'a> {
-    site: &'a Site,
+    site: &'a Analysed,
     lang: &'a str,
     base: String,
     strings: &'a Strings,
 }
 
 impl FeedCtx<'_> {
-    fn new<'a>(site: &'a Site, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a> {
+    fn new<'a>(site: &'a Analysed, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a> {
         let dl = site.config.default_language();
         FeedCtx { site, lang, base: format!("{}{}", site.config.base_url, super::lang_prefix(lang, dl)), strings }
     }
@@ -164,7 +165,7 @@ impl FeedCtx<'_> {
 }
 
 /// The Atom feed of one language: content pages and dated milestones, newest first.
-pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
+pub fn atom(site: &Analysed, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
     let entries = f.newest_entries(&site.pages, &site.milestones);
     f.write(site.config.title.get(lang, site.config.default_language()), "", entries)
@@ -172,7 +173,7 @@ pub fn atom(site: &Site, lang: &str, strings: &Strings) -> String {
 
 /// One county's feed ("subscribe to my county"): its milestones, its narrative, and each school
 /// year of data, dated by the newest source the figures cite.
-pub fn county_atom(site: &Site, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
+pub fn county_atom(site: &Analysed, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
     // Its narratives only: scanning every page for each county would be quadratic.
     let mut entries = f.newest_entries(site.pages_of("counties", code), site.milestones_of(code));

@@ -1,4 +1,4 @@
-//! Stage 3, pure: [`Site`] + [`Theme`] → every output file, in memory.
+//! Stage 3, pure: [`Analysed`] + [`Theme`] → every output file, in memory.
 //!
 //! Pages are planned first (path, template, context), then rendered; each plan entry is
 //! independent, so rendering can run per county and in parallel.
@@ -24,8 +24,9 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::engine::Analysed;
 use crate::load::theme::Theme;
-use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme, SchoolRow, Site};
+use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme, SchoolRow};
 use views::{Citations, Views};
 
 /// How many county events the national timeline lists (the most recent ones).
@@ -114,12 +115,19 @@ impl PageCache {
 }
 
 /// Renders the whole site. Returns the files sorted by path, or every diagnostic.
-pub fn render(site: &Site, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
+pub fn render(site: &Analysed, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
     render_cached(site, theme, &mut PageCache::default())
 }
 
+/// Renders the whole site into `sink` as files are made (a build streams them to the output's
+/// staging folder; `check` keeps none). On error the sink may have received part of the site:
+/// the caller discards it.
+pub fn render_into(site: &Analysed, theme: &Theme, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
+    render_to(site, theme, &mut PageCache::default(), sink)
+}
+
 /// [`render`], reusing the pages of `cache` whose inputs did not change, and updating it.
-pub fn render_cached(site: &Site, theme: &Theme, cache: &mut PageCache) -> Result<Vec<OutputFile>, Diagnostics> {
+pub fn render_cached(site: &Analysed, theme: &Theme, cache: &mut PageCache) -> Result<Vec<OutputFile>, Diagnostics> {
     let sink = Collect::default();
     render_to(site, theme, cache, &sink)?;
     Ok(sink.into_files())
@@ -151,7 +159,7 @@ impl std::fmt::Debug for Styled {
 
 /// Compiles `theme`'s templates and processes its stylesheets: what they make with the
 /// stylesheets' problems (a stylesheet with a problem is left out), or the templates' problems.
-fn styled(site: &Site, theme: &Theme, default_lang: &str) -> Result<(Styled, Vec<Diagnostic>), Vec<Diagnostic>> {
+fn styled(site: &Analysed, theme: &Theme, default_lang: &str) -> Result<(Styled, Vec<Diagnostic>), Vec<Diagnostic>> {
     let strings: templates::Strings = Arc::new(theme.strings.clone());
     let env = templates::environment(theme, strings.clone(), default_lang.to_string())?;
     let (mut css, mut problems, mut css_hash) = (Vec::new(), Vec::new(), String::new());
@@ -170,7 +178,12 @@ fn styled(site: &Site, theme: &Theme, default_lang: &str) -> Result<(Styled, Vec
 
 /// Renders the whole site into `sink`, reusing the pages of `cache` whose inputs did not
 /// change. On error the sink may have received part of the site: the caller discards it.
-pub fn render_to(site: &Site, theme: &Theme, cache: &mut PageCache, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
+pub fn render_to(
+    site: &Analysed,
+    theme: &Theme,
+    cache: &mut PageCache,
+    sink: &dyn Sink,
+) -> Result<Produced, Diagnostics> {
     let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
     let dl = site.config.default_language().to_string();
@@ -477,7 +490,7 @@ fn key_of(parts: impl Hash) -> u64 {
 }
 
 /// The newest date among the sources a page cites (the "data date" of a citation).
-fn cited_date(site: &Site, cites: &Citations) -> Option<String> {
+fn cited_date(site: &Analysed, cites: &Citations) -> Option<String> {
     cites.ids().iter().filter_map(|id| site.source(id).and_then(|s| s.date)).max().map(|d| d.to_string())
 }
 
@@ -498,7 +511,7 @@ fn merge(target: &mut Value, extra: Value) {
     }
 }
 
-fn site_info(site: &Site, lang: &str) -> Value {
+fn site_info(site: &Analysed, lang: &str) -> Value {
     let c = &site.config;
     let dl = c.default_language();
     json!({
@@ -511,7 +524,7 @@ fn site_info(site: &Site, lang: &str) -> Value {
 }
 
 /// Sections with their titles, for the navigation (excluding the county narratives).
-fn sections(site: &Site, lang: &str) -> Vec<(String, String, i64)> {
+fn sections(site: &Analysed, lang: &str) -> Vec<(String, String, i64)> {
     let mut out: BTreeMap<String, (String, i64)> = BTreeMap::new();
     for p in site.pages.iter().filter(|p| !p.section.is_empty() && p.section != "counties") {
         let entry = out.entry(p.section.clone()).or_insert_with(|| (p.section.clone(), i64::MAX));
@@ -524,14 +537,14 @@ fn sections(site: &Site, lang: &str) -> Vec<(String, String, i64)> {
     v
 }
 
-fn nav(site: &Site, lang: &str) -> Value {
+fn nav(site: &Analysed, lang: &str) -> Value {
     Value::Array(
         sections(site, lang).into_iter().map(|(s, t, _)| json!({ "path": format!("{s}/"), "title": t })).collect(),
     )
 }
 
 /// The version of a page in `lang`, else in the default language, else any.
-fn pick<'p>(site: &'p Site, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
+fn pick<'p>(site: &'p Analysed, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
     let dl = site.config.default_language();
     let candidates = site.pages_of(section, slug);
     candidates
@@ -556,7 +569,7 @@ fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, ci
 }
 
 fn plan<'a>(
-    site: &'a Site,
+    site: &'a Analysed,
     views: &'a Views<'a>,
     lang: &'a str,
     downloads: &'a data::Downloads,
@@ -863,7 +876,7 @@ fn plan<'a>(
 }
 
 /// Years in which the counties of an area were recognised, per regime.
-fn recognised(site: &Site, counties: &[String]) -> Vec<(i32, &'static str)> {
+fn recognised(site: &Analysed, counties: &[String]) -> Vec<(i32, &'static str)> {
     counties
         .iter()
         .flat_map(|c| site.milestones_of(c))
@@ -875,7 +888,7 @@ fn recognised(site: &Site, counties: &[String]) -> Vec<(i32, &'static str)> {
         .collect()
 }
 
-fn latest_pages(site: &Site, lang: &str, n: usize) -> Vec<Value> {
+fn latest_pages(site: &Analysed, lang: &str, n: usize) -> Vec<Value> {
     let mut seen = std::collections::BTreeSet::new();
     let mut pages: Vec<&Page> = Vec::new();
     for p in site

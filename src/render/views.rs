@@ -1,4 +1,4 @@
-//! Plain view values for templates, computed once per build from the [`Site`].
+//! Plain view values for templates, computed once per build from the [`Analysed`].
 //!
 //! Everything a template shows is prepared here (statuses, latest composites, rankings), so
 //! roll-up pages never rescan every county and templates stay free of logic.
@@ -11,19 +11,20 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use super::context::{Context, record, to_template};
-use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme, Sheet, Site};
+use crate::engine::{Analysed, Sheet};
+use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme};
 
 /// Lookups shared by every page of one build.
 pub struct Views<'s> {
     /// The site.
-    pub site: &'s Site,
+    pub site: &'s Analysed,
     /// County code → its roll-up row (status and latest composites).
     pub rollup: HashMap<&'s str, Arc<Value>>,
     /// Area code → (kind, name, path).
     pub areas: HashMap<String, (&'static str, String, String)>,
     /// The sheets of each county, in the order of `site.counties` (national pages read every
     /// county's: looked up once, not once per page).
-    pub county_sheets: Vec<&'s [crate::model::Sheet]>,
+    pub county_sheets: Vec<&'s [crate::engine::Sheet]>,
     /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
     /// or a narrative), in the order of `site.counties`.
     pub has_data: Vec<bool>,
@@ -41,7 +42,7 @@ pub struct RollupMemo {
 
 /// Per county (in the order of `site.counties`): where its sheets lie and whether it has
 /// sheets, milestones or metrics; and the school years of each county published school by
-/// school ([`Site::audited_years`]). Made from the site's data, whose `Arc`s it keeps to tell
+/// school ([`Analysed::audited_years`]). Made from the site's data, whose `Arc`s it keeps to tell
 /// whether a rebuild's data is the same (a narrative edit changes none of it).
 #[derive(Debug)]
 pub struct CountyIndex {
@@ -62,7 +63,7 @@ struct MadeFrom {
 }
 
 impl CountyIndex {
-    fn of(site: &Site) -> Self {
+    fn of(site: &Analysed) -> Self {
         use rayon::prelude::*;
         let (sheets, has_rows) = site
             .counties
@@ -91,7 +92,7 @@ impl CountyIndex {
     }
 
     /// Whether it was made from the data of `site`.
-    fn describes(&self, site: &Site) -> bool {
+    fn describes(&self, site: &Analysed) -> bool {
         let MadeFrom { counties, sheets, milestones, metrics, computed } = &self.made_from;
         Arc::ptr_eq(counties, &site.counties)
             && Arc::ptr_eq(sheets, &site.sheets)
@@ -106,14 +107,14 @@ pub type RowInputs<'a> = &'a (dyn Fn(&str) -> u64 + Sync);
 
 impl<'s> Views<'s> {
     /// Prepares the lookups.
-    pub fn new(site: &'s Site) -> Self {
+    pub fn new(site: &'s Analysed) -> Self {
         Self::reusing(site, None)
     }
 
     /// [`Views::new`], taking a county's roll-up row from `memo` when `inputs` hashes what the
     /// row is made from (the county's data and the site-wide data) as when it was made; leaves
     /// this build's rows in `memo`.
-    pub fn reusing(site: &'s Site, mut memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
+    pub fn reusing(site: &'s Analysed, mut memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
         use rayon::prelude::*;
         // The county index: kept while the data is the same, and kept for the next rebuild.
         let index = match memo.as_mut().and_then(|(m, _)| m.index.take()).filter(|i| i.describes(site)) {
@@ -198,7 +199,7 @@ pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 }
 
 /// Status of a county in one regime: the latest step reached.
-pub fn status(site: &Site, code: &str, scheme: Scheme) -> Value {
+pub fn status(site: &Analysed, code: &str, scheme: Scheme) -> Value {
     match site.status(code, scheme) {
         Some((step, m)) => {
             json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
@@ -227,7 +228,7 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
 }
 
-fn county_row(site: &Site, code: &str) -> Value {
+fn county_row(site: &Analysed, code: &str) -> Value {
     let c = site.county(code).expect("roll-up rows are made for known counties");
     let pref = site.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
     json!({
@@ -275,7 +276,7 @@ impl Citations {
     }
 
     /// The cited sources with their numbers.
-    pub fn list(&self, site: &Site) -> Value {
+    pub fn list(&self, site: &Analysed) -> Value {
         Value::Array(
             self.order
                 .iter()
@@ -292,7 +293,7 @@ impl Citations {
 /// only its school year and flags (`full`, `computed`, `audited`): its figures are shown by the
 /// trend tables (`charts::county_trends`) and the downloads. Its sources are still cited, as the
 /// page lists every source of its figures.
-pub fn county_years(site: &Site, code: &str, cites: &mut Citations) -> Value {
+pub fn county_years(site: &Analysed, code: &str, cites: &mut Citations) -> Value {
     let sheets = site.sheets_of(code);
     let audited = site.audited_years(code);
     let mut latest: BTreeMap<(u8, u8), u16> = BTreeMap::new();
@@ -401,7 +402,7 @@ pub fn timeline_of(views: &Views, mut items: Vec<&Milestone>, cites: &mut Citati
 }
 
 /// Metrics of an area grouped into series, named in `lang`.
-pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Value {
+pub fn series(site: &Analysed, area: &str, lang: &str, cites: &mut Citations) -> Value {
     let mut by_metric: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for m in site.metrics_of(area) {
         by_metric.entry(&m.metric).or_default().push(json!({
@@ -425,15 +426,15 @@ pub fn series(site: &Site, area: &str, lang: &str, cites: &mut Citations) -> Val
     )
 }
 
-/// Each county's latest row of one indicator and level with a CV ([`crate::model::latest_row`]).
+/// Each county's latest row of one indicator and level with a CV ([`crate::engine::latest_row`]).
 fn latest_rows<'v>(
     views: &'v Views,
     scheme: Scheme,
     indicator: &'v str,
     level: Level,
-) -> impl Iterator<Item = (&'v crate::model::County, crate::model::SchoolYear, &'v crate::model::SheetRow)> {
+) -> impl Iterator<Item = (&'v crate::model::County, crate::model::SchoolYear, &'v crate::engine::SheetRow)> {
     views.site.counties.iter().zip(&views.county_sheets).filter_map(move |(c, sheets)| {
-        crate::model::latest_row(sheets, scheme, level, indicator).map(|(year, r)| (c, year, r))
+        crate::engine::latest_row(sheets, scheme, level, indicator).map(|(year, r)| (c, year, r))
     })
 }
 
@@ -476,7 +477,7 @@ pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> 
 /// The sheets (hundreds of schools × indicators per page, the largest tables of a national
 /// site) are template values ([`record`]s and [`AuditCell`]s), not JSON; each sheet carries
 /// the strip chart of its schools (`charts::computation`).
-pub fn computation(site: &Site, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
+pub fn computation(site: &Analysed, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
     use minijinja::Value as T;
     let detail = site.detail_of(code, year);
     let sheets: Vec<T> = detail

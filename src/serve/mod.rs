@@ -8,8 +8,9 @@
 //!
 //! The site is rendered to memory and swapped in whole once complete, so a request never sees
 //! a half-built site and serving writes nothing to disk (Ctrl-C leaves no partial files).
-//! Rebuilds reuse every page whose inputs did not change ([`crate::render::PageCache`]); the
-//! result equals a clean build, which the tests check after sequences of edits.
+//! Rebuilds go through the incremental layer ([`crate::incremental::Preview`]), which makes
+//! again only what an edit changed; the result equals a clean build, which the tests check
+//! after sequences of edits (and `JUNHENG_VERIFY=1` checks at every rebuild).
 
 mod http;
 mod watch;
@@ -22,9 +23,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::build::{Memo, Rendered, render_site_cached};
+use crate::build::Rendered;
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
+use crate::incremental::Preview;
 
 /// Options of `junheng serve`.
 #[derive(Debug, Clone)]
@@ -138,7 +140,8 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     })
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
-    let mut builder = Builder { site: site.clone(), memo: Memo::keeping(), nonce };
+    let verify = std::env::var_os("JUNHENG_VERIFY").is_some_and(|v| v == "1");
+    let mut builder = Builder { site: site.clone(), preview: Preview::new(&site, verify), nonce };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 
@@ -207,7 +210,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
 /// Rebuilds on demand, keeping what can be reused between builds.
 struct Builder {
     site: PathBuf,
-    memo: Memo,
+    preview: Preview,
     nonce: String,
 }
 
@@ -224,8 +227,8 @@ impl Builder {
     fn rebuild(&mut self, state: &State, changed_inputs: &[String]) {
         let start = Instant::now();
         let what = describe_inputs(changed_inputs);
-        self.memo.forget(changed_inputs);
-        let result = render_site_cached(&self.site, false, &mut self.memo);
+        self.preview.forget(changed_inputs);
+        let result = self.preview.render();
         let ms = start.elapsed().as_millis();
         let before = state.snapshot();
         match result {
@@ -261,8 +264,8 @@ impl Builder {
                     "rebuilt in {ms} ms{what}: {} changed, {} removed ({} pages re-rendered, {} reused){}",
                     changed.len(),
                     removed.len(),
-                    self.memo.pages.rendered,
-                    self.memo.pages.reused,
+                    self.preview.page_cache().rendered,
+                    self.preview.page_cache().reused,
                     preview(&urls)
                 );
                 let kind = if css_only { "css" } else { "reload" };

@@ -4,12 +4,12 @@ use std::collections::BTreeSet;
 
 use crate::support::{SiteTest, tree};
 
-fn model_of(site: &std::path::Path) -> junheng::model::Site {
+fn model_of(site: &std::path::Path) -> junheng::engine::Analysed {
     let mut diags = junheng::Diagnostics::new();
     let mut loaded = junheng::load::load_site(site, &mut diags).unwrap();
     let model = junheng::model::build::build_site(&mut loaded, &mut diags);
     assert!(!diags.has_errors(), "{diags}");
-    model
+    junheng::engine::analyse(model)
 }
 
 // Guards the round trip: downloaded tables (plain and Excel CSV) read back as the same model.

@@ -487,12 +487,12 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
 #[test]
 fn every_kind_of_edit_rebuilds_like_a_clean_render() {
     let t = SiteTest::demo();
-    let mut memo = junheng::build::Memo::keeping();
-    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    memo.render().unwrap();
     for kind in 0..13u8 {
         let path = apply_edit(&t, kind, 37 * u32::from(kind) + 5);
         memo.forget(&[path.to_string()]);
-        let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+        let cached = memo.render().unwrap();
         let clean = junheng::build::render_site(&t.site, false).unwrap();
         let differing: Vec<&str> =
             clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
@@ -508,28 +508,32 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
 #[test]
 fn the_page_cache_keeps_what_the_last_render_made() {
     let t = SiteTest::demo();
-    let mut memo = junheng::build::Memo::keeping();
-    let first = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
-    assert!(memo.pages.rendered > 0 && memo.pages.len() <= first.files.len());
-    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
-    assert_eq!((memo.pages.rendered, memo.pages.reused > 0), (0, true), "nothing changed, nothing rendered");
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let first = memo.render().unwrap();
+    assert!(memo.page_cache().rendered > 0 && memo.page_cache().len() <= first.files.len());
+    memo.render().unwrap();
+    assert_eq!(
+        (memo.page_cache().rendered, memo.page_cache().reused > 0),
+        (0, true),
+        "nothing changed, nothing rendered"
+    );
     let path = apply_edit(&t, 9, 1);
     memo.forget(&[path.to_string()]);
-    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
-    assert!(memo.pages.rendered > 0, "the edited page is rendered");
-    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
-    assert_eq!(memo.pages.rendered, 0, "the edited page is kept as rendered");
-    let kept_before = memo.pages.len();
+    memo.render().unwrap();
+    assert!(memo.page_cache().rendered > 0, "the edited page is rendered");
+    memo.render().unwrap();
+    assert_eq!(memo.page_cache().rendered, 0, "the edited page is kept as rendered");
+    let kept_before = memo.page_cache().len();
     // Added, then removed again.
     for _ in 0..2 {
         let path = apply_edit(&t, 10, 2);
         memo.forget(&[path.to_string()]);
-        junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+        memo.render().unwrap();
     }
-    let mut fresh = junheng::build::Memo::keeping();
-    junheng::build::render_site_cached(&t.site, false, &mut fresh).unwrap();
-    assert_eq!(memo.pages.len(), fresh.pages.len(), "the removed page is not kept");
-    assert_eq!(memo.pages.len(), kept_before);
+    let mut fresh = junheng::incremental::Preview::new(&t.site, true);
+    fresh.render().unwrap();
+    assert_eq!(memo.page_cache().len(), fresh.page_cache().len(), "the removed page is not kept");
+    assert_eq!(memo.page_cache().len(), kept_before);
 }
 
 proptest::proptest! {
@@ -540,12 +544,12 @@ proptest::proptest! {
     #[test]
     fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..13, 0u32..10_000), 1..5)) {
         let t = SiteTest::demo();
-        let mut memo = junheng::build::Memo::keeping();
-        junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+        let mut memo = junheng::incremental::Preview::new(&t.site, true);
+        memo.render().unwrap();
         for (kind, n) in edits {
             let path = apply_edit(&t, kind, n);
             memo.forget(&[path.to_string()]);
-            let cached = junheng::build::render_site_cached(&t.site, false, &mut memo);
+            let cached = memo.render();
             let clean = junheng::build::render_site(&t.site, false);
             match (cached, clean) {
                 (Ok(a), Ok(b)) => {
@@ -559,28 +563,34 @@ proptest::proptest! {
     }
 }
 
+/// The parts of the incremental layer that made a value in the last rebuild.
+fn made(preview: &junheng::incremental::Preview) -> Vec<&'static str> {
+    preview.counts().into_iter().filter(|(_, made, _)| *made > 0).map(|(name, _, _)| name).collect()
+}
+
 // Guards the reuse of school rows across rebuilds: an edit elsewhere does not read or check
 // them again; an edit of `schools.csv` does, even when no watcher reports it (its stamp
 // changed), and the result is still that of a clean render.
 #[test]
 fn school_rows_are_reused_until_their_inputs_change() {
     let t = SiteTest::demo();
-    let mut memo = junheng::build::Memo::keeping();
-    let stages = |memo: &mut junheng::build::Memo| {
-        junheng::util::timing::take();
-        let rendered = junheng::build::render_site_cached(&t.site, false, memo).unwrap();
-        let stages: Vec<&str> = junheng::util::timing::take().iter().map(|(s, _)| *s).collect();
-        (stages, rendered.files)
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let stages = |memo: &mut junheng::incremental::Preview| {
+        let rendered = memo.render().unwrap();
+        (made(memo), rendered.files)
     };
     assert!(stages(&mut memo).0.contains(&"schools"));
     let edited = apply_edit(&t, 2, 1);
     memo.forget(&[edited.to_string()]);
     let (after_narrative, files) = stages(&mut memo);
-    assert!(!after_narrative.contains(&"schools") && !after_narrative.contains(&"engine"), "{after_narrative:?}");
+    assert!(
+        !after_narrative.contains(&"schools") && !after_narrative.contains(&"county results"),
+        "{after_narrative:?}"
+    );
     assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
     apply_edit(&t, 1, 7);
     let (after_schools, files) = stages(&mut memo);
-    assert!(after_schools.contains(&"schools") && after_schools.contains(&"engine"), "{after_schools:?}");
+    assert!(after_schools.contains(&"schools") && after_schools.contains(&"county results"), "{after_schools:?}");
     assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
 }
 
@@ -592,11 +602,10 @@ fn school_rows_are_reused_until_their_inputs_change() {
 fn sheets_are_reused_on_a_site_without_school_rows() {
     let t = SiteTest::demo();
     std::fs::remove_file(t.site.join("data/schools.csv")).unwrap();
-    let mut memo = junheng::build::Memo::keeping();
-    let stages = |memo: &mut junheng::build::Memo| {
-        junheng::util::timing::take();
-        let rendered = junheng::build::render_site_cached(&t.site, false, memo).unwrap();
-        let stages: Vec<&str> = junheng::util::timing::take().iter().map(|(s, _)| *s).collect();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let stages = |memo: &mut junheng::incremental::Preview| {
+        let rendered = memo.render().unwrap();
+        let stages = made(memo);
         assert!(rendered.files == junheng::build::render_site(&t.site, false).unwrap().files, "{stages:?}");
         stages
     };
@@ -615,14 +624,14 @@ fn sheets_are_reused_on_a_site_without_school_rows() {
 #[test]
 fn a_narrative_edit_renders_its_county_page_only() {
     let t = SiteTest::demo();
-    let mut memo = junheng::build::Memo::keeping();
-    junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    memo.render().unwrap();
     let path = apply_edit(&t, 2, 1);
     memo.forget(&[path.to_string()]);
-    let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap();
+    let cached = memo.render().unwrap();
     assert!(cached.files == junheng::build::render_site(&t.site, false).unwrap().files);
     assert!(cached.files.iter().any(|f| f.path.starts_with("county/450804/computation/")), "an audited county");
-    assert_eq!(memo.pages.rendered, 2, "the county page in zh-CN and en");
+    assert_eq!(memo.page_cache().rendered, 2, "the county page in zh-CN and en");
 }
 
 // Guards the data kept table by table: an edit of the metrics checks only the metrics again
@@ -631,12 +640,11 @@ fn a_narrative_edit_renders_its_county_page_only() {
 #[test]
 fn data_tables_are_checked_again_only_when_changed() {
     let t = SiteTest::demo();
-    let mut memo = junheng::build::Memo::keeping();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
     let mut render = |rel: &str| {
         memo.forget(&[rel.to_string()]);
-        junheng::util::timing::take();
-        let cached = junheng::build::render_site_cached(&t.site, false, &mut memo);
-        let stages: Vec<&str> = junheng::util::timing::take().iter().map(|(s, _)| *s).collect();
+        let cached = memo.render();
+        let stages = made(&memo);
         let clean = junheng::build::render_site(&t.site, false);
         let problems = |r: &Result<junheng::build::Rendered, junheng::Error>| match r {
             Err(junheng::Error::Site(d)) => {
@@ -680,18 +688,18 @@ fn an_indicator_page_follows_its_ranking_only() {
                 450802,2020-2021,primary,basic,books,30,0.20,guigang-2021\n";
     let text = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
     save(&t, "data/indicators.csv", &format!("{text}{rows}"));
-    let mut memo = junheng::build::Memo::keeping();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
     let mut render = |from: &str, to: &str| {
         edit(&t, "data/indicators.csv", from, to);
         memo.forget(&["data/indicators.csv".to_string()]);
-        let cached = junheng::build::render_site_cached(&t.site, false, &mut memo).unwrap().files;
+        let cached = memo.render().unwrap().files;
         let clean = junheng::build::render_site(&t.site, false).unwrap().files;
         let page = |path: &str| cached.iter().find(|f| f.path == path).unwrap().bytes.clone();
         assert!(cached == clean, "{to}: the cached render differs");
         (
             page("indicators/basic/teaching_area/index.html"),
             page("indicators/basic/books/index.html"),
-            memo.pages.rendered,
+            memo.page_cache().rendered,
         )
     };
     let (area, books, _) = render("", "");
@@ -710,8 +718,8 @@ fn an_indicator_page_follows_its_ranking_only() {
 #[test]
 fn theme_files_are_read_again_when_changed() {
     let t = SiteTest::demo();
-    let mut memo = junheng::build::Memo::keeping();
-    let render = |memo: &mut junheng::build::Memo| junheng::build::render_site_cached(&t.site, false, memo).unwrap();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let render = |memo: &mut junheng::incremental::Preview| memo.render().unwrap();
     render(&mut memo);
     let steps: [(&str, &dyn Fn()); 4] = [
         ("a template", &|| edit(&t, "themes/default/templates/base.html", "</footer>", "<p>theme-marker</p></footer>")),
@@ -736,9 +744,8 @@ fn files_are_read_again_when_changed_or_reported() {
     for (kind, from, to) in [(2, "追加的段落 1", "追加的段落 7"), (8, ",2,", ",7,"), (5, "", ""), (7, " 1,", " 7,")]
     {
         let t = SiteTest::demo();
-        let mut memo = junheng::build::Memo::keeping();
-        let render =
-            |memo: &mut junheng::build::Memo| junheng::build::render_site_cached(&t.site, false, memo).unwrap();
+        let mut memo = junheng::incremental::Preview::new(&t.site, false);
+        let render = |memo: &mut junheng::incremental::Preview| memo.render().unwrap();
         let clean = || junheng::build::render_site(&t.site, false).unwrap().files;
         render(&mut memo);
         let rel = apply_edit(&t, kind, 1);

@@ -1,0 +1,341 @@
+//! One memoized function: [`Memo::get`] keys a value by the inputs it is made from, and the
+//! function that makes it is a plain `fn` of those inputs only.
+//!
+//! A `fn` pointer cannot capture anything, so the function can read nothing but its inputs
+//! (and constants): the key is computed from exactly what the value is made of, by the same
+//! call that makes it. There is no second list of dependencies to keep in sync, and so no way
+//! to declare one wrongly. Inputs are hashed with `derive(Hash)`; a value this layer made
+//! ([`Made`]) enters its users' inputs as its own key, so a chain of memoized functions hashes
+//! a few integers per step, not the data.
+
+use std::fmt::Debug;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rustc_hash::FxHashMap;
+
+/// A value made by a [`Memo`], with the key of what it was made from: hashing it hashes the key.
+#[derive(Clone, PartialEq)]
+pub struct Made<V> {
+    key: u64,
+    value: V,
+}
+
+impl<V> Made<V> {
+    /// The key of the inputs the value was made from.
+    pub fn key(&self) -> u64 {
+        self.key
+    }
+
+    /// The value.
+    pub fn value(&self) -> &V {
+        &self.value
+    }
+}
+
+impl<V> std::ops::Deref for Made<V> {
+    type Target = V;
+
+    fn deref(&self) -> &V {
+        &self.value
+    }
+}
+
+impl<V> Hash for Made<V> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.key.hash(h);
+    }
+}
+
+impl<V> Debug for Made<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{:016x}", self.key)
+    }
+}
+
+/// A borrowed input with the hash of its content, for inputs too large to hash at every
+/// rebuild: the hash is made once by [`Hashed::of`], or by a function that hashes the same
+/// content (`model::school_hashes` hashes each county's school rows in one pass).
+pub struct Hashed<'a, T: ?Sized> {
+    hash: u64,
+    value: &'a T,
+}
+
+impl<T: ?Sized> Clone for Hashed<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: ?Sized> Copy for Hashed<'_, T> {}
+
+impl<'a, T: ?Sized> Hashed<'a, T> {
+    /// `value` with `hash`, the hash of its content.
+    pub fn with_hash(value: &'a T, hash: u64) -> Self {
+        Hashed { hash, value }
+    }
+
+    /// The value.
+    pub fn value(&self) -> &'a T {
+        self.value
+    }
+}
+
+impl<'a, T: Hash + ?Sized> Hashed<'a, T> {
+    /// `value`, hashed now.
+    pub fn of(value: &'a T) -> Self {
+        Hashed { hash: key_of(value), value }
+    }
+}
+
+impl<'a, T: serde::Serialize + ?Sized> Hashed<'a, T> {
+    /// `value`, hashed now through its JSON form (configuration and rules, which hold floats).
+    pub fn serialized(value: &'a T) -> Self {
+        let mut h = std::hash::DefaultHasher::new();
+        crate::util::hash::add(&mut h, value);
+        Hashed { hash: h.finish(), value }
+    }
+}
+
+impl<T: ?Sized> Hash for Hashed<'_, T> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.hash.hash(h);
+    }
+}
+
+impl<T: ?Sized> Debug for Hashed<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "#{:016x}", self.hash)
+    }
+}
+
+/// The hash of `value`: a key.
+pub fn key_of(value: &(impl Hash + ?Sized)) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// A value kept under a slot.
+struct Entry<V> {
+    key: u64,
+    value: V,
+    /// Asked for since the last [`Memo::sweep`].
+    used: bool,
+}
+
+/// The values one function made, one per slot (a file, a county, a page), each with the key
+/// of its inputs. Safe to share between threads.
+pub struct Memo<V> {
+    name: &'static str,
+    verify: bool,
+    slots: Mutex<FxHashMap<String, Entry<V>>>,
+    /// How often each slot was forgotten: part of its key, so that a value made again after
+    /// a watcher's report never shares its key with the one before (a file rewritten within
+    /// one tick at the same size has the same stamp, and so the same inputs).
+    forgotten: Mutex<FxHashMap<String, u64>>,
+    made: AtomicUsize,
+    reused: AtomicUsize,
+}
+
+impl<V: Clone + PartialEq> Memo<V> {
+    /// An empty memo of the function called `name`. With `verify`, every value reused is also
+    /// made again and must equal the one kept (tests: a missing input fails at once, naming
+    /// the function, the slot and the inputs).
+    pub fn new(name: &'static str, verify: bool) -> Self {
+        Memo {
+            name,
+            verify,
+            slots: Mutex::default(),
+            forgotten: Mutex::default(),
+            made: AtomicUsize::new(0),
+            reused: AtomicUsize::new(0),
+        }
+    }
+
+    /// The value of `slot` made by `make` from `inputs`: the one kept when it was made from
+    /// inputs with the same key, else made now and kept.
+    pub fn get<I: Hash + Debug>(&self, slot: &str, inputs: I, make: fn(&I) -> V) -> Made<V> {
+        match self.fetch::<I, std::convert::Infallible>(slot, inputs, |i| Ok(make(i))) {
+            Ok(made) => made,
+        }
+    }
+
+    /// [`Memo::get`] for a function that can fail: a failure is returned and nothing is kept.
+    pub fn try_get<I: Hash + Debug, E>(
+        &self,
+        slot: &str,
+        inputs: I,
+        make: fn(&I) -> Result<V, E>,
+    ) -> Result<Made<V>, E> {
+        self.fetch(slot, inputs, make)
+    }
+
+    /// [`Memo::try_get`] for any `make` (the public calls take `fn` pointers only).
+    fn fetch<I: Hash + Debug, E>(
+        &self,
+        slot: &str,
+        inputs: I,
+        make: impl Fn(&I) -> Result<V, E>,
+    ) -> Result<Made<V>, E> {
+        let forgotten = self.forgotten.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(slot).copied();
+        let key = key_of(&(self.name, &inputs, forgotten));
+        let kept = {
+            let mut slots = self.lock();
+            slots.get_mut(slot).filter(|e| e.key == key).map(|e| {
+                e.used = true;
+                e.value.clone()
+            })
+        };
+        if let Some(value) = kept {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            if self.verify {
+                let fresh = make(&inputs)?;
+                if fresh != value {
+                    let mut shown = format!("{inputs:?}");
+                    if shown.len() > 2000 {
+                        let end = (0..=2000).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
+                        shown.truncate(end);
+                        shown.push('…');
+                    }
+                    panic!(
+                        "incremental layer, verify mode: `{}` of `{slot}` was reused, but making it again gives \
+                         something else: it reads something its inputs do not hold. Keyed on: {shown}",
+                        self.name
+                    );
+                }
+            }
+            return Ok(Made { key, value });
+        }
+        let value = make(&inputs)?;
+        self.made.fetch_add(1, Ordering::Relaxed);
+        self.lock().insert(slot.to_string(), Entry { key, value: value.clone(), used: true });
+        Ok(Made { key, value })
+    }
+
+    /// Forgets the value of `slot` (its file was reported changed: a file rewritten within one
+    /// tick of the file system's clock at the same size keeps its stamp).
+    pub fn forget(&self, slot: &str) {
+        if self.lock().remove(slot).is_some() {
+            *self
+                .forgotten
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(slot.to_string())
+                .or_default() += 1;
+        }
+    }
+
+    /// Drops the values not asked for since the last sweep (pages no longer made, files gone).
+    pub fn sweep(&self) {
+        self.lock().retain(|_, e| std::mem::take(&mut e.used));
+    }
+
+    /// How many values were made and how many reused since the last call.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.made.swap(0, Ordering::Relaxed), self.reused.swap(0, Ordering::Relaxed))
+    }
+
+    /// The function's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, Entry<V>>> {
+        self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Hash)]
+    struct Sum<'a> {
+        numbers: &'a [u32],
+    }
+
+    fn sum(i: &Sum) -> u32 {
+        i.numbers.iter().sum()
+    }
+
+    // Guards reuse: the same inputs give the kept value without calling the function, other
+    // inputs make a new one, and a forgotten slot is made again.
+    #[test]
+    fn values_are_kept_by_the_key_of_their_inputs() {
+        let memo = Memo::new("sum", false);
+        assert_eq!(*memo.get("a", Sum { numbers: &[1, 2] }, sum), 3);
+        assert_eq!(*memo.get("a", Sum { numbers: &[1, 2] }, sum), 3);
+        assert_eq!(memo.counts(), (1, 1));
+        assert_eq!(*memo.get("a", Sum { numbers: &[1, 3] }, sum), 4);
+        let before = memo.get("a", Sum { numbers: &[1, 3] }, sum).key();
+        memo.forget("a");
+        let again = memo.get("a", Sum { numbers: &[1, 3] }, sum);
+        assert_eq!(*again, 4);
+        assert_ne!(again.key(), before, "a value made after its slot was forgotten has a key of its own");
+        assert_eq!(memo.counts(), (2, 1));
+    }
+
+    // Guards the sweep: a slot not asked for since the last sweep is dropped.
+    #[test]
+    fn a_sweep_drops_what_was_not_asked_for() {
+        let memo = Memo::new("sum", false);
+        memo.get("a", Sum { numbers: &[1] }, sum);
+        memo.get("b", Sum { numbers: &[2] }, sum);
+        memo.sweep();
+        memo.get("a", Sum { numbers: &[1] }, sum);
+        memo.sweep();
+        memo.counts();
+        memo.get("b", Sum { numbers: &[2] }, sum);
+        memo.get("a", Sum { numbers: &[1] }, sum);
+        assert_eq!(memo.counts(), (1, 1));
+    }
+
+    /// Inputs that leave out what the function reads: the offset is read but not hashed.
+    #[derive(Debug)]
+    struct Wrong<'a> {
+        numbers: &'a [u32],
+        offset: u32,
+    }
+
+    impl Hash for Wrong<'_> {
+        fn hash<H: Hasher>(&self, h: &mut H) {
+            self.numbers.hash(h);
+        }
+    }
+
+    fn shifted(i: &Wrong) -> u32 {
+        i.numbers.iter().sum::<u32>() + i.offset
+    }
+
+    // Guards the verify mode: a dependency missing from the key is caught on the first reuse
+    // that would have been stale, naming the function, the slot and the key's inputs.
+    #[test]
+    fn verify_mode_catches_a_missing_dependency() {
+        let memo = Memo::new("shifted", true);
+        memo.get("page/1/", Wrong { numbers: &[1, 2], offset: 0 }, shifted);
+        let stale = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            memo.get("page/1/", Wrong { numbers: &[1, 2], offset: 5 }, shifted);
+        }));
+        let message = *stale.expect_err("a stale value must fail").downcast::<String>().expect("a message");
+        assert!(message.contains("`shifted` of `page/1/`"), "{message}");
+        assert!(message.contains("numbers: [1, 2]"), "{message}");
+        // Without verify the same memo would have served the stale 3.
+        let lax = Memo::new("shifted", false);
+        lax.get("p", Wrong { numbers: &[1, 2], offset: 0 }, shifted);
+        assert_eq!(*lax.get("p", Wrong { numbers: &[1, 2], offset: 5 }, shifted), 3);
+    }
+
+    // Guards failures: an error is returned and nothing is kept.
+    #[test]
+    fn failures_are_not_kept() {
+        fn fails(n: &u32) -> Result<u32, String> {
+            if *n == 0 { Err("zero".into()) } else { Ok(*n) }
+        }
+        let memo = Memo::new("fails", false);
+        assert!(memo.try_get("x", 0, fails).is_err());
+        assert_eq!(*memo.try_get("x", 2, fails).unwrap(), 2);
+        assert_eq!(memo.counts(), (1, 0));
+    }
+}

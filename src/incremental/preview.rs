@@ -1,0 +1,435 @@
+//! The preview's build: the stages of [`crate::build`] called part by part through memos, so
+//! that a rebuild makes again only what an edit changed. The result is always that of a clean
+//! build (the tests compare them after every kind of edit, with verify mode on).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::{Hashed, Made, Memo};
+use crate::build::Rendered;
+use crate::config::{AuditYears, CONFIG_FILE, Config};
+use crate::diag::Diagnostics;
+use crate::engine::{Analysed, Computed, Sheet};
+use crate::error::{Error, Result};
+use crate::load::content::SourcePage;
+use crate::load::data::Columns;
+use crate::load::theme::Theme;
+use crate::load::{self, ContentFile, specs};
+use crate::model::build::Register;
+use crate::model::rules::Rules;
+use crate::model::{Metric, Milestone, Page, Reported, SchoolRow};
+use crate::util::fs::{Stamp, stamp};
+use crate::{engine, model, render};
+
+/// A file as the layer reads it: where, which version, in which encoding (when `site.toml`
+/// names one).
+#[derive(Debug, Clone, Hash)]
+struct FileAt<'a> {
+    root: &'a Path,
+    file: &'a str,
+    stamp: Option<Stamp>,
+    encoding: Option<&'static str>,
+}
+
+impl<'a> FileAt<'a> {
+    fn of(root: &'a Path, file: &'a str, config: Option<&Config>) -> Self {
+        let encoding = config.and_then(|c| c.encoding_of(file)).map(|e| e.name());
+        FileAt { root, file, stamp: stamp(&root.join(file)), encoding }
+    }
+
+    fn encoding(&self) -> load::Named {
+        self.encoding.and_then(|name| encoding_rs::Encoding::for_label(name.as_bytes()))
+    }
+
+    /// The data table of `spec` at this version.
+    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<load::data::Table>> {
+        load::table(self.root, spec, self.encoding(), diags)
+    }
+}
+
+/// Rows of one data file, checked: the rows, what reading and checking found, the encoding
+/// the file was read as.
+type Rows<T> = (Arc<Vec<T>>, Diagnostics, Option<&'static str>);
+
+/// The areas and sources, checked, with what reading and checking found and the files'
+/// encodings.
+type Registered = (Register, Diagnostics, Vec<(String, &'static str)>);
+
+#[derive(Debug, Hash)]
+struct RegisterInputs<'a> {
+    counties: FileAt<'a>,
+    sources: FileAt<'a>,
+    files: &'a BTreeSet<String>,
+}
+
+fn register(i: &RegisterInputs) -> Result<Registered> {
+    let mut diags = Diagnostics::new();
+    let counties = i.counties.table(&specs::COUNTIES, &mut diags)?;
+    let sources = i.sources.table(&specs::SOURCES, &mut diags)?;
+    let register = model::build::register(counties.as_ref(), sources.as_ref(), i.files, &mut diags);
+    let encodings = [counties, sources].into_iter().flatten().map(|t| (t.file, t.encoding)).collect();
+    Ok((register, diags, encodings))
+}
+
+#[derive(Debug, Hash)]
+struct RowsInputs<'a> {
+    file: FileAt<'a>,
+    register: &'a Made<Registered>,
+}
+
+/// Reads the file of `spec` and checks its rows with `check`.
+fn rows_of<T>(
+    i: &RowsInputs,
+    spec: &Columns,
+    check: fn(Option<&load::data::Table>, &Register, &mut Diagnostics) -> Arc<Vec<T>>,
+) -> Result<Rows<T>> {
+    let mut diags = Diagnostics::new();
+    let table = i.file.table(spec, &mut diags)?;
+    let rows = check(table.as_ref(), &i.register.0, &mut diags);
+    Ok((rows, diags, table.map(|t| t.encoding)))
+}
+
+fn published_rows(i: &RowsInputs) -> Result<Rows<Reported>> {
+    rows_of(i, &specs::INDICATORS, model::build::published_rows)
+}
+
+fn milestone_rows(i: &RowsInputs) -> Result<Rows<Milestone>> {
+    rows_of(i, &specs::MILESTONES, model::build::milestone_rows)
+}
+
+fn metric_rows(i: &RowsInputs) -> Result<Rows<Metric>> {
+    rows_of(i, &specs::METRICS, model::build::metric_rows)
+}
+
+fn school_rows(i: &RowsInputs) -> Result<Rows<SchoolRow>> {
+    rows_of(i, &specs::SCHOOLS, model::build::school_rows)
+}
+
+#[derive(Debug, Hash)]
+struct PageAt<'a> {
+    file: &'a ContentFile,
+    at: FileAt<'a>,
+}
+
+fn source_page(i: &PageAt) -> Result<(Option<Arc<SourcePage>>, Diagnostics)> {
+    load::page(i.at.root, i.file, i.at.encoding())
+}
+
+#[derive(Debug, Hash)]
+struct PagesInputs<'a> {
+    read: Vec<Made<(Option<Arc<SourcePage>>, Diagnostics)>>,
+    register: &'a Made<Registered>,
+}
+
+fn pages(i: &PagesInputs) -> (Arc<Vec<Page>>, Diagnostics) {
+    let read: Vec<Arc<SourcePage>> = i.read.iter().filter_map(|r| r.0.clone()).collect();
+    let mut diags = Diagnostics::new();
+    let pages = model::build::pages(&read, &i.register.0, &mut diags);
+    (Arc::new(pages), diags)
+}
+
+#[derive(Debug, Hash)]
+struct ThemeAt<'a> {
+    root: &'a Path,
+    name: &'a str,
+    languages: &'a [String],
+    /// Each file of the theme's folder with its stamp.
+    files: Vec<(String, Option<Stamp>)>,
+}
+
+fn theme(i: &ThemeAt) -> Result<(Arc<Theme>, Diagnostics)> {
+    let mut diags = Diagnostics::new();
+    let theme = load::theme::load(i.root, i.name, i.languages, &mut diags)?;
+    Ok((Arc::new(theme), diags))
+}
+
+fn config(i: &FileAt) -> Result<Arc<Config>> {
+    load::config(i.root).map(Arc::new)
+}
+
+fn school_hashes(rows: &Made<Rows<SchoolRow>>) -> Arc<FxHashMap<String, u64>> {
+    Arc::new(model::school_hashes(&rows.0))
+}
+
+#[derive(Debug, Hash)]
+struct CountyRun<'a> {
+    rows: Hashed<'a, [SchoolRow]>,
+    rules: Hashed<'a, Rules>,
+    audit: AuditYears,
+}
+
+fn county_results(i: &CountyRun) -> Arc<Vec<Computed>> {
+    Arc::new(engine::compute_with(i.rows.value(), i.rules.value(), i.audit))
+}
+
+#[allow(clippy::ptr_arg)] // a memoized function takes its inputs struct by reference
+fn all_results(runs: &Vec<Made<Arc<Vec<Computed>>>>) -> Arc<Vec<Computed>> {
+    Arc::new(runs.iter().flat_map(|r| r.iter().cloned()).collect())
+}
+
+#[derive(Debug, Hash)]
+struct SheetsInputs<'a> {
+    reported: &'a Made<Rows<Reported>>,
+    computed: &'a Made<Arc<Vec<Computed>>>,
+    rules: Hashed<'a, Rules>,
+}
+
+fn sheets(i: &SheetsInputs) -> Arc<Vec<Sheet>> {
+    Arc::new(engine::sheets(&i.reported.0, i.computed, i.rules.value()))
+}
+
+/// The preview's build: every stage memoized, and the rendered pages kept.
+pub struct Preview {
+    root: PathBuf,
+    verify: bool,
+    config: Memo<Arc<Config>>,
+    register: Memo<Registered>,
+    reported: Memo<Rows<Reported>>,
+    milestones: Memo<Rows<Milestone>>,
+    metrics: Memo<Rows<Metric>>,
+    schools: Memo<Rows<SchoolRow>>,
+    content: Memo<(Option<Arc<SourcePage>>, Diagnostics)>,
+    pages: Memo<(Arc<Vec<Page>>, Diagnostics)>,
+    theme: Memo<(Arc<Theme>, Diagnostics)>,
+    school_hashes: Memo<Arc<FxHashMap<String, u64>>>,
+    county_results: Memo<Arc<Vec<Computed>>>,
+    computed: Memo<Arc<Vec<Computed>>>,
+    sheets: Memo<Arc<Vec<Sheet>>>,
+    /// The rendered pages (the render stage's own cache, for now).
+    rendered: render::PageCache,
+}
+
+impl Preview {
+    /// A preview of the site at `root`; with `verify`, whatever a rebuild reuses is made
+    /// again and compared (tests).
+    pub fn new(root: &Path, verify: bool) -> Self {
+        Preview {
+            root: root.to_path_buf(),
+            verify,
+            config: Memo::new("config", verify),
+            register: Memo::new("register", verify),
+            reported: Memo::new("published rows", verify),
+            milestones: Memo::new("milestones", verify),
+            metrics: Memo::new("metrics", verify),
+            schools: Memo::new("schools", verify),
+            content: Memo::new("content file", verify),
+            pages: Memo::new("pages", verify),
+            theme: Memo::new("theme", verify),
+            school_hashes: Memo::new("school hashes", verify),
+            county_results: Memo::new("county results", verify),
+            computed: Memo::new("results", verify),
+            sheets: Memo::new("sheets", verify),
+            rendered: render::PageCache::keeping(),
+        }
+    }
+
+    /// Forgets what was read from the site-relative `paths` (the watcher reported them
+    /// changed): a file rewritten within one tick of the file system's clock at the same size
+    /// keeps its stamp.
+    pub fn forget(&mut self, paths: &[String]) {
+        for p in paths {
+            self.config.forget(p);
+            if p == specs::COUNTIES.file || p == specs::SOURCES.file {
+                self.register.forget("register");
+            }
+            self.reported.forget(p);
+            self.milestones.forget(p);
+            self.metrics.forget(p);
+            self.schools.forget(p);
+            self.content.forget(p);
+            if p.starts_with("themes/") {
+                self.theme.forget("theme");
+            }
+        }
+    }
+
+    /// The page cache of the render stage (how many pages the last rebuild rendered and reused).
+    pub fn page_cache(&self) -> &render::PageCache {
+        &self.rendered
+    }
+
+    /// How many values each part made and reused since the last call, by part.
+    pub fn counts(&self) -> Vec<(&'static str, usize, usize)> {
+        fn of<V: Clone + PartialEq>(m: &Memo<V>) -> (&'static str, usize, usize) {
+            let (made, reused) = m.counts();
+            (m.name(), made, reused)
+        }
+        vec![
+            of(&self.config),
+            of(&self.register),
+            of(&self.reported),
+            of(&self.milestones),
+            of(&self.metrics),
+            of(&self.schools),
+            of(&self.content),
+            of(&self.pages),
+            of(&self.theme),
+            of(&self.school_hashes),
+            of(&self.county_results),
+            of(&self.computed),
+            of(&self.sheets),
+        ]
+    }
+
+    /// Builds the site in memory, making again only what changed since the last call.
+    pub fn render(&mut self) -> Result<Rendered> {
+        let mut diags = Diagnostics::new();
+        let (site, theme, encodings) = self.analysed(&mut diags)?;
+        let mut diags = crate::build::finish(diags, false)?;
+        let mut timer = crate::util::timing::Timer::start();
+        let files = match render::render_cached(&site, &theme, &mut self.rendered) {
+            Ok(files) => files,
+            Err(ds) => {
+                diags.extend(ds);
+                return Err(Error::Site(diags));
+            }
+        };
+        timer.done("render");
+        if self.verify {
+            verify_pages(&site, &theme, &files);
+        }
+        self.sweep();
+        Ok(Rendered { files, diagnostics: diags, config: site.config.clone(), encodings })
+    }
+
+    fn sweep(&self) {
+        self.config.sweep();
+        self.register.sweep();
+        self.reported.sweep();
+        self.milestones.sweep();
+        self.metrics.sweep();
+        self.schools.sweep();
+        self.content.sweep();
+        self.pages.sweep();
+        self.theme.sweep();
+        self.school_hashes.sweep();
+        self.county_results.sweep();
+        self.computed.sweep();
+        self.sheets.sweep();
+    }
+
+    /// Load, model and engine: the analysed site, its theme and the encodings read; every
+    /// problem goes to `diags`.
+    #[allow(clippy::type_complexity)]
+    fn analysed(&self, diags: &mut Diagnostics) -> Result<(Analysed, Arc<Theme>, Vec<(String, &'static str)>)> {
+        let root = self.root.as_path();
+        let mut timer = crate::util::timing::Timer::start();
+        let config = self.config.try_get(CONFIG_FILE, FileAt::of(root, CONFIG_FILE, None), config)?;
+        let files = load::data_files(root);
+        load::require_counties(&files, diags);
+        let at = |spec: &'static Columns| FileAt::of(root, spec.file, Some(&config));
+        let register = self.register.try_get(
+            "register",
+            RegisterInputs { counties: at(&specs::COUNTIES), sources: at(&specs::SOURCES), files: &files },
+            register,
+        )?;
+        diags.extend(register.1.clone());
+        let rows = |spec: &'static Columns| RowsInputs { file: at(spec), register: &register };
+        let reported = self.reported.try_get(specs::INDICATORS.file, rows(&specs::INDICATORS), published_rows)?;
+        let milestones = self.milestones.try_get(specs::MILESTONES.file, rows(&specs::MILESTONES), milestone_rows)?;
+        let metrics = self.metrics.try_get(specs::METRICS.file, rows(&specs::METRICS), metric_rows)?;
+        let schools = self.schools.try_get(specs::SCHOOLS.file, rows(&specs::SCHOOLS), school_rows)?;
+        for part in [&reported.1, &milestones.1, &metrics.1, &schools.1] {
+            diags.extend(part.clone());
+        }
+        timer.done("data");
+        let listed = load::content_files(root, &config, diags)?;
+        let read = listed
+            .par_iter()
+            .map(|f| {
+                let at = FileAt::of(root, &f.file, Some(&config));
+                self.content.try_get(&f.file, PageAt { file: f, at }, source_page)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        read.iter().for_each(|r| diags.extend(r.1.clone()));
+        let page_encodings: Vec<(String, &'static str)> =
+            read.iter().filter_map(|r| r.0.as_ref()).map(|p| (p.file.clone(), p.encoding)).collect();
+        let pages = self.pages.get("pages", PagesInputs { read, register: &register }, pages);
+        diags.extend(pages.1.clone());
+        let theme = self.theme.try_get("theme", self.theme_at(&config)?, theme)?;
+        diags.extend(theme.1.clone());
+        timer.done("content and theme");
+        let site = model::build::assemble(
+            &config,
+            &register.0,
+            reported.0.clone(),
+            milestones.0.clone(),
+            metrics.0.clone(),
+            schools.0.clone(),
+            (*pages.0).clone(),
+        );
+        let computed = self.results(&site, &schools);
+        let rules = Hashed::serialized(&site.rules);
+        let sheets =
+            self.sheets.get("sheets", SheetsInputs { reported: &reported, computed: &computed, rules }, sheets);
+        timer.done("engine");
+        let mut encodings: Vec<(String, &'static str)> = register.2.clone();
+        encodings.extend(
+            [(specs::INDICATORS.file, reported.2), (specs::MILESTONES.file, milestones.2)]
+                .into_iter()
+                .chain([(specs::METRICS.file, metrics.2), (specs::SCHOOLS.file, schools.2)])
+                .filter_map(|(f, e)| Some((f.to_string(), e?))),
+        );
+        encodings.extend(page_encodings);
+        encodings.sort();
+        let site = Analysed { site, computed: (*computed).clone(), sheets: (*sheets).clone() };
+        Ok((site, theme.0.clone(), encodings))
+    }
+
+    /// The engine's results: each county's computed again only when its school rows, the rules
+    /// or the audited years changed.
+    fn results(&self, site: &model::Site, schools: &Made<Rows<SchoolRow>>) -> Made<Arc<Vec<Computed>>> {
+        let hashes = self.school_hashes.get("school hashes", schools.clone(), school_hashes);
+        let rules = Hashed::serialized(&site.rules);
+        let audit = site.config.settings.audit_years;
+        let runs: Vec<&[SchoolRow]> = site.schools.chunk_by(|a, b| a.county == b.county).collect();
+        let per_county: Vec<Made<Arc<Vec<Computed>>>> = runs
+            .into_par_iter()
+            .map(|run| {
+                let county = &*run[0].county;
+                let rows = Hashed::with_hash(run, hashes.get(county).copied().unwrap_or_default());
+                self.county_results.get(county, CountyRun { rows, rules, audit }, county_results)
+            })
+            .collect();
+        self.computed.get("results", per_county, all_results)
+    }
+
+    fn theme_at<'a>(&'a self, config: &'a Config) -> Result<ThemeAt<'a>> {
+        let dir = self.root.join("themes").join(&config.theme);
+        let files = if dir.is_dir() {
+            crate::util::fs::walk_files(&dir)?
+                .into_iter()
+                .map(|f| {
+                    let stamp = stamp(&dir.join(&f));
+                    (f, stamp)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(ThemeAt { root: &self.root, name: &config.theme, languages: &config.languages, files })
+    }
+}
+
+/// Verify mode for the rendered pages: a clean render of `site` must give exactly `files`
+/// (the page cache reuses pages by what they are declared to read).
+fn verify_pages(site: &Analysed, theme: &Theme, files: &[crate::output::OutputFile]) {
+    let fresh = match render::render(site, theme) {
+        Ok(fresh) => fresh,
+        Err(ds) => panic!("incremental layer, verify mode: a clean render fails where the cached one did not:\n{ds}"),
+    };
+    let paths = |fs: &[crate::output::OutputFile]| fs.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+    assert_eq!(paths(files), paths(&fresh), "incremental layer, verify mode: the cached render made other files");
+    for (kept, clean) in files.iter().zip(&fresh) {
+        assert!(
+            kept.bytes == clean.bytes,
+            "incremental layer, verify mode: `{}` was reused by the page cache, but a clean render makes it \
+             differently: its declared inputs miss something it reads",
+            kept.path
+        );
+    }
+}
