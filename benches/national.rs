@@ -5,8 +5,8 @@
 //! `JUNHENG_BENCH_YEARS` school years, default 10; `JUNHENG_BENCH_SCHOOLS` schools per county,
 //! default 70 — the national site), then times a cold build and a rebuild after editing
 //! one county's published figure, each with its own peak memory (the peak is reset before each
-//! build). `JUNHENG_BENCH_CURVE=1` builds the site at scales 1, 3 and 10 and prints the growth
-//! ratios. Then the page-rendering comparison site (see `pages`) and the preview's one-county
+//! build). `JUNHENG_BENCH_ONLY=preview` measures the preview only. `JUNHENG_BENCH_CURVE=1`
+//! builds the site at scales 1, 3 and 10 and prints the growth ratios. Then the page-rendering comparison site (see `pages`) and the preview's one-county
 //! edits (see `preview`). Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test
 //! (CI) and checks the invariants of the demo: no diagnostics, a page per county,
 //! byte-identical rebuilds, preview rebuilds equal to clean renders.
@@ -158,6 +158,12 @@ fn main() {
         }
         let pages = pages(&junheng::synthetic::Options { published_only: true, one_language: true, ..opts }, !full);
         remove_later(vec![pages]);
+        return;
+    }
+    if std::env::var("JUNHENG_BENCH_ONLY").is_ok_and(|v| v == "preview") {
+        let schools = preview(&opts, !full);
+        let published = preview(&junheng::synthetic::Options { published_only: true, ..opts }, !full);
+        remove_later(vec![schools, published]);
         return;
     }
     let (_, national) = run(&opts, !full);
