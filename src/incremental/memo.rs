@@ -247,6 +247,25 @@ impl<V: Clone + PartialEq> Memo<V> {
     }
 }
 
+/// What the layer does with every memo alike, whatever its values.
+pub trait Part: Sync {
+    /// [`Memo::sweep`].
+    fn sweep(&self);
+    /// The function's name, and [`Memo::counts`].
+    fn counts(&self) -> (&'static str, usize, usize);
+}
+
+impl<V: Clone + PartialEq + Send> Part for Memo<V> {
+    fn sweep(&self) {
+        Memo::sweep(self);
+    }
+
+    fn counts(&self) -> (&'static str, usize, usize) {
+        let (made, reused) = Memo::counts(self);
+        (self.name, made, reused)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
+use super::memo::Part;
 use super::{Hashed, Made, Memo};
 use crate::build::Rendered;
 use crate::config::{AuditYears, CONFIG_FILE, Config};
@@ -254,24 +255,24 @@ impl Preview {
 
     /// How many values each part made and reused since the last call, by part.
     pub fn counts(&self) -> Vec<(&'static str, usize, usize)> {
-        fn of<V: Clone + PartialEq>(m: &Memo<V>) -> (&'static str, usize, usize) {
-            let (made, reused) = m.counts();
-            (m.name(), made, reused)
-        }
-        vec![
-            of(&self.config),
-            of(&self.register),
-            of(&self.reported),
-            of(&self.milestones),
-            of(&self.metrics),
-            of(&self.schools),
-            of(&self.content),
-            of(&self.pages),
-            of(&self.theme),
-            of(&self.school_hashes),
-            of(&self.county_results),
-            of(&self.computed),
-            of(&self.sheets),
+        self.parts().iter().map(|p| p.counts()).collect()
+    }
+
+    fn parts(&self) -> [&dyn Part; 13] {
+        [
+            &self.config,
+            &self.register,
+            &self.reported,
+            &self.milestones,
+            &self.metrics,
+            &self.schools,
+            &self.content,
+            &self.pages,
+            &self.theme,
+            &self.school_hashes,
+            &self.county_results,
+            &self.computed,
+            &self.sheets,
         ]
     }
 
@@ -297,19 +298,7 @@ impl Preview {
     }
 
     fn sweep(&self) {
-        self.config.sweep();
-        self.register.sweep();
-        self.reported.sweep();
-        self.milestones.sweep();
-        self.metrics.sweep();
-        self.schools.sweep();
-        self.content.sweep();
-        self.pages.sweep();
-        self.theme.sweep();
-        self.school_hashes.sweep();
-        self.county_results.sweep();
-        self.computed.sweep();
-        self.sheets.sweep();
+        self.parts().iter().for_each(|p| p.sweep());
     }
 
     /// Load, model and engine: the analysed site, its theme and the encodings read; every
