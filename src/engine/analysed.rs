@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::{Computed, Sheet, compute_with, detail, sheets};
-use crate::model::{SchoolYear, Site, range_of, slice_of};
+use crate::model::{AreaRow, Grouped, SchoolYear, Site};
 
 /// A site with the engine's results: what rendering reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,9 +13,9 @@ pub struct Analysed {
     /// The validated site.
     pub site: Site,
     /// What the engine computed from the school rows, sorted like the sheets.
-    pub computed: Arc<Vec<Computed>>,
+    pub computed: Arc<Grouped<Computed>>,
     /// Sheets, sorted by county, school year, level, regime.
-    pub sheets: Arc<Vec<Sheet>>,
+    pub sheets: Arc<Grouped<Sheet>>,
 }
 
 impl std::ops::Deref for Analysed {
@@ -33,23 +33,23 @@ pub fn analyse(site: Site) -> Analysed {
     timer.done("engine");
     let sheets = sheets(&site.reported, &computed, &site.rules);
     timer.done("sheets");
-    Analysed { site, computed: Arc::new(computed), sheets: Arc::new(sheets) }
+    Analysed { site, computed: Arc::new(computed.into()), sheets: Arc::new(sheets.into()) }
 }
 
 impl Analysed {
     /// The sheets of one county, in order.
     pub fn sheets_of(&self, code: &str) -> &[Sheet] {
-        &self.sheets[self.sheets_range(code)]
+        self.sheets.of(code)
     }
 
     /// Where [`Analysed::sheets_of`] lies in `sheets`.
     pub fn sheets_range(&self, code: &str) -> std::ops::Range<usize> {
-        range_of(&self.sheets, code, |x| &x.county)
+        self.sheets.range_of(code)
     }
 
     /// What the engine computed for one county.
     pub fn computed_of(&self, code: &str) -> &[Computed] {
-        slice_of(&self.computed, code, |x| &x.county)
+        self.computed.of(code)
     }
 
     /// The school years of one county published school by school (audit pages, school
@@ -84,4 +84,24 @@ fn audited_in(computed: &[Computed]) -> Vec<SchoolYear> {
     let mut years: Vec<SchoolYear> = computed.iter().filter(|k| k.audited).map(|k| k.school_year).collect();
     years.dedup();
     years
+}
+
+impl AreaRow for Computed {
+    fn area(&self) -> &str {
+        &self.county
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        crate::model::grouped::fingerprint_json(self, h);
+    }
+}
+
+impl AreaRow for Sheet {
+    fn area(&self) -> &str {
+        &self.county
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        crate::model::grouped::fingerprint_json(self, h);
+    }
 }

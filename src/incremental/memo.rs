@@ -56,7 +56,7 @@ impl<V> Debug for Made<V> {
 
 /// A borrowed input with the hash of its content, for inputs too large to hash at every
 /// rebuild: the hash is made once by [`Hashed::of`], or by a function that hashes the same
-/// content (`model::school_hashes` hashes each county's school rows in one pass).
+/// content ([`crate::model::Grouped::hash_of`] hashes each area's rows in one pass).
 pub struct Hashed<'a, T: ?Sized> {
     hash: u64,
     value: &'a T,

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use super::memo::Part;
 use super::{Hashed, Made, Memo};
@@ -22,7 +21,7 @@ use crate::load::theme::Theme;
 use crate::load::{self, ContentFile, specs};
 use crate::model::build::Register;
 use crate::model::rules::Rules;
-use crate::model::{Metric, Milestone, Page, Reported, SchoolRow};
+use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
 use crate::util::fs::{Stamp, stamp};
 use crate::{engine, model, render};
 
@@ -54,7 +53,7 @@ impl<'a> FileAt<'a> {
 
 /// Rows of one data file, checked: the rows, what reading and checking found, the encoding
 /// the file was read as.
-type Rows<T> = (Arc<Vec<T>>, Diagnostics, Option<&'static str>);
+type Rows<T> = (Arc<Grouped<T>>, Diagnostics, Option<&'static str>);
 
 /// The areas and sources, checked, with what reading and checking found and the files'
 /// encodings.
@@ -86,7 +85,7 @@ struct RowsInputs<'a> {
 fn rows_of<T>(
     i: &RowsInputs,
     spec: &Columns,
-    check: fn(Option<&load::data::Table>, &Register, &mut Diagnostics) -> Arc<Vec<T>>,
+    check: fn(Option<&load::data::Table>, &Register, &mut Diagnostics) -> Arc<Grouped<T>>,
 ) -> Result<Rows<T>> {
     let mut diags = Diagnostics::new();
     let table = i.file.table(spec, &mut diags)?;
@@ -152,10 +151,6 @@ fn config(i: &FileAt) -> Result<Arc<Config>> {
     load::config(i.root).map(Arc::new)
 }
 
-fn school_hashes(rows: &Made<Rows<SchoolRow>>) -> Arc<FxHashMap<String, u64>> {
-    Arc::new(model::school_hashes(&rows.0))
-}
-
 #[derive(Debug, Hash)]
 struct CountyRun<'a> {
     rows: Hashed<'a, [SchoolRow]>,
@@ -168,19 +163,19 @@ fn county_results(i: &CountyRun) -> Arc<Vec<Computed>> {
 }
 
 #[allow(clippy::ptr_arg)] // a memoized function takes its inputs struct by reference
-fn all_results(runs: &Vec<Made<Arc<Vec<Computed>>>>) -> Arc<Vec<Computed>> {
-    Arc::new(runs.iter().flat_map(|r| r.iter().cloned()).collect())
+fn all_results(runs: &Vec<Made<Arc<Vec<Computed>>>>) -> Arc<Grouped<Computed>> {
+    Arc::new(Grouped::new(runs.iter().flat_map(|r| r.iter().cloned()).collect()))
 }
 
 #[derive(Debug, Hash)]
 struct SheetsInputs<'a> {
     reported: &'a Made<Rows<Reported>>,
-    computed: &'a Made<Arc<Vec<Computed>>>,
+    computed: &'a Made<Arc<Grouped<Computed>>>,
     rules: Hashed<'a, Rules>,
 }
 
-fn sheets(i: &SheetsInputs) -> Arc<Vec<Sheet>> {
-    Arc::new(engine::sheets(&i.reported.0, i.computed, i.rules.value()))
+fn sheets(i: &SheetsInputs) -> Arc<Grouped<Sheet>> {
+    Arc::new(Grouped::new(engine::sheets(&i.reported.0, i.computed, i.rules.value())))
 }
 
 /// The preview's build: every stage memoized, and the rendered pages kept.
@@ -196,10 +191,9 @@ pub struct Preview {
     content: Memo<(Option<Arc<SourcePage>>, Diagnostics)>,
     pages: Memo<(Arc<Vec<Page>>, Diagnostics)>,
     theme: Memo<(Arc<Theme>, Diagnostics)>,
-    school_hashes: Memo<Arc<FxHashMap<String, u64>>>,
     county_results: Memo<Arc<Vec<Computed>>>,
-    computed: Memo<Arc<Vec<Computed>>>,
-    sheets: Memo<Arc<Vec<Sheet>>>,
+    computed: Memo<Arc<Grouped<Computed>>>,
+    sheets: Memo<Arc<Grouped<Sheet>>>,
     /// The rendered pages (the render stage's own cache, for now).
     rendered: render::PageCache,
 }
@@ -220,7 +214,6 @@ impl Preview {
             content: Memo::new("content file", verify),
             pages: Memo::new("pages", verify),
             theme: Memo::new("theme", verify),
-            school_hashes: Memo::new("school hashes", verify),
             county_results: Memo::new("county results", verify),
             computed: Memo::new("results", verify),
             sheets: Memo::new("sheets", verify),
@@ -258,7 +251,7 @@ impl Preview {
         self.parts().iter().map(|p| p.counts()).collect()
     }
 
-    fn parts(&self) -> [&dyn Part; 13] {
+    fn parts(&self) -> [&dyn Part; 12] {
         [
             &self.config,
             &self.register,
@@ -269,7 +262,6 @@ impl Preview {
             &self.content,
             &self.pages,
             &self.theme,
-            &self.school_hashes,
             &self.county_results,
             &self.computed,
             &self.sheets,
@@ -351,7 +343,7 @@ impl Preview {
             schools.0.clone(),
             (*pages.0).clone(),
         );
-        let computed = self.results(&site, &schools);
+        let computed = self.results(&site);
         let rules = Hashed::serialized(&site.rules);
         let sheets =
             self.sheets.get("sheets", SheetsInputs { reported: &reported, computed: &computed, rules }, sheets);
@@ -371,8 +363,7 @@ impl Preview {
 
     /// The engine's results: each county's computed again only when its school rows, the rules
     /// or the audited years changed.
-    fn results(&self, site: &model::Site, schools: &Made<Rows<SchoolRow>>) -> Made<Arc<Vec<Computed>>> {
-        let hashes = self.school_hashes.get("school hashes", schools.clone(), school_hashes);
+    fn results(&self, site: &model::Site) -> Made<Arc<Grouped<Computed>>> {
         let rules = Hashed::serialized(&site.rules);
         let audit = site.config.settings.audit_years;
         let runs: Vec<&[SchoolRow]> = site.schools.chunk_by(|a, b| a.county == b.county).collect();
@@ -380,7 +371,7 @@ impl Preview {
             .into_par_iter()
             .map(|run| {
                 let county = &*run[0].county;
-                let rows = Hashed::with_hash(run, hashes.get(county).copied().unwrap_or_default());
+                let rows = Hashed::with_hash(run, site.schools.hash_of(county));
                 self.county_results.get(county, CountyRun { rows, rules, audit }, county_results)
             })
             .collect();

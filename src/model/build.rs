@@ -45,10 +45,10 @@ pub fn build_site(loaded: &mut Loaded, diags: &mut Diagnostics) -> Site {
 pub fn assemble(
     config: &crate::config::Config,
     register: &Register,
-    reported: Arc<Vec<Reported>>,
-    milestones: Arc<Vec<Milestone>>,
-    metrics: Arc<Vec<Metric>>,
-    schools: Arc<Vec<SchoolRow>>,
+    reported: Arc<Grouped<Reported>>,
+    milestones: Arc<Grouped<Milestone>>,
+    metrics: Arc<Grouped<Metric>>,
+    schools: Arc<Grouped<SchoolRow>>,
     pages: Vec<Page>,
 ) -> Site {
     Site {
@@ -112,23 +112,23 @@ pub fn register(
 }
 
 /// The rows of `indicators.csv`, checked against `register`.
-pub fn published_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<Reported>> {
-    Arc::new(table.map(|t| Refs::with(register, |refs| reported(t, refs, diags))).unwrap_or_default())
+pub fn published_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Grouped<Reported>> {
+    Arc::new(Grouped::new(table.map(|t| Refs::with(register, |refs| reported(t, refs, diags))).unwrap_or_default()))
 }
 
 /// The rows of `milestones.csv`, checked against `register`.
-pub fn milestone_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<Milestone>> {
-    Arc::new(table.map(|t| Refs::with(register, |refs| milestones(t, refs, diags))).unwrap_or_default())
+pub fn milestone_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Grouped<Milestone>> {
+    Arc::new(Grouped::new(table.map(|t| Refs::with(register, |refs| milestones(t, refs, diags))).unwrap_or_default()))
 }
 
 /// The rows of `metrics.csv`, checked against `register`.
-pub fn metric_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<Metric>> {
-    Arc::new(table.map(|t| Refs::with(register, |refs| metrics(t, refs, diags))).unwrap_or_default())
+pub fn metric_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Grouped<Metric>> {
+    Arc::new(Grouped::new(table.map(|t| Refs::with(register, |refs| metrics(t, refs, diags))).unwrap_or_default()))
 }
 
 /// The rows of `schools.csv`, checked against `register`.
-pub fn school_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Vec<SchoolRow>> {
-    Arc::new(table.map(|t| Refs::with(register, |refs| schools(t, refs, diags))).unwrap_or_default())
+pub fn school_rows(table: Option<&Table>, register: &Register, diags: &mut Diagnostics) -> Arc<Grouped<SchoolRow>> {
+    Arc::new(Grouped::new(table.map(|t| Refs::with(register, |refs| schools(t, refs, diags))).unwrap_or_default()))
 }
 
 /// The Markdown pages (drafts left out), their front matter checked against `register`.

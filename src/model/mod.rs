@@ -4,6 +4,7 @@
 //! diagnostic for every cell that is not what the data format expects.
 
 pub mod build;
+pub mod grouped;
 pub mod rules;
 
 use std::fmt;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 
 use crate::config::Config;
+pub use grouped::{AreaRow, Grouped};
 pub use rules::{Indicator, RuleSet};
 
 /// School level.
@@ -604,13 +606,13 @@ pub struct Site {
     /// Provinces sorted by code.
     pub provinces: std::sync::Arc<Vec<Province>>,
     /// Published rows, sorted.
-    pub reported: std::sync::Arc<Vec<Reported>>,
+    pub reported: std::sync::Arc<Grouped<Reported>>,
     /// Milestones sorted by area, date, event.
-    pub milestones: std::sync::Arc<Vec<Milestone>>,
+    pub milestones: std::sync::Arc<Grouped<Milestone>>,
     /// Metrics sorted by area, metric, period.
-    pub metrics: std::sync::Arc<Vec<Metric>>,
+    pub metrics: std::sync::Arc<Grouped<Metric>>,
     /// School rows sorted by county, school year, school id, level.
-    pub schools: std::sync::Arc<Vec<SchoolRow>>,
+    pub schools: std::sync::Arc<Grouped<SchoolRow>>,
     /// Sources sorted by id.
     pub sources: std::sync::Arc<Vec<Source>>,
     /// The rules in force (official tables with the site's overrides).
@@ -629,22 +631,6 @@ pub fn range_of<T>(items: &[T], code: &str, key: impl Fn(&T) -> &str) -> std::op
     let start = items.partition_point(|x| key(x) < code);
     let end = items.partition_point(|x| key(x) <= code);
     start..end
-}
-
-/// Per county, a hash of its school rows (`rows` sorted by county, as the model keeps them):
-/// what a rebuild compares to find the counties whose rows an edit of `schools.csv` changed.
-/// Rows are hashed field by field (`derive(Hash)`): two million take a fraction of a second.
-pub fn school_hashes(rows: &[SchoolRow]) -> rustc_hash::FxHashMap<String, u64> {
-    use rayon::prelude::*;
-    use std::hash::{Hash, Hasher};
-    let runs: Vec<&[SchoolRow]> = rows.chunk_by(|a, b| a.county == b.county).collect();
-    runs.into_par_iter()
-        .map(|run| {
-            let mut h = std::hash::DefaultHasher::new();
-            run.hash(&mut h);
-            (run[0].county.to_string(), h.finish())
-        })
-        .collect()
 }
 
 /// The code that stands for the whole country in `area` columns.
@@ -679,22 +665,22 @@ impl Site {
 
     /// The published rows of one county, in order.
     pub fn reported_of(&self, code: &str) -> &[Reported] {
-        slice_of(&self.reported, code, |x| &x.county)
+        self.reported.of(code)
     }
 
     /// The milestones of one area, by date.
     pub fn milestones_of(&self, area: &str) -> &[Milestone] {
-        slice_of(&self.milestones, area, |x| &x.area)
+        self.milestones.of(area)
     }
 
     /// The metrics of one area.
     pub fn metrics_of(&self, area: &str) -> &[Metric] {
-        slice_of(&self.metrics, area, |x| &x.area)
+        self.metrics.of(area)
     }
 
     /// The school rows of one county.
     pub fn schools_of(&self, code: &str) -> &[SchoolRow] {
-        slice_of(&self.schools, code, |x| &x.county)
+        self.schools.of(code)
     }
 
     /// The latest step reached in a regime by a county: (step 1–4, milestone).
@@ -773,5 +759,45 @@ mod tests {
         for (i, other) in changed.iter().enumerate() {
             assert_ne!(hash_of(other), hash_of(&row), "change {i}");
         }
+    }
+}
+
+impl AreaRow for Reported {
+    fn area(&self) -> &str {
+        &self.county
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_hash(self, h);
+    }
+}
+
+impl AreaRow for SchoolRow {
+    fn area(&self) -> &str {
+        &self.county
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_hash(self, h);
+    }
+}
+
+impl AreaRow for Milestone {
+    fn area(&self) -> &str {
+        &self.area
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_json(self, h);
+    }
+}
+
+impl AreaRow for Metric {
+    fn area(&self) -> &str {
+        &self.area
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_json(self, h);
     }
 }

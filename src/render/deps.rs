@@ -10,32 +10,21 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use crate::engine::{Analysed, Sheet};
-use crate::model::{County, Level, Metric, Milestone, Prefecture, Province, Reported, Scheme, SchoolRow, Source};
+use crate::model::{County, Grouped, Level, Prefecture, Province, Scheme, Source};
 use crate::util::hash::add;
 use rayon::prelude::*;
-
-/// The school rows of each county, hashed ([`crate::model::school_hashes`]); kept while the
-/// rows are the same (`Arc`).
-pub type SchoolHashes = (Arc<Vec<SchoolRow>>, Arc<HashMap<String, u64>>);
-
-/// The published rows, milestones and metrics of each county, hashed; kept while they are
-/// the same (`Arc`).
-pub type RowHashes = (Arc<Vec<Reported>>, Arc<Vec<Milestone>>, Arc<Vec<Metric>>, Arc<HashMap<String, [u64; 3]>>);
 
 /// The areas and the sources, hashed; kept while they are the same (`Arc`).
 pub type AreaHash = (Arc<Vec<County>>, Arc<Vec<Prefecture>>, Arc<Vec<Province>>, Arc<Vec<Source>>, u64);
 
 /// Per indicator (regime and id): what its page's ranking reads of the sheets, hashed
 /// ([`ranking_hashes`]); kept while the sheets and the counties are the same (`Arc`).
-pub type RankingHashes = (Arc<Vec<Sheet>>, Arc<Vec<County>>, Arc<HashMap<(Scheme, &'static str), u64>>);
+pub type RankingHashes = (Arc<Grouped<Sheet>>, Arc<Vec<County>>, Arc<HashMap<(Scheme, &'static str), u64>>);
 
-/// The hashes a rebuild takes over while what they were made from is the same.
+/// The hashes a rebuild takes over while what they were made from is the same. (Each area's
+/// rows are hashed by the tables themselves: [`Grouped::hash_of`].)
 #[derive(Debug, Default)]
 pub struct Kept {
-    /// Each county's school rows.
-    pub schools: Option<SchoolHashes>,
-    /// Each area's published rows, milestones and metrics.
-    pub rows: Option<RowHashes>,
     /// The areas and the sources.
     pub areas: Option<AreaHash>,
     /// What each indicator's ranking reads.
@@ -62,9 +51,8 @@ pub struct Deps<'s> {
     /// The downloads: the site-wide data (not the theme or the pages), every county's data and
     /// the areas' own milestones and metrics.
     pub downloads: u64,
-    /// Per area (county, prefecture, province, the country): its published rows, milestones
-    /// and metrics, hashed.
-    rows: Arc<HashMap<String, [u64; 3]>>,
+    /// The site (each area's rows hashed by its tables).
+    site: &'s Analysed,
     /// Per indicator: what its ranking reads.
     rankings: Arc<HashMap<(Scheme, &'static str), u64>>,
 }
@@ -73,14 +61,10 @@ impl<'s> Deps<'s> {
     /// Hashes the inputs of `site`, taking from `kept` the hashes of what is the same as
     /// before; returns the hashes to keep.
     pub fn of(site: &'s Analysed, theme: u64, css_version: &str, kept: Kept) -> (Self, Kept) {
-        let Kept { schools: kept, rows: kept_rows, areas: kept_areas, rankings: kept_rankings } = kept;
+        let Kept { areas: kept_areas, rankings: kept_rankings } = kept;
         let rankings = match kept_rankings {
             Some(k) if Arc::ptr_eq(&k.0, &site.sheets) && Arc::ptr_eq(&k.1, &site.counties) => k,
             _ => (site.sheets.clone(), site.counties.clone(), Arc::new(ranking_hashes(site))),
-        };
-        let schools = match kept {
-            Some((rows, hashes)) if Arc::ptr_eq(&rows, &site.schools) => (rows, hashes),
-            _ => (site.schools.clone(), Arc::new(crate::model::school_hashes(&site.schools))),
         };
         // The site-wide data: configuration and rules, the areas, the sources (the areas and
         // sources hashed again only when they are not the same as before).
@@ -114,60 +98,13 @@ impl<'s> Deps<'s> {
             p.hash(&mut h);
         }
         let global = h.finish();
-        // Each kind of rows hashed again only when it is not the same as before (an edit of
-        // `metrics.csv` leaves the published rows' hashes as they were).
-        let same = kept_rows.as_ref().map_or([false; 3], |(reported, milestones, metrics, _)| {
-            [
-                Arc::ptr_eq(reported, &site.reported),
-                Arc::ptr_eq(milestones, &site.milestones),
-                Arc::ptr_eq(metrics, &site.metrics),
-            ]
-        });
-        let rows = match kept_rows {
-            Some(kept) if same == [true; 3] => kept,
-            kept => {
-                let before = kept.map(|k| k.3);
-                // Every area's: counties, and the prefectures, provinces and the country, whose
-                // own milestones and metrics their pages show.
-                let codes: Vec<&str> = site
-                    .counties
-                    .iter()
-                    .map(|c| c.code.as_str())
-                    .chain(site.prefectures.iter().map(|p| p.code.as_str()))
-                    .chain(site.provinces.iter().map(|p| p.code.as_str()))
-                    .chain([crate::model::NATIONAL_AREA])
-                    .collect();
-                let hashes = codes
-                    .into_par_iter()
-                    .map(|code| {
-                        let before = before.as_ref().and_then(|b| b.get(code));
-                        let hash = |kind: usize, f: &dyn Fn(&mut DefaultHasher)| match before {
-                            Some(b) if same[kind] => b[kind],
-                            _ => {
-                                let mut h = DefaultHasher::new();
-                                f(&mut h);
-                                h.finish()
-                            }
-                        };
-                        let parts = [
-                            hash(0, &|h| site.reported_of(code).hash(h)),
-                            hash(1, &|h| add(h, site.milestones_of(code))),
-                            hash(2, &|h| add(h, site.metrics_of(code))),
-                        ];
-                        (code.to_string(), parts)
-                    })
-                    .collect();
-                (site.reported.clone(), site.milestones.clone(), site.metrics.clone(), Arc::new(hashes))
-            }
-        };
         let parts: HashMap<&str, [u64; 4]> = site
             .counties
             .iter()
             .map(|c| {
-                let mut h = DefaultHasher::new();
-                schools.1.get(&c.code).hash(&mut h);
-                let [reported, milestones, metrics] = rows.3.get(&c.code).copied().unwrap_or_default();
-                (c.code.as_str(), [h.finish(), reported, milestones, metrics])
+                let code = c.code.as_str();
+                let [schools, reported] = [site.schools.hash_of(code), site.reported.hash_of(code)];
+                (code, [schools, reported, site.milestones.hash_of(code), site.metrics.hash_of(code)])
             })
             .collect();
         let data: HashMap<&str, u64> = parts
@@ -194,7 +131,8 @@ impl<'s> Deps<'s> {
                 .chain([crate::model::NATIONAL_AREA])
             {
                 match i {
-                    2 | 3 => rows.3.get(code).map(|r| r[i - 1]).hash(&mut h),
+                    2 => site.milestones.hash_of(code).hash(&mut h),
+                    3 => site.metrics.hash_of(code).hash(&mut h),
                     _ => {}
                 }
             }
@@ -227,10 +165,10 @@ impl<'s> Deps<'s> {
             narrative,
             downloads,
             everything,
-            rows: rows.3.clone(),
+            site,
             rankings: rankings.2.clone(),
         };
-        let kept = Kept { schools: Some(schools), rows: Some(rows), areas: Some(areas), rankings: Some(rankings) };
+        let kept = Kept { areas: Some(areas), rankings: Some(rankings) };
         (deps, kept)
     }
 
@@ -283,7 +221,7 @@ impl<'s> Deps<'s> {
             self.data.get(c.as_str()).hash(&mut h);
         }
         for a in areas {
-            self.rows.get(*a).map(|r| (r[1], r[2])).hash(&mut h);
+            (self.site.milestones.hash_of(a), self.site.metrics.hash_of(a)).hash(&mut h);
         }
         h.finish()
     }

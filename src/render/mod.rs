@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::Analysed;
 use crate::load::theme::Theme;
-use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme, SchoolRow};
+use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme};
 use views::{Citations, Views};
 
 /// How many county events the national timeline lists (the most recent ones).
@@ -105,12 +105,6 @@ impl PageCache {
     /// Whether no page is kept.
     pub fn is_empty(&self) -> bool {
         self.pages.is_empty()
-    }
-
-    /// Takes the hashes of each county's school `rows` ([`crate::model::school_hashes`]) from
-    /// the model, which made them to reuse the engine's results.
-    pub fn know_school_hashes(&mut self, rows: Arc<Vec<SchoolRow>>, hashes: Arc<rustc_hash::FxHashMap<String, u64>>) {
-        self.hashes.schools = Some((rows, hashes));
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::context::{Context, record, to_template};
 use crate::engine::{Analysed, Sheet};
-use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme};
+use crate::model::{Event, Grouped, Level, Milestone, NATIONAL_AREA, Scheme};
 
 /// Lookups shared by every page of one build.
 pub struct Views<'s> {
@@ -56,10 +56,10 @@ pub struct CountyIndex {
 #[derive(Debug)]
 struct MadeFrom {
     counties: Arc<Vec<crate::model::County>>,
-    sheets: Arc<Vec<Sheet>>,
-    milestones: Arc<Vec<Milestone>>,
-    metrics: Arc<Vec<crate::model::Metric>>,
-    computed: Arc<Vec<crate::engine::Computed>>,
+    sheets: Arc<Grouped<Sheet>>,
+    milestones: Arc<Grouped<Milestone>>,
+    metrics: Arc<Grouped<crate::model::Metric>>,
+    computed: Arc<Grouped<crate::engine::Computed>>,
 }
 
 impl CountyIndex {

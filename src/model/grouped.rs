@@ -1,0 +1,143 @@
+//! [`Grouped`]: the rows of one table sorted by the area they belong to, with each area's run
+//! found by binary search and hashed on first use.
+//!
+//! The hashes are made once per table value (all areas in one parallel pass) and kept with
+//! the rows: a rebuild that keeps the table (the preview's incremental layer hands on the same
+//! `Arc`) keeps them too, and a build that never asks (`junheng build`) never makes them.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// A row that belongs to one area and can be fingerprinted.
+pub trait AreaRow: Sync {
+    /// The code of the area (county, prefecture, province or the country) the row belongs to.
+    fn area(&self) -> &str;
+    /// Adds everything the row holds to `h`.
+    fn fingerprint(&self, h: &mut DefaultHasher);
+}
+
+/// Rows sorted by [`AreaRow::area`] (and within an area as the table sorts them).
+#[derive(Default)]
+pub struct Grouped<T> {
+    rows: Vec<T>,
+    hashes: OnceLock<FxHashMap<String, u64>>,
+}
+
+impl<T: AreaRow> Grouped<T> {
+    /// `rows`, which must be sorted by area.
+    pub fn new(rows: Vec<T>) -> Self {
+        debug_assert!(rows.windows(2).all(|w| w[0].area() <= w[1].area()), "rows sorted by area");
+        Grouped { rows, hashes: OnceLock::new() }
+    }
+
+    /// The rows of `area`.
+    pub fn of(&self, area: &str) -> &[T] {
+        &self.rows[self.range_of(area)]
+    }
+
+    /// Where [`Grouped::of`]'s run lies.
+    pub fn range_of(&self, area: &str) -> std::ops::Range<usize> {
+        let start = self.rows.partition_point(|x| x.area() < area);
+        let end = start + self.rows[start..].partition_point(|x| x.area() == area);
+        start..end
+    }
+
+    /// The hash of everything the rows of `area` hold (that of no rows for an area without).
+    pub fn hash_of(&self, area: &str) -> u64 {
+        let hashes = self.hashes.get_or_init(|| {
+            let runs: Vec<&[T]> = self.rows.chunk_by(|a, b| a.area() == b.area()).collect();
+            runs.into_par_iter()
+                .map(|run| {
+                    let mut h = DefaultHasher::new();
+                    run.iter().for_each(|r| r.fingerprint(&mut h));
+                    (run[0].area().to_string(), h.finish())
+                })
+                .collect()
+        });
+        hashes.get(area).copied().unwrap_or_else(|| DefaultHasher::new().finish())
+    }
+}
+
+impl<T> std::ops::Deref for Grouped<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.rows
+    }
+}
+
+impl<T: AreaRow> From<Vec<T>> for Grouped<T> {
+    fn from(rows: Vec<T>) -> Self {
+        Grouped::new(rows)
+    }
+}
+
+impl<T: PartialEq> PartialEq for Grouped<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows
+    }
+}
+
+impl<T: Clone> Clone for Grouped<T> {
+    fn clone(&self) -> Self {
+        Grouped { rows: self.rows.clone(), hashes: self.hashes.clone() }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Grouped<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.rows.fmt(f)
+    }
+}
+
+impl<T: Serialize> Serialize for Grouped<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.rows.serialize(s)
+    }
+}
+
+/// Fingerprints a row through its JSON form (rows with floats, which have no `Hash`).
+pub fn fingerprint_json(row: &impl Serialize, h: &mut DefaultHasher) {
+    crate::util::hash::add(h, row);
+}
+
+/// Fingerprints a row through `Hash`.
+pub fn fingerprint_hash(row: &impl Hash, h: &mut DefaultHasher) {
+    row.hash(h);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Hash)]
+    struct Row(&'static str, u32);
+
+    impl AreaRow for Row {
+        fn area(&self) -> &str {
+            self.0
+        }
+
+        fn fingerprint(&self, h: &mut DefaultHasher) {
+            fingerprint_hash(self, h);
+        }
+    }
+
+    // Guards the runs and their hashes: each area's rows, an area's hash changes with its rows
+    // only, an area without rows hashes as no rows.
+    #[test]
+    fn runs_and_hashes_by_area() {
+        let a = Grouped::new(vec![Row("1", 1), Row("1", 2), Row("2", 3)]);
+        let b = Grouped::new(vec![Row("1", 1), Row("1", 2), Row("2", 4), Row("3", 5)]);
+        assert_eq!(a.of("1"), &[Row("1", 1), Row("1", 2)]);
+        assert!(a.of("3").is_empty());
+        assert_eq!(a.hash_of("1"), b.hash_of("1"));
+        assert_ne!(a.hash_of("2"), b.hash_of("2"));
+        assert_eq!(a.hash_of("3"), Grouped::<Row>::new(Vec::new()).hash_of("3"));
+        assert_ne!(b.hash_of("3"), a.hash_of("3"));
+    }
+}
