@@ -366,12 +366,12 @@ impl Preview {
     fn results(&self, site: &model::Site) -> Made<Arc<Grouped<Computed>>> {
         let rules = Hashed::serialized(&site.rules);
         let audit = site.config.settings.audit_years;
-        let runs: Vec<&[SchoolRow]> = site.schools.chunk_by(|a, b| a.county == b.county).collect();
-        let per_county: Vec<Made<Arc<Vec<Computed>>>> = runs
-            .into_par_iter()
-            .map(|run| {
-                let county = &*run[0].county;
-                let rows = Hashed::with_hash(run, site.schools.hash_of(county));
+        let per_county: Vec<Made<Arc<Vec<Computed>>>> = site
+            .schools
+            .runs()
+            .par_iter()
+            .map(|(county, range)| {
+                let rows = Hashed::with_hash(&site.schools[range.clone()], site.schools.hash_of(county));
                 self.county_results.get(county, CountyRun { rows, rules, audit }, county_results)
             })
             .collect();

@@ -24,6 +24,8 @@ pub trait AreaRow: Sync {
 #[derive(Default)]
 pub struct Grouped<T> {
     rows: Vec<T>,
+    /// Each area's run, in order: made on first use.
+    runs: OnceLock<Vec<(String, std::ops::Range<usize>)>>,
     hashes: OnceLock<FxHashMap<String, u64>>,
 }
 
@@ -31,7 +33,7 @@ impl<T: AreaRow> Grouped<T> {
     /// `rows`, which must be sorted by area.
     pub fn new(rows: Vec<T>) -> Self {
         debug_assert!(rows.windows(2).all(|w| w[0].area() <= w[1].area()), "rows sorted by area");
-        Grouped { rows, hashes: OnceLock::new() }
+        Grouped { rows, runs: OnceLock::new(), hashes: OnceLock::new() }
     }
 
     /// The rows of `area`.
@@ -46,15 +48,29 @@ impl<T: AreaRow> Grouped<T> {
         start..end
     }
 
+    /// Each area with rows and where its run lies, in order (made once, on first use).
+    pub fn runs(&self) -> &[(String, std::ops::Range<usize>)] {
+        self.runs.get_or_init(|| {
+            let mut start = 0;
+            self.rows
+                .chunk_by(|a, b| a.area() == b.area())
+                .map(|run| {
+                    start += run.len();
+                    (run[0].area().to_string(), start - run.len()..start)
+                })
+                .collect()
+        })
+    }
+
     /// The hash of everything the rows of `area` hold (that of no rows for an area without).
     pub fn hash_of(&self, area: &str) -> u64 {
         let hashes = self.hashes.get_or_init(|| {
-            let runs: Vec<&[T]> = self.rows.chunk_by(|a, b| a.area() == b.area()).collect();
-            runs.into_par_iter()
-                .map(|run| {
+            self.runs()
+                .par_iter()
+                .map(|(area, range)| {
                     let mut h = DefaultHasher::new();
-                    run.iter().for_each(|r| r.fingerprint(&mut h));
-                    (run[0].area().to_string(), h.finish())
+                    self.rows[range.clone()].iter().for_each(|r| r.fingerprint(&mut h));
+                    (area.clone(), h.finish())
                 })
                 .collect()
         });
@@ -84,7 +100,7 @@ impl<T: PartialEq> PartialEq for Grouped<T> {
 
 impl<T: Clone> Clone for Grouped<T> {
     fn clone(&self) -> Self {
-        Grouped { rows: self.rows.clone(), hashes: self.hashes.clone() }
+        Grouped { rows: self.rows.clone(), runs: self.runs.clone(), hashes: self.hashes.clone() }
     }
 }
 
@@ -135,6 +151,7 @@ mod tests {
         let b = Grouped::new(vec![Row("1", 1), Row("1", 2), Row("2", 4), Row("3", 5)]);
         assert_eq!(a.of("1"), &[Row("1", 1), Row("1", 2)]);
         assert!(a.of("3").is_empty());
+        assert_eq!(a.runs(), &[("1".to_string(), 0..2), ("2".to_string(), 2..3)]);
         assert_eq!(a.hash_of("1"), b.hash_of("1"));
         assert_ne!(a.hash_of("2"), b.hash_of("2"));
         assert_eq!(a.hash_of("3"), Grouped::<Row>::new(Vec::new()).hash_of("3"));
