@@ -692,6 +692,46 @@ impl Site {
     }
 }
 
+impl AreaRow for Reported {
+    fn area(&self) -> &str {
+        &self.county
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_hash(self, h);
+    }
+}
+
+impl AreaRow for SchoolRow {
+    fn area(&self) -> &str {
+        &self.county
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_hash(self, h);
+    }
+}
+
+impl AreaRow for Milestone {
+    fn area(&self) -> &str {
+        &self.area
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_json(self, h);
+    }
+}
+
+impl AreaRow for Metric {
+    fn area(&self) -> &str {
+        &self.area
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        grouped::fingerprint_json(self, h);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::hash::{DefaultHasher, Hash, Hasher};
@@ -759,45 +799,5 @@ mod tests {
         for (i, other) in changed.iter().enumerate() {
             assert_ne!(hash_of(other), hash_of(&row), "change {i}");
         }
-    }
-}
-
-impl AreaRow for Reported {
-    fn area(&self) -> &str {
-        &self.county
-    }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_hash(self, h);
-    }
-}
-
-impl AreaRow for SchoolRow {
-    fn area(&self) -> &str {
-        &self.county
-    }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_hash(self, h);
-    }
-}
-
-impl AreaRow for Milestone {
-    fn area(&self) -> &str {
-        &self.area
-    }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_json(self, h);
-    }
-}
-
-impl AreaRow for Metric {
-    fn area(&self) -> &str {
-        &self.area
-    }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_json(self, h);
     }
 }

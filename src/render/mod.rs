@@ -6,10 +6,11 @@
 pub mod charts;
 mod context;
 pub mod css;
-pub mod data;
 mod deps;
+pub mod downloads;
 pub mod feeds;
 pub mod markdown;
+pub mod search;
 pub mod templates;
 pub mod views;
 
@@ -70,9 +71,9 @@ pub struct PageCache {
     /// The hashes [`deps::Deps`] is made from, kept while what they hash is the same.
     hashes: deps::Kept,
     /// The download files by part, with the hashes of their inputs.
-    downloads: data::DownloadMemo,
+    downloads: downloads::DownloadMemo,
     /// All the download files and what pages need of them, with the hash of their inputs.
-    whole_downloads: Option<(u64, Vec<OutputFile>, data::Downloads)>,
+    whole_downloads: Option<(u64, Vec<OutputFile>, downloads::Downloads)>,
     /// The roll-up rows of the counties (for [`Views`]).
     rollup: views::RollupMemo,
     /// Each county's download files hashed, with the hash of the downloads' inputs.
@@ -160,13 +161,13 @@ fn styled(site: &Analysed, theme: &Theme, default_lang: &str) -> Result<(Styled,
     for (name, source) in &theme.css {
         match css::process(&format!("{}/css/{name}", theme.dir), source, &site.config.settings.browsers) {
             Ok(code) => {
-                css_hash.push_str(&data::sha256_hex(code.as_bytes())[..12]);
+                css_hash.push_str(&downloads::sha256_hex(code.as_bytes())[..12]);
                 css.push((name.clone(), bytes::Bytes::from(code)));
             }
             Err(d) => problems.push(d),
         }
     }
-    let css_version = data::sha256_hex(css_hash.as_bytes())[..10].to_string();
+    let css_version = downloads::sha256_hex(css_hash.as_bytes())[..10].to_string();
     Ok((Styled { env, strings, css, css_version }, problems))
 }
 
@@ -252,11 +253,11 @@ pub fn render_to(
         (None, Some(deps)) => {
             let key = |part: &str| deps.download_key(part);
             let recorded = Collect::default();
-            let downloads = data::downloads_with(site, &Tee(&sink, &recorded), Some((&mut cache.downloads, &key)));
+            let downloads = downloads::downloads_with(site, &Tee(&sink, &recorded), Some((&mut cache.downloads, &key)));
             cache.whole_downloads = Some((deps.downloads, recorded.into_files(), downloads.clone()));
             downloads
         }
-        (None, None) => data::downloads(site, &sink),
+        (None, None) => downloads::downloads(site, &sink),
     };
     // Each county's download files, hashed for its page's key (when pages are kept; as before
     // when the downloads' inputs are).
@@ -268,7 +269,9 @@ pub fn render_to(
                 .par_iter()
                 .map(|c| {
                     key_of(
-                        data::files_of(&download_files.files, &c.code).map(|f| (&f.path, f.bytes)).collect::<Vec<_>>(),
+                        downloads::files_of(&download_files.files, &c.code)
+                            .map(|f| (&f.path, f.bytes))
+                            .collect::<Vec<_>>(),
                     )
                 })
                 .collect(),
@@ -448,7 +451,7 @@ pub fn render_to(
         feeds::sitemap(&pages).into()
     });
     let search_key = deps.as_ref().map(|d| key_of((fingerprint, "search.json", d.site_data)));
-    kept_or_made("search.json".into(), search_key, &|| data::search_index(site).into());
+    kept_or_made("search.json".into(), search_key, &|| search::search_index(site).into());
     sink.put(OutputFile::new(
         "robots.txt",
         format!("User-agent: *\nAllow: /\n\nSitemap: {}sitemap.xml\n", site.config.base_url),
@@ -562,25 +565,49 @@ fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, ci
     })
 }
 
+/// What every page kind's plan reads.
+#[derive(Clone, Copy)]
+struct Plan<'a, 'd> {
+    site: &'a Analysed,
+    views: &'a Views<'a>,
+    lang: &'a str,
+    downloads: &'a downloads::Downloads,
+    strings: &'a templates::Strings,
+    deps: Option<&'d deps::Deps<'d>>,
+    files_keys: &'d [u64],
+    global: Option<u64>,
+    tr: charts::Tr<'a>,
+    title: &'a str,
+}
+
 fn plan<'a>(
     site: &'a Analysed,
     views: &'a Views<'a>,
     lang: &'a str,
-    downloads: &'a data::Downloads,
+    downloads: &'a downloads::Downloads,
     strings: &'a templates::Strings,
     deps: Option<&deps::Deps>,
     files_keys: &[u64],
 ) -> Vec<Planned<'a>> {
-    let global = deps.map(|d| d.global);
-    let mut out = Vec::new();
     let dl = site.config.default_language();
-    let title = site.config.title.get(lang, dl).to_string();
+    let title = site.config.title.get(lang, dl);
     let tr = charts::Tr::new(strings, lang);
+    let p = Plan { site, views, lang, downloads, strings, deps, files_keys, global: deps.map(|d| d.global), tr, title };
+    let mut out = Vec::new();
+    for kind in [home, counties, areas, indicators, national_timeline, content, misc] {
+        kind(&p, &mut out);
+    }
+    out
+}
+
+/// The home page: the county list with each county's roll-up row and the site's progress.
+fn home<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { site, views, lang, deps, title, .. } = *p;
     // Home (the roll-up contexts are built only when the page is not reused).
     out.push(Planned {
         path: String::new(),
         template: "index.html",
-        title: title.clone(),
+        title: title.to_string(),
         context: Box::new(move || {
             let rows: Vec<&Value> = site.counties.iter().map(|c| &*views.rollup[c.code.as_str()]).collect();
             let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
@@ -600,7 +627,11 @@ fn plan<'a>(
         // Statuses (milestones) and latest composites (sheets).
         deps: deps.map(|d| d.national(&[0, 1, 2])),
     });
+}
 
+/// Each county's page, and its audit trail per school year with school data.
+fn counties<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { site, views, lang, downloads, strings, deps, files_keys, tr, .. } = *p;
     // Counties and their audit trails (one page per county and school year with school data).
     for (i, c) in site.counties.iter().enumerate() {
         if !views.page_built(i) {
@@ -621,7 +652,7 @@ fn plan<'a>(
                 let milestones = charts::milestones(&timeline, "milestones", tr);
                 let narrative = pick(site, "counties", &c.code, lang)
                     .map(|p| page_view(p, lang, 3, site.config.settings.raw_html, &mut cites));
-                let downloads: Vec<Value> = data::files_of(&downloads.files, &c.code)
+                let downloads: Vec<Value> = downloads::files_of(&downloads.files, &c.code)
                     .map(|f| json!({ "path": f.path, "bytes": f.bytes }))
                     .collect();
                 let sources = cites.list(site);
@@ -663,7 +694,11 @@ fn plan<'a>(
             });
         }
     }
+}
 
+/// Each prefecture's and province's roll-up, and each province's timeline.
+fn areas<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { site, views, lang, strings, deps, tr, .. } = *p;
     // Prefectures and provinces.
     for p in site.prefectures.iter() {
         out.push(Planned {
@@ -731,7 +766,11 @@ fn plan<'a>(
             }),
         });
     }
+}
 
+/// Each indicator's ranking, and the list of indicators.
+fn indicators<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { site, views, deps, global, .. } = *p;
     // Indicators.
     let mut index = Vec::new();
     for scheme in Scheme::ALL {
@@ -773,7 +812,11 @@ fn plan<'a>(
         context: ready(json!({ "indicators": index, "basic": &site.rules.basic, "quality": &site.rules.quality })),
         deps: global,
     });
+}
 
+/// The national timeline.
+fn national_timeline<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { site, views, lang, strings, deps, .. } = *p;
     // National timeline.
     out.push(Planned {
         path: "timeline/".into(),
@@ -802,7 +845,11 @@ fn plan<'a>(
         }),
         deps: deps.map(|d| d.national(&[2, 3])),
     });
+}
 
+/// The content sections and their pages.
+fn content<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { site, lang, global, .. } = *p;
     // Content sections.
     for (section, section_title, _) in sections(site, lang) {
         let mut cites = Citations::default();
@@ -849,14 +896,18 @@ fn plan<'a>(
             deps: global,
         });
     }
+}
 
+/// The downloads page and the 404 page.
+fn misc<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
+    let Plan { downloads, global, .. } = *p;
     // Downloads and 404.
     out.push(Planned {
         path: "downloads/".into(),
         template: "downloads.html",
         title: String::new(),
         context: ready(json!({ "tables": downloads.docs,
-                          "schema_path": data::SCHEMA_PATH })),
+                          "schema_path": downloads::SCHEMA_PATH })),
         deps: None,
     });
     out.push(Planned {
@@ -866,7 +917,6 @@ fn plan<'a>(
         context: ready(json!({})),
         deps: global,
     });
-    out
 }
 
 /// Years in which the counties of an area were recognised, per regime.

@@ -48,7 +48,7 @@ pub(crate) fn handle(request: Request, state: &State) {
     let current = state.snapshot();
     if raw_path == MANIFEST {
         let mut list: Vec<(&String, String)> =
-            current.files.iter().map(|(p, b)| (p, crate::render::data::sha256_hex(b))).collect();
+            current.files.iter().map(|(p, b)| (p, crate::render::downloads::sha256_hex(b))).collect();
         list.sort();
         let body = serde_json::to_string(&list.iter().map(|(p, h)| serde_json::json!([p, h])).collect::<Vec<_>>())
             .unwrap_or_default();

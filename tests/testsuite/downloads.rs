@@ -86,7 +86,7 @@ fn datapackage_describes_every_file() {
         let path = r["path"].as_str().unwrap();
         let bytes = std::fs::read(t.output().join("data").join(path)).unwrap();
         assert_eq!(r["bytes"].as_u64().unwrap() as usize, bytes.len(), "{path}");
-        assert_eq!(r["hash"].as_str().unwrap(), format!("sha256:{}", junheng::render::data::sha256_hex(&bytes)));
+        assert_eq!(r["hash"].as_str().unwrap(), format!("sha256:{}", junheng::render::downloads::sha256_hex(&bytes)));
         // Schemas are shared files, referenced by path from the package.
         let schema: serde_json::Value =
             serde_json::from_str(&t.read_output(&format!("data/{}", r["schema"].as_str().unwrap()))).unwrap();
@@ -113,7 +113,7 @@ fn checksums_are_correct() {
     for line in sums.lines() {
         let (hash, path) = line.split_once("  ").unwrap();
         let bytes = std::fs::read(t.output().join("data").join(path)).unwrap();
-        assert_eq!(hash, junheng::render::data::sha256_hex(&bytes), "{path}");
+        assert_eq!(hash, junheng::render::downloads::sha256_hex(&bytes), "{path}");
     }
 }
 

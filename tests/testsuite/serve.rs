@@ -140,7 +140,7 @@ fn clean_build(t: &SiteTest) -> Vec<(String, String)> {
     crate::support::tree(&target)
         .into_iter()
         .filter(|(p, _)| p != ".junheng-manifest")
-        .map(|(p, b)| (p, junheng::render::data::sha256_hex(&b)))
+        .map(|(p, b)| (p, junheng::render::downloads::sha256_hex(&b)))
         .collect()
 }
 

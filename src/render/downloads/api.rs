@@ -1,0 +1,225 @@
+//! The static county API: one JSON record per county, and its JSON Schema.
+
+use super::*;
+
+/// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
+pub fn county_api(site: &Analysed, code: &str) -> Vec<u8> {
+    let c = site.county(code).expect("API files are made for known counties");
+    // Sheets are the bulk of a record: written straight from the model (fields in the order
+    // of the schema), not through `serde_json` maps.
+    let sheets: Vec<ApiSheet> = site
+        .sheets_of(code)
+        .iter()
+        .map(|sh| {
+            let basic = sh.scheme == Scheme::Basic;
+            ApiSheet {
+                school_year: sh.school_year.to_string(),
+                level: sh.level,
+                scheme: sh.scheme,
+                rules: sh.rules,
+                schools: sh.schools,
+                indicators: sh.rows.iter().map(ApiRow).collect(),
+                failing_schools: (!basic).then_some(sh.failing_schools),
+                composite: basic.then(|| match &sh.composite {
+                    Some(c) => ApiComposite {
+                        cv: Some(c.cv),
+                        basis: Some(c.basis),
+                        reported_cv: c.reported_cv,
+                        computed_cv: c.computed_cv,
+                        disagrees: c.disagrees,
+                        threshold: c.threshold,
+                        meets: Some(c.meets),
+                        source: c.source.as_deref(),
+                    },
+                    None => ApiComposite {
+                        cv: None,
+                        basis: None,
+                        reported_cv: None,
+                        computed_cv: None,
+                        disagrees: None,
+                        threshold: site.rules.basic.threshold(sh.level),
+                        meets: None,
+                        source: None,
+                    },
+                }),
+                meets_all: (!basic).then_some(sh.meets_all),
+            }
+        })
+        .collect();
+    let milestones: Vec<Value> = site
+        .milestones_of(code)
+        .iter()
+        .map(|m| {
+            json!({
+                "date": m.date.to_string(), "event": m.event.id(), "title": m.title, "source": m.source,
+            })
+        })
+        .collect();
+    let metrics: Vec<Value> = site
+        .metrics_of(code)
+        .iter()
+        .map(|m| {
+            json!({
+                "period": m.period, "metric": m.metric, "value": m.value, "unit": m.unit, "source": m.source,
+            })
+        })
+        .collect();
+    let mut cited: Vec<&str> = site
+        .sheets_of(code)
+        .iter()
+        .flat_map(|sh| {
+            sh.rows
+                .iter()
+                .filter_map(|r| r.source.as_deref())
+                .chain(sh.composite.iter().filter_map(|c| c.source.as_deref()))
+        })
+        .chain(site.milestones_of(code).iter().filter_map(|m| m.source.as_deref()))
+        .chain(site.metrics_of(code).iter().filter_map(|m| m.source.as_deref()))
+        .collect();
+    cited.sort();
+    cited.dedup();
+    let sources: Vec<Value> = cited.iter().filter_map(|id| site.source(id)).map(|s| json!(s)).collect();
+    let status = |scheme| match site.status(code, scheme) {
+        Some((step, m)) => {
+            json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
+        }
+        None => Value::Null,
+    };
+    let record = ApiCounty {
+        schema: "../schema/county.schema.json",
+        schema_version: 1,
+        county: c,
+        status: ApiStatus { basic: status(Scheme::Basic), quality: status(Scheme::Quality) },
+        sheets,
+        milestones,
+        metrics,
+        sources,
+    };
+    let mut out = serde_json::to_vec(&record).expect("JSON of plain values");
+    out.push(b'\n');
+    out
+}
+
+/// `api/counties/<code>.json` (see [`county_schema`]).
+#[derive(serde::Serialize)]
+pub(super) struct ApiCounty<'a> {
+    #[serde(rename = "$schema")]
+    pub(super) schema: &'static str,
+    pub(super) schema_version: u32,
+    pub(super) county: &'a crate::model::County,
+    pub(super) status: ApiStatus,
+    pub(super) sheets: Vec<ApiSheet<'a>>,
+    pub(super) milestones: Vec<Value>,
+    pub(super) metrics: Vec<Value>,
+    pub(super) sources: Vec<Value>,
+}
+
+#[derive(serde::Serialize)]
+pub(super) struct ApiStatus {
+    pub(super) basic: Value,
+    pub(super) quality: Value,
+}
+
+/// One sheet of an API record: quality sheets end with `failing_schools` and `meets_all`,
+/// basic ones with `composite`.
+#[derive(serde::Serialize)]
+pub(super) struct ApiSheet<'a> {
+    pub(super) school_year: String,
+    pub(super) level: crate::model::Level,
+    pub(super) scheme: Scheme,
+    pub(super) rules: &'static str,
+    pub(super) schools: Option<usize>,
+    pub(super) indicators: Vec<ApiRow<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) failing_schools: Option<Option<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) composite: Option<ApiComposite<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) meets_all: Option<Option<bool>>,
+}
+
+#[derive(serde::Serialize)]
+pub(super) struct ApiComposite<'a> {
+    pub(super) cv: Option<f64>,
+    pub(super) basis: Option<crate::engine::Basis>,
+    pub(super) reported_cv: Option<f64>,
+    pub(super) computed_cv: Option<f64>,
+    pub(super) disagrees: Option<bool>,
+    pub(super) threshold: f64,
+    pub(super) meets: Option<bool>,
+    pub(super) source: Option<&'a str>,
+}
+
+/// An indicator row of an API record: the public fields of a [`crate::engine::SheetRow`].
+pub(super) struct ApiRow<'a>(pub(super) &'a crate::engine::SheetRow);
+
+impl serde::Serialize for ApiRow<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let r = self.0;
+        let mut s = serializer.serialize_struct("ApiRow", 12)?;
+        s.serialize_field("indicator", r.indicator)?;
+        s.serialize_field("value", &r.value)?;
+        s.serialize_field("reported_value", &r.reported_value)?;
+        s.serialize_field("computed_value", &r.computed_value)?;
+        s.serialize_field("cv", &r.cv)?;
+        s.serialize_field("reported_cv", &r.reported_cv)?;
+        s.serialize_field("computed_cv", &r.computed_cv)?;
+        s.serialize_field("disagrees", &r.disagrees)?;
+        s.serialize_field("threshold", &r.threshold)?;
+        s.serialize_field("standard", &r.standard)?;
+        s.serialize_field("meets", &r.meets)?;
+        s.serialize_field("source", &r.source)?;
+        s.end()
+    }
+}
+
+/// The JSON Schema of `api/counties/<code>.json` (version 1; additions only).
+pub fn county_schema() -> Value {
+    let num_or_null = json!({ "type": ["number", "null"] });
+    let str_or_null = json!({ "type": ["string", "null"] });
+    let status = json!({ "oneOf": [{ "type": "null" }, { "type": "object",
+        "required": ["step", "event", "date"],
+        "properties": { "step": { "type": "integer", "minimum": 1, "maximum": 4 }, "event": { "type": "string" },
+                        "date": { "type": "string", "pattern": "^\\d{4}(-\\d{2}(-\\d{2})?)?$" } } }] });
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "county.schema.json",
+        "title": "junheng county record",
+        "description": "Everything known for one county: indicators per school year, level and scheme with verdicts, milestones, metrics and sources.",
+        "type": "object",
+        "required": ["schema_version", "county", "status", "sheets", "milestones", "metrics", "sources"],
+        "properties": {
+            "$schema": { "type": "string" },
+            "schema_version": { "const": 1 },
+            "county": { "type": "object", "required": ["code", "name", "prefecture_code", "province_code"],
+                "properties": { "code": { "type": "string", "pattern": "^\\d{6}$" }, "name": { "type": "string" },
+                    "name_en": str_or_null, "prefecture_code": { "type": "string" }, "prefecture": { "type": "string" },
+                    "province_code": { "type": "string" }, "province": { "type": "string" } } },
+            "status": { "type": "object", "properties": { "basic": status, "quality": status } },
+            "sheets": { "type": "array", "items": { "type": "object",
+                "required": ["school_year", "level", "scheme", "rules", "indicators"],
+                "properties": {
+                    "school_year": { "type": "string", "pattern": "^\\d{4}-\\d{4}$" },
+                    "level": { "enum": ["primary", "junior"] },
+                    "scheme": { "enum": ["basic", "quality"] },
+                    "rules": { "type": "string" },
+                    "indicators": { "type": "array", "items": { "type": "object",
+                        "required": ["indicator", "value", "cv", "reported_cv", "computed_cv", "threshold", "standard", "meets"],
+                        "properties": { "indicator": { "type": "string" }, "value": num_or_null, "cv": num_or_null,
+                            "reported_value": num_or_null, "computed_value": num_or_null, "disagrees": { "type": ["boolean", "null"] },
+                            "reported_cv": num_or_null, "computed_cv": num_or_null, "threshold": num_or_null,
+                            "standard": num_or_null, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } } },
+                    "schools": { "type": ["integer", "null"], "description": "schools counted by the engine; null without school data" },
+                    "failing_schools": { "type": ["integer", "null"], "description": "quality balance: schools failing the per-school rule" },
+                    "composite": { "type": "object", "required": ["cv", "threshold", "meets"],
+                        "properties": { "cv": num_or_null, "basis": { "enum": ["computed", "reported", "mean_of_reported", null] },
+                            "reported_cv": num_or_null, "computed_cv": num_or_null, "disagrees": { "type": ["boolean", "null"] },
+                            "threshold": { "type": "number" }, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } },
+                    "meets_all": { "type": ["boolean", "null"] } } } },
+            "milestones": { "type": "array", "items": { "type": "object", "required": ["date", "event", "title"] } },
+            "metrics": { "type": "array", "items": { "type": "object", "required": ["period", "metric", "value"] } },
+            "sources": { "type": "array", "items": { "type": "object", "required": ["id", "title"] } }
+        }
+    })
+}

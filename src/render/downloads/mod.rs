@@ -1,0 +1,524 @@
+//! The downloads: every table as CSV (UTF-8 with BOM for Excel, plain UTF-8 for machines)
+//! and JSON, per-county files, the static API with its JSON Schema, a Frictionless
+//! `datapackage.json` describing every file of `data/`, and `SHA256SUMS`.
+//!
+//! The input tables are written back in the input format, so a download is also a valid
+//! junheng input (the round-trip test relies on it).
+
+mod api;
+mod cells;
+mod encode;
+mod memo;
+mod tables;
+
+pub use api::{county_api, county_schema};
+use cells::*;
+pub use encode::sha256_hex;
+use encode::*;
+pub use memo::{DownloadMemo, PartKey};
+use memo::{Made, lock};
+use tables::*;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::{OutputFile, Sink, Streamed};
+use crate::engine::Analysed;
+use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme};
+/// Where the API's JSON Schema is written.
+pub const SCHEMA_PATH: &str = "api/schema/county.schema.json";
+
+/// A file of the downloads, as pages list it.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    /// Path in the output.
+    pub path: String,
+    /// Size.
+    pub bytes: usize,
+}
+
+/// What the pages need to know of the downloads once they are written.
+#[derive(Debug, Clone)]
+pub struct Downloads {
+    /// Every download file, sorted by path.
+    pub files: Vec<FileInfo>,
+    /// Each table documented for the downloads page: name, rows, columns, files.
+    pub docs: Value,
+}
+
+/// The download files of one county (its API record first), from `files` sorted by path.
+pub fn files_of<'f>(files: &'f [FileInfo], code: &str) -> impl Iterator<Item = &'f FileInfo> {
+    ["api/counties/", "data/counties/"].into_iter().flat_map(move |dir| {
+        let prefix = format!("{dir}{code}");
+        let start = files.partition_point(|f| f.path < prefix);
+        files[start..].iter().take_while(move |f| f.path.starts_with(&prefix))
+    })
+}
+
+/// Rows an Excel worksheet holds, the header row included.
+const EXCEL_SHEET_ROWS: usize = 1_048_576;
+
+/// Whether a table of `rows` data rows (and a header) fits one Excel worksheet.
+fn fits_excel(rows: usize) -> bool {
+    rows < EXCEL_SHEET_ROWS
+}
+
+/// A download file on its way to the sink: what the package and the checksums need of it.
+#[derive(Debug, Clone)]
+struct Written {
+    info: FileInfo,
+    sha256: String,
+}
+
+fn emit(sink: &dyn Sink, path: String, bytes: impl Into<bytes::Bytes>) -> Written {
+    let bytes = bytes.into();
+    let sha256 = sha256_hex(&bytes);
+    let info = FileInfo { path: path.clone(), bytes: bytes.len() };
+    sink.put(OutputFile::new(path, bytes));
+    Written { info, sha256 }
+}
+
+/// Each table's Table Schema, written once and referenced by the resources that share it.
+type Schemas = std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>>;
+
+/// Writes one table in its formats; returns its datapackage resources and files.
+fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (Vec<Value>, Vec<Written>) {
+    // A table too long for an Excel sheet goes out as plain CSV only (an Excel file that
+    // opens cut short, or a JSON array of millions of objects, serves nobody). Per-county
+    // files are CSV only: each county's JSON is its API record.
+    let fits = fits_excel(t.rows.len());
+    // Files are written as soon as they are encoded. The Excel variant is the same bytes
+    // behind a byte-order mark: encoded once, and the plain file is a view of it past the
+    // mark (no copy). The JSON is encoded meanwhile when a thread is free to take it.
+    let path = |suffix: &str| format!("{stem}{suffix}");
+    // A large table goes to a sink that writes files as they come (a build), never whole in
+    // memory: both CSV files from one encoding, the JSON a row at a time.
+    let large = t.rows.len().saturating_mul(t.columns.len()) >= STREAM_CELLS;
+    let csv = || {
+        let plain_path = format!("data/{}", path(".csv"));
+        if let Some(plain) = large.then(|| sink.stream(&plain_path)).flatten() {
+            let excel_path = format!("data/{}", path("-excel.csv"));
+            let mut plain = Hashing::new(plain_path, plain);
+            let mut excel = fits.then(|| sink.stream(&excel_path)).flatten().map(|f| Hashing::new(excel_path, f));
+            match &mut excel {
+                Some(excel) => {
+                    excel.write_all_of(BOM);
+                    write_csv(t, Both(excel, &mut plain));
+                }
+                None => write_csv(t, &mut plain),
+            }
+            return (excel.map(Hashing::finish), Some(plain.finish()));
+        }
+        let excel_bytes = bytes::Bytes::from(to_csv(t, BOM));
+        let excel = fits.then(|| emit(sink, format!("data/{}", path("-excel.csv")), excel_bytes.clone()));
+        (excel, Some(emit(sink, plain_path, excel_bytes.slice(BOM.len()..))))
+    };
+    let json = || {
+        if !fits || stem.starts_with("counties/") {
+            return None;
+        }
+        let json_path = format!("data/{}", path(".json"));
+        if let Some(file) = large.then(|| sink.stream(&json_path)).flatten() {
+            let mut file = Hashing::new(json_path, file);
+            let mut out = Vec::with_capacity(1 << 17);
+            write_json(t, &mut out, &mut |out| {
+                if out.len() >= 1 << 16 {
+                    file.write_all_of(out);
+                    out.clear();
+                }
+            });
+            file.write_all_of(&out);
+            return Some(file.finish());
+        }
+        Some(emit(sink, json_path, to_json(t)))
+    };
+    let ((excel, plain), json) = rayon::join(csv, json);
+    described(t, &stem, &title, [plain, excel, json])
+}
+
+/// The datapackage resources of a table's files (plain CSV, Excel CSV, JSON, each if written),
+/// and the files.
+fn described(t: &DataTable, stem: &str, title: &str, written: [Option<Written>; 3]) -> (Vec<Value>, Vec<Written>) {
+    let schema = format!("schemas/{}.json", t.name);
+    let [plain, excel, json] = written;
+    let mut resources = Vec::new();
+    let mut files = Vec::new();
+    for (suffix, written, format, encoding, media) in [
+        (".csv", plain, "csv", "utf-8", "text/csv"),
+        ("-excel.csv", excel, "csv", "utf-8-sig", "text/csv"),
+        (".json", json, "json", "utf-8", "application/json"),
+    ] {
+        let Some(written) = written else { continue };
+        let path = format!("{stem}{suffix}");
+        let name = path.trim_end_matches(".csv").trim_end_matches(".json").replace('/', "-").to_lowercase()
+            + if suffix == ".json" { "-json" } else { "" };
+        resources.push(json!({
+            "name": name, "path": path, "title": title, "profile": "tabular-data-resource",
+            "format": format, "mediatype": media, "encoding": encoding, "bytes": written.info.bytes,
+            "hash": format!("sha256:{}", written.sha256), "schema": schema,
+        }));
+        files.push(written);
+    }
+    (resources, files)
+}
+
+/// Writes every download into `sink`: the tables, per-county files, the API, the package and
+/// the checksums. Tables are encoded in parallel and dropped once written.
+pub fn downloads(site: &Analysed, sink: &dyn Sink) -> Downloads {
+    downloads_with(site, sink, None)
+}
+
+/// [`downloads`], handing on the parts of `memo` whose inputs (hashed by the key function)
+/// did not change, and keeping this build's parts in it.
+pub fn downloads_with(site: &Analysed, sink: &dyn Sink, mut memo: Option<(&mut DownloadMemo, PartKey)>) -> Downloads {
+    let made = downloads_in(site, sink, memo.as_ref().map(|(m, k)| (&**m, *k)));
+    if let Some((m, _)) = &mut memo {
+        m.turn();
+    }
+    made
+}
+
+fn downloads_in<'s>(site: &'s Analysed, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
+    use rayon::prelude::*;
+    // Each table in its formats with its datapackage resources. Per-county files go out as
+    // CSV only (for Excel and plain); the API holds each county in JSON.
+    // Each table's schema is written once and referenced by the resources that share it.
+    let schemas = Schemas::default();
+    let register = |t: &DataTable| {
+        lock(&schemas).entry(t.name).or_insert_with(|| table_schema(t));
+    };
+    // `part` names what the files are made from (a table, or a county's data).
+    let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
+        // The schema is registered whether the files are made or handed on.
+        register(t);
+        let id = format!("table {stem}");
+        match memo {
+            // A table grouped by county is assembled from its counties' runs.
+            Some((m, key)) if t.runs.is_some() => {
+                m.part(sink, id.clone(), key(part), |s| m.table_files_by_run(s, t, &id, &stem, &title, key))
+            }
+            _ => DownloadMemo::kept_or_made(memo, sink, id, part, |s| table_files(s, t, stem, title)),
+        }
+    };
+    // A county's table, built only when its files are made (or its schema is not yet known).
+    let county_files = |name: &str, build: &dyn Fn() -> DataTable<'s>, stem: String, title: String, code: &str| {
+        let known = lock(&schemas).contains_key(name);
+        match memo {
+            Some((m, key)) if known => {
+                m.part(sink, format!("table {stem}"), key(code), |s| self::table_files(s, &build(), stem, title))
+            }
+            _ => table_files(&build(), stem, title, code),
+        }
+    };
+    let tables = tables(site);
+    // The national tables are encoded one after another (a national encoding is hundreds of
+    // megabytes: two at once would be the build's peak of memory) while the other thread
+    // makes the per-county files; work-stealing then shares those between both.
+    let national = || -> Vec<Made> {
+        tables.iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string(), t.name)).collect()
+    };
+    let counties = || -> Vec<Vec<Made>> {
+        site.counties
+            .par_iter()
+            .map(|c| {
+                let mut out = Vec::new();
+                if !site.audited_years(&c.code).is_empty() {
+                    out.push(county_files(
+                        "school_terms",
+                        &|| school_terms_table(site, &c.code),
+                        format!("counties/{}-schools", c.code),
+                        format!("schools {} {}", c.code, c.name),
+                        &c.code,
+                    ));
+                }
+                if !site.sheets_of(&c.code).is_empty() {
+                    out.push(county_files(
+                        "results",
+                        &|| results_table(site, Some(&c.code)),
+                        format!("counties/{}", c.code),
+                        format!("results {} {}", c.code, c.name),
+                        &c.code,
+                    ));
+                }
+                out
+            })
+            .collect()
+    };
+    let (mut parts, per_county) = rayon::join(national, counties);
+    let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, made)| table_doc(t, &made.1, true)).collect();
+    drop(tables);
+    // Per-county files are described once, with the pattern of their names.
+    if let Some(c) = site.counties.iter().find(|c| !site.audited_years(&c.code).is_empty()) {
+        docs.push(table_doc(&school_terms_table(site, &c.code), &[], false));
+    }
+    parts.extend(per_county.into_iter().flatten());
+    // What the parts made is read in place (a part handed on is shared with the memo).
+    let resources: Vec<&Value> = parts.iter().flat_map(|made| &made.0).collect();
+    let mut own = Vec::new();
+    for (name, schema) in schemas.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(&schema)));
+    }
+    let c = &site.config;
+    let dl = c.default_language();
+    /// The package, with its resources borrowed (the keys in this order, as written).
+    #[derive(serde::Serialize)]
+    struct Package<'a> {
+        profile: &'a str,
+        name: &'a str,
+        title: &'a str,
+        homepage: &'a str,
+        licenses: Value,
+        sources: Vec<Value>,
+        resources: Vec<&'a Value>,
+    }
+    let package = Package {
+        profile: "tabular-data-package",
+        name: "junheng-portal-data",
+        title: c.title.get(dl, dl),
+        homepage: &c.base_url,
+        licenses: json!([{ "name": c.license, "path": c.license_url }]),
+        sources: site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
+        resources,
+    };
+    own.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
+    let api: Vec<Made> = site
+        .counties
+        .par_iter()
+        .map(|county| {
+            let path = format!("api/counties/{}.json", county.code);
+            DownloadMemo::kept_or_made(memo, sink, path.clone(), &county.code, |s| {
+                (Vec::new(), vec![emit(s, path, county_api(site, &county.code))])
+            })
+        })
+        .collect();
+    let index: Vec<Value> = site
+        .counties
+        .iter()
+        .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
+        .collect();
+    own.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
+    own.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
+    let mut files: Vec<&Written> = parts.iter().chain(&api).flat_map(|made| &made.1).chain(&own).collect();
+    files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
+    let sums: String = files
+        .iter()
+        .filter(|f| f.info.path.starts_with("data/"))
+        .map(|f| format!("{}  {}\n", f.sha256, f.info.path.trim_start_matches("data/")))
+        .collect();
+    let sums = emit(sink, "data/SHA256SUMS".into(), sums.into_bytes());
+    let mut files: Vec<FileInfo> = files.into_iter().chain([&sums]).map(|f| f.info.clone()).collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Downloads { files, docs: Value::Array(docs) }
+}
+
+/// Documentation of a table for the downloads page: name, rows, columns and its files.
+fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
+    let own: Vec<Value> = files
+        .iter()
+        .map(|f| json!({ "path": f.info.path, "name": f.info.path.trim_start_matches("data/"), "bytes": f.info.bytes }))
+        .collect();
+    let rows = if count_rows { json!(t.rows.len()) } else { Value::Null };
+    let csv_only = !fits_excel(t.rows.len());
+    let columns: Vec<Value> = t
+        .columns
+        .iter()
+        .map(|(n, ty)| match VALUE_COLUMNS.iter().find(|c| c.2 == *n) {
+            Some((scheme, id, _)) => json!({ "name": n, "type": ty.name(), "scheme": scheme, "indicator": id }),
+            None => json!({ "name": n, "type": ty.name(), "scheme": null, "indicator": null }),
+        })
+        .collect();
+    json!({ "name": t.name, "rows": rows, "files": own, "columns": columns, "csv_only": csv_only })
+}
+
+/// Indented JSON with a final newline (the package, the schemas, the API's county index).
+fn pretty(v: &impl serde::Serialize) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).expect("JSON of plain values");
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards the school download's value columns against the rules: one per indicator, in order.
+    #[test]
+    fn value_columns_follow_the_rules() {
+        let rules = crate::model::rules::Rules::default();
+        let expected: Vec<(Scheme, String)> = Scheme::ALL
+            .iter()
+            .flat_map(|&sc| rules.of(sc).indicators.iter().map(move |i| (sc, format!("{}_{}", sc.id(), i.id))))
+            .collect();
+        let actual: Vec<(Scheme, String)> = VALUE_COLUMNS
+            .iter()
+            .map(|&(sc, id, name)| {
+                assert_eq!(name, format!("{}_{id}", sc.id()));
+                (sc, name.to_string())
+            })
+            .collect();
+        assert_eq!(actual, expected);
+    }
+
+    /// A sink that takes streams (as a build does) and keeps what they wrote.
+    #[derive(Default)]
+    struct Streams(crate::render::Collect);
+
+    struct Buffer<'a>(&'a Streams, String, Vec<u8>);
+
+    impl std::io::Write for Buffer<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.2.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Streamed for Buffer<'_> {
+        fn finish(self: Box<Self>) {
+            self.0.0.put(OutputFile::new(format!("streamed/{}", self.1), self.2));
+        }
+    }
+
+    impl Sink for Streams {
+        fn put(&self, file: OutputFile) {
+            self.0.put(file);
+        }
+
+        fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
+            Some(Box::new(Buffer(self, path.to_string(), Vec::new())))
+        }
+    }
+
+    // Guards streamed downloads: a table large enough to be streamed gives, file for file, the
+    // bytes (CSV with and without the byte-order mark, JSON) and the package entries (sizes,
+    // SHA-256) of the same table made in memory.
+    #[test]
+    fn streamed_tables_equal_tables_made_whole() {
+        let rows = STREAM_CELLS / 8 + 1;
+        let row = |i: usize| {
+            vec![
+                Cell::Int(i as u64),
+                s(format!("学校{i}, \"甲\"")),
+                Cell::Num(i as f64 / 7.0),
+                Cell::Fixed(0.5 + i as f64, Some(2)),
+                Cell::Null,
+                Cell::Bool(i % 2 == 0),
+                s("450802"),
+                Cell::Num(-1e-7 * i as f64),
+            ]
+        };
+        let table = || DataTable {
+            name: "results",
+            columns: vec![
+                ("i", Ty::Int),
+                ("name", Ty::Str),
+                ("x", Ty::Num),
+                ("fixed", Ty::Num),
+                ("none", Ty::Str),
+                ("b", Ty::Bool),
+                ("county", Ty::Str),
+                ("y", Ty::Num),
+            ],
+            primary_key: &[],
+            rows: Rows::made(rows, move || Box::new((0..rows).map(row))),
+            runs: None,
+        };
+        let whole = crate::render::Collect::default();
+        let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
+        let streams = Streams::default();
+        let (streamed_resources, streamed_written) = table_files(&streams, &table(), "t".into(), "t".into());
+        assert_eq!(whole_resources, streamed_resources);
+        let key = |w: &Written| (w.info.path.clone(), w.info.bytes, w.sha256.clone());
+        assert_eq!(
+            whole_written.iter().map(key).collect::<Vec<_>>(),
+            streamed_written.iter().map(key).collect::<Vec<_>>()
+        );
+        let whole = whole.into_files();
+        let streamed = streams.0.into_files();
+        assert_eq!(whole.len(), 3);
+        assert_eq!(streamed.len(), 3, "every file streamed");
+        for (w, s) in whole.iter().zip(&streamed) {
+            assert_eq!(format!("streamed/{}", w.path), s.path);
+            assert!(w.bytes == s.bytes, "{} differs", w.path);
+        }
+    }
+
+    // Guards the Excel sheet limit: a table one row too long for a worksheet is published as
+    // plain CSV only; one that fits keeps all three formats.
+    #[test]
+    fn tables_beyond_an_excel_sheet_are_csv_only() {
+        let paths = |rows: usize| {
+            let t = DataTable {
+                name: "sources",
+                columns: vec![("n", Ty::Int)],
+                primary_key: &[],
+                rows: Rows::Held(vec![vec![Cell::Int(1)]; rows]),
+                runs: None,
+            };
+            let sink = crate::render::Collect::default();
+            let (resources, _) = table_files(&sink, &t, "t".into(), "t".into());
+            let files: Vec<String> = sink.into_files().into_iter().map(|f| f.path).collect();
+            assert_eq!(resources.len(), files.len());
+            files
+        };
+        assert_eq!(paths(EXCEL_SHEET_ROWS - 1), ["data/t-excel.csv", "data/t.csv", "data/t.json"]);
+        assert_eq!(paths(EXCEL_SHEET_ROWS), ["data/t.csv"]);
+    }
+
+    // Guards the tables assembled from runs (the preview's national tables): after each edit
+    // (a county's rows changed, one emptied, one gone, one new, none) the files, sizes and
+    // SHA-256 sums equal those of the table made whole, and only the runs whose county's key
+    // changed were encoded again.
+    #[test]
+    fn tables_assembled_from_runs_equal_tables_made_whole() {
+        let row = |county: &str, i: u32, v: u32| {
+            vec![
+                s(county.to_string()),
+                Cell::Int(u64::from(i)),
+                s(format!("学校{i}, \"{v}\"")),
+                Cell::Num(f64::from(v) / 7.0),
+            ]
+        };
+        // Each build: (county, rows, version of its rows).
+        let builds: [&[(&str, u32, u32)]; 5] = [
+            &[("A", 3, 0), ("B", 0, 0), ("C", 2, 0), ("D", 4, 0)],
+            &[("A", 3, 0), ("B", 0, 0), ("C", 2, 1), ("D", 4, 0)],
+            &[("A", 1, 2), ("B", 0, 0), ("C", 2, 1), ("E", 2, 0)],
+            &[("A", 1, 2), ("B", 0, 0), ("C", 2, 1), ("E", 2, 0)],
+            &[("A", 0, 3), ("B", 0, 0), ("C", 0, 2), ("E", 0, 1)],
+        ];
+        let encoded = [4, 1, 2, 0, 3];
+        let mut memo = DownloadMemo::default();
+        for (build, expected) in builds.iter().zip(encoded) {
+            let runs: Vec<(&str, Vec<Vec<Cell>>)> =
+                build.iter().map(|&(c, n, v)| (c, (0..n).map(|i| row(c, i, v)).collect())).collect();
+            let table = || DataTable {
+                name: "results",
+                columns: vec![("county", Ty::Str), ("i", Ty::Int), ("name", Ty::Str), ("x", Ty::Num)],
+                primary_key: &[],
+                rows: Rows::Held(runs.iter().flat_map(|(_, rows)| rows.clone()).collect()),
+                runs: Some(Box::new(|| runs.iter().map(|(c, rows)| (*c, Rows::Held(rows.clone()))).collect())),
+            };
+            let versions: HashMap<&str, u64> = build.iter().map(|&(c, n, v)| (c, u64::from(n * 100 + v))).collect();
+            let key = |county: &str| versions[county];
+            let assembled = crate::render::Collect::default();
+            let (resources, written) = memo.table_files_by_run(&assembled, &table(), "table t", "t", "t", &key);
+            memo.turn();
+            let whole = crate::render::Collect::default();
+            let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
+            assert_eq!(resources, whole_resources, "{build:?}");
+            let sums = |w: &[Written]| w.iter().map(|w| (w.info.path.clone(), w.sha256.clone())).collect::<Vec<_>>();
+            assert_eq!(sums(&written), sums(&whole_written));
+            assert!(assembled.into_files() == whole.into_files(), "{build:?}");
+            assert_eq!(memo.runs_encoded, expected, "{build:?}");
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The download tables: which rows and columns each table has, made from the analysed site.
+
+use super::*;
+
+pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
+    let mut out = Vec::new();
+    out.push(DataTable {
+        name: "counties",
+        columns: vec![
+            ("code", Ty::Str),
+            ("name", Ty::Str),
+            ("prefecture_code", Ty::Str),
+            ("prefecture", Ty::Str),
+            ("province_code", Ty::Str),
+            ("province", Ty::Str),
+            ("name_en", Ty::Str),
+        ],
+        primary_key: &["code"],
+        runs: None,
+        rows: Rows::made(site.counties.len(), move || {
+            Box::new(site.counties.iter().map(|c| {
+                vec![
+                    s(&c.code),
+                    s(&c.name),
+                    s(&c.prefecture_code),
+                    s(&c.prefecture),
+                    s(&c.province_code),
+                    s(&c.province),
+                    opt_s(&c.name_en),
+                ]
+            }))
+        }),
+    });
+    out.push(DataTable {
+        name: "indicators",
+        columns: vec![
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("value", Ty::Num),
+            ("cv", Ty::Num),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        rows: reported_rows(&site.reported),
+        // The model keeps the published rows sorted by county.
+        runs: Some(Box::new(|| runs_by(&site.reported, |r| &r.county, reported_rows))),
+    });
+    out.push(results_table(site, None));
+    out.push(DataTable {
+        name: "milestones",
+        columns: vec![
+            ("area", Ty::Str),
+            ("date", Ty::Str),
+            ("event", Ty::Str),
+            ("title", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &[],
+        runs: None,
+        rows: Rows::made(site.milestones.len(), move || {
+            Box::new(
+                site.milestones
+                    .iter()
+                    .map(|m| vec![s(&m.area), s(m.date.to_string()), s(m.event.id()), s(&m.title), opt_s(&m.source)]),
+            )
+        }),
+    });
+    out.push(DataTable {
+        name: "metrics",
+        columns: vec![
+            ("area", Ty::Str),
+            ("period", Ty::Str),
+            ("metric", Ty::Str),
+            ("value", Ty::Num),
+            ("unit", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["area", "period", "metric"],
+        runs: None,
+        rows: Rows::made(site.metrics.len(), move || {
+            Box::new(site.metrics.iter().map(|m| {
+                vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
+            }))
+        }),
+    });
+    out.push(DataTable {
+        name: "sources",
+        columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
+        primary_key: &["id"],
+        runs: None,
+        rows: Rows::made(site.sources.len(), move || {
+            Box::new(site.sources.iter().map(|x| {
+                vec![
+                    s(&x.id),
+                    s(&x.title),
+                    opt_s(&x.publisher),
+                    x.date.map_or(Cell::Null, |d| s(d.to_string())),
+                    opt_s(&x.url),
+                ]
+            }))
+        }),
+    });
+    if !site.schools.is_empty() {
+        let mut columns = vec![
+            ("school_id", Ty::Str),
+            ("school_name", Ty::Str),
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("school_type", Ty::Str),
+            ("students", Ty::Int),
+        ];
+        columns.extend(SCHOOL_FIGURES.iter().map(|f| (*f, Ty::Num)));
+        columns.extend([("senior_students", Ty::Int), ("parent_school_id", Ty::Str), ("source", Ty::Str)]);
+        out.push(DataTable {
+            name: "schools",
+            columns,
+            primary_key: &["school_id", "school_year", "level"],
+            rows: school_rows(&site.schools),
+            runs: Some(Box::new(|| runs_by(&site.schools, |r| &r.county, school_rows))),
+        });
+    }
+    out
+}
+
+/// The published rows as the input file has them.
+pub(super) fn reported_rows(rows: &[crate::model::Reported]) -> Rows<'_> {
+    Rows::made(rows.len(), move || {
+        Box::new(rows.iter().map(|r| {
+            vec![
+                s(&*r.county),
+                s(r.school_year.to_string()),
+                s(r.level.id()),
+                s(r.scheme.id()),
+                s(r.indicator.id()),
+                fixed(r.value, r.value_decimals),
+                fixed(r.cv, r.cv_decimals),
+                opt_s(&r.source),
+            ]
+        }))
+    })
+}
+
+/// The school rows as the input file has them.
+pub(super) fn school_rows(rows: &[crate::model::SchoolRow]) -> Rows<'_> {
+    Rows::made(rows.len(), move || {
+        Box::new(rows.iter().map(|r| {
+            let mut row = vec![
+                s(&*r.school_id),
+                s(&*r.school_name),
+                s(&*r.county),
+                s(r.school_year.to_string()),
+                s(r.level.id()),
+                s(r.school_type),
+                Cell::Int(r.students),
+            ];
+            row.extend(r.figures.iter().map(num));
+            row.extend([r.senior_students.map_or(Cell::Null, Cell::Int), opt_s(&r.parent_school_id), opt_s(&r.source)]);
+            row
+        }))
+    })
+}
+
+/// `items`, grouped by county in runs of consecutive items, each with its rows: one run per
+/// county when `items` are sorted by county (as the model keeps them).
+pub(super) fn runs_by<'a, T>(
+    items: &'a [T],
+    county: impl for<'x> Fn(&'x T) -> &'x str,
+    rows: impl Fn(&'a [T]) -> Rows<'a>,
+) -> Vec<(&'a str, Rows<'a>)> {
+    items.chunk_by(|a, b| county(a) == county(b)).map(|run| (county(&run[0]), rows(run))).collect()
+}
+
+/// The computations of one county school by school, for the audited school years: one row per
+/// school counted per school year, level and regime, with its pupils Pᵢ, its share of the
+/// whole-school facilities and its value xᵢ of every indicator of that regime (columns
+/// `basic_…`, `quality_…`). Each coefficient can be redone in a spreadsheet from these rows:
+/// x̄ = Σ Pᵢxᵢ / Σ Pᵢ, S² = Σ (Pᵢ/P)(xᵢ − x̄)², CV = S / x̄.
+pub(super) fn school_terms_table<'a>(site: &'a Analysed, code: &str) -> DataTable<'a> {
+    let audited = site.audited_years(code);
+    let mut columns = vec![
+        ("school_year", Ty::Str),
+        ("level", Ty::Str),
+        ("scheme", Ty::Str),
+        ("school_id", Ty::Str),
+        ("school_name", Ty::Str),
+        ("school_type", Ty::Str),
+        ("students", Ty::Num),
+        ("facility_share", Ty::Num),
+    ];
+    let value_columns = VALUE_COLUMNS;
+    columns.extend(value_columns.iter().map(|&(_, _, name)| (name, Ty::Num)));
+    columns.extend([("standards_met", Ty::Int), ("passes", Ty::Bool)]);
+    let mut rows = Vec::new();
+    for c in audited.iter().flat_map(|&year| site.detail_of(code, year)) {
+        let first = value_columns.iter().position(|&(sc, _, _)| sc == c.scheme).unwrap_or(0);
+        let mut unit_rows: Vec<Vec<Cell>> = c
+            .units
+            .iter()
+            .map(|u| {
+                let mut row = vec![
+                    s(c.school_year.to_string()),
+                    s(c.level.id()),
+                    s(c.scheme.id()),
+                    s(u.school_id.to_string()),
+                    s(u.school_name.to_string()),
+                    s(u.school_type),
+                    Cell::Num(u.students),
+                    Cell::Num(u.facility_share),
+                ];
+                row.resize(row.len() + value_columns.len() + 2, Cell::Null);
+                row
+            })
+            .collect();
+        for (i, k) in c.coefficients.iter().enumerate() {
+            for t in &k.terms {
+                unit_rows[t.unit][8 + first + i] = Cell::Num(t.value);
+            }
+        }
+        if let Some(comp) = &c.compliance {
+            let at = 8 + value_columns.len();
+            for sc in &comp.schools {
+                unit_rows[sc.unit][at] = Cell::Int(sc.met as u64);
+                unit_rows[sc.unit][at + 1] = Cell::Bool(sc.passes);
+            }
+        }
+        rows.extend(unit_rows);
+    }
+    DataTable {
+        name: "school_terms",
+        columns,
+        primary_key: &["school_year", "level", "scheme", "school_id"],
+        rows: Rows::Held(rows),
+        runs: None,
+    }
+}
+
+/// The columns of the school download holding each indicator's per-school value, in the
+/// rules' order (a unit test checks they match the rules).
+pub(super) const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
+    (Scheme::Basic, "teaching_area", "basic_teaching_area"),
+    (Scheme::Basic, "sports_area", "basic_sports_area"),
+    (Scheme::Basic, "equipment_value", "basic_equipment_value"),
+    (Scheme::Basic, "computers", "basic_computers"),
+    (Scheme::Basic, "books", "basic_books"),
+    (Scheme::Basic, "teacher_ratio", "basic_teacher_ratio"),
+    (Scheme::Basic, "teachers_above_degree", "basic_teachers_above_degree"),
+    (Scheme::Basic, "teachers_mid_title", "basic_teachers_mid_title"),
+    (Scheme::Quality, "teachers_above_degree", "quality_teachers_above_degree"),
+    (Scheme::Quality, "teachers_backbone", "quality_teachers_backbone"),
+    (Scheme::Quality, "teachers_pe_art", "quality_teachers_pe_art"),
+    (Scheme::Quality, "teaching_area", "quality_teaching_area"),
+    (Scheme::Quality, "sports_area", "quality_sports_area"),
+    (Scheme::Quality, "equipment_value", "quality_equipment_value"),
+    (Scheme::Quality, "multimedia_rooms", "quality_multimedia_rooms"),
+];
+
+/// Every indicator with its verdict (and the composites), for all counties or one.
+pub(super) fn results_table<'a>(site: &'a Analysed, county: Option<&str>) -> DataTable<'a> {
+    let sheets = match county {
+        Some(code) => site.sheets_of(code),
+        None => &site.sheets[..],
+    };
+    DataTable {
+        name: "results",
+        columns: vec![
+            ("county", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("value", Ty::Num),
+            ("cv", Ty::Num),
+            ("reported_cv", Ty::Num),
+            ("computed_cv", Ty::Num),
+            ("disagrees", Ty::Bool),
+            ("threshold", Ty::Num),
+            ("standard", Ty::Num),
+            ("meets", Ty::Bool),
+            ("rules", Ty::Str),
+            ("source", Ty::Str),
+        ],
+        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        rows: sheet_rows(sheets),
+        // The national table only: a county's own is made whole.
+        runs: county.is_none().then(|| -> Runs<'a> { Box::new(move || runs_by(sheets, |sh| &sh.county, sheet_rows)) }),
+    }
+}
+
+/// Every shown indicator of the sheets with its verdict, and their composites.
+pub(super) fn sheet_rows(sheets: &[crate::engine::Sheet]) -> Rows<'_> {
+    let shown = |r: &crate::engine::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
+    // Counted here, made when written (the national table has a row per county, year, level,
+    // regime and indicator).
+    let len =
+        sheets.iter().map(|sh| sh.rows.iter().filter(|r| shown(r)).count() + usize::from(sh.composite.is_some())).sum();
+    Rows::made(len, move || {
+        Box::new(sheets.iter().flat_map(move |sh| {
+            let indicators = sh.rows.iter().filter(move |r| shown(r)).map(move |r| {
+                vec![
+                    s(&sh.county),
+                    s(sh.school_year.to_string()),
+                    s(sh.level.id()),
+                    s(sh.scheme.id()),
+                    s(r.indicator),
+                    num(r.value),
+                    num(r.cv),
+                    fixed(r.reported_cv, r.reported_cv_decimals),
+                    num(r.computed_cv),
+                    opt_bool(r.disagrees),
+                    num(r.threshold),
+                    num(r.standard),
+                    opt_bool(r.meets),
+                    s(sh.rules),
+                    opt_s(&r.source),
+                ]
+            });
+            let composite = sh.composite.iter().map(move |c| {
+                vec![
+                    s(&sh.county),
+                    s(sh.school_year.to_string()),
+                    s(sh.level.id()),
+                    s(sh.scheme.id()),
+                    s(IndicatorRef::Composite.id()),
+                    Cell::Null,
+                    Cell::Num(c.cv),
+                    fixed(c.reported_cv, c.reported_cv_decimals),
+                    num(c.computed_cv),
+                    opt_bool(c.disagrees),
+                    Cell::Num(c.threshold),
+                    Cell::Null,
+                    Cell::Bool(c.meets),
+                    s(sh.rules),
+                    opt_s(&c.source),
+                ]
+            });
+            indicators.chain(composite)
+        }))
+    })
+}
