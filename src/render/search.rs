@@ -26,7 +26,7 @@ pub fn search_index(site: &Analysed) -> Vec<u8> {
 /// their local reading. At most 16 combinations are kept.
 ///
 /// ```
-/// let (full, initials) = junheng::render::data::pinyin_keys("尧都区");
+/// let (full, initials) = junheng::render::search::pinyin_keys("尧都区");
 /// assert!(full.split(' ').any(|k| k == "yaoduqu"));
 /// assert!(initials.split(' ').any(|k| k == "ydq"));
 /// ```
