@@ -226,14 +226,6 @@ impl<'s> Deps<'s> {
         h.finish()
     }
 
-    /// A county's data with the site-wide data (configuration and rules, areas, sources):
-    /// what its roll-up row is made from.
-    pub fn county_data(&self, code: &str) -> u64 {
-        let mut h = DefaultHasher::new();
-        (self.site_data, self.data.get(code)).hash(&mut h);
-        h.finish()
-    }
-
     /// The inputs of a county's page that shows none of its narratives (an audit trail): its
     /// data, what is site-wide, and `extra`.
     pub fn county_data_page(&self, code: &str, extra: impl Hash) -> u64 {

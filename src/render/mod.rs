@@ -74,8 +74,6 @@ pub struct PageCache {
     downloads: downloads::DownloadMemo,
     /// All the download files and what pages need of them, with the hash of their inputs.
     whole_downloads: Option<(u64, Vec<OutputFile>, downloads::Downloads)>,
-    /// The roll-up rows of the counties (for [`Views`]).
-    rollup: views::RollupMemo,
     /// Each county's download files hashed, with the hash of the downloads' inputs.
     files_keys: Option<(u64, Arc<Vec<u64>>)>,
     /// The theme's compiled templates and processed stylesheets, with the hash of what they
@@ -236,10 +234,7 @@ pub fn render_to(
         deps
     });
     timer.done("dependencies");
-    let views = match &deps {
-        Some(deps) => Views::reusing(site, Some((&mut cache.rollup, &|code: &str| deps.county_data(code)))),
-        None => Views::new(site),
-    };
+    let views = Views::new(site);
     timer.done("views");
     let kept = cache.whole_downloads.take().filter(|(k, _, _)| deps.as_ref().is_some_and(|d| d.downloads == *k));
     let download_files = match (kept, &deps) {
@@ -609,7 +604,7 @@ fn home<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
         template: "index.html",
         title: title.to_string(),
         context: Box::new(move || {
-            let rows: Vec<&Value> = site.counties.iter().map(|c| &*views.rollup[c.code.as_str()]).collect();
+            let rows: Vec<&Value> = (0..site.counties.len()).map(|i| views.rollup(i)).collect();
             let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
             let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
             let mut cites = Citations::default();
@@ -658,7 +653,7 @@ fn counties<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
                 let sources = cites.list(site);
                 let data_date = json!(cited_date(site, &cites));
                 let json = views::object([
-                    ("county", (*views.rollup[c.code.as_str()]).clone()),
+                    ("county", views.rollup(i).clone()),
                     ("display_name", json!(name)),
                     ("years", years),
                     ("timeline", timeline),
@@ -685,7 +680,7 @@ fn counties<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
                 title: format!("{name} {year}"),
                 context: Box::new(move || {
                     let mut context = views::computation(site, &c.code, year, tr);
-                    context.json["county"] = (*views.rollup[c.code.as_str()]).clone();
+                    context.json["county"] = views.rollup_of(&c.code).clone();
                     context.json["display_name"] = json!(name);
                     context
                 }),
@@ -706,7 +701,7 @@ fn areas<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
             template: "area.html",
             title: p.name.clone(),
             context: Box::new(move || {
-                let rows: Vec<&Value> = p.counties.iter().map(|c| &*views.rollup[c.as_str()]).collect();
+                let rows: Vec<&Value> = p.counties.iter().map(|c| views.rollup_of(c)).collect();
                 let mut cites = Citations::default();
                 let timeline = views::timeline(views, &[&p.code], &mut cites);
                 let mut series = views::series(site, &p.code, lang, &mut cites);
@@ -727,7 +722,7 @@ fn areas<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
             template: "area.html",
             title: p.name.clone(),
             context: Box::new(move || {
-                let rows: Vec<&Value> = p.counties.iter().map(|c| &*views.rollup[c.as_str()]).collect();
+                let rows: Vec<&Value> = p.counties.iter().map(|c| views.rollup_of(c)).collect();
                 let children: Vec<Value> = p.prefectures.iter().map(|c| views.area(c)).collect();
                 let mut cites = Citations::default();
                 let mut series = views::series(site, &p.code, lang, &mut cites);

@@ -12,14 +12,15 @@ use serde_json::{Value, json};
 
 use super::context::{Context, record, to_template};
 use crate::engine::{Analysed, Sheet};
-use crate::model::{Event, Grouped, Level, Milestone, NATIONAL_AREA, Scheme};
+use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme};
 
 /// Lookups shared by every page of one build.
 pub struct Views<'s> {
     /// The site.
     pub site: &'s Analysed,
-    /// County code → its roll-up row (status and latest composites).
-    pub rollup: HashMap<&'s str, Arc<Value>>,
+    /// Each county's roll-up row (status and latest composites), in the order of
+    /// `site.counties`: made when a page first asks for it ([`Views::rollup`]).
+    rollup: Vec<std::sync::OnceLock<Value>>,
     /// Area code → (kind, name, path).
     pub areas: HashMap<String, (&'static str, String, String)>,
     /// The sheets of each county, in the order of `site.counties` (national pages read every
@@ -28,102 +29,14 @@ pub struct Views<'s> {
     /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
     /// or a narrative), in the order of `site.counties`.
     pub has_data: Vec<bool>,
-    /// Where each county's data lies, and its audited years.
-    index: Arc<CountyIndex>,
-}
-
-/// What views keep across rebuilds: the roll-up rows by county code, with the hash of what
-/// each was made from, and the county index while the data it was made from is the same.
-#[derive(Debug, Default)]
-pub struct RollupMemo {
-    rows: HashMap<String, (u64, Arc<Value>)>,
-    index: Option<Arc<CountyIndex>>,
-}
-
-/// Per county (in the order of `site.counties`): where its sheets lie and whether it has
-/// sheets, milestones or metrics; and the school years of each county published school by
-/// school ([`Analysed::audited_years`]). Made from the site's data, whose `Arc`s it keeps to tell
-/// whether a rebuild's data is the same (a narrative edit changes none of it).
-#[derive(Debug)]
-pub struct CountyIndex {
-    made_from: MadeFrom,
-    sheets: Vec<std::ops::Range<usize>>,
-    has_rows: Vec<bool>,
+    /// The school years of each county published school by school.
     audited: HashMap<String, Vec<crate::model::SchoolYear>>,
 }
-
-/// The site's data a [`CountyIndex`] was made from.
-#[derive(Debug)]
-struct MadeFrom {
-    counties: Arc<Vec<crate::model::County>>,
-    sheets: Arc<Grouped<Sheet>>,
-    milestones: Arc<Grouped<Milestone>>,
-    metrics: Arc<Grouped<crate::model::Metric>>,
-    computed: Arc<Grouped<crate::engine::Computed>>,
-}
-
-impl CountyIndex {
-    fn of(site: &Analysed) -> Self {
-        use rayon::prelude::*;
-        let (sheets, has_rows) = site
-            .counties
-            .par_iter()
-            .map(|c| {
-                let sheets = site.sheets_range(&c.code);
-                let has = !sheets.is_empty()
-                    || !site.milestones_of(&c.code).is_empty()
-                    || !site.metrics_of(&c.code).is_empty();
-                (sheets, has)
-            })
-            .unzip();
-        let audited = site.audited_years_by_county();
-        CountyIndex {
-            made_from: MadeFrom {
-                counties: site.counties.clone(),
-                sheets: site.sheets.clone(),
-                milestones: site.milestones.clone(),
-                metrics: site.metrics.clone(),
-                computed: site.computed.clone(),
-            },
-            sheets,
-            has_rows,
-            audited,
-        }
-    }
-
-    /// Whether it was made from the data of `site`.
-    fn describes(&self, site: &Analysed) -> bool {
-        let MadeFrom { counties, sheets, milestones, metrics, computed } = &self.made_from;
-        Arc::ptr_eq(counties, &site.counties)
-            && Arc::ptr_eq(sheets, &site.sheets)
-            && Arc::ptr_eq(milestones, &site.milestones)
-            && Arc::ptr_eq(metrics, &site.metrics)
-            && Arc::ptr_eq(computed, &site.computed)
-    }
-}
-
-/// What a county's roll-up row is made from, hashed (by its code).
-pub type RowInputs<'a> = &'a (dyn Fn(&str) -> u64 + Sync);
 
 impl<'s> Views<'s> {
     /// Prepares the lookups.
     pub fn new(site: &'s Analysed) -> Self {
-        Self::reusing(site, None)
-    }
-
-    /// [`Views::new`], taking a county's roll-up row from `memo` when `inputs` hashes what the
-    /// row is made from (the county's data and the site-wide data) as when it was made; leaves
-    /// this build's rows in `memo`.
-    pub fn reusing(site: &'s Analysed, mut memo: Option<(&mut RollupMemo, RowInputs)>) -> Self {
         use rayon::prelude::*;
-        // The county index: kept while the data is the same, and kept for the next rebuild.
-        let index = match memo.as_mut().and_then(|(m, _)| m.index.take()).filter(|i| i.describes(site)) {
-            Some(index) => index,
-            None => Arc::new(CountyIndex::of(site)),
-        };
-        if let Some((m, _)) = memo.as_mut() {
-            m.index = Some(index.clone());
-        }
         let mut areas = HashMap::default();
         for p in site.provinces.iter() {
             areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
@@ -135,43 +48,33 @@ impl<'s> Views<'s> {
             areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
         }
         areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
-        let rollup: HashMap<&str, Arc<Value>> = match memo {
-            Some((memo, inputs)) => {
-                let memo = &mut memo.rows;
-                let rows: Vec<(&str, u64, Arc<Value>)> = site
-                    .counties
-                    .par_iter()
-                    .map(|c| {
-                        let key = inputs(&c.code);
-                        let row = match memo.get(&c.code) {
-                            Some((k, row)) if *k == key => row.clone(),
-                            _ => Arc::new(county_row(site, &c.code)),
-                        };
-                        (c.code.as_str(), key, row)
-                    })
-                    .collect();
-                // Counties no longer listed are dropped; a row kept is replaced only when remade.
-                memo.retain(|code, _| site.county(code).is_some());
-                for (code, key, row) in &rows {
-                    match memo.get_mut(*code) {
-                        Some(kept) => *kept = (*key, row.clone()),
-                        None => {
-                            memo.insert(code.to_string(), (*key, row.clone()));
-                        }
-                    }
-                }
-                rows.into_iter().map(|(code, _, row)| (code, row)).collect()
-            }
-            None => site.counties.par_iter().map(|c| (c.code.as_str(), Arc::new(county_row(site, &c.code)))).collect(),
-        };
-        let county_sheets = index.sheets.iter().map(|r| &site.sheets[r.clone()]).collect();
-        let has_data = site
+        let (county_sheets, has_data): (Vec<&[Sheet]>, Vec<bool>) = site
             .counties
-            .iter()
-            .zip(&index.has_rows)
-            .map(|(c, has)| *has || !site.pages_of("counties", &c.code).is_empty())
-            .collect();
-        Views { site, rollup, areas, county_sheets, has_data, index }
+            .par_iter()
+            .map(|c| {
+                let sheets = site.sheets_of(&c.code);
+                let has = !sheets.is_empty()
+                    || !site.milestones_of(&c.code).is_empty()
+                    || !site.metrics_of(&c.code).is_empty()
+                    || !site.pages_of("counties", &c.code).is_empty();
+                (sheets, has)
+            })
+            .unzip();
+        let rollup = site.counties.iter().map(|_| std::sync::OnceLock::new()).collect();
+        Views { site, rollup, areas, county_sheets, has_data, audited: site.audited_years_by_county() }
+    }
+
+    /// The roll-up row of the county at `i` of `site.counties`.
+    pub fn rollup(&self, i: usize) -> &Value {
+        self.rollup[i].get_or_init(|| county_row(self.site, &self.site.counties[i].code))
+    }
+
+    /// The roll-up row of the county with `code`.
+    pub fn rollup_of(&self, code: &str) -> &Value {
+        match self.site.counties.binary_search_by(|c| c.code.as_str().cmp(code)) {
+            Ok(i) => self.rollup(i),
+            Err(_) => &Value::Null,
+        }
     }
 
     /// Whether the county at `i` of `site.counties` gets a page (and a feed): anything is
@@ -182,7 +85,7 @@ impl<'s> Views<'s> {
 
     /// The school years of a county published school by school, oldest first.
     pub fn audited_years(&self, code: &str) -> &[crate::model::SchoolYear] {
-        self.index.audited.get(code).map_or(&[], Vec::as_slice)
+        self.audited.get(code).map_or(&[], Vec::as_slice)
     }
 
     /// The area of a code as `{code, kind, name, path}`.
