@@ -1,11 +1,13 @@
 //! junheng (均衡): a static-site generator for public transparency portals on county-level
 //! compulsory-education balance (县域义务教育均衡发展).
 //!
-//! The pipeline has four stages that pass plain values:
+//! The pipeline has five stages that pass plain values:
 //! [`load`] (read the site folder, keep positions) → [`model`] (typed, validated,
-//! cross-referenced [`model::Site`]) → [`render`] (pages and downloads in memory) →
+//! cross-referenced [`model::Site`]) → [`engine`] (coefficients from school rows, verdicts:
+//! [`engine::Analysed`]) → [`render`] (pages and downloads into a [`output::Sink`]) →
 //! [`write`] (atomic swap into the output folder). [`build::build`] runs them all;
-//! [`check::check`] stops before writing.
+//! [`check::check`] stops before writing. [`incremental`] is the preview's memory on top of
+//! the same stages.
 #![warn(missing_docs)]
 // The JSON Schema of the county API is one large `json!` literal.
 #![recursion_limit = "256"]
