@@ -147,6 +147,18 @@ fn theme(i: &ThemeAt) -> Result<(Arc<Theme>, Diagnostics)> {
     Ok((Arc::new(theme), diags))
 }
 
+#[derive(Debug, Hash)]
+struct StyleInputs<'a> {
+    theme: &'a Made<(Arc<Theme>, Diagnostics)>,
+    languages: &'a [String],
+    default_lang: &'a str,
+    browsers: &'a str,
+}
+
+fn styled(i: &StyleInputs) -> std::result::Result<Arc<render::Styled>, Diagnostics> {
+    render::style(&i.theme.0, i.languages, i.default_lang, i.browsers)
+}
+
 fn config(i: &FileAt) -> Result<Arc<Config>> {
     load::config(i.root).map(Arc::new)
 }
@@ -191,6 +203,7 @@ pub struct Preview {
     content: Memo<(Option<Arc<SourcePage>>, Diagnostics)>,
     pages: Memo<(Arc<Vec<Page>>, Diagnostics)>,
     theme: Memo<(Arc<Theme>, Diagnostics)>,
+    styled: Memo<Arc<render::Styled>>,
     county_results: Memo<Arc<Vec<Computed>>>,
     computed: Memo<Arc<Grouped<Computed>>>,
     sheets: Memo<Arc<Grouped<Sheet>>>,
@@ -214,6 +227,7 @@ impl Preview {
             content: Memo::new("content file", verify),
             pages: Memo::new("pages", verify),
             theme: Memo::new("theme", verify),
+            styled: Memo::new("templates and styles", verify),
             county_results: Memo::new("county results", verify),
             computed: Memo::new("results", verify),
             sheets: Memo::new("sheets", verify),
@@ -251,7 +265,7 @@ impl Preview {
         self.parts().iter().map(|p| p.counts()).collect()
     }
 
-    fn parts(&self) -> [&dyn Part; 12] {
+    fn parts(&self) -> [&dyn Part; 13] {
         [
             &self.config,
             &self.register,
@@ -262,6 +276,7 @@ impl Preview {
             &self.content,
             &self.pages,
             &self.theme,
+            &self.styled,
             &self.county_results,
             &self.computed,
             &self.sheets,
@@ -274,7 +289,21 @@ impl Preview {
         let (site, theme, encodings) = self.analysed(&mut diags)?;
         let mut diags = crate::build::finish(diags, false)?;
         let mut timer = crate::util::timing::Timer::start();
-        let files = match render::render_cached(&site, &theme, &mut self.rendered) {
+        let c = &site.config;
+        let inputs = StyleInputs {
+            theme: &theme,
+            languages: &c.languages,
+            default_lang: c.default_language(),
+            browsers: &c.settings.browsers,
+        };
+        let styled = match self.styled.try_get("styled", inputs, styled) {
+            Ok(styled) => styled,
+            Err(ds) => {
+                diags.extend(ds);
+                return Err(Error::Site(diags));
+            }
+        };
+        let files = match render::render_cached(&site, &theme.0, &styled, &mut self.rendered) {
             Ok(files) => files,
             Err(ds) => {
                 diags.extend(ds);
@@ -283,7 +312,7 @@ impl Preview {
         };
         timer.done("render");
         if self.verify {
-            verify_pages(&site, &theme, &files);
+            verify_pages(&site, &theme.0, &files);
         }
         self.sweep();
         Ok(Rendered { files, diagnostics: diags, config: site.config.clone(), encodings })
@@ -296,7 +325,10 @@ impl Preview {
     /// Load, model and engine: the analysed site, its theme and the encodings read; every
     /// problem goes to `diags`.
     #[allow(clippy::type_complexity)]
-    fn analysed(&self, diags: &mut Diagnostics) -> Result<(Analysed, Arc<Theme>, Vec<(String, &'static str)>)> {
+    fn analysed(
+        &self,
+        diags: &mut Diagnostics,
+    ) -> Result<(Analysed, Made<(Arc<Theme>, Diagnostics)>, Vec<(String, &'static str)>)> {
         let root = self.root.as_path();
         let mut timer = crate::util::timing::Timer::start();
         let config = self.config.try_get(CONFIG_FILE, FileAt::of(root, CONFIG_FILE, None), config)?;
@@ -358,7 +390,7 @@ impl Preview {
         encodings.extend(page_encodings);
         encodings.sort();
         let site = Analysed { site, computed: (*computed).clone(), sheets: (*sheets).clone() };
-        Ok((site, theme.0.clone(), encodings))
+        Ok((site, theme, encodings))
     }
 
     /// The engine's results: each county's computed again only when its school rows, the rules

@@ -76,9 +76,6 @@ pub struct PageCache {
     whole_downloads: Option<(u64, Vec<OutputFile>, downloads::Downloads)>,
     /// Each county's download files hashed, with the hash of the downloads' inputs.
     files_keys: Option<(u64, Arc<Vec<u64>>)>,
-    /// The theme's compiled templates and processed stylesheets, with the hash of what they
-    /// are made from.
-    styled: Option<(u64, Arc<Styled>)>,
     /// Pages rendered by the last call.
     pub rendered: usize,
     /// Pages reused by the last call.
@@ -109,20 +106,25 @@ impl PageCache {
 
 /// Renders the whole site. Returns the files sorted by path, or every diagnostic.
 pub fn render(site: &Analysed, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_cached(site, theme, &mut PageCache::default())
+    render_cached(site, theme, &*style_for(site, theme)?, &mut PageCache::default())
 }
 
 /// Renders the whole site into `sink` as files are made (a build streams them to the output's
 /// staging folder; `check` keeps none). On error the sink may have received part of the site:
 /// the caller discards it.
 pub fn render_into(site: &Analysed, theme: &Theme, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
-    render_to(site, theme, &mut PageCache::default(), sink)
+    render_to(site, theme, &*style_for(site, theme)?, &mut PageCache::default(), sink)
 }
 
 /// [`render`], reusing the pages of `cache` whose inputs did not change, and updating it.
-pub fn render_cached(site: &Analysed, theme: &Theme, cache: &mut PageCache) -> Result<Vec<OutputFile>, Diagnostics> {
+pub fn render_cached(
+    site: &Analysed,
+    theme: &Theme,
+    styled: &Styled,
+    cache: &mut PageCache,
+) -> Result<Vec<OutputFile>, Diagnostics> {
     let sink = Collect::default();
-    render_to(site, theme, cache, &sink)?;
+    render_to(site, theme, styled, cache, &sink)?;
     Ok(sink.into_files())
 }
 
@@ -142,6 +144,18 @@ pub struct Styled {
     strings: templates::Strings,
     css: Vec<(String, bytes::Bytes)>,
     css_version: String,
+    /// The stylesheets' problems (a stylesheet with a problem is left out): reported by every
+    /// render with this theme.
+    problems: Vec<Diagnostic>,
+}
+
+/// Equal when everything but the compiled templates is (they are compiled from the theme's
+/// sources, which the stylesheets' version does not cover): what verify mode can compare.
+impl PartialEq for Styled {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.strings, &self.css, &self.css_version, &self.problems)
+            == (&other.strings, &other.css, &other.css_version, &other.problems)
+    }
 }
 
 impl std::fmt::Debug for Styled {
@@ -150,38 +164,19 @@ impl std::fmt::Debug for Styled {
     }
 }
 
-/// Compiles `theme`'s templates and processes its stylesheets: what they make with the
-/// stylesheets' problems (a stylesheet with a problem is left out), or the templates' problems.
-fn styled(site: &Analysed, theme: &Theme, default_lang: &str) -> Result<(Styled, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let strings: templates::Strings = Arc::new(theme.strings.clone());
-    let env = templates::environment(theme, strings.clone(), default_lang.to_string())?;
-    let (mut css, mut problems, mut css_hash) = (Vec::new(), Vec::new(), String::new());
-    for (name, source) in &theme.css {
-        match css::process(&format!("{}/css/{name}", theme.dir), source, &site.config.settings.browsers) {
-            Ok(code) => {
-                css_hash.push_str(&downloads::sha256_hex(code.as_bytes())[..12]);
-                css.push((name.clone(), bytes::Bytes::from(code)));
-            }
-            Err(d) => problems.push(d),
-        }
-    }
-    let css_version = downloads::sha256_hex(css_hash.as_bytes())[..10].to_string();
-    Ok((Styled { env, strings, css, css_version }, problems))
-}
-
-/// Renders the whole site into `sink`, reusing the pages of `cache` whose inputs did not
-/// change. On error the sink may have received part of the site: the caller discards it.
-pub fn render_to(
-    site: &Analysed,
+/// Compiles `theme`'s templates with their UI strings (checking the strings text built in Rust
+/// needs) and processes its stylesheets for `browsers`; `default_lang` is the site's first
+/// language. Template and UI-string problems are errors; a stylesheet's problem is kept in
+/// the result and reported by the render.
+pub fn style(
     theme: &Theme,
-    cache: &mut PageCache,
-    sink: &dyn Sink,
-) -> Result<Produced, Diagnostics> {
+    languages: &[String],
+    default_lang: &str,
+    browsers: &str,
+) -> Result<Arc<Styled>, Diagnostics> {
     let mut diags = Diagnostics::new();
-    let mut timer = crate::util::timing::Timer::start();
-    let dl = site.config.default_language().to_string();
     // Strings used by text built in Rust (chart summaries), checked once here.
-    for lang in &site.config.languages {
+    for lang in languages {
         for key in charts::KEYS.iter().filter(|k| !theme.strings.get(lang).is_some_and(|m| m.contains_key(**k))) {
             diags.push(
                 Diagnostic::error(
@@ -195,29 +190,50 @@ pub fn render_to(
     if diags.has_errors() {
         return Err(diags);
     }
-    // The templates compiled and the stylesheets processed: kept by the preview while the
-    // theme and the settings they depend on are the same.
-    let fingerprint = theme_fingerprint(theme, &dl);
-    let styled_key = key_of((fingerprint, &theme.css, &site.config.settings.browsers));
-    let styled = match cache.styled.take().filter(|(k, _)| cache.keep && *k == styled_key) {
-        Some((_, styled)) => styled,
-        None => match styled(site, theme, &dl) {
-            // A stylesheet's problem is reported with whatever else the pages find.
-            Ok((styled, problems)) => {
-                problems.into_iter().for_each(|d| diags.push(d));
-                Arc::new(styled)
-            }
-            Err(ds) => {
-                ds.into_iter().for_each(|d| diags.push(d));
-                return Err(diags);
-            }
-        },
+    let strings: templates::Strings = Arc::new(theme.strings.clone());
+    let env = match templates::environment(theme, strings.clone(), default_lang.to_string()) {
+        Ok(env) => env,
+        Err(ds) => {
+            ds.into_iter().for_each(|d| diags.push(d));
+            return Err(diags);
+        }
     };
-    // Kept unless a stylesheet had a problem (then it is processed again, and reported).
-    if cache.keep && !diags.has_errors() {
-        cache.styled = Some((styled_key, styled.clone()));
+    let (mut css, mut problems, mut css_hash) = (Vec::new(), Vec::new(), String::new());
+    for (name, source) in &theme.css {
+        match css::process(&format!("{}/css/{name}", theme.dir), source, browsers) {
+            Ok(code) => {
+                css_hash.push_str(&downloads::sha256_hex(code.as_bytes())[..12]);
+                css.push((name.clone(), bytes::Bytes::from(code)));
+            }
+            Err(d) => problems.push(d),
+        }
     }
-    let Styled { env, strings, css, css_version } = &*styled;
+    let css_version = downloads::sha256_hex(css_hash.as_bytes())[..10].to_string();
+    Ok(Arc::new(Styled { env, strings, css, css_version, problems }))
+}
+
+/// [`style`] for `site`'s configuration.
+pub fn style_for(site: &Analysed, theme: &Theme) -> Result<Arc<Styled>, Diagnostics> {
+    let c = &site.config;
+    style(theme, &c.languages, c.default_language(), &c.settings.browsers)
+}
+
+/// Renders the whole site into `sink`, reusing the pages of `cache` whose inputs did not
+/// change. On error the sink may have received part of the site: the caller discards it.
+pub fn render_to(
+    site: &Analysed,
+    theme: &Theme,
+    styled: &Styled,
+    cache: &mut PageCache,
+    sink: &dyn Sink,
+) -> Result<Produced, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let mut timer = crate::util::timing::Timer::start();
+    let dl = site.config.default_language().to_string();
+    let fingerprint = theme_fingerprint(theme, &dl);
+    // A stylesheet's problem is reported with whatever else the pages find.
+    styled.problems.iter().for_each(|d| diags.push(d.clone()));
+    let Styled { env, strings, css, css_version, .. } = styled;
     let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
     // Stylesheets and static files first: pages link the stylesheet with its hash.
     for (name, code) in css {
