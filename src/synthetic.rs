@@ -186,154 +186,16 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let mut summary = Summary { counties: counties.len(), school_rows: 0 };
     let mut line = String::with_capacity(256);
     for c in &counties {
-        // Milestones: plan → provincial assessment → national inspection → recognition.
-        let plan = rng.random_range(2012..=2015);
-        let assess = plan + rng.random_range(1..=4);
-        let m1 = rng.random_range(1..=9);
-        writeln!(milestones, "{},{plan},plan,{}县域义务教育均衡发展规划,synthetic", c.code, c.name)?;
-        writeln!(milestones, "{},{assess}-{m1:02},provincial_assessment,通过省级督导评估,synthetic", c.code)?;
-        writeln!(
-            milestones,
-            "{},{assess}-{:02}-{:02},national_inspection,国家督导检查组实地检查,synthetic",
-            c.code,
-            m1 + 2,
-            rng.random_range(1..=28)
-        )?;
-        writeln!(
-            milestones,
-            "{},{assess}-{:02},national_recognition,通过国家义务教育基本均衡发展认定,synthetic",
-            c.code,
-            m1 + 3
-        )?;
-        if rng.random_bool(0.3) {
-            writeln!(
-                milestones,
-                "{},{},quality_plan,优质均衡发展规划,synthetic",
-                c.code,
-                rng.random_range(2020..=2022)
-            )?;
-            if rng.random_bool(0.15) {
-                writeln!(
-                    milestones,
-                    "{},2024-{:02},quality_recognition,通过优质均衡发展国家认定,synthetic",
-                    c.code,
-                    rng.random_range(1..=6)
-                )?;
-            }
-        }
-        let mut big = rng.random_range(20.0..400.0_f64);
-        for year in (last_year - 4)..=last_year {
-            writeln!(metrics, "{},{year},big_classes,{},个,synthetic", c.code, big.round())?;
-            big *= rng.random_range(0.4..0.9);
-        }
-
+        let plan = write_milestones(&mut milestones, &mut rng, c)?;
+        write_metrics(&mut metrics, &mut rng, c)?;
         let n = (opts.schools_per_county as f64 * rng.random_range(0.7..1.3)).round() as usize;
-        let Some(schools) = schools.as_mut() else {
-            // Published coefficients: the 8 basic indicators and the composite per level.
-            for year in first_year..=last_year {
-                for level in ["primary", "junior"] {
-                    let mut composite = 0.0;
-                    for ind in crate::model::rules::BASIC_INDICATORS {
-                        let cv: f64 = rng.random_range(0.12..0.75);
-                        composite += cv / 8.0;
-                        let value: f64 = rng.random_range(1.0..30.0);
-                        writeln!(
-                            indicators,
-                            "{},{year}-{},{level},basic,{},{value:.2},{cv:.3},synthetic",
-                            c.code,
-                            year + 1,
-                            ind.id
-                        )?;
-                    }
-                    writeln!(
-                        indicators,
-                        "{},{year}-{},{level},basic,composite,,{composite:.3},synthetic",
-                        c.code,
-                        year + 1
-                    )?;
-                }
+        match schools.as_mut() {
+            Some(schools) => {
+                let years = first_year..=last_year;
+                summary.school_rows += write_schools(schools, &mut rng, c, n, years, &mut line)?;
             }
-            write_narrative(dir, c, n, plan, last_year)?;
-            continue;
-        };
-        // Schools: a stable list per county; enrolment and resources drift year to year.
-        let wealth = rng.random_range(0.7..1.4);
-        struct School {
-            ty: &'static str,
-            students: f64,
-            factor: f64,
-            parent: Option<usize>,
+            None => write_published(&mut indicators, &mut rng, c, first_year..=last_year)?,
         }
-        let mut list: Vec<School> = Vec::with_capacity(n);
-        for i in 0..n {
-            let r: f64 = rng.random();
-            let (ty, students) = if r < 0.62 {
-                ("primary", rng.random_range(150.0..2600.0))
-            } else if r < 0.80 {
-                ("junior", rng.random_range(300.0..3200.0))
-            } else if r < 0.88 {
-                ("nine_year", rng.random_range(400.0..2400.0))
-            } else {
-                ("teaching_point", rng.random_range(8.0..95.0))
-            };
-            let parent =
-                (ty == "teaching_point" && i > 0).then(|| rng.random_range(0..i)).filter(|p| list[*p].ty == "primary");
-            let ty = if ty == "teaching_point" && parent.is_none() { "primary" } else { ty };
-            list.push(School { ty, students, factor: rng.random_range(0.55..1.5), parent });
-        }
-        for year in first_year..=last_year {
-            let growth = 1.0 + 0.04 * f64::from(year - first_year);
-            let school_year = format!("{year}-{}", year + 1);
-            for (i, s) in list.iter_mut().enumerate() {
-                s.students = (s.students * rng.random_range(0.95..1.05)).max(5.0);
-                // Schools converge towards the county's level over the years.
-                s.factor = 1.0 + (s.factor - 1.0) * 0.97;
-                let levels: &[(&str, f64)] = match s.ty {
-                    "nine_year" => &[("primary", 0.62), ("junior", 0.38)],
-                    "junior" => &[("junior", 1.0)],
-                    _ => &[("primary", 1.0)],
-                };
-                let whole = s.students;
-                let k = wealth * s.factor * growth;
-                let facilities = [
-                    (whole * 5.2 * k).round(),
-                    (whole * 9.0 * k).round(),
-                    (whole * 2300.0 * k).round(),
-                    (whole * 0.12 * k).round(),
-                    (whole * 32.0 * k).round(),
-                    (whole * 0.028 * k).round().max(1.0),
-                ];
-                let parent = s.parent.map(|p| format!("{}{p:04}", c.code)).unwrap_or_default();
-                for (level, share) in levels {
-                    let p = (whole * share).round().max(1.0);
-                    let teachers = (p / rng.random_range(13.0..19.0)).round().max(1.0);
-                    let mut part = |f: f64| (teachers * f * rng.random_range(0.7..1.2)).round().min(teachers);
-                    line.clear();
-                    use std::fmt::Write as _;
-                    let _ = write!(
-                        line,
-                        "{code}{i:04},{name}第{i}{kind},{code},{school_year},{level},{ty},{p},{},{},{},{},{},{},{teachers},{},{},{},{},,{parent},synthetic",
-                        facilities[0],
-                        facilities[1],
-                        facilities[2],
-                        facilities[3],
-                        facilities[4],
-                        facilities[5],
-                        part(0.92),
-                        part(0.45),
-                        part(0.15),
-                        part(0.12),
-                        code = c.code,
-                        name = c.name,
-                        kind = if s.ty == "teaching_point" { "教学点" } else { "学校" },
-                        ty = s.ty,
-                    );
-                    writeln!(schools, "{line}")?;
-                    summary.school_rows += 1;
-                }
-            }
-        }
-
         write_narrative(dir, c, n, plan, last_year)?;
     }
     milestones.flush()?;
@@ -343,6 +205,166 @@ pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
         schools.flush()?;
     }
     Ok(summary)
+}
+
+/// The output files of the generator.
+type Out = BufWriter<std::fs::File>;
+
+/// A county's milestones: plan → provincial assessment → national inspection → recognition,
+/// and for some the quality-balance plan and recognition. Returns the plan's year.
+fn write_milestones(w: &mut Out, rng: &mut Pcg64Mcg, c: &County) -> Result<u16> {
+    let plan = rng.random_range(2012..=2015);
+    let assess = plan + rng.random_range(1..=4);
+    let m1 = rng.random_range(1..=9);
+    writeln!(w, "{},{plan},plan,{}县域义务教育均衡发展规划,synthetic", c.code, c.name)?;
+    writeln!(w, "{},{assess}-{m1:02},provincial_assessment,通过省级督导评估,synthetic", c.code)?;
+    writeln!(
+        w,
+        "{},{assess}-{:02}-{:02},national_inspection,国家督导检查组实地检查,synthetic",
+        c.code,
+        m1 + 2,
+        rng.random_range(1..=28)
+    )?;
+    writeln!(w, "{},{assess}-{:02},national_recognition,通过国家义务教育基本均衡发展认定,synthetic", c.code, m1 + 3)?;
+    if rng.random_bool(0.3) {
+        writeln!(w, "{},{},quality_plan,优质均衡发展规划,synthetic", c.code, rng.random_range(2020..=2022))?;
+        if rng.random_bool(0.15) {
+            writeln!(
+                w,
+                "{},2024-{:02},quality_recognition,通过优质均衡发展国家认定,synthetic",
+                c.code,
+                rng.random_range(1..=6)
+            )?;
+        }
+    }
+    Ok(plan)
+}
+
+/// A county's big classes over the last five years.
+fn write_metrics(w: &mut Out, rng: &mut Pcg64Mcg, c: &County) -> Result<()> {
+    let mut big = rng.random_range(20.0..400.0_f64);
+    for year in (LAST_YEAR - 4)..=LAST_YEAR {
+        writeln!(w, "{},{year},big_classes,{},个,synthetic", c.code, big.round())?;
+        big *= rng.random_range(0.4..0.9);
+    }
+    Ok(())
+}
+
+/// Published coefficients: the 8 basic indicators and the composite per level and school year.
+fn write_published(w: &mut Out, rng: &mut Pcg64Mcg, c: &County, years: std::ops::RangeInclusive<u16>) -> Result<()> {
+    for year in years {
+        for level in ["primary", "junior"] {
+            let mut composite = 0.0;
+            for ind in crate::model::rules::BASIC_INDICATORS {
+                let cv: f64 = rng.random_range(0.12..0.75);
+                composite += cv / 8.0;
+                let value: f64 = rng.random_range(1.0..30.0);
+                writeln!(w, "{},{year}-{},{level},basic,{},{value:.2},{cv:.3},synthetic", c.code, year + 1, ind.id)?;
+            }
+            writeln!(w, "{},{year}-{},{level},basic,composite,,{composite:.3},synthetic", c.code, year + 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// One school of a county's stable list.
+struct School {
+    ty: &'static str,
+    students: f64,
+    factor: f64,
+    parent: Option<usize>,
+}
+
+/// A county's `n` schools: primary and junior schools, nine-year schools, teaching points
+/// attached to a central primary school.
+fn school_list(rng: &mut Pcg64Mcg, n: usize) -> Vec<School> {
+    let mut list: Vec<School> = Vec::with_capacity(n);
+    for i in 0..n {
+        let r: f64 = rng.random();
+        let (ty, students) = if r < 0.62 {
+            ("primary", rng.random_range(150.0..2600.0))
+        } else if r < 0.80 {
+            ("junior", rng.random_range(300.0..3200.0))
+        } else if r < 0.88 {
+            ("nine_year", rng.random_range(400.0..2400.0))
+        } else {
+            ("teaching_point", rng.random_range(8.0..95.0))
+        };
+        let parent =
+            (ty == "teaching_point" && i > 0).then(|| rng.random_range(0..i)).filter(|p| list[*p].ty == "primary");
+        let ty = if ty == "teaching_point" && parent.is_none() { "primary" } else { ty };
+        list.push(School { ty, students, factor: rng.random_range(0.55..1.5), parent });
+    }
+    list
+}
+
+/// A county's school rows over `years`: a stable list of `n` schools whose enrolment and
+/// resources drift year to year. Returns the number of rows.
+fn write_schools(
+    w: &mut Out,
+    rng: &mut Pcg64Mcg,
+    c: &County,
+    n: usize,
+    years: std::ops::RangeInclusive<u16>,
+    line: &mut String,
+) -> Result<usize> {
+    let wealth = rng.random_range(0.7..1.4);
+    let mut list = school_list(rng, n);
+    let first_year = *years.start();
+    let mut rows = 0;
+    for year in years {
+        let growth = 1.0 + 0.04 * f64::from(year - first_year);
+        let school_year = format!("{year}-{}", year + 1);
+        for (i, s) in list.iter_mut().enumerate() {
+            s.students = (s.students * rng.random_range(0.95..1.05)).max(5.0);
+            // Schools converge towards the county's level over the years.
+            s.factor = 1.0 + (s.factor - 1.0) * 0.97;
+            let levels: &[(&str, f64)] = match s.ty {
+                "nine_year" => &[("primary", 0.62), ("junior", 0.38)],
+                "junior" => &[("junior", 1.0)],
+                _ => &[("primary", 1.0)],
+            };
+            let whole = s.students;
+            let k = wealth * s.factor * growth;
+            let facilities = [
+                (whole * 5.2 * k).round(),
+                (whole * 9.0 * k).round(),
+                (whole * 2300.0 * k).round(),
+                (whole * 0.12 * k).round(),
+                (whole * 32.0 * k).round(),
+                (whole * 0.028 * k).round().max(1.0),
+            ];
+            let parent = s.parent.map(|p| format!("{}{p:04}", c.code)).unwrap_or_default();
+            for (level, share) in levels {
+                let p = (whole * share).round().max(1.0);
+                let teachers = (p / rng.random_range(13.0..19.0)).round().max(1.0);
+                let mut part = |f: f64| (teachers * f * rng.random_range(0.7..1.2)).round().min(teachers);
+                line.clear();
+                use std::fmt::Write as _;
+                let _ = write!(
+                    line,
+                    "{code}{i:04},{name}第{i}{kind},{code},{school_year},{level},{ty},{p},{},{},{},{},{},{},{teachers},{},{},{},{},,{parent},synthetic",
+                    facilities[0],
+                    facilities[1],
+                    facilities[2],
+                    facilities[3],
+                    facilities[4],
+                    facilities[5],
+                    part(0.92),
+                    part(0.45),
+                    part(0.15),
+                    part(0.12),
+                    code = c.code,
+                    name = c.name,
+                    kind = if s.ty == "teaching_point" { "教学点" } else { "学校" },
+                    ty = s.ty,
+                );
+                writeln!(w, "{line}")?;
+                rows += 1;
+            }
+        }
+    }
+    Ok(rows)
 }
 
 /// A narrative of about 2 KB for county `c` (of `n` schools).
