@@ -14,9 +14,9 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use super::context::object;
 use super::context::record;
 use super::templates::{Strings, escape_html, format_cv, format_number, format_partial_date, write_escaped};
-use super::views::object;
 use crate::engine::Sheet;
 use crate::model::rules::Rules;
 use crate::model::{Level, PartialDate, Scheme};

@@ -198,6 +198,12 @@ impl Object for Record {
     }
 }
 
+/// A JSON object from key–value pairs, moving the values in. (`json!` serialises a copy of
+/// every value it is given, which for nested arrays of objects doubles the work per level.)
+pub fn object<const N: usize>(pairs: [(&str, Json); N]) -> Json {
+    Json::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use minijinja::Environment;

@@ -668,7 +668,7 @@ fn counties<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
                     .collect();
                 let sources = cites.list(site);
                 let data_date = json!(cited_date(site, &cites));
-                let json = views::object([
+                let json = context::object([
                     ("county", views.rollup(i).clone()),
                     ("display_name", json!(name)),
                     ("years", years),
@@ -796,7 +796,7 @@ fn indicators<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
                     let levels: Vec<Value> = Level::ALL
                         .iter()
                         .map(|&level| {
-                            views::object([
+                            context::object([
                                 ("level", json!(level)),
                                 ("threshold", json!(rules.threshold(level))),
                                 ("standard", json!(ind.standard_for(level))),
@@ -804,7 +804,7 @@ fn indicators<'a>(p: &Plan<'a, '_>, out: &mut Vec<Planned<'a>>) {
                             ])
                         })
                         .collect();
-                    views::object([
+                    context::object([
                         ("indicator", json!({ "scheme": scheme, "id": ind.id, "decimals": ind.decimals })),
                         ("rules", json!({ "document": rules.document, "version": rules.version })),
                         ("levels", Value::Array(levels)),

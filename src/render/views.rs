@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::context::{Context, record, to_template};
+use super::context::{Context, object, record, to_template};
 use crate::engine::{Analysed, Sheet};
 use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme};
 
@@ -93,12 +93,6 @@ impl<'s> Views<'s> {
         let (kind, name, path) = self.areas.get(code).cloned().unwrap_or(("unknown", code.to_string(), String::new()));
         json!({ "code": code, "kind": kind, "name": name, "path": path })
     }
-}
-
-/// A JSON object from key–value pairs, moving the values in. (`json!` serialises a copy of
-/// every value it is given, which for nested arrays of objects doubles the work per level.)
-pub fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
 /// Status of a county in one regime: the latest step reached.
