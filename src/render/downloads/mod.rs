@@ -263,29 +263,7 @@ fn downloads_in<'s>(site: &'s Analysed, sink: &dyn Sink, memo: Option<(&Download
     for (name, schema) in schemas.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
         own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(&schema)));
     }
-    let c = &site.config;
-    let dl = c.default_language();
-    /// The package, with its resources borrowed (the keys in this order, as written).
-    #[derive(serde::Serialize)]
-    struct Package<'a> {
-        profile: &'a str,
-        name: &'a str,
-        title: &'a str,
-        homepage: &'a str,
-        licenses: Value,
-        sources: Vec<Value>,
-        resources: Vec<&'a Value>,
-    }
-    let package = Package {
-        profile: "tabular-data-package",
-        name: "junheng-portal-data",
-        title: c.title.get(dl, dl),
-        homepage: &c.base_url,
-        licenses: json!([{ "name": c.license, "path": c.license_url }]),
-        sources: site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
-        resources,
-    };
-    own.push(emit(sink, "data/datapackage.json".into(), pretty(&package)));
+    own.push(emit(sink, "data/datapackage.json".into(), package_json(site, resources)));
     let api: Vec<Made> = site
         .counties
         .par_iter()
@@ -314,6 +292,33 @@ fn downloads_in<'s>(site: &'s Analysed, sink: &dyn Sink, memo: Option<(&Download
     let mut files: Vec<FileInfo> = files.into_iter().chain([&sums]).map(|f| f.info.clone()).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Downloads { files, docs: Value::Array(docs) }
+}
+
+/// The Frictionless data package (`datapackage.json`) describing `resources`.
+fn package_json(site: &Analysed, resources: Vec<&Value>) -> Vec<u8> {
+    let c = &site.config;
+    let dl = c.default_language();
+    /// The package, with its resources borrowed (the keys in this order, as written).
+    #[derive(serde::Serialize)]
+    struct Package<'a> {
+        profile: &'a str,
+        name: &'a str,
+        title: &'a str,
+        homepage: &'a str,
+        licenses: Value,
+        sources: Vec<Value>,
+        resources: Vec<&'a Value>,
+    }
+    let package = Package {
+        profile: "tabular-data-package",
+        name: "junheng-portal-data",
+        title: c.title.get(dl, dl),
+        homepage: &c.base_url,
+        licenses: json!([{ "name": c.license, "path": c.license_url }]),
+        sources: site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
+        resources,
+    };
+    pretty(&package)
 }
 
 /// Documentation of a table for the downloads page: name, rows, columns and its files.

@@ -2,6 +2,7 @@
 
 use super::*;
 
+/// Every national table of the site, in the order the downloads list them.
 pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
     let mut out = Vec::new();
     out.push(DataTable {
@@ -103,27 +104,33 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
             }))
         }),
     });
-    if !site.schools.is_empty() {
-        let mut columns = vec![
-            ("school_id", Ty::Str),
-            ("school_name", Ty::Str),
-            ("county", Ty::Str),
-            ("school_year", Ty::Str),
-            ("level", Ty::Str),
-            ("school_type", Ty::Str),
-            ("students", Ty::Int),
-        ];
-        columns.extend(SCHOOL_FIGURES.iter().map(|f| (*f, Ty::Num)));
-        columns.extend([("senior_students", Ty::Int), ("parent_school_id", Ty::Str), ("source", Ty::Str)]);
-        out.push(DataTable {
-            name: "schools",
-            columns,
-            primary_key: &["school_id", "school_year", "level"],
-            rows: school_rows(&site.schools),
-            runs: Some(Box::new(|| runs_by(&site.schools, |r| &r.county, school_rows))),
-        });
-    }
+    out.extend(schools_table(site));
     out
+}
+
+/// The school rows as the input file has them, when the site has any.
+fn schools_table(site: &Analysed) -> Option<DataTable<'_>> {
+    if site.schools.is_empty() {
+        return None;
+    }
+    let mut columns = vec![
+        ("school_id", Ty::Str),
+        ("school_name", Ty::Str),
+        ("county", Ty::Str),
+        ("school_year", Ty::Str),
+        ("level", Ty::Str),
+        ("school_type", Ty::Str),
+        ("students", Ty::Int),
+    ];
+    columns.extend(SCHOOL_FIGURES.iter().map(|f| (*f, Ty::Num)));
+    columns.extend([("senior_students", Ty::Int), ("parent_school_id", Ty::Str), ("source", Ty::Str)]);
+    Some(DataTable {
+        name: "schools",
+        columns,
+        primary_key: &["school_id", "school_year", "level"],
+        rows: school_rows(&site.schools),
+        runs: Some(Box::new(|| runs_by(&site.schools, |r| &r.county, school_rows))),
+    })
 }
 
 /// The published rows as the input file has them.
