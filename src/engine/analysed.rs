@@ -90,18 +90,10 @@ impl AreaRow for Computed {
     fn area(&self) -> &str {
         &self.county
     }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        crate::model::grouped::fingerprint_json(self, h);
-    }
 }
 
 impl AreaRow for Sheet {
     fn area(&self) -> &str {
         &self.county
-    }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        crate::model::grouped::fingerprint_json(self, h);
     }
 }

@@ -27,11 +27,6 @@ impl<V> Made<V> {
     pub fn key(&self) -> u64 {
         self.key
     }
-
-    /// The value.
-    pub fn value(&self) -> &V {
-        &self.value
-    }
 }
 
 impl<V> std::ops::Deref for Made<V> {
@@ -55,8 +50,8 @@ impl<V> Debug for Made<V> {
 }
 
 /// A borrowed input with the hash of its content, for inputs too large to hash at every
-/// rebuild: the hash is made once by [`Hashed::of`], or by a function that hashes the same
-/// content ([`crate::model::Grouped::hash_of`] hashes each area's rows in one pass).
+/// rebuild: the hash is made once, by a function that hashes the same content
+/// ([`crate::model::Grouped::hash_of`] hashes each area's rows in one pass).
 pub struct Hashed<'a, T: ?Sized> {
     hash: u64,
     value: &'a T,
@@ -82,13 +77,6 @@ impl<'a, T: ?Sized> Hashed<'a, T> {
     }
 }
 
-impl<'a, T: Hash + ?Sized> Hashed<'a, T> {
-    /// `value`, hashed now.
-    pub fn of(value: &'a T) -> Self {
-        Hashed { hash: key_of(value), value }
-    }
-}
-
 impl<'a, T: serde::Serialize + ?Sized> Hashed<'a, T> {
     /// `value`, hashed now through its JSON form (configuration and rules, which hold floats).
     pub fn serialized(value: &'a T) -> Self {
@@ -111,7 +99,7 @@ impl<T: ?Sized> Debug for Hashed<'_, T> {
 }
 
 /// The hash of `value`: a key.
-pub fn key_of(value: &(impl Hash + ?Sized)) -> u64 {
+fn key_of(value: &(impl Hash + ?Sized)) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     value.hash(&mut h);
     h.finish()

@@ -25,5 +25,5 @@
 mod memo;
 mod preview;
 
-pub use memo::{Hashed, Made, Memo, key_of};
+pub use memo::{Hashed, Made, Memo};
 pub use preview::Preview;

@@ -375,8 +375,8 @@ impl Preview {
             schools.0.clone(),
             (*pages.0).clone(),
         );
-        let computed = self.results(&site);
         let rules = Hashed::serialized(&site.rules);
+        let computed = self.results(&site, rules);
         let sheets =
             self.sheets.get("sheets", SheetsInputs { reported: &reported, computed: &computed, rules }, sheets);
         timer.done("engine");
@@ -395,8 +395,7 @@ impl Preview {
 
     /// The engine's results: each county's computed again only when its school rows, the rules
     /// or the audited years changed.
-    fn results(&self, site: &model::Site) -> Made<Arc<Grouped<Computed>>> {
-        let rules = Hashed::serialized(&site.rules);
+    fn results(&self, site: &model::Site, rules: Hashed<Rules>) -> Made<Arc<Grouped<Computed>>> {
         let audit = site.config.settings.audit_years;
         let per_county: Vec<Made<Arc<Vec<Computed>>>> = site
             .schools

@@ -5,7 +5,7 @@
 //! the rows: a rebuild that keeps the table (the preview's incremental layer hands on the same
 //! `Arc`) keeps them too, and a build that never asks (`junheng build`) never makes them.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{DefaultHasher, Hasher};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
@@ -13,11 +13,14 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// A row that belongs to one area and can be fingerprinted.
-pub trait AreaRow: Sync {
+pub trait AreaRow: Sync + Serialize {
     /// The code of the area (county, prefecture, province or the country) the row belongs to.
     fn area(&self) -> &str;
-    /// Adds everything the row holds to `h`.
-    fn fingerprint(&self, h: &mut DefaultHasher);
+    /// Adds everything the row holds to `h`: by default through its JSON form (rows with
+    /// floats have no `Hash`); rows with `Hash` use it, which is faster.
+    fn fingerprint(&self, h: &mut DefaultHasher) {
+        crate::util::hash::add(h, self);
+    }
 }
 
 /// Rows sorted by [`AreaRow::area`] (and within an area as the table sorts them).
@@ -116,21 +119,12 @@ impl<T: Serialize> Serialize for Grouped<T> {
     }
 }
 
-/// Fingerprints a row through its JSON form (rows with floats, which have no `Hash`).
-pub fn fingerprint_json(row: &impl Serialize, h: &mut DefaultHasher) {
-    crate::util::hash::add(h, row);
-}
-
-/// Fingerprints a row through `Hash`.
-pub fn fingerprint_hash(row: &impl Hash, h: &mut DefaultHasher) {
-    row.hash(h);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hash::Hash;
 
-    #[derive(Debug, Clone, PartialEq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Hash, Serialize)]
     struct Row(&'static str, u32);
 
     impl AreaRow for Row {
@@ -139,7 +133,7 @@ mod tests {
         }
 
         fn fingerprint(&self, h: &mut DefaultHasher) {
-            fingerprint_hash(self, h);
+            self.hash(h);
         }
     }
 

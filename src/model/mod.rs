@@ -698,7 +698,7 @@ impl AreaRow for Reported {
     }
 
     fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_hash(self, h);
+        std::hash::Hash::hash(self, h);
     }
 }
 
@@ -708,7 +708,7 @@ impl AreaRow for SchoolRow {
     }
 
     fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_hash(self, h);
+        std::hash::Hash::hash(self, h);
     }
 }
 
@@ -716,19 +716,11 @@ impl AreaRow for Milestone {
     fn area(&self) -> &str {
         &self.area
     }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_json(self, h);
-    }
 }
 
 impl AreaRow for Metric {
     fn area(&self) -> &str {
         &self.area
-    }
-
-    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
-        grouped::fingerprint_json(self, h);
     }
 }
 
