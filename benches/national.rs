@@ -245,7 +245,7 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
 /// The page-rendering comparison: every county (2,854) with published coefficients
 /// only (8 indicators and the composite × 2 levels × the school years), a timeline and a ~2 KB
 /// narrative, in one language. Reports the cold build and its stages: `pages` is the
-/// rendering and writing of the HTML pages alone (downloads and feeds are their own stages).
+/// rendering and writing of the HTML pages and feeds (the downloads are a stage of their own).
 fn pages(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("junheng-pages-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

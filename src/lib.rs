@@ -19,6 +19,7 @@ pub mod diag;
 pub mod engine;
 pub mod error;
 pub mod incremental;
+pub mod job;
 pub mod load;
 pub mod model;
 pub mod new;

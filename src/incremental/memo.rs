@@ -14,6 +14,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+use crate::job::Job;
+use crate::output::{Collect, OutputFile, Sink};
 
 /// A value made by a [`Memo`], with the key of what it was made from: hashing it hashes the key.
 #[derive(Clone, PartialEq)]
@@ -145,7 +149,8 @@ impl<V: Clone + PartialEq> Memo<V> {
     /// The value of `slot` made by `make` from `inputs`: the one kept when it was made from
     /// inputs with the same key, else made now and kept.
     pub fn get<I: Hash + Debug>(&self, slot: &str, inputs: I, make: fn(&I) -> V) -> Made<V> {
-        match self.fetch::<I, std::convert::Infallible>(slot, inputs, |i| Ok(make(i))) {
+        let key = key_of(&(&inputs, self.forgotten_of(slot)));
+        match self.fetch(slot, key, &|| format!("{inputs:?}"), || Ok::<V, std::convert::Infallible>(make(&inputs))) {
             Ok(made) => made,
         }
     }
@@ -157,18 +162,24 @@ impl<V: Clone + PartialEq> Memo<V> {
         inputs: I,
         make: fn(&I) -> Result<V, E>,
     ) -> Result<Made<V>, E> {
-        self.fetch(slot, inputs, make)
+        let key = key_of(&(&inputs, self.forgotten_of(slot)));
+        self.fetch(slot, key, &|| format!("{inputs:?}"), || make(&inputs))
     }
 
-    /// [`Memo::try_get`] for any `make` (the public calls take `fn` pointers only).
-    fn fetch<I: Hash + Debug, E>(
+    fn forgotten_of(&self, slot: &str) -> Option<u64> {
+        self.forgotten.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(slot).copied()
+    }
+
+    /// The value of `slot` kept under `key`, or made by `make` and kept (verify mode makes a
+    /// kept value again and compares).
+    fn fetch<E>(
         &self,
         slot: &str,
-        inputs: I,
-        make: impl Fn(&I) -> Result<V, E>,
+        key: u64,
+        describe: &dyn Fn() -> String,
+        make: impl Fn() -> Result<V, E>,
     ) -> Result<Made<V>, E> {
-        let forgotten = self.forgotten.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(slot).copied();
-        let key = key_of(&(self.name, &inputs, forgotten));
+        let key = key_of(&(self.name, key));
         let kept = {
             let mut slots = self.lock();
             slots.get_mut(slot).filter(|e| e.key == key).map(|e| {
@@ -179,9 +190,9 @@ impl<V: Clone + PartialEq> Memo<V> {
         if let Some(value) = kept {
             self.reused.fetch_add(1, Ordering::Relaxed);
             if self.verify {
-                let fresh = make(&inputs)?;
+                let fresh = make()?;
                 if fresh != value {
-                    let mut shown = format!("{inputs:?}");
+                    let mut shown = describe();
                     if shown.len() > 2000 {
                         let end = (0..=2000).rev().find(|i| shown.is_char_boundary(*i)).unwrap_or(0);
                         shown.truncate(end);
@@ -196,7 +207,7 @@ impl<V: Clone + PartialEq> Memo<V> {
             }
             return Ok(Made { key, value });
         }
-        let value = make(&inputs)?;
+        let value = make()?;
         self.made.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(slot.to_string(), Entry { key, value: value.clone(), used: true });
         Ok(Made { key, value })
@@ -225,6 +236,16 @@ impl<V: Clone + PartialEq> Memo<V> {
         (self.made.swap(0, Ordering::Relaxed), self.reused.swap(0, Ordering::Relaxed))
     }
 
+    /// How many values are kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no value is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The function's name.
     pub fn name(&self) -> &'static str {
         self.name
@@ -235,12 +256,43 @@ impl<V: Clone + PartialEq> Memo<V> {
     }
 }
 
+/// What a [`Job`] made: its value and the files it wrote.
+pub type Ran<V> = (V, Arc<Vec<OutputFile>>);
+
+impl<V: Clone + PartialEq> Memo<Ran<V>> {
+    /// Runs `job` into `sink`, or hands on the value and files it made from inputs with the
+    /// same key.
+    pub fn run(&self, job: &Job<V>, sink: &dyn Sink) -> V {
+        match self.ran(job, sink, |s| Ok::<V, std::convert::Infallible>(job.run(s))) {
+            Ok(value) => value,
+        }
+    }
+
+    /// [`Memo::run`] for a job that can fail: a failure is returned and nothing is kept.
+    pub fn try_run<E>(&self, job: &Job<Result<V, E>>, sink: &dyn Sink) -> Result<V, E> {
+        self.ran(job, sink, |s| job.run(s))
+    }
+
+    fn ran<J, E>(&self, job: &Job<J>, sink: &dyn Sink, run: impl Fn(&dyn Sink) -> Result<V, E>) -> Result<V, E> {
+        let key = key_of(&(job.key(), self.forgotten_of(job.slot())));
+        let made = self.fetch(job.slot(), key, &|| job.describe(), || {
+            let recorded = Collect::default();
+            let value = run(&recorded)?;
+            Ok((value, Arc::new(recorded.into_files())))
+        })?;
+        made.value.1.iter().for_each(|f| sink.put(f.clone()));
+        Ok(made.value.0)
+    }
+}
+
 /// What the layer does with every memo alike, whatever its values.
 pub trait Part: Sync {
     /// [`Memo::sweep`].
     fn sweep(&self);
     /// The function's name, and [`Memo::counts`].
     fn counts(&self) -> (&'static str, usize, usize);
+    /// [`Memo::len`].
+    fn kept(&self) -> usize;
 }
 
 impl<V: Clone + PartialEq + Send> Part for Memo<V> {
@@ -251,6 +303,10 @@ impl<V: Clone + PartialEq + Send> Part for Memo<V> {
     fn counts(&self) -> (&'static str, usize, usize) {
         let (made, reused) = Memo::counts(self);
         (self.name, made, reused)
+    }
+
+    fn kept(&self) -> usize {
+        self.len()
     }
 }
 

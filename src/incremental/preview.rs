@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::memo::Part;
+use super::memo::{Part, Ran};
 use super::{Hashed, Made, Memo};
 use crate::build::Rendered;
 use crate::config::{AuditYears, CONFIG_FILE, Config};
-use crate::diag::Diagnostics;
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Analysed, Computed, Sheet};
 use crate::error::{Error, Result};
 use crate::load::content::SourcePage;
@@ -22,6 +22,9 @@ use crate::load::{self, ContentFile, specs};
 use crate::model::build::Register;
 use crate::model::rules::Rules;
 use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
+use crate::render::downloads::{Downloads, Part as DownloadPart};
+use crate::render::pages::Rankings;
+use crate::render::scope::Reading;
 use crate::util::fs::{Stamp, stamp};
 use crate::{engine, model, render};
 
@@ -193,7 +196,6 @@ fn sheets(i: &SheetsInputs) -> Arc<Grouped<Sheet>> {
 /// The preview's build: every stage memoized, and the rendered pages kept.
 pub struct Preview {
     root: PathBuf,
-    verify: bool,
     config: Memo<Arc<Config>>,
     register: Memo<Registered>,
     reported: Memo<Rows<Reported>>,
@@ -207,8 +209,12 @@ pub struct Preview {
     county_results: Memo<Arc<Vec<Computed>>>,
     computed: Memo<Arc<Grouped<Computed>>>,
     sheets: Memo<Arc<Grouped<Sheet>>>,
-    /// The rendered pages (the render stage's own cache, for now).
-    rendered: render::PageCache,
+    parts: Memo<Ran<DownloadPart>>,
+    downloads: Memo<Ran<Downloads>>,
+    rankings: Memo<Ran<Rankings>>,
+    rendered: Memo<Ran<()>>,
+    /// What each part made and reused in the last rebuild.
+    last: Vec<(&'static str, usize, usize)>,
 }
 
 impl Preview {
@@ -217,7 +223,6 @@ impl Preview {
     pub fn new(root: &Path, verify: bool) -> Self {
         Preview {
             root: root.to_path_buf(),
-            verify,
             config: Memo::new("config", verify),
             register: Memo::new("register", verify),
             reported: Memo::new("published rows", verify),
@@ -231,7 +236,11 @@ impl Preview {
             county_results: Memo::new("county results", verify),
             computed: Memo::new("results", verify),
             sheets: Memo::new("sheets", verify),
-            rendered: render::PageCache::keeping(),
+            parts: Memo::new("download parts", verify),
+            downloads: Memo::new("downloads", verify),
+            rankings: Memo::new("rankings", verify),
+            rendered: Memo::new("pages and feeds", verify),
+            last: Vec::new(),
         }
     }
 
@@ -255,17 +264,22 @@ impl Preview {
         }
     }
 
-    /// The page cache of the render stage (how many pages the last rebuild rendered and reused).
-    pub fn page_cache(&self) -> &render::PageCache {
-        &self.rendered
-    }
-
-    /// How many values each part made and reused since the last call, by part.
+    /// How many values each part made and reused in the last rebuild, by part.
     pub fn counts(&self) -> Vec<(&'static str, usize, usize)> {
-        self.parts().iter().map(|p| p.counts()).collect()
+        self.last.clone()
     }
 
-    fn parts(&self) -> [&dyn Part; 13] {
+    /// How many pages and feeds the last rebuild made and reused.
+    pub fn pages_made_and_reused(&self) -> (usize, usize) {
+        self.last.iter().find(|p| p.0 == self.rendered.name()).map_or((0, 0), |p| (p.1, p.2))
+    }
+
+    /// How many pages and feeds are kept for the next rebuild.
+    pub fn pages_kept(&self) -> usize {
+        self.rendered.kept()
+    }
+
+    fn memos(&self) -> [&dyn Part; 17] {
         [
             &self.config,
             &self.register,
@@ -280,11 +294,21 @@ impl Preview {
             &self.county_results,
             &self.computed,
             &self.sheets,
+            &self.parts,
+            &self.downloads,
+            &self.rankings,
+            &self.rendered,
         ]
     }
 
     /// Builds the site in memory, making again only what changed since the last call.
     pub fn render(&mut self) -> Result<Rendered> {
+        let rendered = self.rebuild();
+        self.last = self.memos().iter().map(|p| p.counts()).collect();
+        rendered
+    }
+
+    fn rebuild(&self) -> Result<Rendered> {
         let mut diags = Diagnostics::new();
         let (site, theme, encodings) = self.analysed(&mut diags)?;
         let mut diags = crate::build::finish(diags, false)?;
@@ -303,7 +327,7 @@ impl Preview {
                 return Err(Error::Site(diags));
             }
         };
-        let files = match render::render_cached(&site, &theme.0, &styled, &mut self.rendered) {
+        let files = match self.render_jobs(&site, &theme.0, &styled) {
             Ok(files) => files,
             Err(ds) => {
                 diags.extend(ds);
@@ -311,15 +335,36 @@ impl Preview {
             }
         };
         timer.done("render");
-        if self.verify {
-            verify_pages(&site, &theme.0, &files);
-        }
         self.sweep();
         Ok(Rendered { files, diagnostics: diags, config: site.config.clone(), encodings })
     }
 
+    /// The render stage's jobs, each run through its memo, in the order [`render::render_to`]
+    /// runs them.
+    fn render_jobs(
+        &self,
+        site: &Analysed,
+        theme: &Theme,
+        styled: &render::Styled,
+    ) -> std::result::Result<Vec<crate::output::OutputFile>, Diagnostics> {
+        let sink = crate::output::Collect::default();
+        let counting = render::counting(&sink);
+        render::assets(theme, styled, &counting);
+        let reading = Reading::new(site);
+        let (national, counties) = render::downloads::part_jobs(&reading);
+        let parts = render::run_parts(&national, &counties, |job| self.parts.run(job, &counting));
+        let downloads = self.downloads.run(&render::downloads::downloads_job(&reading, parts), &counting);
+        let rankings = self.rankings.run(&render::pages::rankings_job(&reading), &counting);
+        let frames = render::frames(site, styled);
+        let jobs = render::page_jobs(&reading, &frames, &downloads, &rankings);
+        let errors: Vec<Diagnostic> =
+            jobs.par_iter().filter_map(|job| self.rendered.try_run(job, &counting).err()).collect();
+        render::finish(&site.config.base_url, styled, errors, counting)?;
+        Ok(sink.into_files())
+    }
+
     fn sweep(&self) {
-        self.parts().iter().for_each(|p| p.sweep());
+        self.memos().iter().for_each(|p| p.sweep());
     }
 
     /// Load, model and engine: the analysed site, its theme and the encodings read; every
@@ -423,24 +468,5 @@ impl Preview {
             Vec::new()
         };
         Ok(ThemeAt { root: &self.root, name: &config.theme, languages: &config.languages, files })
-    }
-}
-
-/// Verify mode for the rendered pages: a clean render of `site` must give exactly `files`
-/// (the page cache reuses pages by what they are declared to read).
-fn verify_pages(site: &Analysed, theme: &Theme, files: &[crate::output::OutputFile]) {
-    let fresh = match render::render(site, theme) {
-        Ok(fresh) => fresh,
-        Err(ds) => panic!("incremental layer, verify mode: a clean render fails where the cached one did not:\n{ds}"),
-    };
-    let paths = |fs: &[crate::output::OutputFile]| fs.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
-    assert_eq!(paths(files), paths(&fresh), "incremental layer, verify mode: the cached render made other files");
-    for (kept, clean) in files.iter().zip(&fresh) {
-        assert!(
-            kept.bytes == clean.bytes,
-            "incremental layer, verify mode: `{}` was reused by the page cache, but a clean render makes it \
-             differently: its declared inputs miss something it reads",
-            kept.path
-        );
     }
 }

@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
+use super::scope::Scope;
 use super::templates::Strings;
-use crate::engine::Analysed;
 use crate::model::{Milestone, NATIONAL_AREA, Page, PartialDate};
 
 fn esc(s: &str) -> String {
@@ -40,17 +40,17 @@ struct Entry {
 }
 
 /// Shared context of one feed.
-struct FeedCtx<'a> {
-    site: &'a Analysed,
+struct FeedCtx<'a, 'r, 's> {
+    site: &'a Scope<'r, 's>,
     lang: &'a str,
     base: String,
     strings: &'a Strings,
 }
 
-impl FeedCtx<'_> {
-    fn new<'a>(site: &'a Analysed, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a> {
-        let dl = site.config.default_language();
-        FeedCtx { site, lang, base: format!("{}{}", site.config.base_url, super::lang_prefix(lang, dl)), strings }
+impl FeedCtx<'_, '_, '_> {
+    fn new<'a, 'r, 's>(site: &'a Scope<'r, 's>, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a, 'r, 's> {
+        let dl = site.config().default_language();
+        FeedCtx { site, lang, base: format!("{}{}", site.config().base_url, super::lang_prefix(lang, dl)), strings }
     }
 
     fn t(&self, key: &str) -> String {
@@ -60,7 +60,7 @@ impl FeedCtx<'_> {
     /// The dated ones of `pages` shown in this language (its own version, else the default
     /// language's), with their dates.
     fn dated_pages<'p>(&self, pages: &'p [Page]) -> impl Iterator<Item = (&'p PartialDate, &'p Page)> {
-        let dl = self.site.config.default_language();
+        let dl = self.site.config().default_language();
         let lang = self.lang;
         pages.iter().filter_map(move |p| {
             let date = p.date.as_ref().filter(|_| p.slug != "_index")?;
@@ -135,7 +135,7 @@ impl FeedCtx<'_> {
     }
 
     fn write(&self, title: &str, page: &str, mut entries: Vec<Entry>) -> String {
-        let dl = self.site.config.default_language();
+        let dl = self.site.config().default_language();
         entries.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
         entries.truncate(FEED_LENGTH);
         let updated = entries.first().map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
@@ -147,7 +147,8 @@ impl FeedCtx<'_> {
         let _ = writeln!(out, "  <link href=\"{}\"/>", esc(&home));
         let _ = writeln!(out, "  <link rel=\"self\" href=\"{}atom.xml\"/>", esc(&home));
         let _ = writeln!(out, "  <updated>{updated}</updated>");
-        let _ = writeln!(out, "  <author><name>{}</name></author>", esc(self.site.config.publisher.get(self.lang, dl)));
+        let _ =
+            writeln!(out, "  <author><name>{}</name></author>", esc(self.site.config().publisher.get(self.lang, dl)));
         for e in entries {
             let _ = write!(
                 out,
@@ -165,15 +166,15 @@ impl FeedCtx<'_> {
 }
 
 /// The Atom feed of one language: content pages and dated milestones, newest first.
-pub fn atom(site: &Analysed, lang: &str, strings: &Strings) -> String {
+pub fn atom(site: &Scope, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
-    let entries = f.newest_entries(&site.pages, &site.milestones);
-    f.write(site.config.title.get(lang, site.config.default_language()), "", entries)
+    let entries = f.newest_entries(site.all_pages(), site.milestones());
+    f.write(site.config().title.get(lang, site.config().default_language()), "", entries)
 }
 
 /// One county's feed ("subscribe to my county"): its milestones, its narrative, and each school
 /// year of data, dated by the newest source the figures cite.
-pub fn county_atom(site: &Analysed, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
+pub fn county_atom(site: &Scope, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
     let f = FeedCtx::new(site, lang, strings);
     // Its narratives only: scanning every page for each county would be quadratic.
     let mut entries = f.newest_entries(site.pages_of("counties", code), site.milestones_of(code));

@@ -2,13 +2,13 @@
 
 use serde_json::{Value, json};
 
-use crate::engine::Analysed;
+use super::scope::Scope;
 
 /// The county finder's static index (`search.json`): code, name, English name, prefecture,
 /// province, full pinyin and pinyin initials (港北区 → `gangbeiqu`, `gbq`).
-pub fn search_index(site: &Analysed) -> Vec<u8> {
+pub fn search_index(site: &Scope) -> Vec<u8> {
     let rows: Vec<Value> = site
-        .counties
+        .counties()
         .iter()
         .map(|c| {
             let prefecture = site.prefecture(&c.prefecture_code).map_or(c.prefecture.as_str(), |p| p.name.as_str());

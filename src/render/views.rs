@@ -5,98 +5,17 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use super::context::{Context, object, record, to_template};
-use crate::engine::{Analysed, Sheet};
-use crate::model::{Event, Level, Milestone, NATIONAL_AREA, Scheme};
-
-/// Lookups shared by every page of one build.
-pub struct Views<'s> {
-    /// The site.
-    pub site: &'s Analysed,
-    /// Each county's roll-up row (status and latest composites), in the order of
-    /// `site.counties`: made when a page first asks for it ([`Views::rollup`]).
-    rollup: Vec<std::sync::OnceLock<Value>>,
-    /// Area code → (kind, name, path).
-    pub areas: HashMap<String, (&'static str, String, String)>,
-    /// The sheets of each county, in the order of `site.counties` (national pages read every
-    /// county's: looked up once, not once per page).
-    pub county_sheets: Vec<&'s [crate::engine::Sheet]>,
-    /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
-    /// or a narrative), in the order of `site.counties`.
-    pub has_data: Vec<bool>,
-    /// The school years of each county published school by school.
-    audited: HashMap<String, Vec<crate::model::SchoolYear>>,
-}
-
-impl<'s> Views<'s> {
-    /// Prepares the lookups.
-    pub fn new(site: &'s Analysed) -> Self {
-        use rayon::prelude::*;
-        let mut areas = HashMap::default();
-        for p in site.provinces.iter() {
-            areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
-        }
-        for p in site.prefectures.iter() {
-            areas.insert(p.code.clone(), ("prefecture", p.name.clone(), format!("prefecture/{}/", p.code)));
-        }
-        for c in site.counties.iter() {
-            areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
-        }
-        areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
-        let (county_sheets, has_data): (Vec<&[Sheet]>, Vec<bool>) = site
-            .counties
-            .par_iter()
-            .map(|c| {
-                let sheets = site.sheets_of(&c.code);
-                let has = !sheets.is_empty()
-                    || !site.milestones_of(&c.code).is_empty()
-                    || !site.metrics_of(&c.code).is_empty()
-                    || !site.pages_of("counties", &c.code).is_empty();
-                (sheets, has)
-            })
-            .unzip();
-        let rollup = site.counties.iter().map(|_| std::sync::OnceLock::new()).collect();
-        Views { site, rollup, areas, county_sheets, has_data, audited: site.audited_years_by_county() }
-    }
-
-    /// The roll-up row of the county at `i` of `site.counties`.
-    pub fn rollup(&self, i: usize) -> &Value {
-        self.rollup[i].get_or_init(|| county_row(self.site, &self.site.counties[i].code))
-    }
-
-    /// The roll-up row of the county with `code`.
-    pub fn rollup_of(&self, code: &str) -> &Value {
-        match self.site.counties.binary_search_by(|c| c.code.as_str().cmp(code)) {
-            Ok(i) => self.rollup(i),
-            Err(_) => &Value::Null,
-        }
-    }
-
-    /// Whether the county at `i` of `site.counties` gets a page (and a feed): anything is
-    /// known of it, or the site asks for every county's page.
-    pub fn page_built(&self, i: usize) -> bool {
-        self.site.config.settings.pages_for_counties_without_data || self.has_data[i]
-    }
-
-    /// The school years of a county published school by school, oldest first.
-    pub fn audited_years(&self, code: &str) -> &[crate::model::SchoolYear] {
-        self.audited.get(code).map_or(&[], Vec::as_slice)
-    }
-
-    /// The area of a code as `{code, kind, name, path}`.
-    pub fn area(&self, code: &str) -> Value {
-        let (kind, name, path) = self.areas.get(code).cloned().unwrap_or(("unknown", code.to_string(), String::new()));
-        json!({ "code": code, "kind": kind, "name": name, "path": path })
-    }
-}
+use super::scope::Scope;
+use crate::engine::Sheet;
+use crate::model::{Event, Level, Milestone, Scheme};
 
 /// Status of a county in one regime: the latest step reached.
-pub fn status(site: &Analysed, code: &str, scheme: Scheme) -> Value {
+pub fn status(site: &Scope, code: &str, scheme: Scheme) -> Value {
     match site.status(code, scheme) {
         Some((step, m)) => {
             json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
@@ -125,7 +44,7 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
 }
 
-fn county_row(site: &Analysed, code: &str) -> Value {
+pub(super) fn county_row(site: &Scope, code: &str) -> Value {
     let c = site.county(code).expect("roll-up rows are made for known counties");
     let pref = site.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
     json!({
@@ -173,7 +92,7 @@ impl Citations {
     }
 
     /// The cited sources with their numbers.
-    pub fn list(&self, site: &Analysed) -> Value {
+    pub fn list(&self, site: &Scope) -> Value {
         Value::Array(
             self.order
                 .iter()
@@ -190,7 +109,7 @@ impl Citations {
 /// only its school year and flags (`full`, `computed`, `audited`): its figures are shown by the
 /// trend tables (`charts::county_trends`) and the downloads. Its sources are still cited, as the
 /// page lists every source of its figures.
-pub fn county_years(site: &Analysed, code: &str, cites: &mut Citations) -> Value {
+pub fn county_years(site: &Scope, code: &str, cites: &mut Citations) -> Value {
     let sheets = site.sheets_of(code);
     let audited = site.audited_years(code);
     let mut latest: BTreeMap<(u8, u8), u16> = BTreeMap::new();
@@ -254,7 +173,7 @@ pub fn county_years(site: &Analysed, code: &str, cites: &mut Citations) -> Value
             ("composite", composite.unwrap_or(Value::Null)),
             ("meets_all", json!(s.meets_all)),
             ("has_rows", json!(s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some()))),
-            ("threshold", json!(site.rules.of(s.scheme).threshold(s.level))),
+            ("threshold", json!(site.rules().of(s.scheme).threshold(s.level))),
             ("schools", json!(s.schools)),
             ("failing_schools", json!(s.failing_schools)),
         ]));
@@ -277,12 +196,12 @@ pub fn county_years(site: &Analysed, code: &str, cites: &mut Citations) -> Value
 }
 
 /// Milestones of some areas, sorted by date, with area and citation.
-pub fn timeline(views: &Views, areas: &[&str], cites: &mut Citations) -> Value {
-    timeline_of(views, areas.iter().flat_map(|a| views.site.milestones_of(a)).collect(), cites)
+pub fn timeline(site: &Scope, areas: &[&str], cites: &mut Citations) -> Value {
+    timeline_of(site, areas.iter().flat_map(|a| site.milestones_of(a)).collect(), cites)
 }
 
 /// Some milestones sorted by date, with area and citation.
-pub fn timeline_of(views: &Views, mut items: Vec<&Milestone>, cites: &mut Citations) -> Value {
+pub fn timeline_of(site: &Scope, mut items: Vec<&Milestone>, cites: &mut Citations) -> Value {
     items.sort_by(|a, b| (a.date, a.event, &a.area).cmp(&(b.date, b.event, &b.area)));
     Value::Array(
         items
@@ -290,7 +209,7 @@ pub fn timeline_of(views: &Views, mut items: Vec<&Milestone>, cites: &mut Citati
             .map(|m| {
                 json!({
                     "date": m.date.to_string(), "event": m.event.id(), "title": m.title,
-                    "area": views.area(&m.area), "src": cites.cite(&m.source),
+                    "area": site.area(&m.area), "src": cites.cite(&m.source),
                     "scheme": m.event.step().map(|(s, _)| s.id()), "is_other": m.event == Event::Other,
                 })
             })
@@ -299,19 +218,19 @@ pub fn timeline_of(views: &Views, mut items: Vec<&Milestone>, cites: &mut Citati
 }
 
 /// Metrics of an area grouped into series, named in `lang`.
-pub fn series(site: &Analysed, area: &str, lang: &str, cites: &mut Citations) -> Value {
+pub fn series(site: &Scope, area: &str, lang: &str, cites: &mut Citations) -> Value {
     let mut by_metric: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for m in site.metrics_of(area) {
         by_metric.entry(&m.metric).or_default().push(json!({
             "period": m.period, "value": m.value, "unit": m.unit, "src": cites.cite(&m.source),
         }));
     }
-    let dl = site.config.default_language();
+    let dl = site.config().default_language();
     Value::Array(
         by_metric
             .into_iter()
             .map(|(id, points)| {
-                let info = site.config.metrics.get(id);
+                let info = site.config().metrics.get(id);
                 json!({
                     "id": id,
                     "name": info.map_or(id.to_string(), |i| i.name.get(lang, dl).to_string()),
@@ -325,20 +244,20 @@ pub fn series(site: &Analysed, area: &str, lang: &str, cites: &mut Citations) ->
 
 /// Each county's latest row of one indicator and level with a CV ([`crate::engine::latest_row`]).
 fn latest_rows<'v>(
-    views: &'v Views,
+    site: &'v Scope,
     scheme: Scheme,
     indicator: &'v str,
     level: Level,
 ) -> impl Iterator<Item = (&'v crate::model::County, crate::model::SchoolYear, &'v crate::engine::SheetRow)> {
-    views.site.counties.iter().zip(&views.county_sheets).filter_map(move |(c, sheets)| {
-        crate::engine::latest_row(sheets, scheme, level, indicator).map(|(year, r)| (c, year, r))
+    site.counties().iter().filter_map(move |c| {
+        crate::engine::latest_row(site.sheets_of(&c.code), scheme, level, indicator).map(|(year, r)| (c, year, r))
     })
 }
 
 /// Every county's latest CV of one indicator and level, ranked (lowest CV first).
-pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> Value {
+pub fn ranking(site: &Scope, scheme: Scheme, indicator: &str, level: Level) -> Value {
     let mut rows: Vec<(f64, &str, Value)> = Vec::new();
-    for (c, year, r) in latest_rows(views, scheme, indicator, level) {
+    for (c, year, r) in latest_rows(site, scheme, indicator, level) {
         let cv = r.cv.expect("filtered on cv");
         rows.push((
             cv,
@@ -374,14 +293,14 @@ pub fn ranking(views: &Views, scheme: Scheme, indicator: &str, level: Level) -> 
 /// The sheets (hundreds of schools × indicators per page, the largest tables of a national
 /// site) are template values ([`record`]s and [`AuditCell`]s), not JSON; each sheet carries
 /// the strip chart of its schools (`charts::computation`).
-pub fn computation(site: &Analysed, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
+pub fn computation(site: &Scope, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
     use minijinja::Value as T;
     let detail = site.detail_of(code, year);
     let sheets: Vec<T> = detail
         .iter()
         .map(|c| {
             let name = |i: usize| c.units[i].school_name.clone();
-            let rules = site.rules.of(c.scheme);
+            let rules = site.rules().of(c.scheme);
             let standards: Vec<Option<f64>> = rules
                 .indicators
                 .iter()
@@ -472,7 +391,7 @@ pub fn computation(site: &Analysed, code: &str, year: crate::model::SchoolYear, 
             ])
         })
         .collect();
-    let r = &site.rules;
+    let r = site.rules();
     Context {
         json: object([
             ("school_year", json!(year.to_string())),

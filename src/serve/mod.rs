@@ -260,12 +260,13 @@ impl Builder {
                         .all(|p| p.starts_with("themes/") && p.contains("/css/") && p.ends_with(".css"));
                 let urls: Vec<String> = changed.iter().chain(removed.iter()).map(|p| url_of(p)).collect();
                 let focus = focus_of(&changed);
+                let (rendered, reused) = self.preview.pages_made_and_reused();
                 println!(
-                    "rebuilt in {ms} ms{what}: {} changed, {} removed ({} pages re-rendered, {} reused){}",
+                    "rebuilt in {ms} ms{what}: {} changed, {} removed ({} pages and feeds made, {} reused){}",
                     changed.len(),
                     removed.len(),
-                    self.preview.page_cache().rendered,
-                    self.preview.page_cache().reused,
+                    rendered,
+                    reused,
                     preview(&urls)
                 );
                 let kind = if css_only { "css" } else { "reload" };

@@ -502,28 +502,25 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
     }
 }
 
-// Guards the page cache's bookkeeping: a rebuild with nothing changed renders no page; an edit
-// renders its pages, which the next rebuild reuses; a page removed leaves the cache (it holds
-// what a fresh render of the same site holds).
+// Guards the layer's bookkeeping of pages and feeds: a rebuild with nothing changed makes
+// none; an edit makes its pages, which the next rebuild reuses; a page removed is no longer
+// kept (the layer holds what a fresh preview of the same site holds).
 #[test]
-fn the_page_cache_keeps_what_the_last_render_made() {
+fn the_layer_keeps_what_the_last_render_made() {
     let t = SiteTest::demo();
     let mut memo = junheng::incremental::Preview::new(&t.site, true);
     let first = memo.render().unwrap();
-    assert!(memo.page_cache().rendered > 0 && memo.page_cache().len() <= first.files.len());
+    assert!(memo.pages_made_and_reused().0 > 0 && memo.pages_kept() <= first.files.len());
     memo.render().unwrap();
-    assert_eq!(
-        (memo.page_cache().rendered, memo.page_cache().reused > 0),
-        (0, true),
-        "nothing changed, nothing rendered"
-    );
+    let (made, reused) = memo.pages_made_and_reused();
+    assert_eq!((made, reused > 0), (0, true), "nothing changed, nothing made");
     let path = apply_edit(&t, 9, 1);
     memo.forget(&[path.to_string()]);
     memo.render().unwrap();
-    assert!(memo.page_cache().rendered > 0, "the edited page is rendered");
+    assert!(memo.pages_made_and_reused().0 > 0, "the edited page is made");
     memo.render().unwrap();
-    assert_eq!(memo.page_cache().rendered, 0, "the edited page is kept as rendered");
-    let kept_before = memo.page_cache().len();
+    assert_eq!(memo.pages_made_and_reused().0, 0, "the edited page is kept as made");
+    let kept_before = memo.pages_kept();
     // Added, then removed again.
     for _ in 0..2 {
         let path = apply_edit(&t, 10, 2);
@@ -532,14 +529,14 @@ fn the_page_cache_keeps_what_the_last_render_made() {
     }
     let mut fresh = junheng::incremental::Preview::new(&t.site, true);
     fresh.render().unwrap();
-    assert_eq!(memo.page_cache().len(), fresh.page_cache().len(), "the removed page is not kept");
-    assert_eq!(memo.page_cache().len(), kept_before);
+    assert_eq!(memo.pages_kept(), fresh.pages_kept(), "the removed page is not kept");
+    assert_eq!(memo.pages_kept(), kept_before);
 }
 
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 12, failure_persistence: None, ..Default::default() })]
 
-    // Guards the page cache: after any sequence of edits, rendering with the cache kept across
+    // Guards the incremental layer: after any sequence of edits, rendering with the layer kept across
     // rebuilds gives exactly the files of a render from scratch.
     #[test]
     fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..13, 0u32..10_000), 1..5)) {
@@ -631,7 +628,11 @@ fn a_narrative_edit_renders_its_county_page_only() {
     let cached = memo.render().unwrap();
     assert!(cached.files == junheng::build::render_site(&t.site, false).unwrap().files);
     assert!(cached.files.iter().any(|f| f.path.starts_with("county/450804/computation/")), "an audited county");
-    assert_eq!(memo.page_cache().rendered, 2, "the county page in zh-CN and en");
+    assert_eq!(
+        memo.pages_made_and_reused().0,
+        6,
+        "the county page, its feed and the site's feed, each in zh-CN and en"
+    );
 }
 
 // Guards the data kept table by table: an edit of the metrics checks only the metrics again
@@ -699,7 +700,7 @@ fn an_indicator_page_follows_its_ranking_only() {
         (
             page("indicators/basic/teaching_area/index.html"),
             page("indicators/basic/books/index.html"),
-            memo.page_cache().rendered,
+            memo.pages_made_and_reused().0,
         )
     };
     let (area, books, _) = render("", "");

@@ -3,7 +3,7 @@
 use super::*;
 
 /// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
-pub fn county_api(site: &Analysed, code: &str) -> Vec<u8> {
+pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
     let c = site.county(code).expect("API files are made for known counties");
     // Sheets are the bulk of a record: written straight from the model (fields in the order
     // of the schema), not through `serde_json` maps.
@@ -37,7 +37,7 @@ pub fn county_api(site: &Analysed, code: &str) -> Vec<u8> {
                         reported_cv: None,
                         computed_cv: None,
                         disagrees: None,
-                        threshold: site.rules.basic.threshold(sh.level),
+                        threshold: site.rules().basic.threshold(sh.level),
                         meets: None,
                         source: None,
                     },

@@ -30,14 +30,7 @@ pub(super) struct DataTable<'a> {
     pub(super) columns: Vec<(&'static str, Ty)>,
     pub(super) primary_key: &'static [&'static str],
     pub(super) rows: Rows<'a>,
-    /// The same rows in runs of one county each, in order, for a table grouped by county (the
-    /// national school rows, published rows and results): a rebuild encodes again only the
-    /// runs whose county's data changed. `None` for other tables.
-    pub(super) runs: Option<Runs<'a>>,
 }
-
-/// Makes a table's runs of rows by county (only when a rebuild assembles the table from them).
-pub(super) type Runs<'a> = Box<dyn Fn() -> Vec<(&'a str, Rows<'a>)> + Send + Sync + 'a>;
 
 /// A row iterator made from the model.
 pub(super) type RowIter<'a> = Box<dyn Iterator<Item = Vec<Cell<'a>>> + 'a>;

@@ -111,41 +111,6 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The SHA-256 of `file` in hex, and the hasher's state at each of `starts` (ascending
-/// offsets). `resume` holds the states a build before took at its own starts, and how many
-/// of them lie before bytes that are as then: hashing resumes from the last such state.
-pub(super) fn sha256_resuming(
-    file: &[u8],
-    starts: &[usize],
-    resume: Option<(usize, Vec<Option<Sha256>>)>,
-) -> (String, Vec<Sha256>) {
-    let mut states = Vec::with_capacity(starts.len());
-    // The state at `starts[i]` is valid while the bytes before it are as then: for i ≤ same.
-    let resumed = resume.and_then(|(same, old)| {
-        let i = same.min(starts.len().checked_sub(1)?);
-        let kept: Option<Vec<Sha256>> = old.into_iter().take(i + 1).collect();
-        kept.filter(|k| k.len() == i + 1)
-    });
-    let (mut hasher, from) = match resumed {
-        Some(mut kept) => {
-            let hasher = kept.pop().expect("one state at least");
-            let from = kept.len();
-            states = kept;
-            (hasher, from)
-        }
-        None => {
-            let mut hasher = Sha256::new();
-            hasher.update(&file[..starts.first().copied().unwrap_or(file.len())]);
-            (hasher, 0)
-        }
-    };
-    for (i, &start) in starts.iter().enumerate().skip(from) {
-        states.push(hasher.clone());
-        hasher.update(&file[start..starts.get(i + 1).copied().unwrap_or(file.len())]);
-    }
-    (hex(&hasher.finalize()), states)
-}
-
 /// The byte-order mark before the Excel variant of a CSV file.
 pub(super) const BOM: &[u8] = b"\xef\xbb\xbf";
 

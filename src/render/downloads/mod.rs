@@ -8,33 +8,29 @@
 mod api;
 mod cells;
 mod encode;
-mod memo;
 mod tables;
 
 pub use api::{county_api, county_schema};
 use cells::*;
 pub use encode::sha256_hex;
 use encode::*;
-pub use memo::{DownloadMemo, PartKey};
-use memo::{Made, lock};
 use tables::*;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::hash::{Hash, Hasher};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::scope::{Reading, Scope, Table, Tables};
 use super::{OutputFile, Sink, Streamed};
-use crate::engine::Analysed;
+use crate::job::Job;
 use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme};
 /// Where the API's JSON Schema is written.
 pub const SCHEMA_PATH: &str = "api/schema/county.schema.json";
 
 /// A file of the downloads, as pages list it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 pub struct FileInfo {
     /// Path in the output.
     pub path: String,
@@ -43,12 +39,20 @@ pub struct FileInfo {
 }
 
 /// What the pages need to know of the downloads once they are written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Downloads {
     /// Every download file, sorted by path.
     pub files: Vec<FileInfo>,
     /// Each table documented for the downloads page: name, rows, columns, files.
     pub docs: Value,
+    /// The hash of both.
+    hash: u64,
+}
+
+impl Hash for Downloads {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.hash.hash(h);
+    }
 }
 
 /// The download files of one county (its API record first), from `files` sorted by path.
@@ -69,7 +73,7 @@ fn fits_excel(rows: usize) -> bool {
 }
 
 /// A download file on its way to the sink: what the package and the checksums need of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 struct Written {
     info: FileInfo,
     sha256: String,
@@ -82,9 +86,6 @@ fn emit(sink: &dyn Sink, path: String, bytes: impl Into<bytes::Bytes>) -> Writte
     sink.put(OutputFile::new(path, bytes));
     Written { info, sha256 }
 }
-
-/// Each table's Table Schema, written once and referenced by the resources that share it.
-type Schemas = std::sync::Mutex<std::collections::BTreeMap<&'static str, Value>>;
 
 /// Writes one table in its formats; returns its datapackage resources and files.
 fn table_files(sink: &dyn Sink, t: &DataTable, stem: String, title: String) -> (Vec<Value>, Vec<Written>) {
@@ -167,121 +168,168 @@ fn described(t: &DataTable, stem: &str, title: &str, written: [Option<Written>; 
     (resources, files)
 }
 
-/// Writes every download into `sink`: the tables, per-county files, the API, the package and
-/// the checksums. Tables are encoded in parallel and dropped once written.
-pub fn downloads(site: &Analysed, sink: &dyn Sink) -> Downloads {
-    downloads_with(site, sink, None)
+/// What one part of the downloads made (a national table, a county's table or its API record):
+/// its datapackage resources and files, and its table's documentation and Table Schema.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Part {
+    resources: Vec<Value>,
+    written: Vec<Written>,
+    /// A national table's documentation for the downloads page.
+    doc: Option<Value>,
+    /// A per-county table's documentation (its columns: the page lists it once).
+    pattern_doc: Option<Value>,
+    schema: Option<(&'static str, Value)>,
+    /// The hash of all of the above.
+    hash: u64,
 }
 
-/// [`downloads`], handing on the parts of `memo` whose inputs (hashed by the key function)
-/// did not change, and keeping this build's parts in it.
-pub fn downloads_with(site: &Analysed, sink: &dyn Sink, mut memo: Option<(&mut DownloadMemo, PartKey)>) -> Downloads {
-    let made = downloads_in(site, sink, memo.as_ref().map(|(m, k)| (&**m, *k)));
-    if let Some((m, _)) = &mut memo {
-        m.turn();
+impl Part {
+    fn new(
+        (resources, written): (Vec<Value>, Vec<Written>),
+        doc: Option<Value>,
+        pattern_doc: Option<Value>,
+        schema: Option<(&'static str, Value)>,
+    ) -> Self {
+        let mut h = std::hash::DefaultHasher::new();
+        written.hash(&mut h);
+        crate::util::hash::add(&mut h, &(&resources, &doc, &pattern_doc, &schema));
+        Part { resources, written, doc, pattern_doc, schema, hash: h.finish() }
     }
-    made
 }
 
-fn downloads_in<'s>(site: &'s Analysed, sink: &dyn Sink, memo: Option<(&DownloadMemo, PartKey)>) -> Downloads {
-    use rayon::prelude::*;
-    // Each table in its formats with its datapackage resources. Per-county files go out as
-    // CSV only (for Excel and plain); the API holds each county in JSON.
-    // Each table's schema is written once and referenced by the resources that share it.
-    let schemas = Schemas::default();
-    let register = |t: &DataTable| {
-        lock(&schemas).entry(t.name).or_insert_with(|| table_schema(t));
-    };
-    // `part` names what the files are made from (a table, or a county's data).
-    let table_files = |t: &DataTable, stem: String, title: String, part: &str| {
-        // The schema is registered whether the files are made or handed on.
-        register(t);
-        let id = format!("table {stem}");
-        match memo {
-            // A table grouped by county is assembled from its counties' runs.
-            Some((m, key)) if t.runs.is_some() => {
-                m.part(sink, id.clone(), key(part), |s| m.table_files_by_run(s, t, &id, &stem, &title, key))
-            }
-            _ => DownloadMemo::kept_or_made(memo, sink, id, part, |s| table_files(s, t, stem, title)),
-        }
-    };
-    // A county's table, built only when its files are made (or its schema is not yet known).
-    let county_files = |name: &str, build: &dyn Fn() -> DataTable<'s>, stem: String, title: String, code: &str| {
-        let known = lock(&schemas).contains_key(name);
-        match memo {
-            Some((m, key)) if known => {
-                m.part(sink, format!("table {stem}"), key(code), |s| self::table_files(s, &build(), stem, title))
-            }
-            _ => table_files(&build(), stem, title, code),
-        }
-    };
-    let tables = tables(site);
-    // The national tables are encoded one after another (a national encoding is hundreds of
-    // megabytes: two at once would be the build's peak of memory) while the other thread
-    // makes the per-county files; work-stealing then shares those between both.
-    let national = || -> Vec<Made> {
-        tables.iter().map(|t| table_files(t, t.name.to_string(), t.name.to_string(), t.name)).collect()
-    };
-    let counties = || -> Vec<Vec<Made>> {
-        site.counties
-            .par_iter()
-            .map(|c| {
-                let mut out = Vec::new();
-                if !site.audited_years(&c.code).is_empty() {
-                    out.push(county_files(
-                        "school_terms",
-                        &|| school_terms_table(site, &c.code),
-                        format!("counties/{}-schools", c.code),
-                        format!("schools {} {}", c.code, c.name),
-                        &c.code,
-                    ));
-                }
-                if !site.sheets_of(&c.code).is_empty() {
-                    out.push(county_files(
-                        "results",
-                        &|| results_table(site, Some(&c.code)),
-                        format!("counties/{}", c.code),
-                        format!("results {} {}", c.code, c.name),
-                        &c.code,
-                    ));
-                }
-                out
-            })
-            .collect()
-    };
-    let (mut parts, per_county) = rayon::join(national, counties);
-    let mut docs: Vec<Value> = tables.iter().zip(&parts).map(|(t, made)| table_doc(t, &made.1, true)).collect();
-    drop(tables);
-    // Per-county files are described once, with the pattern of their names.
-    if let Some(c) = site.counties.iter().find(|c| !site.audited_years(&c.code).is_empty()) {
-        docs.push(table_doc(&school_terms_table(site, &c.code), &[], false));
+impl Hash for Part {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.hash.hash(h);
     }
-    parts.extend(per_county.into_iter().flatten());
-    // What the parts made is read in place (a part handed on is shared with the memo).
-    let resources: Vec<&Value> = parts.iter().flat_map(|made| &made.0).collect();
-    let mut own = Vec::new();
-    for (name, schema) in schemas.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
-        own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(&schema)));
+}
+
+/// A national table.
+#[derive(Hash, Debug)]
+struct NationalTable<'r, 's> {
+    scope: Scope<'r, 's>,
+    /// Its index in [`NATIONAL`].
+    table: usize,
+}
+
+fn national_table(i: &NationalTable, sink: &dyn Sink) -> Part {
+    let (name, _, make) = NATIONAL[i.table];
+    let Some(t) = make(&i.scope) else { return Part::default() };
+    let made = table_files(sink, &t, name.to_string(), name.to_string());
+    let doc = table_doc(&t, &made.1, true);
+    Part::new(made, Some(doc), None, Some((t.name, table_schema(&t))))
+}
+
+/// One of a county's own tables.
+#[derive(Hash, Debug)]
+struct CountyTable<'r, 's> {
+    scope: Scope<'r, 's>,
+    code: String,
+    /// Its school rows counted in each coefficient (else its results).
+    school_terms: bool,
+}
+
+fn county_table(i: &CountyTable, sink: &dyn Sink) -> Part {
+    let site = &i.scope;
+    let c = site.county(&i.code).expect("parts are planned for known counties");
+    if i.school_terms {
+        let t = school_terms_table(site, &c.code);
+        let (stem, title) = (format!("counties/{}-schools", c.code), format!("schools {} {}", c.code, c.name));
+        let made = table_files(sink, &t, stem, title);
+        let doc = table_doc(&t, &[], false);
+        Part::new(made, None, Some(doc), Some((t.name, table_schema(&t))))
+    } else {
+        let t = results_table(site, Some(&c.code));
+        let made = table_files(sink, &t, format!("counties/{}", c.code), format!("results {} {}", c.code, c.name));
+        Part::new(made, None, None, Some((t.name, table_schema(&t))))
     }
-    own.push(emit(sink, "data/datapackage.json".into(), package_json(site, resources)));
-    let api: Vec<Made> = site
-        .counties
-        .par_iter()
-        .map(|county| {
-            let path = format!("api/counties/{}.json", county.code);
-            DownloadMemo::kept_or_made(memo, sink, path.clone(), &county.code, |s| {
-                (Vec::new(), vec![emit(s, path, county_api(site, &county.code))])
-            })
+}
+
+/// A county's API record.
+#[derive(Hash, Debug)]
+struct CountyRecord<'r, 's> {
+    scope: Scope<'r, 's>,
+    code: String,
+}
+
+fn county_record(i: &CountyRecord, sink: &dyn Sink) -> Part {
+    let path = format!("api/counties/{}.json", i.code);
+    Part::new((Vec::new(), vec![emit(sink, path, county_api(&i.scope, &i.code))]), None, None, None)
+}
+
+/// The parts of the downloads as jobs: the national tables, and each county's files and API
+/// record (in the order the package lists them).
+pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<Job<'r, Part>>, Vec<Job<'r, Part>>) {
+    let site = reading.site();
+    let national = NATIONAL
+        .iter()
+        .enumerate()
+        .map(|(table, (name, tables, _))| {
+            Job::new(
+                format!("table {name}"),
+                NationalTable { scope: reading.everywhere(*tables), table },
+                national_table,
+            )
         })
         .collect();
+    let mut counties = Vec::new();
+    let own = Tables::of(&[Table::Schools, Table::Results]);
+    for c in site.counties.iter() {
+        let scope = || reading.scope(vec![&c.code], own);
+        let code = c.code.clone();
+        if !site.audited_years(&c.code).is_empty() {
+            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: true };
+            counties.push(Job::new(format!("table counties/{code}-schools"), table, county_table));
+        }
+        if !site.sheets_of(&c.code).is_empty() {
+            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: false };
+            counties.push(Job::new(format!("table counties/{code}"), table, county_table));
+        }
+    }
+    let record = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics]);
+    for c in site.counties.iter() {
+        let scope = reading.scope(vec![&c.code], record);
+        let slot = format!("api/counties/{}.json", c.code);
+        counties.push(Job::new(slot, CountyRecord { scope, code: c.code.clone() }, county_record));
+    }
+    (national, counties)
+}
+
+/// What the parts make together: the data package, the Table Schemas, the API's index and
+/// schema, and the checksums.
+#[derive(Hash, Debug)]
+struct Whole<'r, 's> {
+    scope: Scope<'r, 's>,
+    parts: Vec<Part>,
+}
+
+/// The job that makes the package, the schemas, the API's index and schema and the checksums
+/// of `parts`, and lists every download.
+pub fn downloads_job<'r, 's>(reading: &'r Reading<'s>, parts: Vec<Part>) -> Job<'r, Downloads> {
+    Job::new("downloads", Whole { scope: reading.site_wide(), parts }, whole)
+}
+
+fn whole(i: &Whole, sink: &dyn Sink) -> Downloads {
+    let site = &i.scope;
+    let parts = &i.parts;
+    let mut docs: Vec<Value> = parts.iter().filter_map(|p| p.doc.clone()).collect();
+    // Per-county files are described once, with the pattern of their names.
+    docs.extend(parts.iter().find_map(|p| p.pattern_doc.clone()));
+    let schemas: std::collections::BTreeMap<&str, &Value> =
+        parts.iter().filter_map(|p| p.schema.as_ref().map(|(n, s)| (*n, s))).collect();
+    let mut own = Vec::new();
+    for (name, schema) in schemas {
+        own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(schema)));
+    }
+    let resources: Vec<&Value> = parts.iter().flat_map(|p| &p.resources).collect();
+    own.push(emit(sink, "data/datapackage.json".into(), package_json(site, resources)));
     let index: Vec<Value> = site
-        .counties
+        .counties()
         .iter()
         .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
         .collect();
     own.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
     own.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
-    let mut files: Vec<&Written> = parts.iter().chain(&api).flat_map(|made| &made.1).chain(&own).collect();
+    let mut files: Vec<&Written> = parts.iter().flat_map(|p| &p.written).chain(&own).collect();
     files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
     let sums: String = files
         .iter()
@@ -291,12 +339,24 @@ fn downloads_in<'s>(site: &'s Analysed, sink: &dyn Sink, memo: Option<(&Download
     let sums = emit(sink, "data/SHA256SUMS".into(), sums.into_bytes());
     let mut files: Vec<FileInfo> = files.into_iter().chain([&sums]).map(|f| f.info.clone()).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Downloads { files, docs: Value::Array(docs) }
+    let docs = Value::Array(docs);
+    let mut h = std::hash::DefaultHasher::new();
+    files.hash(&mut h);
+    crate::util::hash::add(&mut h, &docs);
+    Downloads { files, docs, hash: h.finish() }
+}
+
+/// Writes every download into `sink` (tests).
+pub fn downloads(site: &crate::engine::Analysed, sink: &dyn Sink) -> Downloads {
+    let reading = Reading::new(site);
+    let (national, counties) = part_jobs(&reading);
+    let parts = super::run_parts(&national, &counties, |job| job.run(sink));
+    downloads_job(&reading, parts).run(sink)
 }
 
 /// The Frictionless data package (`datapackage.json`) describing `resources`.
-fn package_json(site: &Analysed, resources: Vec<&Value>) -> Vec<u8> {
-    let c = &site.config;
+fn package_json(site: &Scope, resources: Vec<&Value>) -> Vec<u8> {
+    let c = site.config();
     let dl = c.default_language();
     /// The package, with its resources borrowed (the keys in this order, as written).
     #[derive(serde::Serialize)]
@@ -315,7 +375,7 @@ fn package_json(site: &Analysed, resources: Vec<&Value>) -> Vec<u8> {
         title: c.title.get(dl, dl),
         homepage: &c.base_url,
         licenses: json!([{ "name": c.license, "path": c.license_url }]),
-        sources: site.sources.iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
+        sources: site.sources().iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
         resources,
     };
     pretty(&package)
@@ -434,7 +494,6 @@ mod tests {
             ],
             primary_key: &[],
             rows: Rows::made(rows, move || Box::new((0..rows).map(row))),
-            runs: None,
         };
         let whole = crate::render::Collect::default();
         let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
@@ -466,7 +525,6 @@ mod tests {
                 columns: vec![("n", Ty::Int)],
                 primary_key: &[],
                 rows: Rows::Held(vec![vec![Cell::Int(1)]; rows]),
-                runs: None,
             };
             let sink = crate::render::Collect::default();
             let (resources, _) = table_files(&sink, &t, "t".into(), "t".into());
@@ -476,54 +534,5 @@ mod tests {
         };
         assert_eq!(paths(EXCEL_SHEET_ROWS - 1), ["data/t-excel.csv", "data/t.csv", "data/t.json"]);
         assert_eq!(paths(EXCEL_SHEET_ROWS), ["data/t.csv"]);
-    }
-
-    // Guards the tables assembled from runs (the preview's national tables): after each edit
-    // (a county's rows changed, one emptied, one gone, one new, none) the files, sizes and
-    // SHA-256 sums equal those of the table made whole, and only the runs whose county's key
-    // changed were encoded again.
-    #[test]
-    fn tables_assembled_from_runs_equal_tables_made_whole() {
-        let row = |county: &str, i: u32, v: u32| {
-            vec![
-                s(county.to_string()),
-                Cell::Int(u64::from(i)),
-                s(format!("学校{i}, \"{v}\"")),
-                Cell::Num(f64::from(v) / 7.0),
-            ]
-        };
-        // Each build: (county, rows, version of its rows).
-        let builds: [&[(&str, u32, u32)]; 5] = [
-            &[("A", 3, 0), ("B", 0, 0), ("C", 2, 0), ("D", 4, 0)],
-            &[("A", 3, 0), ("B", 0, 0), ("C", 2, 1), ("D", 4, 0)],
-            &[("A", 1, 2), ("B", 0, 0), ("C", 2, 1), ("E", 2, 0)],
-            &[("A", 1, 2), ("B", 0, 0), ("C", 2, 1), ("E", 2, 0)],
-            &[("A", 0, 3), ("B", 0, 0), ("C", 0, 2), ("E", 0, 1)],
-        ];
-        let encoded = [4, 1, 2, 0, 3];
-        let mut memo = DownloadMemo::default();
-        for (build, expected) in builds.iter().zip(encoded) {
-            let runs: Vec<(&str, Vec<Vec<Cell>>)> =
-                build.iter().map(|&(c, n, v)| (c, (0..n).map(|i| row(c, i, v)).collect())).collect();
-            let table = || DataTable {
-                name: "results",
-                columns: vec![("county", Ty::Str), ("i", Ty::Int), ("name", Ty::Str), ("x", Ty::Num)],
-                primary_key: &[],
-                rows: Rows::Held(runs.iter().flat_map(|(_, rows)| rows.clone()).collect()),
-                runs: Some(Box::new(|| runs.iter().map(|(c, rows)| (*c, Rows::Held(rows.clone()))).collect())),
-            };
-            let versions: HashMap<&str, u64> = build.iter().map(|&(c, n, v)| (c, u64::from(n * 100 + v))).collect();
-            let key = |county: &str| versions[county];
-            let assembled = crate::render::Collect::default();
-            let (resources, written) = memo.table_files_by_run(&assembled, &table(), "table t", "t", "t", &key);
-            memo.turn();
-            let whole = crate::render::Collect::default();
-            let (whole_resources, whole_written) = table_files(&whole, &table(), "t".into(), "t".into());
-            assert_eq!(resources, whole_resources, "{build:?}");
-            let sums = |w: &[Written]| w.iter().map(|w| (w.info.path.clone(), w.sha256.clone())).collect::<Vec<_>>();
-            assert_eq!(sums(&written), sums(&whole_written));
-            assert!(assembled.into_files() == whole.into_files(), "{build:?}");
-            assert_eq!(memo.runs_encoded, expected, "{build:?}");
-        }
     }
 }

@@ -2,10 +2,24 @@
 
 use super::*;
 
-/// Every national table of the site, in the order the downloads list them.
-pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
-    let mut out = Vec::new();
-    out.push(DataTable {
+/// Makes a national table from what its scope lets through (none when the site has no rows for it).
+pub(super) type MakeTable = for<'x, 'r, 's> fn(&'x Scope<'r, 's>) -> Option<DataTable<'s>>;
+
+/// Every national table of the site, in the order the downloads list them, with the tables of
+/// every area it reads.
+pub(super) const NATIONAL: [(&str, Tables, MakeTable); 7] = [
+    ("counties", Tables::of(&[]), counties_table),
+    ("indicators", Tables::of(&[Table::Published]), indicators_table),
+    ("results", Tables::of(&[Table::Results]), |site| Some(results_table(site, None))),
+    ("milestones", Tables::of(&[Table::Milestones]), milestones_table),
+    ("metrics", Tables::of(&[Table::Metrics]), metrics_table),
+    ("sources", Tables::of(&[]), sources_table),
+    ("schools", Tables::of(&[Table::Schools]), schools_table),
+];
+
+fn counties_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+    let counties = site.counties();
+    Some(DataTable {
         name: "counties",
         columns: vec![
             ("code", Ty::Str),
@@ -17,9 +31,8 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
             ("name_en", Ty::Str),
         ],
         primary_key: &["code"],
-        runs: None,
-        rows: Rows::made(site.counties.len(), move || {
-            Box::new(site.counties.iter().map(|c| {
+        rows: Rows::made(counties.len(), move || {
+            Box::new(counties.iter().map(|c| {
                 vec![
                     s(&c.code),
                     s(&c.name),
@@ -31,8 +44,11 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
                 ]
             }))
         }),
-    });
-    out.push(DataTable {
+    })
+}
+
+fn indicators_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+    Some(DataTable {
         name: "indicators",
         columns: vec![
             ("county", Ty::Str),
@@ -45,12 +61,13 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows: reported_rows(&site.reported),
-        // The model keeps the published rows sorted by county.
-        runs: Some(Box::new(|| runs_by(&site.reported, |r| &r.county, reported_rows))),
-    });
-    out.push(results_table(site, None));
-    out.push(DataTable {
+        rows: reported_rows(site.reported()),
+    })
+}
+
+fn milestones_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+    let milestones = site.milestones();
+    Some(DataTable {
         name: "milestones",
         columns: vec![
             ("area", Ty::Str),
@@ -60,16 +77,19 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &[],
-        runs: None,
-        rows: Rows::made(site.milestones.len(), move || {
+        rows: Rows::made(milestones.len(), move || {
             Box::new(
-                site.milestones
+                milestones
                     .iter()
                     .map(|m| vec![s(&m.area), s(m.date.to_string()), s(m.event.id()), s(&m.title), opt_s(&m.source)]),
             )
         }),
-    });
-    out.push(DataTable {
+    })
+}
+
+fn metrics_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+    let metrics = site.metrics();
+    Some(DataTable {
         name: "metrics",
         columns: vec![
             ("area", Ty::Str),
@@ -80,20 +100,22 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
             ("source", Ty::Str),
         ],
         primary_key: &["area", "period", "metric"],
-        runs: None,
-        rows: Rows::made(site.metrics.len(), move || {
-            Box::new(site.metrics.iter().map(|m| {
+        rows: Rows::made(metrics.len(), move || {
+            Box::new(metrics.iter().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
             }))
         }),
-    });
-    out.push(DataTable {
+    })
+}
+
+fn sources_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+    let sources = site.sources();
+    Some(DataTable {
         name: "sources",
         columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
         primary_key: &["id"],
-        runs: None,
-        rows: Rows::made(site.sources.len(), move || {
-            Box::new(site.sources.iter().map(|x| {
+        rows: Rows::made(sources.len(), move || {
+            Box::new(sources.iter().map(|x| {
                 vec![
                     s(&x.id),
                     s(&x.title),
@@ -103,14 +125,13 @@ pub(super) fn tables(site: &Analysed) -> Vec<DataTable<'_>> {
                 ]
             }))
         }),
-    });
-    out.extend(schools_table(site));
-    out
+    })
 }
 
 /// The school rows as the input file has them, when the site has any.
-fn schools_table(site: &Analysed) -> Option<DataTable<'_>> {
-    if site.schools.is_empty() {
+fn schools_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+    let schools = site.schools();
+    if schools.is_empty() {
         return None;
     }
     let mut columns = vec![
@@ -128,8 +149,7 @@ fn schools_table(site: &Analysed) -> Option<DataTable<'_>> {
         name: "schools",
         columns,
         primary_key: &["school_id", "school_year", "level"],
-        rows: school_rows(&site.schools),
-        runs: Some(Box::new(|| runs_by(&site.schools, |r| &r.county, school_rows))),
+        rows: school_rows(schools),
     })
 }
 
@@ -171,22 +191,12 @@ pub(super) fn school_rows(rows: &[crate::model::SchoolRow]) -> Rows<'_> {
     })
 }
 
-/// `items`, grouped by county in runs of consecutive items, each with its rows: one run per
-/// county when `items` are sorted by county (as the model keeps them).
-pub(super) fn runs_by<'a, T>(
-    items: &'a [T],
-    county: impl for<'x> Fn(&'x T) -> &'x str,
-    rows: impl Fn(&'a [T]) -> Rows<'a>,
-) -> Vec<(&'a str, Rows<'a>)> {
-    items.chunk_by(|a, b| county(a) == county(b)).map(|run| (county(&run[0]), rows(run))).collect()
-}
-
 /// The computations of one county school by school, for the audited school years: one row per
 /// school counted per school year, level and regime, with its pupils Pᵢ, its share of the
 /// whole-school facilities and its value xᵢ of every indicator of that regime (columns
 /// `basic_…`, `quality_…`). Each coefficient can be redone in a spreadsheet from these rows:
 /// x̄ = Σ Pᵢxᵢ / Σ Pᵢ, S² = Σ (Pᵢ/P)(xᵢ − x̄)², CV = S / x̄.
-pub(super) fn school_terms_table<'a>(site: &'a Analysed, code: &str) -> DataTable<'a> {
+pub(super) fn school_terms_table<'s>(site: &Scope<'_, 's>, code: &str) -> DataTable<'s> {
     let audited = site.audited_years(code);
     let mut columns = vec![
         ("school_year", Ty::Str),
@@ -241,7 +251,6 @@ pub(super) fn school_terms_table<'a>(site: &'a Analysed, code: &str) -> DataTabl
         columns,
         primary_key: &["school_year", "level", "scheme", "school_id"],
         rows: Rows::Held(rows),
-        runs: None,
     }
 }
 
@@ -266,10 +275,10 @@ pub(super) const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
 ];
 
 /// Every indicator with its verdict (and the composites), for all counties or one.
-pub(super) fn results_table<'a>(site: &'a Analysed, county: Option<&str>) -> DataTable<'a> {
+pub(super) fn results_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> DataTable<'s> {
     let sheets = match county {
         Some(code) => site.sheets_of(code),
-        None => &site.sheets[..],
+        None => site.sheets(),
     };
     DataTable {
         name: "results",
@@ -292,8 +301,6 @@ pub(super) fn results_table<'a>(site: &'a Analysed, county: Option<&str>) -> Dat
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
         rows: sheet_rows(sheets),
-        // The national table only: a county's own is made whole.
-        runs: county.is_none().then(|| -> Runs<'a> { Box::new(move || runs_by(sheets, |sh| &sh.county, sheet_rows)) }),
     }
 }
 

@@ -1,0 +1,761 @@
+//! The pages, one job each: a page kind is a struct of what it shows beyond its scope, with
+//! the function that builds its context ([`Kind::context`]); [`plan`] lists every page of one
+//! language with its path, template, title and scope.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use serde_json::{Value, json};
+
+use super::context::{self, Context};
+use super::downloads::{self, Downloads};
+use super::scope::{Reading, Scope, Table, Tables};
+use super::views::{self, Citations};
+use super::{Styled, charts, lang_prefix, markdown};
+use crate::diag::Diagnostic;
+use crate::engine::Analysed;
+use crate::job::Job;
+use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme};
+use crate::output::{OutputFile, Sink};
+
+/// How many county events the national timeline lists (the most recent ones).
+const RECENT_COUNTY_EVENTS: usize = 60;
+
+/// A page's job: its files go to the sink; a template's failure is its diagnostic.
+pub type PageJob<'a> = Job<'a, Result<(), Diagnostic>>;
+
+/// What every page of one language shares: the theme's templates and strings, the language,
+/// and the site's information and navigation in it.
+pub struct Frame<'a> {
+    pub(super) styled: &'a Styled,
+    pub(super) lang: &'a str,
+    pub(super) prefix: String,
+    default_lang: &'a str,
+    base_url: &'a str,
+    languages: &'a [String],
+    info: Value,
+    nav: Value,
+    hash: u64,
+}
+
+impl<'a> Frame<'a> {
+    /// The frame of `lang`'s pages.
+    pub fn new(site: &'a Analysed, styled: &'a Styled, lang: &'a str) -> Self {
+        let c = &site.config;
+        let default_lang = c.default_language();
+        let (info, nav) = (site_info(site, lang), nav(site, lang));
+        let mut h = std::hash::DefaultHasher::new();
+        (styled.fingerprint, lang, default_lang, &c.base_url, &c.languages).hash(&mut h);
+        crate::util::hash::add(&mut h, &(&info, &nav));
+        let prefix = lang_prefix(lang, default_lang);
+        Frame {
+            styled,
+            lang,
+            prefix,
+            default_lang,
+            base_url: &c.base_url,
+            languages: &c.languages,
+            info,
+            nav,
+            hash: h.finish(),
+        }
+    }
+
+    fn tr(&self) -> charts::Tr<'_> {
+        charts::Tr::new(&self.styled.strings, self.lang)
+    }
+}
+
+impl Hash for Frame<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.hash.hash(h);
+    }
+}
+
+impl std::fmt::Debug for Frame<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "frame of {} #{:016x}", self.lang, self.hash)
+    }
+}
+
+/// A kind of page: what it shows beyond its scope, and how its context is built from both.
+trait Kind: Hash + std::fmt::Debug + Send + Sync {
+    fn context(&self, site: &Scope, f: &Frame) -> Context;
+}
+
+/// One page: where, with which template and title, what it reads ([`Scope`]) and its kind.
+#[derive(Hash, Debug)]
+struct Planned<'a, 'r, 's, K> {
+    frame: &'a Frame<'a>,
+    /// Directory-style URL path relative to the language root (`county/450802/`), or a file
+    /// name (`404.html`).
+    path: String,
+    template: &'static str,
+    title: String,
+    scope: Scope<'r, 's>,
+    kind: K,
+}
+
+/// Renders one page into `sink`.
+fn page<K: Kind>(p: &Planned<K>, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    let f = p.frame;
+    let prefix = &f.prefix;
+    // The 404 page is served for missing URLs at any depth: its links start at the published
+    // base path instead of being relative.
+    let root = if p.path == "404.html" {
+        super::base_path(f.base_url)
+    } else {
+        "../".repeat(prefix.matches('/').count() + p.path.matches('/').count())
+    };
+    let out_path =
+        if p.path.ends_with(".html") { format!("{prefix}{}", p.path) } else { format!("{prefix}{}index.html", p.path) };
+    let alternates: Vec<Value> = f
+        .languages
+        .iter()
+        .map(|l| {
+            let other = lang_prefix(l, f.default_lang);
+            json!({ "lang": l, "href": format!("{root}{other}{}", p.path), "abs": format!("{}{other}{}", f.base_url, p.path) })
+        })
+        .collect();
+    let mut ctx = p.kind.context(&p.scope, f);
+    let extra = json!({
+        "lang": f.lang, "lang_prefix": prefix, "root": root,
+        "page_path": p.path, "page_title": p.title,
+        "canonical": format!("{}{prefix}{}", f.base_url, p.path),
+        "alternates": alternates, "css_version": f.styled.css_version,
+        "site": f.info, "nav": f.nav,
+    });
+    super::merge(&mut ctx.json, extra);
+    let styled = f.styled;
+    let html = styled.env.get_template(p.template).and_then(|t| t.render(context::to_template(ctx))).map_err(|e| {
+        let mut d = super::templates::template_diag(&styled.dir, &styled.templates, &e);
+        d.message = format!("{} (while rendering `{out_path}`)", d.message);
+        d
+    })?;
+    sink.put(OutputFile::new(out_path, html));
+    Ok(())
+}
+
+/// What the plan of one language reads.
+struct Plan<'a> {
+    reading: &'a Reading<'a>,
+    frame: &'a Frame<'a>,
+    downloads: &'a Downloads,
+    rankings: &'a Rankings,
+    out: Vec<PageJob<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    fn push<K: Kind + 'a>(
+        &mut self,
+        path: String,
+        template: &'static str,
+        title: String,
+        scope: Scope<'a, 'a>,
+        kind: K,
+    ) {
+        let planned = Planned { frame: self.frame, path, template, title, scope, kind };
+        let slot = format!("{}{}", self.frame.prefix, planned.path);
+        self.out.push(Job::new(slot, planned, page::<K>));
+    }
+
+    fn site(&self) -> &'a Analysed {
+        self.reading.site()
+    }
+}
+
+/// Every page of `frame`'s language, as jobs.
+pub fn plan<'a>(
+    reading: &'a Reading<'a>,
+    frame: &'a Frame<'a>,
+    downloads: &'a Downloads,
+    rankings: &'a Rankings,
+) -> Vec<PageJob<'a>> {
+    let mut p = Plan { reading, frame, downloads, rankings, out: Vec::new() };
+    home(&mut p);
+    counties(&mut p);
+    areas(&mut p);
+    indicators(&mut p);
+    national_timeline(&mut p);
+    content(&mut p);
+    misc(&mut p);
+    p.out
+}
+
+fn site_info(site: &Analysed, lang: &str) -> Value {
+    let c = &site.config;
+    let dl = c.default_language();
+    json!({
+        "title": c.title.get(lang, dl),
+        "description": c.description.as_ref().map(|d| d.get(lang, dl)),
+        "publisher": c.publisher.get(lang, dl),
+        "license": c.license, "license_url": c.license_url, "base_url": c.base_url,
+        "languages": c.languages, "default_language": dl,
+    })
+}
+
+/// Sections with their titles, for the navigation (excluding the county narratives).
+fn sections<'p>(pages: impl Iterator<Item = &'p Page>, lang: &str) -> Vec<(String, String, i64)> {
+    let mut out: BTreeMap<String, (String, i64)> = BTreeMap::new();
+    for p in pages.filter(|p| !p.section.is_empty() && p.section != "counties") {
+        let entry = out.entry(p.section.clone()).or_insert_with(|| (p.section.clone(), i64::MAX));
+        if p.slug == "_index" && (p.lang == lang || entry.1 == i64::MAX) {
+            *entry = (p.title.clone(), p.weight.unwrap_or(0));
+        }
+    }
+    let mut v: Vec<_> = out.into_iter().map(|(k, (t, w))| (k, t, w)).collect();
+    v.sort_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0)));
+    v
+}
+
+fn nav(site: &Analysed, lang: &str) -> Value {
+    Value::Array(
+        sections(site.pages.iter(), lang)
+            .into_iter()
+            .map(|(s, t, _)| json!({ "path": format!("{s}/"), "title": t }))
+            .collect(),
+    )
+}
+
+/// The version of a page in `lang`, else in the default language, else any.
+fn pick<'p>(site: &Scope<'_, 'p>, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
+    let dl = site.config().default_language();
+    let candidates = site.pages_of(section, slug);
+    candidates
+        .iter()
+        .find(|p| p.lang == lang)
+        .or_else(|| candidates.iter().find(|p| p.lang == dl))
+        .or_else(|| candidates.first())
+}
+
+/// A page ready to show; its Markdown headings start at `<h{top}>`.
+fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, cites: &mut Citations) -> Value {
+    for s in &p.sources {
+        cites.number(&Some(s.clone()));
+    }
+    json!({
+        "title": p.title, "date": p.date.map(|d| d.to_string()), "summary": p.summary,
+        "lang": p.lang, "other_language": p.lang != lang,
+        "html": markdown::to_html(&p.body, top, raw_html),
+        "section": p.section, "slug": p.slug,
+        "sources": p.sources,
+    })
+}
+
+/// The newest date among the sources a page cites (the "data date" of a citation).
+fn cited_date(site: &Scope, cites: &Citations) -> Option<String> {
+    cites.ids().iter().filter_map(|id| site.source(id).and_then(|s| s.date)).max().map(|d| d.to_string())
+}
+
+/// The name of a county in `lang`.
+fn county_name(c: &crate::model::County, lang: &str) -> String {
+    if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() }
+}
+
+/// The tables a roll-up row reads (a county's status and latest composites).
+const ROLLUP: [Table; 2] = [Table::Results, Table::Milestones];
+
+/// The home page: the county list with each county's roll-up row and the site's progress.
+#[derive(Hash, Debug)]
+struct Home;
+
+impl Kind for Home {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let lang = f.lang;
+        let rows: Vec<&Value> = site.counties().iter().map(|c| site.rollup(&c.code)).collect();
+        let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
+        let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
+        let mut cites = Citations::default();
+        let intro =
+            pick(site, "", "_index", lang).map(|p| page_view(p, lang, 2, site.config().settings.raw_html, &mut cites));
+        json!({
+            "intro": intro, "counties": rows,
+            "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
+                          "provinces": site.provinces().len(), "prefectures": site.prefectures().len() },
+            "provinces": site.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
+            "latest_pages": latest_pages(site, lang, 5), "sources": cites.list(site),
+        })
+        .into()
+    }
+}
+
+fn home(p: &mut Plan) {
+    let title = p.site().config.title.get(p.frame.lang, p.site().config.default_language()).to_string();
+    let scope = p.reading.everywhere(Tables::of(&ROLLUP));
+    p.push(String::new(), "index.html", title, scope, Home);
+}
+
+/// A county's page.
+#[derive(Hash, Debug)]
+struct County {
+    code: String,
+    name: String,
+    /// Its download files: path and size.
+    downloads: Vec<(String, usize)>,
+}
+
+impl Kind for County {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let (code, lang, strings) = (self.code.as_str(), f.lang, &f.styled.strings);
+        let mut cites = Citations::default();
+        let years = views::county_years(site, code, &mut cites);
+        let timeline = views::timeline(site, &[code], &mut cites);
+        let mut series = views::series(site, code, lang, &mut cites);
+        charts::attach(&mut series, "chart", lang, strings);
+        let trends = charts::county_trends(site.sheets_of(code), site.rules(), f.tr());
+        let milestones = charts::milestones(&timeline, "milestones", f.tr());
+        let narrative = pick(site, "counties", code, lang)
+            .map(|p| page_view(p, lang, 3, site.config().settings.raw_html, &mut cites));
+        let downloads: Vec<Value> =
+            self.downloads.iter().map(|(path, bytes)| json!({ "path": path, "bytes": bytes })).collect();
+        let sources = cites.list(site);
+        let data_date = json!(cited_date(site, &cites));
+        let json = context::object([
+            ("county", site.rollup(code).clone()),
+            ("display_name", json!(self.name)),
+            ("years", years),
+            ("timeline", timeline),
+            ("milestones_chart", milestones),
+            ("series", series),
+            ("narrative", json!(narrative)),
+            ("sources", json!(sources)),
+            ("downloads", Value::Array(downloads)),
+            ("has_data", json!(site.has_data(code))),
+            ("rules_overridden", json!(!site.rules().overridden.is_empty())),
+            ("data_date", data_date),
+        ]);
+        Context { json, values: vec![("trends", trends)] }
+    }
+}
+
+/// A county's audit trail of one school year.
+#[derive(Hash, Debug)]
+struct Computation {
+    code: String,
+    name: String,
+    year: crate::model::SchoolYear,
+}
+
+impl Kind for Computation {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let mut context = views::computation(site, &self.code, self.year, f.tr());
+        context.json["county"] = site.rollup(&self.code).clone();
+        context.json["display_name"] = json!(self.name);
+        context
+    }
+}
+
+/// Each county's page, and its audit trail per school year with school data.
+fn counties(p: &mut Plan) {
+    let (site, lang) = (p.site(), p.frame.lang);
+    let county_tables = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics, Table::Narratives]);
+    for (i, c) in site.counties.iter().enumerate() {
+        if !p.reading.page_built(i) {
+            continue;
+        }
+        let downloads = downloads::files_of(&p.downloads.files, &c.code).map(|f| (f.path.clone(), f.bytes)).collect();
+        let kind = County { code: c.code.clone(), name: county_name(c, lang), downloads };
+        let scope = p.reading.scope(vec![&c.code], county_tables);
+        p.push(format!("county/{}/", c.code), "county.html", kind.name.clone(), scope, kind);
+    }
+    let audit_tables = Tables::of(&[Table::Schools, Table::Results, Table::Milestones]);
+    for c in site.counties.iter() {
+        for year in site.audited_years(&c.code) {
+            let name = county_name(c, lang);
+            let scope = p.reading.scope(vec![&c.code], audit_tables);
+            let path = format!("county/{}/computation/{year}/", c.code);
+            let kind = Computation { code: c.code.clone(), name: name.clone(), year };
+            p.push(path, "computation.html", format!("{name} {year}"), scope, kind);
+        }
+    }
+}
+
+/// A prefecture's or a province's roll-up.
+#[derive(Hash, Debug)]
+struct Area {
+    code: String,
+    province: bool,
+}
+
+impl Kind for Area {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let (lang, strings) = (f.lang, &f.styled.strings);
+        let mut cites = Citations::default();
+        // A prefecture's timeline cites before its series (sources are numbered in order).
+        let timeline = (!self.province).then(|| views::timeline(site, &[&self.code], &mut cites));
+        let mut series = views::series(site, &self.code, lang, &mut cites);
+        charts::attach(&mut series, "chart", lang, strings);
+        if self.province {
+            let p = province(site, &self.code);
+            let rows: Vec<&Value> = p.counties.iter().map(|c| site.rollup(c)).collect();
+            let children: Vec<Value> = p.prefectures.iter().map(|c| site.area(c)).collect();
+            json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
+                    "counties": rows, "children": children, "timeline": [], "series": series,
+                    "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, f.tr()),
+                    "sources": cites.list(site) })
+            .into()
+        } else {
+            let p = site.prefecture(&self.code).expect("pages are planned for known prefectures");
+            let rows: Vec<&Value> = p.counties.iter().map(|c| site.rollup(c)).collect();
+            json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
+                              "parent": site.area(&p.province_code) },
+                    "counties": rows, "children": [], "timeline": timeline, "series": series,
+                    "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, f.tr()),
+                    "sources": cites.list(site) })
+            .into()
+        }
+    }
+}
+
+fn province<'s>(site: &Scope<'_, 's>, code: &str) -> &'s crate::model::Province {
+    let provinces = site.provinces();
+    let i = provinces.binary_search_by(|p| p.code.as_str().cmp(code)).expect("pages are planned for known provinces");
+    &provinces[i]
+}
+
+/// A province's timeline: its own milestones and those of its prefectures and counties.
+#[derive(Hash, Debug)]
+struct ProvinceTimeline {
+    code: String,
+}
+
+impl Kind for ProvinceTimeline {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let p = province(site, &self.code);
+        let mut cites = Citations::default();
+        let mut areas: Vec<&str> = vec![p.code.as_str()];
+        areas.extend(p.prefectures.iter().map(String::as_str));
+        areas.extend(p.counties.iter().map(String::as_str));
+        let timeline = views::timeline(site, &areas, &mut cites);
+        json!({ "scope": site.area(&p.code), "timeline": timeline, "progress": [],
+                "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, f.tr()),
+                "sources": cites.list(site) })
+        .into()
+    }
+}
+
+/// Each prefecture's and province's roll-up, and each province's timeline.
+fn areas(p: &mut Plan) {
+    let site = p.site();
+    let area_tables = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics]);
+    for a in site.prefectures.iter() {
+        let mut areas: Vec<&str> = a.counties.iter().map(String::as_str).collect();
+        areas.push(&a.code);
+        let scope = p.reading.scope(areas, area_tables);
+        p.push(
+            format!("prefecture/{}/", a.code),
+            "area.html",
+            a.name.clone(),
+            scope,
+            Area { code: a.code.clone(), province: false },
+        );
+    }
+    for a in site.provinces.iter() {
+        let mut areas: Vec<&str> = a.counties.iter().map(String::as_str).collect();
+        areas.extend(a.prefectures.iter().map(String::as_str));
+        areas.push(&a.code);
+        let scope = p.reading.scope(areas.clone(), area_tables);
+        p.push(
+            format!("province/{}/", a.code),
+            "area.html",
+            a.name.clone(),
+            scope,
+            Area { code: a.code.clone(), province: true },
+        );
+        let scope = p.reading.scope(areas, Tables::of(&[Table::Milestones]));
+        p.push(
+            format!("timeline/{}/", a.code),
+            "timeline.html",
+            a.name.clone(),
+            scope,
+            ProvinceTimeline { code: a.code.clone() },
+        );
+    }
+}
+
+/// What each indicator's page ranks: every county's latest coefficient of the indicator per
+/// level, made from every county's sheets by one job ([`rankings_job`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    scheme: Scheme,
+    id: &'static str,
+    /// Per level ([`Level::ALL`]), the ranked rows.
+    levels: Vec<Value>,
+    /// The hash of `levels`: what an indicator's page is keyed on.
+    hash: u64,
+}
+
+impl Hash for Ranking {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (self.scheme, self.id, self.hash).hash(h);
+    }
+}
+
+/// Every indicator's ranking.
+pub type Rankings = std::sync::Arc<Vec<Ranking>>;
+
+#[derive(Hash, Debug)]
+struct RankingInputs<'r, 's> {
+    scope: Scope<'r, 's>,
+}
+
+fn rankings(i: &RankingInputs, _: &dyn Sink) -> Rankings {
+    use rayon::prelude::*;
+    let site = &i.scope;
+    let indicators: Vec<(Scheme, &'static str)> = Scheme::ALL
+        .into_iter()
+        .flat_map(|scheme| site.rules().of(scheme).indicators.iter().map(move |ind| (scheme, ind.id)))
+        .collect();
+    let rankings = indicators
+        .into_par_iter()
+        .map(|(scheme, id)| {
+            let levels: Vec<Value> = Level::ALL.iter().map(|&level| views::ranking(site, scheme, id, level)).collect();
+            let mut h = std::hash::DefaultHasher::new();
+            crate::util::hash::add(&mut h, &levels);
+            Ranking { scheme, id, levels, hash: h.finish() }
+        })
+        .collect();
+    std::sync::Arc::new(rankings)
+}
+
+/// The job ranking every indicator (it reads every county's sheets).
+pub fn rankings_job<'a>(reading: &'a Reading<'a>) -> Job<'a, Rankings> {
+    let scope = reading.everywhere(Tables::of(&[Table::Results]));
+    Job::new("rankings", RankingInputs { scope }, rankings)
+}
+
+/// An indicator's ranking.
+#[derive(Hash, Debug)]
+struct Indicator<'a> {
+    ranking: &'a Ranking,
+}
+
+impl Kind for Indicator<'_> {
+    fn context(&self, site: &Scope, _: &Frame) -> Context {
+        let Ranking { scheme, id, levels, .. } = self.ranking;
+        let rules = site.rules().of(*scheme);
+        let ind = rules.indicators.iter().find(|i| i.id == *id).expect("rankings are made from the rules");
+        let levels: Vec<Value> = Level::ALL
+            .iter()
+            .zip(levels)
+            .map(|(&level, ranking)| {
+                context::object([
+                    ("level", json!(level)),
+                    ("threshold", json!(rules.threshold(level))),
+                    ("standard", json!(ind.standard_for(level))),
+                    ("ranking", ranking.clone()),
+                ])
+            })
+            .collect();
+        context::object([
+            ("indicator", json!({ "scheme": scheme, "id": ind.id, "decimals": ind.decimals })),
+            ("rules", json!({ "document": rules.document, "version": rules.version })),
+            ("levels", Value::Array(levels)),
+        ])
+        .into()
+    }
+}
+
+/// The list of indicators.
+#[derive(Hash, Debug)]
+struct IndicatorList;
+
+impl Kind for IndicatorList {
+    fn context(&self, site: &Scope, _: &Frame) -> Context {
+        let rules = site.rules();
+        let index: Vec<Value> = Scheme::ALL
+            .into_iter()
+            .flat_map(|scheme| rules.of(scheme).indicators.iter().map(move |i| json!({ "scheme": scheme, "id": i.id })))
+            .collect();
+        json!({ "indicators": index, "basic": &rules.basic, "quality": &rules.quality }).into()
+    }
+}
+
+/// Each indicator's ranking, and the list of indicators.
+fn indicators(p: &mut Plan) {
+    let rankings = p.rankings;
+    for ranking in rankings.iter() {
+        let path = format!("indicators/{}/{}/", ranking.scheme.id(), ranking.id);
+        let scope = p.reading.site_wide();
+        p.push(path, "indicator.html", ranking.id.to_string(), scope, Indicator { ranking });
+    }
+    let scope = p.reading.site_wide();
+    p.push("indicators/".into(), "indicators.html", String::new(), scope, IndicatorList);
+}
+
+/// The national timeline.
+#[derive(Hash, Debug)]
+struct NationalTimeline;
+
+impl Kind for NationalTimeline {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let mut cites = Citations::default();
+        let all_areas: Vec<&str> =
+            std::iter::once(NATIONAL_AREA).chain(site.provinces().iter().map(|p| p.code.as_str())).collect();
+        let timeline = views::timeline(site, &all_areas, &mut cites);
+        let mut progress = views::series(site, NATIONAL_AREA, f.lang, &mut cites);
+        charts::attach(&mut progress, "chart", f.lang, &f.styled.strings);
+        // The most recent county events only: a national site has thousands; provinces list all.
+        let county_events = {
+            let mut recent: Vec<&crate::model::Milestone> =
+                site.counties().iter().flat_map(|c| site.milestones_of(&c.code)).collect();
+            recent.sort_by(|a, b| (b.date, b.event, &b.area).cmp(&(a.date, a.event, &a.area)));
+            recent.truncate(RECENT_COUNTY_EVENTS);
+            views::timeline_of(site, recent, &mut cites)
+        };
+        json!({ "scope": site.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
+                "county_events": county_events,
+                "provinces": site.provinces().iter().map(|p| site.area(&p.code)).collect::<Vec<_>>(),
+                "sources": cites.list(site) })
+        .into()
+    }
+}
+
+fn national_timeline(p: &mut Plan) {
+    let scope = p.reading.everywhere(Tables::of(&[Table::Milestones, Table::Metrics]));
+    p.push("timeline/".into(), "timeline.html", String::new(), scope, NationalTimeline);
+}
+
+/// A content page.
+#[derive(Hash, Debug)]
+struct ContentPage {
+    section: String,
+    slug: String,
+    section_title: String,
+}
+
+impl Kind for ContentPage {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let p = pick(site, &self.section, &self.slug, f.lang).expect("pages are planned for pages that exist");
+        let mut cites = Citations::default();
+        let view = page_view(p, f.lang, 2, site.config().settings.raw_html, &mut cites);
+        json!({ "page": view, "section": { "path": format!("{}/", self.section), "title": self.section_title },
+                "sources": cites.list(site) })
+        .into()
+    }
+}
+
+/// A section's own page, with its pages listed.
+#[derive(Hash, Debug)]
+struct Section {
+    section: String,
+    title: String,
+}
+
+impl Kind for Section {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let (section, lang) = (self.section.as_str(), f.lang);
+        let mut cites = Citations::default();
+        let own = pick(site, section, "_index", lang)
+            .map(|p| page_view(p, lang, 2, site.config().settings.raw_html, &mut cites));
+        let mut items = Vec::new();
+        for slug in slugs(site.pages(), section) {
+            let Some(p) = pick(site, section, slug, lang) else { continue };
+            items.push(json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "slug": slug,
+                               "weight": p.weight, "summary": p.summary.clone().unwrap_or_else(|| markdown::first_paragraph(&p.body, 120)),
+                               "lang": p.lang }));
+        }
+        items.sort_by(|a, b| {
+            let key = |v: &Value| {
+                (v["weight"].as_i64().unwrap_or(0), std::cmp::Reverse(v["date"].as_str().unwrap_or("").to_string()))
+            };
+            key(a).cmp(&key(b)).then(a["slug"].as_str().cmp(&b["slug"].as_str()))
+        });
+        json!({ "section": { "path": format!("{section}/"), "title": self.title, "name": section },
+                "own": own, "items": items, "sources": cites.list(site) })
+        .into()
+    }
+}
+
+/// The slugs of a section's pages (not its own), in order, once each.
+fn slugs<'p>(pages: impl Iterator<Item = &'p Page>, section: &str) -> Vec<&'p str> {
+    let mut slugs: Vec<&str> =
+        pages.filter(|p| p.section == section && p.slug != "_index").map(|p| p.slug.as_str()).collect();
+    slugs.dedup();
+    slugs
+}
+
+/// The content sections and their pages.
+fn content(p: &mut Plan) {
+    let (site, lang) = (p.site(), p.frame.lang);
+    for (section, title, _) in sections(site.pages.iter(), lang) {
+        for slug in slugs(site.pages.iter(), &section) {
+            let candidates = site.pages_of(&section, slug);
+            let Some(page) = candidates
+                .iter()
+                .find(|p| p.lang == lang)
+                .or_else(|| candidates.iter().find(|p| p.lang == site.config.default_language()))
+                .or_else(|| candidates.first())
+            else {
+                continue;
+            };
+            let kind = ContentPage { section: section.clone(), slug: slug.to_string(), section_title: title.clone() };
+            let scope = p.reading.site_wide();
+            p.push(format!("{section}/{slug}/"), "page.html", page.title.clone(), scope, kind);
+        }
+        let scope = p.reading.site_wide();
+        p.push(format!("{section}/"), "section.html", title.clone(), scope, Section { section, title });
+    }
+}
+
+/// The downloads page: each table with its files.
+#[derive(Hash, Debug)]
+struct DownloadList<'a> {
+    downloads: &'a Downloads,
+}
+
+impl Kind for DownloadList<'_> {
+    fn context(&self, _: &Scope, _: &Frame) -> Context {
+        json!({ "tables": self.downloads.docs, "schema_path": downloads::SCHEMA_PATH }).into()
+    }
+}
+
+/// The page for missing URLs.
+#[derive(Hash, Debug)]
+struct NotFound;
+
+impl Kind for NotFound {
+    fn context(&self, _: &Scope, _: &Frame) -> Context {
+        json!({}).into()
+    }
+}
+
+/// The downloads page and the 404 page.
+fn misc(p: &mut Plan) {
+    let scope = p.reading.site_wide();
+    let downloads = p.downloads;
+    p.push("downloads/".into(), "downloads.html", String::new(), scope, DownloadList { downloads });
+    let scope = p.reading.site_wide();
+    p.push("404.html".into(), "404.html", String::new(), scope, NotFound);
+}
+
+/// Years in which the counties of an area were recognised, per regime.
+fn recognised(site: &Scope, counties: &[String]) -> Vec<(i32, &'static str)> {
+    counties
+        .iter()
+        .flat_map(|c| site.milestones_of(c))
+        .filter_map(|m| match m.event {
+            Event::NationalRecognition => Some((m.date.year, "basic")),
+            Event::QualityRecognition => Some((m.date.year, "quality")),
+            _ => None,
+        })
+        .collect()
+}
+
+fn latest_pages(site: &Scope, lang: &str, n: usize) -> Vec<Value> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages: Vec<&Page> = Vec::new();
+    for p in site.pages().filter(|p| !p.section.is_empty() && p.slug != "_index" && p.date.is_some()) {
+        if seen.insert((&p.section, &p.slug)) {
+            if let Some(chosen) = pick(site, &p.section, &p.slug, lang) {
+                pages.push(chosen);
+            }
+        }
+    }
+    pages.sort_by(|a, b| b.date.cmp(&a.date).then(a.slug.cmp(&b.slug)));
+    pages
+        .into_iter()
+        .take(n)
+        .map(|p| json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "path": format!("{}/{}/", p.section, p.slug), "lang": p.lang }))
+        .collect()
+}

@@ -1,0 +1,540 @@
+//! What a page or a download reads of the site: a [`Scope`] names the areas and the tables of
+//! theirs that a job reads, lets only those through, and hashes exactly those.
+//!
+//! Every read of an area's rows goes through a scope's accessor, which checks that the scope
+//! covers it and panics otherwise (in every build: a page that reads outside its scope fails the
+//! first test that renders it). So a job's inputs, which hold its scope, always hash everything
+//! the job reads, and the incremental layer cannot hand on a stale page. What is site-wide (the
+//! configuration and rules, the areas' names, the sources, the pages other than county
+//! narratives) is read freely and hashed once per render.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap as HashMap;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::engine::{Analysed, Computed, Sheet};
+use crate::model::rules::Rules;
+use crate::model::{
+    County, Metric, Milestone, NATIONAL_AREA, Page, Prefecture, Province, Reported, SchoolRow, SchoolYear, Source,
+};
+
+/// The tables of an area a scope lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Table {
+    /// Published rows.
+    Published,
+    /// School rows (and what the engine recomputes from them: an audit trail).
+    Schools,
+    /// The engine's results and the sheets (made from the published and the school rows).
+    Results,
+    /// Milestones.
+    Milestones,
+    /// Metrics.
+    Metrics,
+    /// A county's narratives.
+    Narratives,
+}
+
+impl Table {
+    const ALL: [Table; 6] =
+        [Table::Published, Table::Schools, Table::Results, Table::Milestones, Table::Metrics, Table::Narratives];
+}
+
+/// A set of [`Table`]s.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Tables(u8);
+
+impl Tables {
+    /// Every table.
+    pub const ALL: Tables = Tables(0b11_1111);
+
+    /// The set of `tables`.
+    pub const fn of(tables: &[Table]) -> Tables {
+        let mut bits = 0;
+        let mut i = 0;
+        while i < tables.len() {
+            bits |= 1 << tables[i] as u8;
+            i += 1;
+        }
+        Tables(bits)
+    }
+
+    fn has(self, t: Table) -> bool {
+        self.0 & (1 << t as u8) != 0
+    }
+
+    fn iter(self) -> impl Iterator<Item = Table> {
+        Table::ALL.into_iter().filter(move |t| self.has(*t))
+    }
+}
+
+impl std::fmt::Debug for Tables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+/// The site as a render reads it: the analysed site, with the hashes scopes are made of,
+/// each computed once per render when first asked for (a build never asks).
+pub struct Reading<'s> {
+    site: &'s Analysed,
+    /// Each county's roll-up row (status and latest composites), in the order of
+    /// `site.counties`: made when a page first asks for it ([`Scope::rollup`]).
+    rollups: Vec<OnceLock<Value>>,
+    /// Area code → (kind, name, path).
+    areas: OnceLock<HashMap<String, (&'static str, String, String)>>,
+    /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
+    /// or a narrative), in the order of `site.counties`.
+    has_data: OnceLock<Vec<bool>>,
+    /// What is site-wide, hashed.
+    common: OnceLock<u64>,
+    /// Each table over every area, hashed.
+    all: [OnceLock<u64>; Table::ALL.len()],
+}
+
+impl<'s> Reading<'s> {
+    /// `site`, to be read through scopes.
+    pub fn new(site: &'s Analysed) -> Self {
+        let rollups = site.counties.iter().map(|_| OnceLock::new()).collect();
+        Reading {
+            site,
+            rollups,
+            areas: OnceLock::new(),
+            has_data: OnceLock::new(),
+            common: OnceLock::new(),
+            all: Default::default(),
+        }
+    }
+
+    /// Whether the county at `i` of `site.counties` gets a page (and a feed): anything is
+    /// known of it, or the site asks for every county's page.
+    pub fn page_built(&self, i: usize) -> bool {
+        self.site.config.settings.pages_for_counties_without_data || self.has_data()[i]
+    }
+
+    fn has_data(&self) -> &[bool] {
+        self.has_data.get_or_init(|| {
+            use rayon::prelude::*;
+            let s = self.site;
+            s.counties
+                .par_iter()
+                .map(|c| {
+                    !s.sheets_of(&c.code).is_empty()
+                        || !s.milestones_of(&c.code).is_empty()
+                        || !s.metrics_of(&c.code).is_empty()
+                        || !s.pages_of("counties", &c.code).is_empty()
+                })
+                .collect()
+        })
+    }
+
+    fn index_of(&self, code: &str) -> Option<usize> {
+        self.site.counties.binary_search_by(|c| c.code.as_str().cmp(code)).ok()
+    }
+
+    /// A scope of `tables` of the areas `areas`.
+    pub fn scope(&self, areas: Vec<&'s str>, tables: Tables) -> Scope<'_, 's> {
+        Scope { reading: self, areas: Areas::Of(areas), tables }
+    }
+
+    /// A scope of `tables` of every area.
+    pub fn everywhere(&self, tables: Tables) -> Scope<'_, 's> {
+        Scope { reading: self, areas: Areas::All, tables }
+    }
+
+    /// A scope of what is site-wide only.
+    pub fn site_wide(&self) -> Scope<'_, 's> {
+        Scope { reading: self, areas: Areas::Of(Vec::new()), tables: Tables::default() }
+    }
+
+    /// The site, for planning what to make (which pages exist, their paths and titles): a plan
+    /// is made at every render, never reused, so it may read anything.
+    pub fn site(&self) -> &'s Analysed {
+        self.site
+    }
+
+    fn common(&self) -> u64 {
+        *self.common.get_or_init(|| {
+            let s = self.site;
+            let mut h = DefaultHasher::new();
+            crate::util::hash::add(&mut h, &s.config);
+            crate::util::hash::add(&mut h, &s.rules);
+            crate::util::hash::add(&mut h, &(&s.counties, &s.prefectures, &s.provinces));
+            crate::util::hash::add(&mut h, &s.sources);
+            s.pages.iter().filter(|p| p.section != "counties").for_each(|p| p.hash(&mut h));
+            h.finish()
+        })
+    }
+
+    /// The hash of table `t` of `area`.
+    fn hash_of(&self, t: Table, area: &str) -> u64 {
+        let s = self.site;
+        match t {
+            Table::Published => s.reported.hash_of(area),
+            Table::Schools => s.schools.hash_of(area),
+            // The engine's results and the sheets of a county are made from its published and
+            // school rows, with the rules and settings (site-wide).
+            Table::Results => {
+                let mut h = DefaultHasher::new();
+                (s.reported.hash_of(area), s.schools.hash_of(area)).hash(&mut h);
+                h.finish()
+            }
+            Table::Milestones => s.milestones.hash_of(area),
+            Table::Metrics => s.metrics.hash_of(area),
+            Table::Narratives => {
+                let mut h = DefaultHasher::new();
+                s.pages_of("counties", area).hash(&mut h);
+                h.finish()
+            }
+        }
+    }
+
+    /// The hash of table `t` over every area.
+    fn hash_of_all(&self, t: Table) -> u64 {
+        *self.all[t as usize].get_or_init(|| {
+            let s = self.site;
+            let mut h = DefaultHasher::new();
+            let areas: Vec<&str> = match t {
+                Table::Published => s.reported.runs().iter().map(|r| r.0.as_str()).collect(),
+                Table::Schools => s.schools.runs().iter().map(|r| r.0.as_str()).collect(),
+                Table::Results => {
+                    let mut both: Vec<&str> =
+                        s.reported.runs().iter().chain(s.schools.runs()).map(|r| r.0.as_str()).collect();
+                    both.sort_unstable();
+                    both.dedup();
+                    both
+                }
+                Table::Milestones => s.milestones.runs().iter().map(|r| r.0.as_str()).collect(),
+                Table::Metrics => s.metrics.runs().iter().map(|r| r.0.as_str()).collect(),
+                Table::Narratives => s.counties.iter().map(|c| c.code.as_str()).collect(),
+            };
+            for area in areas {
+                (area, self.hash_of(t, area)).hash(&mut h);
+            }
+            h.finish()
+        })
+    }
+}
+
+/// The areas of a scope.
+#[derive(Clone, Debug)]
+enum Areas<'s> {
+    All,
+    Of(Vec<&'s str>),
+}
+
+/// What one job reads of the site: site-wide values, and `tables` of `areas`. Hashing a scope
+/// hashes those; reading outside them panics.
+#[derive(Clone)]
+pub struct Scope<'r, 's> {
+    reading: &'r Reading<'s>,
+    areas: Areas<'s>,
+    tables: Tables,
+}
+
+impl Hash for Scope<'_, '_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        let r = self.reading;
+        r.common().hash(h);
+        self.tables.hash(h);
+        match &self.areas {
+            Areas::All => self.tables.iter().for_each(|t| r.hash_of_all(t).hash(h)),
+            Areas::Of(areas) => {
+                areas.len().hash(h);
+                for a in areas {
+                    a.hash(h);
+                    self.tables.iter().for_each(|t| r.hash_of(t, a).hash(h));
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Scope<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.areas {
+            Areas::All => write!(f, "scope {:?} of every area", self.tables),
+            Areas::Of(a) if a.len() > 8 => write!(f, "scope {:?} of {} areas", self.tables, a.len()),
+            Areas::Of(a) => write!(f, "scope {:?} of {a:?}", self.tables),
+        }
+    }
+}
+
+impl<'r, 's> Scope<'r, 's> {
+    /// Panics unless the scope lets `t` of `area` through.
+    fn check(&self, t: Table, area: &str) {
+        let covered = self.tables.has(t)
+            && match &self.areas {
+                Areas::All => true,
+                Areas::Of(areas) => areas.contains(&area),
+            };
+        assert!(covered, "a render job read {t:?} of `{area}` outside its {self:?}: add it to the job's scope");
+    }
+
+    /// Panics unless the scope lets `t` of every area through.
+    fn check_all(&self, t: Table) {
+        assert!(
+            self.tables.has(t) && matches!(self.areas, Areas::All),
+            "a render job read all of {t:?} outside its {self:?}: add it to the job's scope"
+        );
+    }
+
+    /// The site, for what is site-wide.
+    fn site(&self) -> &'s Analysed {
+        self.reading.site
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &'s Config {
+        &self.site().config
+    }
+
+    /// The rules in force.
+    pub fn rules(&self) -> &'s Rules {
+        &self.site().rules
+    }
+
+    /// The counties, sorted by code.
+    pub fn counties(&self) -> &'s [County] {
+        &self.site().counties
+    }
+
+    /// The prefectures, sorted by code.
+    pub fn prefectures(&self) -> &'s [Prefecture] {
+        &self.site().prefectures
+    }
+
+    /// The provinces, sorted by code.
+    pub fn provinces(&self) -> &'s [Province] {
+        &self.site().provinces
+    }
+
+    /// The sources, sorted by id.
+    pub fn sources(&self) -> &'s [Source] {
+        &self.site().sources
+    }
+
+    /// The county with `code`.
+    pub fn county(&self, code: &str) -> Option<&'s County> {
+        self.site().county(code)
+    }
+
+    /// The prefecture with `code`.
+    pub fn prefecture(&self, code: &str) -> Option<&'s Prefecture> {
+        self.site().prefecture(code)
+    }
+
+    /// The source with `id`.
+    pub fn source(&self, id: &str) -> Option<&'s Source> {
+        self.site().source(id)
+    }
+
+    /// The pages other than county narratives, sorted by section, slug, language.
+    pub fn pages(&self) -> impl Iterator<Item = &'s Page> + use<'s> {
+        self.site().pages.iter().filter(|p| p.section != "counties")
+    }
+
+    /// The pages of `section` with `slug`, one per language (a county's narratives when the
+    /// section is `counties`).
+    pub fn pages_of(&self, section: &str, slug: &str) -> &'s [Page] {
+        if section == "counties" {
+            self.check(Table::Narratives, slug);
+        }
+        self.site().pages_of(section, slug)
+    }
+
+    /// Every page, county narratives included.
+    pub fn all_pages(&self) -> &'s [Page] {
+        self.check_all(Table::Narratives);
+        &self.site().pages
+    }
+
+    /// The sheets of a county.
+    pub fn sheets_of(&self, code: &str) -> &'s [Sheet] {
+        self.check(Table::Results, code);
+        self.site().sheets_of(code)
+    }
+
+    /// Every county's sheets.
+    pub fn sheets(&self) -> &'s [Sheet] {
+        self.check_all(Table::Results);
+        &self.site().sheets
+    }
+
+    /// The engine's results of a county.
+    pub fn computed_of(&self, code: &str) -> &'s [Computed] {
+        self.check(Table::Results, code);
+        self.site().computed_of(code)
+    }
+
+    /// Every county's engine results.
+    pub fn computed(&self) -> &'s [Computed] {
+        self.check_all(Table::Results);
+        &self.site().computed
+    }
+
+    /// The school years of a county published school by school, oldest first.
+    pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
+        self.check(Table::Results, code);
+        self.site().audited_years(code)
+    }
+
+    /// The engine's computations of a county and school year, school by school.
+    pub fn detail_of(&self, code: &str, year: SchoolYear) -> Vec<Computed> {
+        self.check(Table::Schools, code);
+        self.site().detail_of(code, year)
+    }
+
+    /// The milestones of an area.
+    pub fn milestones_of(&self, area: &str) -> &'s [Milestone] {
+        self.check(Table::Milestones, area);
+        self.site().milestones_of(area)
+    }
+
+    /// Every milestone.
+    pub fn milestones(&self) -> &'s [Milestone] {
+        self.check_all(Table::Milestones);
+        &self.site().milestones
+    }
+
+    /// The metrics of an area.
+    pub fn metrics_of(&self, area: &str) -> &'s [Metric] {
+        self.check(Table::Metrics, area);
+        self.site().metrics_of(area)
+    }
+
+    /// Every metric.
+    pub fn metrics(&self) -> &'s [Metric] {
+        self.check_all(Table::Metrics);
+        &self.site().metrics
+    }
+
+    /// The published rows of a county.
+    pub fn reported_of(&self, code: &str) -> &'s [Reported] {
+        self.check(Table::Published, code);
+        self.site().reported_of(code)
+    }
+
+    /// Every published row.
+    pub fn reported(&self) -> &'s [Reported] {
+        self.check_all(Table::Published);
+        &self.site().reported
+    }
+
+    /// The school rows of a county.
+    pub fn schools_of(&self, code: &str) -> &'s [SchoolRow] {
+        self.check(Table::Schools, code);
+        self.site().schools_of(code)
+    }
+
+    /// Every school row, with each county's run.
+    pub fn schools(&self) -> &'s crate::model::Grouped<SchoolRow> {
+        self.check_all(Table::Schools);
+        &self.site().schools
+    }
+
+    /// The roll-up row of the county with `code` (its status and latest composites).
+    pub fn rollup(&self, code: &str) -> &'r Value {
+        self.check(Table::Results, code);
+        self.check(Table::Milestones, code);
+        let r = self.reading;
+        match r.index_of(code) {
+            Some(i) => r.rollups[i].get_or_init(|| {
+                super::views::county_row(&r.scope(vec![code], Tables::of(&[Table::Results, Table::Milestones])), code)
+            }),
+            None => &Value::Null,
+        }
+    }
+
+    /// Whether anything is known of the county with `code` beyond its name.
+    pub fn has_data(&self, code: &str) -> bool {
+        for t in [Table::Results, Table::Milestones, Table::Metrics, Table::Narratives] {
+            self.check(t, code);
+        }
+        self.reading.index_of(code).is_some_and(|i| self.reading.has_data()[i])
+    }
+
+    /// The area of a code as `{code, kind, name, path}`.
+    pub fn area(&self, code: &str) -> Value {
+        let areas = self.reading.areas.get_or_init(|| {
+            let s = self.site();
+            let mut areas = HashMap::default();
+            for p in s.provinces.iter() {
+                areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
+            }
+            for p in s.prefectures.iter() {
+                areas.insert(p.code.clone(), ("prefecture", p.name.clone(), format!("prefecture/{}/", p.code)));
+            }
+            for c in s.counties.iter() {
+                areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
+            }
+            areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
+            areas
+        });
+        match areas.get(code) {
+            Some((kind, name, path)) => json!({ "code": code, "kind": kind, "name": name, "path": path }),
+            None => json!({ "code": code, "kind": "unknown", "name": code, "path": "" }),
+        }
+    }
+
+    /// The latest step reached in a regime by a county: (step 1–4, milestone).
+    pub fn status(&self, code: &str, scheme: crate::model::Scheme) -> Option<(u8, &'s Milestone)> {
+        self.check(Table::Milestones, code);
+        self.site().status(code, scheme)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Analysed {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut diags = crate::diag::Diagnostics::new();
+        let mut loaded = crate::load::load_site(root, &mut diags).expect("the demo site loads");
+        crate::engine::analyse(crate::model::build::build_site(&mut loaded, &mut diags))
+    }
+
+    // Guards the scopes' two promises: a read outside a scope panics, and a scope's hash
+    // changes exactly when what it lets through changes.
+    #[test]
+    fn scopes_let_through_and_hash_only_what_they_name() {
+        let site = demo();
+        let code = site.counties[0].code.as_str();
+        let other = site.counties[1].code.as_str();
+        let reading = Reading::new(&site);
+        let scope = reading.scope(vec![code], Tables::of(&[Table::Milestones]));
+        scope.milestones_of(code);
+        let outside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scope.milestones_of(other)));
+        assert!(outside.is_err(), "another county's milestones are outside the scope");
+        let outside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scope.sheets_of(code)));
+        assert!(outside.is_err(), "the county's sheets are outside the scope");
+        let key = |site: &Analysed, areas: Vec<&str>, tables: Tables| {
+            let reading = Reading::new(site);
+            let mut h = DefaultHasher::new();
+            reading.scope(areas, tables).hash(&mut h);
+            h.finish()
+        };
+        let mut edited = site.clone();
+        let mut milestones: Vec<Milestone> = edited.milestones.to_vec();
+        let at = milestones.iter().position(|m| m.area == other).expect("a milestone of the second county");
+        milestones[at].title.push('!');
+        edited.site.milestones = std::sync::Arc::new(milestones.into());
+        let both = || vec![code, other];
+        let (ms, results) = (Tables::of(&[Table::Milestones]), Tables::of(&[Table::Results]));
+        assert_eq!(key(&site, vec![code], ms), key(&edited, vec![code], ms));
+        assert_ne!(key(&site, both(), ms), key(&edited, both(), ms));
+        assert_eq!(key(&site, both(), results), key(&edited, both(), results));
+        let everywhere = |site: &Analysed, t: Tables| {
+            let mut h = DefaultHasher::new();
+            Reading::new(site).everywhere(t).hash(&mut h);
+            h.finish()
+        };
+        assert_ne!(everywhere(&site, ms), everywhere(&edited, ms));
+        assert_eq!(everywhere(&site, results), everywhere(&edited, results));
+    }
+}
