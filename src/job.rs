@@ -38,8 +38,8 @@ impl<I: Hash + Debug + Send + Sync, V> Work<V> for Call<I, V> {
 
     fn key(&self) -> u64 {
         let mut h = std::hash::DefaultHasher::new();
-        // The inputs' type stands for the function: each kind of job has inputs of its own.
-        std::any::type_name::<I>().hash(&mut h);
+        // The function, by its address (the same in one process), and its inputs.
+        (self.make as usize).hash(&mut h);
         self.inputs.hash(&mut h);
         h.finish()
     }
@@ -50,8 +50,7 @@ impl<I: Hash + Debug + Send + Sync, V> Work<V> for Call<I, V> {
 }
 
 impl<'a, V> Job<'a, V> {
-    /// The job making `slot` with `make` from `inputs`. Each kind of job has an inputs type of
-    /// its own (the key tells kinds apart by it).
+    /// The job making `slot` with `make` from `inputs`.
     pub fn new<I: Hash + Debug + Send + Sync + 'a>(
         slot: impl Into<String>,
         inputs: I,

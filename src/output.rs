@@ -27,6 +27,12 @@ pub trait Sink: Sync {
     /// Takes one finished file.
     fn put(&self, file: OutputFile);
 
+    /// Takes finished files (those a reused job made): [`Sink::put`] for each, unless the
+    /// sink takes them at once.
+    fn put_all(&self, files: &[OutputFile]) {
+        files.iter().for_each(|f| self.put(f.clone()));
+    }
+
     /// A file to be written as it is made, for a file too large to hold (a national table
     /// is hundreds of megabytes): a sink that stores files on disk, or keeps none, takes the
     /// bytes as they come. `None` (the default): the file is made whole and given to `put`.
@@ -78,6 +84,10 @@ impl Sink for Collect {
     fn put(&self, file: OutputFile) {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file);
     }
+
+    fn put_all(&self, files: &[OutputFile]) {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(files);
+    }
 }
 
 /// What a render produced, beside the files given to the sink.
@@ -115,6 +125,15 @@ impl Sink for Counting<'_> {
         self.bytes.fetch_add(file.bytes.len(), std::sync::atomic::Ordering::Relaxed);
         self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file.path.clone());
         self.inner.put(file);
+    }
+
+    fn put_all(&self, files: &[OutputFile]) {
+        self.bytes.fetch_add(files.iter().map(|f| f.bytes.len()).sum(), std::sync::atomic::Ordering::Relaxed);
+        self.paths
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(files.iter().map(|f| f.path.clone()));
+        self.inner.put_all(files);
     }
 
     fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {

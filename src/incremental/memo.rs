@@ -122,7 +122,8 @@ struct Entry<V> {
 pub struct Memo<V> {
     name: &'static str,
     verify: bool,
-    slots: Mutex<FxHashMap<String, Entry<V>>>,
+    /// The slots, in shards by the slot's hash (rendering asks from every thread at once).
+    slots: [Mutex<FxHashMap<String, Entry<V>>>; SHARDS],
     /// How often each slot was forgotten: part of its key, so that a value made again after
     /// a watcher's report never shares its key with the one before (a file rewritten within
     /// one tick at the same size has the same stamp, and so the same inputs).
@@ -139,7 +140,7 @@ impl<V: Clone + PartialEq> Memo<V> {
         Memo {
             name,
             verify,
-            slots: Mutex::default(),
+            slots: Default::default(),
             forgotten: Mutex::default(),
             made: AtomicUsize::new(0),
             reused: AtomicUsize::new(0),
@@ -179,9 +180,8 @@ impl<V: Clone + PartialEq> Memo<V> {
         describe: &dyn Fn() -> String,
         make: impl Fn() -> Result<V, E>,
     ) -> Result<Made<V>, E> {
-        let key = key_of(&(self.name, key));
         let kept = {
-            let mut slots = self.lock();
+            let mut slots = self.lock(slot);
             slots.get_mut(slot).filter(|e| e.key == key).map(|e| {
                 e.used = true;
                 e.value.clone()
@@ -209,14 +209,14 @@ impl<V: Clone + PartialEq> Memo<V> {
         }
         let value = make()?;
         self.made.fetch_add(1, Ordering::Relaxed);
-        self.lock().insert(slot.to_string(), Entry { key, value: value.clone(), used: true });
+        self.lock(slot).insert(slot.to_string(), Entry { key, value: value.clone(), used: true });
         Ok(Made { key, value })
     }
 
     /// Forgets the value of `slot` (its file was reported changed: a file rewritten within one
     /// tick of the file system's clock at the same size keeps its stamp).
     pub fn forget(&self, slot: &str) {
-        if self.lock().remove(slot).is_some() {
+        if self.lock(slot).remove(slot).is_some() {
             *self
                 .forgotten
                 .lock()
@@ -228,7 +228,9 @@ impl<V: Clone + PartialEq> Memo<V> {
 
     /// Drops the values not asked for since the last sweep (pages no longer made, files gone).
     pub fn sweep(&self) {
-        self.lock().retain(|_, e| std::mem::take(&mut e.used));
+        for shard in &self.slots {
+            lock(shard).retain(|_, e| std::mem::take(&mut e.used));
+        }
     }
 
     /// How many values were made and how many reused since the last call.
@@ -238,7 +240,7 @@ impl<V: Clone + PartialEq> Memo<V> {
 
     /// How many values are kept.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.slots.iter().map(|shard| lock(shard).len()).sum()
     }
 
     /// Whether no value is kept.
@@ -251,9 +253,19 @@ impl<V: Clone + PartialEq> Memo<V> {
         self.name
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, Entry<V>>> {
-        self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self, slot: &str) -> std::sync::MutexGuard<'_, FxHashMap<String, Entry<V>>> {
+        use std::hash::BuildHasher;
+        let shard = rustc_hash::FxBuildHasher.hash_one(slot) as usize % SHARDS;
+        lock(&self.slots[shard])
     }
+}
+
+/// How many shards a memo's slots are kept in.
+const SHARDS: usize = 16;
+
+/// A lock, taken even if a thread panicked holding it.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What a [`Job`] made: its value and the files it wrote.
@@ -274,13 +286,15 @@ impl<V: Clone + PartialEq> Memo<Ran<V>> {
     }
 
     fn ran<J, E>(&self, job: &Job<J>, sink: &dyn Sink, run: impl Fn(&dyn Sink) -> Result<V, E>) -> Result<V, E> {
-        let key = key_of(&(job.key(), self.forgotten_of(job.slot())));
-        let made = self.fetch(job.slot(), key, &|| job.describe(), || {
+        // A job reads no file, so it is never forgotten: its key is its inputs'.
+        let made = self.fetch(job.slot(), job.key(), &|| job.describe(), || {
             let recorded = Collect::default();
             let value = run(&recorded)?;
             Ok((value, Arc::new(recorded.into_files())))
         })?;
-        made.value.1.iter().for_each(|f| sink.put(f.clone()));
+        if !made.value.1.is_empty() {
+            sink.put_all(&made.value.1);
+        }
         Ok(made.value.0)
     }
 }

@@ -22,7 +22,7 @@ use crate::load::{self, ContentFile, specs};
 use crate::model::build::Register;
 use crate::model::rules::Rules;
 use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
-use crate::render::downloads::{Downloads, Part as DownloadPart};
+use crate::render::downloads::{Downloads, Part as DownloadPart, Run};
 use crate::render::pages::Rankings;
 use crate::render::scope::Reading;
 use crate::util::fs::{Stamp, stamp};
@@ -209,8 +209,9 @@ pub struct Preview {
     county_results: Memo<Arc<Vec<Computed>>>,
     computed: Memo<Arc<Grouped<Computed>>>,
     sheets: Memo<Arc<Grouped<Sheet>>>,
-    parts: Memo<Ran<DownloadPart>>,
-    downloads: Memo<Ran<Downloads>>,
+    runs: Memo<Ran<Arc<Run>>>,
+    parts: Memo<Ran<Arc<DownloadPart>>>,
+    downloads: Memo<Ran<Arc<Downloads>>>,
     rankings: Memo<Ran<Rankings>>,
     rendered: Memo<Ran<()>>,
     /// What each part made and reused in the last rebuild.
@@ -236,6 +237,7 @@ impl Preview {
             county_results: Memo::new("county results", verify),
             computed: Memo::new("results", verify),
             sheets: Memo::new("sheets", verify),
+            runs: Memo::new("table runs", verify),
             parts: Memo::new("download parts", verify),
             downloads: Memo::new("downloads", verify),
             rankings: Memo::new("rankings", verify),
@@ -279,7 +281,7 @@ impl Preview {
         self.rendered.kept()
     }
 
-    fn memos(&self) -> [&dyn Part; 17] {
+    fn memos(&self) -> [&dyn Part; 18] {
         [
             &self.config,
             &self.register,
@@ -294,6 +296,7 @@ impl Preview {
             &self.county_results,
             &self.computed,
             &self.sheets,
+            &self.runs,
             &self.parts,
             &self.downloads,
             &self.rankings,
@@ -347,20 +350,40 @@ impl Preview {
         theme: &Theme,
         styled: &render::Styled,
     ) -> std::result::Result<Vec<crate::output::OutputFile>, Diagnostics> {
+        let mut timer = crate::util::timing::Timer::start();
         let sink = crate::output::Collect::default();
-        let counting = render::counting(&sink);
-        render::assets(theme, styled, &counting);
+        render::assets(theme, styled, &sink);
         let reading = Reading::new(site);
-        let (national, counties) = render::downloads::part_jobs(&reading);
-        let parts = render::run_parts(&national, &counties, |job| self.parts.run(job, &counting));
-        let downloads = self.downloads.run(&render::downloads::downloads_job(&reading, parts), &counting);
-        let rankings = self.rankings.run(&render::pages::rankings_job(&reading), &counting);
+        let (mut national, counties) = render::downloads::part_jobs(&reading);
+        timer.done("part jobs");
+        // The national tables grouped by county are assembled from each county's run, made
+        // again only for counties whose rows changed.
+        let grouped = render::downloads::run_jobs(&reading);
+        timer.done("run jobs");
+        for (table, runs) in grouped {
+            let runs = runs.par_iter().map(|job| self.runs.run(job, &sink)).collect();
+            national[table] = render::downloads::assembled_job(&reading, table, runs);
+        }
+        timer.done("download jobs");
+        // All at once: the preview holds every file anyway (a build makes the national tables
+        // one after another, to bound its memory).
+        let parts = national.par_iter().chain(&counties).map(|job| self.parts.run(job, &sink)).collect();
+        timer.done("download parts");
+        let downloads = self.downloads.run(&render::downloads::downloads_job(&reading, parts), &sink);
+        timer.done("downloads");
+        let rankings = self.rankings.run(&render::pages::rankings_job(&reading), &sink);
+        timer.done("rankings");
         let frames = render::frames(site, styled);
         let jobs = render::page_jobs(&reading, &frames, &downloads, &rankings);
+        timer.done("page jobs");
         let errors: Vec<Diagnostic> =
-            jobs.par_iter().filter_map(|job| self.rendered.try_run(job, &counting).err()).collect();
-        render::finish(&site.config.base_url, styled, errors, counting)?;
-        Ok(sink.into_files())
+            jobs.par_iter().filter_map(|job| self.rendered.try_run(job, &sink).err()).collect();
+        timer.done("pages");
+        render::finish(&site.config.base_url, styled, errors, &sink)?;
+        let files = sink.into_files();
+        render::unique(files.iter().map(|f| f.path.as_str()))?;
+        timer.done("finish");
+        Ok(files)
     }
 
     fn sweep(&self) {

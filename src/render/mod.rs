@@ -158,7 +158,11 @@ pub fn render_to(site: &Analysed, theme: &Theme, styled: &Styled, sink: &dyn Sin
     let jobs = page_jobs(&reading, &frames, &downloads, &rankings);
     let errors: Vec<Diagnostic> = jobs.par_iter().filter_map(|job| job.run(&sink).err()).collect();
     timer.done("pages");
-    finish(&site.config.base_url, styled, errors, sink)
+    finish(&site.config.base_url, styled, errors, &sink)?;
+    let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    paths.par_sort_unstable();
+    unique(paths.iter().map(String::as_str))?;
+    Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
 }
 
 /// A sink counting what goes into `sink`.
@@ -180,10 +184,10 @@ pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
 /// hundreds of megabytes: two at once would be the build's peak of memory) while the other
 /// thread makes the per-county files; work-stealing then shares those between both.
 pub fn run_parts(
-    national: &[Job<downloads::Part>],
-    counties: &[Job<downloads::Part>],
-    run: impl Fn(&Job<downloads::Part>) -> downloads::Part + Sync,
-) -> Vec<downloads::Part> {
+    national: &[Job<Arc<downloads::Part>>],
+    counties: &[Job<Arc<downloads::Part>>],
+    run: impl Fn(&Job<Arc<downloads::Part>>) -> Arc<downloads::Part> + Sync,
+) -> Vec<Arc<downloads::Part>> {
     let (mut parts, per_county) = rayon::join(
         || national.iter().map(&run).collect::<Vec<_>>(),
         || counties.par_iter().map(&run).collect::<Vec<_>>(),
@@ -205,24 +209,33 @@ pub fn page_jobs<'a>(
     rankings: &'a pages::Rankings,
 ) -> Vec<PageJob<'a>> {
     let site = reading.site();
-    let mut jobs = Vec::new();
-    let mut sitemap_paths = Vec::new();
-    for frame in frames {
-        let planned = pages::plan(reading, frame, downloads, rankings);
-        if frame.prefix.is_empty() {
-            // The default language's pages (not the 404 page), for the sitemap.
-            sitemap_paths = planned.iter().map(|j| j.slot().to_string()).filter(|p| !p.ends_with(".html")).collect();
-        }
-        jobs.extend(planned);
-        let scope = reading.everywhere(Tables::of(&[Table::Milestones, Table::Narratives]));
-        jobs.push(Job::new(format!("{}atom.xml", frame.prefix), SiteFeed { frame, scope }, site_feed));
-        let county_tables = Tables::of(&[Table::Milestones, Table::Narratives, Table::Results]);
-        for (i, c) in site.counties.iter().enumerate().filter(|(i, _)| reading.page_built(*i)) {
-            let scope = reading.scope(vec![&c.code], county_tables);
-            let slot = format!("{}county/{}/atom.xml", frame.prefix, c.code);
-            jobs.push(Job::new(slot, CountyFeed { frame, scope, index: i }, county_feed));
-        }
-    }
+    // Each language's pages and feeds, planned in parallel.
+    let per_language: Vec<Vec<PageJob>> = frames
+        .par_iter()
+        .map(|frame| {
+            let mut jobs = pages::plan(reading, frame, downloads, rankings);
+            let scope = reading.everywhere(Tables::of(&[Table::Milestones, Table::Narratives]));
+            jobs.push(Job::new(format!("{}atom.xml", frame.prefix), SiteFeed { frame, scope }, site_feed));
+            let county_tables = Tables::of(&[Table::Milestones, Table::Narratives, Table::Results]);
+            for (i, c) in site.counties.iter().enumerate().filter(|(i, _)| reading.page_built(*i)) {
+                let scope = reading.scope_of(&c.code, county_tables);
+                let slot = format!("{}county/{}/atom.xml", frame.prefix, c.code);
+                jobs.push(Job::new(slot, CountyFeed { frame, scope, index: i }, county_feed));
+            }
+            jobs
+        })
+        .collect();
+    // The default language's pages (not the 404 page or the feeds), for the sitemap.
+    let sitemap_paths = frames
+        .iter()
+        .zip(&per_language)
+        .find(|(f, _)| f.prefix.is_empty())
+        .map(|(_, jobs)| jobs.iter().map(|j| j.slot()).filter(|p| !p.ends_with(".html") && !p.ends_with(".xml")))
+        .into_iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    let mut jobs: Vec<PageJob> = per_language.into_iter().flatten().collect();
     let c = &site.config;
     let sitemap = Sitemap { base_url: &c.base_url, languages: &c.languages, paths: sitemap_paths };
     jobs.push(Job::new("sitemap.xml", sitemap, self::sitemap));
@@ -230,30 +243,31 @@ pub fn page_jobs<'a>(
     jobs
 }
 
-/// Checks what went into `sink` (no path twice) and adds `robots.txt`; reports `errors` and the
-/// stylesheets' problems.
-pub fn finish(
-    base_url: &str,
-    styled: &Styled,
-    errors: Vec<Diagnostic>,
-    sink: Counting,
-) -> Result<Produced, Diagnostics> {
+/// Adds `robots.txt` to `sink`; reports `errors` with the stylesheets' problems.
+pub fn finish(base_url: &str, styled: &Styled, errors: Vec<Diagnostic>, sink: &dyn Sink) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
     // A stylesheet's problem is reported with whatever else the pages find.
     styled.problems.iter().for_each(|d| diags.push(d.clone()));
     errors.into_iter().for_each(|d| diags.push(d));
     sink.put(OutputFile::new("robots.txt", format!("User-agent: *\nAllow: /\n\nSitemap: {base_url}sitemap.xml\n")));
-    if diags.has_errors() {
-        return Err(diags);
+    if diags.has_errors() { Err(diags) } else { Ok(()) }
+}
+
+/// Fails when two outputs have one path (`paths` sorted).
+pub fn unique<'p>(paths: impl Iterator<Item = &'p str>) -> Result<(), Diagnostics> {
+    let mut last = None;
+    for path in paths {
+        if last == Some(path) {
+            let mut diags = Diagnostics::new();
+            diags.push(Diagnostic::error(
+                "content",
+                format!("two outputs would be written to `{path}`: rename one page"),
+            ));
+            return Err(diags);
+        }
+        last = Some(path);
     }
-    let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    paths.par_sort_unstable();
-    if let Some(w) = paths.windows(2).find(|w| w[0] == w[1]) {
-        diags
-            .push(Diagnostic::error("content", format!("two outputs would be written to `{}`: rename one page", w[0])));
-        return Err(diags);
-    }
-    Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
+    Ok(())
 }
 
 /// The site's feed in one language: content pages and dated milestones.

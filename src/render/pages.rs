@@ -287,14 +287,14 @@ fn home(p: &mut Plan) {
 
 /// A county's page.
 #[derive(Hash, Debug)]
-struct County {
+struct County<'a> {
     code: String,
     name: String,
-    /// Its download files: path and size.
-    downloads: Vec<(String, usize)>,
+    /// Its download files.
+    downloads: [&'a [downloads::FileInfo]; 2],
 }
 
-impl Kind for County {
+impl Kind for County<'_> {
     fn context(&self, site: &Scope, f: &Frame) -> Context {
         let (code, lang, strings) = (self.code.as_str(), f.lang, &f.styled.strings);
         let mut cites = Citations::default();
@@ -307,7 +307,7 @@ impl Kind for County {
         let narrative = pick(site, "counties", code, lang)
             .map(|p| page_view(p, lang, 3, site.config().settings.raw_html, &mut cites));
         let downloads: Vec<Value> =
-            self.downloads.iter().map(|(path, bytes)| json!({ "path": path, "bytes": bytes })).collect();
+            self.downloads.iter().flat_map(|f| *f).map(|f| json!({ "path": f.path, "bytes": f.bytes })).collect();
         let sources = cites.list(site);
         let data_date = json!(cited_date(site, &cites));
         let json = context::object([
@@ -353,16 +353,16 @@ fn counties(p: &mut Plan) {
         if !p.reading.page_built(i) {
             continue;
         }
-        let downloads = downloads::files_of(&p.downloads.files, &c.code).map(|f| (f.path.clone(), f.bytes)).collect();
+        let downloads = downloads::files_of(&p.downloads.files, &c.code);
         let kind = County { code: c.code.clone(), name: county_name(c, lang), downloads };
-        let scope = p.reading.scope(vec![&c.code], county_tables);
+        let scope = p.reading.scope_of(&c.code, county_tables);
         p.push(format!("county/{}/", c.code), "county.html", kind.name.clone(), scope, kind);
     }
     let audit_tables = Tables::of(&[Table::Schools, Table::Results, Table::Milestones]);
     for c in site.counties.iter() {
         for year in site.audited_years(&c.code) {
             let name = county_name(c, lang);
-            let scope = p.reading.scope(vec![&c.code], audit_tables);
+            let scope = p.reading.scope_of(&c.code, audit_tables);
             let path = format!("county/{}/computation/{year}/", c.code);
             let kind = Computation { code: c.code.clone(), name: name.clone(), year };
             p.push(path, "computation.html", format!("{name} {year}"), scope, kind);
@@ -480,7 +480,7 @@ pub struct Ranking {
     scheme: Scheme,
     id: &'static str,
     /// Per level ([`Level::ALL`]), the ranked rows.
-    levels: Vec<Value>,
+    levels: Vec<Vec<views::Ranked>>,
     /// The hash of `levels`: what an indicator's page is keyed on.
     hash: u64,
 }
@@ -509,9 +509,9 @@ fn rankings(i: &RankingInputs, _: &dyn Sink) -> Rankings {
     let rankings = indicators
         .into_par_iter()
         .map(|(scheme, id)| {
-            let levels: Vec<Value> = Level::ALL.iter().map(|&level| views::ranking(site, scheme, id, level)).collect();
+            let levels: Vec<_> = Level::ALL.iter().map(|&level| views::ranking(site, scheme, id, level)).collect();
             let mut h = std::hash::DefaultHasher::new();
-            crate::util::hash::add(&mut h, &levels);
+            levels.hash(&mut h);
             Ranking { scheme, id, levels, hash: h.finish() }
         })
         .collect();
@@ -543,7 +543,7 @@ impl Kind for Indicator<'_> {
                     ("level", json!(level)),
                     ("threshold", json!(rules.threshold(level))),
                     ("standard", json!(ind.standard_for(level))),
-                    ("ranking", ranking.clone()),
+                    ("ranking", views::ranking_view(site, ranking)),
                 ])
             })
             .collect();

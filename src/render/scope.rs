@@ -92,6 +92,8 @@ pub struct Reading<'s> {
     has_data: OnceLock<Vec<bool>>,
     /// What is site-wide, hashed.
     common: OnceLock<u64>,
+    /// Each county's narratives, hashed.
+    narratives: OnceLock<HashMap<String, u64>>,
     /// Each table over every area, hashed.
     all: [OnceLock<u64>; Table::ALL.len()],
 }
@@ -106,6 +108,7 @@ impl<'s> Reading<'s> {
             areas: OnceLock::new(),
             has_data: OnceLock::new(),
             common: OnceLock::new(),
+            narratives: OnceLock::new(),
             all: Default::default(),
         }
     }
@@ -139,6 +142,11 @@ impl<'s> Reading<'s> {
     /// A scope of `tables` of the areas `areas`.
     pub fn scope(&self, areas: Vec<&'s str>, tables: Tables) -> Scope<'_, 's> {
         Scope { reading: self, areas: Areas::Of(areas), tables }
+    }
+
+    /// A scope of `tables` of the area `area`.
+    pub fn scope_of(&self, area: &'s str, tables: Tables) -> Scope<'_, 's> {
+        Scope { reading: self, areas: Areas::One(area), tables }
     }
 
     /// A scope of `tables` of every area.
@@ -186,9 +194,24 @@ impl<'s> Reading<'s> {
             Table::Milestones => s.milestones.hash_of(area),
             Table::Metrics => s.metrics.hash_of(area),
             Table::Narratives => {
-                let mut h = DefaultHasher::new();
-                s.pages_of("counties", area).hash(&mut h);
-                h.finish()
+                let narratives = self.narratives.get_or_init(|| {
+                    use rayon::prelude::*;
+                    let pages = &s.pages[s.pages.partition_point(|p| p.section.as_str() < "counties")..];
+                    let pages = &pages[..pages.partition_point(|p| p.section == "counties")];
+                    pages
+                        .par_chunk_by(|a, b| a.slug == b.slug)
+                        .map(|one| {
+                            let mut h = DefaultHasher::new();
+                            one.hash(&mut h);
+                            (one[0].slug.clone(), h.finish())
+                        })
+                        .collect()
+                });
+                narratives.get(area).copied().unwrap_or_else(|| {
+                    let mut h = DefaultHasher::new();
+                    <[Page]>::hash(&[], &mut h);
+                    h.finish()
+                })
             }
         }
     }
@@ -224,7 +247,18 @@ impl<'s> Reading<'s> {
 #[derive(Clone, Debug)]
 enum Areas<'s> {
     All,
+    One(&'s str),
     Of(Vec<&'s str>),
+}
+
+impl Areas<'_> {
+    fn as_slice(&self) -> &[&str] {
+        match self {
+            Areas::All => &[],
+            Areas::One(area) => std::slice::from_ref(area),
+            Areas::Of(areas) => areas,
+        }
+    }
 }
 
 /// What one job reads of the site: site-wide values, and `tables` of `areas`. Hashing a scope
@@ -243,7 +277,8 @@ impl Hash for Scope<'_, '_> {
         self.tables.hash(h);
         match &self.areas {
             Areas::All => self.tables.iter().for_each(|t| r.hash_of_all(t).hash(h)),
-            Areas::Of(areas) => {
+            areas => {
+                let areas = areas.as_slice();
                 areas.len().hash(h);
                 for a in areas {
                     a.hash(h);
@@ -259,7 +294,7 @@ impl std::fmt::Debug for Scope<'_, '_> {
         match &self.areas {
             Areas::All => write!(f, "scope {:?} of every area", self.tables),
             Areas::Of(a) if a.len() > 8 => write!(f, "scope {:?} of {} areas", self.tables, a.len()),
-            Areas::Of(a) => write!(f, "scope {:?} of {a:?}", self.tables),
+            a => write!(f, "scope {:?} of {:?}", self.tables, a.as_slice()),
         }
     }
 }
@@ -270,7 +305,7 @@ impl<'r, 's> Scope<'r, 's> {
         let covered = self.tables.has(t)
             && match &self.areas {
                 Areas::All => true,
-                Areas::Of(areas) => areas.contains(&area),
+                areas => areas.as_slice().contains(&area),
             };
         assert!(covered, "a render job read {t:?} of `{area}` outside its {self:?}: add it to the job's scope");
     }
@@ -444,7 +479,7 @@ impl<'r, 's> Scope<'r, 's> {
         let r = self.reading;
         match r.index_of(code) {
             Some(i) => r.rollups[i].get_or_init(|| {
-                super::views::county_row(&r.scope(vec![code], Tables::of(&[Table::Results, Table::Milestones])), code)
+                super::views::county_row(&r.scope_of(code, Tables::of(&[Table::Results, Table::Milestones])), code)
             }),
             None => &Value::Null,
         }

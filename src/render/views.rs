@@ -242,46 +242,61 @@ pub fn series(site: &Scope, area: &str, lang: &str, cites: &mut Citations) -> Va
     )
 }
 
-/// Each county's latest row of one indicator and level with a CV ([`crate::engine::latest_row`]).
-fn latest_rows<'v>(
-    site: &'v Scope,
-    scheme: Scheme,
-    indicator: &'v str,
-    level: Level,
-) -> impl Iterator<Item = (&'v crate::model::County, crate::model::SchoolYear, &'v crate::engine::SheetRow)> {
-    site.counties().iter().filter_map(move |c| {
-        crate::engine::latest_row(site.sheets_of(&c.code), scheme, level, indicator).map(|(year, r)| (c, year, r))
-    })
+/// A county's place in an indicator's ranking: its latest coefficient of the indicator and level
+/// ([`crate::engine::latest_row`]), with the county by its index in the site's counties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    county: usize,
+    school_year: crate::model::SchoolYear,
+    value: Option<f64>,
+    cv: f64,
+    meets: Option<bool>,
+    decimals: u8,
+}
+
+impl std::hash::Hash for Ranked {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.county, self.school_year, self.value.map(f64::to_bits), self.cv.to_bits(), self.meets, self.decimals)
+            .hash(h);
+    }
 }
 
 /// Every county's latest CV of one indicator and level, ranked (lowest CV first).
-pub fn ranking(site: &Scope, scheme: Scheme, indicator: &str, level: Level) -> Value {
-    let mut rows: Vec<(f64, &str, Value)> = Vec::new();
-    for (c, year, r) in latest_rows(site, scheme, indicator, level) {
-        let cv = r.cv.expect("filtered on cv");
-        rows.push((
-            cv,
-            &c.code,
-            object([
-                ("code", json!(c.code)),
-                ("name", json!(c.name)),
-                ("name_en", json!(c.name_en)),
-                ("school_year", json!(year.to_string())),
-                ("value", json!(r.value)),
-                ("cv", json!(cv)),
-                ("meets", json!(r.meets)),
-                ("decimals", json!(r.decimals)),
-                ("rank", Value::Null),
-            ]),
-        ));
-    }
-    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+pub fn ranking(site: &Scope, scheme: Scheme, indicator: &str, level: Level) -> Vec<Ranked> {
+    let mut rows: Vec<Ranked> = site
+        .counties()
+        .iter()
+        .enumerate()
+        .filter_map(|(county, c)| {
+            let (school_year, r) = crate::engine::latest_row(site.sheets_of(&c.code), scheme, level, indicator)?;
+            let cv = r.cv.expect("a latest row has a CV");
+            Some(Ranked { county, school_year, value: r.value, cv, meets: r.meets, decimals: r.decimals })
+        })
+        .collect();
+    // Counties are sorted by code: a stable sort ranks ties by code.
+    rows.sort_by(|a, b| a.cv.total_cmp(&b.cv));
+    rows
+}
+
+/// A ranking as its page shows it, with each county's code and names.
+pub fn ranking_view(site: &Scope, rows: &[Ranked]) -> Value {
+    let counties = site.counties();
     Value::Array(
-        rows.into_iter()
+        rows.iter()
             .enumerate()
-            .map(|(i, (_, _, mut v))| {
-                v["rank"] = json!(i + 1);
-                v
+            .map(|(i, r)| {
+                let c = &counties[r.county];
+                object([
+                    ("code", json!(c.code)),
+                    ("name", json!(c.name)),
+                    ("name_en", json!(c.name_en)),
+                    ("school_year", json!(r.school_year.to_string())),
+                    ("value", json!(r.value)),
+                    ("cv", json!(r.cv)),
+                    ("meets", json!(r.meets)),
+                    ("decimals", json!(r.decimals)),
+                    ("rank", json!(i + 1)),
+                ])
             })
             .collect(),
     )

@@ -8,16 +8,19 @@
 mod api;
 mod cells;
 mod encode;
+mod runs;
 mod tables;
 
 pub use api::{county_api, county_schema};
 use cells::*;
 pub use encode::sha256_hex;
 use encode::*;
+pub use runs::{Run, assembled_job, run_jobs};
 use tables::*;
 
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -55,12 +58,14 @@ impl Hash for Downloads {
     }
 }
 
-/// The download files of one county (its API record first), from `files` sorted by path.
-pub fn files_of<'f>(files: &'f [FileInfo], code: &str) -> impl Iterator<Item = &'f FileInfo> {
-    ["api/counties/", "data/counties/"].into_iter().flat_map(move |dir| {
+/// The download files of one county (its API record, then its tables), from `files` sorted by
+/// path.
+pub fn files_of<'f>(files: &'f [FileInfo], code: &str) -> [&'f [FileInfo]; 2] {
+    ["api/counties/", "data/counties/"].map(|dir| {
         let prefix = format!("{dir}{code}");
         let start = files.partition_point(|f| f.path < prefix);
-        files[start..].iter().take_while(move |f| f.path.starts_with(&prefix))
+        let len = files[start..].partition_point(|f| f.path.starts_with(&prefix));
+        &files[start..start + len]
     })
 }
 
@@ -189,11 +194,11 @@ impl Part {
         doc: Option<Value>,
         pattern_doc: Option<Value>,
         schema: Option<(&'static str, Value)>,
-    ) -> Self {
+    ) -> Arc<Self> {
         let mut h = std::hash::DefaultHasher::new();
         written.hash(&mut h);
         crate::util::hash::add(&mut h, &(&resources, &doc, &pattern_doc, &schema));
-        Part { resources, written, doc, pattern_doc, schema, hash: h.finish() }
+        Arc::new(Part { resources, written, doc, pattern_doc, schema, hash: h.finish() })
     }
 }
 
@@ -211,9 +216,9 @@ struct NationalTable<'r, 's> {
     table: usize,
 }
 
-fn national_table(i: &NationalTable, sink: &dyn Sink) -> Part {
-    let (name, _, make) = NATIONAL[i.table];
-    let Some(t) = make(&i.scope) else { return Part::default() };
+fn national_table(i: &NationalTable, sink: &dyn Sink) -> Arc<Part> {
+    let National { name, make, .. } = NATIONAL[i.table];
+    let Some(t) = make(&i.scope, None) else { return Arc::default() };
     let made = table_files(sink, &t, name.to_string(), name.to_string());
     let doc = table_doc(&t, &made.1, true);
     Part::new(made, Some(doc), None, Some((t.name, table_schema(&t))))
@@ -228,7 +233,7 @@ struct CountyTable<'r, 's> {
     school_terms: bool,
 }
 
-fn county_table(i: &CountyTable, sink: &dyn Sink) -> Part {
+fn county_table(i: &CountyTable, sink: &dyn Sink) -> Arc<Part> {
     let site = &i.scope;
     let c = site.county(&i.code).expect("parts are planned for known counties");
     if i.school_terms {
@@ -251,30 +256,27 @@ struct CountyRecord<'r, 's> {
     code: String,
 }
 
-fn county_record(i: &CountyRecord, sink: &dyn Sink) -> Part {
+fn county_record(i: &CountyRecord, sink: &dyn Sink) -> Arc<Part> {
     let path = format!("api/counties/{}.json", i.code);
     Part::new((Vec::new(), vec![emit(sink, path, county_api(&i.scope, &i.code))]), None, None, None)
 }
 
 /// The parts of the downloads as jobs: the national tables, and each county's files and API
 /// record (in the order the package lists them).
-pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<Job<'r, Part>>, Vec<Job<'r, Part>>) {
+pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<Job<'r, Arc<Part>>>, Vec<Job<'r, Arc<Part>>>) {
     let site = reading.site();
     let national = NATIONAL
         .iter()
         .enumerate()
-        .map(|(table, (name, tables, _))| {
-            Job::new(
-                format!("table {name}"),
-                NationalTable { scope: reading.everywhere(*tables), table },
-                national_table,
-            )
+        .map(|(table, n)| {
+            let inputs = NationalTable { scope: reading.everywhere(n.reads), table };
+            Job::new(format!("table {}", n.name), inputs, national_table)
         })
         .collect();
     let mut counties = Vec::new();
     let own = Tables::of(&[Table::Schools, Table::Results]);
     for c in site.counties.iter() {
-        let scope = || reading.scope(vec![&c.code], own);
+        let scope = || reading.scope_of(&c.code, own);
         let code = c.code.clone();
         if !site.audited_years(&c.code).is_empty() {
             let table = CountyTable { scope: scope(), code: code.clone(), school_terms: true };
@@ -287,7 +289,7 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<Job<'r, Part>>, Vec<J
     }
     let record = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics]);
     for c in site.counties.iter() {
-        let scope = reading.scope(vec![&c.code], record);
+        let scope = reading.scope_of(&c.code, record);
         let slot = format!("api/counties/{}.json", c.code);
         counties.push(Job::new(slot, CountyRecord { scope, code: c.code.clone() }, county_record));
     }
@@ -299,16 +301,16 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<Job<'r, Part>>, Vec<J
 #[derive(Hash, Debug)]
 struct Whole<'r, 's> {
     scope: Scope<'r, 's>,
-    parts: Vec<Part>,
+    parts: Vec<Arc<Part>>,
 }
 
 /// The job that makes the package, the schemas, the API's index and schema and the checksums
 /// of `parts`, and lists every download.
-pub fn downloads_job<'r, 's>(reading: &'r Reading<'s>, parts: Vec<Part>) -> Job<'r, Downloads> {
+pub fn downloads_job<'r, 's>(reading: &'r Reading<'s>, parts: Vec<Arc<Part>>) -> Job<'r, Arc<Downloads>> {
     Job::new("downloads", Whole { scope: reading.site_wide(), parts }, whole)
 }
 
-fn whole(i: &Whole, sink: &dyn Sink) -> Downloads {
+fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
     let site = &i.scope;
     let parts = &i.parts;
     let mut docs: Vec<Value> = parts.iter().filter_map(|p| p.doc.clone()).collect();
@@ -343,11 +345,11 @@ fn whole(i: &Whole, sink: &dyn Sink) -> Downloads {
     let mut h = std::hash::DefaultHasher::new();
     files.hash(&mut h);
     crate::util::hash::add(&mut h, &docs);
-    Downloads { files, docs, hash: h.finish() }
+    Arc::new(Downloads { files, docs, hash: h.finish() })
 }
 
 /// Writes every download into `sink` (tests).
-pub fn downloads(site: &crate::engine::Analysed, sink: &dyn Sink) -> Downloads {
+pub fn downloads(site: &crate::engine::Analysed, sink: &dyn Sink) -> Arc<Downloads> {
     let reading = Reading::new(site);
     let (national, counties) = part_jobs(&reading);
     let parts = super::run_parts(&national, &counties, |job| job.run(sink));

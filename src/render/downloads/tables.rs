@@ -2,22 +2,57 @@
 
 use super::*;
 
-/// Makes a national table from what its scope lets through (none when the site has no rows for it).
-pub(super) type MakeTable = for<'x, 'r, 's> fn(&'x Scope<'r, 's>) -> Option<DataTable<'s>>;
+/// Makes a national table from what its scope lets through (none when the site has no rows for
+/// it); for a table grouped by county, with `Some(code)`, that county's run of its rows.
+pub(super) type MakeTable = for<'x, 'r, 's, 'c> fn(&'x Scope<'r, 's>, Option<&'c str>) -> Option<DataTable<'s>>;
 
-/// Every national table of the site, in the order the downloads list them, with the tables of
-/// every area it reads.
-pub(super) const NATIONAL: [(&str, Tables, MakeTable); 7] = [
-    ("counties", Tables::of(&[]), counties_table),
-    ("indicators", Tables::of(&[Table::Published]), indicators_table),
-    ("results", Tables::of(&[Table::Results]), |site| Some(results_table(site, None))),
-    ("milestones", Tables::of(&[Table::Milestones]), milestones_table),
-    ("metrics", Tables::of(&[Table::Metrics]), metrics_table),
-    ("sources", Tables::of(&[]), sources_table),
-    ("schools", Tables::of(&[Table::Schools]), schools_table),
+/// A national table: its name, the tables of every area it reads, how it is made, and whether
+/// it is grouped by county (its rows are each county's runs, one after another).
+pub(super) struct National {
+    pub(super) name: &'static str,
+    pub(super) reads: Tables,
+    pub(super) make: MakeTable,
+    pub(super) grouped: bool,
+    /// Its number of rows, for a table grouped by county that knows it without counting.
+    pub(super) rows: Option<for<'x, 'r, 's> fn(&'x Scope<'r, 's>) -> usize>,
+}
+
+/// Every national table of the site, in the order the downloads list them.
+pub(super) const NATIONAL: [National; 7] = [
+    National { name: "counties", reads: Tables::of(&[]), make: counties_table, grouped: false, rows: None },
+    National {
+        name: "indicators",
+        reads: Tables::of(&[Table::Published]),
+        make: indicators_table,
+        grouped: true,
+        rows: Some(|site| site.reported().len()),
+    },
+    National {
+        name: "results",
+        reads: Tables::of(&[Table::Results]),
+        make: |site, county| Some(results_table(site, county)),
+        grouped: true,
+        rows: None,
+    },
+    National {
+        name: "milestones",
+        reads: Tables::of(&[Table::Milestones]),
+        make: milestones_table,
+        grouped: false,
+        rows: None,
+    },
+    National { name: "metrics", reads: Tables::of(&[Table::Metrics]), make: metrics_table, grouped: false, rows: None },
+    National { name: "sources", reads: Tables::of(&[]), make: sources_table, grouped: false, rows: None },
+    National {
+        name: "schools",
+        reads: Tables::of(&[Table::Schools]),
+        make: schools_table,
+        grouped: true,
+        rows: Some(|site| site.schools().len()),
+    },
 ];
 
-fn counties_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+fn counties_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
     let counties = site.counties();
     Some(DataTable {
         name: "counties",
@@ -47,7 +82,7 @@ fn counties_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
     })
 }
 
-fn indicators_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+fn indicators_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> Option<DataTable<'s>> {
     Some(DataTable {
         name: "indicators",
         columns: vec![
@@ -61,11 +96,11 @@ fn indicators_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows: reported_rows(site.reported()),
+        rows: reported_rows(county.map_or_else(|| site.reported(), |code| site.reported_of(code))),
     })
 }
 
-fn milestones_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+fn milestones_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
     let milestones = site.milestones();
     Some(DataTable {
         name: "milestones",
@@ -87,7 +122,7 @@ fn milestones_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
     })
 }
 
-fn metrics_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+fn metrics_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
     let metrics = site.metrics();
     Some(DataTable {
         name: "metrics",
@@ -108,7 +143,7 @@ fn metrics_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
     })
 }
 
-fn sources_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
+fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
     let sources = site.sources();
     Some(DataTable {
         name: "sources",
@@ -129,9 +164,9 @@ fn sources_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
 }
 
 /// The school rows as the input file has them, when the site has any.
-fn schools_table<'s>(site: &Scope<'_, 's>) -> Option<DataTable<'s>> {
-    let schools = site.schools();
-    if schools.is_empty() {
+fn schools_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> Option<DataTable<'s>> {
+    let schools = county.map_or_else(|| &site.schools()[..], |code| site.schools_of(code));
+    if county.is_none() && schools.is_empty() {
         return None;
     }
     let mut columns = vec![
@@ -309,8 +344,13 @@ pub(super) fn sheet_rows(sheets: &[crate::engine::Sheet]) -> Rows<'_> {
     let shown = |r: &crate::engine::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
     // Counted here, made when written (the national table has a row per county, year, level,
     // regime and indicator).
-    let len =
-        sheets.iter().map(|sh| sh.rows.iter().filter(|r| shown(r)).count() + usize::from(sh.composite.is_some())).sum();
+    let len = {
+        use rayon::prelude::*;
+        sheets
+            .par_iter()
+            .map(|sh| sh.rows.iter().filter(|r| shown(r)).count() + usize::from(sh.composite.is_some()))
+            .sum()
+    };
     Rows::made(len, move || {
         Box::new(sheets.iter().flat_map(move |sh| {
             let indicators = sh.rows.iter().filter(move |r| shown(r)).map(move |r| {
