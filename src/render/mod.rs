@@ -184,9 +184,9 @@ pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
 /// hundreds of megabytes: two at once would be the build's peak of memory) while the other
 /// thread makes the per-county files; work-stealing then shares those between both.
 pub fn run_parts(
-    national: &[Job<Arc<downloads::Part>>],
-    counties: &[Job<Arc<downloads::Part>>],
-    run: impl Fn(&Job<Arc<downloads::Part>>) -> Arc<downloads::Part> + Sync,
+    national: &[downloads::PartJob],
+    counties: &[downloads::PartJob],
+    run: impl Fn(&downloads::PartJob) -> Arc<downloads::Part> + Sync,
 ) -> Vec<Arc<downloads::Part>> {
     let (mut parts, per_county) = rayon::join(
         || national.iter().map(&run).collect::<Vec<_>>(),

@@ -208,6 +208,9 @@ impl Hash for Part {
     }
 }
 
+/// The job making a part of the downloads.
+pub type PartJob<'r> = Job<'r, Arc<Part>>;
+
 /// A national table.
 #[derive(Hash, Debug)]
 struct NationalTable<'r, 's> {
@@ -263,7 +266,7 @@ fn county_record(i: &CountyRecord, sink: &dyn Sink) -> Arc<Part> {
 
 /// The parts of the downloads as jobs: the national tables, and each county's files and API
 /// record (in the order the package lists them).
-pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<Job<'r, Arc<Part>>>, Vec<Job<'r, Arc<Part>>>) {
+pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<PartJob<'r>>, Vec<PartJob<'r>>) {
     let site = reading.site();
     let national = NATIONAL
         .iter()

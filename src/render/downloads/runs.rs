@@ -85,7 +85,7 @@ struct Assembly<'r, 's> {
 
 /// The job writing the national table at `table` of [`NATIONAL`] from its counties' `runs`
 /// (those of [`run_jobs`], in order): the part the table's own job makes.
-pub fn assembled_job<'r, 's>(reading: &'r Reading<'s>, table: usize, runs: Vec<Arc<Run>>) -> Job<'r, Arc<Part>> {
+pub fn assembled_job<'r, 's>(reading: &'r Reading<'s>, table: usize, runs: Vec<Arc<Run>>) -> PartJob<'r> {
     let n = &NATIONAL[table];
     Job::new(format!("table {}", n.name), Assembly { scope: reading.everywhere(n.reads), table, runs }, assembled)
 }
