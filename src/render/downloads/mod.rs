@@ -234,22 +234,26 @@ struct CountyTable<'r, 's> {
     code: String,
     /// Its school rows counted in each coefficient (else its results).
     school_terms: bool,
+    /// Whether its part describes the table (its schema and columns: the first county's does;
+    /// every county's table has the same).
+    describes: bool,
 }
 
 fn county_table(i: &CountyTable, sink: &dyn Sink) -> Arc<Part> {
     let site = &i.scope;
     let c = site.county(&i.code).expect("parts are planned for known counties");
-    if i.school_terms {
-        let t = school_terms_table(site, &c.code);
+    let (t, stem, title) = if i.school_terms {
         let (stem, title) = (format!("counties/{}-schools", c.code), format!("schools {} {}", c.code, c.name));
-        let made = table_files(sink, &t, stem, title);
-        let doc = table_doc(&t, &[], false);
-        Part::new(made, None, Some(doc), Some((t.name, table_schema(&t))))
+        (school_terms_table(site, &c.code), stem, title)
     } else {
-        let t = results_table(site, Some(&c.code));
-        let made = table_files(sink, &t, format!("counties/{}", c.code), format!("results {} {}", c.code, c.name));
-        Part::new(made, None, None, Some((t.name, table_schema(&t))))
-    }
+        (results_table(site, Some(&c.code)), format!("counties/{}", c.code), format!("results {} {}", c.code, c.name))
+    };
+    let made = table_files(sink, &t, stem, title);
+    let (doc, schema) = match i.describes {
+        true => (Some(table_doc(&t, &[], false)), Some((t.name, table_schema(&t)))),
+        false => (None, None),
+    };
+    Part::new(made, None, doc, schema)
 }
 
 /// A county's API record.
@@ -278,15 +282,19 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<PartJob<'r>>, Vec<Par
         .collect();
     let mut counties = Vec::new();
     let own = Tables::of(&[Table::Schools, Table::Results]);
+    // The first county's school table describes them all (the national results table
+    // describes the counties' results).
+    let mut described = false;
     for c in site.counties.iter() {
         let scope = || reading.scope_of(&c.code, own);
         let code = c.code.clone();
         if !site.audited_years(&c.code).is_empty() {
-            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: true };
+            let describes = !std::mem::replace(&mut described, true);
+            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: true, describes };
             counties.push(Job::new(format!("table counties/{code}-schools"), table, county_table));
         }
         if !site.sheets_of(&c.code).is_empty() {
-            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: false };
+            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: false, describes: false };
             counties.push(Job::new(format!("table counties/{code}"), table, county_table));
         }
     }
