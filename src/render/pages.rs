@@ -262,7 +262,7 @@ struct Home;
 impl Kind for Home {
     fn context(&self, site: &Scope, f: &Frame) -> Context {
         let lang = f.lang;
-        let rows: Vec<&Value> = site.counties().iter().map(|c| site.rollup(&c.code)).collect();
+        let rows: Vec<&Value> = site.counties().iter().map(|c| views::rollup(site, &c.code)).collect();
         let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
         let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
         let mut cites = Citations::default();
@@ -311,7 +311,7 @@ impl Kind for County<'_> {
         let sources = cites.list(site);
         let data_date = json!(cited_date(site, &cites));
         let json = context::object([
-            ("county", site.rollup(code).clone()),
+            ("county", views::rollup(site, code).clone()),
             ("display_name", json!(self.name)),
             ("years", years),
             ("timeline", timeline),
@@ -339,7 +339,7 @@ struct Computation {
 impl Kind for Computation {
     fn context(&self, site: &Scope, f: &Frame) -> Context {
         let mut context = views::computation(site, &self.code, self.year, f.tr());
-        context.json["county"] = site.rollup(&self.code).clone();
+        context.json["county"] = views::rollup(site, &self.code).clone();
         context.json["display_name"] = json!(self.name);
         context
     }
@@ -387,7 +387,7 @@ impl Kind for Area {
         charts::attach(&mut series, "chart", lang, strings);
         if self.province {
             let p = province(site, &self.code);
-            let rows: Vec<&Value> = p.counties.iter().map(|c| site.rollup(c)).collect();
+            let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(site, c)).collect();
             let children: Vec<Value> = p.prefectures.iter().map(|c| site.area(c)).collect();
             json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
                     "counties": rows, "children": children, "timeline": [], "series": series,
@@ -396,7 +396,7 @@ impl Kind for Area {
             .into()
         } else {
             let p = site.prefecture(&self.code).expect("pages are planned for known prefectures");
-            let rows: Vec<&Value> = p.counties.iter().map(|c| site.rollup(c)).collect();
+            let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(site, c)).collect();
             json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
                               "parent": site.area(&p.province_code) },
                     "counties": rows, "children": [], "timeline": timeline, "series": series,

@@ -472,17 +472,16 @@ impl<'r, 's> Scope<'r, 's> {
         &self.site().schools
     }
 
-    /// The roll-up row of the county with `code` (its status and latest composites).
-    pub fn rollup(&self, code: &str) -> &'r Value {
+    /// Where the roll-up row of the county with `code` is kept for this render (its status
+    /// and latest composites: [`super::views::rollup`]), with a scope of what it is made of;
+    /// `None` for an unknown county.
+    pub fn rollup_slot(&self, code: &str) -> Option<(&'r OnceLock<Value>, Scope<'r, 's>)> {
         self.check(Table::Results, code);
         self.check(Table::Milestones, code);
         let r = self.reading;
-        match r.index_of(code) {
-            Some(i) => r.rollups[i].get_or_init(|| {
-                super::views::county_row(&r.scope_of(code, Tables::of(&[Table::Results, Table::Milestones])), code)
-            }),
-            None => &Value::Null,
-        }
+        let i = r.index_of(code)?;
+        let own = r.scope_of(&r.site.counties[i].code, Tables::of(&[Table::Results, Table::Milestones]));
+        Some((&r.rollups[i], own))
     }
 
     /// Whether anything is known of the county with `code` beyond its name.

@@ -44,7 +44,16 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
 }
 
-pub(super) fn county_row(site: &Scope, code: &str) -> Value {
+/// The roll-up row of the county with `code` (its status and latest composites), made once
+/// per render.
+pub fn rollup<'r>(site: &Scope<'r, '_>, code: &str) -> &'r Value {
+    match site.rollup_slot(code) {
+        Some((row, own)) => row.get_or_init(|| county_row(&own, code)),
+        None => &Value::Null,
+    }
+}
+
+fn county_row(site: &Scope, code: &str) -> Value {
     let c = site.county(code).expect("roll-up rows are made for known counties");
     let pref = site.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
     json!({
