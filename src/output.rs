@@ -71,6 +71,11 @@ impl Sink for Discard {
 pub struct Collect(std::sync::Mutex<Vec<OutputFile>>);
 
 impl Collect {
+    /// A sink with room for `files` files.
+    pub fn with_capacity(files: usize) -> Self {
+        Collect(std::sync::Mutex::new(Vec::with_capacity(files)))
+    }
+
     /// The files, sorted by path.
     pub fn into_files(self) -> Vec<OutputFile> {
         let mut files = self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -86,7 +91,9 @@ impl Sink for Collect {
     }
 
     fn put_all(&self, files: &[OutputFile]) {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend_from_slice(files);
+        // Copied before the lock is taken: the lock is held for a move.
+        let mut files = files.to_vec();
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).append(&mut files);
     }
 }
 

@@ -216,6 +216,8 @@ pub struct Preview {
     rendered: Memo<Ran<()>>,
     /// What each part made and reused in the last rebuild.
     last: Vec<(&'static str, usize, usize)>,
+    /// How many files the last rebuild made.
+    files: std::sync::atomic::AtomicUsize,
 }
 
 impl Preview {
@@ -243,6 +245,7 @@ impl Preview {
             rankings: Memo::new("rankings", verify),
             rendered: Memo::new("pages and feeds", verify),
             last: Vec::new(),
+            files: Default::default(),
         }
     }
 
@@ -351,7 +354,8 @@ impl Preview {
         styled: &render::Styled,
     ) -> std::result::Result<Vec<crate::output::OutputFile>, Diagnostics> {
         let mut timer = crate::util::timing::Timer::start();
-        let sink = crate::output::Collect::default();
+        // Room for as many files as the last rebuild made.
+        let sink = crate::output::Collect::with_capacity(self.files.load(std::sync::atomic::Ordering::Relaxed));
         render::assets(theme, styled, &sink);
         let reading = Reading::new(site);
         let (mut national, counties) = render::downloads::part_jobs(&reading);
@@ -381,6 +385,7 @@ impl Preview {
         timer.done("pages");
         render::finish(&site.config.base_url, styled, errors, &sink)?;
         let files = sink.into_files();
+        self.files.store(files.len(), std::sync::atomic::Ordering::Relaxed);
         render::unique(files.iter().map(|f| f.path.as_str()))?;
         timer.done("finish");
         Ok(files)

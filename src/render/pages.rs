@@ -360,7 +360,7 @@ fn counties(p: &mut Plan) {
     }
     let audit_tables = Tables::of(&[Table::Schools, Table::Results, Table::Milestones]);
     for c in site.counties.iter() {
-        for year in site.audited_years(&c.code) {
+        for &year in p.reading.audited_years(&c.code) {
             let name = county_name(c, lang);
             let scope = p.reading.scope_of(&c.code, audit_tables);
             let path = format!("county/{}/computation/{year}/", c.code);

@@ -94,6 +94,10 @@ pub struct Reading<'s> {
     common: OnceLock<u64>,
     /// Each county's narratives, hashed.
     narratives: OnceLock<HashMap<String, u64>>,
+    /// Each table of each area, hashed.
+    by_area: OnceLock<HashMap<String, [u64; Table::ALL.len()]>>,
+    /// The school years of each county published school by school.
+    audited: OnceLock<HashMap<String, Vec<SchoolYear>>>,
     /// Each table over every area, hashed.
     all: [OnceLock<u64>; Table::ALL.len()],
 }
@@ -109,6 +113,8 @@ impl<'s> Reading<'s> {
             has_data: OnceLock::new(),
             common: OnceLock::new(),
             narratives: OnceLock::new(),
+            by_area: OnceLock::new(),
+            audited: OnceLock::new(),
             all: Default::default(),
         }
     }
@@ -133,6 +139,13 @@ impl<'s> Reading<'s> {
                 })
                 .collect()
         })
+    }
+
+    /// The school years of a county published school by school, oldest first (for planning:
+    /// which audit pages and school tables there are).
+    pub fn audited_years(&self, code: &str) -> &[SchoolYear] {
+        let audited = self.audited.get_or_init(|| self.site.audited_years_by_county().into_iter().collect());
+        audited.get(code).map_or(&[], Vec::as_slice)
     }
 
     fn index_of(&self, code: &str) -> Option<usize> {
@@ -180,6 +193,25 @@ impl<'s> Reading<'s> {
 
     /// The hash of table `t` of `area`.
     fn hash_of(&self, t: Table, area: &str) -> u64 {
+        // Every table of every area hashed at once (scopes ask for tens of thousands).
+        let by_area = self.by_area.get_or_init(|| {
+            use rayon::prelude::*;
+            let s = self.site;
+            let areas: Vec<&str> = (s.counties.iter().map(|c| c.code.as_str()))
+                .chain(s.prefectures.iter().map(|p| p.code.as_str()))
+                .chain(s.provinces.iter().map(|p| p.code.as_str()))
+                .chain([NATIONAL_AREA])
+                .collect();
+            areas.into_par_iter().map(|a| (a.to_string(), Table::ALL.map(|t| self.table_hash(t, a)))).collect()
+        });
+        match by_area.get(area) {
+            Some(hashes) => hashes[t as usize],
+            None => self.table_hash(t, area),
+        }
+    }
+
+    /// The hash of table `t` of `area`, made now.
+    fn table_hash(&self, t: Table, area: &str) -> u64 {
         let s = self.site;
         match t {
             Table::Published => s.reported.hash_of(area),

@@ -22,6 +22,8 @@ use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -280,30 +282,48 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>) -> (Vec<PartJob<'r>>, Vec<Par
             Job::new(format!("table {}", n.name), inputs, national_table)
         })
         .collect();
-    let mut counties = Vec::new();
-    let own = Tables::of(&[Table::Schools, Table::Results]);
     // The first county's school table describes them all (the national results table
     // describes the counties' results).
-    let mut described = false;
-    for c in site.counties.iter() {
-        let scope = || reading.scope_of(&c.code, own);
-        let code = c.code.clone();
-        if !site.audited_years(&c.code).is_empty() {
-            let describes = !std::mem::replace(&mut described, true);
-            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: true, describes };
-            counties.push(Job::new(format!("table counties/{code}-schools"), table, county_table));
-        }
-        if !site.sheets_of(&c.code).is_empty() {
-            let table = CountyTable { scope: scope(), code: code.clone(), school_terms: false, describes: false };
-            counties.push(Job::new(format!("table counties/{code}"), table, county_table));
-        }
-    }
+    let first_audited = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
+    let own = Tables::of(&[Table::Schools, Table::Results]);
     let record = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics]);
-    for c in site.counties.iter() {
-        let scope = reading.scope_of(&c.code, record);
-        let slot = format!("api/counties/{}.json", c.code);
-        counties.push(Job::new(slot, CountyRecord { scope, code: c.code.clone() }, county_record));
+    let per_county: Vec<[Option<PartJob>; 3]> = site
+        .counties
+        .par_iter()
+        .map(|c| {
+            let code = c.code.clone();
+            let schools = (!reading.audited_years(&c.code).is_empty()).then(|| {
+                let describes = first_audited.is_some_and(|f| f.code == c.code);
+                let table = CountyTable {
+                    scope: reading.scope_of(&c.code, own),
+                    code: code.clone(),
+                    school_terms: true,
+                    describes,
+                };
+                Job::new(format!("table counties/{code}-schools"), table, county_table)
+            });
+            let results = (!site.sheets_of(&c.code).is_empty()).then(|| {
+                let table = CountyTable {
+                    scope: reading.scope_of(&c.code, own),
+                    code: code.clone(),
+                    school_terms: false,
+                    describes: false,
+                };
+                Job::new(format!("table counties/{code}"), table, county_table)
+            });
+            let slot = format!("api/counties/{code}.json");
+            let record = Job::new(slot, CountyRecord { scope: reading.scope_of(&c.code, record), code }, county_record);
+            [schools, results, Some(record)]
+        })
+        .collect();
+    // The package lists each county's tables, then the API records follow.
+    let mut counties: Vec<PartJob> = Vec::with_capacity(per_county.len() * 3);
+    let mut records = Vec::with_capacity(per_county.len());
+    for [schools, results, record] in per_county {
+        counties.extend(schools.into_iter().chain(results));
+        records.extend(record);
     }
+    counties.extend(records);
     (national, counties)
 }
 
