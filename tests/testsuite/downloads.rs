@@ -72,6 +72,12 @@ fn datapackage_describes_every_file() {
     t.build();
     let pkg: serde_json::Value = serde_json::from_str(&t.read_output("data/datapackage.json")).unwrap();
     assert_eq!(pkg["profile"], "tabular-data-package");
+    // A source's `path` is a string or absent, never null (the package profile's rule; the demo's
+    // sources have no URL).
+    for source in pkg["sources"].as_array().unwrap() {
+        assert!(source["title"].is_string(), "{source}");
+        assert!(source.get("path").is_none_or(serde_json::Value::is_string), "{source}");
+    }
     let resources = pkg["resources"].as_array().unwrap();
     let described: BTreeSet<String> = resources.iter().map(|r| r["path"].as_str().unwrap().to_string()).collect();
     let present: BTreeSet<String> = tree(&t.output().join("data"))

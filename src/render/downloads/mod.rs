@@ -408,7 +408,15 @@ fn package_json(site: &Scope, resources: Vec<&Value>) -> Vec<u8> {
         title: c.title.get(dl, dl),
         homepage: &c.base_url,
         licenses: json!([{ "name": c.license, "path": c.license_url }]),
-        sources: site.sources().iter().map(|s| json!({ "title": s.title, "path": s.url })).collect(),
+        // A source without a URL has no `path` (the package profile wants a string or nothing).
+        sources: site
+            .sources()
+            .iter()
+            .map(|s| match &s.url {
+                Some(url) => json!({ "title": s.title, "path": url }),
+                None => json!({ "title": s.title }),
+            })
+            .collect(),
         resources,
     };
     pretty(&package)
