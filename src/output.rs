@@ -134,15 +134,6 @@ impl Sink for Counting<'_> {
         self.inner.put(file);
     }
 
-    fn put_all(&self, files: &[OutputFile]) {
-        self.bytes.fetch_add(files.iter().map(|f| f.bytes.len()).sum(), std::sync::atomic::Ordering::Relaxed);
-        self.paths
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend(files.iter().map(|f| f.path.clone()));
-        self.inner.put_all(files);
-    }
-
     fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
         let inner = self.inner.stream(path)?;
         self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_string());

@@ -345,8 +345,9 @@ impl Preview {
         Ok(Rendered { files, diagnostics: diags, config: site.config.clone(), encodings })
     }
 
-    /// The render stage's jobs, each run through its memo, in the order [`render::render_to`]
-    /// runs them.
+    /// The render stage's jobs, each run through its memo, as [`render::render_to`] runs them
+    /// but for two things: the national tables grouped by county are assembled from each
+    /// county's run, and every part runs at once.
     fn render_jobs(
         &self,
         site: &Analysed,
@@ -359,12 +360,9 @@ impl Preview {
         render::assets(theme, styled, &sink);
         let reading = Reading::new(site);
         let (mut national, counties) = render::downloads::part_jobs(&reading);
-        timer.done("part jobs");
         // The national tables grouped by county are assembled from each county's run, made
         // again only for counties whose rows changed.
-        let grouped = render::downloads::run_jobs(&reading);
-        timer.done("run jobs");
-        for (table, runs) in grouped {
+        for (table, runs) in render::downloads::run_jobs(&reading) {
             let runs = runs.par_iter().map(|job| self.runs.run(job, &sink)).collect();
             national[table] = render::downloads::assembled_job(&reading, table, runs);
         }

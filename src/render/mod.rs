@@ -146,7 +146,7 @@ pub fn render_into(site: &Analysed, theme: &Theme, sink: &dyn Sink) -> Result<Pr
 /// part of the site: the caller discards it.
 pub fn render_to(site: &Analysed, theme: &Theme, styled: &Styled, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
     let mut timer = crate::util::timing::Timer::start();
-    let sink = counting(sink);
+    let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
     assets(theme, styled, &sink);
     let reading = Reading::new(site);
     let (national, counties) = downloads::part_jobs(&reading);
@@ -165,11 +165,6 @@ pub fn render_to(site: &Analysed, theme: &Theme, styled: &Styled, sink: &dyn Sin
     Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
 }
 
-/// A sink counting what goes into `sink`.
-pub fn counting(sink: &dyn Sink) -> Counting<'_> {
-    Counting { inner: sink, paths: Default::default(), bytes: Default::default() }
-}
-
 /// The stylesheets and the theme's static files (pages link the stylesheet with its hash).
 pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
     for (name, code) in &styled.css {
@@ -183,7 +178,7 @@ pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
 /// Runs the download parts: the national tables one after another (a national encoding is
 /// hundreds of megabytes: two at once would be the build's peak of memory) while the other
 /// thread makes the per-county files; work-stealing then shares those between both.
-pub fn run_parts(
+fn run_parts(
     national: &[downloads::PartJob],
     counties: &[downloads::PartJob],
     run: impl Fn(&downloads::PartJob) -> Arc<downloads::Part> + Sync,

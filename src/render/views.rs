@@ -1,7 +1,7 @@
-//! Plain view values for templates, computed once per build from the [`Analysed`].
+//! Plain view values for templates, made from what a page's [`Scope`] lets through.
 //!
-//! Everything a template shows is prepared here (statuses, latest composites, rankings), so
-//! roll-up pages never rescan every county and templates stay free of logic.
+//! Everything a template shows is prepared here (statuses, latest composites, rankings); a
+//! county's roll-up row is made once per render ([`rollup`]) and templates stay free of logic.
 
 use std::collections::BTreeMap;
 

@@ -379,14 +379,6 @@ fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
     Arc::new(Downloads { files, docs, hash: h.finish() })
 }
 
-/// Writes every download into `sink` (tests).
-pub fn downloads(site: &crate::engine::Analysed, sink: &dyn Sink) -> Arc<Downloads> {
-    let reading = Reading::new(site);
-    let (national, counties) = part_jobs(&reading);
-    let parts = super::run_parts(&national, &counties, |job| job.run(sink));
-    downloads_job(&reading, parts).run(sink)
-}
-
 /// The Frictionless data package (`datapackage.json`) describing `resources`.
 fn package_json(site: &Scope, resources: Vec<&Value>) -> Vec<u8> {
     let c = site.config();

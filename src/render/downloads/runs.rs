@@ -53,15 +53,14 @@ pub fn run_jobs<'r, 's>(reading: &'r Reading<'s>) -> Vec<(usize, Vec<Job<'r, Arc
         .filter(|(_, n)| n.grouped)
         .filter_map(|(table, n)| {
             let scope = reading.everywhere(n.reads);
-            // Whether the table has a JSON file: its runs encode their objects unless it is known
-            // to be too long for one (the assembly leaves them out when it is).
-            let json = match n.rows {
-                Some(rows) => fits_excel(rows(&scope)),
-                None => true,
-            };
-            if n.rows.is_some_and(|rows| rows(&scope) == 0) && (n.make)(&scope, None).is_none() {
+            let rows = n.rows.map(|rows| rows(&scope));
+            // A table with no rows that is not made at all (no school rows: no school table).
+            if rows == Some(0) && (n.make)(&scope, None).is_none() {
                 return None;
             }
+            // Runs encode their JSON objects unless the table is known to be too long for a JSON
+            // file (when it is, the assembly leaves them out).
+            let json = rows.is_none_or(fits_excel);
             let jobs = site
                 .counties
                 .iter()
