@@ -103,6 +103,14 @@ pub struct Settings {
     /// Which school years get an audit page and a per-county school download.
     #[serde(default)]
     pub audit_years: AuditYears,
+    /// A table grouped by county with more rows than this goes out in parts, one per province
+    /// (its CSV gzipped), so that no file exceeds what static hosts take (25 MiB).
+    #[serde(default = "default_split_rows")]
+    pub split_rows: usize,
+}
+
+fn default_split_rows() -> usize {
+    200_000
 }
 
 /// The school years whose computations are published school by school (audit pages and the
@@ -137,6 +145,7 @@ impl Default for Settings {
             pages_for_counties_without_data: true,
             raw_html: RawHtml::default(),
             audit_years: AuditYears::default(),
+            split_rows: default_split_rows(),
         }
     }
 }
@@ -389,11 +398,11 @@ fn find_key(text: &str, key: &str) -> Option<(usize, usize)> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
-                let s = offset + (line.len() - trimmed.len());
-                return Some((s, s + key.len()));
-            }
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            let s = offset + (line.len() - trimmed.len());
+            return Some((s, s + key.len()));
         }
         if trimmed.starts_with(&format!("[{key}]")) {
             let s = offset + (line.len() - trimmed.len());

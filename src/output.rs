@@ -32,25 +32,6 @@ pub trait Sink: Sync {
     fn put_all(&self, files: &[OutputFile]) {
         files.iter().for_each(|f| self.put(f.clone()));
     }
-
-    /// A file to be written as it is made, for a file too large to hold (a national table
-    /// is hundreds of megabytes): a sink that stores files on disk, or keeps none, takes the
-    /// bytes as they come. `None` (the default): the file is made whole and given to `put`.
-    fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
-        None
-    }
-}
-
-/// A file a [`Sink`] takes as it is written. Writing never fails: a sink records its own
-/// errors (a build reports them when it commits).
-pub trait Streamed: std::io::Write + Send {
-    /// The file is complete.
-    fn finish(self: Box<Self>);
-}
-
-/// A streamed file that is dropped as it is written (`check`).
-impl Streamed for std::io::Sink {
-    fn finish(self: Box<Self>) {}
 }
 
 /// A sink that keeps nothing (`check`: render everything, so every template error is found,
@@ -60,10 +41,6 @@ pub struct Discard;
 
 impl Sink for Discard {
     fn put(&self, _file: OutputFile) {}
-
-    fn stream(&self, _path: &str) -> Option<Box<dyn Streamed + '_>> {
-        Some(Box::new(std::io::sink()))
-    }
 }
 
 /// A sink that keeps every file.
@@ -132,35 +109,5 @@ impl Sink for Counting<'_> {
         self.bytes.fetch_add(file.bytes.len(), std::sync::atomic::Ordering::Relaxed);
         self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file.path.clone());
         self.inner.put(file);
-    }
-
-    fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
-        let inner = self.inner.stream(path)?;
-        self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.to_string());
-        Some(Box::new(CountedStream { inner, bytes: &self.bytes }))
-    }
-}
-
-/// A streamed file passing through [`Counting`].
-struct CountedStream<'a> {
-    inner: Box<dyn Streamed + 'a>,
-    bytes: &'a std::sync::atomic::AtomicUsize,
-}
-
-impl std::io::Write for CountedStream<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-impl Streamed for CountedStream<'_> {
-    fn finish(self: Box<Self>) {
-        self.inner.finish();
     }
 }

@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{Error, Result};
-use crate::output::{OutputFile, Sink, Streamed};
+use crate::output::{OutputFile, Sink};
 use crate::util::fs;
 use xxhash_rust::xxh3::Xxh3;
 
@@ -263,77 +263,6 @@ impl Sink for Staging {
             Err(e) => self.fail(e),
         }
     }
-
-    fn stream(&self, path: &str) -> Option<Box<dyn Streamed + '_>> {
-        let file = self.target(path).and_then(|target| {
-            if let Some(dir) = target.parent() {
-                fs::create_dir_all(dir)?;
-            }
-            let file = std::fs::File::create(&target).map_err(|e| Error::io("write", &target, e))?;
-            Ok((target, std::io::BufWriter::with_capacity(1 << 20, file)))
-        });
-        let (target, file) = match file {
-            Ok((target, file)) => (target, Some(file)),
-            Err(e) => {
-                self.fail(e);
-                (PathBuf::new(), None)
-            }
-        };
-        let hasher = Xxh3::new();
-        Some(Box::new(StagedFile { staging: self, path: path.to_string(), target, file, hasher, len: 0 }))
-    }
-}
-
-/// A file of a build written as it is made: fingerprinted on the way, and replaced by a link
-/// to the previous build's file when the bytes turn out unchanged (as [`Staging::place`]).
-struct StagedFile<'a> {
-    staging: &'a Staging,
-    path: String,
-    target: PathBuf,
-    /// `None` after an error (recorded in the staging).
-    file: Option<std::io::BufWriter<std::fs::File>>,
-    hasher: Xxh3,
-    len: u64,
-}
-
-impl std::io::Write for StagedFile<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.hasher.update(buf);
-        self.len += buf.len() as u64;
-        if let Some(file) = &mut self.file {
-            if let Err(e) = file.write_all(buf) {
-                self.staging.fail(Error::io("write", &self.target, e));
-                self.file = None;
-            }
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Streamed for StagedFile<'_> {
-    fn finish(mut self: Box<Self>) {
-        let Some(file) = self.file.take() else { return };
-        if let Err(e) = file.into_inner().map_err(std::io::IntoInnerError::into_error) {
-            self.staging.fail(Error::io("write", &self.target, e));
-            return;
-        }
-        let print = fingerprint_of(self.len, &self.hasher);
-        // Unchanged since the previous build: the previous file takes the place of the one
-        // just written (its identity and time are kept, as for a file given whole).
-        if self.staging.unchanged(&self.path, &print, self.len) {
-            let link = PathBuf::from(format!("{}.junheng-link", self.target.display()));
-            if std::fs::hard_link(self.staging.output.join(&self.path), &link).is_ok()
-                && std::fs::rename(&link, &self.target).is_err()
-            {
-                let _ = std::fs::remove_file(&link);
-            }
-        }
-        self.staging.lines.lock().unwrap_or_else(PoisonError::into_inner).push(manifest_line(&self.path, &print));
-    }
 }
 
 /// Length and 64-bit XXH3 of a file's bytes, as hex: equal fingerprints mean an unchanged
@@ -371,38 +300,6 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    // Guards files streamed into a build: written whole, fingerprinted as if given whole
-    // (chunks hash like the bytes at once), linked from the previous build when unchanged
-    // (same inode), written anew when changed; an unsafe path fails the build.
-    #[test]
-    fn streamed_files_are_staged_like_whole_ones() {
-        use std::io::Write as _;
-        use std::os::unix::fs::MetadataExt as _;
-        let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("public");
-        let build = |text: &str| {
-            let staging = Staging::begin(&out).unwrap();
-            let mut f = staging.stream("data/big.csv").unwrap();
-            for chunk in text.as_bytes().chunks(3) {
-                f.write_all(chunk).unwrap();
-            }
-            f.finish();
-            staging.put(OutputFile::new("data/small.csv", text.as_bytes().to_vec()));
-            staging.commit().unwrap();
-            let manifest = std::fs::read_to_string(out.join(MANIFEST)).unwrap();
-            assert!(manifest.contains(&format!("data/big.csv\t{}\n", fingerprint(text.as_bytes()))), "{manifest}");
-            assert_eq!(std::fs::read_to_string(out.join("data/big.csv")).unwrap(), text);
-            std::fs::metadata(out.join("data/big.csv")).unwrap().ino()
-        };
-        let first = build("code,name\n450802,港北区\n");
-        assert_eq!(build("code,name\n450802,港北区\n"), first);
-        assert_ne!(build("code,name\n450804,覃塘区\n"), first);
-        let staging = Staging::begin(&out).unwrap();
-        staging.stream("../escape.csv").unwrap().finish();
-        assert!(staging.commit().is_err());
-        assert!(!dir.path().join("escape.csv").exists());
-    }
 
     // Guards the path-safety predicate used before every write.
     #[test]

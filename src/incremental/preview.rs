@@ -22,7 +22,7 @@ use crate::load::{self, ContentFile, specs};
 use crate::model::build::Register;
 use crate::model::rules::Rules;
 use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
-use crate::render::downloads::{Downloads, Part as DownloadPart, Run};
+use crate::render::downloads::{Downloads, Part as DownloadPart};
 use crate::render::pages::Rankings;
 use crate::render::scope::Reading;
 use crate::util::fs::{Stamp, stamp};
@@ -209,7 +209,6 @@ pub struct Preview {
     county_results: Memo<Arc<Vec<Computed>>>,
     computed: Memo<Arc<Grouped<Computed>>>,
     sheets: Memo<Arc<Grouped<Sheet>>>,
-    runs: Memo<Ran<Arc<Run>>>,
     parts: Memo<Ran<Arc<DownloadPart>>>,
     downloads: Memo<Ran<Arc<Downloads>>>,
     rankings: Memo<Ran<Rankings>>,
@@ -239,7 +238,6 @@ impl Preview {
             county_results: Memo::new("county results", verify),
             computed: Memo::new("results", verify),
             sheets: Memo::new("sheets", verify),
-            runs: Memo::new("table runs", verify),
             parts: Memo::new("download parts", verify),
             downloads: Memo::new("downloads", verify),
             rankings: Memo::new("rankings", verify),
@@ -284,7 +282,7 @@ impl Preview {
         self.rendered.kept()
     }
 
-    fn memos(&self) -> [&dyn Part; 18] {
+    fn memos(&self) -> [&dyn Part; 17] {
         [
             &self.config,
             &self.register,
@@ -299,7 +297,6 @@ impl Preview {
             &self.county_results,
             &self.computed,
             &self.sheets,
-            &self.runs,
             &self.parts,
             &self.downloads,
             &self.rankings,
@@ -346,8 +343,7 @@ impl Preview {
     }
 
     /// The render stage's jobs, each run through its memo, as [`render::render_to`] runs them
-    /// but for two things: the national tables grouped by county are assembled from each
-    /// county's run, and every part runs at once.
+    /// but that every part of the downloads runs at once.
     fn render_jobs(
         &self,
         site: &Analysed,
@@ -359,13 +355,8 @@ impl Preview {
         let sink = crate::output::Collect::with_capacity(self.files.load(std::sync::atomic::Ordering::Relaxed));
         render::assets(theme, styled, &sink);
         let reading = Reading::new(site);
-        let (mut national, counties) = render::downloads::part_jobs(&reading);
-        // The national tables grouped by county are assembled from each county's run, made
-        // again only for counties whose rows changed.
-        for (table, runs) in render::downloads::run_jobs(&reading) {
-            let runs = runs.par_iter().map(|job| self.runs.run(job, &sink)).collect();
-            national[table] = render::downloads::assembled_job(&reading, table, runs);
-        }
+        let words = render::downloads::Words::new(styled.strings());
+        let (national, counties) = render::downloads::part_jobs(&reading, &words);
         timer.done("download jobs");
         // All at once: the preview holds every file anyway (a build makes the national tables
         // one after another, to bound its memory).

@@ -401,10 +401,10 @@ fn each_row<'t, T>(
     for row in &table.rows {
         let mut cells = Cells { table, row, diags, ok: true };
         let v = f(&mut cells);
-        if cells.ok {
-            if let Some(v) = v {
-                out.push((row, v));
-            }
+        if cells.ok
+            && let Some(v) = v
+        {
+            out.push((row, v));
         }
     }
     out
@@ -586,10 +586,10 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
             None => None,
         };
         let url = c.opt_text("url");
-        if let Some(u) = &url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                c.fail("url", "an address starting with `https://` or `http://`");
-            }
+        if let Some(u) = &url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            c.fail("url", "an address starting with `https://` or `http://`");
         }
         Some(Source { id, title, publisher: c.opt_text("publisher"), date, url })
     });
@@ -884,16 +884,16 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         }
         let figures = figure_cols.map(|f| c.non_negative(f));
         let teachers = SCHOOL_FIGURES.iter().position(|f| *f == "teachers").and_then(|i| figures[i]);
-        if let (Some(p), Some(teachers)) = (students, teachers) {
-            if teachers > p as f64 * 10.0 {
-                let d = Diagnostic::warning(
-                    &c.table.file,
-                    format!(
-                        "found {teachers} teachers for {p} students: expected fewer teachers than ten per student; is a column shifted?"
-                    ),
-                );
-                c.diags.push(c.table.cell_diag(c.row, "teachers", d));
-            }
+        if let (Some(p), Some(teachers)) = (students, teachers)
+            && teachers > p as f64 * 10.0
+        {
+            let d = Diagnostic::warning(
+                &c.table.file,
+                format!(
+                    "found {teachers} teachers for {p} students: expected fewer teachers than ten per student; is a column shifted?"
+                ),
+            );
+            c.diags.push(c.table.cell_diag(c.row, "teachers", d));
         }
         let senior_students = c.count(senior_col);
         let parent_school_id = c.opt_str(parent_col).map(|v| texts.get(v));

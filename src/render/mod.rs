@@ -18,7 +18,7 @@ pub mod templates;
 pub mod views;
 
 use crate::output::Counting;
-pub use crate::output::{Collect, Discard, OutputFile, Produced, Sink, Streamed};
+pub use crate::output::{Collect, Discard, OutputFile, Produced, Sink};
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -68,6 +68,13 @@ impl PartialEq for Styled {
 impl std::fmt::Debug for Styled {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Styled").field("css_version", &self.css_version).finish_non_exhaustive()
+    }
+}
+
+impl Styled {
+    /// The theme's UI strings, per language.
+    pub fn strings(&self) -> &templates::Strings {
+        &self.strings
     }
 }
 
@@ -149,7 +156,8 @@ pub fn render_to(site: &Analysed, theme: &Theme, styled: &Styled, sink: &dyn Sin
     let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
     assets(theme, styled, &sink);
     let reading = Reading::new(site);
-    let (national, counties) = downloads::part_jobs(&reading);
+    let words = downloads::Words::new(&styled.strings);
+    let (national, counties) = downloads::part_jobs(&reading, &words);
     let parts = run_parts(&national, &counties, |job| job.run(&sink));
     let downloads = downloads::downloads_job(&reading, parts).run(&sink);
     timer.done("downloads");

@@ -746,10 +746,10 @@ fn latest_pages(site: &Scope, lang: &str, n: usize) -> Vec<Value> {
     let mut seen = std::collections::BTreeSet::new();
     let mut pages: Vec<&Page> = Vec::new();
     for p in site.pages().filter(|p| !p.section.is_empty() && p.slug != "_index" && p.date.is_some()) {
-        if seen.insert((&p.section, &p.slug)) {
-            if let Some(chosen) = pick(site, &p.section, &p.slug, lang) {
-                pages.push(chosen);
-            }
+        if seen.insert((&p.section, &p.slug))
+            && let Some(chosen) = pick(site, &p.section, &p.slug, lang)
+        {
+            pages.push(chosen);
         }
     }
     pages.sort_by(|a, b| b.date.cmp(&a.date).then(a.slug.cmp(&b.slug)));

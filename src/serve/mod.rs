@@ -169,10 +169,10 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     });
     println!("serving `{}` at http://{addr}/ (Ctrl-C to stop)", site.display());
     let _ = std::io::stdout().flush();
-    if opts.open {
-        if let Err(e) = opener::open(format!("http://{addr}/")) {
-            eprintln!("warning: could not open a browser: {e}");
-        }
+    if opts.open
+        && let Err(e) = opener::open(format!("http://{addr}/"))
+    {
+        eprintln!("warning: could not open a browser: {e}");
     }
 
     while let Ok(message) = rx.recv() {

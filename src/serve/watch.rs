@@ -59,15 +59,16 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
                         changed.insert(rel);
                     }
                     // A watched folder (re)created: watch it (and its subfolders) from now on.
-                    if let Some(name) = path.strip_prefix(&site_buf).ok().and_then(|r| r.to_str()) {
-                        if FOLDERS.contains(&name) && path.is_dir() {
-                            let mut set = watched_in_handler.lock().unwrap_or_else(|e| e.into_inner());
-                            if let Some(d) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-                                let mut d = d.lock().unwrap_or_else(|e| e.into_inner());
-                                if d.watch(path, RecursiveMode::Recursive).is_ok() {
-                                    set.insert(name.to_string());
-                                    changed.insert(format!("{name}/"));
-                                }
+                    if let Some(name) = path.strip_prefix(&site_buf).ok().and_then(|r| r.to_str())
+                        && FOLDERS.contains(&name)
+                        && path.is_dir()
+                    {
+                        let mut set = watched_in_handler.lock().unwrap_or_else(|e| e.into_inner());
+                        if let Some(d) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                            let mut d = d.lock().unwrap_or_else(|e| e.into_inner());
+                            if d.watch(path, RecursiveMode::Recursive).is_ok() {
+                                set.insert(name.to_string());
+                                changed.insert(format!("{name}/"));
                             }
                         }
                     }

@@ -311,10 +311,10 @@ fn county_finder_finds_by_name_pinyin_initials_and_code() {
 fn wait_true(tab: &headless_chrome::Tab, expr: &str, what: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::time::Instant::now() < deadline {
-        if let Ok(r) = tab.evaluate(expr, false) {
-            if r.value == Some(serde_json::Value::Bool(true)) {
-                return;
-            }
+        if let Ok(r) = tab.evaluate(expr, false)
+            && r.value == Some(serde_json::Value::Bool(true))
+        {
+            return;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }

@@ -1,8 +1,9 @@
-//! Downloads: CSV/JSON round-trip to the model, datapackage.json, SHA256SUMS, the API.
+//! Downloads: CSV round trip to the model, workbooks as openpyxl reads them, the data package as
+//! the Frictionless validator sees it, parts of large tables, SHA256SUMS, the API.
 
 use std::collections::BTreeSet;
 
-use crate::support::{SiteTest, tree};
+use crate::support::{SiteTest, python, python_tool, tree};
 
 fn model_of(site: &std::path::Path) -> junheng::engine::Analysed {
     let mut diags = junheng::Diagnostics::new();
@@ -12,60 +13,150 @@ fn model_of(site: &std::path::Path) -> junheng::engine::Analysed {
     junheng::engine::analyse(model)
 }
 
-// Guards the round trip: downloaded tables (plain and Excel CSV) read back as the same model.
+// Guards the round trip: downloaded CSV tables read back as the same model.
 #[test]
 fn csv_downloads_round_trip() {
     let t = SiteTest::demo();
     t.build();
     let original = model_of(&t.site);
-    for variant in ["", "-excel"] {
-        let copy = SiteTest::demo();
-        for table in ["counties", "indicators", "milestones", "metrics", "sources", "schools"] {
-            let bytes = std::fs::read(t.output().join(format!("data/{table}{variant}.csv"))).unwrap();
-            if variant == "-excel" {
-                assert!(bytes.starts_with(b"\xef\xbb\xbf"), "{table}: Excel CSV needs a BOM");
-            } else {
-                assert!(!bytes.starts_with(b"\xef\xbb\xbf"), "{table}: plain CSV has no BOM");
-            }
-            std::fs::write(copy.site.join(format!("data/{table}.csv")), bytes).unwrap();
-        }
-        let again = model_of(&copy.site);
-        assert_eq!(again.counties, original.counties);
-        assert_eq!(again.reported, original.reported);
-        assert_eq!(again.sheets, original.sheets);
-        assert_eq!(again.milestones, original.milestones);
-        assert_eq!(again.metrics, original.metrics);
-        assert_eq!(again.sources, original.sources);
-        assert_eq!(again.schools, original.schools);
+    let copy = SiteTest::demo();
+    for table in ["counties", "indicators", "milestones", "metrics", "sources", "schools"] {
+        let bytes = std::fs::read(t.output().join(format!("data/{table}.csv"))).unwrap();
+        assert!(!bytes.starts_with(b"\xef\xbb\xbf"), "{table}: plain CSV has no BOM");
+        std::fs::write(copy.site.join(format!("data/{table}.csv")), bytes).unwrap();
     }
+    let again = model_of(&copy.site);
+    assert_eq!(again.counties, original.counties);
+    assert_eq!(again.reported, original.reported);
+    assert_eq!(again.sheets, original.sheets);
+    assert_eq!(again.milestones, original.milestones);
+    assert_eq!(again.metrics, original.metrics);
+    assert_eq!(again.sources, original.sources);
+    assert_eq!(again.schools, original.schools);
 }
 
-// Guards the JSON downloads: the same rows as the CSV, with exact numbers.
+// Guards what each reader gets: a CSV file (programs) and a workbook (spreadsheets) per table, no
+// byte-order-mark twin and no national JSON array (the per-county API serves JSON readers).
 #[test]
-fn json_matches_csv() {
+fn one_format_per_kind_of_reader() {
     let t = SiteTest::demo();
     t.build();
-    let json: Vec<serde_json::Value> = serde_json::from_str(&t.read_output("data/schools.json")).unwrap();
-    let mut reader = csv::Reader::from_path(t.output().join("data/schools.csv")).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
-    assert_eq!(json.len(), rows.len());
-    for (obj, row) in json.iter().zip(&rows) {
-        for (h, cell) in headers.iter().zip(row.iter()) {
-            match &obj[h] {
-                serde_json::Value::Null => assert_eq!(cell, "", "column {h}"),
-                serde_json::Value::String(s) => assert_eq!(s, cell, "column {h}"),
-                // Numbers are equal as numbers: JSON writes 8450.0 where CSV writes 8450.
-                serde_json::Value::Number(n) => {
-                    assert_eq!(n.as_f64().unwrap(), cell.parse::<f64>().unwrap(), "column {h}")
-                }
-                other => assert_eq!(other.to_string(), cell, "column {h}"),
-            }
+    let files: BTreeSet<String> = tree(&t.output().join("data")).into_iter().map(|(p, _)| p).collect();
+    for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"] {
+        assert!(files.contains(&format!("{table}.csv")), "{table}.csv");
+        assert!(files.contains(&format!("{table}.xlsx")), "{table}.xlsx");
+    }
+    assert!(files.contains("counties/450804.xlsx") && files.contains("counties/450802.xlsx"));
+    assert!(
+        !files.iter().any(|f| f.starts_with("counties/") && !f.ends_with(".xlsx")),
+        "a county's own data is one workbook"
+    );
+    let twins: Vec<&String> = files
+        .iter()
+        .filter(|f| {
+            f.ends_with("-excel.csv") || f.ends_with(".json") && !f.starts_with("schemas/") && *f != "datapackage.json"
+        })
+        .collect();
+    assert!(twins.is_empty(), "files no reader needs: {twins:?}");
+}
+
+// Guards the workbooks as openpyxl reads them: the rows of the CSV, codes and ids as text
+// (leading zeros kept), figures as numbers equal to the CSV's, whole dates as dates, a frozen
+// header row with filters, Chinese headers the loader reads back, and the explanation sheet.
+#[test]
+fn workbooks_hold_the_csv_rows_with_typed_cells() {
+    let t = SiteTest::demo();
+    let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    // A school id with a leading zero, as real 学校标识码 may have.
+    t.write("data/schools.csv", &schools.replace("2145080401", "0145080401"));
+    t.build();
+    let script = r#"
+import csv, datetime, json, sys, openpyxl
+data = sys.argv[1]
+report = {}
+for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"]:
+    wb = openpyxl.load_workbook(f"{data}/{table}.xlsx")
+    ws = wb.worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    with open(f"{data}/{table}.csv", newline="", encoding="utf-8") as f:
+        records = list(csv.reader(f))
+    assert len(rows) == len(records), (table, len(rows), len(records))
+    assert ws.freeze_panes == "A2", (table, ws.freeze_panes)
+    assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:"), table
+    fields = records[0]
+    for row, record in zip(rows[1:], records[1:]):
+        for value, text, field in zip(row, record, fields):
+            if text == "":
+                assert value is None, (table, field, value)
+            elif isinstance(value, bool):
+                assert str(value).lower() == text, (table, field, value, text)
+            elif isinstance(value, (int, float)):
+                assert abs(value - float(text)) <= 1e-12 * max(1.0, abs(value)), (table, field, value, text)
+            elif isinstance(value, datetime.datetime):
+                assert value.strftime("%Y-%m-%d") == text, (table, field, value, text)
+            else:
+                assert isinstance(value, str), (table, field, value)
+                assert value == text.removeprefix("'") or value == text, (table, field, value, text)
+    report[table] = {"headers": list(rows[0]), "sheets": wb.sheetnames, "first": [str(v) for v in rows[1]] if len(rows) > 1 else []}
+print(json.dumps(report, ensure_ascii=False))
+"#;
+    let report: serde_json::Value =
+        serde_json::from_str(&python(script, &[t.output().join("data").as_os_str()])).unwrap();
+    assert_eq!(report["schools"]["sheets"], serde_json::json!(["数据", "说明"]));
+    assert_eq!(report["schools"]["headers"][0], "学校标识码");
+    assert_eq!(report["schools"]["headers"][7], "教学及辅助用房面积（平方米）");
+    assert_eq!(report["schools"]["first"][0], "0145080401", "the school id keeps its zero");
+    assert_eq!(report["counties"]["headers"][0], "代码");
+    assert_eq!(report["results"]["headers"][6], "差异系数");
+    // Every header of an input table is one the loader accepts.
+    for (table, spec) in [
+        ("counties", junheng::load::specs::COUNTIES),
+        ("indicators", junheng::load::specs::INDICATORS),
+        ("schools", junheng::load::specs::SCHOOLS),
+        ("milestones", junheng::load::specs::MILESTONES),
+        ("metrics", junheng::load::specs::METRICS),
+        ("sources", junheng::load::specs::SOURCES),
+    ] {
+        for h in report[table]["headers"].as_array().unwrap() {
+            let h = h.as_str().unwrap();
+            assert!(spec.aliases.iter().any(|(a, _)| *a == h), "{table}: header {h} is not an alias the loader reads");
         }
     }
 }
 
-// Guards datapackage.json: it describes every file of data/, with matching sizes, hashes and headers.
+// Guards the explanation sheet of a workbook: the table's description, license and citation,
+// and one row per column with its field name, type, unit and meaning in both languages.
+#[test]
+fn workbooks_explain_their_columns() {
+    let t = SiteTest::demo();
+    t.build();
+    let script = r#"
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[1]
+print(json.dumps([[c for c in row] for row in ws.iter_rows(values_only=True)], ensure_ascii=False, default=str))
+"#;
+    let rows: Vec<Vec<serde_json::Value>> =
+        serde_json::from_str(&python(script, &[t.output().join("data/schools.xlsx").as_os_str()])).unwrap();
+    let text = |r: &Vec<serde_json::Value>| r.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("|");
+    let all: Vec<String> = rows.iter().map(text).collect();
+    assert!(all.contains(&"学校数据".to_string()), "{all:?}");
+    assert!(all.iter().any(|r| r.starts_with("许可|CC-BY-4.0")), "{all:?}");
+    assert!(all.iter().any(|r| r.starts_with("引用|")), "{all:?}");
+    assert!(all.contains(&"表头|字段名|类型|单位|含义 (zh-CN)|Meaning (en)".to_string()), "{all:?}");
+    assert!(all.iter().any(|r| r.starts_with("教学及辅助用房面积（平方米）|teaching_area_m2|number|m²|")), "{all:?}");
+    // A county's workbook: its indicators, its schools as computed, and the explanation of both.
+    let script = r#"
+import json, sys, openpyxl
+print(json.dumps(openpyxl.load_workbook(sys.argv[1]).sheetnames, ensure_ascii=False))
+"#;
+    let sheets = python(script, &[t.output().join("data/counties/450804.xlsx").as_os_str()]);
+    assert_eq!(sheets.trim(), r#"["指标与判定", "学校计算明细", "说明"]"#);
+    let sheets = python(script, &[t.output().join("data/counties/450802.xlsx").as_os_str()]);
+    assert_eq!(sheets.trim(), r#"["指标与判定", "说明"]"#, "no school data, no school sheet");
+}
+
+// Guards datapackage.json: it describes every CSV file of data/, with matching sizes, hashes and
+// headers.
 #[test]
 fn datapackage_describes_every_file() {
     let t = SiteTest::demo();
@@ -83,7 +174,7 @@ fn datapackage_describes_every_file() {
     let present: BTreeSet<String> = tree(&t.output().join("data"))
         .into_iter()
         .map(|(p, _)| p)
-        .filter(|p| p != "datapackage.json" && p != "SHA256SUMS" && !p.starts_with("schemas/"))
+        .filter(|p| p.ends_with(".csv") || p.ends_with(".csv.gz"))
         .collect();
     assert_eq!(described, present);
     let names: BTreeSet<&str> = resources.iter().map(|r| r["name"].as_str().unwrap()).collect();
@@ -157,7 +248,8 @@ fn county_api_record() {
     }
 }
 
-// Guards CSV formula injection: a school named `=cmd…` is neutralised in both CSVs, exact in JSON.
+// Guards CSV formula injection: a school named `=cmd…` is neutralised in the CSV, exact in the
+// workbooks (a text cell runs nothing).
 #[test]
 fn formulas_are_neutralised_in_csv_only() {
     let t = SiteTest::demo();
@@ -166,12 +258,91 @@ fn formulas_are_neutralised_in_csv_only() {
     let quoted = format!("\"{}\"", evil.replace('"', "\"\""));
     t.write("data/schools.csv", &schools.replacen("覃塘区城区第一小学", &quoted, 1));
     t.build();
-    for file in ["data/schools.csv", "data/schools-excel.csv", "data/counties/450804-schools.csv"] {
-        let text = t.read_output(file);
-        assert!(text.contains(&format!("'{evil}")), "{file} is not neutralised");
-        assert!(!text.contains(&format!(",{evil}")), "{file} has the raw formula");
+    let text = t.read_output("data/schools.csv");
+    assert!(text.contains(&format!("'{evil}")), "the CSV is not neutralised");
+    assert!(!text.contains(&format!(",{evil}")), "the CSV has the raw formula");
+    let script = r#"
+import sys, openpyxl
+for path in sys.argv[1:]:
+    cells = [c for ws in openpyxl.load_workbook(path).worksheets for row in ws.iter_rows() for c in row]
+    evil = [c for c in cells if isinstance(c.value, str) and "calc" in c.value]
+    assert evil and all(c.data_type == "s" and c.value == "=cmd|' /C calc'!A0" for c in evil), [(c.value, c.data_type) for c in evil]
+"#;
+    let data = t.output().join("data");
+    python(script, &[data.join("schools.xlsx").as_os_str(), data.join("counties/450804.xlsx").as_os_str()]);
+}
+
+// Guards the package as the Frictionless validator sees it: valid for the demo (types,
+// constraints, primary and foreign keys, sizes and hashes), invalid once a file is changed.
+#[test]
+fn frictionless_validates_the_package() {
+    let t = SiteTest::demo();
+    t.build();
+    let validate = |dir: &std::path::Path| {
+        let out = std::process::Command::new(python_tool("frictionless"))
+            .args(["validate", "--json", "datapackage.json"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let report = validate(&t.output().join("data"));
+    assert_eq!(report["valid"], true, "{report:#}");
+    let checked: Vec<&str> = report["tasks"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(checked, ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"]);
+    // A county code changed by hand: the package no longer matches its file.
+    let results = t.output().join("data/results.csv");
+    let text = std::fs::read_to_string(&results).unwrap();
+    std::fs::write(&results, text.replacen("450802", "450899", 1)).unwrap();
+    let report = validate(&t.output().join("data"));
+    assert_eq!(report["valid"], false);
+    let errors = report.to_string();
+    assert!(errors.contains("hash-count") || errors.contains("foreign-key"), "{errors}");
+}
+
+// Guards the parts of a large table: with `split_rows` below its rows, the school rows go out as
+// one gzipped CSV and one workbook per province, the package lists each part (compression
+// `gz`) and the validator accepts it; the parts hold every row once.
+#[test]
+fn large_tables_go_out_per_province() {
+    let t = SiteTest::demo();
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    assert!(!toml.contains("[settings]"));
+    t.write("site.toml", &format!("{toml}\n[settings]\nsplit_rows = 10\n"));
+    t.build();
+    let files: BTreeSet<String> = tree(&t.output().join("data")).into_iter().map(|(p, _)| p).collect();
+    assert!(!files.contains("schools.csv"));
+    let parts: Vec<&String> = files.iter().filter(|f| f.starts_with("schools/")).collect();
+    assert_eq!(parts, ["schools/450000.csv.gz", "schools/450000.xlsx"], "the demo's school rows are all in 广西");
+    assert!(files.contains("results/450000.csv.gz") && files.contains("results/450000.xlsx"));
+    assert!(!files.iter().any(|f| f.starts_with("results/610000")), "a province without results has no part");
+    assert!(
+        files.contains("counties.csv") && files.contains("milestones.csv"),
+        "tables not grouped by county stay whole"
+    );
+    let pkg: serde_json::Value = serde_json::from_str(&t.read_output("data/datapackage.json")).unwrap();
+    let part = pkg["resources"].as_array().unwrap().iter().find(|r| r["path"] == "schools/450000.csv.gz").unwrap();
+    assert_eq!(part["compression"], "gz");
+    assert_eq!(part["name"], "schools-450000");
+    let out = std::process::Command::new(python_tool("frictionless"))
+        .args(["validate", "--json", "datapackage.json"])
+        .current_dir(t.output().join("data"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true, "{report:#}");
+    // The results' parts together hold the rows of the whole table, once each.
+    let whole = SiteTest::demo();
+    whole.build();
+    let mut joined = String::new();
+    for p in files.iter().filter(|f| f.starts_with("results/") && f.ends_with(".csv.gz")) {
+        let gz = std::fs::read(t.output().join("data").join(p)).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+        let body = text.split_once("\r\n").unwrap().1;
+        joined.push_str(body);
     }
-    let json = t.read_output("data/schools.json");
-    let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
-    assert!(rows.iter().any(|r| r["school_name"] == evil));
+    let whole_text = whole.read_output("data/results.csv");
+    assert_eq!(joined, whole_text.split_once("\r\n").unwrap().1);
 }

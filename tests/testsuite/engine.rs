@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::support::{SiteTest, main_of};
+use crate::support::{SiteTest, main_of, workbook_rows};
 
 // Guards the demo: 覃塘区's coefficients are computed from school data and agree with the
 // published composites within their rounding.
@@ -38,25 +38,26 @@ fn demo_county_is_recomputed() {
     assert!(t.output().join("en/county/450804/computation/2020-2021/index.html").is_file());
 }
 
-// Guards the audit trail: every computed CV can be redone from the school-level download
+// Guards the audit trail: every computed CV can be redone from the county workbook's schools
 // with the weighted formula (x̄ = Σ Pᵢxᵢ / Σ Pᵢ, weighted population SD).
 #[test]
 fn coefficients_redo_from_the_school_download() {
     let t = SiteTest::demo();
     t.build();
     let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
-    let mut reader = csv::Reader::from_path(t.output().join("data/counties/450804-schools.csv")).unwrap();
+    // The county workbook's sheet of schools as computed, as openpyxl reads it.
+    let rows = workbook_rows(&t.output().join("data/counties/450804.xlsx"), "学校计算明细");
     // One row per school: its students Pᵢ and its value xᵢ of each indicator (`<scheme>_<id>`).
     // (school year, level, regime, indicator) → (Pᵢ, xᵢ) of each school.
     type Key = (String, String, String, String);
     let mut groups: BTreeMap<Key, Vec<(f64, f64)>> = BTreeMap::new();
-    for rec in reader.deserialize::<BTreeMap<String, String>>() {
-        let r = rec.unwrap();
-        let scheme = r["scheme"].clone();
-        for (column, value) in r.iter().filter(|(c, v)| c.starts_with(&format!("{scheme}_")) && !v.is_empty()) {
+    let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    for r in &rows {
+        let scheme = text(&r["scheme"]);
+        for (column, value) in r.iter().filter(|(c, v)| c.starts_with(&format!("{scheme}_")) && !v.is_null()) {
             let key =
-                (r["school_year"].clone(), r["level"].clone(), scheme.clone(), column[scheme.len() + 1..].to_string());
-            groups.entry(key).or_default().push((r["students"].parse().unwrap(), value.parse().unwrap()));
+                (text(&r["school_year"]), text(&r["level"]), scheme.clone(), column[scheme.len() + 1..].to_string());
+            groups.entry(key).or_default().push((r["students"].as_f64().unwrap(), value.as_f64().unwrap()));
         }
     }
     let mut checked = 0;
@@ -176,9 +177,8 @@ fn audit_years_latest_publishes_the_latest_year_only() {
     };
     assert_eq!(audits("county/450804/computation"), ["2020-2021"]);
     assert_eq!(audits("en/county/450804/computation"), ["2020-2021"]);
-    let mut reader = csv::Reader::from_path(t.output().join("data/counties/450804-schools.csv")).unwrap();
-    let years: BTreeSet<String> =
-        reader.deserialize::<BTreeMap<String, String>>().map(|r| r.unwrap()["school_year"].clone()).collect();
+    let rows = workbook_rows(&t.output().join("data/counties/450804.xlsx"), "学校计算明细");
+    let years: BTreeSet<String> = rows.iter().map(|r| r["school_year"].as_str().unwrap().to_string()).collect();
     assert_eq!(years.into_iter().collect::<Vec<_>>(), ["2020-2021"]);
     let page = t.read_output("county/450804/index.html");
     assert!(page.contains("computation/2020-2021/"));

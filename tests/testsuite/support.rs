@@ -148,3 +148,47 @@ pub fn redactions(root: &Path) -> insta::Settings {
 fn regex_escape(s: &str) -> String {
     s.chars().map(|c| if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
 }
+
+/// A Python tool of the test environment (`.tools/venv/bin/<name>`, installed by
+/// `scripts/test-deps` from `scripts/test-requirements.txt`).
+pub fn python_tool(name: &str) -> PathBuf {
+    let path = repo_root().join(".tools/venv/bin").join(name);
+    assert!(path.is_file(), "{name} is missing: run `scripts/test-deps` (expected {})", path.display());
+    path
+}
+
+/// Runs a Python script with the test environment's Python; returns its standard output, or
+/// panics with what it printed.
+pub fn python(script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(python_tool("python"))
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("Python runs");
+    assert!(
+        out.status.success(),
+        "the Python script failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+/// The rows of a sheet of a downloaded workbook as openpyxl reads them, keyed by field name (the
+/// workbook's explanation sheet maps each header to its field).
+pub fn workbook_rows(path: &Path, sheet: &str) -> Vec<std::collections::BTreeMap<String, serde_json::Value>> {
+    let script = r#"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+about = wb.worksheets[-1]
+fields = {}
+for row in about.iter_rows(values_only=True):
+    if len(row) > 2 and isinstance(row[0], str) and isinstance(row[1], str) and row[2] in ("string", "number", "integer", "boolean"):
+        fields[row[0]] = row[1]
+rows = list(wb[sys.argv[2]].iter_rows(values_only=True))
+header = [fields[h] for h in rows[0]]
+print(json.dumps([dict(zip(header, r)) for r in rows[1:]], ensure_ascii=False, default=str))
+"#;
+    serde_json::from_str(&python(script, &[path.as_os_str(), std::ffi::OsStr::new(sheet)])).unwrap()
+}

@@ -8,6 +8,9 @@ use super::*;
 #[derive(Clone, Copy)]
 pub(super) enum Ty {
     Str,
+    /// A date of the precision given (`2016`, `2016-01`, `2016-01-05`): text in CSV and in the
+    /// Table Schema, a date in a workbook when it is whole.
+    Date,
     Num,
     Int,
     Bool,
@@ -16,7 +19,7 @@ pub(super) enum Ty {
 impl Ty {
     pub(super) fn name(self) -> &'static str {
         match self {
-            Ty::Str => "string",
+            Ty::Str | Ty::Date => "string",
             Ty::Num => "number",
             Ty::Int => "integer",
             Ty::Bool => "boolean",
@@ -77,18 +80,6 @@ pub(super) enum Cell<'a> {
 }
 
 impl Cell<'_> {
-    /// Writes the cell as a JSON value.
-    pub(super) fn write_json(&self, out: &mut Vec<u8>) {
-        let written = match self {
-            Cell::Null => serde_json::to_writer(&mut *out, &()),
-            Cell::Text(s) => serde_json::to_writer(&mut *out, s),
-            Cell::Num(v) | Cell::Fixed(v, _) => serde_json::to_writer(&mut *out, v),
-            Cell::Int(v) => serde_json::to_writer(&mut *out, v),
-            Cell::Bool(b) => serde_json::to_writer(&mut *out, b),
-        };
-        written.expect("JSON of plain values");
-    }
-
     /// Writes the cell's CSV text into `buf` (cleared first).
     pub(super) fn write_csv(&self, buf: &mut String) {
         use std::fmt::Write as _;

@@ -3,53 +3,48 @@
 use super::*;
 
 /// Makes a national table from what its scope lets through (none when the site has no rows for
-/// it); for a table grouped by county, with `Some(code)`, that county's run of its rows.
+/// it); for a table grouped by county, with `Some(province)`, the rows of that province's
+/// counties.
 pub(super) type MakeTable = for<'x, 'r, 's, 'c> fn(&'x Scope<'r, 's>, Option<&'c str>) -> Option<DataTable<'s>>;
 
 /// A national table: its name, the tables of every area it reads, how it is made, and whether
-/// it is grouped by county (its rows are each county's runs, one after another).
+/// it is grouped by county (its rows are each county's runs, one after another: a large one is
+/// published in parts, one per province).
 pub(super) struct National {
     pub(super) name: &'static str,
     pub(super) reads: Tables,
     pub(super) make: MakeTable,
     pub(super) grouped: bool,
-    /// Its number of rows, for a table grouped by county that knows it without counting.
-    pub(super) rows: Option<for<'x, 'r, 's> fn(&'x Scope<'r, 's>) -> usize>,
+}
+
+/// The runs of `of` of the counties in `province`, or every county's rows as one run.
+/// (`all` is read only for the whole table: a province's scope lets through its counties only).
+fn runs_of<'s, T: 's>(
+    site: &Scope<'_, 's>,
+    province: Option<&str>,
+    all: impl FnOnce() -> &'s [T],
+    of: impl Fn(&str) -> &'s [T],
+) -> Vec<&'s [T]> {
+    match province {
+        None => vec![all()],
+        Some(p) => site.counties().iter().filter(|c| c.province_code == p).map(|c| of(&c.code)).collect(),
+    }
 }
 
 /// Every national table of the site, in the order the downloads list them.
 pub(super) const NATIONAL: [National; 7] = [
-    National { name: "counties", reads: Tables::of(&[]), make: counties_table, grouped: false, rows: None },
-    National {
-        name: "indicators",
-        reads: Tables::of(&[Table::Published]),
-        make: indicators_table,
-        grouped: true,
-        rows: Some(|site| site.reported().len()),
-    },
+    National { name: "counties", reads: Tables::of(&[]), make: counties_table, grouped: false },
+    National { name: "indicators", reads: Tables::of(&[Table::Published]), make: indicators_table, grouped: true },
     National {
         name: "results",
         reads: Tables::of(&[Table::Results]),
-        make: |site, county| Some(results_table(site, county)),
+        make: |site, province| Some(results_table(site, province)),
         grouped: true,
-        rows: None,
     },
-    National {
-        name: "milestones",
-        reads: Tables::of(&[Table::Milestones]),
-        make: milestones_table,
-        grouped: false,
-        rows: None,
-    },
-    National { name: "metrics", reads: Tables::of(&[Table::Metrics]), make: metrics_table, grouped: false, rows: None },
-    National { name: "sources", reads: Tables::of(&[]), make: sources_table, grouped: false, rows: None },
-    National {
-        name: "schools",
-        reads: Tables::of(&[Table::Schools]),
-        make: schools_table,
-        grouped: true,
-        rows: Some(|site| site.schools().len()),
-    },
+    National { name: "milestones", reads: Tables::of(&[Table::Milestones]), make: milestones_table, grouped: false },
+    National { name: "metrics", reads: Tables::of(&[Table::Metrics]), make: metrics_table, grouped: false },
+    National { name: "sources", reads: Tables::of(&[]), make: sources_table, grouped: false },
+    National { name: "schools", reads: Tables::of(&[Table::Schools]), make: schools_table, grouped: true },
 ];
 
 fn counties_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
@@ -82,7 +77,7 @@ fn counties_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable
     })
 }
 
-fn indicators_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> Option<DataTable<'s>> {
+fn indicators_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
     Some(DataTable {
         name: "indicators",
         columns: vec![
@@ -96,7 +91,7 @@ fn indicators_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> Option<Da
             ("source", Ty::Str),
         ],
         primary_key: &["county", "school_year", "level", "scheme", "indicator"],
-        rows: reported_rows(county.map_or_else(|| site.reported(), |code| site.reported_of(code))),
+        rows: reported_rows(runs_of(site, province, || site.reported(), |c| site.reported_of(c))),
     })
 }
 
@@ -106,7 +101,7 @@ fn milestones_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTab
         name: "milestones",
         columns: vec![
             ("area", Ty::Str),
-            ("date", Ty::Str),
+            ("date", Ty::Date),
             ("event", Ty::Str),
             ("title", Ty::Str),
             ("source", Ty::Str),
@@ -147,7 +142,13 @@ fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
     let sources = site.sources();
     Some(DataTable {
         name: "sources",
-        columns: vec![("id", Ty::Str), ("title", Ty::Str), ("publisher", Ty::Str), ("date", Ty::Str), ("url", Ty::Str)],
+        columns: vec![
+            ("id", Ty::Str),
+            ("title", Ty::Str),
+            ("publisher", Ty::Str),
+            ("date", Ty::Date),
+            ("url", Ty::Str),
+        ],
         primary_key: &["id"],
         rows: Rows::made(sources.len(), move || {
             Box::new(sources.iter().map(|x| {
@@ -164,9 +165,9 @@ fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
 }
 
 /// The school rows as the input file has them, when the site has any.
-fn schools_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> Option<DataTable<'s>> {
-    let schools = county.map_or_else(|| &site.schools()[..], |code| site.schools_of(code));
-    if county.is_none() && schools.is_empty() {
+fn schools_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let schools = runs_of(site, province, || &site.schools()[..], |c| site.schools_of(c));
+    if province.is_none() && schools.iter().all(|run| run.is_empty()) {
         return None;
     }
     let mut columns = vec![
@@ -188,10 +189,10 @@ fn schools_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> Option<DataT
     })
 }
 
-/// The published rows as the input file has them.
-pub(super) fn reported_rows(rows: &[crate::model::Reported]) -> Rows<'_> {
-    Rows::made(rows.len(), move || {
-        Box::new(rows.iter().map(|r| {
+/// The published rows as the input file has them, from runs of them.
+pub(super) fn reported_rows(runs: Vec<&[crate::model::Reported]>) -> Rows<'_> {
+    Rows::made(runs.iter().map(|r| r.len()).sum(), move || {
+        Box::new(runs.clone().into_iter().flatten().map(|r| {
             vec![
                 s(&*r.county),
                 s(r.school_year.to_string()),
@@ -206,10 +207,10 @@ pub(super) fn reported_rows(rows: &[crate::model::Reported]) -> Rows<'_> {
     })
 }
 
-/// The school rows as the input file has them.
-pub(super) fn school_rows(rows: &[crate::model::SchoolRow]) -> Rows<'_> {
-    Rows::made(rows.len(), move || {
-        Box::new(rows.iter().map(|r| {
+/// The school rows as the input file has them, from runs of them.
+pub(super) fn school_rows(runs: Vec<&[crate::model::SchoolRow]>) -> Rows<'_> {
+    Rows::made(runs.iter().map(|r| r.len()).sum(), move || {
+        Box::new(runs.clone().into_iter().flatten().map(|r| {
             let mut row = vec![
                 s(&*r.school_id),
                 s(&*r.school_name),
@@ -309,12 +310,18 @@ pub(super) const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
     (Scheme::Quality, "multimedia_rooms", "quality_multimedia_rooms"),
 ];
 
-/// Every indicator with its verdict (and the composites), for all counties or one.
-pub(super) fn results_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> DataTable<'s> {
-    let sheets = match county {
-        Some(code) => site.sheets_of(code),
-        None => site.sheets(),
-    };
+/// Every indicator with its verdict (and the composites): of every county, or the counties of a
+/// province.
+pub(super) fn results_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> DataTable<'s> {
+    results_of(runs_of(site, province, || site.sheets(), |c| site.sheets_of(c)))
+}
+
+/// The results of one county.
+pub(super) fn county_results<'s>(site: &Scope<'_, 's>, code: &str) -> DataTable<'s> {
+    results_of(vec![site.sheets_of(code)])
+}
+
+fn results_of(sheets: Vec<&[crate::engine::Sheet]>) -> DataTable<'_> {
     DataTable {
         name: "results",
         columns: vec![
@@ -339,20 +346,20 @@ pub(super) fn results_table<'s>(site: &Scope<'_, 's>, county: Option<&str>) -> D
     }
 }
 
-/// Every shown indicator of the sheets with its verdict, and their composites.
-pub(super) fn sheet_rows(sheets: &[crate::engine::Sheet]) -> Rows<'_> {
+/// Every shown indicator of the sheets (runs of them) with its verdict, and their composites.
+pub(super) fn sheet_rows(runs: Vec<&[crate::engine::Sheet]>) -> Rows<'_> {
     let shown = |r: &crate::engine::SheetRow| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some();
     // Counted here, made when written (the national table has a row per county, year, level,
     // regime and indicator).
     let len = {
         use rayon::prelude::*;
-        sheets
-            .par_iter()
+        runs.par_iter()
+            .flat_map(|run| run.par_iter())
             .map(|sh| sh.rows.iter().filter(|r| shown(r)).count() + usize::from(sh.composite.is_some()))
             .sum()
     };
     Rows::made(len, move || {
-        Box::new(sheets.iter().flat_map(move |sh| {
+        Box::new(runs.clone().into_iter().flatten().flat_map(move |sh| {
             let indicators = sh.rows.iter().filter(move |r| shown(r)).map(move |r| {
                 vec![
                     s(&sh.county),

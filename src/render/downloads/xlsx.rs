@@ -1,0 +1,386 @@
+//! Workbooks (`.xlsx`, through `rust_xlsxwriter`) for Excel and WPS: codes and ids as text
+//! cells, figures as numbers at full precision with a display format, whole dates as dates, a
+//! frozen header row with filters, and a sheet that explains the columns, the license and how
+//! to cite the data.
+
+use std::collections::BTreeMap;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet};
+
+use super::*;
+use crate::config::Config;
+
+/// The UI strings workbooks use (table and column descriptions, the explanation sheet's
+/// labels, indicator names), per language: a job keyed on them is made again only when one
+/// of these changes, not on any edit of the theme's strings.
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+pub struct Words(BTreeMap<String, BTreeMap<String, String>>);
+
+impl Words {
+    /// The strings of `strings` that workbooks use.
+    pub fn new(strings: &crate::render::templates::Strings) -> Self {
+        let used = |k: &str| ["table_doc.", "column.", "workbook.", "ind.", "cite."].iter().any(|p| k.starts_with(p));
+        Words(
+            strings
+                .iter()
+                .map(|(lang, map)| {
+                    let map = map.iter().filter(|(k, _)| used(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                    (lang.clone(), map)
+                })
+                .collect(),
+        )
+    }
+
+    /// The string `key` of `lang` (the key itself when the theme lacks it: the theme check
+    /// reports missing strings).
+    fn get(&self, lang: &str, key: &str) -> String {
+        self.0.get(lang).and_then(|m| m.get(key)).map_or(key, String::as_str).to_string()
+    }
+
+    /// What a column holds, in `lang`.
+    fn meaning(&self, lang: &str, column: &str) -> String {
+        match VALUE_COLUMNS.iter().find(|c| c.2 == column) {
+            Some((scheme, id, _)) => {
+                let name = self.get(lang, &format!("ind.{}.{id}.name", scheme.id()));
+                self.get(lang, "column.indicator_value").replace("{name}", &name)
+            }
+            None => self.get(lang, &format!("column.{column}")),
+        }
+    }
+}
+
+/// What a workbook says about its table beyond the rows.
+pub(super) struct Book<'a> {
+    pub(super) words: &'a Words,
+    pub(super) config: &'a Config,
+    /// The table's part, when it holds some of the table's rows (a province's, a county's).
+    pub(super) part: Option<String>,
+    /// Whether each table's sheet is named after it (a county's workbook), else "data".
+    pub(super) sheets_by_table: bool,
+}
+
+/// Worksheets of more cells than this keep one row in memory at a time (the rest goes to a
+/// temporary file of `rust_xlsxwriter`'s), so that a large part never holds the build's
+/// memory.
+const LOW_MEMORY_CELLS: usize = 200_000;
+
+/// Cells of a column looked at to size it.
+const WIDTH_SAMPLE: usize = 2_000;
+
+/// The tables as a workbook: each table's rows on a sheet of their own (one per school year when
+/// they are more than a sheet holds), then the explanation sheet.
+pub(super) fn to_xlsx(tables: &[&DataTable], book: &Book) -> Vec<u8> {
+    to_xlsx_with(tables, book, EXCEL_SHEET_ROWS)
+}
+
+/// [`to_xlsx`] with sheets of at most `sheet_rows` rows, header included.
+fn to_xlsx_with(tables: &[&DataTable], book: &Book, sheet_rows: usize) -> Vec<u8> {
+    let config = book.config;
+    let lang = config.default_language();
+    let w = book.words;
+    let title = |t: &DataTable| {
+        let title = w.get(lang, &format!("table_doc.{}.title", t.name));
+        match &book.part {
+            Some(part) => format!("{title} ({part})"),
+            None => title,
+        }
+    };
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).expect("a valid date");
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title(tables[0]))
+            .set_author(config.publisher.get(lang, lang))
+            .set_comment("junheng")
+            .set_creation_datetime(&created),
+    );
+    let formats = Formats::new();
+    for t in tables {
+        let name = match book.sheets_by_table {
+            false => w.get(lang, "workbook.data"),
+            true => w.get(lang, &format!("workbook.{}", t.name)),
+        };
+        data_sheets(&mut wb, t, &headers(t, lang), &name, sheet_rows, &formats);
+    }
+    let titles: Vec<String> = tables.iter().map(|t| title(t)).collect();
+    about_sheet(wb.add_worksheet(), tables, &titles, book, &formats);
+    wb.save_to_buffer().expect("a workbook of plain values")
+}
+
+/// The headers of a table's sheet: Chinese when the site's first language is.
+fn headers(t: &DataTable, lang: &str) -> Vec<&'static str> {
+    let zh = lang.starts_with("zh");
+    t.columns.iter().map(|&(name, _)| if zh { columns::zh_header(t.name, name) } else { name }).collect()
+}
+
+/// Adds the sheets of `t`'s rows to `wb`.
+fn data_sheets(wb: &mut Workbook, t: &DataTable, headers: &[&str], name: &str, sheet_rows: usize, f: &Formats) {
+    let first = wb.worksheets().len();
+    let sheets = sheet_names(t, name, sheet_rows);
+    let low_memory = t.rows.len().saturating_mul(t.columns.len()) > LOW_MEMORY_CELLS;
+    for name in &sheets {
+        let ws = match low_memory {
+            true => wb.add_worksheet_with_low_memory().expect("a temporary file for a large sheet"),
+            false => wb.add_worksheet(),
+        };
+        ws.set_name(name).expect("sheet names are checked");
+        start_sheet(ws, t, headers, f);
+    }
+    // Each sheet's next row, and each column's width so far.
+    let mut next = vec![1u32; sheets.len()];
+    let mut widths: Vec<usize> = headers.iter().map(|h| text_width(h)).collect();
+    let year_at = t.columns.iter().position(|c| c.0 == "school_year");
+    let mut index = 0usize;
+    t.rows.each(|row| {
+        let sheet = match (sheets.len(), year_at.map(|i| &row[i])) {
+            (1, _) => 0,
+            (_, Some(Cell::Text(year))) => sheets.iter().position(|s| s == year.as_ref()).unwrap_or(0),
+            _ => index / (sheet_rows - 1),
+        };
+        let ws = wb.worksheet_from_index(first + sheet).expect("sheets were added");
+        let r = next[sheet];
+        next[sheet] += 1;
+        for (c, cell) in row.iter().enumerate() {
+            if index < WIDTH_SAMPLE {
+                widths[c] = widths[c].max(cell_width(cell));
+            }
+            write_cell(ws, r, c as u16, cell, t.columns[c], f);
+        }
+        index += 1;
+    });
+    for (i, rows) in next.iter().enumerate() {
+        let ws = wb.worksheet_from_index(first + i).expect("sheets were added");
+        finish_sheet(ws, t, rows - 1, &widths);
+    }
+}
+
+/// The names of a table's sheets: `name`, or one per school year when the rows are more than
+/// a sheet holds (numbered parts when the table has no school year).
+fn sheet_names(t: &DataTable, name: &str, sheet_rows: usize) -> Vec<String> {
+    if t.rows.len() < sheet_rows {
+        return vec![sheet_name(name)];
+    }
+    match t.columns.iter().position(|c| c.0 == "school_year") {
+        Some(at) => {
+            let mut years = std::collections::BTreeSet::new();
+            t.rows.each(|row| {
+                if let Cell::Text(y) = &row[at]
+                    && !years.contains(y.as_ref())
+                {
+                    years.insert(y.to_string());
+                }
+            });
+            years.into_iter().collect()
+        }
+        None => (1..=t.rows.len().div_ceil(sheet_rows - 1)).map(|i| sheet_name(&format!("{name} {i}"))).collect(),
+    }
+}
+
+/// A valid sheet name: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(name: &str) -> String {
+    name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+}
+
+/// The formats cells use, made once per workbook.
+struct Formats {
+    header: Format,
+    text: Format,
+    int: Format,
+    coefficient: Format,
+    date: Format,
+    /// Numbers published with 0 to 6 decimals.
+    decimals: Vec<Format>,
+    bold: Format,
+    wrap: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Formats {
+            header: Format::new().set_bold().set_border_bottom(FormatBorder::Thin).set_text_wrap(),
+            text: Format::new().set_num_format("@"),
+            int: Format::new().set_num_format("0"),
+            coefficient: Format::new().set_num_format("0.000"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            decimals: (0..=6)
+                .map(|d| {
+                    Format::new().set_num_format(if d == 0 { "0".to_string() } else { format!("0.{}", "0".repeat(d)) })
+                })
+                .collect(),
+            bold: Format::new().set_bold(),
+            wrap: Format::new().set_text_wrap(),
+        }
+    }
+}
+
+/// Columns of coefficients (shown with three decimals, as published tables print them).
+fn is_coefficient(column: &str) -> bool {
+    matches!(column, "cv" | "reported_cv" | "computed_cv" | "threshold")
+}
+
+fn start_sheet(ws: &mut Worksheet, t: &DataTable, headers: &[&str], f: &Formats) {
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &f.header).expect("a header cell");
+        // Text columns stay text when a person types into them (codes keep their zeros).
+        if matches!(t.columns[c].1, Ty::Str) {
+            ws.set_column_format(c as u16, &f.text).expect("a column format");
+        }
+    }
+    ws.set_freeze_panes(1, 0).expect("the header row frozen");
+}
+
+fn finish_sheet(ws: &mut Worksheet, t: &DataTable, rows: u32, widths: &[usize]) {
+    let last = (t.columns.len() - 1) as u16;
+    ws.autofilter(0, 0, rows.max(1), last).expect("filters on the header row");
+    for (c, w) in widths.iter().enumerate() {
+        ws.set_column_width(c as u16, (*w).clamp(6, 60) as f64 + 1.0).expect("a column width");
+    }
+}
+
+fn write_cell(ws: &mut Worksheet, r: u32, c: u16, cell: &Cell, (name, ty): (&str, Ty), f: &Formats) {
+    let written = match cell {
+        Cell::Null => return,
+        Cell::Text(s) if matches!(ty, Ty::Date) => match whole_date(s) {
+            Some(d) => ws.write_datetime_with_format(r, c, d, &f.date).map(|_| ()),
+            None => ws.write_string_with_format(r, c, s.as_ref(), &f.text).map(|_| ()),
+        },
+        Cell::Text(s) => ws.write_string_with_format(r, c, s.as_ref(), &f.text).map(|_| ()),
+        Cell::Fixed(v, Some(d)) => ws.write_number_with_format(r, c, *v, &f.decimals[(*d as usize).min(6)]).map(|_| ()),
+        Cell::Num(v) | Cell::Fixed(v, None) if is_coefficient(name) => {
+            ws.write_number_with_format(r, c, *v, &f.coefficient).map(|_| ())
+        }
+        Cell::Num(v) | Cell::Fixed(v, None) => ws.write_number(r, c, *v).map(|_| ()),
+        Cell::Int(v) => ws.write_number_with_format(r, c, *v as f64, &f.int).map(|_| ()),
+        Cell::Bool(b) => ws.write_boolean(r, c, *b).map(|_| ()),
+    };
+    written.expect("a cell within the sheet's limits");
+}
+
+/// A date with year, month and day (`2016-01-05`); partial dates stay text.
+fn whole_date(s: &str) -> Option<ExcelDateTime> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10 && b[4] == b'-' && b[7] == b'-';
+    shaped.then(|| ExcelDateTime::parse_from_str(s).ok()).flatten()
+}
+
+/// The width of a text in character cells (a CJK character takes two).
+fn text_width(s: &str) -> usize {
+    s.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum()
+}
+
+fn cell_width(cell: &Cell) -> usize {
+    match cell {
+        Cell::Null => 0,
+        Cell::Text(s) => text_width(s),
+        Cell::Num(_) | Cell::Fixed(..) => 12,
+        Cell::Int(v) => v.to_string().len(),
+        Cell::Bool(_) => 5,
+    }
+}
+
+/// The explanation sheet: who publishes the data under which license and how to cite it, then
+/// for each table what it holds and one row per column (header, field name, type, unit,
+/// meaning in each language).
+fn about_sheet(ws: &mut Worksheet, tables: &[&DataTable], titles: &[String], book: &Book, f: &Formats) {
+    let config = book.config;
+    let w = book.words;
+    let lang = config.default_language();
+    ws.set_name(sheet_name(&w.get(lang, "workbook.about"))).expect("a valid sheet name");
+    let mut r = 0u32;
+    let mut cell = |r: u32, c: u16, text: &str, format: Option<&Format>| {
+        match format {
+            Some(format) => ws.write_string_with_format(r, c, text, format),
+            None => ws.write_string(r, c, text),
+        }
+        .expect("a cell of the explanation sheet");
+    };
+    let publisher = config.publisher.get(lang, lang);
+    let site_title = config.title.get(lang, lang);
+    let license = match &config.license_url {
+        Some(u) => format!("{} ({u})", config.license),
+        None => config.license.clone(),
+    };
+    let citation =
+        format!("{publisher}. {site_title}[DS/OL]. {}. {}data/.", w.get(lang, "cite.accessed"), config.base_url);
+    for (key, value) in [
+        ("workbook.publisher", publisher.to_string()),
+        ("workbook.url", format!("{}downloads/", config.base_url)),
+        ("workbook.license", license),
+        ("workbook.cite", citation),
+        ("workbook.made_by", "junheng".to_string()),
+    ] {
+        cell(r, 0, &w.get(lang, key), Some(&f.bold));
+        cell(r, 1, &value, None);
+        r += 1;
+    }
+    let languages = &config.languages;
+    for (t, title) in tables.iter().zip(titles) {
+        r += 1;
+        cell(r, 0, title, Some(&f.bold));
+        r += 1;
+        cell(r, 0, &w.get(lang, &format!("table_doc.{}.what", t.name)), None);
+        r += 1;
+        let mut labels: Vec<String> = ["workbook.header", "workbook.field", "workbook.type", "workbook.unit"]
+            .iter()
+            .map(|k| w.get(lang, k))
+            .collect();
+        labels.extend(languages.iter().map(|l| format!("{} ({l})", w.get(l, "workbook.meaning"))));
+        for (c, label) in labels.iter().enumerate() {
+            cell(r, c as u16, label, Some(&f.header));
+        }
+        for (&(name, ty), header) in t.columns.iter().zip(headers(t, lang)) {
+            r += 1;
+            cell(r, 0, header, None);
+            cell(r, 1, name, None);
+            cell(r, 2, ty.name(), None);
+            if let Some(unit) = columns::unit(name) {
+                cell(r, 3, unit, None);
+            }
+            for (j, l) in languages.iter().enumerate() {
+                cell(r, 4 + j as u16, &w.meaning(l, name), Some(&f.wrap));
+            }
+        }
+        r += 1;
+    }
+    for (c, width) in [24.0, 24.0, 10.0, 8.0].into_iter().chain(languages.iter().map(|_| 60.0)).enumerate() {
+        ws.set_column_width(c as u16, width).expect("a column width");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards tables longer than a sheet: their rows go to one sheet per school year (in order),
+    // each with its header; a table without school years is cut into numbered sheets.
+    #[test]
+    fn long_tables_get_a_sheet_per_school_year() {
+        use calamine::Reader as _;
+        let config = Config::parse("title = \"t\"\nbase_url = \"https://example.org/\"\npublisher = \"p\"\n").unwrap();
+        let words = Words::default();
+        let book = Book { words: &words, config: &config, part: None, sheets_by_table: false };
+        let years = ["2019-2020", "2020-2021", "2021-2022"];
+        let rows: Vec<Vec<Cell>> = (0..30).map(|i| vec![s(years[i % 3]), Cell::Int(i as u64)]).collect();
+        let t = DataTable {
+            name: "results",
+            columns: vec![("school_year", Ty::Str), ("n", Ty::Int)],
+            primary_key: &[],
+            rows: Rows::Held(rows),
+        };
+        let bytes = to_xlsx_with(&[&t], &book, 11);
+        let mut wb = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["2019-2020", "2020-2021", "2021-2022", "workbook.about"]);
+        let first = wb.worksheet_range("2020-2021").unwrap();
+        assert_eq!(first.height(), 11, "a header and ten rows");
+        assert_eq!(first.get((1, 1)).unwrap().to_string(), "1");
+        let t = DataTable {
+            name: "results",
+            columns: vec![("n", Ty::Int)],
+            primary_key: &[],
+            rows: Rows::Held((0..25).map(|i| vec![Cell::Int(i)]).collect()),
+        };
+        let bytes = to_xlsx_with(&[&t], &book, 11);
+        let wb = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), ["workbook.data 1", "workbook.data 2", "workbook.data 3", "workbook.about"]);
+    }
+}
