@@ -706,7 +706,8 @@ struct DownloadList<'a> {
 
 impl Kind for DownloadList<'_> {
     fn context(&self, _: &Scope, _: &Frame) -> Context {
-        json!({ "tables": self.downloads.docs, "schema_path": downloads::SCHEMA_PATH }).into()
+        let d = self.downloads;
+        json!({ "tables": d.docs, "databases": d.databases, "schema_path": downloads::SCHEMA_PATH }).into()
     }
 }
 

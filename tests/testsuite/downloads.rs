@@ -54,7 +54,8 @@ fn one_format_per_kind_of_reader() {
     let twins: Vec<&String> = files
         .iter()
         .filter(|f| {
-            f.ends_with("-excel.csv") || f.ends_with(".json") && !f.starts_with("schemas/") && *f != "datapackage.json"
+            let json = f.ends_with(".json") && !f.starts_with("schemas/") && !f.ends_with(".metadata.json");
+            f.ends_with("-excel.csv") || json && *f != "datapackage.json"
         })
         .collect();
     assert!(twins.is_empty(), "files no reader needs: {twins:?}");
@@ -345,4 +346,137 @@ fn large_tables_go_out_per_province() {
     }
     let whole_text = whole.read_output("data/results.csv");
     assert_eq!(joined, whole_text.split_once("\r\n").unwrap().1);
+}
+
+/// Runs the `sqlite3` command on `db` with `sql`; returns what it printed.
+fn sqlite3(db: &std::path::Path, sql: &str) -> String {
+    let out = std::process::Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("sqlite3 is installed (scripts/test-deps)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+// Guards the database as the sqlite3 command sees it: sound (integrity and foreign keys), every
+// table with the rows of its CSV, the latest figures in the view, the license inside.
+#[test]
+fn sqlite_database_is_sound_and_complete() {
+    let t = SiteTest::demo();
+    t.build();
+    let db = t.output().join("data/junheng.sqlite");
+    assert_eq!(sqlite3(&db, "PRAGMA integrity_check;"), "ok\n");
+    assert_eq!(sqlite3(&db, "PRAGMA foreign_key_check;"), "");
+    for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"] {
+        let rows = csv::Reader::from_path(t.output().join(format!("data/{table}.csv"))).unwrap().records().count();
+        assert_eq!(sqlite3(&db, &format!("SELECT count(*) FROM {table};")).trim(), rows.to_string(), "{table}");
+    }
+    // Types as declared: a school id keeps its text, figures are numbers.
+    assert_eq!(sqlite3(&db, "SELECT DISTINCT typeof(school_id), typeof(students) FROM schools;"), "text|integer\n");
+    let latest = sqlite3(
+        &db,
+        "SELECT school_year, round(cv, 3) FROM latest_results WHERE county = '450804' AND level = 'primary' AND indicator = 'composite';",
+    );
+    assert_eq!(latest, "2020-2021|0.271\n");
+    assert!(sqlite3(&db, "SELECT value FROM _about WHERE key = 'license';").starts_with("CC-BY-4.0"));
+    assert_eq!(
+        sqlite3(
+            &db,
+            "SELECT header, unit FROM _columns WHERE \"table\" = 'schools' AND \"column\" = 'teaching_area_m2';"
+        ),
+        "教学及辅助用房面积（平方米）|m²\n"
+    );
+    let plan =
+        sqlite3(&db, "EXPLAIN QUERY PLAN SELECT * FROM results WHERE school_year = '2020-2021' AND level = 'primary';");
+    assert!(plan.contains("USING INDEX results_by_school_year"), "{plan}");
+}
+
+// Guards the database as Datasette serves it: with its metadata, on 127.0.0.1, answering a
+// table request and a SQL query over HTTP.
+#[test]
+fn datasette_serves_the_database() {
+    let t = SiteTest::demo();
+    t.build();
+    let data = t.output().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = std::process::Command::new(python_tool("datasette"))
+        .args(["serve", "junheng.sqlite", "-m", "junheng.metadata.json", "--host", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .current_dir(&data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let get = |target: &str| {
+        let request = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let (status, head, body) = crate::serve::raw_request(&addr, &request);
+        let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+        (status, head, if chunked { unchunked(&body) } else { body })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(std::time::Instant::now() < deadline, "Datasette did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (status, _, body) = get("/junheng/latest_results.json?_shape=array&county=450804&indicator=composite");
+    let (sql_status, _, sql_body) = get("/junheng.json?_shape=array&sql=select+count(*)+as+n+from+schools");
+    let (meta_status, _, meta_body) = get("/-/metadata.json");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(rows.len(), 2, "primary and junior composites");
+    assert!(rows.iter().all(|r| r["school_year"] == "2020-2021"));
+    assert_eq!(sql_status, 200);
+    let n: Vec<serde_json::Value> = serde_json::from_slice(&sql_body).unwrap();
+    assert_eq!(n[0]["n"], 70);
+    assert_eq!(meta_status, 200);
+    let meta: serde_json::Value = serde_json::from_slice(&meta_body).unwrap();
+    assert_eq!(meta["license"], "CC-BY-4.0");
+    assert_eq!(meta["databases"]["junheng"]["tables"]["schools"]["title"], "学校数据");
+}
+
+/// The body of a chunked HTTP response.
+fn unchunked(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..line]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[line + 2..line + 2 + size]);
+        body = &body[line + 4 + size..];
+    }
+}
+
+// Guards the databases of a large site: one gzipped database per province, each sound, together
+// holding every row once.
+#[test]
+fn large_sites_get_a_database_per_province() {
+    let t = SiteTest::demo();
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{toml}\n[settings]\nsplit_rows = 10\n"));
+    t.build();
+    let dir = t.output().join("data/sqlite");
+    let mut schools = 0;
+    let mut counties = 0;
+    for code in ["140000", "450000", "610000"] {
+        let gz = std::fs::read(dir.join(format!("{code}.sqlite.gz"))).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut bytes).unwrap();
+        let db = dir.join(format!("{code}.sqlite"));
+        std::fs::write(&db, bytes).unwrap();
+        assert_eq!(sqlite3(&db, "PRAGMA integrity_check;"), "ok\n");
+        assert_eq!(sqlite3(&db, "PRAGMA foreign_key_check;"), "");
+        assert_eq!(sqlite3(&db, &format!("SELECT count(*) FROM counties WHERE province_code <> '{code}';")), "0\n");
+        schools += sqlite3(&db, "SELECT count(*) FROM schools;").trim().parse::<usize>().unwrap();
+        counties += sqlite3(&db, "SELECT count(*) FROM counties;").trim().parse::<usize>().unwrap();
+        assert!(dir.join(format!("{code}.metadata.json")).is_file());
+    }
+    assert_eq!(schools, 70);
+    assert_eq!(counties, 7);
+    assert!(!t.output().join("data/junheng.sqlite").exists());
 }

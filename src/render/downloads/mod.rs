@@ -10,6 +10,7 @@ mod api;
 mod cells;
 mod columns;
 mod encode;
+mod sqlite;
 mod tables;
 mod xlsx;
 
@@ -53,6 +54,8 @@ pub struct Downloads {
     pub files: Vec<FileInfo>,
     /// Each table documented for the downloads page: name, rows, columns, files.
     pub docs: Value,
+    /// The files of the database (or of each province's), for the downloads page.
+    pub databases: Value,
     /// The hash of both.
     hash: u64,
 }
@@ -141,6 +144,8 @@ pub struct Part {
     /// them once), a list.
     pattern_doc: Option<Value>,
     schema: Option<(&'static str, Value)>,
+    /// A database's files, for the downloads page.
+    database: Option<Value>,
     /// The hash of all of the above.
     hash: u64,
 }
@@ -155,7 +160,18 @@ impl Part {
         let mut h = std::hash::DefaultHasher::new();
         written.hash(&mut h);
         crate::util::hash::add(&mut h, &(&resources, &doc, &pattern_doc, &schema));
-        Arc::new(Part { resources, written, doc, pattern_doc, schema, hash: h.finish() })
+        Arc::new(Part { resources, written, doc, pattern_doc, schema, database: None, hash: h.finish() })
+    }
+
+    /// The part, with a database's files listed for the downloads page.
+    fn with_database(self: Arc<Self>, files: Value) -> Arc<Self> {
+        let mut part = Arc::unwrap_or_clone(self);
+        let mut h = std::hash::DefaultHasher::new();
+        part.hash.hash(&mut h);
+        crate::util::hash::add(&mut h, &files);
+        part.hash = h.finish();
+        part.database = Some(files);
+        Arc::new(part)
     }
 }
 
@@ -247,13 +263,15 @@ fn county_record(i: &CountyRecord, sink: &dyn Sink) -> Arc<Part> {
 pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> (Vec<PartJob<'r>>, Vec<PartJob<'r>>) {
     let site = reading.site();
     let mut national = Vec::new();
+    let mut split = false;
     for (table, n) in NATIONAL.iter().enumerate() {
         let everywhere = reading.everywhere(n.reads);
         // A large table grouped by county goes out in parts, one per province (CSV gzipped):
         // each part stays far below the 25 MiB that common static hosts take per file, and a
         // workbook of it opens in a spreadsheet.
-        let split = site.config.settings.split_rows;
-        let large = n.grouped && (n.make)(&everywhere, None).is_some_and(|t| t.rows.len() > split);
+        let split_rows = site.config.settings.split_rows;
+        let large = n.grouped && (n.make)(&everywhere, None).is_some_and(|t| t.rows.len() > split_rows);
+        split |= large;
         if !large {
             let inputs = NationalTable { scope: everywhere, words, table, province: None };
             national.push(Job::new(format!("table {}", n.name), inputs, national_table));
@@ -266,6 +284,8 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> (Vec<Par
             national.push(Job::new(format!("table {}/{}", n.name, p.code), inputs, national_table));
         }
     }
+    // The database (one per province when a table is split).
+    national.extend(sqlite::database_jobs(reading, words, split));
     // The first county's workbook with both tables describes them all.
     let first = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
     let first = first.or_else(|| site.counties.iter().find(|c| !site.sheets_of(&c.code).is_empty()));
@@ -345,10 +365,11 @@ fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
     let mut files: Vec<FileInfo> = files.into_iter().chain([&sums]).map(|f| f.info.clone()).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let docs = Value::Array(docs);
+    let databases: Value = parts.iter().filter_map(|p| p.database.clone()).collect();
     let mut h = std::hash::DefaultHasher::new();
     files.hash(&mut h);
-    crate::util::hash::add(&mut h, &docs);
-    Arc::new(Downloads { files, docs, hash: h.finish() })
+    crate::util::hash::add(&mut h, &(&docs, &databases));
+    Arc::new(Downloads { files, docs, databases, hash: h.finish() })
 }
 
 /// The documentation of each national table, its parts' files and rows joined.

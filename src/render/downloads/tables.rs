@@ -47,8 +47,25 @@ pub(super) const NATIONAL: [National; 7] = [
     National { name: "schools", reads: Tables::of(&[Table::Schools]), make: schools_table, grouped: true },
 ];
 
-fn counties_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
-    let counties = site.counties();
+/// The codes of the areas whose rows a province's part of a table holds: the country's, the
+/// province's, its prefectures' and its counties'.
+pub(super) fn areas_of<'s>(site: &Scope<'_, 's>, province: &str) -> Vec<&'s str> {
+    let mut areas = vec![
+        crate::model::NATIONAL_AREA,
+        site.provinces().iter().find(|p| p.code == province).map_or("", |p| p.code.as_str()),
+    ];
+    areas.extend(site.prefectures().iter().filter(|p| p.province_code == province).map(|p| p.code.as_str()));
+    areas.extend(site.counties().iter().filter(|c| c.province_code == province).map(|c| c.code.as_str()));
+    areas.retain(|a| !a.is_empty());
+    areas
+}
+
+fn counties_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let all = site.counties();
+    let counties: Vec<&crate::model::County> = match province {
+        None => all.iter().collect(),
+        Some(p) => all.iter().filter(|c| c.province_code == p).collect(),
+    };
     Some(DataTable {
         name: "counties",
         columns: vec![
@@ -62,7 +79,7 @@ fn counties_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable
         ],
         primary_key: &["code"],
         rows: Rows::made(counties.len(), move || {
-            Box::new(counties.iter().map(|c| {
+            Box::new(counties.clone().into_iter().map(|c| {
                 vec![
                     s(&c.code),
                     s(&c.name),
@@ -95,8 +112,11 @@ fn indicators_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<
     })
 }
 
-fn milestones_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
-    let milestones = site.milestones();
+fn milestones_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let milestones: Vec<&[crate::model::Milestone]> = match province {
+        None => vec![site.milestones()],
+        Some(p) => areas_of(site, p).into_iter().map(|a| site.milestones_of(a)).collect(),
+    };
     Some(DataTable {
         name: "milestones",
         columns: vec![
@@ -107,18 +127,23 @@ fn milestones_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTab
             ("source", Ty::Str),
         ],
         primary_key: &[],
-        rows: Rows::made(milestones.len(), move || {
+        rows: Rows::made(milestones.iter().map(|m| m.len()).sum(), move || {
             Box::new(
                 milestones
-                    .iter()
+                    .clone()
+                    .into_iter()
+                    .flatten()
                     .map(|m| vec![s(&m.area), s(m.date.to_string()), s(m.event.id()), s(&m.title), opt_s(&m.source)]),
             )
         }),
     })
 }
 
-fn metrics_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
-    let metrics = site.metrics();
+fn metrics_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let metrics: Vec<&[crate::model::Metric]> = match province {
+        None => vec![site.metrics()],
+        Some(p) => areas_of(site, p).into_iter().map(|a| site.metrics_of(a)).collect(),
+    };
     Some(DataTable {
         name: "metrics",
         columns: vec![
@@ -130,8 +155,8 @@ fn metrics_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
             ("source", Ty::Str),
         ],
         primary_key: &["area", "period", "metric"],
-        rows: Rows::made(metrics.len(), move || {
-            Box::new(metrics.iter().map(|m| {
+        rows: Rows::made(metrics.iter().map(|m| m.len()).sum(), move || {
+            Box::new(metrics.clone().into_iter().flatten().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
             }))
         }),

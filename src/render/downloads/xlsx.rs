@@ -33,12 +33,12 @@ impl Words {
 
     /// The string `key` of `lang` (the key itself when the theme lacks it: the theme check
     /// reports missing strings).
-    fn get(&self, lang: &str, key: &str) -> String {
+    pub(super) fn get(&self, lang: &str, key: &str) -> String {
         self.0.get(lang).and_then(|m| m.get(key)).map_or(key, String::as_str).to_string()
     }
 
     /// What a column holds, in `lang`.
-    fn meaning(&self, lang: &str, column: &str) -> String {
+    pub(super) fn meaning(&self, lang: &str, column: &str) -> String {
         match VALUE_COLUMNS.iter().find(|c| c.2 == column) {
             Some((scheme, id, _)) => {
                 let name = self.get(lang, &format!("ind.{}.{id}.name", scheme.id()));
@@ -295,13 +295,11 @@ fn about_sheet(ws: &mut Worksheet, tables: &[&DataTable], titles: &[String], boo
         .expect("a cell of the explanation sheet");
     };
     let publisher = config.publisher.get(lang, lang);
-    let site_title = config.title.get(lang, lang);
     let license = match &config.license_url {
         Some(u) => format!("{} ({u})", config.license),
         None => config.license.clone(),
     };
-    let citation =
-        format!("{publisher}. {site_title}[DS/OL]. {}. {}data/.", w.get(lang, "cite.accessed"), config.base_url);
+    let citation = super::sqlite::citation(config, w, lang);
     for (key, value) in [
         ("workbook.publisher", publisher.to_string()),
         ("workbook.url", format!("{}downloads/", config.base_url)),

@@ -1,0 +1,246 @@
+//! The SQLite database of the whole dataset (rusqlite, with its bundled SQLite): every table
+//! typed, with primary and foreign keys and indexes for the questions people ask, a view of
+//! each county's latest figures, and what the data are (descriptions, license, citation)
+//! inside it; Datasette's metadata beside it. A large site gets one database per province.
+
+use rusqlite::{Connection, params_from_iter, types::Value as Sql};
+
+use super::*;
+
+/// The tables of the database, in the order they are filled (referenced tables first).
+const ORDER: [&str; 7] = ["counties", "sources", "indicators", "results", "milestones", "metrics", "schools"];
+
+/// Indexes beyond the primary keys: a school year across the country, an indicator's
+/// ranking, a county's school rows.
+const INDEXES: &[(&str, &str)] = &[
+    ("indicators", "school_year, level, scheme, indicator"),
+    ("results", "school_year, level, scheme, indicator"),
+    ("schools", "county, school_year"),
+    ("schools", "school_year, level"),
+    ("milestones", "area, date"),
+];
+
+/// Each county's latest school year, per level and regime, with every figure of it.
+const LATEST: &str = "CREATE VIEW latest_results AS
+SELECT r.* FROM results AS r
+JOIN (SELECT county, level, scheme, MAX(school_year) AS school_year FROM results GROUP BY county, level, scheme) AS l
+USING (county, level, scheme, school_year)";
+
+/// A database of the site or of a province.
+#[derive(Hash, Debug)]
+struct Database<'r, 's> {
+    scope: Scope<'r, 's>,
+    words: &'r Words,
+    /// The province whose rows it holds (code, name), else every row.
+    province: Option<(String, String)>,
+}
+
+/// The job making the database of the whole site (`data/junheng.sqlite`), or, when a table is
+/// split, the jobs making one database per province (`data/sqlite/<province>.sqlite.gz`).
+pub(super) fn database_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words, split: bool) -> Vec<PartJob<'r>> {
+    let tables = Tables::of(&[Table::Published, Table::Results, Table::Milestones, Table::Metrics, Table::Schools]);
+    if !split {
+        let inputs = Database { scope: reading.everywhere(tables), words, province: None };
+        return vec![Job::new("data/junheng.sqlite", inputs, database)];
+    }
+    let probe = reading.site_wide();
+    reading
+        .site()
+        .provinces
+        .iter()
+        .map(|p| {
+            let areas = areas_of(&probe, &p.code);
+            let inputs = Database {
+                scope: reading.scope(areas, tables),
+                words,
+                province: Some((p.code.clone(), p.name.clone())),
+            };
+            Job::new(format!("data/sqlite/{}.sqlite.gz", p.code), inputs, database)
+        })
+        .collect()
+}
+
+fn database(i: &Database, sink: &dyn Sink) -> Arc<Part> {
+    let code = i.province.as_ref().map(|p| p.0.as_str());
+    let tables: Vec<DataTable> = ORDER
+        .iter()
+        .filter_map(|name| {
+            let n = NATIONAL.iter().find(|n| n.name == *name).expect("every table of the database is national");
+            (n.make)(&i.scope, code)
+        })
+        .collect();
+    let bytes = to_sqlite(&tables, &i.scope, i.words);
+    let (path, meta_path) = match &i.province {
+        Some((code, _)) => (format!("data/sqlite/{code}.sqlite.gz"), format!("data/sqlite/{code}.metadata.json")),
+        None => ("data/junheng.sqlite".to_string(), "data/junheng.metadata.json".to_string()),
+    };
+    let database = match &i.province {
+        Some(_) => emit(sink, path, gzip(&bytes)),
+        None => emit(sink, path, bytes),
+    };
+    let name = i.province.as_ref().map_or("junheng", |p| p.0.as_str());
+    let metadata = emit(sink, meta_path, pretty(&datasette_metadata(name, &tables, &i.scope, i.words)));
+    let doc = json!({ "files": [
+        { "path": database.info.path, "name": database.info.path.trim_start_matches("data/"), "bytes": database.info.bytes },
+        { "path": metadata.info.path, "name": metadata.info.path.trim_start_matches("data/"), "bytes": metadata.info.bytes },
+    ] });
+    Part::new((Vec::new(), vec![database, metadata]), None, None, None).with_database(doc)
+}
+
+/// The SQL type of a column.
+fn sql_type(ty: Ty) -> &'static str {
+    match ty {
+        Ty::Str | Ty::Date => "TEXT",
+        Ty::Num => "REAL",
+        Ty::Int | Ty::Bool => "INTEGER",
+    }
+}
+
+/// The `CREATE TABLE` statement of a table.
+fn create_table(t: &DataTable, names: &[&str]) -> String {
+    let mut parts: Vec<String> = t
+        .columns
+        .iter()
+        .map(|&(n, ty)| match ty {
+            Ty::Bool => format!("\"{n}\" INTEGER CHECK (\"{n}\" IN (0, 1))"),
+            _ => format!("\"{n}\" {}", sql_type(ty)),
+        })
+        .collect();
+    if !t.primary_key.is_empty() {
+        parts.push(format!("PRIMARY KEY ({})", t.primary_key.join(", ")));
+    }
+    let has = |c: &str| t.columns.iter().any(|x| x.0 == c);
+    if t.name != "counties" && has("county") && names.contains(&"counties") {
+        parts.push("FOREIGN KEY (county) REFERENCES counties (code)".into());
+    }
+    if t.name != "sources" && has("source") && names.contains(&"sources") {
+        parts.push("FOREIGN KEY (source) REFERENCES sources (id)".into());
+    }
+    let rowid = if t.primary_key.is_empty() { "" } else { " WITHOUT ROWID" };
+    format!("CREATE TABLE {} (\n  {}\n){rowid}", t.name, parts.join(",\n  "))
+}
+
+fn sql_value(cell: &Cell) -> Sql {
+    match cell {
+        Cell::Null => Sql::Null,
+        Cell::Text(s) => Sql::Text(s.to_string()),
+        Cell::Num(v) | Cell::Fixed(v, _) => Sql::Real(*v),
+        Cell::Int(v) => Sql::Integer(*v as i64),
+        Cell::Bool(b) => Sql::Integer(i64::from(*b)),
+    }
+}
+
+/// Why making the database cannot fail: an in-memory database of well-formed tables.
+const IN_MEMORY: &str = "an in-memory SQLite database of well-formed tables";
+
+/// The tables as a SQLite database file: the tables with their keys and indexes, the view of
+/// the latest figures, and the tables `_about` (publisher, license, citation) and `_columns`
+/// (each column's header, type, unit and meaning in each language).
+fn to_sqlite(tables: &[DataTable], site: &Scope, words: &Words) -> Vec<u8> {
+    let mut db = Connection::open_in_memory().expect(IN_MEMORY);
+    // The file is made once and read many times: no journal, pages filled whole.
+    db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;").expect(IN_MEMORY);
+    let tx = db.transaction().expect(IN_MEMORY);
+    let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+    for t in tables {
+        tx.execute_batch(&create_table(t, &names)).expect(IN_MEMORY);
+        let marks = vec!["?"; t.columns.len()].join(", ");
+        let mut insert = tx.prepare(&format!("INSERT INTO {} VALUES ({marks})", t.name)).expect(IN_MEMORY);
+        t.rows.each(|row| {
+            insert.execute(params_from_iter(row.iter().map(sql_value))).expect(IN_MEMORY);
+        });
+    }
+    for (table, columns) in INDEXES.iter().filter(|(t, _)| names.contains(t)) {
+        let name = format!("{table}_by_{}", columns.replace(", ", "_"));
+        tx.execute_batch(&format!("CREATE INDEX {name} ON {table} ({columns})")).expect(IN_MEMORY);
+    }
+    if names.contains(&"results") {
+        tx.execute_batch(LATEST).expect(IN_MEMORY);
+    }
+    about_tables(&tx, tables, site, words);
+    tx.commit().expect(IN_MEMORY);
+    db.execute_batch("ANALYZE").expect(IN_MEMORY);
+    db.serialize(rusqlite::MAIN_DB).expect(IN_MEMORY).to_vec()
+}
+
+/// `_about` and `_columns`.
+fn about_tables(tx: &rusqlite::Transaction, tables: &[DataTable], site: &Scope, words: &Words) {
+    let config = site.config();
+    let lang = config.default_language();
+    tx.execute_batch("CREATE TABLE _about (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID").expect(IN_MEMORY);
+    let license = match &config.license_url {
+        Some(u) => format!("{} ({u})", config.license),
+        None => config.license.clone(),
+    };
+    for (key, value) in [
+        ("title", config.title.get(lang, lang).to_string()),
+        ("publisher", config.publisher.get(lang, lang).to_string()),
+        ("url", config.base_url.clone()),
+        ("license", license),
+        ("cite", citation(config, words, lang)),
+        ("made_by", "junheng".to_string()),
+    ] {
+        tx.execute("INSERT INTO _about VALUES (?1, ?2)", [key, value.as_str()]).expect(IN_MEMORY);
+    }
+    let languages = &config.languages;
+    let meanings: Vec<String> =
+        languages.iter().map(|l| format!("\"meaning_{}\" TEXT", l.replace('-', "_").to_lowercase())).collect();
+    tx.execute_batch(&format!(
+        "CREATE TABLE _columns (\"table\" TEXT, \"column\" TEXT, header TEXT, type TEXT, unit TEXT, {}, PRIMARY KEY (\"table\", \"column\")) WITHOUT ROWID",
+        meanings.join(", ")
+    ))
+    .expect(IN_MEMORY);
+    let marks = vec!["?"; 5 + languages.len()].join(", ");
+    let mut insert = tx.prepare(&format!("INSERT INTO _columns VALUES ({marks})")).expect(IN_MEMORY);
+    for t in tables {
+        for &(name, ty) in &t.columns {
+            let mut row = vec![
+                Sql::Text(t.name.into()),
+                Sql::Text(name.into()),
+                Sql::Text(columns::zh_header(t.name, name).into()),
+                Sql::Text(sql_type(ty).into()),
+                columns::unit(name).map_or(Sql::Null, |u| Sql::Text(u.into())),
+            ];
+            row.extend(languages.iter().map(|l| Sql::Text(words.meaning(l, name))));
+            insert.execute(params_from_iter(row)).expect(IN_MEMORY);
+        }
+    }
+}
+
+/// How to cite the dataset (GB/T 7714-2015), in `lang`.
+pub(super) fn citation(config: &crate::config::Config, words: &Words, lang: &str) -> String {
+    let publisher = config.publisher.get(lang, lang);
+    let title = config.title.get(lang, lang);
+    format!("{publisher}. {title}[DS/OL]. {}. {}data/.", words.get(lang, "cite.accessed"), config.base_url)
+}
+
+/// Datasette's metadata of the database `name`: title, license, source, and each table's and
+/// column's description in the site's first language.
+fn datasette_metadata(name: &str, tables: &[DataTable], site: &Scope, words: &Words) -> Value {
+    let config = site.config();
+    let lang = config.default_language();
+    let described: serde_json::Map<String, Value> = tables
+        .iter()
+        .map(|t| {
+            let columns: serde_json::Map<String, Value> =
+                t.columns.iter().map(|&(n, _)| (n.to_string(), json!(words.meaning(lang, n)))).collect();
+            let table = json!({
+                "title": words.get(lang, &format!("table_doc.{}.title", t.name)),
+                "description": words.get(lang, &format!("table_doc.{}.what", t.name)),
+                "columns": columns,
+            });
+            (t.name.to_string(), table)
+        })
+        .collect();
+    let mut metadata = json!({
+        "title": config.title.get(lang, lang),
+        "source": config.publisher.get(lang, lang),
+        "source_url": config.base_url,
+        "license": config.license,
+        "databases": { name: { "tables": described } },
+    });
+    if let Some(url) = &config.license_url {
+        metadata["license_url"] = json!(url);
+    }
+    metadata
+}
