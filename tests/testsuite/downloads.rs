@@ -346,6 +346,21 @@ fn large_tables_go_out_per_province() {
     }
     let whole_text = whole.read_output("data/results.csv");
     assert_eq!(joined, whole_text.split_once("\r\n").unwrap().1);
+    // A national portal (`audit_years = "latest"`): the province's school workbook holds each
+    // county's latest school year, the CSV every year.
+    t.write("site.toml", &format!("{toml}\n[settings]\nsplit_rows = 10\naudit_years = \"latest\"\n"));
+    t.build();
+    let script = r#"
+import json, sys, openpyxl
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]
+print(json.dumps(sorted({row[3] for row in ws.iter_rows(min_row=2, values_only=True)})))
+"#;
+    let years = python(script, &[t.output().join("data/schools/450000.xlsx").as_os_str()]);
+    assert_eq!(years.trim(), r#"["2020-2021"]"#);
+    let gz = std::fs::read(t.output().join("data/schools/450000.csv.gz")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    assert!(text.contains(",2019-2020,") && text.contains(",2020-2021,"));
 }
 
 /// Runs the `sqlite3` command on `db` with `sql`; returns what it printed.

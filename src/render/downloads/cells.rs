@@ -58,6 +58,24 @@ impl<'a> Rows<'a> {
         }
     }
 
+    /// The rows `keep` keeps.
+    pub(super) fn filtered(self, keep: impl Fn(&[Cell<'a>]) -> bool + Send + Sync + 'a) -> Self {
+        match self {
+            Rows::Held(mut rows) => {
+                rows.retain(|r| keep(r));
+                Rows::Held(rows)
+            }
+            Rows::Made(_, make) => {
+                let keep = std::sync::Arc::new(keep);
+                let len = make().filter(|r| keep(r)).count();
+                Rows::made(len, move || {
+                    let keep = keep.clone();
+                    Box::new(make().filter(move |r| keep(r)))
+                })
+            }
+        }
+    }
+
     pub(super) fn each(&self, mut f: impl FnMut(&[Cell<'a>])) {
         match self {
             Rows::Held(rows) => rows.iter().for_each(|r| f(r)),

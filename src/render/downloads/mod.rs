@@ -33,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::scope::{Reading, Scope, Table, Tables};
 use super::{OutputFile, Sink};
+use crate::config::AuditYears;
 use crate::job::Job;
 use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme};
 /// Where the API's JSON Schema is written.
@@ -103,14 +104,22 @@ enum Csv {
     Gzip,
 }
 
-/// Writes one table (or part of one) as `data/<stem>.csv[.gz]` and `data/<stem>.xlsx`; returns
-/// the CSV file's datapackage resource and the files.
-fn table_files(sink: &dyn Sink, t: &DataTable, stem: &str, csv: Csv, book: &Book) -> (Vec<Value>, Vec<Written>) {
+/// Writes one table (or part of one) as `data/<stem>.csv[.gz]` and `data/<stem>.xlsx` (of the
+/// rows of `for_workbook` if given); returns the CSV file's datapackage resource and the files.
+fn table_files<'s>(
+    sink: &dyn Sink,
+    t: &DataTable<'s>,
+    for_workbook: Option<&DataTable<'s>>,
+    stem: &str,
+    csv: Csv,
+    book: &Book,
+) -> (Vec<Value>, Vec<Written>) {
     let csv_file = || match csv {
         Csv::Plain => Some(emit(sink, format!("data/{stem}.csv"), to_csv(t))),
         Csv::Gzip => Some(emit(sink, format!("data/{stem}.csv.gz"), gzip(&to_csv(t)))),
     };
-    let (csv_file, workbook) = rayon::join(csv_file, || emit(sink, format!("data/{stem}.xlsx"), to_xlsx(&[t], book)));
+    let (csv_file, workbook) =
+        rayon::join(csv_file, || emit(sink, format!("data/{stem}.xlsx"), to_xlsx(&[for_workbook.unwrap_or(t)], book)));
     let resources = csv_file
         .iter()
         .map(|written| {
@@ -203,15 +212,24 @@ fn national_table(i: &NationalTable, sink: &dyn Sink) -> Arc<Part> {
     if code.is_some() && t.rows.len() == 0 {
         return Arc::default();
     }
-    let book = Book {
+    let mut book = Book {
         words: i.words,
         config: i.scope.config(),
         part: i.province.as_ref().map(|p| p.1.clone()),
         sheets_by_table: false,
     };
+    // A national portal's workbook of a province's school rows holds each county's latest
+    // school year, as its audit pages do: a spreadsheet of ten years of every school is for
+    // no one (programs and databases get every year).
+    let latest = code.filter(|_| name == "schools" && i.scope.config().settings.audit_years == AuditYears::Latest);
+    let latest = latest.and_then(|code| latest_schools_table(&i.scope, code));
+    if latest.is_some() {
+        let label = i.words.get(i.scope.config().default_language(), "workbook.latest_years");
+        book.part = book.part.map(|p| format!("{p}, {label}"));
+    }
     let made = match code {
-        Some(code) => table_files(sink, &t, &format!("{name}/{code}"), Csv::Gzip, &book),
-        None => table_files(sink, &t, name, Csv::Plain, &book),
+        Some(code) => table_files(sink, &t, latest.as_ref(), &format!("{name}/{code}"), Csv::Gzip, &book),
+        None => table_files(sink, &t, None, name, Csv::Plain, &book),
     };
     let doc = table_doc(&t, &made.1, true);
     Part::new(made, Some(doc), None, Some((t.name, table_schema(&t))))

@@ -69,15 +69,20 @@ fn database(i: &Database, sink: &dyn Sink) -> Arc<Part> {
             (n.make)(&i.scope, code)
         })
         .collect();
-    let bytes = to_sqlite(&tables, &i.scope, i.words);
     let (path, meta_path) = match &i.province {
         Some((code, _)) => (format!("data/sqlite/{code}.sqlite.gz"), format!("data/sqlite/{code}.metadata.json")),
         None => ("data/junheng.sqlite".to_string(), "data/junheng.metadata.json".to_string()),
     };
-    let database = match &i.province {
-        Some(_) => emit(sink, path, gzip(&bytes)),
-        None => emit(sink, path, bytes),
-    };
+    // The database file is gzipped straight from SQLite's copy of it.
+    let gzipped = i.province.is_some();
+    let database = emit(
+        sink,
+        path,
+        to_sqlite(&tables, &i.scope, i.words, |file| match gzipped {
+            true => gzip(file),
+            false => file.to_vec(),
+        }),
+    );
     let name = i.province.as_ref().map_or("junheng", |p| p.0.as_str());
     let metadata = emit(sink, meta_path, pretty(&datasette_metadata(name, &tables, &i.scope, i.words)));
     let doc = json!({ "files": [
@@ -135,9 +140,16 @@ const IN_MEMORY: &str = "an in-memory SQLite database of well-formed tables";
 
 /// The tables as a SQLite database file: the tables with their keys and indexes, the view of
 /// the latest figures, and the tables `_about` (publisher, license, citation) and `_columns`
-/// (each column's header, type, unit and meaning in each language).
-fn to_sqlite(tables: &[DataTable], site: &Scope, words: &Words) -> Vec<u8> {
-    let mut db = Connection::open_in_memory().expect(IN_MEMORY);
+/// (each column's header, type, unit and meaning in each language), handed to `file` (which
+/// makes the bytes written).
+fn to_sqlite(tables: &[DataTable], site: &Scope, words: &Words, file: impl FnOnce(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    // SQLite's `memdb`: the database in one buffer of its own, which serializing hands over
+    // without a copy (a name without a leading `/` is private to the connection).
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+        | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+        | rusqlite::OpenFlags::SQLITE_OPEN_URI
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut db = Connection::open_with_flags("file:junheng?vfs=memdb", flags).expect(IN_MEMORY);
     // The file is made once and read many times: no journal, pages filled whole.
     db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;").expect(IN_MEMORY);
     let tx = db.transaction().expect(IN_MEMORY);
@@ -160,7 +172,7 @@ fn to_sqlite(tables: &[DataTable], site: &Scope, words: &Words) -> Vec<u8> {
     about_tables(&tx, tables, site, words);
     tx.commit().expect(IN_MEMORY);
     db.execute_batch("ANALYZE").expect(IN_MEMORY);
-    db.serialize(rusqlite::MAIN_DB).expect(IN_MEMORY).to_vec()
+    file(&db.serialize(rusqlite::MAIN_DB).expect(IN_MEMORY))
 }
 
 /// `_about` and `_columns`.

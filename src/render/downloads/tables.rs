@@ -56,7 +56,10 @@ pub(super) fn areas_of<'s>(site: &Scope<'_, 's>, province: &str) -> Vec<&'s str>
     ];
     areas.extend(site.prefectures().iter().filter(|p| p.province_code == province).map(|p| p.code.as_str()));
     areas.extend(site.counties().iter().filter(|c| c.province_code == province).map(|c| c.code.as_str()));
+    // An area may be listed twice (a prefecture coded like its province): its rows once.
     areas.retain(|a| !a.is_empty());
+    areas.sort_unstable();
+    areas.dedup();
     areas
 }
 
@@ -212,6 +215,27 @@ fn schools_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Dat
         primary_key: &["school_id", "school_year", "level"],
         rows: school_rows(schools),
     })
+}
+
+/// The school rows of a province of a national portal (`audit_years = "latest"`) as its workbook
+/// has them: each county's latest school year (every year is in the CSV and the database).
+pub(super) fn latest_schools_table<'s>(site: &Scope<'_, 's>, province: &str) -> Option<DataTable<'s>> {
+    let t = schools_table(site, Some(province))?;
+    let latest: rustc_hash::FxHashMap<&str, String> = site
+        .counties()
+        .iter()
+        .filter(|c| c.province_code == province)
+        .filter_map(|c| {
+            site.schools_of(&c.code).iter().map(|r| r.school_year).max().map(|y| (c.code.as_str(), y.to_string()))
+        })
+        .collect();
+    let at = |name: &str| t.columns.iter().position(|c| c.0 == name).expect("the school table's columns");
+    let (county, year) = (at("county"), at("school_year"));
+    let keep = move |row: &[Cell]| match (&row[county], &row[year]) {
+        (Cell::Text(c), Cell::Text(y)) => latest.get(c.as_ref()).is_some_and(|l| l == y.as_ref()),
+        _ => false,
+    };
+    Some(DataTable { rows: t.rows.filtered(keep), ..t })
 }
 
 /// The published rows as the input file has them, from runs of them.
