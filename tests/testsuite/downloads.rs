@@ -495,3 +495,49 @@ fn large_sites_get_a_database_per_province() {
     assert_eq!(counties, 7);
     assert!(!t.output().join("data/junheng.sqlite").exists());
 }
+
+// Guards the county JSON Schema as the `jsonschema` validator applies it (draft 2020-12, formats
+// checked): every record of the demo is valid, and records broken in the ways a program would
+// trip on are rejected, each for its own reason.
+#[test]
+fn county_schema_is_strict() {
+    let t = SiteTest::demo();
+    t.build();
+    let script = r#"
+import copy, glob, json, sys, jsonschema
+api = sys.argv[1]
+schema = json.load(open(f"{api}/schema/county.schema.json"))
+v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+records = sorted(glob.glob(f"{api}/counties/*.json"))
+assert len(records) == 7, records
+for path in records:
+    errors = list(v.iter_errors(json.load(open(path))))
+    assert not errors, (path, [e.message for e in errors])
+records = [json.load(open(f"{api}/counties/{c}.json")) for c in ("450804", "141002")]
+def broken(change, record=records[0]):
+    r = copy.deepcopy(record)
+    change(r)
+    return [e.message for e in v.iter_errors(r)]
+out = {}
+def indicator(r):
+    return next(s for s in r["sheets"] if s["indicators"])["indicators"][0]
+out["negative cv"] = broken(lambda r: indicator(r).update(cv=-0.1))
+out["unknown top key"] = broken(lambda r: r.update(extra=1))
+out["unknown indicator key"] = broken(lambda r: indicator(r).update(note="x"))
+out["unknown indicator"] = broken(lambda r: indicator(r).update(indicator="happiness"))
+out["milestone date"] = broken(lambda r: r["milestones"][0].update(date="yesterday"))
+out["metric value as text"] = broken(lambda r: r["metrics"][0].update(value="12"), records[1])
+out["missing county name"] = broken(lambda r: r["county"].pop("name"))
+out["bad level"] = broken(lambda r: r["sheets"][0].update(level="senior"))
+print(json.dumps(out))
+"#;
+    let out: serde_json::Value = serde_json::from_str(&python(script, &[t.output().join("api").as_os_str()])).unwrap();
+    for (case, errors) in out.as_object().unwrap() {
+        assert!(!errors.as_array().unwrap().is_empty(), "{case}: accepted");
+    }
+    assert!(out["negative cv"].to_string().contains("less than the minimum of 0"), "{out}");
+    assert!(out["unknown top key"].to_string().contains("Additional properties"), "{out}");
+    assert!(out["unknown indicator"].to_string().contains("happiness"), "{out}");
+    assert!(out["milestone date"].to_string().contains("yesterday"), "{out}");
+    assert!(out["metric value as text"].to_string().contains("is not of type"), "{out}");
+}

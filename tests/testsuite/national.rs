@@ -65,3 +65,44 @@ fn issue_22_preview_rebuilds_in_verify_mode_at_national_size() {
     let page = String::from_utf8_lossy(&page.bytes);
     assert!(page.contains("<h1>东城") && !page.contains("东城区"), "the renamed county");
 }
+
+// Guards the downloads of a national portal as the readers' tools see them: the tiny synthetic
+// national site (two schools per county, one school year), its large tables in parts per
+// province, builds with no diagnostics and no file over 25 MiB; `frictionless validate`
+// accepts its package and the `jsonschema` validator every county's API record.
+// See: #23
+#[test]
+fn issue_23_national_downloads_are_valid_in_the_readers_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let opts = junheng::synthetic::Options { years: 1, schools_per_county: 2, ..Default::default() };
+    junheng::synthetic::generate(&site, &opts).unwrap();
+    let toml = std::fs::read_to_string(site.join("site.toml")).unwrap();
+    std::fs::write(site.join("site.toml"), toml.replace("[settings]", "[settings]\nsplit_rows = 2000")).unwrap();
+    let out = dir.path().join("out");
+    let report =
+        junheng::build(&junheng::BuildOptions { site: site.clone(), output: Some(out.clone()), deny_warnings: false })
+            .unwrap();
+    assert!(report.diagnostics.is_empty(), "{}", report.diagnostics);
+    let files = crate::support::tree(&out);
+    let largest = files.iter().map(|(p, _)| (std::fs::metadata(out.join(p)).unwrap().len(), p)).max().unwrap();
+    assert!(largest.0 <= 25 << 20, "{largest:?}");
+    assert!(out.join("data/schools/510000.csv.gz").is_file() && out.join("data/sqlite/510000.sqlite.gz").is_file());
+    let validated = std::process::Command::new(crate::support::python_tool("frictionless"))
+        .args(["validate", "--json", "datapackage.json"])
+        .current_dir(out.join("data"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&validated.stdout).unwrap();
+    assert_eq!(report["valid"], true, "{}", serde_json::to_string_pretty(&report["errors"]).unwrap());
+    let script = r#"
+import glob, json, sys, jsonschema
+api = sys.argv[1]
+v = jsonschema.Draft202012Validator(json.load(open(f"{api}/schema/county.schema.json")))
+records = glob.glob(f"{api}/counties/*.json")
+bad = [(p, e.message) for p in records for e in v.iter_errors(json.load(open(p)))]
+print(len(records), bad[:3])
+"#;
+    let checked = crate::support::python(script, &[out.join("api").as_os_str()]);
+    assert_eq!(checked.trim(), "2854 []");
+}

@@ -174,52 +174,121 @@ impl serde::Serialize for ApiRow<'_> {
     }
 }
 
-/// The JSON Schema of `api/counties/<code>.json` (version 1; additions only).
+/// The JSON Schema of `api/counties/<code>.json` (version 1; additions only): strict, as a
+/// program reading the records may rely on it. No key beyond those listed, the vocabularies
+/// (levels, schemes, indicators, events, bases) as enums, codes and dates as patterns, figures
+/// and coefficients never negative.
 pub fn county_schema() -> Value {
-    let num_or_null = json!({ "type": ["number", "null"] });
-    let str_or_null = json!({ "type": ["string", "null"] });
-    let status = json!({ "oneOf": [{ "type": "null" }, { "type": "object",
-        "required": ["step", "event", "date"],
-        "properties": { "step": { "type": "integer", "minimum": 1, "maximum": 4 }, "event": { "type": "string" },
-                        "date": { "type": "string", "pattern": "^\\d{4}(-\\d{2}(-\\d{2})?)?$" } } }] });
-    json!({
+    let rules = crate::model::rules::Rules::default();
+    let mut indicators: Vec<&str> =
+        Scheme::ALL.iter().flat_map(|&s| rules.of(s).indicators.iter().map(|i| i.id)).collect();
+    indicators.sort_unstable();
+    indicators.dedup();
+    let figure = json!({ "type": ["number", "null"], "minimum": 0 });
+    let text_or_null = json!({ "type": ["string", "null"] });
+    let bool_or_null = json!({ "type": ["boolean", "null"] });
+    let code = json!({ "type": "string", "pattern": "^[0-9]{6}$" });
+    let date = json!({ "type": "string", "pattern": "^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$" });
+    let events = json!({ "enum": crate::model::Event::IDS });
+    // An object of exactly these properties, the `required` ones always present.
+    let object = |required: &[&str], properties: Value| json!({ "type": "object", "additionalProperties": false, "required": required, "properties": properties });
+    let status = json!({ "oneOf": [{ "type": "null" }, object(&["step", "event", "date"], json!({
+        "step": { "type": "integer", "minimum": 1, "maximum": 4 }, "event": events, "date": date,
+    }))] });
+    let indicator = object(
+        &[
+            "indicator",
+            "value",
+            "reported_value",
+            "computed_value",
+            "cv",
+            "reported_cv",
+            "computed_cv",
+            "disagrees",
+            "threshold",
+            "standard",
+            "meets",
+            "source",
+        ],
+        json!({
+            "indicator": { "enum": indicators }, "value": figure, "reported_value": figure,
+            "computed_value": figure, "cv": figure, "reported_cv": figure, "computed_cv": figure,
+            "disagrees": bool_or_null, "threshold": figure, "standard": figure, "meets": bool_or_null,
+            "source": text_or_null,
+        }),
+    );
+    let composite = object(
+        &["cv", "basis", "reported_cv", "computed_cv", "disagrees", "threshold", "meets", "source"],
+        json!({
+            "cv": figure, "basis": { "enum": ["computed", "reported", "mean_of_reported", null] },
+            "reported_cv": figure, "computed_cv": figure, "disagrees": bool_or_null,
+            "threshold": { "type": "number", "minimum": 0 }, "meets": bool_or_null, "source": text_or_null,
+        }),
+    );
+    let sheet = object(
+        &["school_year", "level", "scheme", "rules", "schools", "indicators"],
+        json!({
+            "school_year": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$" },
+            "level": { "enum": ["primary", "junior"] },
+            "scheme": { "enum": ["basic", "quality"] },
+            "rules": { "type": "string" },
+            "schools": { "type": ["integer", "null"], "minimum": 0, "description": "schools counted by the engine; null without school data" },
+            "indicators": { "type": "array", "items": indicator },
+            "failing_schools": { "type": ["integer", "null"], "minimum": 0, "description": "quality balance: schools failing the per-school rule" },
+            "composite": composite,
+            "meets_all": bool_or_null,
+        }),
+    );
+    let milestone = object(
+        &["date", "event", "title", "source"],
+        json!({
+            "date": date, "event": events, "title": { "type": "string", "minLength": 1 }, "source": text_or_null,
+        }),
+    );
+    let metric = object(
+        &["period", "metric", "value", "unit", "source"],
+        json!({
+            "period": { "type": "string", "pattern": "^[0-9]{4}(-[0-9]{4}|/[0-9]{4})?$" },
+            "metric": { "type": "string", "minLength": 1 }, "value": { "type": "number" },
+            "unit": text_or_null, "source": text_or_null,
+        }),
+    );
+    let source = object(
+        &["id", "title", "publisher", "date", "url"],
+        json!({
+            "id": { "type": "string", "minLength": 1 }, "title": { "type": "string", "minLength": 1 },
+            "publisher": text_or_null, "date": { "oneOf": [date, { "type": "null" }] },
+            "url": { "type": ["string", "null"], "format": "uri" },
+        }),
+    );
+    let county = object(
+        &["code", "name", "name_en", "prefecture_code", "prefecture", "province_code", "province"],
+        json!({
+            "code": code, "name": { "type": "string", "minLength": 1 }, "name_en": text_or_null,
+            "prefecture_code": code, "prefecture": { "type": "string" }, "province_code": code, "province": { "type": "string" },
+        }),
+    );
+    let schema = object(
+        &["$schema", "schema_version", "county", "status", "sheets", "milestones", "metrics", "sources"],
+        json!({
+            "$schema": { "type": "string" },
+            "schema_version": { "const": 1 },
+            "county": county,
+            "status": object(&["basic", "quality"], json!({ "basic": status, "quality": status })),
+            "sheets": { "type": "array", "items": sheet },
+            "milestones": { "type": "array", "items": milestone },
+            "metrics": { "type": "array", "items": metric },
+            "sources": { "type": "array", "items": source },
+        }),
+    );
+    let mut head = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "county.schema.json",
         "title": "junheng county record",
         "description": "Everything known for one county: indicators per school year, level and scheme with verdicts, milestones, metrics and sources.",
-        "type": "object",
-        "required": ["schema_version", "county", "status", "sheets", "milestones", "metrics", "sources"],
-        "properties": {
-            "$schema": { "type": "string" },
-            "schema_version": { "const": 1 },
-            "county": { "type": "object", "required": ["code", "name", "prefecture_code", "province_code"],
-                "properties": { "code": { "type": "string", "pattern": "^\\d{6}$" }, "name": { "type": "string" },
-                    "name_en": str_or_null, "prefecture_code": { "type": "string" }, "prefecture": { "type": "string" },
-                    "province_code": { "type": "string" }, "province": { "type": "string" } } },
-            "status": { "type": "object", "properties": { "basic": status, "quality": status } },
-            "sheets": { "type": "array", "items": { "type": "object",
-                "required": ["school_year", "level", "scheme", "rules", "indicators"],
-                "properties": {
-                    "school_year": { "type": "string", "pattern": "^\\d{4}-\\d{4}$" },
-                    "level": { "enum": ["primary", "junior"] },
-                    "scheme": { "enum": ["basic", "quality"] },
-                    "rules": { "type": "string" },
-                    "indicators": { "type": "array", "items": { "type": "object",
-                        "required": ["indicator", "value", "cv", "reported_cv", "computed_cv", "threshold", "standard", "meets"],
-                        "properties": { "indicator": { "type": "string" }, "value": num_or_null, "cv": num_or_null,
-                            "reported_value": num_or_null, "computed_value": num_or_null, "disagrees": { "type": ["boolean", "null"] },
-                            "reported_cv": num_or_null, "computed_cv": num_or_null, "threshold": num_or_null,
-                            "standard": num_or_null, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } } },
-                    "schools": { "type": ["integer", "null"], "description": "schools counted by the engine; null without school data" },
-                    "failing_schools": { "type": ["integer", "null"], "description": "quality balance: schools failing the per-school rule" },
-                    "composite": { "type": "object", "required": ["cv", "threshold", "meets"],
-                        "properties": { "cv": num_or_null, "basis": { "enum": ["computed", "reported", "mean_of_reported", null] },
-                            "reported_cv": num_or_null, "computed_cv": num_or_null, "disagrees": { "type": ["boolean", "null"] },
-                            "threshold": { "type": "number" }, "meets": { "type": ["boolean", "null"] }, "source": str_or_null } },
-                    "meets_all": { "type": ["boolean", "null"] } } } },
-            "milestones": { "type": "array", "items": { "type": "object", "required": ["date", "event", "title"] } },
-            "metrics": { "type": "array", "items": { "type": "object", "required": ["period", "metric", "value"] } },
-            "sources": { "type": "array", "items": { "type": "object", "required": ["id", "title"] } }
-        }
-    })
+    });
+    for (k, v) in schema.as_object().expect("an object") {
+        head[k] = v.clone();
+    }
+    head
 }

@@ -427,7 +427,11 @@ fn package_json(site: &Scope, resources: Vec<&Value>) -> Vec<u8> {
         name: "junheng-portal-data",
         title: c.title.get(dl, dl),
         homepage: &c.base_url,
-        licenses: json!([{ "name": c.license, "path": c.license_url }]),
+        // A license without a URL has no `path` (as for sources).
+        licenses: match &c.license_url {
+            Some(url) => json!([{ "name": c.license, "path": url }]),
+            None => json!([{ "name": c.license }]),
+        },
         // A source without a URL has no `path` (the package profile wants a string or nothing).
         sources: site
             .sources()
