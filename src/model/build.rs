@@ -210,6 +210,15 @@ impl Column for Resolved {
     }
 }
 
+/// A cell without the `'` a spreadsheet-safe CSV puts before text starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (junheng's own downloads do): the text as it was.
+fn unguarded(v: &str) -> &str {
+    match v.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => v,
+    }
+}
+
 /// Reads typed cells of one row, collecting errors.
 struct Cells<'t, 'd> {
     table: &'t Table,
@@ -220,7 +229,7 @@ struct Cells<'t, 'd> {
 
 impl<'t> Cells<'t, '_> {
     fn raw(&self, name: impl Column) -> &'t str {
-        trim(name.cell(self.table, self.row).unwrap_or(""))
+        unguarded(trim(name.cell(self.table, self.row).unwrap_or("")))
     }
 
     fn fail(&mut self, name: impl Column, expected: &str) {
@@ -255,6 +264,17 @@ impl<'t> Cells<'t, '_> {
 
     fn code_str(&mut self, name: impl Column) -> &'t str {
         let v = self.raw(name);
+        // The national code that a spreadsheet turned into the number 0.
+        if v.len() < 6 && !v.is_empty() && v.bytes().all(|b| b == b'0') {
+            let d = Diagnostic::warning(
+                &self.table.file,
+                format!(
+                    "read `{v}` as `{NATIONAL_AREA}`: a spreadsheet dropped the leading zeros of the code (save the table as a workbook, or format the column as text)"
+                ),
+            );
+            self.diags.push(self.table.cell_diag(self.row, name.name(), d));
+            return NATIONAL_AREA;
+        }
         if !(v.len() == 6 && v.bytes().all(|b| b.is_ascii_digit())) {
             self.fail(name, "a 6-digit code like `450802`");
         }
@@ -795,6 +815,34 @@ fn school_type(s: &str) -> Option<&'static str> {
 
 /// Rows of one school and school year must agree on what describes the whole school: its
 /// type, its senior-high enrolment and the facility figures the engine apportions.
+/// Warns of school ids a spreadsheet stripped of their leading zeros: ids of digits one or more
+/// shorter than most ids of the file (学校标识码 have ten digits). Nothing can restore them; one
+/// warning names the first and counts the others.
+fn check_lost_zeros(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
+    let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    let mut lengths: HashMap<usize, usize> = HashMap::default();
+    for (_, r) in rows.iter().filter(|(_, r)| digits(&r.school_id)) {
+        *lengths.entry(r.school_id.len()).or_default() += 1;
+    }
+    let Some((&usual, _)) = lengths.iter().max_by_key(|(len, n)| (**n, **len)) else { return };
+    let short: Vec<&(&Row, SchoolRow)> =
+        rows.iter().filter(|(_, r)| digits(&r.school_id) && r.school_id.len() < usual).collect();
+    let Some((row, r)) = short.first() else { return };
+    let others = match short.len() - 1 {
+        0 => String::new(),
+        n => format!(" ({n} more rows like it)"),
+    };
+    let d = Diagnostic::warning(
+        &t.file,
+        format!(
+            "found `{}`, {} digits where the other school ids have {usual}{others}: a spreadsheet drops the leading zeros of numbers, and they cannot be restored; save the table as a workbook (data/schools.xlsx, which keeps ids as text) or format the column as text",
+            r.school_id,
+            r.school_id.len()
+        ),
+    );
+    diags.push(t.cell_diag(row, "school_id", d));
+}
+
 fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
     first_of_each_key(
         rows,
@@ -913,6 +961,7 @@ fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
         })
     });
     check_whole_school_figures(t, &rows, diags);
+    check_lost_zeros(t, &rows, diags);
     let mut v = reject_duplicates(t, rows, "this school, school year and level are", diags);
     // Keys are unique after the duplicate check, so an unstable (in-place) sort is exact.
     v.sort_unstable_by(|a, b| {

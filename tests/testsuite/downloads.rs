@@ -541,3 +541,65 @@ print(json.dumps(out))
     assert!(out["milestone date"].to_string().contains("yesterday"), "{out}");
     assert!(out["metric value as text"].to_string().contains("is not of type"), "{out}");
 }
+
+/// Opens each CSV file in LibreOffice (headless) as a person opening it in a spreadsheet would,
+/// and saves it again as CSV (UTF-8): numbers-looking codes become numbers.
+fn through_libreoffice(files: &[std::path::PathBuf], out: &std::path::Path) {
+    let status = std::process::Command::new("soffice")
+        .args([
+            "--headless",
+            "--infilter=CSV:44,34,76,1",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1",
+            "--outdir",
+        ])
+        .arg(out)
+        .args(files)
+        .env("HOME", out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("LibreOffice is installed (scripts/test-deps)");
+    assert!(status.success());
+}
+
+// Guards CSV downloads that went through a spreadsheet (LibreOffice, as Excel and WPS do): the
+// national code `0` is read as `000000` with a warning naming the cause, the `'` guarding a
+// formula-like school name is removed, and a school id that lost its leading zero gets a warning
+// pointing to the workbook; the site builds.
+#[test]
+fn csv_saved_by_a_spreadsheet_reads_back() {
+    let t = SiteTest::demo();
+    let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    let evil = "=cmd|' /C calc'!A0";
+    let schools =
+        schools.replace("2145080401,覃塘区城区第一小学", &format!("0145080401,\"{}\"", evil.replace('"', "\"\"")));
+    t.write("data/schools.csv", &schools);
+    t.build();
+    let saved = tempfile::tempdir().unwrap();
+    let files: Vec<std::path::PathBuf> =
+        ["metrics", "schools", "milestones"].iter().map(|n| t.output().join(format!("data/{n}.csv"))).collect();
+    through_libreoffice(&files, saved.path());
+    let metrics = std::fs::read_to_string(saved.path().join("metrics.csv")).unwrap();
+    assert!(metrics.lines().nth(1).unwrap().starts_with("0,"), "the spreadsheet made the code a number: {metrics}");
+    let copy = SiteTest::demo();
+    for n in ["metrics", "schools", "milestones"] {
+        std::fs::copy(saved.path().join(format!("{n}.csv")), copy.site.join(format!("data/{n}.csv"))).unwrap();
+    }
+    let report = copy.build();
+    let text = report.diagnostics.to_string();
+    assert!(!report.diagnostics.has_errors(), "{text}");
+    assert!(text.contains("read `0` as `000000`: a spreadsheet dropped the leading zeros"), "{text}");
+    assert!(text.contains("found `145080401`, 9 digits where the other school ids have 10"), "{text}");
+    assert!(text.contains("data/schools.xlsx"), "{text}");
+    let model = model_of_lenient(&copy.site);
+    assert!(model.schools.iter().any(|r| &*r.school_name == evil), "the formula guard is removed");
+    assert_eq!(model.metrics, model_of(&t.site).metrics, "the national rows are back");
+}
+
+fn model_of_lenient(site: &std::path::Path) -> junheng::engine::Analysed {
+    let mut diags = junheng::Diagnostics::new();
+    let mut loaded = junheng::load::load_site(site, &mut diags).unwrap();
+    let model = junheng::model::build::build_site(&mut loaded, &mut diags);
+    assert!(!diags.has_errors(), "{diags}");
+    junheng::engine::analyse(model)
+}
