@@ -32,9 +32,12 @@ pub struct Diagnostic {
     /// What was expected and what was found, in the user's terms.
     pub message: String,
     /// The text of the offending line, shown under the message.
-    pub source_line: Option<String>,
+    pub source_line: Option<Box<str>>,
     /// Width of the underline, in characters (at least 1 when a source line is shown).
     pub width: u32,
+    /// For a workbook: the sheet and cell (`sheet 数据, cell B14`), shown instead of the line
+    /// and column.
+    pub cell: Option<Box<str>>,
 }
 
 impl Diagnostic {
@@ -49,6 +52,7 @@ impl Diagnostic {
             message: message.into(),
             source_line: None,
             width: 0,
+            cell: None,
         }
     }
 
@@ -72,7 +76,7 @@ impl Diagnostic {
 
     /// Attaches the source line and the width of the part to underline.
     pub fn snippet(mut self, line_text: impl Into<String>, width: usize) -> Self {
-        self.source_line = Some(line_text.into());
+        self.source_line = Some(line_text.into().into_boxed_str());
         self.width = width.max(1) as u32;
         self
     }
@@ -115,7 +119,9 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let mut s = format!("{kind}: {}", self.file);
-        if self.line > 0 {
+        if let Some(cell) = &self.cell {
+            s.push_str(&format!(": {cell}"));
+        } else if self.line > 0 {
             s.push_str(&format!(":{}", self.line));
             if self.column > 0 {
                 s.push_str(&format!(":{}", self.column));

@@ -34,14 +34,17 @@ use crate::{engine, model, render};
 struct FileAt<'a> {
     root: &'a Path,
     file: &'a str,
-    stamp: Option<Stamp>,
+    /// The file's stamp, and its workbook's (`data/schools.xlsx` for `data/schools.csv`).
+    stamp: (Option<Stamp>, Option<Stamp>),
     encoding: Option<&'static str>,
 }
 
 impl<'a> FileAt<'a> {
     fn of(root: &'a Path, file: &'a str, config: Option<&Config>) -> Self {
         let encoding = config.and_then(|c| c.encoding_of(file)).map(|e| e.name());
-        FileAt { root, file, stamp: stamp(&root.join(file)), encoding }
+        let book = file.starts_with("data/").then(|| stamp(&root.join(load::workbook_of(file)))).flatten();
+        let stamps = (stamp(&root.join(file)), book);
+        FileAt { root, file, stamp: stamps, encoding }
     }
 
     fn encoding(&self) -> load::Named {
@@ -252,6 +255,8 @@ impl Preview {
     /// keeps its stamp.
     pub fn forget(&mut self, paths: &[String]) {
         for p in paths {
+            // A table's workbook is kept under its CSV file's name.
+            let p = &load::table_file(p);
             self.config.forget(p);
             if p == specs::COUNTIES.file || p == specs::SOURCES.file {
                 self.register.forget("register");

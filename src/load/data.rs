@@ -32,7 +32,7 @@ impl Columns {
             .or_else(|| self.aliases.iter().find(|(a, _)| *a == h).map(|(_, c)| *c))
     }
 
-    fn allowed(&self) -> String {
+    pub(crate) fn allowed(&self) -> String {
         self.required.iter().chain(self.optional).map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
     }
 }
@@ -78,6 +78,8 @@ pub struct Table {
     ends: Ends,
     /// The unescaped cells of quoted records.
     spill: String,
+    /// For a table read from a workbook: where each line of `text` came from.
+    pub(super) workbook: Option<std::sync::Arc<super::workbook::Places>>,
 }
 
 /// The cell ends of a table: two bytes each when every record is shorter than 64 KiB (as
@@ -200,6 +202,7 @@ impl Table {
             width: header.len(),
             ends: Ends::Narrow(Vec::new()),
             spill: String::new(),
+            workbook: None,
         };
         let mut ok = true;
         for (i, name) in header.iter().enumerate() {
@@ -307,9 +310,25 @@ impl Table {
     /// A diagnostic placed on the cell of `row` in column `name`.
     pub fn cell_diag(&self, row: &Row, name: &str, d: Diagnostic) -> Diagnostic {
         let d = d.field(name);
-        match self.index.get(name) {
-            Some(&i) => place(&self.text, row.line, row.offset, i, d),
+        let field = self.index.get(name).copied();
+        let d = match field {
+            Some(i) => place(&self.text, row.line, row.offset, i, d),
             None => d.at(row.line, 1),
+        };
+        self.in_workbook(d, field)
+    }
+
+    /// Marks the table as read from a workbook: its diagnostics name sheets and cells.
+    pub(super) fn set_workbook(&mut self, places: std::sync::Arc<super::workbook::Places>) {
+        self.workbook = Some(places);
+    }
+
+    /// `d`, placed on a line of this table, placed in the workbook it was read from (sheet,
+    /// cell) when it was.
+    fn in_workbook(&self, d: Diagnostic, field: Option<usize>) -> Diagnostic {
+        match &self.workbook {
+            Some(places) => places.place(d, field),
+            None => d,
         }
     }
 
@@ -326,7 +345,7 @@ impl Table {
 
     /// A diagnostic placed at the start of `row`.
     pub fn row_diag(&self, row: &Row, d: Diagnostic) -> Diagnostic {
-        place(&self.text, row.line, row.offset, 0, d)
+        self.in_workbook(place(&self.text, row.line, row.offset, 0, d), None)
     }
 
     fn header_diag(&self, text: &str, i: usize, msg: String) -> Diagnostic {

@@ -6,6 +6,7 @@ pub mod content;
 pub mod data;
 pub mod encoding;
 pub mod theme;
+pub mod workbook;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -227,15 +228,44 @@ pub type Named = Option<&'static encoding_rs::Encoding>;
 /// it cannot be read (the problem is in `diags`).
 pub fn table(root: &Path, spec: &Columns, encoding: Named, diags: &mut Diagnostics) -> Result<Option<Table>> {
     let path = root.join(spec.file);
-    if !path.is_file() {
-        return Ok(None);
+    let book = workbook_of(spec.file);
+    let book_path = root.join(&book);
+    match (path.is_file(), book_path.is_file()) {
+        (true, true) => {
+            diags.push(Diagnostic::error(
+                &book,
+                format!("expected one file for this table, found both `{}` and `{book}`: keep one", spec.file),
+            ));
+            Ok(None)
+        }
+        (true, false) => Ok(Table::parse(spec, fs::read(&path)?, encoding, diags)),
+        (false, true) => Ok(workbook::table(spec, &book, fs::read(&book_path)?, diags)),
+        (false, false) => Ok(None),
     }
-    Ok(Table::parse(spec, fs::read(&path)?, encoding, diags))
 }
 
-/// The site-relative paths of the data files present (read or not).
+/// The workbook that may stand for a CSV file of `data/`: `data/schools.xlsx` for
+/// `data/schools.csv`.
+pub fn workbook_of(csv: &str) -> String {
+    format!("{}.xlsx", csv.strip_suffix(".csv").unwrap_or(csv))
+}
+
+/// The data file a path of `data/` stands for: the CSV file of a table's workbook, else the path.
+pub fn table_file(path: &str) -> String {
+    match DATA_FILES.iter().find(|s| workbook_of(s.file) == path) {
+        Some(s) => s.file.to_string(),
+        None => path.to_string(),
+    }
+}
+
+/// The site-relative paths of the tables present (read or not), each as its CSV file's name
+/// (whether it is a CSV file or a workbook).
 pub fn data_files(root: &Path) -> BTreeSet<String> {
-    DATA_FILES.iter().filter(|s| root.join(s.file).is_file()).map(|s| s.file.to_string()).collect()
+    DATA_FILES
+        .iter()
+        .filter(|s| root.join(s.file).is_file() || root.join(workbook_of(s.file)).is_file())
+        .map(|s| s.file.to_string())
+        .collect()
 }
 
 /// Reports a missing `counties.csv` (`files`: [`data_files`]).

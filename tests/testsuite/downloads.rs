@@ -603,3 +603,105 @@ fn model_of_lenient(site: &std::path::Path) -> junheng::engine::Analysed {
     assert!(!diags.has_errors(), "{diags}");
     junheng::engine::analyse(model)
 }
+
+const INPUT_TABLES: [&str; 6] = ["counties", "indicators", "milestones", "metrics", "sources", "schools"];
+
+/// The demo with a school id starting with `0` and school names starting with `=`, `-` and `@`.
+fn demo_with_awkward_schools() -> SiteTest {
+    let t = SiteTest::demo();
+    let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    let schools = schools
+        .replace("2145080401,覃塘区城区第一小学", "0145080401,\"=cmd|' /C calc'!A0\"")
+        .replace(",东龙镇中心小学,", ",-东龙镇中心小学,")
+        .replace(",覃塘镇中心小学,", ",@覃塘镇中心小学,");
+    t.write("data/schools.csv", &schools);
+    t
+}
+
+/// Builds a copy of the demo whose input tables are the workbooks in `books` (a folder holding
+/// `<table>.xlsx`); asserts its API records equal those of `t`'s build.
+fn assert_same_records_from_workbooks(t: &SiteTest, books: &std::path::Path) {
+    let copy = SiteTest::demo();
+    for table in INPUT_TABLES {
+        std::fs::remove_file(copy.site.join(format!("data/{table}.csv"))).unwrap();
+        std::fs::copy(books.join(format!("{table}.xlsx")), copy.site.join(format!("data/{table}.xlsx"))).unwrap();
+    }
+    let report = copy.build();
+    assert!(report.diagnostics.is_empty(), "{}", report.diagnostics);
+    let original = model_of(&t.site);
+    let again = model_of(&copy.site);
+    assert_eq!(again.counties, original.counties);
+    assert_eq!(again.reported, original.reported);
+    assert_eq!(again.milestones, original.milestones);
+    assert_eq!(again.metrics, original.metrics);
+    assert_eq!(again.sources, original.sources);
+    assert_eq!(again.schools, original.schools);
+    for (path, bytes) in tree(&t.output().join("api/counties")) {
+        let other = std::fs::read(copy.output().join("api/counties").join(&path)).unwrap();
+        assert!(other == std::fs::read(t.output().join("api/counties").join(&path)).unwrap(), "{path} differs");
+        let _ = bytes;
+    }
+}
+
+// Guards the loop a bureau lives in: the downloaded workbooks, saved into `data/` in place of
+// the CSV files, give the same county records (school ids with leading zeros and names that
+// look like formulas included).
+#[test]
+fn workbooks_round_trip() {
+    let t = demo_with_awkward_schools();
+    t.build();
+    assert_same_records_from_workbooks(&t, &t.output().join("data"));
+}
+
+// Guards the same loop through a spreadsheet: each workbook opened and saved again by
+// LibreOffice (headless), as a person editing it in Excel or WPS would, reads back unchanged.
+#[test]
+fn workbooks_saved_by_libreoffice_round_trip() {
+    let t = demo_with_awkward_schools();
+    t.build();
+    let saved = tempfile::tempdir().unwrap();
+    let files: Vec<std::path::PathBuf> =
+        INPUT_TABLES.iter().map(|n| t.output().join(format!("data/{n}.xlsx"))).collect();
+    let status = std::process::Command::new("soffice")
+        .args(["--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir"])
+        .arg(saved.path())
+        .args(&files)
+        .env("HOME", saved.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("LibreOffice is installed (scripts/test-deps)");
+    assert!(status.success());
+    assert_same_records_from_workbooks(&t, saved.path());
+}
+
+// Guards diagnostics of a workbook: they name the file, the sheet and the cell, and the field;
+// a table given both as CSV and as a workbook is an error naming both.
+#[test]
+fn workbook_errors_name_sheet_and_cell() {
+    let t = SiteTest::demo();
+    t.build();
+    let copy = SiteTest::demo();
+    std::fs::remove_file(copy.site.join("data/schools.csv")).unwrap();
+    let script = r#"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+wb.worksheets[0]["G3"] = "many"
+wb.save(sys.argv[2])
+"#;
+    python(
+        script,
+        &[t.output().join("data/schools.xlsx").as_os_str(), copy.site.join("data/schools.xlsx").as_os_str()],
+    );
+    let diagnostics = |t: &SiteTest| match t.build_err() {
+        junheng::Error::Site(d) => d.to_string(),
+        e => panic!("{e}"),
+    };
+    let err = diagnostics(&copy);
+    assert!(
+        err.contains("error: data/schools.xlsx: sheet 数据, cell G3: field `students`: expected a whole number like `1250`, found `many`"),
+        "{err}"
+    );
+    std::fs::copy(t.site.join("data/schools.csv"), copy.site.join("data/schools.csv")).unwrap();
+    let err = diagnostics(&copy);
+    assert!(err.contains("found both `data/schools.csv` and `data/schools.xlsx`: keep one"), "{err}");
+}
