@@ -119,10 +119,12 @@ fn data_sheets(wb: &mut Workbook, t: &DataTable, headers: &[&str], name: &str, s
     let sheets = sheet_names(t, name, sheet_rows);
     let low_memory = t.rows.len().saturating_mul(t.columns.len()) > LOW_MEMORY_CELLS;
     for name in &sheets {
-        let ws = match low_memory {
-            true => wb.add_worksheet_with_low_memory().expect("a temporary file for a large sheet"),
-            false => wb.add_worksheet(),
-        };
+        // Without a temporary file for it (an unwritable temporary folder), a sheet is held in
+        // memory like a small one.
+        if !(low_memory && wb.add_worksheet_with_low_memory().is_ok()) {
+            wb.add_worksheet();
+        }
+        let ws = wb.worksheets_mut().last_mut().expect("a sheet was just added");
         ws.set_name(name).expect("sheet names are checked");
         start_sheet(ws, t, headers, f);
     }
