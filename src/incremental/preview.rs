@@ -361,11 +361,13 @@ impl Preview {
         render::assets(theme, styled, &sink);
         let reading = Reading::new(site);
         let words = render::downloads::Words::new(styled.strings());
-        let (national, counties) = render::downloads::part_jobs(&reading, &words);
+        let jobs = render::downloads::part_jobs(&reading, &words);
         timer.done("download jobs");
         // All at once: the preview holds every file anyway (a build makes the national tables
         // one after another, to bound its memory).
-        let parts = national.par_iter().chain(&counties).map(|job| self.parts.run(job, &sink)).collect();
+        let parts = (jobs.tables.par_iter().chain(&jobs.databases).chain(&jobs.counties))
+            .map(|job| self.parts.run(job, &sink))
+            .collect();
         timer.done("download parts");
         let downloads = self.downloads.run(&render::downloads::downloads_job(&reading, parts), &sink);
         timer.done("downloads");

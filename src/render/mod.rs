@@ -157,8 +157,7 @@ pub fn render_to(site: &Analysed, theme: &Theme, styled: &Styled, sink: &dyn Sin
     assets(theme, styled, &sink);
     let reading = Reading::new(site);
     let words = downloads::Words::new(&styled.strings);
-    let (national, counties) = downloads::part_jobs(&reading, &words);
-    let parts = run_parts(&national, &counties, |job| job.run(&sink));
+    let parts = run_parts(&downloads::part_jobs(&reading, &words), |job| job.run(&sink));
     let downloads = downloads::downloads_job(&reading, parts).run(&sink);
     timer.done("downloads");
     let rankings = pages::rankings_job(&reading).run(&sink);
@@ -183,19 +182,18 @@ pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
     }
 }
 
-/// Runs the download parts: the national tables one after another (a national encoding is
-/// hundreds of megabytes: two at once would be the build's peak of memory) while the other
-/// thread makes the per-county files; work-stealing then shares those between both.
+/// Runs the download parts: the databases one after another (a province's database is held
+/// whole while it is made: two at once would be the build's peak of memory) while the other
+/// thread makes the tables and the counties' files; work-stealing then shares those.
 fn run_parts(
-    national: &[downloads::PartJob],
-    counties: &[downloads::PartJob],
+    jobs: &downloads::PartJobs,
     run: impl Fn(&downloads::PartJob) -> Arc<downloads::Part> + Sync,
 ) -> Vec<Arc<downloads::Part>> {
-    let (mut parts, per_county) = rayon::join(
-        || national.iter().map(&run).collect::<Vec<_>>(),
-        || counties.par_iter().map(&run).collect::<Vec<_>>(),
+    let (databases, mut parts): (Vec<_>, Vec<_>) = rayon::join(
+        || jobs.databases.iter().map(&run).collect(),
+        || jobs.tables.par_iter().chain(&jobs.counties).map(&run).collect(),
     );
-    parts.extend(per_county);
+    parts.splice(jobs.tables.len()..jobs.tables.len(), databases);
     parts
 }
 

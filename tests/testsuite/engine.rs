@@ -103,8 +103,7 @@ fn a_missing_school_figure_is_shown_as_missing_in_the_audit() {
     assert_eq!(rows.len(), 2);
     for row in rows {
         let row = &row[..row.find("</tr>").unwrap()];
-        let cells: Vec<&str> =
-            row.split("<td>").skip(3).map(|c| &c[..c.find("</td>").unwrap()]).collect();
+        let cells: Vec<&str> = row.split("<td>").skip(3).map(|c| &c[..c.find("</td>").unwrap()]).collect();
         assert_eq!(cells.iter().filter(|c| **c == "—").count(), 1, "a dash for the missing sports area: {cells:?}");
         let value = |c: &&str| c.trim_start_matches("<span class=\"bad\">").starts_with(|ch: char| ch.is_ascii_digit());
         assert!(cells.iter().filter(|c| **c != "—").all(value), "{cells:?}");

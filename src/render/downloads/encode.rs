@@ -4,9 +4,20 @@ use super::*;
 
 /// The table as CSV.
 pub(super) fn to_csv(t: &DataTable) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len()));
+    write_csv(t, Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len()))
+}
+
+/// The table as gzipped CSV (compressed as it is written: the CSV is never held whole; no file
+/// name or time in the header, so the same rows give the same file).
+pub(super) fn to_csv_gz(t: &DataTable) -> Vec<u8> {
+    let out = Vec::with_capacity(64 + t.rows.len() * 2 * t.columns.len());
+    let gz = flate2::GzBuilder::new().write(out, flate2::Compression::default());
+    write_csv(t, gz).finish().expect(FAILS)
+}
+
+/// Writes the table as CSV into `out`, a writer to memory; returns it.
+fn write_csv<W: std::io::Write>(t: &DataTable, out: W) -> W {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     w.write_record(t.columns.iter().map(|c| c.0)).expect(FAILS);
     let mut buf = String::new();
     t.rows.each(|row| {

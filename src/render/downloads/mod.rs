@@ -116,7 +116,7 @@ fn table_files<'s>(
 ) -> (Vec<Value>, Vec<Written>) {
     let csv_file = || match csv {
         Csv::Plain => Some(emit(sink, format!("data/{stem}.csv"), to_csv(t))),
-        Csv::Gzip => Some(emit(sink, format!("data/{stem}.csv.gz"), gzip(&to_csv(t)))),
+        Csv::Gzip => Some(emit(sink, format!("data/{stem}.csv.gz"), to_csv_gz(t))),
     };
     let (csv_file, workbook) =
         rayon::join(csv_file, || emit(sink, format!("data/{stem}.xlsx"), to_xlsx(&[for_workbook.unwrap_or(t)], book)));
@@ -276,9 +276,18 @@ fn county_record(i: &CountyRecord, sink: &dyn Sink) -> Arc<Part> {
     Part::new((Vec::new(), vec![emit(sink, path, county_api(&i.scope, &i.code))]), None, None, None)
 }
 
-/// The parts of the downloads as jobs: the national tables (a large one by province), and each
-/// county's workbooks and API record (in the order the package lists them).
-pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> (Vec<PartJob<'r>>, Vec<PartJob<'r>>) {
+/// The parts of the downloads as jobs, in the order the package lists them.
+pub struct PartJobs<'r> {
+    /// The national tables (a large one by province).
+    pub tables: Vec<PartJob<'r>>,
+    /// The database, or one per province.
+    pub databases: Vec<PartJob<'r>>,
+    /// Each county's workbook, then each county's API record.
+    pub counties: Vec<PartJob<'r>>,
+}
+
+/// The parts of the downloads as jobs.
+pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs<'r> {
     let site = reading.site();
     let mut national = Vec::new();
     let mut split = false;
@@ -303,7 +312,7 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> (Vec<Par
         }
     }
     // The database (one per province when a table is split).
-    national.extend(sqlite::database_jobs(reading, words, split));
+    let databases = sqlite::database_jobs(reading, words, split);
     // The first county's workbook with both tables describes them all.
     let first = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
     let first = first.or_else(|| site.counties.iter().find(|c| !site.sheets_of(&c.code).is_empty()));
@@ -332,7 +341,7 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> (Vec<Par
         records.extend(record);
     }
     counties.extend(records);
-    (national, counties)
+    PartJobs { tables: national, databases, counties }
 }
 
 /// What the parts make together: the data package, the Table Schemas, the API's index and
