@@ -13,22 +13,30 @@ use crate::config::Config;
 /// The UI strings workbooks use (table and column descriptions, the explanation sheet's
 /// labels, indicator names), per language: a job keyed on them is made again only when one
 /// of these changes, not on any edit of the theme's strings.
-#[derive(Debug, Default, PartialEq, Eq, Hash)]
-pub struct Words(BTreeMap<String, BTreeMap<String, String>>);
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Words(BTreeMap<String, BTreeMap<String, String>>, u64);
+
+/// Hashed once: thousands of jobs are keyed on the same words.
+impl std::hash::Hash for Words {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.1.hash(h);
+    }
+}
 
 impl Words {
     /// The strings of `strings` that workbooks use.
     pub fn new(strings: &crate::render::templates::Strings) -> Self {
         let used = |k: &str| ["table_doc.", "column.", "workbook.", "ind.", "cite."].iter().any(|p| k.starts_with(p));
-        Words(
-            strings
-                .iter()
-                .map(|(lang, map)| {
-                    let map = map.iter().filter(|(k, _)| used(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
-                    (lang.clone(), map)
-                })
-                .collect(),
-        )
+        let words: BTreeMap<String, BTreeMap<String, String>> = strings
+            .iter()
+            .map(|(lang, map)| {
+                let map = map.iter().filter(|(k, _)| used(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                (lang.clone(), map)
+            })
+            .collect();
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&words, &mut h);
+        Words(words, std::hash::Hasher::finish(&h))
     }
 
     /// The string `key` of `lang` (the key itself when the theme lacks it: the theme check
