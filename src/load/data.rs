@@ -79,7 +79,7 @@ pub struct Table {
     /// The unescaped cells of quoted records.
     spill: String,
     /// For a table read from a workbook: where each line of `text` came from.
-    pub(super) workbook: Option<std::sync::Arc<super::workbook::Places>>,
+    pub(super) workbook: Option<std::sync::Arc<Places>>,
 }
 
 /// The cell ends of a table: two bytes each when every record is shorter than 64 KiB (as
@@ -319,7 +319,7 @@ impl Table {
     }
 
     /// Marks the table as read from a workbook: its diagnostics name sheets and cells.
-    pub(super) fn set_workbook(&mut self, places: std::sync::Arc<super::workbook::Places>) {
+    pub(super) fn set_workbook(&mut self, places: std::sync::Arc<Places>) {
         self.workbook = Some(places);
     }
 
@@ -556,6 +556,49 @@ fn csv_error(file: &str, text: &str, start: (u32, usize), e: &csv::Error) -> Dia
         }
         None => Diagnostic::error(file, msg),
     }
+}
+
+/// Where each line of a table read from a workbook came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Places {
+    pub(super) sheets: Vec<String>,
+    /// For line `n` (1-based) of the table's text, entry `n - 1`: the sheet (its index in
+    /// `sheets`) and the row (1-based), and the column of the sheet where the table's first
+    /// column is (0-based: a table need not start at column A).
+    pub(super) lines: Vec<(usize, u32)>,
+    pub(super) first_column: u32,
+}
+
+impl Places {
+    /// `d`, placed on line `d.line` of the table's text (and on its cell `field`), placed in the
+    /// workbook.
+    pub fn place(&self, mut d: Diagnostic, field: Option<usize>) -> Diagnostic {
+        let Some(&(sheet, row)) = self.lines.get((d.line as usize).wrapping_sub(1)) else { return d };
+        let sheet = &self.sheets[sheet];
+        d.cell = Some(
+            match field {
+                Some(i) => format!("sheet {sheet}, cell {}{row}", column_name(self.first_column + i as u32)),
+                None => format!("sheet {sheet}, row {row}"),
+            }
+            .into(),
+        );
+        d.line = row;
+        d
+    }
+}
+
+/// `A`, `B`, … `Z`, `AA` … for a 0-based column.
+pub(super) fn column_name(mut i: u32) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).expect("ASCII letters")
 }
 
 #[cfg(test)]

@@ -11,51 +11,8 @@ use std::sync::Arc;
 
 use calamine::{Data, Reader, Xlsx};
 
-use super::data::{Columns, Table};
+use super::data::{Columns, Places, Table, column_name};
 use crate::diag::{Diagnostic, Diagnostics};
-
-/// Where each line of a table read from a workbook came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Places {
-    sheets: Vec<String>,
-    /// For line `n` (1-based) of the table's text, entry `n - 1`: the sheet (its index in
-    /// `sheets`) and the row (1-based), and the column of the sheet where the table's first
-    /// column is (0-based: a table need not start at column A).
-    lines: Vec<(usize, u32)>,
-    first_column: u32,
-}
-
-impl Places {
-    /// `d`, placed on line `d.line` of the table's text (and on its cell `field`), placed in the
-    /// workbook.
-    pub fn place(&self, mut d: Diagnostic, field: Option<usize>) -> Diagnostic {
-        let Some(&(sheet, row)) = self.lines.get((d.line as usize).wrapping_sub(1)) else { return d };
-        let sheet = &self.sheets[sheet];
-        d.cell = Some(
-            match field {
-                Some(i) => format!("sheet {sheet}, cell {}{row}", column_name(self.first_column + i as u32)),
-                None => format!("sheet {sheet}, row {row}"),
-            }
-            .into(),
-        );
-        d.line = row;
-        d
-    }
-}
-
-/// `A`, `B`, … `Z`, `AA` … for a 0-based column.
-fn column_name(mut i: u32) -> String {
-    let mut name = Vec::new();
-    loop {
-        name.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    name.reverse();
-    String::from_utf8(name).expect("ASCII letters")
-}
 
 /// Reads the table of `spec` from the workbook `bytes` (the file `file`).
 pub fn table(spec: &Columns, file: &str, bytes: Vec<u8>, diags: &mut Diagnostics) -> Option<Table> {
