@@ -83,6 +83,24 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> (Figures, PathBuf) {
     );
     let pages = std::fs::read_dir(out.join("county")).unwrap().count();
     assert_eq!(pages, summary.counties, "a page per county");
+    // What a static host is given: the whole output, and its largest file (hosts take at most
+    // 25 MiB per file, and some 1 GB per site).
+    let sizes: Vec<(u64, String)> = junheng::util::fs::walk_files(&out)
+        .unwrap()
+        .into_iter()
+        .map(|r| (std::fs::metadata(out.join(&r)).unwrap().len(), r))
+        .collect();
+    let total: u64 = sizes.iter().map(|s| s.0).sum();
+    let largest = sizes.iter().max().expect("files were written");
+    println!(
+        "national ×{}: output {:.2} GiB in {} files, largest {:.1} MiB ({})",
+        opts.scale,
+        total as f64 / (1u64 << 30) as f64,
+        sizes.len(),
+        largest.0 as f64 / (1u64 << 20) as f64,
+        largest.1
+    );
+    assert!(largest.0 <= 25 << 20, "a file over 25 MiB: {}", largest.1);
 
     // One county's published figure.
     let code = first_county(&site);

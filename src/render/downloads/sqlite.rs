@@ -26,6 +26,9 @@ SELECT r.* FROM results AS r
 JOIN (SELECT county, level, scheme, MAX(school_year) AS school_year FROM results GROUP BY county, level, scheme) AS l
 USING (county, level, scheme, school_year)";
 
+/// A database of the whole site larger than this is gzipped (hosts take 25 MiB per file).
+const GZIP_OVER: usize = 20 << 20;
+
 /// A database of the site or of a province.
 #[derive(Hash, Debug)]
 struct Database<'r, 's> {
@@ -69,20 +72,20 @@ fn database(i: &Database, sink: &dyn Sink) -> Arc<Part> {
             (n.make)(&i.scope, code)
         })
         .collect();
-    let (path, meta_path) = match &i.province {
-        Some((code, _)) => (format!("data/sqlite/{code}.sqlite.gz"), format!("data/sqlite/{code}.metadata.json")),
-        None => ("data/junheng.sqlite".to_string(), "data/junheng.metadata.json".to_string()),
+    // The database file, gzipped straight from SQLite's copy of it for a province's part, or
+    // when the whole site's is larger than static hosts like (`data/junheng.sqlite.gz`).
+    let province = i.province.as_ref().map(|p| p.0.as_str());
+    let (bytes, gzipped) =
+        to_sqlite(&tables, &i.scope, i.words, |file| match province.is_some() || file.len() > GZIP_OVER {
+            true => (gzip(file), true),
+            false => (file.to_vec(), false),
+        });
+    let stem = match province {
+        Some(code) => format!("data/sqlite/{code}"),
+        None => "data/junheng".to_string(),
     };
-    // The database file is gzipped straight from SQLite's copy of it.
-    let gzipped = i.province.is_some();
-    let database = emit(
-        sink,
-        path,
-        to_sqlite(&tables, &i.scope, i.words, |file| match gzipped {
-            true => gzip(file),
-            false => file.to_vec(),
-        }),
-    );
+    let database = emit(sink, format!("{stem}.sqlite{}", if gzipped { ".gz" } else { "" }), bytes);
+    let meta_path = format!("{stem}.metadata.json");
     let name = i.province.as_ref().map_or("junheng", |p| p.0.as_str());
     let metadata = emit(sink, meta_path, pretty(&datasette_metadata(name, &tables, &i.scope, i.words)));
     let doc = json!({ "files": [
@@ -142,7 +145,7 @@ const IN_MEMORY: &str = "an in-memory SQLite database of well-formed tables";
 /// the latest figures, and the tables `_about` (publisher, license, citation) and `_columns`
 /// (each column's header, type, unit and meaning in each language), handed to `file` (which
 /// makes the bytes written).
-fn to_sqlite(tables: &[DataTable], site: &Scope, words: &Words, file: impl FnOnce(&[u8]) -> Vec<u8>) -> Vec<u8> {
+fn to_sqlite<T>(tables: &[DataTable], site: &Scope, words: &Words, file: impl FnOnce(&[u8]) -> T) -> T {
     // SQLite's `memdb`: the database in one buffer of its own, which serializing hands over
     // without a copy (a name without a leading `/` is private to the connection).
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
