@@ -82,26 +82,35 @@ report = {}
 for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"]:
     wb = openpyxl.load_workbook(f"{data}/{table}.xlsx")
     ws = wb.worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
+    cells = list(ws.iter_rows())
+    rows = [[c.value for c in row] for row in cells]
     with open(f"{data}/{table}.csv", newline="", encoding="utf-8") as f:
         records = list(csv.reader(f))
     assert len(rows) == len(records), (table, len(rows), len(records))
     assert ws.freeze_panes == "A2", (table, ws.freeze_panes)
     assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:"), table
     fields = records[0]
-    for row, record in zip(rows[1:], records[1:]):
-        for value, text, field in zip(row, record, fields):
+    for row, record in zip(cells[1:], records[1:]):
+        for cell, text, field in zip(row, record, fields):
+            value = cell.value
             if text == "":
                 assert value is None, (table, field, value)
             elif isinstance(value, bool):
                 assert str(value).lower() == text, (table, field, value, text)
             elif isinstance(value, (int, float)):
                 assert abs(value - float(text)) <= 1e-12 * max(1.0, abs(value)), (table, field, value, text)
+                # Coefficients show three decimals, or the decimals they were published with.
+                if field in ("cv", "reported_cv", "computed_cv", "threshold"):
+                    shown = {"0.000", "0." + "0" * len(text.partition(".")[2])}
+                    assert cell.number_format in shown, (table, field, value, cell.number_format)
             elif isinstance(value, datetime.datetime):
                 assert value.strftime("%Y-%m-%d") == text, (table, field, value, text)
             else:
                 assert isinstance(value, str), (table, field, value)
                 assert value == text.removeprefix("'") or value == text, (table, field, value, text)
+                # A code typed again into its cell stays text (keeps its zeros).
+                if value[:1].isdigit():
+                    assert cell.number_format == "@", (table, field, value, cell.number_format)
     report[table] = {"headers": list(rows[0]), "sheets": wb.sheetnames, "first": [str(v) for v in rows[1]] if len(rows) > 1 else []}
 print(json.dumps(report, ensure_ascii=False))
 "#;

