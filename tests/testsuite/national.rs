@@ -106,3 +106,34 @@ print(len(records), bad[:3])
     let checked = crate::support::python(script, &[out.join("api").as_os_str()]);
     assert_eq!(checked.trim(), "2854 []");
 }
+
+// Guards the whole site's database when it is larger than static hosts take in one file: a
+// national portal of published figures kept in one part gets `data/junheng.sqlite.gz` (under
+// 25 MiB), named so by the downloads page, and sound once unzipped.
+// See: #23
+#[test]
+fn issue_23_a_large_database_is_gzipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let opts = junheng::synthetic::Options { years: 4, published_only: true, one_language: true, ..Default::default() };
+    junheng::synthetic::generate(&site, &opts).unwrap();
+    let toml = std::fs::read_to_string(site.join("site.toml")).unwrap();
+    std::fs::write(site.join("site.toml"), toml.replace("[settings]", "[settings]\nsplit_rows = 10000000")).unwrap();
+    let out = dir.path().join("out");
+    let report =
+        junheng::build(&junheng::BuildOptions { site: site.clone(), output: Some(out.clone()), deny_warnings: false })
+            .unwrap();
+    assert!(report.diagnostics.is_empty(), "{}", report.diagnostics);
+    assert!(!out.join("data/junheng.sqlite").exists() && !out.join("data/sqlite").exists());
+    let gz = std::fs::read(out.join("data/junheng.sqlite.gz")).unwrap();
+    assert!(gz.len() <= 25 << 20, "{} bytes", gz.len());
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut bytes).unwrap();
+    assert!(bytes.len() > 20 << 20, "only a database over 20 MiB is gzipped: {} bytes", bytes.len());
+    let db = dir.path().join("junheng.sqlite");
+    std::fs::write(&db, bytes).unwrap();
+    let check = std::process::Command::new("sqlite3").arg(&db).arg("PRAGMA integrity_check;").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&check.stdout), "ok\n");
+    let page = std::fs::read_to_string(out.join("downloads/index.html")).unwrap();
+    assert!(page.contains("junheng.sqlite.gz"), "the downloads page names the gzipped file");
+}

@@ -162,7 +162,11 @@ fn to_sqlite<T>(tables: &[DataTable], site: &Scope, words: &Words, file: impl Fn
         let marks = vec!["?"; t.columns.len()].join(", ");
         let mut insert = tx.prepare(&format!("INSERT INTO {} VALUES ({marks})", t.name)).expect(IN_MEMORY);
         t.rows.each(|row| {
-            insert.execute(params_from_iter(row.iter().map(sql_value))).expect(IN_MEMORY);
+            // The model rejected duplicate rows (a diagnostic naming file and line), so no row
+            // can clash with another on the table's primary key.
+            insert
+                .execute(params_from_iter(row.iter().map(sql_value)))
+                .unwrap_or_else(|e| panic!("{}: a row unique by the model's checks was refused: {e}", t.name));
         });
     }
     for (table, columns) in INDEXES.iter().filter(|(t, _)| names.contains(t)) {
