@@ -102,8 +102,6 @@ fn main() {
         "hugo",
     ]));
     run(Command::new("python3").arg(scripts.join("peer_to_junheng.py")).arg(&n).arg(dir.join("junheng")));
-    // The generated site names the theme; it is the project's.
-    run(Command::new("cp").arg("-r").arg(root().join("themes")).arg(dir.join("junheng")));
     let hugo = hugo();
     let (junheng_out, hugo_out) = (dir.join("out-junheng"), dir.join("out-hugo"));
     let mut junheng = Command::new(env!("CARGO_BIN_EXE_junheng"));

@@ -39,10 +39,6 @@ fn copy_site(root: &Path, name: &str) -> PathBuf {
             std::fs::copy(&from, dir.join(part)).unwrap();
         }
     }
-    if !dir.join("themes").exists() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        copy_dir(&repo.join("themes/default"), &dir.join("themes/default"));
-    }
     dir
 }
 

@@ -61,11 +61,23 @@ pub enum Command {
         #[arg(long)]
         open: bool,
     },
-    /// Create a minimal starter site that builds.
+    /// Create a minimal starter site that builds (with the built-in theme).
     #[command(after_help = AFTER_HELP)]
     New {
         /// The folder to create (must be new or empty).
         dir: PathBuf,
+        /// Also write the built-in theme's files into `themes/default/`, to own and change.
+        #[arg(long)]
+        eject: bool,
+    },
+    /// Write the built-in theme's files into the site's `themes/default/`, to own and change
+    /// (files the site already has there are kept). Any one of them may be kept alone: the
+    /// built-in theme gives the rest.
+    #[command(after_help = AFTER_HELP)]
+    Eject {
+        /// The site folder (holding site.toml).
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
     },
 }
 

@@ -72,12 +72,28 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
             junheng::util::alloc::tune_mimalloc_for_preview();
             junheng::serve::serve(&junheng::serve::ServeOptions { site, bind, port, open })?;
         }
-        cli::Command::New { dir } => {
+        cli::Command::New { dir, eject } => {
             junheng::new::new_site(&dir)?;
+            if eject {
+                junheng::new::eject(&dir)?;
+            }
             println!(
                 "created a starter site in `{}`; build it with `junheng build --site {}`",
                 dir.display(),
                 dir.display()
+            );
+        }
+        cli::Command::Eject { site } => {
+            let (written, kept) = junheng::new::eject(&site)?;
+            for file in &written {
+                println!("wrote {file}");
+            }
+            for file in &kept {
+                println!("kept {file} (the site's own)");
+            }
+            println!(
+                "{} files of the built-in theme written; a file deleted from `themes/default/` falls back to the built-in one",
+                written.len()
             );
         }
     }

@@ -1,33 +1,10 @@
-//! `junheng new DIR`: a minimal starter site that builds, with the default theme copied in.
+//! `junheng new DIR`: a minimal starter site that builds (with the built-in theme), and
+//! `junheng eject`: the built-in theme's files written into a site, to own and change.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::util::fs;
-
-/// The default theme, embedded so `new` works from an installed binary.
-/// `tests/testsuite/new.rs` checks this list against `themes/default/`.
-pub const DEFAULT_THEME: &[(&str, &[u8])] = &[
-    ("css/site.css", include_bytes!("../themes/default/css/site.css")),
-    ("i18n/en.toml", include_bytes!("../themes/default/i18n/en.toml")),
-    ("i18n/zh-CN.toml", include_bytes!("../themes/default/i18n/zh-CN.toml")),
-    ("static/favicon.svg", include_bytes!("../themes/default/static/favicon.svg")),
-    ("static/finder.js", include_bytes!("../themes/default/static/finder.js")),
-    ("static/sort.js", include_bytes!("../themes/default/static/sort.js")),
-    ("templates/404.html", include_bytes!("../themes/default/templates/404.html")),
-    ("templates/area.html", include_bytes!("../themes/default/templates/area.html")),
-    ("templates/base.html", include_bytes!("../themes/default/templates/base.html")),
-    ("templates/computation.html", include_bytes!("../themes/default/templates/computation.html")),
-    ("templates/county.html", include_bytes!("../themes/default/templates/county.html")),
-    ("templates/downloads.html", include_bytes!("../themes/default/templates/downloads.html")),
-    ("templates/index.html", include_bytes!("../themes/default/templates/index.html")),
-    ("templates/indicator.html", include_bytes!("../themes/default/templates/indicator.html")),
-    ("templates/indicators.html", include_bytes!("../themes/default/templates/indicators.html")),
-    ("templates/macros.html", include_bytes!("../themes/default/templates/macros.html")),
-    ("templates/page.html", include_bytes!("../themes/default/templates/page.html")),
-    ("templates/section.html", include_bytes!("../themes/default/templates/section.html")),
-    ("templates/timeline.html", include_bytes!("../themes/default/templates/timeline.html")),
-];
 
 const STARTER: &[(&str, &str)] = &[
     (
@@ -62,8 +39,26 @@ pub fn new_site(dir: &Path) -> Result<()> {
     for (path, text) in STARTER {
         fs::write(&dir.join(path), text.as_bytes())?;
     }
-    for (path, bytes) in DEFAULT_THEME {
-        fs::write(&dir.join("themes/default").join(path), bytes)?;
-    }
     Ok(())
+}
+
+/// Writes each file of the built-in theme into `site/themes/default/` where the site has no
+/// file of that path yet (a file already there is the site's own and is kept). Returns the
+/// files written and the files kept.
+pub fn eject(site: &Path) -> Result<(Vec<String>, Vec<String>)> {
+    if !site.join("site.toml").is_file() {
+        return Err(Error::Usage(format!("`{}` has no `site.toml`: give the site's folder", site.display())));
+    }
+    let dir = site.join("themes/default");
+    let (mut written, mut kept) = (Vec::new(), Vec::new());
+    for (path, bytes) in crate::load::theme::BUILT_IN {
+        let target = dir.join(path);
+        if target.exists() {
+            kept.push(format!("themes/default/{path}"));
+        } else {
+            fs::write(&target, bytes)?;
+            written.push(format!("themes/default/{path}"));
+        }
+    }
+    Ok((written, kept))
 }

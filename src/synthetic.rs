@@ -137,18 +137,13 @@ audit_years = "latest"
     )
 }
 
-/// Writes the synthetic site into `dir` (which must not hold a site yet), with the default theme.
+/// Writes the synthetic site into `dir` (which must not hold a site yet); it uses the built-in theme.
 pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let mut rng = Pcg64Mcg::seed_from_u64(opts.seed);
     let counties = counties(opts.scale.max(1));
     std::fs::create_dir_all(dir.join("data"))?;
     std::fs::create_dir_all(dir.join("content/counties"))?;
     std::fs::write(dir.join("site.toml"), site_toml(opts.one_language))?;
-    for (path, bytes) in crate::new::DEFAULT_THEME {
-        let target = dir.join("themes/default").join(path);
-        std::fs::create_dir_all(target.parent().expect("theme files are in folders"))?;
-        std::fs::write(target, bytes)?;
-    }
     std::fs::write(
         dir.join("data/sources.csv"),
         "id,title,publisher,date,url\nsynthetic,合成数据（虚构，仅用于性能测试）,junheng,2024,\n",

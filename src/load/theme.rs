@@ -1,5 +1,6 @@
-//! Stage 1 for the theme: `themes/<name>/` → [`Theme`]: templates, stylesheets, static files
-//! and UI strings per language (`i18n/<lang>.toml`, nested tables flattened to dotted keys).
+//! Stage 1 for the theme: the built-in theme (`src/theme/`, compiled in) with the site's own
+//! `themes/<name>/` files over it → [`Theme`]: templates, stylesheets, static files and UI
+//! strings per language (`i18n/<lang>.toml`, nested tables flattened to dotted keys).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,11 +10,58 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
 use crate::util::fs;
 
-/// A theme as read from disk.
+/// The theme built into junheng (`src/theme/`), so a site needs no theme folder.
+/// `tests/testsuite/new.rs` checks this list against `src/theme/`.
+pub const BUILT_IN: &[(&str, &[u8])] = &[
+    ("css/site.css", include_bytes!("../theme/css/site.css")),
+    ("i18n/en.toml", include_bytes!("../theme/i18n/en.toml")),
+    ("i18n/zh-CN.toml", include_bytes!("../theme/i18n/zh-CN.toml")),
+    ("static/favicon.svg", include_bytes!("../theme/static/favicon.svg")),
+    ("static/finder.js", include_bytes!("../theme/static/finder.js")),
+    ("static/sort.js", include_bytes!("../theme/static/sort.js")),
+    ("templates/404.html", include_bytes!("../theme/templates/404.html")),
+    ("templates/area.html", include_bytes!("../theme/templates/area.html")),
+    ("templates/base.html", include_bytes!("../theme/templates/base.html")),
+    ("templates/computation.html", include_bytes!("../theme/templates/computation.html")),
+    ("templates/county.html", include_bytes!("../theme/templates/county.html")),
+    ("templates/downloads.html", include_bytes!("../theme/templates/downloads.html")),
+    ("templates/index.html", include_bytes!("../theme/templates/index.html")),
+    ("templates/indicator.html", include_bytes!("../theme/templates/indicator.html")),
+    ("templates/indicators.html", include_bytes!("../theme/templates/indicators.html")),
+    ("templates/macros.html", include_bytes!("../theme/templates/macros.html")),
+    ("templates/page.html", include_bytes!("../theme/templates/page.html")),
+    ("templates/section.html", include_bytes!("../theme/templates/section.html")),
+    ("templates/timeline.html", include_bytes!("../theme/templates/timeline.html")),
+];
+
+/// How diagnostics name a file of the built-in theme.
+pub const BUILT_IN_DIR: &str = "(built-in theme)";
+
+/// Where each file of a theme came from: the site's folder overrides single files of the
+/// built-in theme.
+#[derive(Debug, Clone, Default, PartialEq, Hash)]
+pub struct ThemeFiles {
+    /// Site-relative folder of the site's own files (`themes/default`).
+    pub dir: String,
+    /// The files taken from that folder (`templates/county.html`, `i18n/en.toml` …).
+    pub overrides: std::collections::BTreeSet<String>,
+}
+
+impl ThemeFiles {
+    /// The path diagnostics give for the theme file `rel` (`templates/county.html`).
+    pub fn path(&self, rel: &str) -> String {
+        match self.overrides.contains(rel) {
+            true => format!("{}/{rel}", self.dir),
+            false => format!("{BUILT_IN_DIR}/{rel}"),
+        }
+    }
+}
+
+/// A theme: the built-in one with the site's own files over it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Theme {
-    /// Site-relative folder (`themes/default`).
-    pub dir: String,
+    /// Where each file came from.
+    pub files: ThemeFiles,
     /// Templates: name (relative to `templates/`) → source.
     pub templates: BTreeMap<String, String>,
     /// Stylesheets: name (relative to `css/`) → source.
@@ -24,69 +72,87 @@ pub struct Theme {
     pub strings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// Reads the theme `name` of the site at `root`.
+/// Reads the theme `name` of the site at `root`: the built-in theme, then each file of the
+/// site's `themes/<name>/` in place of the built-in file of the same path (a UI-string file
+/// replaces the strings it gives, key by key). A theme other than `default` must have its
+/// folder.
 pub fn load(root: &Path, name: &str, languages: &[String], diags: &mut Diagnostics) -> Result<Theme> {
     let rel = format!("themes/{name}");
     let dir = root.join("themes").join(name);
-    if !dir.is_dir() {
-        return Err(Error::Usage(format!("theme `{name}` not found: expected a folder `{rel}` beside `site.toml`")));
+    if name != "default" && !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "theme `{name}` not found: expected a folder `{rel}` beside `site.toml` (or no `theme` setting, for the built-in theme)"
+        )));
     }
-    let mut theme = Theme { dir: rel.clone(), ..Theme::default() };
-    for (sub, ext) in [("templates", ".html"), ("templates", ".xml"), ("templates", ".txt")] {
-        let d = dir.join(sub);
-        if d.is_dir() {
-            for f in fs::walk_files(&d)? {
-                if f.ends_with(ext) {
-                    let text = read_text(&d.join(&f), &format!("{rel}/{sub}/{f}"), diags)?;
-                    theme.templates.insert(f, text);
-                }
-            }
+    let mut own: Vec<(String, Vec<u8>)> = Vec::new();
+    if dir.is_dir() {
+        for f in fs::walk_files(&dir)? {
+            let bytes = fs::read(&dir.join(&f))?;
+            own.push((f, bytes));
         }
     }
-    let css_dir = dir.join("css");
-    if css_dir.is_dir() {
-        for f in fs::walk_files(&css_dir)? {
-            if f.ends_with(".css") {
-                let text = read_text(&css_dir.join(&f), &format!("{rel}/css/{f}"), diags)?;
-                theme.css.insert(f, text);
-            }
+    let mut theme = Theme { files: ThemeFiles { dir: rel, ..ThemeFiles::default() }, ..Theme::default() };
+    let built_in = BUILT_IN.iter().map(|(f, b)| (f.to_string(), b.to_vec()));
+    // The built-in files first, so that each of the site's replaces its namesake.
+    for (origin, (f, bytes)) in built_in.map(|x| (false, x)).chain(own.into_iter().map(|x| (true, x))) {
+        if origin {
+            theme.files.overrides.insert(f.clone());
         }
+        add_file(&mut theme, &f, bytes, languages, diags);
     }
-    let static_dir = dir.join("static");
-    if static_dir.is_dir() {
-        for f in fs::walk_files(&static_dir)? {
-            theme.static_files.insert(f.clone(), fs::read(&static_dir.join(&f))?);
-        }
-    }
-    for lang in languages {
-        let file = format!("{rel}/i18n/{lang}.toml");
-        let path = dir.join("i18n").join(format!("{lang}.toml"));
-        if !path.is_file() {
-            diags.push(Diagnostic::error(&file, format!("missing language file: the site lists language `{lang}`")));
-            continue;
-        }
-        let text = read_text(&path, &file, diags)?;
-        match toml::from_str::<toml::Table>(&text) {
-            Ok(table) => {
-                let mut flat = BTreeMap::new();
-                flatten("", &toml::Value::Table(table), &mut flat, &file, diags);
-                theme.strings.insert(lang.clone(), flat);
-            }
-            Err(e) => diags.push(toml_diagnostic(&file, &text, &e, 0)),
-        }
+    for lang in languages.iter().filter(|l| !theme.strings.contains_key(*l)) {
+        diags.push(Diagnostic::error(
+            theme.files.path(&format!("i18n/{lang}.toml")),
+            format!(
+                "missing language file: the site lists language `{lang}`, and the built-in theme has only zh-CN and en: write its UI strings in `{}/i18n/{lang}.toml`",
+                theme.files.dir
+            ),
+        ));
     }
     check_string_sets(&theme, languages, diags);
     Ok(theme)
 }
 
-fn read_text(path: &Path, file: &str, diags: &mut Diagnostics) -> Result<String> {
-    let bytes = fs::read(path)?;
+/// Adds the theme file `f` (relative to the theme's folder) to `theme`.
+fn add_file(theme: &mut Theme, f: &str, bytes: Vec<u8>, languages: &[String], diags: &mut Diagnostics) {
+    let file = theme.files.path(f);
+    let Some((sub, name)) = f.split_once('/') else {
+        return;
+    };
+    match sub {
+        "templates" if [".html", ".xml", ".txt"].iter().any(|e| name.ends_with(e)) => {
+            theme.templates.insert(name.to_string(), text_of(bytes, &file, diags));
+        }
+        "css" if name.ends_with(".css") => {
+            theme.css.insert(name.to_string(), text_of(bytes, &file, diags));
+        }
+        "static" => {
+            theme.static_files.insert(name.to_string(), bytes);
+        }
+        "i18n" => {
+            let Some(lang) = name.strip_suffix(".toml").filter(|l| languages.iter().any(|x| x == l)) else {
+                return;
+            };
+            let text = text_of(bytes, &file, diags);
+            match toml::from_str::<toml::Table>(&text) {
+                Ok(table) => {
+                    let strings = theme.strings.entry(lang.to_string()).or_default();
+                    flatten("", &toml::Value::Table(table), strings, &file, diags);
+                }
+                Err(e) => diags.push(toml_diagnostic(&file, &text, &e, 0)),
+            }
+        }
+        _ => {}
+    }
+}
+
+fn text_of(bytes: Vec<u8>, file: &str, diags: &mut Diagnostics) -> String {
     match String::from_utf8(bytes) {
-        Ok(s) => Ok(s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)),
+        Ok(s) => s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s),
         Err(e) => {
             let off = e.utf8_error().valid_up_to();
             diags.push(Diagnostic::error(file, format!("expected UTF-8 text, found an invalid byte at offset {off}")));
-            Ok(String::new())
+            String::new()
         }
     }
 }
@@ -115,7 +181,7 @@ fn check_string_sets(theme: &Theme, languages: &[String], diags: &mut Diagnostic
         let Some(other) = theme.strings.get(lang) else {
             continue;
         };
-        let file = format!("{}/i18n/{lang}.toml", theme.dir);
+        let file = theme.files.path(&format!("i18n/{lang}.toml"));
         for key in default.keys().filter(|k| !other.contains_key(*k)) {
             diags.push(
                 Diagnostic::error(&file, format!("missing UI string `{key}` (present in `{}`)", languages[0]))

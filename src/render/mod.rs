@@ -42,8 +42,9 @@ pub fn lang_prefix(lang: &str, default: &str) -> String {
 /// stylesheets processed (by file name), with the version the pages link them with.
 pub struct Styled {
     env: minijinja::Environment<'static>,
-    /// The theme's folder and templates (a template's error names its file and line).
-    dir: String,
+    /// Where the theme's files came from, and its templates (a template's error names its file
+    /// and line).
+    files: crate::load::theme::ThemeFiles,
     templates: std::collections::BTreeMap<String, String>,
     /// The hash of what the pages' look is made of: templates, UI strings, stylesheets, the
     /// languages.
@@ -94,7 +95,7 @@ pub fn style(
         for key in charts::KEYS.iter().filter(|k| !theme.strings.get(lang).is_some_and(|m| m.contains_key(**k))) {
             diags.push(
                 Diagnostic::error(
-                    format!("{}/i18n/{lang}.toml", theme.dir),
+                    theme.files.path(&format!("i18n/{lang}.toml")),
                     format!("missing UI string `{key}` (used by the chart summaries)"),
                 )
                 .field(*key),
@@ -114,7 +115,7 @@ pub fn style(
     };
     let (mut css, mut problems, mut css_hash) = (Vec::new(), Vec::new(), String::new());
     for (name, source) in &theme.css {
-        match css::process(&format!("{}/css/{name}", theme.dir), source, browsers) {
+        match css::process(&theme.files.path(&format!("css/{name}")), source, browsers) {
             Ok(code) => {
                 css_hash.push_str(&downloads::sha256_hex(code.as_bytes())[..12]);
                 css.push((name.clone(), bytes::Bytes::from(code)));
@@ -124,9 +125,9 @@ pub fn style(
     }
     let css_version = downloads::sha256_hex(css_hash.as_bytes())[..10].to_string();
     let mut h = std::hash::DefaultHasher::new();
-    (&theme.dir, &theme.templates, &theme.strings, &css_version, languages, default_lang).hash(&mut h);
-    let (dir, templates, fingerprint) = (theme.dir.clone(), theme.templates.clone(), h.finish());
-    Ok(Arc::new(Styled { env, dir, templates, fingerprint, strings, css, css_version, problems }))
+    (&theme.files, &theme.templates, &theme.strings, &css_version, languages, default_lang).hash(&mut h);
+    let (files, templates, fingerprint) = (theme.files.clone(), theme.templates.clone(), h.finish());
+    Ok(Arc::new(Styled { env, files, templates, fingerprint, strings, css, css_version, problems }))
 }
 
 /// [`style`] for `site`'s configuration.

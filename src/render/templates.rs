@@ -12,7 +12,7 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior};
 
 use crate::diag::Diagnostic;
-use crate::load::theme::Theme;
+use crate::load::theme::{Theme, ThemeFiles};
 
 /// UI strings per language, shared by the helpers.
 pub type Strings = Arc<BTreeMap<String, BTreeMap<String, String>>>;
@@ -53,7 +53,7 @@ pub fn environment(
     let mut errors = Vec::new();
     for (name, source) in &theme.templates {
         if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
-            errors.push(template_diag(&theme.dir, &theme.templates, &e));
+            errors.push(template_diag(&theme.files, &theme.templates, &e));
         }
     }
     if !errors.is_empty() {
@@ -354,10 +354,22 @@ pub fn format_number(v: f64, decimals: usize) -> String {
 }
 
 /// Converts a minijinja error into a diagnostic naming the template file and line.
-pub fn template_diag(theme_dir: &str, sources: &BTreeMap<String, String>, e: &Error) -> Diagnostic {
+pub fn template_diag(files: &ThemeFiles, sources: &BTreeMap<String, String>, e: &Error) -> Diagnostic {
     let name = e.name().unwrap_or("?");
-    let file = format!("{theme_dir}/templates/{name}");
-    let message = format!("template error: {}", e.detail().unwrap_or(&e.kind().to_string()));
+    let rel = format!("templates/{name}");
+    let file = files.path(&rel);
+    let mut message = format!("template error: {}", e.detail().unwrap_or(&e.kind().to_string()));
+    if e.kind() == ErrorKind::UndefinedError {
+        // The expression that has no value (`county.old_population`), from the template's text.
+        if let Some(text) = e.range().and_then(|r| sources.get(name)?.get(r)) {
+            message = format!("template error: `{text}` has no value");
+        }
+        if files.overrides.contains(&rel) {
+            message.push_str(
+                " (this template is the site's own, in place of the built-in one: it may be written for another version of junheng: compare it with the built-in one, which `junheng new --eject DIR` writes out)",
+            );
+        }
+    }
     let d = Diagnostic::error(file, message);
     match (e.line(), sources.get(name)) {
         (Some(line), Some(src)) => {

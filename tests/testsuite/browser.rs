@@ -326,6 +326,8 @@ fn wait_true(tab: &headless_chrome::Tab, expr: &str, what: &str) {
 #[test]
 fn serve_reloads_the_page_and_swaps_css() {
     let t = SiteTest::demo();
+    // The site's own stylesheet over the built-in one, to be edited below.
+    let css = t.own_theme_file("css/site.css");
     let mut served = crate::serve::Served::start(&t);
     let (browser, _profile) = launch();
     let tab = browser.new_tab().unwrap();
@@ -353,7 +355,6 @@ fn serve_reloads_the_page_and_swaps_css() {
 
     tab.evaluate("window.__marker = 'kept'", false).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let css = t.site.join("themes/default/css/site.css");
     let text = std::fs::read_to_string(&css).unwrap();
     std::fs::write(&css, format!("{text}\nmain {{ outline: 7px solid #123456; }}\n")).unwrap();
     assert!(served.next_build().starts_with("rebuilt"));

@@ -15,3 +15,4 @@ mod new;
 mod publish;
 mod serve;
 mod support;
+mod theme;

@@ -1,4 +1,5 @@
-//! `junheng new`: the starter site builds, and the embedded theme matches `themes/default`.
+//! `junheng new` and `junheng eject`: the starter site builds with the built-in theme, which
+//! matches `src/theme/`.
 
 use crate::support::{SiteTest, repo_root};
 
@@ -12,18 +13,19 @@ fn starter_site_builds() {
         junheng::build(&junheng::BuildOptions { site: site.clone(), output: None, deny_warnings: false }).unwrap();
     assert!(report.diagnostics.is_empty(), "{}", report.diagnostics);
     assert!(site.join("public/county/450804/index.html").is_file());
+    assert!(!site.join("themes").exists(), "no copy of the theme unless asked");
     // A second `new` into the same folder is refused.
     assert!(matches!(junheng::new::new_site(&site), Err(junheng::Error::Usage(_))));
 }
 
-// Guards the embedded copy of the default theme against drift from `themes/default`.
+// Guards the built-in theme's list of files against drift from `src/theme/`.
 #[test]
-fn embedded_theme_matches_the_folder() {
-    let root = repo_root().join("themes/default");
+fn built_in_theme_matches_the_folder() {
+    let root = repo_root().join("src/theme");
     let on_disk = junheng::util::fs::walk_files(&root).unwrap();
-    let embedded: Vec<String> = junheng::new::DEFAULT_THEME.iter().map(|(p, _)| p.to_string()).collect();
-    assert_eq!(embedded, on_disk, "update DEFAULT_THEME in src/new.rs");
-    for (path, bytes) in junheng::new::DEFAULT_THEME {
+    let embedded: Vec<String> = junheng::load::theme::BUILT_IN.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(embedded, on_disk, "update BUILT_IN in src/load/theme.rs");
+    for (path, bytes) in junheng::load::theme::BUILT_IN {
         assert_eq!(std::fs::read(root.join(path)).unwrap(), *bytes, "{path}");
     }
 }
@@ -35,4 +37,31 @@ fn new_command() {
     let out = t.run(&["new", "fresh"]);
     assert!(out.status.success());
     assert!(t.site.join("fresh/site.toml").is_file());
+}
+
+// Guards `junheng eject` and `new --eject`: the built-in theme's files written into the site,
+// the site's own files kept, and the site building the same with them.
+// See: #24
+#[test]
+fn eject_writes_the_theme_and_keeps_the_sites_files() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.build();
+    let before = crate::support::tree(&t.output());
+    let own = t.own_theme_file("templates/404.html");
+    std::fs::write(&own, "{% extends \"base.html\" %}{% block main %}own{% endblock %}").unwrap();
+    let out = t.run(&["eject", "--site", t.site.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("kept themes/default/templates/404.html"), "{printed}");
+    assert!(printed.contains("wrote themes/default/css/site.css"), "{printed}");
+    assert!(std::fs::read_to_string(&own).unwrap().contains("own"), "the site's own file is kept");
+    for (path, _) in junheng::load::theme::BUILT_IN {
+        assert!(t.site.join("themes/default").join(path).is_file(), "{path}");
+    }
+    std::fs::remove_file(&own).unwrap();
+    t.build();
+    assert_eq!(crate::support::tree(&t.output()), before, "an ejected theme builds the same site");
+    let fresh = t.site.join("fresh");
+    assert!(t.run(&["new", "--eject", fresh.to_str().unwrap()]).status.success());
+    assert!(fresh.join("themes/default/templates/county.html").is_file());
 }

@@ -147,6 +147,7 @@ fn clean_build(t: &SiteTest) -> Vec<(String, String)> {
 /// Saves a file as editors do: a temporary file renamed over the old one.
 fn save(t: &SiteTest, rel: &str, text: &str) {
     let path = t.site.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let tmp = path.with_extension("junheng-test.tmp");
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, &path).unwrap();
@@ -183,8 +184,9 @@ fn edits_rebuild_and_equal_a_clean_build() {
     edit(&t, "content/counties/450804.md", "覃塘", "覃塘（已修订）");
     s.wait_page("/county/450804/", "Markdown edit", |_, b| b.contains("覃塘（已修订）"));
 
-    // A template: every page.
-    edit(&t, "themes/default/templates/base.html", "</footer>", "<p>preview-marker</p></footer>");
+    // A template of the site's own over the built-in one: every page.
+    let base = std::fs::read_to_string(crate::support::repo_root().join("src/theme/templates/base.html")).unwrap();
+    save(&t, "themes/default/templates/base.html", &base.replace("</footer>", "<p>preview-marker</p></footer>"));
     s.wait_page("/", "template edit", |_, b| b.contains("preview-marker"));
     s.wait_page("/en/about/", "template edit", |_, b| b.contains("preview-marker"));
     assert_eq!(s.manifest(), clean_build(&t), "after a template edit");
@@ -404,12 +406,13 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
         }
         // A template.
         3 => {
+            t.own_theme_file("templates/base.html");
             edit(t, "themes/default/templates/base.html", "</footer>", &format!("<p>m{n}</p></footer>"));
             "themes/default/templates/base.html"
         }
         // A UI string.
         4 => {
-            let p = t.site.join("themes/default/i18n/en.toml");
+            let p = t.own_theme_file("i18n/en.toml");
             let text = std::fs::read_to_string(&p).unwrap();
             std::fs::write(&p, text.replacen("Coefficients over time", &format!("Coefficients over time {n}"), 1))
                 .unwrap();
@@ -474,7 +477,7 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
         }
         // A stylesheet (every page links it with its version).
         _ => {
-            let p = t.site.join("themes/default/css/site.css");
+            let p = t.own_theme_file("css/site.css");
             let text = std::fs::read_to_string(&p).unwrap();
             std::fs::write(&p, format!("{text}\n.edit-{n} {{ color: #{:06x}; }}\n", n % 0x1000000)).unwrap();
             "themes/default/css/site.css"
@@ -722,18 +725,42 @@ fn theme_files_are_read_again_when_changed() {
     let mut memo = junheng::incremental::Preview::new(&t.site, true);
     let render = |memo: &mut junheng::incremental::Preview| memo.render().unwrap();
     render(&mut memo);
-    let steps: [(&str, &dyn Fn()); 4] = [
-        ("a template", &|| edit(&t, "themes/default/templates/base.html", "</footer>", "<p>theme-marker</p></footer>")),
-        ("a UI string", &|| edit(&t, "themes/default/i18n/zh-CN.toml", "\"", "\"新")),
-        ("a stylesheet", &|| edit(&t, "themes/default/css/site.css", "--fg: #1a1a1a;", "--fg: #1b1b1b;")),
-        ("a static file", &|| save(&t, "themes/default/static/added.txt", "added")),
+    let base = std::fs::read_to_string(crate::support::repo_root().join("src/theme/templates/base.html")).unwrap();
+    let steps: [(&str, &dyn Fn()); 7] = [
+        ("a template's override created", &|| {
+            save(&t, "themes/default/templates/base.html", &base.replace("</footer>", "<p>theme-marker</p></footer>"))
+        }),
+        ("a template's override edited", &|| {
+            edit(&t, "themes/default/templates/base.html", "theme-marker", "theme-marker-2")
+        }),
+        ("a UI string overridden", &|| save(&t, "themes/default/i18n/zh-CN.toml", "[nav]\nhome = \"新首页\"\n")),
+        ("a stylesheet overridden", &|| {
+            let css = std::fs::read_to_string(t.own_theme_file("css/site.css")).unwrap();
+            save(&t, "themes/default/css/site.css", &css.replace("--fg: #1a1a1a;", "--fg: #1b1b1b;"))
+        }),
+        ("a static file added", &|| save(&t, "themes/default/static/added.txt", "added")),
+        ("a template's override removed", &|| {
+            std::fs::remove_file(t.site.join("themes/default/templates/base.html")).unwrap()
+        }),
+        ("every override removed", &|| std::fs::remove_dir_all(t.site.join("themes")).unwrap()),
     ];
     for (what, step) in steps {
         step();
         let cached = render(&mut memo).files;
         assert!(cached == junheng::build::render_site(&t.site, false).unwrap().files, "{what}: cached render differs");
+        let added = cached.iter().any(|f| f.path == "assets/added.txt");
+        let marked =
+            cached.iter().any(|f| f.path == "index.html" && String::from_utf8_lossy(&f.bytes).contains("theme-marker"));
+        let expected = match what {
+            "a template's override created" | "a template's override edited" | "a UI string overridden" => {
+                (false, true)
+            }
+            "a stylesheet overridden" | "a static file added" => (what == "a static file added", true),
+            "a template's override removed" => (true, false),
+            _ => (false, false),
+        };
+        assert_eq!((added, marked), expected, "{what}: (static file, own template)");
     }
-    assert!(render(&mut memo).files.iter().any(|f| f.path == "assets/added.txt"));
 }
 
 // Guards the files kept across rebuilds (Markdown files; the data files but `schools.csv`): an

@@ -31,7 +31,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 impl SiteTest {
-    /// Copies `tests/fixtures/<name>`; fixtures without `themes/` get the default theme.
+    /// Copies `tests/fixtures/<name>` (sites without `themes/` use the built-in theme).
     pub fn from_fixture(name: &str) -> SiteTest {
         let src = repo_root().join("tests/fixtures").join(name);
         assert!(src.is_dir(), "no fixture {}", src.display());
@@ -42,7 +42,7 @@ impl SiteTest {
     pub fn demo() -> SiteTest {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
-        for part in ["site.toml", "data", "content", "themes"] {
+        for part in ["site.toml", "data", "content"] {
             let from = repo_root().join(part);
             if from.is_dir() {
                 copy_dir(&from, &site.join(part));
@@ -58,16 +58,25 @@ impl SiteTest {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
         copy_dir(src, &site);
-        if !site.join("themes").exists() {
-            copy_dir(&repo_root().join("themes/default"), &site.join("themes/default"));
-        }
-        // `theme-overlay/` replaces single files of the default theme (a broken template, say).
+        // `theme-overlay/` holds the site's own files over the built-in theme (a broken
+        // template, say).
         let overlay = site.join("theme-overlay");
         if overlay.is_dir() {
             copy_dir(&overlay, &site.join("themes/default"));
             std::fs::remove_dir_all(&overlay).unwrap();
         }
         SiteTest { _dir: dir, site }
+    }
+
+    /// Writes the built-in theme's file `rel` (`templates/base.html`) into the site's
+    /// `themes/default/`, as the site's own, to be edited (unless the site has it already).
+    pub fn own_theme_file(&self, rel: &str) -> PathBuf {
+        let path = self.site.join("themes/default").join(rel);
+        if !path.exists() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::copy(repo_root().join("src/theme").join(rel), &path).unwrap();
+        }
+        path
     }
 
     /// The default output folder.
