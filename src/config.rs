@@ -349,6 +349,26 @@ pub fn toml_diagnostic(file: &str, text: &str, e: &toml::de::Error, line_offset:
     d
 }
 
+/// A YAML error (of front matter between `---` lines) as a diagnostic, placed in `text`'s
+/// own lines, moved down `line_offset` lines.
+pub fn yaml_diagnostic(file: &str, text: &str, e: &yaml_serde::Error, line_offset: u32) -> Diagnostic {
+    let full = e.to_string();
+    // The message ends with its place (` at line 2 column 1`), which the diagnostic gives.
+    let message = full.rfind(" at line ").map_or(full.as_str(), |at| &full[..at]);
+    let message = tidy_serde_message(message.trim().trim_start_matches(". ").replace('\n', " ").as_str());
+    let mut d = Diagnostic::error(file, message.clone());
+    if let Some(at) = e.location() {
+        let start = at.index().min(text.len());
+        let end = text[start..].find(['\n', ':']).map_or(text.len(), |n| start + n.max(1));
+        d = d.at_span(text, start, end);
+        d.line += line_offset;
+        if let Some(field) = field_from_message(&message).or_else(|| key_at(text, start)) {
+            d.field = Some(field);
+        }
+    }
+    d
+}
+
 /// serde says "unknown field `x`, expected one of `a`, `b`"; keep that, lowercase the rest.
 fn tidy_serde_message(message: &str) -> String {
     let m = message.trim_end_matches('.');

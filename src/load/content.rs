@@ -1,9 +1,10 @@
-//! Stage 1 for content: `content/**/*.md` → [`SourcePage`] (TOML front matter between `+++`
-//! lines, then Markdown). Front-matter errors are shifted to the file's own line numbers.
+//! Stage 1 for content: `content/**/*.md` → [`SourcePage`] (front matter, TOML between `+++`
+//! lines or YAML between `---` lines, then Markdown). Front-matter errors are shifted to the
+//! file's own line numbers.
 
 use serde::Deserialize;
 
-use crate::config::toml_diagnostic;
+use crate::config::{toml_diagnostic, yaml_diagnostic};
 use crate::diag::{Diagnostic, Diagnostics};
 
 /// Front matter as written.
@@ -12,8 +13,10 @@ use crate::diag::{Diagnostic, Diagnostics};
 pub struct FrontMatter {
     /// Page title.
     pub title: String,
-    /// Date of the text, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
-    #[serde(default)]
+    /// Date of the text, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: written as text, or as a TOML
+    /// date or date-time (`date = 2024-06-01`, `2024-06-01T09:30:00+08:00`: its date as
+    /// written), or a YAML year (`date: 2024`).
+    #[serde(default, deserialize_with = "date_text")]
     pub date: Option<String>,
     /// One-sentence summary for lists and feeds.
     #[serde(default)]
@@ -27,6 +30,56 @@ pub struct FrontMatter {
     /// Order in lists (lower first); dates order pages with equal weight.
     #[serde(default)]
     pub weight: Option<i64>,
+}
+
+/// The `date` of front matter as text: a string (a date-time's date part), a TOML date or
+/// date-time, or a year as a number.
+fn date_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Visitor;
+    impl<'de> serde::de::Visitor<'de> for Visitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a date like 2024-06-01, 2024-06 or 2024")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            // `2024-06-01T09:30:00+08:00` or `2024-06-01 09:30`: the date as written.
+            let bytes = v.as_bytes();
+            let date_time = bytes.len() > 10
+                && matches!(bytes[10], b'T' | b't' | b' ')
+                && bytes[..10]
+                    .iter()
+                    .enumerate()
+                    .all(|(i, b)| if i == 4 || i == 7 { *b == b'-' } else { b.is_ascii_digit() });
+            Ok(Some(if date_time { v[..10].to_string() } else { v.to_string() }))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            match v {
+                1000..=9999 => Ok(Some(v.to_string())),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            match u64::try_from(v) {
+                Ok(v) => self.visit_u64(v),
+                Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
+            }
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            // A TOML date or date-time.
+            let at = toml::value::Datetime::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            match at.date {
+                Some(date) => Ok(Some(date.to_string())),
+                None => Err(serde::de::Error::custom("expected a date like 2024-06-01, found a time of day")),
+            }
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Visitor)
 }
 
 /// A Markdown file as read.
@@ -96,10 +149,14 @@ pub fn parse_page(
     let bom = text.len() - body_start.len();
     let mut lines = body_start.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
-    if first.trim_end() != "+++" {
+    let fence = first.trim_end();
+    if fence != "+++" && fence != "---" {
         diags.push(
-            Diagnostic::error(file, "expected front matter: a `+++` line, TOML keys (`title = \"…\"`), then `+++`")
-                .at_span(&text, bom, bom + first.trim_end().len()),
+            Diagnostic::error(
+                file,
+                "expected front matter: a `+++` line, TOML keys (`title = \"…\"`), then `+++` (or YAML between `---` lines)",
+            )
+            .at_span(&text, bom, bom + fence.len()),
         );
         return None;
     }
@@ -107,21 +164,30 @@ pub fn parse_page(
     let mut offset = fm_start;
     let mut fm_end = None;
     for line in lines {
-        if line.trim_end() == "+++" {
+        if line.trim_end() == fence {
             fm_end = Some((offset, offset + line.len()));
             break;
         }
         offset += line.len();
     }
     let Some((fm_end, body_off)) = fm_end else {
-        diags.push(Diagnostic::error(file, "the front matter is not closed: expected a second `+++` line").at(1, 1));
+        diags.push(
+            Diagnostic::error(file, format!("the front matter is not closed: expected a second `{fence}` line"))
+                .at(1, 1),
+        );
         return None;
     };
     let front_text = &text[fm_start..fm_end];
-    let front: FrontMatter = match toml::from_str(front_text) {
+    let parsed = match fence {
+        "+++" => toml::from_str(front_text).map_err(|e| toml_diagnostic(file, front_text, &e, 1)),
+        // An empty YAML document is no mapping: give serde an empty one, so that the missing
+        // title is what is reported.
+        _ if front_text.trim().is_empty() => yaml_serde::from_str("{}").map_err(|e| yaml_diagnostic(file, "", &e, 1)),
+        _ => yaml_serde::from_str(front_text).map_err(|e| yaml_diagnostic(file, front_text, &e, 1)),
+    };
+    let front: FrontMatter = match parsed {
         Ok(f) => f,
-        Err(e) => {
-            let mut d = toml_diagnostic(file, front_text, &e, 1);
+        Err(mut d) => {
             if d.line == 0 {
                 d = d.at(2, 1);
             }
@@ -183,5 +249,44 @@ mod tests {
     fn missing_front_matter() {
         assert!(parse("# hello\n").1.has_errors());
         assert!(parse("+++\ntitle = \"x\"\n").1.has_errors());
+    }
+
+    // Guards front matter as Zola, Hugo and Markdown editors write it: TOML dates and
+    // date-times, and YAML between `---` lines, with the same keys and the same placed errors.
+    // See: #24
+    #[test]
+    fn toml_dates_and_yaml_front_matter() {
+        let date = |text: &str| {
+            let (p, ds) = parse(text);
+            assert!(!ds.has_errors(), "{text}: {}", ds.sorted()[0].message);
+            p.unwrap().front.date
+        };
+        assert_eq!(date("+++\ntitle = \"a\"\ndate = 2024-06-01\n+++\n").as_deref(), Some("2024-06-01"));
+        assert_eq!(date("+++\ntitle = \"a\"\ndate = 2024-06-01T09:30:00+08:00\n+++\n").as_deref(), Some("2024-06-01"));
+        assert_eq!(date("+++\ntitle = \"a\"\ndate = 2024-06-01 09:30:00\n+++\n").as_deref(), Some("2024-06-01"));
+        assert_eq!(date("+++\ntitle = \"a\"\ndate = \"2024-06\"\n+++\n").as_deref(), Some("2024-06"));
+        let (_, ds) = parse("+++\ntitle = \"a\"\ndate = 09:30:00\n+++\n");
+        assert!(ds.sorted()[0].message.contains("time of day"), "{}", ds.sorted()[0].message);
+        assert_eq!(ds.sorted()[0].line, 3);
+
+        let (p, ds) = parse("---\ntitle: 关于本站\ndate: 2024-06-01\nsources: [a, b]\ndraft: false\n---\n\n正文\n");
+        assert!(ds.is_empty(), "{}", ds.sorted()[0].message);
+        let p = p.unwrap();
+        assert_eq!(p.front.title, "关于本站");
+        assert_eq!(p.front.date.as_deref(), Some("2024-06-01"));
+        assert_eq!(p.front.sources, ["a", "b"]);
+        assert_eq!((&*p.body, p.body_line), ("\n正文\n", 7));
+        assert_eq!(date("---\ntitle: a\ndate: 2024\n---\n").as_deref(), Some("2024"));
+        assert_eq!(date("---\ntitle: a\ndate: 2024-06-01T09:30:00+08:00\n---\n").as_deref(), Some("2024-06-01"));
+        // The same errors, placed on the file's own lines.
+        let (_, ds) = parse("---\ntitle: x\nauthor: me\n---\n");
+        let d = &ds.sorted()[0];
+        assert_eq!((d.line, d.column, d.field.as_deref()), (3, 1, Some("author")), "{}", d.message);
+        assert!(d.message.contains("expected one of `title`"), "{}", d.message);
+        let (_, ds) = parse("---\ntitle: x\ndate: [1]\n---\n");
+        assert_eq!(ds.sorted()[0].line, 3, "{}", ds.sorted()[0].message);
+        let (_, ds) = parse("---\n---\n");
+        assert!(ds.sorted()[0].message.contains("title"), "{}", ds.sorted()[0].message);
+        assert!(parse("---\ntitle: x\n").1.has_errors(), "unclosed");
     }
 }

@@ -289,3 +289,20 @@ fn site_feed_holds_the_newest_entries() {
     assert_eq!(milestones_newer, newer, "every newer milestone is in the feed");
     assert!(feed.contains("county/450802/#narrative"), "the dated narrative (2021) is in the feed");
 }
+
+// Guards front matter as Zola, Hugo and Markdown editors write it: a TOML date, a TOML
+// date-time and YAML between `---` lines build, and each page shows its date.
+// See: #24
+#[test]
+fn toml_dates_and_yaml_front_matter_build_and_show_the_date() {
+    let t = SiteTest::from_fixture("build/minimal");
+    t.write("content/reports/a.md", "+++\ntitle = \"甲\"\ndate = 2024-06-01\n+++\n\n正文\n");
+    t.write("content/reports/b.md", "+++\ntitle = \"乙\"\ndate = 2024-05-02T09:30:00+08:00\n+++\n\n正文\n");
+    t.write("content/reports/c.md", "---\ntitle: 丙\ndate: 2024-04-03\nsummary: 摘要\n---\n\n正文\n");
+    t.build();
+    for (page, date) in [("a", "2024-06-01"), ("b", "2024-05-02"), ("c", "2024-04-03")] {
+        let html = t.read_output(&format!("reports/{page}/index.html"));
+        assert!(html.contains(&format!("<time datetime=\"{date}\"")), "{page}: no date {date}");
+    }
+    assert!(t.read_output("reports/c/index.html").contains("<h1>丙</h1>"));
+}
