@@ -70,8 +70,9 @@ pub enum Command {
         #[arg(long)]
         eject: bool,
     },
-    /// Write the built-in theme's files into the site's `themes/default/`, to own and change
-    /// (files the site already has there are kept). Any one of them may be kept alone: the
+    /// Write the built-in theme into the site's themes/default/, to own and change
+    ///
+    /// Files the site already has there are kept. Any one of them may be kept alone: the
     /// built-in theme gives the rest.
     #[command(after_help = AFTER_HELP)]
     Eject {
