@@ -302,7 +302,8 @@ fn county_feed(i: &CountyFeed, sink: &dyn Sink) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// The sitemap: the default language's pages with their alternates.
+/// The sitemap: every page of every language, each with the full set of alternates (every
+/// language, itself included, and `x-default`: the default language's).
 #[derive(Hash, Debug)]
 struct Sitemap<'a> {
     base_url: &'a str,
@@ -315,13 +316,11 @@ fn sitemap(i: &Sitemap, sink: &dyn Sink) -> Result<(), Diagnostic> {
     let pages: Vec<(String, Vec<(String, String)>)> = i
         .paths
         .iter()
-        .map(|path| {
-            let alts = i
-                .languages
-                .iter()
-                .map(|l| (l.clone(), format!("{}{}{path}", i.base_url, lang_prefix(l, default))))
-                .collect();
-            (format!("{}{path}", i.base_url), alts)
+        .flat_map(|path| {
+            let url = move |l: &str| format!("{}{}{path}", i.base_url, lang_prefix(l, default));
+            let mut alts: Vec<(String, String)> = i.languages.iter().map(|l| (l.clone(), url(l))).collect();
+            alts.push(("x-default".to_string(), url(default)));
+            i.languages.iter().map(move |l| (url(l), alts.clone()))
         })
         .collect();
     sink.put(OutputFile::new("sitemap.xml", feeds::sitemap(&pages)));

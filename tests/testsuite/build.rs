@@ -306,3 +306,35 @@ fn toml_dates_and_yaml_front_matter_build_and_show_the_date() {
     }
     assert!(t.read_output("reports/c/index.html").contains("<h1>丙</h1>"));
 }
+
+// Guards the sitemap: every page of every language as its own `<url>`, each with the complete
+// set of alternates (every language, itself included, and `x-default`: the default language).
+// See: #24
+#[test]
+fn sitemap_lists_every_language_with_all_alternates() {
+    let t = SiteTest::demo();
+    t.build();
+    let sitemap = t.read_output("sitemap.xml");
+    let urls: Vec<&str> = sitemap.split("<url>").skip(1).collect();
+    let base = "https://junheng.example.org/";
+    let locs: Vec<&str> = urls.iter().map(|u| u.split("<loc>").nth(1).unwrap().split("</loc>").next().unwrap()).collect();
+    let english = locs.iter().filter(|l| l.starts_with(&format!("{base}en/"))).count();
+    assert_eq!(english * 2, locs.len(), "as many English pages as Chinese");
+    for (url, loc) in urls.iter().zip(&locs) {
+        let path = loc.strip_prefix(base).unwrap();
+        let path = path.strip_prefix("en/").unwrap_or(path);
+        for (lang, href) in
+            [("zh-CN", format!("{base}{path}")), ("en", format!("{base}en/{path}")), ("x-default", format!("{base}{path}"))]
+        {
+            let alt = format!("<xhtml:link rel=\"alternate\" hreflang=\"{lang}\" href=\"{href}\"/>");
+            assert!(url.contains(&alt), "{loc} lacks {alt}");
+        }
+        assert_eq!(url.matches("<xhtml:link").count(), 3, "{loc}");
+    }
+    // Every page that was written is listed (the 404 page aside).
+    for (file, _) in crate::support::tree(&t.output()) {
+        if let Some(dir) = file.strip_suffix("index.html") {
+            assert!(locs.contains(&format!("{base}{dir}").as_str()), "{file} is not in the sitemap");
+        }
+    }
+}
