@@ -70,6 +70,10 @@ pub struct Composite {
     pub computed_cv: Option<f64>,
     /// Published and computed differ beyond the rounding of the published one.
     pub disagrees: Option<bool>,
+    /// A composite published beside all its published coefficients: their mean.
+    pub reported_mean: Option<f64>,
+    /// The published composite departs from `reported_mean` beyond their rounding.
+    pub departs_from_mean: Option<bool>,
     /// Threshold for the level.
     pub threshold: f64,
     /// Verdict.
@@ -201,6 +205,15 @@ fn composite(
         }
         None => (None, None, Basis::Reported),
     };
+    // A published composite checked against the published coefficients beside it.
+    let against_mean = match (given.and_then(|g| g.cv), published.len() == sheet_rows.len()) {
+        (Some(cv), true) => {
+            let cvs: Vec<(f64, Option<u8>)> =
+                sheet_rows.iter().filter_map(|r| Some((r.reported_cv?, r.reported_cv_decimals))).collect();
+            Some(crate::model::rules::composite_against_mean(cv, reported_cv_decimals, &cvs))
+        }
+        _ => None,
+    };
     let computed_cv = comp.and_then(|c| c.composite);
     let (cv, basis) = match (computed_cv, reported_cv) {
         (Some(c), _) => (c, Basis::Computed),
@@ -217,6 +230,8 @@ fn composite(
             (Some(r), Some(c)) => Some(disagrees(r, reported_cv_decimals, c)),
             _ => None,
         },
+        reported_mean: against_mean.map(|m| m.0),
+        departs_from_mean: against_mean.map(|m| m.1),
         threshold,
         meets: cv <= threshold,
         source: given.and_then(|g| g.source.clone()),
@@ -381,4 +396,29 @@ mod tests {
         "teachers_above_degree",
         "teachers_mid_title",
     ];
+
+    // Guards the published composite checked against the published coefficients beside it:
+    // 0.05 above their mean departs, a composite within rounding does not, and a sheet without
+    // all its coefficients is not judged.
+    // See: #24
+    #[test]
+    fn a_published_composite_is_checked_against_the_mean() {
+        let ids = ["teaching_area", "sports_area", "equipment_value", "computers", "books", "teacher_ratio"];
+        let mut rows: Vec<Reported> = ids.iter().map(|id| rep(IndicatorRef::Indicator(id), Some(0.40))).collect();
+        rows.push(rep(IndicatorRef::Indicator("teachers_above_degree"), Some(0.38)));
+        rows.push(rep(IndicatorRef::Indicator("teachers_mid_title"), Some(0.38)));
+        let with = |composite: f64| {
+            let mut all = rows.clone();
+            all.push(rep(IndicatorRef::Composite, Some(composite)));
+            sheets(&all, &[], &Rules::default())[0].composite.clone().unwrap()
+        };
+        let far = with(0.395 + 0.05);
+        assert_eq!((far.departs_from_mean, far.cv), (Some(true), 0.445), "shown as published, flagged");
+        assert!((far.reported_mean.unwrap() - 0.395).abs() < 1e-12);
+        assert_eq!(with(0.3955).departs_from_mean, Some(false), "within the rounding of 3 decimals");
+        assert_eq!(with(0.394).departs_from_mean, Some(false));
+        let mut seven = rows[..7].to_vec();
+        seven.push(rep(IndicatorRef::Composite, Some(0.9)));
+        assert_eq!(sheets(&seven, &[], &Rules::default())[0].composite.clone().unwrap().departs_from_mean, None);
+    }
 }

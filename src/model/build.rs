@@ -747,6 +747,7 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
             source,
         })
     });
+    check_composites(t, &rows, diags);
     let mut v = reject_duplicates(t, rows, "this county, school year, level, scheme and indicator are", diags);
     // Each row's place, borrowed (rows are unique by it: duplicates were rejected).
     fn order(r: &Reported) -> (&str, SchoolYear, Level, Scheme, usize) {
@@ -760,6 +761,38 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
     }
     v.par_sort_unstable_by(|a, b| order(a).cmp(&order(b)));
     v
+}
+
+/// Warns where a published basic composite departs from the mean of the coefficients published
+/// beside it (all of the regime's indicators) by more than their rounding allows.
+fn check_composites(t: &Table, rows: &[(&Row, Reported)], diags: &mut Diagnostics) {
+    type Sheet = (Option<usize>, Vec<(f64, Option<u8>)>);
+    let mut sheets: BTreeMap<(&str, SchoolYear, Level), Sheet> = BTreeMap::new();
+    for (i, (_, r)) in rows.iter().enumerate().filter(|(_, (_, r))| r.scheme == Scheme::Basic) {
+        let sheet = sheets.entry((r.county.as_str(), r.school_year, r.level)).or_default();
+        match (r.indicator, r.cv) {
+            (IndicatorRef::Composite, Some(_)) => sheet.0 = Some(i),
+            (IndicatorRef::Indicator(_), Some(cv)) => sheet.1.push((cv, r.cv_decimals)),
+            _ => {}
+        }
+    }
+    let indicators = RuleSet::of(Scheme::Basic).indicators.len();
+    for (composite, cvs) in sheets.values().filter(|s| s.1.len() == indicators) {
+        let Some((row, r)) = composite.map(|i| &rows[i]) else {
+            continue;
+        };
+        let given = r.cv.expect("a composite with a coefficient");
+        let (mean, departs) = rules::composite_against_mean(given, r.cv_decimals, cvs);
+        if departs {
+            let d = Diagnostic::warning(
+                &t.file,
+                format!(
+                    "the published composite {given} differs from {mean:.3}, the mean of the {indicators} coefficients published beside it, by more than their rounding allows: check the figure and its source"
+                ),
+            );
+            diags.push(t.cell_diag(row, "cv", d));
+        }
+    }
 }
 
 fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone> {

@@ -297,6 +297,25 @@ impl Rules {
     }
 }
 
+/// The mean of a sheet's published coefficients, and whether a published composite `given`
+/// departs from it by more than their rounding allows: half a unit of the composite's last
+/// decimal plus the mean of the coefficients' half units (3 decimals when unknown).
+///
+/// ```
+/// use junheng::model::rules::composite_against_mean;
+/// let cvs = [(0.39, Some(2)); 8];
+/// let (mean, departs) = composite_against_mean(0.443, Some(3), &cvs);
+/// assert!((mean - 0.39).abs() < 1e-12 && departs);
+/// assert!(!composite_against_mean(0.394, Some(3), &cvs).1, "within 0.0005 + 0.005");
+/// ```
+pub fn composite_against_mean(given: f64, given_decimals: Option<u8>, cvs: &[(f64, Option<u8>)]) -> (f64, bool) {
+    let half = |d: Option<u8>| 0.5 * 10f64.powi(-(d.unwrap_or(3) as i32));
+    let n = cvs.len().max(1) as f64;
+    let mean = cvs.iter().map(|c| c.0).sum::<f64>() / n;
+    let allowed = half(given_decimals) + cvs.iter().map(|c| half(c.1)).sum::<f64>() / n;
+    (mean, (given - mean).abs() > allowed * (1.0 + 1e-9))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

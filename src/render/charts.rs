@@ -844,6 +844,8 @@ mod tests {
                     reported_cv_decimals: Some(2),
                     computed_cv: None,
                     disagrees: None,
+                    reported_mean: None,
+                    departs_from_mean: None,
                     threshold: 0.65,
                     meets: *cv <= 0.65,
                     source: None,

@@ -169,6 +169,8 @@ pub fn county_years(site: &Scope, code: &str, cites: &mut Citations) -> Value {
                 ("reported_cv", json!(c.reported_cv)),
                 ("computed_cv", json!(c.computed_cv)),
                 ("disagrees", json!(c.disagrees)),
+                ("reported_mean", json!(c.reported_mean)),
+                ("departs_from_mean", json!(c.departs_from_mean)),
                 ("threshold", json!(c.threshold)),
                 ("meets", json!(c.meets)),
                 ("src", cites.cite(&c.source)),

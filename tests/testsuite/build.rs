@@ -317,15 +317,18 @@ fn sitemap_lists_every_language_with_all_alternates() {
     let sitemap = t.read_output("sitemap.xml");
     let urls: Vec<&str> = sitemap.split("<url>").skip(1).collect();
     let base = "https://junheng.example.org/";
-    let locs: Vec<&str> = urls.iter().map(|u| u.split("<loc>").nth(1).unwrap().split("</loc>").next().unwrap()).collect();
+    let locs: Vec<&str> =
+        urls.iter().map(|u| u.split("<loc>").nth(1).unwrap().split("</loc>").next().unwrap()).collect();
     let english = locs.iter().filter(|l| l.starts_with(&format!("{base}en/"))).count();
     assert_eq!(english * 2, locs.len(), "as many English pages as Chinese");
     for (url, loc) in urls.iter().zip(&locs) {
         let path = loc.strip_prefix(base).unwrap();
         let path = path.strip_prefix("en/").unwrap_or(path);
-        for (lang, href) in
-            [("zh-CN", format!("{base}{path}")), ("en", format!("{base}en/{path}")), ("x-default", format!("{base}{path}"))]
-        {
+        for (lang, href) in [
+            ("zh-CN", format!("{base}{path}")),
+            ("en", format!("{base}en/{path}")),
+            ("x-default", format!("{base}{path}")),
+        ] {
             let alt = format!("<xhtml:link rel=\"alternate\" hreflang=\"{lang}\" href=\"{href}\"/>");
             assert!(url.contains(&alt), "{loc} lacks {alt}");
         }
@@ -337,4 +340,43 @@ fn sitemap_lists_every_language_with_all_alternates() {
             assert!(locs.contains(&format!("{base}{dir}").as_str()), "{file} is not in the sitemap");
         }
     }
+}
+
+// Guards published figures checked against each other: a composite 0.05 above the mean of the
+// eight coefficients published beside it is flagged on the county page, in the API record
+// (the mean beside it) and by `junheng check` (file, line, field); one within rounding is not.
+// See: #24
+#[test]
+fn a_composite_far_from_the_mean_of_its_coefficients_is_flagged() {
+    let t = SiteTest::from_fixture("build/minimal");
+    let csv = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
+    // The eight primary coefficients of 2020-2021 average 0.35925.
+    let with = |composite: &str| format!("{csv}450802,2020-2021,primary,basic,composite,,{composite},r1\n");
+    t.write("data/indicators.csv", &with("0.409"));
+    let out = t.run(&["check", "--site", t.site.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "a warning, not an error: {err}");
+    assert!(err.contains("warning: data/indicators.csv:14:"), "{err}");
+    assert!(err.contains("field `cv`") && err.contains("0.409 differs from 0.359"), "{err}");
+    t.build();
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450802.json")).unwrap();
+    let sheet = api["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["school_year"] == "2020-2021" && s["level"] == "primary")
+        .unwrap();
+    assert_eq!(sheet["composite"]["reported_cv"], 0.409);
+    assert!((sheet["composite"]["reported_mean"].as_f64().unwrap() - 0.35925).abs() < 1e-9);
+    assert_eq!(sheet["composite"]["departs_from_mean"], true);
+    let page = t.read_output("county/450802/index.html");
+    assert!(page.contains("与所列差异系数的均值不符，均值 0.359"), "the county page flags it");
+
+    t.write("data/indicators.csv", &with("0.359"));
+    let out = t.run(&["check", "--site", t.site.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("differs from"), "within rounding");
+    t.build();
+    assert!(!t.read_output("county/450802/index.html").contains("均值不符"));
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450802.json")).unwrap();
+    assert!(api["sheets"].as_array().unwrap().iter().all(|s| s["composite"]["departs_from_mean"] != true));
 }
