@@ -267,6 +267,58 @@ fn responsive_from_320_px() {
     });
 }
 
+// Guards the phone layout of the pages parents read: at 390×844, in both languages, every cell
+// of the county page's indicator tables and of the home page's county list lies within the
+// screen (each row a card), and nothing scrolls sideways; at 1280 px the tables are tables.
+// See: #24
+#[test]
+fn phone_cards_show_every_figure_at_390_px() {
+    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
+    with_demo_in_browser(|_, base, tab| {
+        let size = |width: u32, height: u32| SetDeviceMetricsOverride {
+            width,
+            height,
+            device_scale_factor: 1.0,
+            mobile: width < 800,
+            scale: None,
+            screen_width: None,
+            screen_height: None,
+            position_x: None,
+            position_y: None,
+            dont_set_visible_size: None,
+            screen_orientation: None,
+            viewport: None,
+            display_feature: None,
+            device_posture: None,
+        };
+        // The cells of the card tables: how many, and those that are not wholly on screen.
+        let check = r#"(() => {
+            const cells = [...document.querySelectorAll('table.cards tbody tr > *, table.cards tfoot tr > *')]
+                .filter(c => c.textContent.trim() !== '');
+            const off = cells.filter(c => { const r = c.getBoundingClientRect();
+                return r.width === 0 || r.left < 0 || r.right > window.innerWidth + 0.5; });
+            const rows = [...document.querySelectorAll('table.cards tbody tr')].map(r => getComputedStyle(r).display);
+            return JSON.stringify({ cells: cells.length, off: off.map(c => c.textContent.trim()).slice(0, 3),
+                page: document.documentElement.scrollWidth <= window.innerWidth, rows: [...new Set(rows)] });
+        })()"#;
+        let pages = ["", "county/450804/", "county/450802/", "en/", "en/county/450804/"];
+        for (width, display) in [(390, "grid"), (1280, "table-row")] {
+            tab.call_method(size(width, 844)).unwrap();
+            for page in pages {
+                tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
+                let v = tab.evaluate(check, false).unwrap().value.unwrap();
+                let r: serde_json::Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+                assert!(r["cells"].as_u64().unwrap() >= 6, "{page}: {r}");
+                assert_eq!(r["rows"], serde_json::json!([display]), "{page} at {width} px");
+                if width == 390 {
+                    assert_eq!(r["off"], serde_json::json!([]), "{page}: cells off the screen at 390 px");
+                    assert_eq!(r["page"], true, "{page} scrolls sideways at 390 px");
+                }
+            }
+        }
+    });
+}
+
 // Guards the county finder: name, full pinyin, initials, code, prefecture and English name each
 // find the right county as the first result.
 #[test]
