@@ -92,7 +92,7 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
                 println!("kept {file} (the site's own)");
             }
             println!(
-                "{} files of the built-in theme written; a file deleted from `themes/default/` falls back to the built-in one",
+                "{} files of the built-in theme written; a file deleted from the theme folder falls back to the built-in one",
                 written.len()
             );
         }

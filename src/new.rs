@@ -42,22 +42,26 @@ pub fn new_site(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes each file of the built-in theme into `site/themes/default/` where the site has no
-/// file of that path yet (a file already there is the site's own and is kept). Returns the
-/// files written and the files kept.
+/// Writes each file of the built-in theme into the site's theme folder (`themes/default/`, or
+/// the one `theme` names) where the site has no file of that path yet (a file already there
+/// is the site's own and is kept). Returns the files written and the files kept.
 pub fn eject(site: &Path) -> Result<(Vec<String>, Vec<String>)> {
-    if !site.join("site.toml").is_file() {
+    let toml = site.join("site.toml");
+    if !toml.is_file() {
         return Err(Error::Usage(format!("`{}` has no `site.toml`: give the site's folder", site.display())));
     }
-    let dir = site.join("themes/default");
+    // A `site.toml` with errors still names its theme for this; the build reports the errors.
+    let text = String::from_utf8_lossy(&fs::read(&toml)?).into_owned();
+    let theme = crate::config::Config::parse(&text).map_or_else(|_| "default".to_string(), |c| c.theme);
+    let rel = format!("themes/{theme}");
     let (mut written, mut kept) = (Vec::new(), Vec::new());
     for (path, bytes) in crate::load::theme::BUILT_IN {
-        let target = dir.join(path);
+        let target = site.join(&rel).join(path);
         if target.exists() {
-            kept.push(format!("themes/default/{path}"));
+            kept.push(format!("{rel}/{path}"));
         } else {
             fs::write(&target, bytes)?;
-            written.push(format!("themes/default/{path}"));
+            written.push(format!("{rel}/{path}"));
         }
     }
     Ok((written, kept))

@@ -64,4 +64,10 @@ fn eject_writes_the_theme_and_keeps_the_sites_files() {
     let fresh = t.site.join("fresh");
     assert!(t.run(&["new", "--eject", fresh.to_str().unwrap()]).status.success());
     assert!(fresh.join("themes/default/templates/county.html").is_file());
+    // A site naming its own theme folder gets the files there.
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("theme = \"mine\"\n{toml}"));
+    assert!(t.run(&["eject", "--site", t.site.to_str().unwrap()]).status.success());
+    assert!(t.site.join("themes/mine/css/site.css").is_file());
+    t.build();
 }
