@@ -355,7 +355,7 @@ pub fn yaml_diagnostic(file: &str, text: &str, e: &yaml_serde::Error, line_offse
     let full = e.to_string();
     // The message ends with its place (` at line 2 column 1`), which the diagnostic gives.
     let message = full.rfind(" at line ").map_or(full.as_str(), |at| &full[..at]);
-    let message = tidy_serde_message(message.trim().trim_start_matches(". ").replace('\n', " ").as_str());
+    let message = tidy_serde_message(&message.trim().replace('\n', " "));
     let mut d = Diagnostic::error(file, message.clone());
     if let Some(at) = e.location() {
         let start = at.index().min(text.len());

@@ -94,20 +94,11 @@ pub fn load(root: &Path, name: &str, languages: &[String], diags: &mut Diagnosti
     let mut theme = Theme { files: ThemeFiles { dir: rel, ..ThemeFiles::default() }, ..Theme::default() };
     let built_in = BUILT_IN.iter().map(|(f, b)| (f.to_string(), b.to_vec()));
     // The built-in files first, so that each of the site's replaces its namesake.
-    for (origin, (f, bytes)) in built_in.map(|x| (false, x)).chain(own.into_iter().map(|x| (true, x))) {
-        if origin {
+    for (sites_own, (f, bytes)) in built_in.map(|x| (false, x)).chain(own.into_iter().map(|x| (true, x))) {
+        if sites_own {
             theme.files.overrides.insert(f.clone());
         }
         add_file(&mut theme, &f, bytes, languages, diags);
-    }
-    for lang in languages.iter().filter(|l| !theme.strings.contains_key(*l)) {
-        diags.push(Diagnostic::error(
-            theme.files.path(&format!("i18n/{lang}.toml")),
-            format!(
-                "missing language file: the site lists language `{lang}`, and the built-in theme has only zh-CN and en: write its UI strings in `{}/i18n/{lang}.toml`",
-                theme.files.dir
-            ),
-        ));
     }
     check_string_sets(&theme, languages, diags);
     Ok(theme)

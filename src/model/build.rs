@@ -766,22 +766,22 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
 /// Warns where a published basic composite departs from the mean of the coefficients published
 /// beside it (all of the regime's indicators) by more than their rounding allows.
 fn check_composites(t: &Table, rows: &[(&Row, Reported)], diags: &mut Diagnostics) {
-    type Sheet = (Option<usize>, Vec<(f64, Option<u8>)>);
+    // A sheet's composite (its row and coefficient) and its indicators' coefficients.
+    type Sheet<'a> = (Option<(&'a Row, &'a Reported, f64)>, Vec<(f64, Option<u8>)>);
     let mut sheets: BTreeMap<(&str, SchoolYear, Level), Sheet> = BTreeMap::new();
-    for (i, (_, r)) in rows.iter().enumerate().filter(|(_, (_, r))| r.scheme == Scheme::Basic) {
+    for (row, r) in rows.iter().filter(|(_, r)| r.scheme == Scheme::Basic) {
         let sheet = sheets.entry((r.county.as_str(), r.school_year, r.level)).or_default();
         match (r.indicator, r.cv) {
-            (IndicatorRef::Composite, Some(_)) => sheet.0 = Some(i),
+            (IndicatorRef::Composite, Some(cv)) => sheet.0 = Some((*row, r, cv)),
             (IndicatorRef::Indicator(_), Some(cv)) => sheet.1.push((cv, r.cv_decimals)),
             _ => {}
         }
     }
     let indicators = RuleSet::of(Scheme::Basic).indicators.len();
     for (composite, cvs) in sheets.values().filter(|s| s.1.len() == indicators) {
-        let Some((row, r)) = composite.map(|i| &rows[i]) else {
+        let Some((row, r, given)) = *composite else {
             continue;
         };
-        let given = r.cv.expect("a composite with a coefficient");
         let (mean, departs) = rules::composite_against_mean(given, r.cv_decimals, cvs);
         if departs {
             let d = Diagnostic::warning(

@@ -366,7 +366,7 @@ pub fn template_diag(files: &ThemeFiles, sources: &BTreeMap<String, String>, e: 
         }
         if files.overrides.contains(&rel) {
             message.push_str(
-                " (this template is the site's own, in place of the built-in one: it may be written for another version of junheng: compare it with the built-in one, which `junheng new --eject DIR` writes out)",
+                " (this template is the site's own, in place of the built-in one: it may be written for another version of junheng; compare it with the built-in one, which `junheng new --eject DIR` writes out)",
             );
         }
     }

@@ -224,33 +224,36 @@ fn pages_pass_axe_core() {
     });
 }
 
+/// A screen of `width` × `height` CSS pixels, a phone's (touch, mobile) below 800 px.
+fn viewport(width: u32, height: u32) -> headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+    headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+        width,
+        height,
+        device_scale_factor: 1.0,
+        mobile: width < 800,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    }
+}
+
 // Guards phone layouts: no page-wide horizontal scrolling from 320 px wide (wide tables scroll
 // inside their own box); screenshots at 360 px and 1280 px go to target/test-artifacts/.
 #[test]
 fn responsive_from_320_px() {
-    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
     use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
     with_demo_in_browser(|_, base, tab| {
         let artifacts = repo_root().join("target/test-artifacts");
         std::fs::create_dir_all(&artifacts).unwrap();
         for width in [320, 360, 1280] {
-            tab.call_method(SetDeviceMetricsOverride {
-                width,
-                height: 900,
-                device_scale_factor: 1.0,
-                mobile: width < 800,
-                scale: None,
-                screen_width: None,
-                screen_height: None,
-                position_x: None,
-                position_y: None,
-                dont_set_visible_size: None,
-                screen_orientation: None,
-                viewport: None,
-                display_feature: None,
-                device_posture: None,
-            })
-            .unwrap();
+            tab.call_method(viewport(width, 900)).unwrap();
             for page in ["", "county/450804/", "county/450804/computation/2020-2021/", "province/450000/", "downloads/"]
             {
                 tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
@@ -273,24 +276,7 @@ fn responsive_from_320_px() {
 // See: #24
 #[test]
 fn phone_cards_show_every_figure_at_390_px() {
-    use headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride;
     with_demo_in_browser(|_, base, tab| {
-        let size = |width: u32, height: u32| SetDeviceMetricsOverride {
-            width,
-            height,
-            device_scale_factor: 1.0,
-            mobile: width < 800,
-            scale: None,
-            screen_width: None,
-            screen_height: None,
-            position_x: None,
-            position_y: None,
-            dont_set_visible_size: None,
-            screen_orientation: None,
-            viewport: None,
-            display_feature: None,
-            device_posture: None,
-        };
         // The cells of the card tables: how many, and those that are not wholly on screen.
         let check = r#"(() => {
             const cells = [...document.querySelectorAll('table.cards tbody tr > *, table.cards tfoot tr > *')]
@@ -303,7 +289,7 @@ fn phone_cards_show_every_figure_at_390_px() {
         })()"#;
         let pages = ["", "county/450804/", "county/450802/", "en/", "en/county/450804/"];
         for (width, display) in [(390, "grid"), (1280, "table-row")] {
-            tab.call_method(size(width, 844)).unwrap();
+            tab.call_method(viewport(width, 844)).unwrap();
             for page in pages {
                 tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
                 let v = tab.evaluate(check, false).unwrap().value.unwrap();
