@@ -5,10 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::diag::Diagnostics;
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::revisions::{Release, Revisions};
 use crate::error::{Error, Result};
 use crate::output::OutputFile;
-use crate::{engine, load, model, render, write};
+use crate::{engine, history, load, model, render, write};
 
 /// Options of a build.
 #[derive(Debug, Clone)]
@@ -69,15 +72,42 @@ pub fn render_site(site_root: &Path, deny_warnings: bool) -> Result<Rendered> {
 fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, engine::Analysed, Diagnostics)> {
     let mut diags = Diagnostics::new();
     let mut timer = crate::util::timing::Timer::start();
+    // The history first: what it reads of past releases is dropped before the site is loaded.
+    let (revisions, note) = revisions(site_root, &load::config(site_root)?);
+    diags.extend(note);
+    timer.done("history");
     let mut loaded = load::load_site(site_root, &mut diags)?;
     timer.done("load");
-    let site = model::build::build_site(&mut loaded, &mut diags);
+    let mut site = model::build::build_site(&mut loaded, &mut diags);
+    site.revisions = revisions;
     // The model holds what rendering needs; the parsed tables (the largest part of memory at
     // national scale) are dropped before the engine runs.
     loaded.tables = load::Tables::default();
     timer.done("model");
     let diags = finish(diags, deny_warnings)?;
     Ok((loaded, engine::analyse(site), diags))
+}
+
+/// The site's revision history, read from the git repository it is in, with a note when it
+/// has none (no repository, a shallow clone, no release yet) or it cannot be read.
+pub fn revisions(site_root: &Path, config: &crate::config::Config) -> (Arc<Revisions>, Diagnostics) {
+    let mut note = Diagnostics::new();
+    let made = load::history::open(site_root, config.settings.releases).and_then(|history| {
+        let mut snapshots = Vec::new();
+        for r in &history.releases {
+            let files = history.files_of(r).map_err(|e| e.to_string())?;
+            snapshots.push(history::Snapshot { release: Release::of(r), files });
+        }
+        snapshots.push(history::Snapshot { release: Release::unreleased(), files: load::history::working_files(site_root) });
+        history::revisions(&snapshots, config, &|f| history.read(f)).map_err(|e| e.to_string())
+    });
+    match made {
+        Ok(revisions) => (Arc::new(revisions), note),
+        Err(why) => {
+            note.push(Diagnostic::note("", why));
+            (Arc::default(), note)
+        }
+    }
 }
 
 /// The diagnostics of a build that can go on to render (warnings only, or none), or all of

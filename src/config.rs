@@ -107,6 +107,20 @@ pub struct Settings {
     /// (its CSV gzipped), so that no file exceeds what static hosts take (25 MiB).
     #[serde(default = "default_split_rows")]
     pub split_rows: usize,
+    /// What a release is in the site's git history: a tag, or every commit that changed `data/`.
+    #[serde(default)]
+    pub releases: ReleasesOf,
+}
+
+/// What a release of the site is (its revision history compares releases).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleasesOf {
+    /// Each tag on the history of the checked-out commit.
+    #[default]
+    Tags,
+    /// Each commit of the checked-out history (first parents) that changed `data/`.
+    Commits,
 }
 
 fn default_split_rows() -> usize {
@@ -146,6 +160,7 @@ impl Default for Settings {
             raw_html: RawHtml::default(),
             audit_years: AuditYears::default(),
             split_rows: default_split_rows(),
+            releases: ReleasesOf::default(),
         }
     }
 }

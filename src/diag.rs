@@ -14,6 +14,8 @@ pub enum Severity {
     Error,
     /// Suspicious but possible; the build goes on.
     Warning,
+    /// Worth knowing, nothing wrong (why a site shows no revision history, say).
+    Note,
 }
 
 /// One problem in the user's site.
@@ -59,6 +61,11 @@ impl Diagnostic {
     /// A new warning about `file` with no position yet.
     pub fn warning(file: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
+    }
+
+    /// A new note about `file`.
+    pub fn note(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Note, ..Diagnostic::error(file, message) }
     }
 
     /// Sets the line and column (1-based, characters).
@@ -117,7 +124,11 @@ impl Diagnostic {
         let kind = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
+        if self.file.is_empty() {
+            return format!("{kind}: {}", self.message);
+        }
         let mut s = format!("{kind}: {}", self.file);
         if let Some(cell) = &self.cell {
             s.push_str(&format!(": {cell}"));
@@ -218,7 +229,7 @@ impl Diagnostics {
 
     /// Turns every warning into an error (`--deny-warnings`).
     pub fn deny_warnings(&mut self) {
-        for d in &mut self.items {
+        for d in self.items.iter_mut().filter(|d| d.severity == Severity::Warning) {
             d.severity = Severity::Error;
         }
     }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod error;
+pub mod history;
 pub mod incremental;
 pub mod job;
 pub mod load;

@@ -5,6 +5,7 @@ pub mod cell;
 pub mod content;
 pub mod data;
 pub mod encoding;
+pub mod history;
 pub mod theme;
 pub mod workbook;
 

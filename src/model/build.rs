@@ -63,6 +63,7 @@ pub fn assemble(
         sources: register.sources.clone(),
         rules: Rules::with_overrides(&config.rules),
         pages,
+        revisions: Default::default(),
     }
 }
 

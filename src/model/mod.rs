@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod grouped;
+pub mod revisions;
 pub mod rules;
 
 use std::fmt;
@@ -619,6 +620,9 @@ pub struct Site {
     pub rules: rules::Rules,
     /// Published pages (drafts removed), sorted by section, slug, language.
     pub pages: Vec<Page>,
+    /// The revision history (empty without one).
+    #[serde(skip)]
+    pub revisions: std::sync::Arc<revisions::Revisions>,
 }
 
 /// The run of `items` (sorted by `key`) whose key is `code`.

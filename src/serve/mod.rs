@@ -362,7 +362,11 @@ fn overlay_items(diags: &Diagnostics) -> Vec<OverlayItem> {
         .sorted()
         .into_iter()
         .map(|d| OverlayItem {
-            severity: if d.severity == crate::diag::Severity::Error { "error" } else { "warning" },
+            severity: match d.severity {
+                crate::diag::Severity::Error => "error",
+                crate::diag::Severity::Warning => "warning",
+                crate::diag::Severity::Note => "note",
+            },
             text: d.to_string(),
         })
         .collect()

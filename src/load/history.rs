@@ -1,0 +1,249 @@
+//! The site's releases, read from the git repository it lives in (with gix: no `git` program
+//! needed). What is read here is where each release's files are; their bytes are read one at a
+//! time when the history is made ([`History::read`]), so that a national site's ten releases
+//! never sit in memory together.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::ReleasesOf;
+use crate::error::{Error, Result};
+use crate::util::fs;
+
+/// A release: a tagged commit (or, with `releases = "commits"`, a commit that changed `data/`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReleaseRef {
+    /// The tag's name, or the commit's short id.
+    pub name: String,
+    /// The commit, in full hex.
+    pub commit: String,
+    /// Commit time, seconds since 1970 (UTC).
+    pub seconds: i64,
+    /// The committer's offset from UTC, in seconds: the release's date is the committer's.
+    pub offset: i32,
+    /// The annotated tag's message, else the commit's, trimmed.
+    pub message: String,
+    tree: gix::ObjectId,
+}
+
+/// Where a file of a snapshot is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FileRef {
+    /// A blob of a release.
+    Blob {
+        /// The blob.
+        id: gix::ObjectId,
+        /// Site-relative path (`data/schools.csv`).
+        path: String,
+    },
+    /// A file of the site folder as it is now.
+    Disk {
+        /// Site-relative path.
+        path: String,
+    },
+}
+
+impl FileRef {
+    /// The site-relative path.
+    pub fn path(&self) -> &str {
+        match self {
+            FileRef::Blob { path, .. } | FileRef::Disk { path } => path,
+        }
+    }
+
+    /// True when both are the same blob (so the same bytes, unread).
+    pub fn same_blob(&self, other: &FileRef) -> bool {
+        matches!((self, other), (FileRef::Blob { id: a, .. }, FileRef::Blob { id: b, .. }) if a == b)
+    }
+}
+
+/// The files of one snapshot of the site: `site.toml` and each data table (in the order of
+/// [`super::DATA_FILES`]; a table's CSV file, else its workbook).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Files {
+    /// `site.toml`.
+    pub config: Option<FileRef>,
+    /// Each table of [`super::DATA_FILES`].
+    pub tables: Vec<Option<FileRef>>,
+}
+
+/// The repository of a site, and its releases oldest first.
+pub struct History {
+    repo: gix::ThreadSafeRepository,
+    /// The site folder relative to the repository's work tree, `/`-separated, with a trailing
+    /// `/` (empty at the top).
+    prefix: String,
+    /// The site folder.
+    root: PathBuf,
+    /// The releases, oldest first.
+    pub releases: Vec<ReleaseRef>,
+    /// What identifies the state read: HEAD and every tag (the preview reads the history again
+    /// when it changes).
+    pub state: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History").field("prefix", &self.prefix).field("releases", &self.releases).finish()
+    }
+}
+
+/// Reads the releases of the repository `root` is in; `Err` says, for a note, why the site
+/// has no history (no repository, a shallow clone, no release yet, a repository gix cannot
+/// read).
+pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String> {
+    use gix::discover::upwards::Error as NotFound;
+    if let Err(e) = gix::discover::upwards(root)
+        && let Some(NotFound::NoGitRepository { .. } | NotFound::NoGitRepositoryWithinCeiling { .. } | NotFound::NoGitRepositoryWithinFs { .. }) =
+            e.downcast_any_ref::<NotFound>()
+    {
+        return Err("the site folder is not in a git repository, so no revision history is shown (`git init`, commit the site and tag a release: `git tag -a v1 -m …`)".into());
+    }
+    let repo = gix::ThreadSafeRepository::discover(root)
+        .map_err(|e| format!("the site's git repository cannot be read ({e}), so no revision history is shown"))?;
+    let local = repo.to_thread_local();
+    if local.is_shallow().unwrap_or(false) {
+        return Err("the site is a shallow clone of its git repository: its history is incomplete, so no revision history is shown (`git fetch --unshallow` fetches it)".into());
+    }
+    let Some(workdir) = local.workdir() else {
+        return Err("the site's git repository has no work tree, so no revision history is shown".into());
+    };
+    let prefix = match (std::fs::canonicalize(workdir), std::fs::canonicalize(root)) {
+        (Ok(w), Ok(r)) => match r.strip_prefix(&w) {
+            Ok(rel) => rel.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
+            Err(_) => return Err("the site folder lies outside its repository's work tree, so no revision history is shown".into()),
+        },
+        _ => return Err("the site's git work tree cannot be found, so no revision history is shown".into()),
+    };
+    let read = || -> std::result::Result<(Vec<ReleaseRef>, Vec<(String, String)>), Box<dyn std::error::Error + Send + Sync>> {
+        let Ok(head) = local.head_commit() else {
+            return Ok((Vec::new(), Vec::new()));
+        };
+        let mut state = vec![("HEAD".to_string(), head.id.to_string())];
+        let releases = match of {
+            ReleasesOf::Tags => tags(&local, head.id, &mut state)?,
+            ReleasesOf::Commits => commits(&local, head.id, &format!("{prefix}data"))?,
+        };
+        Ok((releases, state))
+    };
+    let (mut releases, state) = read().map_err(|e| format!("the site's git history cannot be read ({e}), so no revision history is shown"))?;
+    releases.sort_by(|a, b| (a.seconds, &a.name).cmp(&(b.seconds, &b.name)));
+    releases.dedup_by(|later, earlier| later.commit == earlier.commit);
+    if releases.is_empty() {
+        return Err(match of {
+            ReleasesOf::Tags => "the site's repository has no release yet: tag a commit (`git tag -a v1 -m …`) to start its revision history",
+            ReleasesOf::Commits => "no commit of the site's repository changes `data/` yet, so there is no revision history",
+        }
+        .into());
+    }
+    Ok(History { repo, prefix, root: root.to_path_buf(), releases, state })
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The tags whose commit is HEAD or one of its ancestors, each as a release.
+fn tags(repo: &gix::Repository, head: gix::ObjectId, state: &mut Vec<(String, String)>) -> std::result::Result<Vec<ReleaseRef>, Failure> {
+    let ancestors: std::collections::HashSet<gix::ObjectId> =
+        repo.rev_walk([head]).all()?.map(|info| info.map(|i| i.id)).collect::<std::result::Result<_, _>>()?;
+    let mut releases = Vec::new();
+    for reference in repo.references()?.tags()? {
+        let mut reference = reference?;
+        let name = reference.name().shorten().to_string();
+        let target = reference.id().detach();
+        state.push((name.clone(), target.to_string()));
+        let tag_message = match repo.find_object(target)?.try_into_tag() {
+            Ok(tag) => Some(tag.decode()?.message.to_string()),
+            Err(_) => None,
+        };
+        let Ok(commit) = reference.peel_to_commit() else { continue };
+        if !ancestors.contains(&commit.id) {
+            continue;
+        }
+        releases.push(release(name, &commit, tag_message)?);
+    }
+    state.sort();
+    Ok(releases)
+}
+
+/// The commits of HEAD's first-parent history that changed the folder `data` (site-relative
+/// path in the repository), oldest last.
+fn commits(repo: &gix::Repository, head: gix::ObjectId, data: &str) -> std::result::Result<Vec<ReleaseRef>, Failure> {
+    let data_of = |commit: &gix::Commit<'_>| -> std::result::Result<Option<gix::ObjectId>, Failure> {
+        Ok(commit.tree()?.lookup_entry_by_path(data)?.map(|e| e.object_id()))
+    };
+    let mut releases = Vec::new();
+    for info in repo.rev_walk([head]).first_parent_only().all()? {
+        let commit = repo.find_commit(info?.id)?;
+        let here = data_of(&commit)?;
+        let before = match commit.parent_ids().next() {
+            Some(parent) => data_of(&repo.find_commit(parent)?)?,
+            None => None,
+        };
+        if here.is_some() && here != before {
+            let short = commit.id.to_hex_with_len(10).to_string();
+            releases.push(release(short, &commit, None)?);
+        }
+    }
+    Ok(releases)
+}
+
+fn release(name: String, commit: &gix::Commit<'_>, tag_message: Option<String>) -> std::result::Result<ReleaseRef, Failure> {
+    let time = commit.time()?;
+    let message = match tag_message {
+        Some(m) if !m.trim().is_empty() => m,
+        _ => commit.message_raw()?.to_string(),
+    };
+    Ok(ReleaseRef {
+        name,
+        commit: commit.id.to_string(),
+        seconds: time.seconds,
+        offset: time.offset,
+        message: message.trim().to_string(),
+        tree: commit.tree_id()?.detach(),
+    })
+}
+
+impl History {
+    /// The files of a release.
+    pub fn files_of(&self, release: &ReleaseRef) -> Result<Files> {
+        let repo = self.repo.to_thread_local();
+        let tree = repo.find_tree(release.tree).map_err(|e| self.error(e))?;
+        let blob = |path: &str| -> Result<Option<FileRef>> {
+            let entry = tree.lookup_entry_by_path(format!("{}{path}", self.prefix)).map_err(|e| self.error(e))?;
+            Ok(entry.filter(|e| e.mode().is_blob()).map(|e| FileRef::Blob { id: e.object_id(), path: path.to_string() }))
+        };
+        let mut tables = Vec::new();
+        for spec in super::DATA_FILES {
+            let book = super::workbook_of(spec.file);
+            tables.push(match blob(spec.file)? {
+                Some(f) => Some(f),
+                None => blob(&book)?,
+            });
+        }
+        Ok(Files { config: blob(crate::config::CONFIG_FILE)?, tables })
+    }
+
+    /// The bytes of a file of a snapshot.
+    pub fn read(&self, file: &FileRef) -> Result<Vec<u8>> {
+        match file {
+            FileRef::Blob { id, .. } => {
+                let repo = self.repo.to_thread_local();
+                Ok(repo.find_blob(*id).map_err(|e| self.error(e))?.take_data())
+            }
+            FileRef::Disk { path } => fs::read(&self.root.join(path)),
+        }
+    }
+
+    fn error(&self, e: impl std::fmt::Display) -> Error {
+        Error::Usage(format!("the site's git repository cannot be read: {e}"))
+    }
+}
+
+/// The files of the site folder as it is now.
+pub fn working_files(root: &Path) -> Files {
+    let disk = |path: &str| root.join(path).is_file().then(|| FileRef::Disk { path: path.to_string() });
+    let tables = super::DATA_FILES
+        .iter()
+        .map(|spec| disk(spec.file).or_else(|| disk(&super::workbook_of(spec.file))))
+        .collect();
+    Files { config: disk(crate::config::CONFIG_FILE), tables }
+}
