@@ -101,6 +101,15 @@ pub fn revisions(snapshots: &[Snapshot], current: &Config, read: &Reader) -> Res
         }
         previous = Some(state);
     }
+    // Two tags may read the same once spelled as a path (`v1.0`, `v1-0`): the later one gets
+    // its commit's short id too.
+    let mut seen = BTreeSet::new();
+    for r in &mut releases {
+        if !seen.insert(r.slug.clone()) {
+            r.slug = format!("{}-{}", r.slug, r.commit.as_deref().map_or("", |c| &c[..c.len().min(10)]));
+            seen.insert(r.slug.clone());
+        }
+    }
     changes.sort_by(|a, b| (&a.key.area, a.release, &a.key).cmp(&(&b.key.area, b.release, &b.key)));
     Ok(Revisions { releases, changes: Grouped::new(changes) })
 }

@@ -22,6 +22,7 @@ pub const BUILT_IN: &[(&str, &[u8])] = &[
     ("templates/404.html", include_bytes!("../theme/templates/404.html")),
     ("templates/area.html", include_bytes!("../theme/templates/area.html")),
     ("templates/base.html", include_bytes!("../theme/templates/base.html")),
+    ("templates/changes.html", include_bytes!("../theme/templates/changes.html")),
     ("templates/computation.html", include_bytes!("../theme/templates/computation.html")),
     ("templates/county.html", include_bytes!("../theme/templates/county.html")),
     ("templates/downloads.html", include_bytes!("../theme/templates/downloads.html")),

@@ -76,6 +76,8 @@ pub struct Release {
     pub commit: Option<String>,
     /// The commit's date in the committer's time zone, `YYYY-MM-DD` (none: not released yet).
     pub date: Option<String>,
+    /// The commit's time with the committer's offset, RFC 3339 (none: not released yet).
+    pub time: Option<String>,
     /// The release's message (the annotated tag's, else the commit's), trimmed.
     pub message: String,
 }
@@ -83,20 +85,40 @@ pub struct Release {
 impl Release {
     /// The release of a tagged (or chosen) commit.
     pub fn of(r: &crate::load::history::ReleaseRef) -> Release {
-        let date = time::OffsetDateTime::from_unix_timestamp(r.seconds + i64::from(r.offset))
-            .map(|t| {
-                let d = t.date();
-                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-            })
-            .ok();
+        let local = time::UtcOffset::from_whole_seconds(r.offset)
+            .ok()
+            .and_then(|offset| Some(time::OffsetDateTime::from_unix_timestamp(r.seconds).ok()?.to_offset(offset)));
+        let date = local.map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()));
+        let time = local.map(|t| {
+            let (h, m, _) = t.offset().as_hms();
+            let sign = if r.offset < 0 { '-' } else { '+' };
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                h.unsigned_abs(),
+                m.unsigned_abs()
+            )
+        });
         let slug: String =
             r.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-        Release { name: r.name.clone(), slug, commit: Some(r.commit.clone()), date, message: r.message.clone() }
+        Release { name: r.name.clone(), slug, commit: Some(r.commit.clone()), date, time, message: r.message.clone() }
     }
 
     /// What is in the site folder but in no release.
     pub fn unreleased() -> Release {
-        Release { name: String::new(), slug: "unreleased".into(), commit: None, date: None, message: String::new() }
+        Release {
+            name: String::new(),
+            slug: "unreleased".into(),
+            commit: None,
+            date: None,
+            time: None,
+            message: String::new(),
+        }
     }
 
     /// The first line of the message.
@@ -121,6 +143,10 @@ pub struct Change {
 impl AreaRow for Change {
     fn area(&self) -> &str {
         &self.key.area
+    }
+
+    fn fingerprint(&self, h: &mut std::hash::DefaultHasher) {
+        std::hash::Hash::hash(self, h);
     }
 }
 

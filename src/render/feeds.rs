@@ -204,5 +204,23 @@ pub fn county_atom(site: &Scope, code: &str, name: &str, lang: &str, strings: &S
             });
         }
     }
+    // Each release that revised its figures.
+    let releases = site.releases();
+    let changes = site.revisions_of(code);
+    for (i, r) in releases.iter().enumerate() {
+        let (Some(time), n) = (r.time.as_ref(), changes.iter().filter(|c| c.release == i).count()) else { continue };
+        if n == 0 {
+            continue;
+        }
+        let link = format!("{}county/{code}/#revisions-h", f.base);
+        let summary = f.t("feed.revision_summary").replace("{n}", &n.to_string());
+        entries.push(Entry {
+            id: format!("{}county/{code}/#revisions-{}", f.base, r.slug),
+            title: format!("{name} · {}", f.t("feed.revision_entry").replace("{name}", &r.name)),
+            date: time.clone(),
+            link,
+            summary: if r.summary().is_empty() { summary } else { format!("{summary} {}", r.summary()) },
+        });
+    }
     f.write(&format!("{name} · {}", f.t("feed.county_title")), &format!("county/{code}/"), entries)
 }

@@ -218,7 +218,7 @@ pub fn page_jobs<'a>(
             let mut jobs = pages::plan(reading, frame, downloads, rankings);
             let scope = reading.everywhere(Tables::of(&[Table::Milestones, Table::Narratives]));
             jobs.push(Job::new(format!("{}atom.xml", frame.prefix), SiteFeed { frame, scope }, site_feed));
-            let county_tables = Tables::of(&[Table::Milestones, Table::Narratives, Table::Results]);
+            let county_tables = Tables::of(&[Table::Milestones, Table::Narratives, Table::Results, Table::Revisions]);
             for (i, c) in site.counties.iter().enumerate().filter(|(i, _)| reading.page_built(*i)) {
                 let scope = reading.scope_of(&c.code, county_tables);
                 let slot = format!("{}county/{}/atom.xml", frame.prefix, c.code);

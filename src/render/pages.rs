@@ -178,6 +178,7 @@ pub fn plan<'a>(
     indicators(&mut p);
     national_timeline(&mut p);
     content(&mut p);
+    changes(&mut p);
     misc(&mut p);
     p.out
 }
@@ -190,6 +191,7 @@ fn site_info(site: &Analysed, lang: &str) -> Value {
         "description": c.description.as_ref().map(|d| d.get(lang, dl)),
         "publisher": c.publisher.get(lang, dl),
         "license": c.license, "license_url": c.license_url, "base_url": c.base_url,
+        "history": !site.revisions.releases.is_empty(),
         "languages": c.languages, "default_language": dl,
     })
 }
@@ -298,7 +300,8 @@ impl Kind for County<'_> {
     fn context(&self, site: &Scope, f: &Frame) -> Context {
         let (code, lang, strings) = (self.code.as_str(), f.lang, &f.styled.strings);
         let mut cites = Citations::default();
-        let years = views::county_years(site, code, &mut cites);
+        let mut years = views::county_years(site, code, &mut cites);
+        mark_revised(&mut years, &views::revised_items(site, code));
         let timeline = views::timeline(site, &[code], &mut cites);
         let mut series = views::series(site, code, lang, &mut cites);
         charts::attach(&mut series, "chart", lang, strings);
@@ -323,8 +326,32 @@ impl Kind for County<'_> {
             ("has_data", json!(site.has_data(code))),
             ("rules_overridden", json!(!site.rules().overridden.is_empty())),
             ("data_date", data_date),
+            ("revisions", views::revisions(site, code)),
         ]);
         Context { json, values: vec![("trends", trends)] }
+    }
+}
+
+/// Marks each indicator, composite and quality verdict of a county's sheets (as
+/// [`views::county_years`] shows them) that was revised in a release: `revised: true`.
+fn mark_revised(
+    years: &mut Value,
+    revised: &std::collections::BTreeSet<(String, &'static str, &'static str, &'static str)>,
+) {
+    use crate::model::revisions::{ALL_INDICATORS, COMPOSITE};
+    for y in years.as_array_mut().into_iter().flatten() {
+        let year = y["school_year"].as_str().unwrap_or_default().to_string();
+        for s in y.get_mut("sheets").and_then(Value::as_array_mut).into_iter().flatten() {
+            let (level, scheme) = (s["level"].as_str().unwrap_or_default(), s["scheme"].as_str().unwrap_or_default());
+            let is = |item: &str| revised.iter().any(|(y, l, s, i)| *y == year && *l == level && *s == scheme && *i == item);
+            let (composite, all) = (is(COMPOSITE), is(ALL_INDICATORS));
+            let rows: Vec<bool> = s["rows"].as_array().into_iter().flatten().map(|r| is(r["indicator"].as_str().unwrap_or_default())).collect();
+            for (r, revised) in s["rows"].as_array_mut().into_iter().flatten().zip(rows) {
+                r["revised"] = json!(revised);
+            }
+            s["composite_revised"] = json!(composite);
+            s["all_revised"] = json!(all);
+        }
     }
 }
 
@@ -348,7 +375,8 @@ impl Kind for Computation {
 /// Each county's page, and its audit trail per school year with school data.
 fn counties(p: &mut Plan) {
     let (site, lang) = (p.site(), p.frame.lang);
-    let county_tables = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics, Table::Narratives]);
+    let county_tables =
+        Tables::of(&[Table::Results, Table::Milestones, Table::Metrics, Table::Narratives, Table::Revisions]);
     for (i, c) in site.counties.iter().enumerate() {
         if !p.reading.page_built(i) {
             continue;
@@ -722,6 +750,110 @@ impl Kind for NotFound {
 }
 
 /// The downloads page and the 404 page.
+/// Above this many changes, a release's page lists how many each area has, not each change.
+const CHANGES_LISTED: usize = 500;
+
+/// The revision history: each release with what it changed.
+#[derive(Hash, Debug)]
+struct ChangesIndex;
+
+impl Kind for ChangesIndex {
+    fn context(&self, site: &Scope, _f: &Frame) -> Context {
+        let releases = site.releases();
+        let mut counts = vec![(0usize, std::collections::BTreeSet::new()); releases.len()];
+        for c in site.revisions() {
+            counts[c.release].0 += 1;
+            counts[c.release].1.insert(c.key.area.as_str());
+        }
+        let rows: Vec<Value> = releases
+            .iter()
+            .zip(&counts)
+            .enumerate()
+            .rev()
+            .map(|(i, (r, (n, areas)))| {
+                json!({ "release": views::release_view(r), "count": n, "areas": areas.len(), "first": i == 0 })
+            })
+            .collect();
+        json!({ "release": null, "releases": rows }).into()
+    }
+}
+
+/// What one release changed, by province and area.
+#[derive(Hash, Debug)]
+struct ReleaseChanges {
+    release: usize,
+}
+
+impl Kind for ReleaseChanges {
+    fn context(&self, site: &Scope, f: &Frame) -> Context {
+        let changes: Vec<&crate::model::revisions::Change> =
+            site.revisions().iter().filter(|c| c.release == self.release).collect();
+        let detailed = changes.len() <= CHANGES_LISTED;
+        // Province → area → changes (the country's own milestones under `000000`).
+        let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&crate::model::revisions::Change>>> = BTreeMap::new();
+        for c in &changes {
+            let area = c.key.area.as_str();
+            let province = if let Some(county) = site.county(area) {
+                county.province_code.as_str()
+            } else if let Some(prefecture) = site.prefecture(area) {
+                prefecture.province_code.as_str()
+            } else {
+                area
+            };
+            grouped.entry(province).or_default().entry(area).or_default().push(c);
+        }
+        let name = |code: &str| -> (String, String, String) {
+            let a = site.area(code);
+            let kind = a["kind"].as_str().unwrap_or_default().to_string();
+            let name = match site.county(code) {
+                Some(c) => county_name(c, f.lang),
+                None if code == NATIONAL_AREA => f.tr().t("revisions.national"),
+                None => a["name"].as_str().unwrap_or(code).to_string(),
+            };
+            (name, a["path"].as_str().unwrap_or_default().to_string(), kind)
+        };
+        let provinces: Vec<Value> = grouped
+            .into_iter()
+            .map(|(code, areas)| {
+                let (pname, ppath, _) = name(code);
+                let count: usize = areas.values().map(Vec::len).sum();
+                let areas: Vec<Value> = areas
+                    .into_iter()
+                    .map(|(code, changes)| {
+                        let (name, path, kind) = name(code);
+                        let list: Vec<Value> =
+                            if detailed { changes.iter().map(|c| views::change_view(c)).collect() } else { Vec::new() };
+                        json!({ "code": code, "name": name, "path": path, "kind": kind, "count": changes.len(), "changes": list })
+                    })
+                    .collect();
+                json!({ "code": code, "name": pname, "path": if code == NATIONAL_AREA { String::new() } else { ppath }, "count": count, "areas": areas })
+            })
+            .collect();
+        let areas: usize = provinces.iter().map(|p| p["areas"].as_array().map_or(0, Vec::len)).sum();
+        json!({ "release": views::release_view(&site.releases()[self.release]), "count": changes.len(),
+                "areas": areas, "detailed": detailed, "provinces": provinces })
+        .into()
+    }
+}
+
+/// The revision history's pages: none without a history.
+fn changes(p: &mut Plan) {
+    let releases = &p.site().revisions.releases;
+    if releases.is_empty() {
+        return;
+    }
+    let tr = p.frame.tr();
+    let scope = p.reading.everywhere(Tables::of(&[Table::Revisions]));
+    p.push("changes/".into(), "changes.html", tr.t("revisions.history"), scope, ChangesIndex);
+    let changed: std::collections::BTreeSet<usize> = p.site().revisions.changes.iter().map(|c| c.release).collect();
+    for (i, r) in releases.iter().enumerate().filter(|(i, _)| changed.contains(i)) {
+        let name = if r.commit.is_none() { tr.t("revisions.unreleased") } else { r.name.clone() };
+        let title = tr.t("revisions.release_title").replace("{name}", &name);
+        let scope = p.reading.everywhere(Tables::of(&[Table::Revisions]));
+        p.push(format!("changes/{}/", r.slug), "changes.html", title, scope, ReleaseChanges { release: i });
+    }
+}
+
 fn misc(p: &mut Plan) {
     let scope = p.reading.site_wide();
     let downloads = p.downloads;

@@ -37,11 +37,20 @@ pub enum Table {
     Metrics,
     /// A county's narratives.
     Narratives,
+    /// The figures of an area revised in a release (the revision history).
+    Revisions,
 }
 
 impl Table {
-    const ALL: [Table; 6] =
-        [Table::Published, Table::Schools, Table::Results, Table::Milestones, Table::Metrics, Table::Narratives];
+    const ALL: [Table; 7] = [
+        Table::Published,
+        Table::Schools,
+        Table::Results,
+        Table::Milestones,
+        Table::Metrics,
+        Table::Narratives,
+        Table::Revisions,
+    ];
 }
 
 /// A set of [`Table`]s.
@@ -50,7 +59,7 @@ pub struct Tables(u8);
 
 impl Tables {
     /// Every table.
-    pub const ALL: Tables = Tables(0b11_1111);
+    pub const ALL: Tables = Tables(0b111_1111);
 
     /// The set of `tables`.
     pub const fn of(tables: &[Table]) -> Tables {
@@ -186,6 +195,7 @@ impl<'s> Reading<'s> {
             crate::util::hash::add(&mut h, &s.rules);
             crate::util::hash::add(&mut h, &(&s.counties, &s.prefectures, &s.provinces));
             crate::util::hash::add(&mut h, &s.sources);
+            s.revisions.releases.hash(&mut h);
             s.pages.iter().filter(|p| p.section != "counties").for_each(|p| p.hash(&mut h));
             h.finish()
         })
@@ -225,6 +235,7 @@ impl<'s> Reading<'s> {
             }
             Table::Milestones => s.milestones.hash_of(area),
             Table::Metrics => s.metrics.hash_of(area),
+            Table::Revisions => s.revisions.changes.hash_of(area),
             Table::Narratives => {
                 let narratives = self.narratives.get_or_init(|| {
                     use rayon::prelude::*;
@@ -265,6 +276,7 @@ impl<'s> Reading<'s> {
                 }
                 Table::Milestones => s.milestones.runs().iter().map(|r| r.0.as_str()).collect(),
                 Table::Metrics => s.metrics.runs().iter().map(|r| r.0.as_str()).collect(),
+                Table::Revisions => s.revisions.changes.runs().iter().map(|r| r.0.as_str()).collect(),
                 Table::Narratives => s.counties.iter().map(|c| c.code.as_str()).collect(),
             };
             for area in areas {
@@ -545,6 +557,23 @@ impl<'r, 's> Scope<'r, 's> {
             Some((kind, name, path)) => json!({ "code": code, "kind": kind, "name": name, "path": path }),
             None => json!({ "code": code, "kind": "unknown", "name": code, "path": "" }),
         }
+    }
+
+    /// The releases of the revision history (site-wide), oldest first.
+    pub fn releases(&self) -> &'s [crate::model::revisions::Release] {
+        &self.site().revisions.releases
+    }
+
+    /// The figures of an area revised, by release.
+    pub fn revisions_of(&self, area: &str) -> &'s [crate::model::revisions::Change] {
+        self.check(Table::Revisions, area);
+        self.site().revisions.changes.of(area)
+    }
+
+    /// Every revised figure.
+    pub fn revisions(&self) -> &'s [crate::model::revisions::Change] {
+        self.check_all(Table::Revisions);
+        &self.site().revisions.changes
     }
 
     /// The latest step reached in a regime by a county: (step 1–4, milestone).

@@ -461,3 +461,69 @@ impl minijinja::value::Object for AuditCell {
         minijinja::value::Enumerator::Str(&["v", "low"])
     }
 }
+
+/// A release as pages show it.
+pub fn release_view(r: &crate::model::revisions::Release) -> Value {
+    json!({ "name": r.name, "slug": r.slug, "date": r.date, "summary": r.summary(), "message": r.message,
+            "commit": r.commit.as_deref().map(|c| &c[..c.len().min(10)]), "unreleased": r.commit.is_none() })
+}
+
+/// One revised figure as pages show it: what it is, and its old and new value, computed figures
+/// with as many decimals (3 or more) as it takes to tell them apart.
+pub fn change_view(c: &crate::model::revisions::Change) -> Value {
+    use crate::model::revisions::Field;
+    let k = &c.key;
+    let kind = match k.field {
+        Field::Meets => "verdict",
+        Field::Milestone => "milestone",
+        _ => "number",
+    };
+    let (old, new) = match k.field {
+        Field::ComputedValue | Field::ComputedCv => shown_apart(c.old.as_deref(), c.new.as_deref()),
+        _ => (c.old.clone(), c.new.clone()),
+    };
+    json!({ "school_year": k.school_year.map(|y| y.to_string()), "level": k.level, "scheme": k.scheme,
+            "item": k.item, "field": k.field, "kind": kind, "old": old, "new": new })
+}
+
+/// Two computed figures with 3 decimals, or more where 3 would show them equal.
+fn shown_apart(old: Option<&str>, new: Option<&str>) -> (Option<String>, Option<String>) {
+    let parse = |v: Option<&str>| v.and_then(|v| v.parse::<f64>().ok());
+    let (a, b) = (parse(old), parse(new));
+    let decimals = (3..=10)
+        .find(|&d| match (a, b) {
+            (Some(a), Some(b)) => format!("{a:.d$}") != format!("{b:.d$}"),
+            _ => true,
+        })
+        .unwrap_or(10);
+    let show = |v: Option<f64>| v.map(|v| format!("{v:.decimals$}"));
+    (show(a), show(b))
+}
+
+/// An area's revised figures, by release (latest first).
+pub fn revisions(site: &Scope, area: &str) -> Value {
+    let releases = site.releases();
+    let changes = site.revisions_of(area);
+    let mut by_release: BTreeMap<std::cmp::Reverse<usize>, Vec<Value>> = BTreeMap::new();
+    for c in changes {
+        by_release.entry(std::cmp::Reverse(c.release)).or_default().push(change_view(c));
+    }
+    Value::Array(
+        by_release
+            .into_iter()
+            .map(|(r, changes)| json!({ "release": release_view(&releases[r.0]), "changes": changes }))
+            .collect(),
+    )
+}
+
+/// The figures of `area` revised at least once, as `(school year, level, scheme, item)`, for
+/// the marks on its sheets.
+pub fn revised_items(site: &Scope, area: &str) -> std::collections::BTreeSet<(String, &'static str, &'static str, &'static str)> {
+    site.revisions_of(area)
+        .iter()
+        .filter_map(|c| {
+            let k = &c.key;
+            Some((k.school_year?.to_string(), k.level?.id(), k.scheme?.id(), k.item))
+        })
+        .collect()
+}
