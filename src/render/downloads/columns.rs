@@ -57,6 +57,13 @@ const OUTPUT_HEADERS: &[(&str, &str)] = &[
     ("quality_sports_area", "优质·生均体育运动场馆面积"),
     ("quality_equipment_value", "优质·生均教学仪器设备值"),
     ("quality_multimedia_rooms", "优质·每百名学生拥有网络多媒体教室数"),
+    ("release", "发布"),
+    ("commit", "版本"),
+    ("date", "日期"),
+    ("area", "地区代码"),
+    ("field", "数字"),
+    ("old", "原值"),
+    ("new", "新值"),
 ];
 
 /// The Chinese header of a column of `table`: for an input table, the first alias the
@@ -101,11 +108,17 @@ pub(super) fn constraints(table: &str, column: &str, ty: Ty) -> Option<Value> {
             let mut ids: Vec<&str> =
                 Scheme::ALL.iter().flat_map(|&s| rules.of(s).indicators.iter().map(|i| i.id)).collect();
             ids.push(IndicatorRef::Composite.id());
+            if table == "changes" {
+                ids.push(crate::model::revisions::ALL_INDICATORS);
+                ids.extend(crate::model::Event::IDS);
+            }
             ids.sort_unstable();
             ids.dedup();
             enumeration(ids)
         }
         "event" => enumeration(crate::model::Event::IDS.to_vec()),
+        "field" => enumeration(crate::model::revisions::Field::ALL.iter().map(|f| f.id()).collect()),
+        "commit" => json!({ "pattern": "[0-9a-f]{40}" }),
         "school_type" => enumeration(crate::model::SCHOOL_TYPES.to_vec()),
         "date" => json!({ "pattern": "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?" }),
         "school_id" | "parent_school_id" => json!({ "pattern": "\\S+" }),

@@ -8,7 +8,8 @@ use rusqlite::{Connection, params_from_iter, types::Value as Sql};
 use super::*;
 
 /// The tables of the database, in the order they are filled (referenced tables first).
-const ORDER: [&str; 7] = ["counties", "sources", "indicators", "results", "milestones", "metrics", "schools"];
+const ORDER: [&str; 8] =
+    ["counties", "sources", "indicators", "results", "milestones", "metrics", "schools", "changes"];
 
 /// Indexes beyond the primary keys: a school year across the country, an indicator's
 /// ranking, a county's school rows.
@@ -18,6 +19,7 @@ const INDEXES: &[(&str, &str)] = &[
     ("schools", "county, school_year"),
     ("schools", "school_year, level"),
     ("milestones", "area, date"),
+    ("changes", "area, school_year"),
 ];
 
 /// Each county's latest school year, per level and regime, with every figure of it.
@@ -41,7 +43,14 @@ struct Database<'r, 's> {
 /// The job making the database of the whole site (`data/junheng.sqlite`), or, when a table is
 /// split, the jobs making one database per province (`data/sqlite/<province>.sqlite.gz`).
 pub(super) fn database_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words, split: bool) -> Vec<PartJob<'r>> {
-    let tables = Tables::of(&[Table::Published, Table::Results, Table::Milestones, Table::Metrics, Table::Schools]);
+    let tables = Tables::of(&[
+        Table::Published,
+        Table::Results,
+        Table::Milestones,
+        Table::Metrics,
+        Table::Schools,
+        Table::Revisions,
+    ]);
     if !split {
         let inputs = Database { scope: reading.everywhere(tables), words, province: None };
         return vec![Job::new("data/junheng.sqlite", inputs, database)];

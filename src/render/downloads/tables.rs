@@ -32,7 +32,7 @@ fn runs_of<'s, T: 's>(
 }
 
 /// Every national table of the site, in the order the downloads list them.
-pub(super) const NATIONAL: [National; 7] = [
+pub(super) const NATIONAL: [National; 8] = [
     National { name: "counties", reads: Tables::of(&[]), make: counties_table, grouped: false },
     National { name: "indicators", reads: Tables::of(&[Table::Published]), make: indicators_table, grouped: true },
     National {
@@ -45,6 +45,7 @@ pub(super) const NATIONAL: [National; 7] = [
     National { name: "metrics", reads: Tables::of(&[Table::Metrics]), make: metrics_table, grouped: false },
     National { name: "sources", reads: Tables::of(&[]), make: sources_table, grouped: false },
     National { name: "schools", reads: Tables::of(&[Table::Schools]), make: schools_table, grouped: true },
+    National { name: "changes", reads: Tables::of(&[Table::Revisions]), make: changes_table, grouped: false },
 ];
 
 /// The codes of the areas whose rows a province's part of a table holds: the country's, the
@@ -186,6 +187,55 @@ fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
                     opt_s(&x.publisher),
                     x.date.map_or(Cell::Null, |d| s(d.to_string())),
                     opt_s(&x.url),
+                ]
+            }))
+        }),
+    })
+}
+
+/// Every figure revised in a release (release, commit and date empty: not released yet), when
+/// the site has a revision history.
+fn changes_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let releases = site.releases();
+    if releases.is_empty() {
+        return None;
+    }
+    let changes: Vec<&crate::model::revisions::Change> = match province {
+        None => site.revisions().iter().collect(),
+        Some(p) => areas_of(site, p).into_iter().flat_map(|a| site.revisions_of(a)).collect(),
+    };
+    Some(DataTable {
+        name: "changes",
+        columns: vec![
+            ("release", Ty::Str),
+            ("commit", Ty::Str),
+            ("date", Ty::Date),
+            ("area", Ty::Str),
+            ("school_year", Ty::Str),
+            ("level", Ty::Str),
+            ("scheme", Ty::Str),
+            ("indicator", Ty::Str),
+            ("field", Ty::Str),
+            ("old", Ty::Str),
+            ("new", Ty::Str),
+        ],
+        primary_key: &[],
+        rows: Rows::made(changes.len(), move || {
+            Box::new(changes.clone().into_iter().map(|c| {
+                let r = &releases[c.release];
+                let k = &c.key;
+                vec![
+                    if r.commit.is_some() { s(&r.name) } else { Cell::Null },
+                    opt_s(&r.commit),
+                    opt_s(&r.date),
+                    s(&k.area),
+                    k.school_year.map_or(Cell::Null, |y| s(y.to_string())),
+                    k.level.map_or(Cell::Null, |l| s(l.id())),
+                    k.scheme.map_or(Cell::Null, |x| s(x.id())),
+                    s(k.item),
+                    s(k.field.id()),
+                    opt_s(&c.old),
+                    opt_s(&c.new),
                 ]
             }))
         }),
