@@ -13,6 +13,7 @@ mod fuzz;
 mod national;
 mod new;
 mod publish;
+mod revisions;
 mod serve;
 mod support;
 mod theme;

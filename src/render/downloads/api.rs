@@ -89,6 +89,19 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
         }
         None => Value::Null,
     };
+    let releases = site.releases();
+    let revisions: Vec<Value> = site
+        .revisions_of(code)
+        .iter()
+        .map(|c| {
+            let (r, k) = (&releases[c.release], &c.key);
+            json!({
+                "release": r.commit.as_ref().map(|_| &r.name), "commit": r.commit, "date": r.date,
+                "school_year": k.school_year.map(|y| y.to_string()), "level": k.level, "scheme": k.scheme,
+                "indicator": k.item, "field": k.field, "old": c.old, "new": c.new,
+            })
+        })
+        .collect();
     let record = ApiCounty {
         schema: "../schema/county.schema.json",
         schema_version: 1,
@@ -98,6 +111,7 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
         milestones,
         metrics,
         sources,
+        revisions,
     };
     let mut out = serde_json::to_vec(&record).expect("JSON of plain values");
     out.push(b'\n');
@@ -116,6 +130,7 @@ pub(super) struct ApiCounty<'a> {
     pub(super) milestones: Vec<Value>,
     pub(super) metrics: Vec<Value>,
     pub(super) sources: Vec<Value>,
+    pub(super) revisions: Vec<Value>,
 }
 
 #[derive(serde::Serialize)]
@@ -280,6 +295,24 @@ pub fn county_schema() -> Value {
             "url": { "type": ["string", "null"], "format": "uri" },
         }),
     );
+    let mut items: Vec<&str> = indicators.clone();
+    items.extend(["composite", crate::model::revisions::ALL_INDICATORS]);
+    items.extend(crate::model::Event::IDS);
+    let revision = object(
+        &["release", "commit", "date", "school_year", "level", "scheme", "indicator", "field", "old", "new"],
+        json!({
+            "release": { "type": ["string", "null"], "description": "the release (git tag) that made the change; null: not released yet" },
+            "commit": { "type": ["string", "null"], "pattern": "^[0-9a-f]{40}$" },
+            "date": { "oneOf": [date, { "type": "null" }] },
+            "school_year": { "type": ["string", "null"], "pattern": "^[0-9]{4}-[0-9]{4}$" },
+            "level": { "enum": ["primary", "junior", null] },
+            "scheme": { "enum": ["basic", "quality", null] },
+            "indicator": { "enum": items, "description": "indicator id, composite, all (the verdict on every quality indicator) or a milestone's event" },
+            "field": { "enum": crate::model::revisions::Field::ALL.iter().map(|f| f.id()).collect::<Vec<_>>() },
+            "old": { "type": ["string", "null"], "description": "before; null: added" },
+            "new": { "type": ["string", "null"], "description": "after; null: removed" },
+        }),
+    );
     let county = object(
         &["code", "name", "name_en", "prefecture_code", "prefecture", "province_code", "province"],
         json!({
@@ -288,7 +321,7 @@ pub fn county_schema() -> Value {
         }),
     );
     let schema = object(
-        &["$schema", "schema_version", "county", "status", "sheets", "milestones", "metrics", "sources"],
+        &["$schema", "schema_version", "county", "status", "sheets", "milestones", "metrics", "sources", "revisions"],
         json!({
             "$schema": { "type": "string" },
             "schema_version": { "const": 1 },
@@ -298,6 +331,7 @@ pub fn county_schema() -> Value {
             "milestones": { "type": "array", "items": milestone },
             "metrics": { "type": "array", "items": metric },
             "sources": { "type": "array", "items": source },
+            "revisions": { "type": "array", "items": revision, "description": "the county's figures revised in each release of the site's data" },
         }),
     );
     let mut head = json!({

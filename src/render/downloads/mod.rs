@@ -317,7 +317,7 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
     let first = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
     let first = first.or_else(|| site.counties.iter().find(|c| !site.sheets_of(&c.code).is_empty()));
     let own = Tables::of(&[Table::Schools, Table::Results]);
-    let record = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics]);
+    let record = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics, Table::Revisions]);
     let per_county: Vec<[Option<PartJob>; 2]> = site
         .counties
         .par_iter()

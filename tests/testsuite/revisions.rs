@@ -1,0 +1,226 @@
+//! The revision history: releases read from the site's git repository (made here with the
+//! `git` program; junheng reads them with gix), what each changed, figure by figure.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support::{SiteTest, main_of};
+
+/// Runs git in `dir` with a fixed identity and date, and no user or system configuration.
+fn git(dir: &Path, date: &str, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "教育局")
+        .env("GIT_AUTHOR_EMAIL", "data@example.org")
+        .env("GIT_COMMITTER_NAME", "教育局")
+        .env("GIT_COMMITTER_EMAIL", "data@example.org")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .output()
+        .expect("git runs (scripts/test-deps installs it)");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Replaces `from` by `to` in a file of the site (exactly once).
+fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
+    let path = t.site.join(rel);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "`{from}` once in {rel}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Commits everything and tags it (annotated, with `message`).
+fn release(t: &SiteTest, date: &str, tag: &str, message: &str) {
+    git(&t.site, date, &["add", "-A"]);
+    git(&t.site, date, &["commit", "-q", "-m", &format!("data for {tag}")]);
+    git(&t.site, date, &["tag", "-a", tag, "-m", message]);
+}
+
+/// The demo site with three releases and an edit not released yet:
+/// - v1: the demo as it is;
+/// - v2: 港北区's published primary composite of 2020-2021 corrected from 0.21 to 0.23;
+/// - v3: a school row of 覃塘区 corrected (its computed coefficients move), 石泉县 added with a
+///   published composite, 港北区's recognition milestone removed;
+/// - not released: 港南区's recognition milestone retitled.
+fn three_releases() -> SiteTest {
+    let t = SiteTest::demo();
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
+    release(&t, "2024-01-10T10:00:00+08:00", "v1", "首次发布");
+    edit(&t, "data/indicators.csv", "450802,2020-2021,primary,basic,composite,,0.21,", "450802,2020-2021,primary,basic,composite,,0.23,");
+    release(&t, "2024-03-05T09:30:00+08:00", "v2", "更正港北区小学综合差异系数");
+    edit(&t, "data/schools.csv", "覃塘区城区第一小学,450804,2019-2020,primary,primary,2600,", "覃塘区城区第一小学,450804,2019-2020,primary,primary,2900,");
+    edit(&t, "data/counties.csv", "610921,汉阴县", "610922,石泉县,610900,安康市,610000,陕西省,Shiquan County\n610921,汉阴县");
+    let mut indicators = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
+    indicators.push_str("610922,2020-2021,primary,basic,composite,,0.35,guigang-2021\n");
+    t.write("data/indicators.csv", &indicators);
+    edit(&t, "data/milestones.csv", "450802,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定,guigang-2021\n", "");
+    release(&t, "2024-06-01T16:00:00+08:00", "v3", "更正覃塘区学校数据；增加石泉县");
+    edit(&t, "data/milestones.csv", "450803,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定", "450803,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定（复核）");
+    t
+}
+
+/// The rows of the changes table, each as its cells joined by `|`.
+fn change_rows(t: &SiteTest) -> Vec<String> {
+    let csv = t.read_output("data/changes.csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["release", "commit", "date", "area", "school_year", "level", "scheme", "indicator", "field", "old", "new"]
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            // The commit is checked apart: its id depends on git's object format only.
+            assert!(r[1].is_empty() || r[1].len() == 40, "a full commit id: {:?}", &r[1]);
+            [0, 2, 3, 4, 5, 6, 7, 8, 9, 10].iter().map(|&i| &r[i]).collect::<Vec<_>>().join("|")
+        })
+        .collect()
+}
+
+// Guards the whole history: each release's changes, figure by figure, in the changes table,
+// on the county pages, the changes pages, the API records and the county feeds.
+#[test]
+fn three_releases_say_exactly_what_changed() {
+    let t = three_releases();
+    let report = t.build();
+    assert!(report.diagnostics.is_empty(), "no note with a history: {}", report.diagnostics);
+    let rows = change_rows(&t);
+    let of = |prefix: &str| rows.iter().filter(|r| r.starts_with(prefix)).cloned().collect::<Vec<_>>();
+    // v2: the published composite, nothing else (its verdict stays: 0.23 ≤ 0.65).
+    assert_eq!(of("v2|"), ["v2|2024-03-05|450802|2020-2021|primary|basic|composite|cv|0.21|0.23"]);
+    // v3: 覃塘区's computed figures moved (a coefficient and the composite among them), 石泉县's
+    // composite and verdict were added, 港北区's milestone removed.
+    let v3 = of("v3|2024-06-01|");
+    assert!(v3.iter().any(|r| r.starts_with("v3|2024-06-01|450804|2019-2020|primary|basic|books|computed_cv|0.33")), "{v3:#?}");
+    assert!(v3.iter().any(|r| r.contains("|450804|2019-2020|primary|basic|composite|computed_cv|")), "{v3:#?}");
+    assert!(v3.iter().all(|r| !r.contains("|450804|2020-2021|")), "only the corrected school year moves: {v3:#?}");
+    assert!(v3.contains(&"v3|2024-06-01|610922|2020-2021|primary|basic|composite|cv||0.35".to_string()), "{v3:#?}");
+    assert!(v3.contains(&"v3|2024-06-01|610922|2020-2021|primary|basic|composite|meets||true".to_string()), "{v3:#?}");
+    assert!(
+        v3.contains(&"v3|2024-06-01|450802||||national_recognition|milestone|2017-12 通过国家义务教育基本均衡发展评估认定|".to_string()),
+        "{v3:#?}"
+    );
+    let areas: std::collections::BTreeSet<&str> = v3.iter().map(|r| r.split('|').nth(2).unwrap()).collect();
+    assert_eq!(areas.into_iter().collect::<Vec<_>>(), ["450802", "450804", "610922"]);
+    // Not released: the retitled milestone, with no release, commit or date.
+    assert_eq!(
+        of("|"),
+        ["||450803||||national_recognition|milestone|2017-12 通过国家义务教育基本均衡发展评估认定|2017-12 通过国家义务教育基本均衡发展评估认定（复核）"]
+    );
+    assert!(of("v1|").is_empty(), "the first release is where the comparison starts");
+
+    // 港北区's page: the composite carries the mark, the history lists both releases.
+    let page = t.read_output("county/450802/index.html");
+    let main = main_of(&page);
+    let revised_rows: Vec<&str> = main.split("<tr").filter(|row| row.contains("class=\"revised\"")).collect();
+    assert_eq!(revised_rows.len(), 1, "one revised figure on the sheets: the composite");
+    assert!(revised_rows[0].contains("综合差异系数"), "{}", revised_rows[0]);
+    let history = &main[main.find("id=\"revisions-h\"").expect("a revisions section")..];
+    for expected in ["v2 (2024-03-05)", "更正港北区小学综合差异系数", "0.21", "0.23", "v3 (2024-06-01)", "（删除）"] {
+        assert!(history.contains(expected), "`{expected}` in the county's revisions");
+    }
+    assert!(!t.read_output("county/450881/index.html").contains("revisions-h"), "an unrevised county has no history");
+    let en = t.read_output("en/county/450802/index.html");
+    assert!(main_of(&en).contains("<h2 id=\"revisions-h\">Revisions</h2>"), "the English page is in English");
+
+    // The changes pages: the index lists every release newest first; each release its areas.
+    let index = t.read_output("changes/index.html");
+    let order: Vec<usize> = ["尚未发布", "v3 (2024-06-01)", "v2 (2024-03-05)", "v1 (2024-01-10)"]
+        .iter()
+        .map(|s| main_of(&index).find(s).unwrap_or_else(|| panic!("`{s}` on the changes index")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "newest first: {order:?}");
+    let v2 = t.read_output("changes/v2/index.html");
+    for expected in ["广西壮族自治区", "港北区", "0.21", "0.23", "共 1 处修订，涉及 1 个地区"] {
+        assert!(main_of(&v2).contains(expected), "`{expected}` on the v2 page");
+    }
+    let v3 = t.read_output("changes/v3/index.html");
+    for expected in ["陕西省", "石泉县", "覃塘区", "（新增）"] {
+        assert!(main_of(&v3).contains(expected), "`{expected}` on the v3 page");
+    }
+    assert!(t.output().join("changes/unreleased/index.html").is_file());
+    assert!(!t.output().join("changes/v1").exists(), "the first release changed nothing");
+    assert!(t.read_output("index.html").contains("href=\"changes/\""), "the navigation links the history");
+
+    // The API: 覃塘区's record carries its revisions (the schema requires them).
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450804.json")).unwrap();
+    let revisions = api["revisions"].as_array().unwrap();
+    assert!(!revisions.is_empty() && revisions.iter().all(|r| r["release"] == "v3" && r["date"] == "2024-06-01"));
+    assert!(revisions.iter().any(|r| r["indicator"] == "books" && r["field"] == "computed_cv"));
+    let api: serde_json::Value = serde_json::from_str(&t.read_output("api/counties/450881.json")).unwrap();
+    assert_eq!(api["revisions"], serde_json::json!([]));
+
+    // The feed of 港北区: one entry per release that revised it, dated by the release.
+    let feed = t.read_output("county/450802/atom.xml");
+    assert!(feed.contains("<id>https://junheng.example.org/county/450802/#revisions-v2</id>"), "{feed}");
+    assert!(feed.contains("<updated>2024-03-05T09:30:00+08:00</updated>"), "{feed}");
+    assert!(feed.contains("#revisions-v3</id>"));
+    assert!(!feed.contains("#revisions-unreleased"), "what is not released is no feed entry");
+
+    // The same repository gives the same bytes.
+    let first = crate::support::tree(&t.output());
+    std::fs::remove_dir_all(t.output()).unwrap();
+    t.build();
+    assert!(first == crate::support::tree(&t.output()), "a second build gives the same files");
+}
+
+// Guards the notes: a site outside git, a shallow clone, a repository with no release yet.
+#[test]
+fn without_a_history_the_site_builds_with_a_note() {
+    let notes = |t: &SiteTest| {
+        let report = t.build();
+        assert!(t.output().join("county/450802/index.html").is_file());
+        assert!(!t.output().join("changes").exists(), "no history, no changes pages");
+        assert!(!t.read_output("index.html").contains("href=\"changes/\""));
+        report.diagnostics.sorted().into_iter().map(|d| d.headline()).collect::<Vec<_>>()
+    };
+    let t = SiteTest::demo();
+    let found = notes(&t);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("note: the site folder is not in a git repository"), "{found:?}");
+
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["add", "-A"]);
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["commit", "-q", "-m", "first"]);
+    let found = notes(&t);
+    assert!(found[0].starts_with("note: the site's repository has no release yet"), "{found:?}");
+
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["tag", "v1"]);
+    edit(&t, "data/indicators.csv", ",0.21,", ",0.23,");
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["commit", "-q", "-am", "second"]);
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["tag", "v2"]);
+    let shallow = t._dir.path().join("shallow");
+    let url = format!("file://{}", t.site.display());
+    git(t._dir.path(), "2024-02-10T10:00:00+08:00", &["clone", "-q", "--depth", "1", &url, shallow.to_str().unwrap()]);
+    let report = junheng::build(&junheng::BuildOptions { site: shallow.clone(), output: None, deny_warnings: true })
+        .expect("a note is no warning: --deny-warnings builds");
+    let found: Vec<String> = report.diagnostics.sorted().into_iter().map(|d| d.headline()).collect();
+    assert!(found[0].starts_with("note: the site is a shallow clone"), "{found:?}");
+    assert!(!shallow.join("public/changes").exists());
+}
+
+// Guards `releases = "commits"`: every commit that changed `data/` is a release, others not.
+#[test]
+fn every_commit_that_changed_the_data_can_be_a_release() {
+    let t = SiteTest::demo();
+    let config = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{config}\n[settings]\nreleases = \"commits\"\n"));
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["add", "-A"]);
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["commit", "-q", "-m", "first"]);
+    edit(&t, "data/indicators.csv", "450802,2020-2021,primary,basic,composite,,0.21,", "450802,2020-2021,primary,basic,composite,,0.23,");
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["commit", "-q", "-am", "corrected"]);
+    t.write("content/news/x.md", "+++\ntitle = \"x\"\n+++\ntext\n");
+    git(&t.site, "2024-03-10T10:00:00+08:00", &["add", "-A"]);
+    git(&t.site, "2024-03-10T10:00:00+08:00", &["commit", "-q", "-m", "a page only"]);
+    t.build();
+    let rows = change_rows(&t);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].ends_with("|2024-02-10|450802|2020-2021|primary|basic|composite|cv|0.21|0.23"), "{rows:?}");
+    let index = t.read_output("changes/index.html");
+    assert_eq!(main_of(&index).matches("<tr>").count(), 1 + 2, "two releases: the page-only commit is none");
+}
