@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::model::revisions::{Release, Revisions};
 use crate::error::{Error, Result};
+use crate::model::revisions::{Release, Revisions};
 use crate::output::OutputFile;
 use crate::{engine, history, load, model, render, write};
 
@@ -93,13 +93,13 @@ fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, engin
 pub fn revisions(site_root: &Path, config: &crate::config::Config) -> (Arc<Revisions>, Diagnostics) {
     let mut note = Diagnostics::new();
     let made = load::history::open(site_root, config.settings.releases).and_then(|history| {
-        let mut snapshots = Vec::new();
-        for r in &history.releases {
-            let files = history.files_of(r).map_err(|e| e.to_string())?;
-            snapshots.push(history::Snapshot { release: Release::of(r), files });
-        }
-        snapshots.push(history::Snapshot { release: Release::unreleased(), files: load::history::working_files(site_root) });
-        history::revisions(&snapshots, config, &|f| history.read(f)).map_err(|e| e.to_string())
+        let read = |f: &load::history::FileRef| history.read(f);
+        let snapshots = release_snapshots(&history).map_err(|e| e.to_string())?;
+        let released = history::released(&snapshots, config, &read).map_err(|e| e.to_string())?;
+        let working =
+            history::Snapshot { release: Release::unreleased(), files: load::history::working_files(site_root) };
+        let unreleased = history::unreleased(&released, &working, config, &read).map_err(|e| e.to_string())?;
+        Ok(history::combine(&released, &unreleased))
     });
     match made {
         Ok(revisions) => (Arc::new(revisions), note),
@@ -108,6 +108,15 @@ pub fn revisions(site_root: &Path, config: &crate::config::Config) -> (Arc<Revis
             (Arc::default(), note)
         }
     }
+}
+
+/// Each release of `history` with where its files are.
+pub fn release_snapshots(history: &load::history::History) -> Result<Vec<history::Snapshot>> {
+    history
+        .releases
+        .iter()
+        .map(|r| Ok(history::Snapshot { release: Release::of(r), files: history.files_of(r)? }))
+        .collect()
 }
 
 /// The diagnostics of a build that can go on to render (warnings only, or none), or all of

@@ -227,6 +227,11 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    /// True when there is no error or warning (notes aside).
+    pub fn is_clean(&self) -> bool {
+        self.items.iter().all(|d| d.severity == Severity::Note)
+    }
+
     /// Turns every warning into an error (`--deny-warnings`).
     pub fn deny_warnings(&mut self) {
         for d in self.items.iter_mut().filter(|d| d.severity == Severity::Warning) {
@@ -254,9 +259,12 @@ impl Diagnostics {
     }
 }
 
+/// Every diagnostic, sorted; a failed build's notes are left out (what is wrong comes first, and
+/// alone).
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for d in self.sorted() {
+        let failed = self.has_errors();
+        for d in self.sorted().into_iter().filter(|d| !(failed && d.severity == Severity::Note)) {
             writeln!(f, "{d}")?;
         }
         Ok(())

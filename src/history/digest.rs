@@ -24,9 +24,18 @@ pub struct Digest {
 /// `None` when that cannot be done line by line safely (a workbook, a UTF-16 file, a file over
 /// 4 GiB, an area that is not 6 ASCII digits as written, an unreadable header); the caller
 /// then reads the whole table.
-pub fn digest(spec: &Columns, key: &str, bytes: &[u8], encoding: Option<&'static encoding_rs::Encoding>) -> Option<Digest> {
+pub fn digest(
+    spec: &Columns,
+    key: &str,
+    bytes: &[u8],
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Option<Digest> {
     let ascii_safe = encoding.is_none_or(|e| e.is_ascii_compatible());
-    if !ascii_safe || bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.len() > u32::MAX as usize {
+    if !ascii_safe
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || bytes.len() > u32::MAX as usize
+    {
         return None;
     }
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
@@ -122,8 +131,14 @@ mod tests {
         // A quoted cell with a comma and a line break: the record is found whole.
         let quoted = "area,date,event,title\n450802,2016-01,plan,\"规划，\n两行\"\n450803,2017,other,x".as_bytes();
         let d = digest(&specs::MILESTONES, "area", quoted, None).expect("a quoted file");
-        assert_eq!(String::from_utf8(d.cut(quoted, |c| c == b"450802")).unwrap(), "area,date,event,title\n450802,2016-01,plan,\"规划，\n两行\"\n");
-        assert_eq!(String::from_utf8(d.cut(quoted, |c| c == b"450803")).unwrap(), "area,date,event,title\n450803,2017,other,x\n");
+        assert_eq!(
+            String::from_utf8(d.cut(quoted, |c| c == b"450802")).unwrap(),
+            "area,date,event,title\n450802,2016-01,plan,\"规划，\n两行\"\n"
+        );
+        assert_eq!(
+            String::from_utf8(d.cut(quoted, |c| c == b"450803")).unwrap(),
+            "area,date,event,title\n450803,2017,other,x\n"
+        );
         // An area written otherwise than as 6 digits: the table is read whole.
         assert!(digest(&specs::MILESTONES, "area", b"area,date,event,title\n0,2016,plan,x\n", None).is_none());
     }
@@ -132,7 +147,10 @@ mod tests {
     fn fingerprints_change_with_the_lines_of_their_area_only() {
         let a = b"area,date,event,title\n450802,2016,plan,x\n450803,2017,plan,y\n";
         let b = b"area,date,event,title\n450802,2016,plan,x\n450803,2017,plan,z\n";
-        let (fa, fb) = (digest(&specs::MILESTONES, "area", a, None).unwrap(), digest(&specs::MILESTONES, "area", b, None).unwrap());
+        let (fa, fb) = (
+            digest(&specs::MILESTONES, "area", a, None).unwrap(),
+            digest(&specs::MILESTONES, "area", b, None).unwrap(),
+        );
         let (fa, fb) = (fa.fingerprints(), fb.fingerprints());
         assert_eq!(fa[0], fb[0]);
         assert_ne!(fa[1], fb[1]);

@@ -149,7 +149,14 @@ mod tests {
     use super::*;
 
     fn milestone(date: &str, title: &str) -> Figure {
-        let key = Key { area: "450802".into(), school_year: None, level: None, scheme: None, item: "other", field: Field::Milestone };
+        let key = Key {
+            area: "450802".into(),
+            school_year: None,
+            level: None,
+            scheme: None,
+            item: "other",
+            field: Field::Milestone,
+        };
         (key, format!("{date} {title}"))
     }
 

@@ -51,9 +51,19 @@ fn area_column(spec: &crate::load::data::Columns) -> Option<&'static str> {
 #[derive(Clone)]
 struct Part {
     file: FileRef,
-    bytes: Arc<Vec<u8>>,
+    /// Its bytes (none once the history is made: read again if needed).
+    bytes: Option<Arc<Vec<u8>>>,
     /// By area (none: not comparable line by line, or not compared).
     digest: Option<Arc<Digest>>,
+}
+
+impl Part {
+    fn bytes(&self, read: &Reader) -> Result<Arc<Vec<u8>>> {
+        match &self.bytes {
+            Some(bytes) => Ok(bytes.clone()),
+            None => Ok(Arc::new(read(&self.file)?)),
+        }
+    }
 }
 
 /// A snapshot, read.
@@ -78,40 +88,83 @@ impl Areas {
     }
 }
 
-/// The revisions between `snapshots` (oldest first; the last is the site folder as it is,
-/// whose changes, if any, are "not released yet"). `current` is the site's configuration,
-/// used for a release whose own `site.toml` cannot be read.
-pub fn revisions(snapshots: &[Snapshot], current: &Config, read: &Reader) -> Result<Revisions> {
-    let mut releases = Vec::new();
-    let mut changes = Vec::new();
-    let mut previous: Option<State> = None;
-    for snapshot in snapshots {
-        let state = state(snapshot, previous.as_ref(), current, read)?;
-        if let Some(before) = &previous {
-            let areas = changed(before, &state);
-            if !matches!(&areas, Areas::Some(set) if set.is_empty()) {
-                let (old, new) = rayon::join(|| figures_of(before, &areas), || figures_of(&state, &areas));
-                let release = releases.len();
-                changes.extend(diff(&old, &new).into_iter().map(|d| Change { release, key: d.key, old: d.old, new: d.new }));
-            }
+/// What the releases changed, and the latest release as read (without its files' bytes),
+/// to compare the site folder with.
+pub struct Released {
+    /// The releases, oldest first.
+    pub releases: Vec<Release>,
+    /// What each release after the first changed, by release.
+    pub changes: Vec<Change>,
+    latest: Option<State>,
+}
+
+/// Equal when they tell the same history (the preview's verify mode compares them).
+impl PartialEq for Released {
+    fn eq(&self, other: &Self) -> bool {
+        self.releases == other.releases && self.changes == other.changes
+    }
+}
+
+impl std::fmt::Debug for Released {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} releases, {} changes", self.releases.len(), self.changes.len())
+    }
+}
+
+/// The changes of each release of `releases` (oldest first) from the one before. `current` is
+/// the site's configuration, used for a release whose own `site.toml` cannot be read.
+pub fn released(releases: &[Snapshot], current: &Config, read: &Reader) -> Result<Released> {
+    let mut out = Released { releases: Vec::new(), changes: Vec::new(), latest: None };
+    for snapshot in releases {
+        let state = state(snapshot, out.latest.as_ref(), current, read)?;
+        if let Some(before) = &out.latest {
+            let release = out.releases.len();
+            out.changes.extend(compare(before, &state, release, read)?);
         }
-        let released = snapshot.release.commit.is_some();
-        if released || changes.last().is_some_and(|c: &Change| c.release == releases.len()) {
-            releases.push(snapshot.release.clone());
-        }
-        previous = Some(state);
+        out.releases.push(snapshot.release.clone());
+        out.latest = Some(state);
     }
     // Two tags may read the same once spelled as a path (`v1.0`, `v1-0`): the later one gets
     // its commit's short id too.
     let mut seen = BTreeSet::new();
-    for r in &mut releases {
+    for r in &mut out.releases {
         if !seen.insert(r.slug.clone()) {
             r.slug = format!("{}-{}", r.slug, r.commit.as_deref().map_or("", |c| &c[..c.len().min(10)]));
             seen.insert(r.slug.clone());
         }
     }
+    for part in out.latest.iter_mut().flat_map(|s| s.tables.iter_mut()).flatten() {
+        part.bytes = None;
+    }
+    Ok(out)
+}
+
+/// What the site folder (`working`) changes from the latest release: "not released yet".
+pub fn unreleased(released: &Released, working: &Snapshot, current: &Config, read: &Reader) -> Result<Vec<Change>> {
+    let Some(latest) = &released.latest else { return Ok(Vec::new()) };
+    let state = state(working, Some(latest), current, read)?;
+    compare(latest, &state, released.releases.len(), read)
+}
+
+/// The revision history: the releases' changes, then what is not released yet (if anything).
+pub fn combine(released: &Released, unreleased: &[Change]) -> Revisions {
+    let mut releases = released.releases.clone();
+    if !unreleased.is_empty() {
+        releases.push(Release::unreleased());
+    }
+    let mut changes: Vec<Change> = released.changes.iter().chain(unreleased).cloned().collect();
     changes.sort_by(|a, b| (&a.key.area, a.release, &a.key).cmp(&(&b.key.area, b.release, &b.key)));
-    Ok(Revisions { releases, changes: Grouped::new(changes) })
+    Revisions { releases, changes: Grouped::new(changes) }
+}
+
+/// What changed from `before` to `after`, as changes of `release`.
+fn compare(before: &State, after: &State, release: usize, read: &Reader) -> Result<Vec<Change>> {
+    let areas = changed(before, after, read)?;
+    if matches!(&areas, Areas::Some(set) if set.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let (old, new) = rayon::join(|| figures_of(before, &areas, read), || figures_of(after, &areas, read));
+    Ok(diff(&old?, &new?).into_iter().map(|d| Change { release, key: d.key, old: d.old, new: d.new }).collect())
 }
 
 /// Reads a snapshot, reusing what `before` read of the same blobs.
@@ -146,16 +199,16 @@ fn state(snapshot: &Snapshot, before: Option<&State>, current: &Config, read: &R
             }
             _ => None,
         };
-        tables.push(Some(Part { file: file.clone(), bytes: Arc::new(bytes), digest }));
+        tables.push(Some(Part { file: file.clone(), bytes: Some(Arc::new(bytes)), digest }));
     }
     Ok(State { config, tables })
 }
 
 /// The areas whose figures may differ between two snapshots.
-fn changed(before: &State, after: &State) -> Areas {
+fn changed(before: &State, after: &State, read: &Reader) -> Result<Areas> {
     let rules = |c: &Config| (c.rules.clone(), c.encodings.clone());
     if rules(&before.config) != rules(&after.config) {
-        return Areas::All;
+        return Ok(Areas::All);
     }
     let mut areas = BTreeSet::new();
     for (i, spec) in DATA_FILES.iter().enumerate() {
@@ -165,46 +218,66 @@ fn changed(before: &State, after: &State) -> Areas {
         let fingerprints = |p: &Part| p.digest.as_ref().map(|d| d.fingerprints());
         match (&before.tables[i], &after.tables[i]) {
             (None, None) => {}
-            (Some(a), Some(b)) if a.file.same_blob(&b.file) || a.bytes == b.bytes => {}
+            (Some(a), Some(b)) if a.file.same_blob(&b.file) => {}
             (a, b) => {
-                let (Some(fa), Some(fb)) = (a.as_ref().map_or(Some(Vec::new()), fingerprints), b.as_ref().map_or(Some(Vec::new()), fingerprints)) else {
-                    return Areas::All;
+                let none = Some(Vec::new());
+                let (Some(fa), Some(fb)) =
+                    (a.as_ref().map_or(none.clone(), fingerprints), b.as_ref().map_or(none, fingerprints))
+                else {
+                    // A table not comparable line by line (a workbook): whole, unless unchanged.
+                    if let (Some(a), Some(b)) = (a, b)
+                        && a.bytes(read)? == b.bytes(read)?
+                    {
+                        continue;
+                    }
+                    return Ok(Areas::All);
                 };
                 let (fa, fb): (BTreeSet<_>, BTreeSet<_>) = (fa.into_iter().collect(), fb.into_iter().collect());
                 areas.extend(fa.symmetric_difference(&fb).map(|(code, _)| *code));
             }
         }
     }
-    Areas::Some(areas)
+    Ok(Areas::Some(areas))
 }
 
 /// The figures of `areas` in a snapshot: its tables cut to those areas' lines (the counties
 /// and sources whole), checked and computed as a build does.
-fn figures_of(state: &State, areas: &Areas) -> Vec<figures::Figure> {
+fn figures_of(state: &State, areas: &Areas, read: &Reader) -> Result<Vec<figures::Figure>> {
     let mut diags = crate::diag::Diagnostics::new();
     let config = &state.config;
-    let table = |i: usize, diags: &mut crate::diag::Diagnostics| -> Option<Table> {
+    let table = |i: usize, diags: &mut crate::diag::Diagnostics| -> Result<Option<Table>> {
         let spec = DATA_FILES[i];
-        let part = state.tables[i].as_ref()?;
+        let Some(part) = state.tables[i].as_ref() else { return Ok(None) };
+        let all = part.bytes(read)?;
         let bytes = match (&part.digest, areas) {
-            (Some(d), Areas::Some(_)) if spec.file != specs::COUNTIES.file => d.cut(&part.bytes, |c| areas.has(c)),
-            _ => part.bytes.to_vec(),
+            (Some(d), Areas::Some(_)) if spec.file != specs::COUNTIES.file => d.cut(&all, |c| areas.has(c)),
+            _ => all.to_vec(),
         };
-        if part.file.path().ends_with(".xlsx") {
+        Ok(if part.file.path().ends_with(".xlsx") {
             crate::load::workbook::table(spec, part.file.path(), bytes, diags)
         } else {
             Table::parse(spec, bytes, config.encoding_of(spec.file), diags)
-        }
+        })
     };
-    let index = |spec: &crate::load::data::Columns| DATA_FILES.iter().position(|s| s.file == spec.file).expect("a data file");
-    let counties = table(index(&specs::COUNTIES), &mut diags);
-    let sources = table(index(&specs::SOURCES), &mut diags);
+    let index =
+        |spec: &crate::load::data::Columns| DATA_FILES.iter().position(|s| s.file == spec.file).expect("a data file");
+    let counties = table(index(&specs::COUNTIES), &mut diags)?;
+    let sources = table(index(&specs::SOURCES), &mut diags)?;
     let files: BTreeSet<String> =
         DATA_FILES.iter().zip(&state.tables).filter(|(_, p)| p.is_some()).map(|(s, _)| s.file.to_string()).collect();
     let register = crate::model::build::register(counties.as_ref(), sources.as_ref(), &files, &mut diags);
-    let reported = crate::model::build::published_rows(table(index(&specs::INDICATORS), &mut diags).as_ref(), &register, &mut diags);
-    let milestones = crate::model::build::milestone_rows(table(index(&specs::MILESTONES), &mut diags).as_ref(), &register, &mut diags);
-    let schools = crate::model::build::school_rows(table(index(&specs::SCHOOLS), &mut diags).as_ref(), &register, &mut diags);
+    let reported = crate::model::build::published_rows(
+        table(index(&specs::INDICATORS), &mut diags)?.as_ref(),
+        &register,
+        &mut diags,
+    );
+    let milestones = crate::model::build::milestone_rows(
+        table(index(&specs::MILESTONES), &mut diags)?.as_ref(),
+        &register,
+        &mut diags,
+    );
+    let schools =
+        crate::model::build::school_rows(table(index(&specs::SCHOOLS), &mut diags)?.as_ref(), &register, &mut diags);
     let rules = crate::model::rules::Rules::with_overrides(&config.rules);
     let computed = crate::engine::compute_with(&schools, &rules, config.settings.audit_years);
     let sheets = crate::engine::sheets(&reported, &computed, &rules);
@@ -212,5 +285,5 @@ fn figures_of(state: &State, areas: &Areas) -> Vec<figures::Figure> {
     if let Areas::Some(set) = areas {
         figures.retain(|(key, _)| key.area.as_bytes().try_into().is_ok_and(|c: &Code| set.contains(c)));
     }
-    figures
+    Ok(figures)
 }

@@ -15,11 +15,13 @@ use crate::config::{AuditYears, CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Analysed, Computed, Sheet};
 use crate::error::{Error, Result};
+use crate::history;
 use crate::load::content::SourcePage;
 use crate::load::data::Columns;
 use crate::load::theme::Theme;
 use crate::load::{self, ContentFile, specs};
 use crate::model::build::Register;
+use crate::model::revisions::{Change, Release, Revisions};
 use crate::model::rules::Rules;
 use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
 use crate::render::downloads::{Downloads, Part as DownloadPart};
@@ -196,6 +198,58 @@ fn sheets(i: &SheetsInputs) -> Arc<Grouped<Sheet>> {
     Arc::new(Grouped::new(engine::sheets(&i.reported.0, i.computed, i.rules.value())))
 }
 
+/// Where the revision history is read from: the repository's state (HEAD and every tag) and
+/// the configuration; or why there is none.
+#[derive(Debug, Hash)]
+struct HistoryAt<'a> {
+    root: &'a Path,
+    state: std::result::Result<Vec<(String, String)>, String>,
+    config: &'a Made<Arc<Config>>,
+}
+
+/// What the releases changed (read once per repository state), or why there is no history.
+fn released(i: &HistoryAt) -> Arc<std::result::Result<history::Released, String>> {
+    let made = i.state.clone().and_then(|_| {
+        let history = load::history::open(i.root, i.config.settings.releases)?;
+        let snapshots = crate::build::release_snapshots(&history).map_err(|e| e.to_string())?;
+        history::released(&snapshots, i.config, &|f| history.read(f)).map_err(|e| e.to_string())
+    });
+    Arc::new(made)
+}
+
+/// The site folder's data files compared with the latest release.
+#[derive(Debug, Hash)]
+struct WorkingAt<'a> {
+    released: &'a Made<Arc<std::result::Result<history::Released, String>>>,
+    files: Vec<FileAt<'a>>,
+    config: &'a Made<Arc<Config>>,
+}
+
+/// What is not released yet.
+fn unreleased(i: &WorkingAt) -> Arc<Vec<Change>> {
+    let Ok(released) = &***i.released else { return Arc::default() };
+    let root = i.files[0].root;
+    let made = load::history::open(root, i.config.settings.releases).and_then(|history| {
+        let working = history::Snapshot { release: Release::unreleased(), files: load::history::working_files(root) };
+        history::unreleased(released, &working, i.config, &|f| history.read(f)).map_err(|e| e.to_string())
+    });
+    // The repository changed under the preview: the next rebuild reads it again.
+    Arc::new(made.unwrap_or_default())
+}
+
+#[derive(Debug, Hash)]
+struct RevisionsOf<'a> {
+    released: &'a Made<Arc<std::result::Result<history::Released, String>>>,
+    unreleased: &'a Made<Arc<Vec<Change>>>,
+}
+
+fn revisions(i: &RevisionsOf) -> Arc<Revisions> {
+    match &***i.released {
+        Ok(released) => Arc::new(history::combine(released, i.unreleased)),
+        Err(_) => Arc::default(),
+    }
+}
+
 /// The preview's build: every stage memoized, and the rendered pages kept.
 pub struct Preview {
     root: PathBuf,
@@ -212,6 +266,9 @@ pub struct Preview {
     county_results: Memo<Arc<Vec<Computed>>>,
     computed: Memo<Arc<Grouped<Computed>>>,
     sheets: Memo<Arc<Grouped<Sheet>>>,
+    released: Memo<Arc<std::result::Result<history::Released, String>>>,
+    unreleased: Memo<Arc<Vec<Change>>>,
+    revisions: Memo<Arc<Revisions>>,
     parts: Memo<Ran<Arc<DownloadPart>>>,
     downloads: Memo<Ran<Arc<Downloads>>>,
     rankings: Memo<Ran<Rankings>>,
@@ -241,6 +298,9 @@ impl Preview {
             county_results: Memo::new("county results", verify),
             computed: Memo::new("results", verify),
             sheets: Memo::new("sheets", verify),
+            released: Memo::new("released history", verify),
+            unreleased: Memo::new("unreleased changes", verify),
+            revisions: Memo::new("revisions", verify),
             parts: Memo::new("download parts", verify),
             downloads: Memo::new("downloads", verify),
             rankings: Memo::new("rankings", verify),
@@ -266,6 +326,9 @@ impl Preview {
             self.metrics.forget(p);
             self.schools.forget(p);
             self.content.forget(p);
+            if p.starts_with("data/") || p == CONFIG_FILE {
+                self.unreleased.forget("unreleased");
+            }
             if p.starts_with("themes/") {
                 self.theme.forget("theme");
             }
@@ -287,7 +350,7 @@ impl Preview {
         self.rendered.kept()
     }
 
-    fn memos(&self) -> [&dyn Part; 17] {
+    fn memos(&self) -> [&dyn Part; 20] {
         [
             &self.config,
             &self.register,
@@ -302,6 +365,9 @@ impl Preview {
             &self.county_results,
             &self.computed,
             &self.sheets,
+            &self.released,
+            &self.unreleased,
+            &self.revisions,
             &self.parts,
             &self.downloads,
             &self.rankings,
@@ -458,8 +524,29 @@ impl Preview {
         );
         encodings.extend(page_encodings);
         encodings.sort();
-        let site = Analysed { site, computed: (*computed).clone(), sheets: (*sheets).clone() };
+        let mut site = Analysed { site, computed: (*computed).clone(), sheets: (*sheets).clone() };
+        site.site.revisions = self.history(&config, diags);
+        timer.done("history");
         Ok((site, theme, encodings))
+    }
+
+    /// The revision history: the releases' changes read again only when the repository's HEAD
+    /// or tags moved (or `site.toml` changed), what is not released yet when a data file did.
+    fn history(&self, config: &Made<Arc<Config>>, diags: &mut Diagnostics) -> Arc<Revisions> {
+        let root = self.root.as_path();
+        let state = load::history::open(root, config.settings.releases).map(|h| h.state);
+        let released = self.released.get("released", HistoryAt { root, state, config }, released);
+        if let Err(why) = &**released {
+            diags.push(Diagnostic::note("", why.clone()));
+        }
+        let files = (load::DATA_FILES.iter().map(|s| s.file))
+            .chain([CONFIG_FILE])
+            .map(|f| FileAt::of(root, f, Some(config)))
+            .collect();
+        let unreleased =
+            self.unreleased.get("unreleased", WorkingAt { released: &released, files, config }, unreleased);
+        (*self.revisions.get("revisions", RevisionsOf { released: &released, unreleased: &unreleased }, revisions))
+            .clone()
     }
 
     /// The engine's results: each county's computed again only when its school rows, the rules

@@ -93,8 +93,11 @@ impl std::fmt::Debug for History {
 pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String> {
     use gix::discover::upwards::Error as NotFound;
     if let Err(e) = gix::discover::upwards(root)
-        && let Some(NotFound::NoGitRepository { .. } | NotFound::NoGitRepositoryWithinCeiling { .. } | NotFound::NoGitRepositoryWithinFs { .. }) =
-            e.downcast_any_ref::<NotFound>()
+        && let Some(
+            NotFound::NoGitRepository { .. }
+            | NotFound::NoGitRepositoryWithinCeiling { .. }
+            | NotFound::NoGitRepositoryWithinFs { .. },
+        ) = e.downcast_any_ref::<NotFound>()
     {
         return Err("the site folder is not in a git repository, so no revision history is shown (`git init`, commit the site and tag a release: `git tag -a v1 -m …`)".into());
     }
@@ -110,11 +113,15 @@ pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String>
     let prefix = match (std::fs::canonicalize(workdir), std::fs::canonicalize(root)) {
         (Ok(w), Ok(r)) => match r.strip_prefix(&w) {
             Ok(rel) => rel.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
-            Err(_) => return Err("the site folder lies outside its repository's work tree, so no revision history is shown".into()),
+            Err(_) => {
+                return Err(
+                    "the site folder lies outside its repository's work tree, so no revision history is shown".into()
+                );
+            }
         },
         _ => return Err("the site's git work tree cannot be found, so no revision history is shown".into()),
     };
-    let read = || -> std::result::Result<(Vec<ReleaseRef>, Vec<(String, String)>), Box<dyn std::error::Error + Send + Sync>> {
+    let read = || -> std::result::Result<(Vec<ReleaseRef>, State), Failure> {
         let Ok(head) = local.head_commit() else {
             return Ok((Vec::new(), Vec::new()));
         };
@@ -125,7 +132,8 @@ pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String>
         };
         Ok((releases, state))
     };
-    let (mut releases, state) = read().map_err(|e| format!("the site's git history cannot be read ({e}), so no revision history is shown"))?;
+    let (mut releases, state) =
+        read().map_err(|e| format!("the site's git history cannot be read ({e}), so no revision history is shown"))?;
     releases.sort_by(|a, b| (a.seconds, &a.name).cmp(&(b.seconds, &b.name)));
     releases.dedup_by(|later, earlier| later.commit == earlier.commit);
     if releases.is_empty() {
@@ -140,8 +148,15 @@ pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String>
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
 
+/// HEAD and each tag, with the object each points to.
+type State = Vec<(String, String)>;
+
 /// The tags whose commit is HEAD or one of its ancestors, each as a release.
-fn tags(repo: &gix::Repository, head: gix::ObjectId, state: &mut Vec<(String, String)>) -> std::result::Result<Vec<ReleaseRef>, Failure> {
+fn tags(
+    repo: &gix::Repository,
+    head: gix::ObjectId,
+    state: &mut Vec<(String, String)>,
+) -> std::result::Result<Vec<ReleaseRef>, Failure> {
     let ancestors: std::collections::HashSet<gix::ObjectId> =
         repo.rev_walk([head]).all()?.map(|info| info.map(|i| i.id)).collect::<std::result::Result<_, _>>()?;
     let mut releases = Vec::new();
@@ -186,7 +201,11 @@ fn commits(repo: &gix::Repository, head: gix::ObjectId, data: &str) -> std::resu
     Ok(releases)
 }
 
-fn release(name: String, commit: &gix::Commit<'_>, tag_message: Option<String>) -> std::result::Result<ReleaseRef, Failure> {
+fn release(
+    name: String,
+    commit: &gix::Commit<'_>,
+    tag_message: Option<String>,
+) -> std::result::Result<ReleaseRef, Failure> {
     let time = commit.time()?;
     let message = match tag_message {
         Some(m) if !m.trim().is_empty() => m,
@@ -209,7 +228,9 @@ impl History {
         let tree = repo.find_tree(release.tree).map_err(|e| self.error(e))?;
         let blob = |path: &str| -> Result<Option<FileRef>> {
             let entry = tree.lookup_entry_by_path(format!("{}{path}", self.prefix)).map_err(|e| self.error(e))?;
-            Ok(entry.filter(|e| e.mode().is_blob()).map(|e| FileRef::Blob { id: e.object_id(), path: path.to_string() }))
+            Ok(entry
+                .filter(|e| e.mode().is_blob())
+                .map(|e| FileRef::Blob { id: e.object_id(), path: path.to_string() }))
         };
         let mut tables = Vec::new();
         for spec in super::DATA_FILES {
@@ -238,12 +259,16 @@ impl History {
     }
 }
 
+/// The git folder of the repository `root` is in, if any (the preview watches its `HEAD`, tags
+/// and branches).
+pub fn git_dir(root: &Path) -> Option<PathBuf> {
+    gix::discover::upwards(root).ok().map(|(path, _)| path.into_repository_and_work_tree_directories().0)
+}
+
 /// The files of the site folder as it is now.
 pub fn working_files(root: &Path) -> Files {
     let disk = |path: &str| root.join(path).is_file().then(|| FileRef::Disk { path: path.to_string() });
-    let tables = super::DATA_FILES
-        .iter()
-        .map(|spec| disk(spec.file).or_else(|| disk(&super::workbook_of(spec.file))))
-        .collect();
+    let tables =
+        super::DATA_FILES.iter().map(|spec| disk(spec.file).or_else(|| disk(&super::workbook_of(spec.file)))).collect();
     Files { config: disk(crate::config::CONFIG_FILE), tables }
 }

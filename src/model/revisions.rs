@@ -184,4 +184,3 @@ impl std::hash::Hash for Revisions {
         self.changes.iter().for_each(|c| c.hash(h));
     }
 }
-

@@ -343,9 +343,15 @@ fn mark_revised(
         let year = y["school_year"].as_str().unwrap_or_default().to_string();
         for s in y.get_mut("sheets").and_then(Value::as_array_mut).into_iter().flatten() {
             let (level, scheme) = (s["level"].as_str().unwrap_or_default(), s["scheme"].as_str().unwrap_or_default());
-            let is = |item: &str| revised.iter().any(|(y, l, s, i)| *y == year && *l == level && *s == scheme && *i == item);
+            let is =
+                |item: &str| revised.iter().any(|(y, l, s, i)| *y == year && *l == level && *s == scheme && *i == item);
             let (composite, all) = (is(COMPOSITE), is(ALL_INDICATORS));
-            let rows: Vec<bool> = s["rows"].as_array().into_iter().flatten().map(|r| is(r["indicator"].as_str().unwrap_or_default())).collect();
+            let rows: Vec<bool> = s["rows"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| is(r["indicator"].as_str().unwrap_or_default()))
+                .collect();
             for (r, revised) in s["rows"].as_array_mut().into_iter().flatten().zip(rows) {
                 r["revised"] = json!(revised);
             }

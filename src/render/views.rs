@@ -518,7 +518,10 @@ pub fn revisions(site: &Scope, area: &str) -> Value {
 
 /// The figures of `area` revised at least once, as `(school year, level, scheme, item)`, for
 /// the marks on its sheets.
-pub fn revised_items(site: &Scope, area: &str) -> std::collections::BTreeSet<(String, &'static str, &'static str, &'static str)> {
+pub fn revised_items(
+    site: &Scope,
+    area: &str,
+) -> std::collections::BTreeSet<(String, &'static str, &'static str, &'static str)> {
     site.revisions_of(area)
         .iter()
         .filter_map(|c| {

@@ -358,9 +358,11 @@ fn focus_of(changed: &[&String]) -> serde_json::Value {
 }
 
 fn overlay_items(diags: &Diagnostics) -> Vec<OverlayItem> {
+    let failed = diags.has_errors();
     diags
         .sorted()
         .into_iter()
+        .filter(|d| !(failed && d.severity == crate::diag::Severity::Note))
         .map(|d| OverlayItem {
             severity: match d.severity {
                 crate::diag::Severity::Error => "error",
@@ -382,7 +384,7 @@ pub(crate) fn input_path(site: &Path, output: Option<&Path>, path: &Path) -> Opt
     let rel = path.strip_prefix(site).ok()?;
     let rel = rel.to_str()?.replace('\\', "/");
     let watched = rel == "site.toml"
-        || (rel.starts_with("data/") && rel.ends_with(".csv"))
+        || (rel.starts_with("data/") && (rel.ends_with(".csv") || rel.ends_with(".xlsx")))
         || rel.starts_with("content/")
         || rel.starts_with("themes/");
     let name = rel.rsplit('/').next().unwrap_or(&rel);
@@ -411,6 +413,7 @@ mod tests {
         let out = Some(Path::new("/s/public"));
         assert_eq!(input_path(site, out, Path::new("/s/data/indicators.csv")).as_deref(), Some("data/indicators.csv"));
         assert_eq!(input_path(site, out, Path::new("/s/site.toml")).as_deref(), Some("site.toml"));
+        assert_eq!(input_path(site, out, Path::new("/s/data/schools.xlsx")).as_deref(), Some("data/schools.xlsx"));
         assert_eq!(
             input_path(site, out, Path::new("/s/themes/default/css/site.css")).as_deref(),
             Some("themes/default/css/site.css")

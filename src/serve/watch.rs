@@ -2,7 +2,8 @@
 //! (recursively, including folders created later), never the output folder. Events are
 //! debounced (100 ms of quiet, notify-debouncer-full); reads (access events, such as the build's own) are ignored so an editor's atomic save or a `git checkout` of
 //! many files gives one rebuild; deleted and renamed files arrive as changed paths and the
-//! rebuild reads the folder as it now is.
+//! rebuild reads the folder as it now is. In a git repository, its `HEAD`, `packed-refs` and
+//! `refs/` are watched too: a new commit or tag rebuilds (the revision history moves).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub(crate) struct Watch {
 pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> Result<Watch> {
     let site_buf = site.to_path_buf();
     let output_buf: Option<PathBuf> = output.map(Path::to_path_buf);
+    let git = crate::load::history::git_dir(site);
+    let git_buf = git.clone();
     // Folders created after the start are watched when the site folder reports them.
     let watched: Arc<Mutex<BTreeSet<String>>> = Arc::new(Mutex::new(BTreeSet::new()));
     type Shared = Arc<Mutex<Debouncer<notify::RecommendedWatcher, RecommendedCache>>>;
@@ -55,6 +58,14 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
             let mut changed = BTreeSet::new();
             for event in events.iter().filter(|e| !matches!(e.kind, EventKind::Access(_))) {
                 for path in &event.paths {
+                    if let Some(rel) = git_buf.as_deref().and_then(|g| path.strip_prefix(g).ok()) {
+                        let rel = rel.to_string_lossy().replace('\\', "/");
+                        let refs = rel == "HEAD" || rel == "packed-refs" || rel.starts_with("refs/");
+                        if refs && !rel.ends_with(".lock") {
+                            changed.insert(format!("(git) {rel}"));
+                        }
+                        continue;
+                    }
                     if let Some(rel) = super::input_path(&site_buf, output_buf.as_deref(), path) {
                         changed.insert(rel);
                     }
@@ -95,6 +106,12 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
                 set.insert(folder.to_string());
             }
         }
+    }
+    if let Some(git) = &git {
+        // The repository's references: best effort (a repository without them has no history).
+        let mut d = debouncer.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = d.watch(git, RecursiveMode::NonRecursive);
+        let _ = d.watch(git.join("refs"), RecursiveMode::Recursive);
     }
     *debouncer_slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(debouncer.clone());
     Ok(Watch { _debouncer: debouncer })

@@ -49,16 +49,41 @@ fn three_releases() -> SiteTest {
     let t = SiteTest::demo();
     git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
     release(&t, "2024-01-10T10:00:00+08:00", "v1", "首次发布");
-    edit(&t, "data/indicators.csv", "450802,2020-2021,primary,basic,composite,,0.21,", "450802,2020-2021,primary,basic,composite,,0.23,");
+    edit(
+        &t,
+        "data/indicators.csv",
+        "450802,2020-2021,primary,basic,composite,,0.21,",
+        "450802,2020-2021,primary,basic,composite,,0.23,",
+    );
     release(&t, "2024-03-05T09:30:00+08:00", "v2", "更正港北区小学综合差异系数");
-    edit(&t, "data/schools.csv", "覃塘区城区第一小学,450804,2019-2020,primary,primary,2600,", "覃塘区城区第一小学,450804,2019-2020,primary,primary,2900,");
-    edit(&t, "data/counties.csv", "610921,汉阴县", "610922,石泉县,610900,安康市,610000,陕西省,Shiquan County\n610921,汉阴县");
+    edit(
+        &t,
+        "data/schools.csv",
+        "覃塘区城区第一小学,450804,2019-2020,primary,primary,2600,",
+        "覃塘区城区第一小学,450804,2019-2020,primary,primary,2900,",
+    );
+    edit(
+        &t,
+        "data/counties.csv",
+        "610921,汉阴县",
+        "610922,石泉县,610900,安康市,610000,陕西省,Shiquan County\n610921,汉阴县",
+    );
     let mut indicators = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
     indicators.push_str("610922,2020-2021,primary,basic,composite,,0.35,guigang-2021\n");
     t.write("data/indicators.csv", &indicators);
-    edit(&t, "data/milestones.csv", "450802,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定,guigang-2021\n", "");
+    edit(
+        &t,
+        "data/milestones.csv",
+        "450802,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定,guigang-2021\n",
+        "",
+    );
     release(&t, "2024-06-01T16:00:00+08:00", "v3", "更正覃塘区学校数据；增加石泉县");
-    edit(&t, "data/milestones.csv", "450803,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定", "450803,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定（复核）");
+    edit(
+        &t,
+        "data/milestones.csv",
+        "450803,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定",
+        "450803,2017-12,national_recognition,通过国家义务教育基本均衡发展评估认定（复核）",
+    );
     t
 }
 
@@ -95,13 +120,19 @@ fn three_releases_say_exactly_what_changed() {
     // v3: 覃塘区's computed figures moved (a coefficient and the composite among them), 石泉县's
     // composite and verdict were added, 港北区's milestone removed.
     let v3 = of("v3|2024-06-01|");
-    assert!(v3.iter().any(|r| r.starts_with("v3|2024-06-01|450804|2019-2020|primary|basic|books|computed_cv|0.33")), "{v3:#?}");
+    assert!(
+        v3.iter().any(|r| r.starts_with("v3|2024-06-01|450804|2019-2020|primary|basic|books|computed_cv|0.33")),
+        "{v3:#?}"
+    );
     assert!(v3.iter().any(|r| r.contains("|450804|2019-2020|primary|basic|composite|computed_cv|")), "{v3:#?}");
     assert!(v3.iter().all(|r| !r.contains("|450804|2020-2021|")), "only the corrected school year moves: {v3:#?}");
     assert!(v3.contains(&"v3|2024-06-01|610922|2020-2021|primary|basic|composite|cv||0.35".to_string()), "{v3:#?}");
     assert!(v3.contains(&"v3|2024-06-01|610922|2020-2021|primary|basic|composite|meets||true".to_string()), "{v3:#?}");
     assert!(
-        v3.contains(&"v3|2024-06-01|450802||||national_recognition|milestone|2017-12 通过国家义务教育基本均衡发展评估认定|".to_string()),
+        v3.contains(
+            &"v3|2024-06-01|450802||||national_recognition|milestone|2017-12 通过国家义务教育基本均衡发展评估认定|"
+                .to_string()
+        ),
         "{v3:#?}"
     );
     let areas: std::collections::BTreeSet<&str> = v3.iter().map(|r| r.split('|').nth(2).unwrap()).collect();
@@ -109,7 +140,9 @@ fn three_releases_say_exactly_what_changed() {
     // Not released: the retitled milestone, with no release, commit or date.
     assert_eq!(
         of("|"),
-        ["||450803||||national_recognition|milestone|2017-12 通过国家义务教育基本均衡发展评估认定|2017-12 通过国家义务教育基本均衡发展评估认定（复核）"]
+        [
+            "||450803||||national_recognition|milestone|2017-12 通过国家义务教育基本均衡发展评估认定|2017-12 通过国家义务教育基本均衡发展评估认定（复核）"
+        ]
     );
     assert!(of("v1|").is_empty(), "the first release is where the comparison starts");
 
@@ -120,7 +153,8 @@ fn three_releases_say_exactly_what_changed() {
     assert_eq!(revised_rows.len(), 1, "one revised figure on the sheets: the composite");
     assert!(revised_rows[0].contains("综合差异系数"), "{}", revised_rows[0]);
     let history = &main[main.find("id=\"revisions-h\"").expect("a revisions section")..];
-    for expected in ["v2 (2024-03-05)", "更正港北区小学综合差异系数", "0.21", "0.23", "v3 (2024-06-01)", "（删除）"] {
+    for expected in ["v2 (2024-03-05)", "更正港北区小学综合差异系数", "0.21", "0.23", "v3 (2024-06-01)", "（删除）"]
+    {
         assert!(history.contains(expected), "`{expected}` in the county's revisions");
     }
     assert!(!t.read_output("county/450881/index.html").contains("revisions-h"), "an unrevised county has no history");
@@ -212,7 +246,12 @@ fn every_commit_that_changed_the_data_can_be_a_release() {
     git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
     git(&t.site, "2024-01-10T10:00:00+08:00", &["add", "-A"]);
     git(&t.site, "2024-01-10T10:00:00+08:00", &["commit", "-q", "-m", "first"]);
-    edit(&t, "data/indicators.csv", "450802,2020-2021,primary,basic,composite,,0.21,", "450802,2020-2021,primary,basic,composite,,0.23,");
+    edit(
+        &t,
+        "data/indicators.csv",
+        "450802,2020-2021,primary,basic,composite,,0.21,",
+        "450802,2020-2021,primary,basic,composite,,0.23,",
+    );
     git(&t.site, "2024-02-10T10:00:00+08:00", &["commit", "-q", "-am", "corrected"]);
     t.write("content/news/x.md", "+++\ntitle = \"x\"\n+++\ntext\n");
     git(&t.site, "2024-03-10T10:00:00+08:00", &["add", "-A"]);
@@ -223,4 +262,74 @@ fn every_commit_that_changed_the_data_can_be_a_release() {
     assert!(rows[0].ends_with("|2024-02-10|450802|2020-2021|primary|basic|composite|cv|0.21|0.23"), "{rows:?}");
     let index = t.read_output("changes/index.html");
     assert_eq!(main_of(&index).matches("<tr>").count(), 1 + 2, "two releases: the page-only commit is none");
+}
+
+// Guards the preview: the history is kept across rebuilds (a narrative edit makes none of it
+// again), a data edit shows as not released yet, a new tag turns it into a release; after
+// each step the preview equals a clean build.
+#[test]
+fn the_preview_keeps_the_history_until_the_repository_moves() {
+    let t = three_releases();
+    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let same_as_clean = |cached: &junheng::build::Rendered, step: &str| {
+        let clean = junheng::build::render_site(&t.site, false).unwrap();
+        let differing: Vec<&str> =
+            clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
+        assert!(cached.files.len() == clean.files.len() && differing.is_empty(), "{step}: {differing:?}");
+        assert!(cached.diagnostics.sorted() == clean.diagnostics.sorted(), "{step}: diagnostics");
+    };
+    let made = |memo: &junheng::incremental::Preview, part: &str| {
+        memo.counts().iter().find(|c| c.0 == part).map(|c| c.1).unwrap_or_else(|| panic!("a part `{part}`"))
+    };
+    let first = memo.render().unwrap();
+    same_as_clean(&first, "first render");
+    assert_eq!(made(&memo, "released history"), 1);
+
+    edit(&t, "content/counties/450802.md", "港北区是贵港市", "港北区是广西贵港市");
+    memo.forget(&["content/counties/450802.md".to_string()]);
+    let rendered = memo.render().unwrap();
+    same_as_clean(&rendered, "narrative");
+    assert_eq!(
+        (made(&memo, "released history"), made(&memo, "unreleased changes")),
+        (0, 0),
+        "a narrative edit reads no history"
+    );
+
+    edit(
+        &t,
+        "data/indicators.csv",
+        "450803,2020-2021,primary,basic,composite,,0.39,",
+        "450803,2020-2021,primary,basic,composite,,0.40,",
+    );
+    memo.forget(&["data/indicators.csv".to_string()]);
+    let rendered = memo.render().unwrap();
+    same_as_clean(&rendered, "data");
+    assert_eq!((made(&memo, "released history"), made(&memo, "unreleased changes")), (0, 1));
+    let page = rendered
+        .files
+        .iter()
+        .find(|f| f.path == "changes/unreleased/index.html")
+        .expect("a page of what is not released");
+    assert!(String::from_utf8_lossy(&page.bytes).contains("0.40"));
+
+    release(&t, "2024-09-01T12:00:00+08:00", "v4", "复核港南区");
+    let rendered = memo.render().unwrap();
+    same_as_clean(&rendered, "tag");
+    assert_eq!(made(&memo, "released history"), 1, "a new tag reads the history again");
+    assert!(rendered.files.iter().any(|f| f.path == "changes/v4/index.html"));
+    assert!(!rendered.files.iter().any(|f| f.path == "changes/unreleased/index.html"), "everything is released");
+}
+
+// Guards `junheng serve` with a repository: a commit and a tag made while serving rebuild the
+// site (no file of the site changed) and the new release's page appears.
+#[test]
+fn a_tag_made_while_serving_shows_its_release() {
+    let t = three_releases();
+    let mut s = crate::serve::Served::start(&t);
+    s.wait_page("/changes/unreleased/", "what is not released yet", |status, _| status == 200);
+    release(&t, "2024-09-01T12:00:00+08:00", "v4", "复核港南区");
+    let line = s.next_build();
+    assert!(line.contains("(git)"), "the repository's move is what rebuilt: {line}");
+    s.wait_page("/changes/v4/", "the new release's page", |status, body| status == 200 && body.contains("复核港南区"));
+    s.wait_page("/changes/unreleased/", "no page of what is not released", |status, _| status == 404);
 }
