@@ -5,7 +5,8 @@
 //! `JUNHENG_BENCH_YEARS` school years, default 10; `JUNHENG_BENCH_SCHOOLS` schools per county,
 //! default 70 — the national site), then times a cold build and a rebuild after editing
 //! one county's published figure, each with its own peak memory (the peak is reset before each
-//! build). `JUNHENG_BENCH_ONLY=preview` measures the preview only. `JUNHENG_BENCH_CURVE=1`
+//! build). `JUNHENG_BENCH_ONLY=preview` measures the preview only, `JUNHENG_BENCH_ONLY=history`
+//! the revision history only (see `history`). `JUNHENG_BENCH_CURVE=1`
 //! builds the site at scales 1, 3 and 10 and prints the growth ratios. Then the page-rendering comparison site (see `pages`) and the preview's one-county
 //! edits (see `preview`). Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test
 //! (CI) and checks the invariants of the demo: no diagnostics, a page per county,
@@ -178,6 +179,10 @@ fn main() {
         remove_later(vec![pages]);
         return;
     }
+    if std::env::var("JUNHENG_BENCH_ONLY").is_ok_and(|v| v == "history") {
+        remove_later(vec![history(&opts, !full)]);
+        return;
+    }
     if std::env::var("JUNHENG_BENCH_ONLY").is_ok_and(|v| v == "preview") {
         let schools = preview(&opts, !full);
         let published = preview(&junheng::synthetic::Options { published_only: true, ..opts }, !full);
@@ -190,7 +195,106 @@ fn main() {
     let schools = preview(&opts, !full);
     // A portal of published figures only (no school rows), in both languages.
     let published = preview(&junheng::synthetic::Options { published_only: true, ..opts }, !full);
-    remove_later(vec![national, pages, schools, published]);
+    let history = history(&opts, !full);
+    remove_later(vec![national, pages, schools, published, history]);
+}
+
+/// Runs git in `dir` (a fixed identity, no user configuration).
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@example.org")
+        .env("GIT_COMMITTER_NAME", "bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@example.org")
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// The revision history's cost: the site in a git repository with ten releases (`v1`, then
+/// nine each correcting one school row and one milestone title in another province), built
+/// cold with its history and without it (the repository's folder moved away), alternately,
+/// three times each; then the preview's narrative edit with the history kept. With `check`
+/// (the smoke run: three releases), the changes table must hold what the releases changed.
+fn history(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("junheng-history-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (site, out) = (dir.join("site"), dir.join("out"));
+    junheng::synthetic::generate(&site, opts).expect("generate");
+    let releases = if check { 3 } else { 10 };
+    let start = Instant::now();
+    git(&site, &["init", "-q", "-b", "main"]);
+    git(&site, &["add", "-A"]);
+    git(&site, &["commit", "-q", "-m", "v1"]);
+    git(&site, &["tag", "-a", "v1", "-m", "v1"]);
+    let edit_line = |rel: &str, at: usize, edit: &dyn Fn(&mut Vec<String>)| {
+        let path = site.join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        let at = 1 + at % (lines.len() - 1);
+        let mut cells: Vec<String> = lines[at].split(',').map(str::to_string).collect();
+        edit(&mut cells);
+        let joined = cells.join(",");
+        lines[at] = &joined;
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    };
+    for r in 2..=releases {
+        let schools = std::fs::read_to_string(site.join("data/schools.csv")).unwrap().lines().count();
+        edit_line("data/schools.csv", r * schools / (releases + 1), &|c| c[6] = (c[6].parse::<u64>().unwrap() + 37).to_string());
+        edit_line("data/milestones.csv", r * 997, &|c| c[3].push_str("（更正）"));
+        git(&site, &["commit", "-q", "-am", &format!("v{r}")]);
+        git(&site, &["tag", "-a", &format!("v{r}"), "-m", &format!("release {r}")]);
+    }
+    println!("history: {releases} releases committed in {:.2} s", start.elapsed().as_secs_f64());
+    let (git_dir, away) = (site.join(".git"), dir.join("git-away"));
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for round in 0..if check { 1 } else { 3 } {
+        let _ = std::fs::remove_dir_all(&out);
+        let (report, figures) = timed_build(&site, &out);
+        let stage = report.stages.iter().find(|(l, _)| *l == "history").map_or(0.0, |(_, d)| d.as_secs_f64());
+        println!("history: round {round}: with {:.2} s (history {stage:.2} s, peak {} MiB)", figures.seconds, figures.peak_mib);
+        with.push(figures.seconds);
+        if check {
+            let changes = std::fs::read_to_string(out.join("data/changes.csv")).unwrap();
+            let releases_seen: std::collections::BTreeSet<&str> =
+                changes.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+            assert_eq!(releases_seen.into_iter().collect::<Vec<_>>(), ["v2", "v3"], "{changes}");
+            assert!(changes.contains(",computed_cv,") && changes.contains(",milestone,"), "{changes}");
+        }
+        std::fs::rename(&git_dir, &away).unwrap();
+        let _ = std::fs::remove_dir_all(&out);
+        let (_, figures) = timed_build(&site, &out);
+        println!("history: round {round}: without {:.2} s", figures.seconds);
+        without.push(figures.seconds);
+        std::fs::rename(&away, &git_dir).unwrap();
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (a, b) = (median(&mut with), median(&mut without));
+    println!("history: cold build with {releases} releases {a:.2} s, without {b:.2} s: +{:.2} s", a - b);
+    let mut memo = junheng::incremental::Preview::new(&site, check);
+    memo.render().expect("render");
+    let narrative = format!("content/counties/{}.md", first_county(&site));
+    let mut times = Vec::new();
+    for n in 0..if check { 2 } else { 9 } {
+        let path = site.join(&narrative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}\n追加一段 {n}。\n")).unwrap();
+        memo.forget(std::slice::from_ref(&narrative));
+        let start = Instant::now();
+        memo.render().expect("render");
+        times.push(start.elapsed().as_secs_f64());
+        let made = |part: &str| memo.counts().iter().find(|c| c.0 == part).map_or(0, |c| c.1);
+        assert_eq!((made("released history"), made("unreleased changes")), (0, 0), "a narrative edit reads no history");
+    }
+    println!("history: preview, one county's narrative edited: {:.3} s", median(&mut times));
+    dir
 }
 
 /// The preview's one-county edits: the site is rendered once into memory keeping what can be
