@@ -99,10 +99,15 @@ pub fn revisions(site_root: &Path, config: &crate::config::Config) -> (Arc<Revis
         let working =
             history::Snapshot { release: Release::unreleased(), files: load::history::working_files(site_root) };
         let unreleased = history::unreleased(&released, &working, config, &read).map_err(|e| e.to_string())?;
-        Ok(history::combine(&released, &unreleased))
+        Ok((history::combine(&released, &unreleased), history::unreleased_note(&released, &unreleased)))
     });
     match made {
-        Ok(revisions) => (Arc::new(revisions), note),
+        Ok((revisions, unreleased)) => {
+            if let Some(n) = unreleased {
+                note.push(Diagnostic::note("", n));
+            }
+            (Arc::new(revisions), note)
+        }
         Err(why) => {
             note.push(Diagnostic::note("", why));
             (Arc::default(), note)

@@ -147,6 +147,20 @@ pub fn unreleased(released: &Released, working: &Snapshot, current: &Config, rea
     compare(latest, &state, released.releases.len(), read)
 }
 
+/// The note a build gives when the site folder differs from its latest release.
+pub fn unreleased_note(released: &Released, unreleased: &[Change]) -> Option<String> {
+    let latest = released.releases.last()?;
+    let differ = match unreleased.len() {
+        0 => return None,
+        1 => "1 figure differs".to_string(),
+        n => format!("{n} figures differ"),
+    };
+    Some(format!(
+        "{differ} from the latest release `{}`: shown as not yet released until a release is tagged",
+        latest.name
+    ))
+}
+
 /// The revision history: the releases' changes, then what is not released yet (if anything).
 pub fn combine(released: &Released, unreleased: &[Change]) -> Revisions {
     let mut releases = released.releases.clone();

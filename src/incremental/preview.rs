@@ -545,6 +545,11 @@ impl Preview {
             .collect();
         let unreleased =
             self.unreleased.get("unreleased", WorkingAt { released: &released, files, config }, unreleased);
+        if let Ok(released) = &**released
+            && let Some(note) = history::unreleased_note(released, &unreleased)
+        {
+            diags.push(Diagnostic::note("", note));
+        }
         (*self.revisions.get("revisions", RevisionsOf { released: &released, unreleased: &unreleased }, revisions))
             .clone()
     }
