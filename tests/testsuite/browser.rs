@@ -25,16 +25,23 @@ fn html_pages(out: &Path) -> Vec<String> {
     tree(out).into_iter().map(|(p, _)| p).filter(|p| p.ends_with(".html")).collect()
 }
 
-// Guards HTML validity of every page of the demo build, in both languages.
+// Guards HTML validity of every page of the demo build, in both languages, and of the pages of
+// a revision history (the demo with three releases).
 #[test]
 fn demo_pages_are_valid_html() {
     let t = SiteTest::demo();
     t.build();
+    let history = crate::revisions::three_releases();
+    history.build();
+    assert!(history.output().join("changes/v3/index.html").is_file());
     let out = std::process::Command::new("java")
         .args(["-Xss4m", "-jar"])
         .arg(vnu_jar())
         .args(["--errors-only", "--skip-non-html", "--format", "text"])
         .arg(t.output())
+        .arg(history.output().join("changes"))
+        .arg(history.output().join("county"))
+        .arg(history.output().join("en/changes"))
         .output()
         .expect("java runs (the Nu HTML Checker needs a JRE)");
     let report = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
@@ -71,9 +78,11 @@ fn launch() -> (Browser, tempfile::TempDir) {
     (browser, profile)
 }
 
-/// Builds the demo, serves it on loopback and runs `test` with a Chromium tab; tears all down.
+/// Builds the demo (in a git repository with three releases and an edit not released yet, so
+/// that the pages show a revision history), serves it on loopback and runs `test` with a
+/// Chromium tab; tears all down.
 fn with_demo_in_browser(test: impl FnOnce(&SiteTest, &str, &headless_chrome::Tab)) {
-    let t = SiteTest::demo();
+    let t = crate::revisions::three_releases();
     t.build();
     let (base, handle, server) = serve(t.output());
     let (browser, _profile) = launch();
@@ -199,6 +208,9 @@ fn pages_pass_axe_core() {
             "reports/guigang-2021/",
             "about/",
             "downloads/",
+            "changes/",
+            "changes/v3/",
+            "changes/unreleased/",
         ];
         let mut report = Vec::new();
         for lang in ["", "en/"] {
@@ -254,8 +266,16 @@ fn responsive_from_320_px() {
         std::fs::create_dir_all(&artifacts).unwrap();
         for width in [320, 360, 1280] {
             tab.call_method(viewport(width, 900)).unwrap();
-            for page in ["", "county/450804/", "county/450804/computation/2020-2021/", "province/450000/", "downloads/"]
-            {
+            for page in [
+                "",
+                "county/450804/",
+                "county/450802/",
+                "county/450804/computation/2020-2021/",
+                "province/450000/",
+                "downloads/",
+                "changes/",
+                "changes/v3/",
+            ] {
                 tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
                 let fits =
                     tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1", false).unwrap();

@@ -45,7 +45,7 @@ fn release(t: &SiteTest, date: &str, tag: &str, message: &str) {
 /// - v3: a school row of 覃塘区 corrected (its computed coefficients move), 石泉县 added with a
 ///   published composite, 港北区's recognition milestone removed;
 /// - not released: 港南区's recognition milestone retitled.
-fn three_releases() -> SiteTest {
+pub(crate) fn three_releases() -> SiteTest {
     let t = SiteTest::demo();
     git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
     release(&t, "2024-01-10T10:00:00+08:00", "v1", "首次发布");
