@@ -244,7 +244,9 @@ fn history(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     };
     for r in 2..=releases {
         let schools = std::fs::read_to_string(site.join("data/schools.csv")).unwrap().lines().count();
-        edit_line("data/schools.csv", r * schools / (releases + 1), &|c| c[6] = (c[6].parse::<u64>().unwrap() + 37).to_string());
+        edit_line("data/schools.csv", r * schools / (releases + 1), &|c| {
+            c[6] = (c[6].parse::<u64>().unwrap() + 37).to_string()
+        });
         edit_line("data/milestones.csv", r * 997, &|c| c[3].push_str("（更正）"));
         git(&site, &["commit", "-q", "-am", &format!("v{r}")]);
         git(&site, &["tag", "-a", &format!("v{r}"), "-m", &format!("release {r}")]);
@@ -256,7 +258,10 @@ fn history(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
         let _ = std::fs::remove_dir_all(&out);
         let (report, figures) = timed_build(&site, &out);
         let stage = report.stages.iter().find(|(l, _)| *l == "history").map_or(0.0, |(_, d)| d.as_secs_f64());
-        println!("history: round {round}: with {:.2} s (history {stage:.2} s, peak {} MiB)", figures.seconds, figures.peak_mib);
+        println!(
+            "history: round {round}: with {:.2} s (history {stage:.2} s, peak {} MiB)",
+            figures.seconds, figures.peak_mib
+        );
         with.push(figures.seconds);
         if check {
             let changes = std::fs::read_to_string(out.join("data/changes.csv")).unwrap();

@@ -198,7 +198,9 @@ fn states(batch: &[Snapshot], before: Option<&State>, current: &Config, read: &R
         for (i, file) in snapshot.files.tables.iter().enumerate() {
             let Some(file) = file.as_ref().filter(|_| DATA_FILES[i].file != specs::METRICS.file) else { continue };
             let known = before.and_then(|b| b.tables[i].as_ref()).is_some_and(|p| p.file.same_blob(file))
-                || wanted.iter().any(|&(k2, i2)| i2 == i && batch[k2].files.tables[i].as_ref().is_some_and(|f| f.same_blob(file)));
+                || wanted
+                    .iter()
+                    .any(|&(k2, i2)| i2 == i && batch[k2].files.tables[i].as_ref().is_some_and(|f| f.same_blob(file)));
             if !known {
                 wanted.push((k, i));
             }

@@ -70,7 +70,8 @@ fn one_format_per_kind_of_reader() {
 // header row with filters, Chinese headers the loader reads back, and the explanation sheet.
 #[test]
 fn workbooks_hold_the_csv_rows_with_typed_cells() {
-    let t = SiteTest::demo();
+    // The demo with a revision history, for the changes table.
+    let t = crate::revisions::three_releases();
     let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
     // A school id with a leading zero, as real 学校标识码 may have.
     t.write("data/schools.csv", &schools.replace("2145080401", "0145080401"));
@@ -79,7 +80,7 @@ fn workbooks_hold_the_csv_rows_with_typed_cells() {
 import csv, datetime, json, sys, openpyxl
 data = sys.argv[1]
 report = {}
-for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"]:
+for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools", "changes"]:
     wb = openpyxl.load_workbook(f"{data}/{table}.xlsx")
     ws = wb.worksheets[0]
     cells = list(ws.iter_rows())
@@ -122,6 +123,22 @@ print(json.dumps(report, ensure_ascii=False))
     assert_eq!(report["schools"]["first"][0], "0145080401", "the school id keeps its zero");
     assert_eq!(report["counties"]["headers"][0], "代码");
     assert_eq!(report["results"]["headers"][6], "差异系数");
+    assert_eq!(
+        report["changes"]["headers"],
+        serde_json::json!([
+            "发布",
+            "版本",
+            "日期",
+            "地区代码",
+            "学年",
+            "学段",
+            "评估类型",
+            "指标",
+            "数字",
+            "原值",
+            "新值"
+        ])
+    );
     // Every header of an input table is one the loader accepts.
     for (table, spec) in [
         ("counties", junheng::load::specs::COUNTIES),
@@ -290,7 +307,8 @@ for path in sys.argv[1:]:
 // constraints, primary and foreign keys, sizes and hashes), invalid once a file is changed.
 #[test]
 fn frictionless_validates_the_package() {
-    let t = SiteTest::demo();
+    // The demo with a revision history: its changes table is part of the package.
+    let t = crate::revisions::three_releases();
     t.build();
     let validate = |dir: &std::path::Path| {
         let out = std::process::Command::new(python_tool("frictionless"))
@@ -304,7 +322,10 @@ fn frictionless_validates_the_package() {
     let report = validate(&t.output().join("data"));
     assert_eq!(report["valid"], true, "{report:#}");
     let checked: Vec<&str> = report["tasks"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(checked, ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"]);
+    assert_eq!(
+        checked,
+        ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools", "changes"]
+    );
     // A county code changed by hand: the package no longer matches its file.
     let results = t.output().join("data/results.csv");
     let text = std::fs::read_to_string(&results).unwrap();
@@ -391,12 +412,13 @@ fn sqlite3(db: &std::path::Path, sql: &str) -> String {
 // table with the rows of its CSV, the latest figures in the view, the license inside.
 #[test]
 fn sqlite_database_is_sound_and_complete() {
-    let t = SiteTest::demo();
+    // The demo with a revision history: its changes are a table of the database.
+    let t = crate::revisions::three_releases();
     t.build();
     let db = t.output().join("data/junheng.sqlite");
     assert_eq!(sqlite3(&db, "PRAGMA integrity_check;"), "ok\n");
     assert_eq!(sqlite3(&db, "PRAGMA foreign_key_check;"), "");
-    for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools"] {
+    for table in ["counties", "indicators", "results", "milestones", "metrics", "sources", "schools", "changes"] {
         let rows = csv::Reader::from_path(t.output().join(format!("data/{table}.csv"))).unwrap().records().count();
         assert_eq!(sqlite3(&db, &format!("SELECT count(*) FROM {table};")).trim(), rows.to_string(), "{table}");
     }
@@ -415,6 +437,7 @@ fn sqlite_database_is_sound_and_complete() {
         ),
         "教学及辅助用房面积（平方米）|m²\n"
     );
+    assert_eq!(sqlite3(&db, "SELECT area, old, new FROM changes WHERE release = 'v2';"), "450802|0.21|0.23\n");
     let plan =
         sqlite3(&db, "EXPLAIN QUERY PLAN SELECT * FROM results WHERE school_year = '2020-2021' AND level = 'primary';");
     assert!(plan.contains("USING INDEX results_by_school_year"), "{plan}");
@@ -424,7 +447,8 @@ fn sqlite_database_is_sound_and_complete() {
 // table request and a SQL query over HTTP.
 #[test]
 fn datasette_serves_the_database() {
-    let t = SiteTest::demo();
+    // The demo with a revision history: its changes are served too.
+    let t = crate::revisions::three_releases();
     t.build();
     let data = t.output().join("data");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -451,6 +475,7 @@ fn datasette_serves_the_database() {
     let (status, _, body) = get("/junheng/latest_results.json?_shape=array&county=450804&indicator=composite");
     let (sql_status, _, sql_body) = get("/junheng.json?_shape=array&sql=select+count(*)+as+n+from+schools");
     let (meta_status, _, meta_body) = get("/-/metadata.json");
+    let (changes_status, _, changes_body) = get("/junheng/changes.json?_shape=array&release=v2");
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -464,6 +489,12 @@ fn datasette_serves_the_database() {
     let meta: serde_json::Value = serde_json::from_slice(&meta_body).unwrap();
     assert_eq!(meta["license"], "CC-BY-4.0");
     assert_eq!(meta["databases"]["junheng"]["tables"]["schools"]["title"], "学校数据");
+    assert_eq!(changes_status, 200, "{}", String::from_utf8_lossy(&changes_body));
+    let changes: Vec<serde_json::Value> = serde_json::from_slice(&changes_body).unwrap();
+    assert_eq!(
+        (changes.len(), &changes[0]["old"], &changes[0]["new"]),
+        (1, &serde_json::json!("0.21"), &serde_json::json!("0.23"))
+    );
 }
 
 /// The body of a chunked HTTP response.

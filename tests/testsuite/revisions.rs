@@ -337,3 +337,36 @@ fn a_tag_made_while_serving_shows_its_release() {
     s.wait_page("/changes/v4/", "the new release's page", |status, body| status == 200 && body.contains("复核港南区"));
     s.wait_page("/changes/unreleased/", "no page of what is not released", |status, _| status == 404);
 }
+
+// Guards the revisions as programs read them: pandas reads the changes table (gzip or not) with
+// its codes as text, and every county record, revisions included, is valid against the
+// county JSON Schema (`jsonschema`, draft 2020-12, formats checked).
+#[test]
+fn the_revisions_read_in_pandas_and_validate_against_the_schema() {
+    let t = three_releases();
+    t.build();
+    let script = r#"
+import glob, json, sys
+import jsonschema, pandas
+out = sys.argv[1]
+changes = pandas.read_csv(f"{out}/data/changes.csv", dtype=str, keep_default_na=False)
+assert list(changes.columns) == ["release", "commit", "date", "area", "school_year", "level", "scheme", "indicator", "field", "old", "new"], list(changes.columns)
+v2 = changes[changes["release"] == "v2"]
+assert v2[["area", "old", "new"]].values.tolist() == [["450802", "0.21", "0.23"]], v2
+schema = json.load(open(f"{out}/api/schema/county.schema.json"))
+v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+revised = 0
+for path in sorted(glob.glob(f"{out}/api/counties/*.json")):
+    record = json.load(open(path))
+    errors = [e.message for e in v.iter_errors(record)]
+    assert not errors, (path, errors)
+    revised += len(record["revisions"])
+record = json.load(open(f"{out}/api/counties/450802.json"))
+record["revisions"][0]["field"] = "mood"
+print(json.dumps({"rows": len(changes), "revised": revised, "bad_field": [e.message for e in v.iter_errors(record)]}))
+"#;
+    let out: serde_json::Value =
+        serde_json::from_str(&crate::support::python(script, &[t.output().as_os_str()])).unwrap();
+    assert_eq!(out["rows"], out["revised"], "every change is in its county's record: {out}");
+    assert!(out["bad_field"].to_string().contains("mood"), "an unknown field is rejected: {out}");
+}
