@@ -204,6 +204,18 @@ fn three_releases_say_exactly_what_changed() {
     std::fs::remove_dir_all(t.output()).unwrap();
     t.build();
     assert!(first == crate::support::tree(&t.output()), "a second build gives the same files");
+
+    // A tag named in Chinese: its page goes under the commit's short id, its name is shown.
+    release(&t, "2024-09-01T12:00:00+08:00", "复核版", "复核港南区");
+    t.build();
+    let index = t.read_output("changes/index.html");
+    let hrefs: Vec<&str> = main_of(&index).split("href=\"").skip(1).map(|h| h.split('"').next().unwrap()).collect();
+    let slug = hrefs
+        .iter()
+        .filter_map(|h| h.trim_end_matches('/').rsplit('/').next())
+        .find(|s| s.len() == 10 && s.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("a release page under a short commit id: {hrefs:?}"));
+    assert!(main_of(&t.read_output(&format!("changes/{slug}/index.html"))).contains("复核版"));
 }
 
 // Guards the notes: a site outside git, a shallow clone, a repository with no release yet.
