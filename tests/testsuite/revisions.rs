@@ -382,3 +382,38 @@ print(json.dumps({"rows": len(changes), "revised": revised, "bad_field": [e.mess
     assert_eq!(out["rows"], out["revised"], "every change is in its county's record: {out}");
     assert!(out["bad_field"].to_string().contains("mood"), "an unknown field is rejected: {out}");
 }
+
+// Guards a long changes table (a release that brings a whole school year of a national
+// portal): beyond `split_rows` it goes out in parts, one gzipped CSV and workbook per province,
+// which together hold every change once, and the package stays valid.
+#[test]
+fn a_long_changes_table_goes_out_per_province() {
+    let t = three_releases();
+    let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+    t.write("site.toml", &format!("{toml}\n[settings]\nsplit_rows = 10\n"));
+    let whole = three_releases();
+    whole.build();
+    t.build();
+    let data = t.output().join("data");
+    assert!(!data.join("changes.csv").exists());
+    let mut joined: Vec<String> = Vec::new();
+    for province in ["450000", "610000"] {
+        assert!(data.join(format!("changes/{province}.xlsx")).is_file());
+        let gz = std::fs::read(data.join(format!("changes/{province}.csv.gz"))).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+        joined.extend(text.lines().skip(1).map(str::to_string));
+    }
+    // The whole table's rows (the setting added to `site.toml` changes no figure).
+    let mut expected: Vec<String> = whole.read_output("data/changes.csv").lines().skip(1).map(str::to_string).collect();
+    joined.sort();
+    expected.sort();
+    assert_eq!(joined, expected, "the parts hold every change once");
+    let out = std::process::Command::new(crate::support::python_tool("frictionless"))
+        .args(["validate", "--json", "datapackage.json"])
+        .current_dir(&data)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["valid"], true, "{report:#}");
+}

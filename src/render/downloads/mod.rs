@@ -305,9 +305,11 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
             continue;
         }
         for p in site.provinces.iter() {
-            let counties = site.counties.iter().filter(|c| c.province_code == p.code).map(|c| c.code.as_str());
+            // The province's areas: its counties (the runs of a table grouped by county), and
+            // the country, the province and its prefectures (their revised milestones).
+            let areas = areas_of(&reading.site_wide(), &p.code);
             let province = Some((p.code.clone(), p.name.clone()));
-            let inputs = NationalTable { scope: reading.scope(counties.collect(), n.reads), words, table, province };
+            let inputs = NationalTable { scope: reading.scope(areas, n.reads), words, table, province };
             national.push(Job::new(format!("table {}/{}", n.name, p.code), inputs, national_table));
         }
     }

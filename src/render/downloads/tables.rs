@@ -45,7 +45,7 @@ pub(super) const NATIONAL: [National; 8] = [
     National { name: "metrics", reads: Tables::of(&[Table::Metrics]), make: metrics_table, grouped: false },
     National { name: "sources", reads: Tables::of(&[]), make: sources_table, grouped: false },
     National { name: "schools", reads: Tables::of(&[Table::Schools]), make: schools_table, grouped: true },
-    National { name: "changes", reads: Tables::of(&[Table::Revisions]), make: changes_table, grouped: false },
+    National { name: "changes", reads: Tables::of(&[Table::Revisions]), make: changes_table, grouped: true },
 ];
 
 /// The codes of the areas whose rows a province's part of a table holds: the country's, the
@@ -194,7 +194,8 @@ fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
 }
 
 /// Every figure revised in a release (release, commit and date empty: not released yet), when
-/// the site has a revision history.
+/// the site has a revision history. A province's part holds its areas' changes and, as its
+/// database does, the country's own (milestones of `000000`).
 fn changes_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
     let releases = site.releases();
     if releases.is_empty() {
