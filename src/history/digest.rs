@@ -94,6 +94,11 @@ impl Digest {
         areas
     }
 
+    /// Whether any area with lines is one `keep` lets through.
+    pub fn has_any(&self, keep: impl Fn(&Code) -> bool) -> bool {
+        self.areas.iter().any(|(c, _)| keep(c))
+    }
+
     /// The header and the lines of the areas `keep` lets through, as a file of their own.
     pub fn cut(&self, bytes: &[u8], keep: impl Fn(&Code) -> bool) -> Vec<u8> {
         let wanted: Vec<bool> = self.areas.iter().map(|(c, _)| keep(c)).collect();

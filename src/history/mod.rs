@@ -7,7 +7,7 @@
 //! the areas whose lines changed between two snapshots are read and computed again: each
 //! table is first cut into its areas' lines ([`digest`]), and the two snapshots' figures of
 //! those areas are made from just their lines ([`figures`]), then compared ([`diff`]). A
-//! snapshot's bytes are read through the caller's reader, one snapshot after the other.
+//! snapshot's bytes are read through the caller's reader, two snapshots at a time.
 
 pub mod digest;
 pub mod figures;
@@ -298,13 +298,23 @@ fn changed(before: &State, after: &State, read: &Reader) -> Result<Areas> {
 fn figures_of(state: &State, areas: &Areas, read: &Reader) -> Result<Vec<figures::Figure>> {
     let mut diags = crate::diag::Diagnostics::new();
     let config = &state.config;
-    let table = |i: usize, diags: &mut crate::diag::Diagnostics| -> Result<Option<Table>> {
-        let spec = DATA_FILES[i];
-        let Some(part) = state.tables[i].as_ref() else { return Ok(None) };
+    let table = |spec: &crate::load::data::Columns, diags: &mut crate::diag::Diagnostics| -> Result<Option<Table>> {
+        let Some(part) = DATA_FILES.iter().position(|s| s.file == spec.file).and_then(|i| state.tables[i].as_ref())
+        else {
+            return Ok(None);
+        };
+        let cut = match (&part.digest, areas) {
+            (Some(d), Areas::Some(_)) if spec.file != specs::COUNTIES.file => Some(d),
+            _ => None,
+        };
+        // None of the areas has a line in this table: nothing to read.
+        if cut.is_some_and(|d| !d.has_any(|c| areas.has(c))) {
+            return Ok(None);
+        }
         let all = part.bytes(read)?;
-        let bytes = match (&part.digest, areas) {
-            (Some(d), Areas::Some(_)) if spec.file != specs::COUNTIES.file => d.cut(&all, |c| areas.has(c)),
-            _ => all.to_vec(),
+        let bytes = match cut {
+            Some(d) => d.cut(&all, |c| areas.has(c)),
+            None => all.to_vec(),
         };
         Ok(if part.file.path().ends_with(".xlsx") {
             crate::load::workbook::table(spec, part.file.path(), bytes, diags)
@@ -312,25 +322,16 @@ fn figures_of(state: &State, areas: &Areas, read: &Reader) -> Result<Vec<figures
             Table::parse(spec, bytes, config.encoding_of(spec.file), diags)
         })
     };
-    let index =
-        |spec: &crate::load::data::Columns| DATA_FILES.iter().position(|s| s.file == spec.file).expect("a data file");
-    let counties = table(index(&specs::COUNTIES), &mut diags)?;
-    let sources = table(index(&specs::SOURCES), &mut diags)?;
+    let counties = table(&specs::COUNTIES, &mut diags)?;
+    let sources = table(&specs::SOURCES, &mut diags)?;
     let files: BTreeSet<String> =
         DATA_FILES.iter().zip(&state.tables).filter(|(_, p)| p.is_some()).map(|(s, _)| s.file.to_string()).collect();
     let register = crate::model::build::register(counties.as_ref(), sources.as_ref(), &files, &mut diags);
-    let reported = crate::model::build::published_rows(
-        table(index(&specs::INDICATORS), &mut diags)?.as_ref(),
-        &register,
-        &mut diags,
-    );
-    let milestones = crate::model::build::milestone_rows(
-        table(index(&specs::MILESTONES), &mut diags)?.as_ref(),
-        &register,
-        &mut diags,
-    );
-    let schools =
-        crate::model::build::school_rows(table(index(&specs::SCHOOLS), &mut diags)?.as_ref(), &register, &mut diags);
+    let reported =
+        crate::model::build::published_rows(table(&specs::INDICATORS, &mut diags)?.as_ref(), &register, &mut diags);
+    let milestones =
+        crate::model::build::milestone_rows(table(&specs::MILESTONES, &mut diags)?.as_ref(), &register, &mut diags);
+    let schools = crate::model::build::school_rows(table(&specs::SCHOOLS, &mut diags)?.as_ref(), &register, &mut diags);
     let rules = crate::model::rules::Rules::with_overrides(&config.rules);
     let computed = crate::engine::compute_with(&schools, &rules, config.settings.audit_years);
     let sheets = crate::engine::sheets(&reported, &computed, &rules);

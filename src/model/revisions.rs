@@ -179,11 +179,3 @@ impl PartialEq for Revisions {
         self.releases == other.releases && *self.changes == *other.changes
     }
 }
-
-impl std::hash::Hash for Revisions {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.releases.hash(h);
-        self.changes.len().hash(h);
-        self.changes.iter().for_each(|c| c.hash(h));
-    }
-}
