@@ -86,7 +86,7 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> (Figures, PathBuf) {
     assert_eq!(pages, summary.counties, "a page per county");
     // What a static host is given: the whole output, and its largest file (hosts take at most
     // 25 MiB per file, and some 1 GB per site).
-    let sizes: Vec<(u64, String)> = junheng::util::fs::walk_files(&out)
+    let sizes: Vec<(u64, String)> = junheng::util::fs::walk_files(&out, "output")
         .unwrap()
         .into_iter()
         .map(|r| (std::fs::metadata(out.join(&r)).unwrap().len(), r))
@@ -118,7 +118,7 @@ fn run(opts: &junheng::synthetic::Options, check: bool) -> (Figures, PathBuf) {
     if check {
         // Byte-identical: a second build of the same inputs changes nothing.
         let snapshot = |p: &Path| -> Vec<(String, Vec<u8>)> {
-            junheng::util::fs::walk_files(p)
+            junheng::util::fs::walk_files(p, "output")
                 .unwrap()
                 .into_iter()
                 .map(|r| (r.clone(), std::fs::read(p.join(&r)).unwrap()))

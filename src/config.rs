@@ -216,6 +216,20 @@ pub struct Config {
     pub encodings: BTreeMap<String, String>,
 }
 
+/// Each text of a TOML value (with its dotted key) that holds a control character other than
+/// tab and line break, and the first such character.
+pub fn controls_in_values(key: &str, value: &toml::Value, found: &mut Vec<(String, char)>) {
+    let join = |k: &str| if key.is_empty() { k.to_string() } else { format!("{key}.{k}") };
+    match value {
+        toml::Value::String(s) => {
+            found.extend(crate::util::text::controls(s).next().map(|(_, c)| (key.to_string(), c)))
+        }
+        toml::Value::Array(items) => items.iter().for_each(|v| controls_in_values(key, v, found)),
+        toml::Value::Table(t) => t.iter().for_each(|(k, v)| controls_in_values(&join(k), v, found)),
+        _ => {}
+    }
+}
+
 /// The file name, as diagnostics show it.
 pub const CONFIG_FILE: &str = "site.toml";
 
@@ -242,14 +256,39 @@ impl Config {
                 None => d,
             }
         };
+        // TOML refuses control characters written as they are, not written as escapes (`\u001b`).
+        if let Ok(value) = toml::from_str::<toml::Value>(text) {
+            let mut found = Vec::new();
+            controls_in_values("", &value, &mut found);
+            for (key, c) in found.into_iter().take(20) {
+                let mut d = key_span(key.rsplit('.').next().unwrap_or(&key));
+                d.message =
+                    format!("expected text without control characters, found {}", crate::util::text::code_point(c));
+                d.field = Some(key);
+                diags.push(d);
+            }
+        }
         let mut base_url = raw.base_url.trim().to_string();
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        if !crate::util::text::is_web_url(&base_url) {
             let mut d = key_span("base_url");
-            d.message = format!("expected an absolute URL like `https://edu.example.gov.cn/`, found `{base_url}`");
+            d.message = format!(
+                "expected an absolute URL like `https://edu.example.gov.cn/`, found `{}`",
+                crate::diag::shorten(&base_url, 100)
+            );
             diags.push(d);
         }
         if !base_url.ends_with('/') {
             base_url.push('/');
+        }
+        if let Some(url) = &raw.license_url
+            && !(crate::util::text::is_web_url(url) || (crate::util::text::is_safe_url(url) && !url.contains(':')))
+        {
+            let mut d = key_span("license_url");
+            d.message = format!(
+                "expected an address starting with `https://` or `http://`, or a path of the site, found `{}`",
+                crate::diag::shorten(url, 100)
+            );
+            diags.push(d);
         }
         if raw.languages.is_empty() {
             let mut d = key_span("languages");
@@ -502,5 +541,26 @@ mod tests {
         assert_eq!(c.title.get("en", "zh-CN"), "Title");
         assert_eq!(c.title.get("zh-CN", "zh-CN"), "标题");
         assert_eq!(c.publisher.get("en", "zh-CN"), "p");
+    }
+
+    // Guards the addresses of site.toml: no script in the footer's license link, no control
+    // character anywhere.
+    #[test]
+    fn addresses_are_web_or_site_paths() {
+        let with = |extra: &str| Config::parse(&format!("{MINIMAL}{extra}"));
+        assert!(with("license_url = \"https://creativecommons.org/licenses/by/4.0/\"\n").is_ok());
+        assert!(with("license_url = \"/about/license/\"\n").is_ok());
+        for bad in ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "//evil.example/"] {
+            let ds = with(&format!("license_url = \"{bad}\"\n")).unwrap_err().sorted();
+            assert_eq!((ds[0].line, ds[0].field.as_deref()), (4, Some("license_url")), "{bad}");
+        }
+        let ds = Config::parse("title = \"t\\u001b[2J\"\nbase_url = \"https://e.org\"\npublisher = \"p\\u0007\"\n");
+        let ds = ds.unwrap_err().sorted();
+        assert_eq!(ds.len(), 2, "{ds:?}");
+        assert_eq!((ds[0].line, ds[0].field.as_deref()), (1, Some("title")));
+        assert!(ds[0].message.ends_with("found U+001B"), "{}", ds[0].message);
+        assert_eq!((ds[1].line, ds[1].field.as_deref()), (3, Some("publisher")));
+        // Written as they are, TOML itself refuses them.
+        assert!(Config::parse("title = \"t\u{7}\"\nbase_url = \"https://e.org\"\npublisher = \"p\"\n").is_err());
     }
 }

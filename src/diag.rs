@@ -6,6 +6,22 @@
 
 use std::fmt;
 
+/// The longest part of a source line a diagnostic shows, in characters.
+pub const SHOWN_CHARS: usize = 200;
+
+/// At most `max` characters of a value the user wrote, for a message (`…` where it was cut).
+///
+/// ```
+/// assert_eq!(junheng::diag::shorten("港北区覃塘区", 3), "港北区…");
+/// assert_eq!(junheng::diag::shorten("ab", 3), "ab");
+/// ```
+pub fn shorten(value: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &value[..end]).into(),
+        None => value.into(),
+    }
+}
+
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -37,6 +53,10 @@ pub struct Diagnostic {
     pub source_line: Option<Box<str>>,
     /// Width of the underline, in characters (at least 1 when a source line is shown).
     pub width: u32,
+    /// Characters of the line left out before `source_line` (a long line is shown around the
+    /// problem only).
+    #[serde(skip)]
+    pub shown_from: u32,
     /// For a workbook: the sheet and cell (`sheet 数据, cell B14`), shown instead of the line
     /// and column.
     pub cell: Option<Box<str>>,
@@ -54,6 +74,7 @@ impl Diagnostic {
             message: message.into(),
             source_line: None,
             width: 0,
+            shown_from: 0,
             cell: None,
         }
     }
@@ -81,10 +102,26 @@ impl Diagnostic {
         self
     }
 
-    /// Attaches the source line and the width of the part to underline.
-    pub fn snippet(mut self, line_text: impl Into<String>, width: usize) -> Self {
-        self.source_line = Some(line_text.into().into_boxed_str());
-        self.width = width.max(1) as u32;
+    /// Attaches the source line and the width of the part to underline. A line longer than
+    /// [`SHOWN_CHARS`] is shown around the column only, with `…` where it was cut.
+    pub fn snippet(mut self, line_text: impl AsRef<str>, width: usize) -> Self {
+        let line_text = line_text.as_ref();
+        self.width = width.clamp(1, SHOWN_CHARS) as u32;
+        self.shown_from = 0;
+        if line_text.len() <= SHOWN_CHARS {
+            self.source_line = Some(line_text.into());
+            return self;
+        }
+        let from = (self.column as usize).saturating_sub(1 + SHOWN_CHARS / 3);
+        let mut shown: String = line_text.chars().skip(from).take(SHOWN_CHARS + 1).collect();
+        if shown.chars().count() > SHOWN_CHARS {
+            shown = shown.chars().take(SHOWN_CHARS).collect::<String>() + "…";
+        }
+        if from > 0 {
+            shown.insert(0, '…');
+            self.shown_from = from as u32 - 1;
+        }
+        self.source_line = Some(shown.into_boxed_str());
         self
     }
 
@@ -156,14 +193,10 @@ impl fmt::Display for Diagnostic {
             writeln!(f, "{pad} |")?;
             writeln!(f, "{num} | {src}")?;
             // Align the caret by display width: CJK characters take two terminal cells.
-            let lead: usize = src.chars().take(self.column.saturating_sub(1) as usize).map(display_width).sum();
-            let under: usize = src
-                .chars()
-                .skip(self.column.saturating_sub(1) as usize)
-                .take(self.width.max(1) as usize)
-                .map(display_width)
-                .sum::<usize>()
-                .max(1);
+            let caret = self.column.saturating_sub(1 + self.shown_from) as usize;
+            let lead: usize = src.chars().take(caret).map(display_width).sum();
+            let under: usize =
+                src.chars().skip(caret).take(self.width.max(1) as usize).map(display_width).sum::<usize>().max(1);
             writeln!(f, "{pad} | {}{}", " ".repeat(lead), "^".repeat(under))?;
         }
         Ok(())

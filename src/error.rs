@@ -32,6 +32,14 @@ impl Error {
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { action, path: path.into(), source }
     }
+
+    /// A file of the site that junheng will not read (a link, a pipe, a file over its limit):
+    /// an error of the site, naming the file (site-relative) and why.
+    pub fn refused(file: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut diags = Diagnostics::new();
+        diags.push(crate::diag::Diagnostic::error(file, message));
+        Error::Site(diags)
+    }
 }
 
 /// Shorthand for results of this crate.

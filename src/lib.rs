@@ -21,6 +21,7 @@ pub mod error;
 pub mod history;
 pub mod incremental;
 pub mod job;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod new;

@@ -53,7 +53,7 @@ pub fn check_output_dir(site_root: &Path, output: &Path) -> Result<()> {
     if !out.is_dir() {
         return Err(Error::Usage(format!("the output path `{}` is a file, not a folder", output.display())));
     }
-    let present = fs::walk_files(&out)?;
+    let present = fs::walk_files(&out, &output.display().to_string())?;
     if present.is_empty() {
         return Ok(());
     }
@@ -150,10 +150,12 @@ impl Staging {
         fs::create_dir_all(parent)?;
         let staging = parent.join(format!(".{name}.junheng-staging"));
         let old = parent.join(format!(".{name}.junheng-old"));
-        // Left over by an interrupted build: both are ours by name.
-        fs::remove_dir_all(&staging)?;
-        fs::remove_dir_all(&old)?;
+        // Left over by an interrupted build: removed when junheng's manifest says they are ours.
+        remove_leftover(&staging)?;
+        remove_leftover(&old)?;
         fs::create_dir_all(&staging)?;
+        // Marks the staging folder as junheng's until the full manifest replaces this one.
+        fs::write(&staging.join(MANIFEST), MANIFEST_HEADER.as_bytes())?;
         let previous = std::fs::read_to_string(output.join(MANIFEST))
             .unwrap_or_default()
             .lines()
@@ -263,6 +265,28 @@ impl Sink for Staging {
             Err(e) => self.fail(e),
         }
     }
+}
+
+/// Removes a staging or previous-output folder left beside the output, only when it is
+/// junheng's: a folder whose manifest starts as junheng writes it. A folder of that name that
+/// is anything else (a user's own, a link) is refused, never deleted.
+fn remove_leftover(dir: &Path) -> Result<()> {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else { return Ok(()) };
+    let manifest = dir.join(MANIFEST);
+    let ours = meta.is_dir()
+        && std::fs::symlink_metadata(&manifest).is_ok_and(|m| m.is_file())
+        && std::fs::File::open(&manifest).is_ok_and(|f| {
+            use std::io::Read;
+            let mut head = Vec::new();
+            f.take(MANIFEST_HEADER.len() as u64).read_to_end(&mut head).is_ok() && head == MANIFEST_HEADER.as_bytes()
+        });
+    if !ours {
+        return Err(Error::Usage(format!(
+            "refusing to remove `{}`: junheng keeps its unfinished and previous output under this name, but this is not junheng's (no `{MANIFEST}`); move it away",
+            dir.display()
+        )));
+    }
+    fs::remove_dir_all(dir)
 }
 
 /// Length and 64-bit XXH3 of a file's bytes, as hex: equal fingerprints mean an unchanged

@@ -571,9 +571,10 @@ impl Preview {
     }
 
     fn theme_at<'a>(&'a self, config: &'a Config) -> Result<ThemeAt<'a>> {
-        let dir = self.root.join("themes").join(&config.theme);
-        let files = if dir.is_dir() {
-            crate::util::fs::walk_files(&dir)?
+        let rel = format!("themes/{}", config.theme);
+        let dir = self.root.join(&rel);
+        let files = if crate::util::fs::site_dir(&self.root, &rel)? {
+            crate::util::fs::walk_files(&dir, &rel)?
                 .into_iter()
                 .map(|f| {
                     let stamp = stamp(&dir.join(&f));

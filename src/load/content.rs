@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::config::{toml_diagnostic, yaml_diagnostic};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::util::markdown::{Finding, findings};
 
 /// Front matter as written.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -196,6 +197,23 @@ pub fn parse_page(
         }
     };
     let body_line = text[..body_off].matches('\n').count() as u32 + 1;
+    check_text(file, &text, body_off, diags);
+    // Escapes (`\u0007` in TOML, `\a` in YAML) make control characters the text does not show.
+    let fields = [("title", Some(&front.title)), ("summary", front.summary.as_ref()), ("date", front.date.as_ref())];
+    let texts =
+        fields.into_iter().filter_map(|(k, v)| Some((k, v?))).chain(front.sources.iter().map(|s| ("sources", s)));
+    for (key, value) in texts {
+        if let Some((_, c)) = crate::util::text::controls(value).next() {
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    format!("expected text without control characters, found {}", crate::util::text::code_point(c)),
+                )
+                .field(key)
+                .at(2, 1),
+            );
+        }
+    }
     Some(SourcePage {
         file: file.to_string(),
         section,
@@ -208,6 +226,45 @@ pub fn parse_page(
         text,
         encoding: "UTF-8",
     })
+}
+
+/// Reports what a page's text must not hold: control characters (anywhere), links and images
+/// to a script (`javascript:` and every other scheme but `http`, `https` and `mailto`; they
+/// are dropped from the page), and nesting deeper than the limit.
+fn check_text(file: &str, text: &str, body_off: usize, diags: &mut Diagnostics) {
+    let mut lines = std::collections::BTreeSet::new();
+    for (at, c) in crate::util::text::controls(text) {
+        let d = Diagnostic::error(
+            file,
+            format!("expected text without control characters, found {}", crate::util::text::code_point(c)),
+        )
+        .at_span(text, at, at + c.len_utf8());
+        if lines.insert(d.line) && lines.len() <= 20 {
+            diags.push(d);
+        }
+    }
+    for (at, finding) in findings(&text[body_off..]) {
+        let at = body_off + at;
+        diags.push(
+            match finding {
+                Finding::UnsafeUrl(url) => Diagnostic::warning(
+                    file,
+                    format!(
+                        "link to `{}` removed: expected an `http`, `https` or `mailto` address or a path of the site",
+                        crate::diag::shorten(&url, 60)
+                    ),
+                ),
+                Finding::TooDeep => Diagnostic::error(
+                    file,
+                    format!(
+                        "expected block quotes, lists and HTML elements nested at most {} deep, found deeper ones",
+                        crate::limits::MARKDOWN_DEPTH
+                    ),
+                ),
+            }
+            .at_span(text, at, at + 1),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +299,24 @@ mod tests {
         assert!(d.message.contains("expected one of `title`"), "{}", d.message);
         let (_, ds) = parse("+++\ntitle = 3\n+++\n");
         assert_eq!(ds.sorted()[0].line, 2);
+    }
+
+    // Guards what a page must not hold: control characters (an error on their line), script
+    // links (a warning: they are dropped) and nesting too deep (an error).
+    #[test]
+    fn control_characters_script_links_and_deep_nesting() {
+        let (_, ds) = parse("+++\ntitle = \"a\\u001bb\"\n+++\n\nok\n\nbell\u{7}\n");
+        let found: Vec<_> = ds.sorted().iter().map(|d| (d.line, d.message.clone())).collect();
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0], (2, "expected text without control characters, found U+001B".to_string()));
+        assert_eq!(found[1].0, 7);
+        let (p, ds) = parse("+++\ntitle = \"a\"\n+++\n\n[x](javascript:alert(1))\n");
+        assert!(p.is_some() && !ds.has_errors());
+        let d = &ds.sorted()[0];
+        assert_eq!((d.line, d.column), (5, 1));
+        assert!(d.message.starts_with("link to `javascript:alert(1)` removed"), "{}", d.message);
+        let (_, ds) = parse(&format!("+++\ntitle = \"a\"\n+++\n{}", "<div>".repeat(50_000)));
+        assert!(ds.sorted()[0].message.contains("nested at most 64 deep"), "{}", ds.sorted()[0].message);
     }
 
     // Guards files without or with unclosed front matter.

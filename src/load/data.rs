@@ -7,6 +7,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits;
+use crate::util::text;
 
 /// The columns one input file may have.
 #[derive(Debug, Clone, Copy)]
@@ -172,6 +174,10 @@ impl Table {
         piece_bytes: usize,
         diags: &mut Diagnostics,
     ) -> Option<Table> {
+        if let Some(d) = over_limits(&file, &text) {
+            diags.push(d);
+            return None;
+        }
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
         let mut header = csv::StringRecord::new();
         match reader.read_record(&mut header) {
@@ -190,6 +196,14 @@ impl Table {
                 diags.push(csv_error(&file, &text, (1, 0), &e));
                 return None;
             }
+        }
+        if header.len() > limits::TABLE_COLUMNS {
+            let d = Diagnostic::error(
+                &file,
+                format!("expected a header of at most {} columns, found {}", limits::TABLE_COLUMNS, header.len()),
+            );
+            diags.push(d.at_span(&text, 0, 0));
+            return None;
         }
         let body = reader.position().byte() as usize;
         let body_line = reader.position().line() as u32;
@@ -280,7 +294,67 @@ impl Table {
             diags.extend(piece.diags);
         }
         table.text = text;
+        table.check_text(diags);
         ok.then_some(table)
+    }
+
+    /// Reports control characters in any cell, and texts longer than a spreadsheet cell holds
+    /// (naming line and field); the rest of the table is read as usual.
+    fn check_text(&self, diags: &mut Diagnostics) {
+        const MAX_REPORTED: usize = 20;
+        let mut reported = 0;
+        let mut last_row = None;
+        for (at, c) in text::controls(&self.text) {
+            let row = self.rows.partition_point(|r| r.offset <= at).checked_sub(1);
+            if row.is_some() && row == last_row {
+                continue;
+            }
+            last_row = row;
+            reported += 1;
+            if reported > MAX_REPORTED {
+                continue;
+            }
+            let msg = |c: char| format!("expected text without control characters, found {}", text::code_point(c));
+            let in_row = row.map(|i| &self.rows[i]).and_then(|r| {
+                (0..self.width).find_map(|i| {
+                    let c = text::controls(self.cell(r, i)).next()?.1;
+                    Some(self.cell_diag(r, self.name_of(i), Diagnostic::error(&self.file, msg(c))))
+                })
+            });
+            diags.push(in_row.unwrap_or_else(|| {
+                let end = at + c.len_utf8();
+                self.in_workbook(Diagnostic::error(&self.file, msg(c)).at_span(&self.text, at, end), None)
+            }));
+        }
+        if reported > MAX_REPORTED {
+            diags.push(Diagnostic::error(
+                &self.file,
+                format!("{} more lines hold control characters", reported - MAX_REPORTED),
+            ));
+        }
+        // A cell can be longer than allowed only in a record longer than that.
+        let ends = self.rows.iter().skip(1).map(|r| r.offset).chain([self.text.len()]);
+        for (row, end) in self.rows.iter().zip(ends) {
+            if end - row.offset <= limits::TEXT_CHARS {
+                continue;
+            }
+            for i in 0..self.width {
+                let n = self.cell(row, i).chars().count();
+                if n > limits::TEXT_CHARS {
+                    let msg = format!(
+                        "expected a text of at most {} characters (what a spreadsheet cell holds), found {n}",
+                        limits::TEXT_CHARS
+                    );
+                    diags.push(self.cell_diag(row, self.name_of(i), Diagnostic::error(&self.file, msg)));
+                }
+            }
+        }
+    }
+
+    /// The canonical name of column `i` (the header's text for a column that is not in the
+    /// format).
+    fn name_of(&self, i: usize) -> &'static str {
+        self.index.iter().find(|(_, at)| **at == i).map_or("", |(name, _)| *name)
     }
 
     /// Cell `i` of `row` (`i` from [`Table::column`]).
@@ -338,7 +412,7 @@ impl Table {
         let msg = if crate::load::cell::trim(found).is_empty() {
             format!("expected {expected}, found an empty cell")
         } else {
-            format!("expected {expected}, found `{found}`")
+            format!("expected {expected}, found `{}`", crate::diag::shorten(found, 100))
         };
         self.cell_diag(row, name, Diagnostic::error(&self.file, msg))
     }
@@ -351,6 +425,29 @@ impl Table {
     fn header_diag(&self, text: &str, i: usize, msg: String) -> Diagnostic {
         place(text, 1, 0, i, Diagnostic::error(&self.file, msg))
     }
+}
+
+/// A line longer than a record may be, or more lines than a table may have: found before the
+/// text is parsed, so that neither costs more than the scan.
+fn over_limits(file: &str, text: &str) -> Option<Diagnostic> {
+    let (mut start, mut line) = (0usize, 1u32);
+    for end in memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]) {
+        if end - start > limits::RECORD_BYTES {
+            let msg = format!(
+                "expected lines of at most {}, found one of {}: is this a data table?",
+                limits::bytes(limits::RECORD_BYTES as u64),
+                limits::bytes((end - start) as u64)
+            );
+            return Some(Diagnostic::error(file, msg).at_span_after(text, (line, start), start, start));
+        }
+        if line as usize > limits::TABLE_ROWS + 1 {
+            let msg = format!("expected at most {} rows, found more lines", limits::TABLE_ROWS);
+            return Some(Diagnostic::error(file, msg).at(line, 1));
+        }
+        start = end + 1;
+        line += 1;
+    }
+    None
 }
 
 /// Places `d` on field `field` of the record at `offset`, which starts on `line`.

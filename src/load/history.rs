@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::ReleasesOf;
 use crate::error::{Error, Result};
+use crate::limits::FileKind;
 use crate::util::fs;
 
 /// A release: a tagged commit (or, with `releases = "commits"`, a commit that changed `data/`).
@@ -250,12 +251,21 @@ impl History {
                 let repo = self.repo.to_thread_local();
                 Ok(repo.find_blob(*id).map_err(|e| self.error(e))?.take_data())
             }
-            FileRef::Disk { path } => fs::read(&self.root.join(path)),
+            FileRef::Disk { path } => fs::read_site_file(&self.root, path, file_kind(path)),
         }
     }
 
     fn error(&self, e: impl std::fmt::Display) -> Error {
         Error::Usage(format!("the site's git repository cannot be read: {e}"))
+    }
+}
+
+/// The kind of a snapshot's file, for its size limit.
+fn file_kind(path: &str) -> FileKind {
+    match path {
+        crate::config::CONFIG_FILE => FileKind::Config,
+        p if p.ends_with(".xlsx") => FileKind::Workbook,
+        _ => FileKind::Table,
     }
 }
 
@@ -267,7 +277,7 @@ pub fn git_dir(root: &Path) -> Option<PathBuf> {
 
 /// The files of the site folder as it is now.
 pub fn working_files(root: &Path) -> Files {
-    let disk = |path: &str| root.join(path).is_file().then(|| FileRef::Disk { path: path.to_string() });
+    let disk = |path: &str| super::is_present(root, path).then(|| FileRef::Disk { path: path.to_string() });
     let tables =
         super::DATA_FILES.iter().map(|spec| disk(spec.file).or_else(|| disk(&super::workbook_of(spec.file)))).collect();
     Files { config: disk(crate::config::CONFIG_FILE), tables }

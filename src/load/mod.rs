@@ -16,6 +16,7 @@ use std::sync::Arc;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
+use crate::limits::FileKind;
 use crate::util::fs;
 use data::{Columns, Table};
 
@@ -199,14 +200,13 @@ pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
 
 /// Reads and checks `site.toml`.
 pub fn config(root: &Path) -> Result<Config> {
-    let config_path = root.join(CONFIG_FILE);
-    if !config_path.is_file() {
+    if fs::site_entry(root, CONFIG_FILE) == fs::Entry::Missing {
         return Err(Error::Usage(format!(
             "no `{CONFIG_FILE}` in `{}`: is this a junheng site? (`junheng new DIR` makes one)",
             root.display()
         )));
     }
-    let bytes = fs::read(&config_path)?;
+    let bytes = fs::read_site_file(root, CONFIG_FILE, FileKind::Config)?;
     let text = match encoding::decode(CONFIG_FILE, bytes, None) {
         Ok((text, _)) => text,
         Err(d) => {
@@ -228,10 +228,8 @@ pub type Named = Option<&'static encoding_rs::Encoding>;
 /// Reads the data file of `spec` (in `encoding` if named): `None` when there is none, or when
 /// it cannot be read (the problem is in `diags`).
 pub fn table(root: &Path, spec: &Columns, encoding: Named, diags: &mut Diagnostics) -> Result<Option<Table>> {
-    let path = root.join(spec.file);
     let book = workbook_of(spec.file);
-    let book_path = root.join(&book);
-    match (path.is_file(), book_path.is_file()) {
+    match (is_present(root, spec.file), is_present(root, &book)) {
         (true, true) => {
             diags.push(Diagnostic::error(
                 &book,
@@ -239,10 +237,16 @@ pub fn table(root: &Path, spec: &Columns, encoding: Named, diags: &mut Diagnosti
             ));
             Ok(None)
         }
-        (true, false) => Ok(Table::parse(spec, fs::read(&path)?, encoding, diags)),
-        (false, true) => Ok(workbook::table(spec, &book, fs::read(&book_path)?, diags)),
+        (true, false) => Ok(Table::parse(spec, fs::read_site_file(root, spec.file, FileKind::Table)?, encoding, diags)),
+        (false, true) => Ok(workbook::table(spec, &book, fs::read_site_file(root, &book, FileKind::Workbook)?, diags)),
         (false, false) => Ok(None),
     }
+}
+
+/// True when something is at `rel` that is not a folder: a file, or something that is refused
+/// when it is read (a link, a pipe).
+pub fn is_present(root: &Path, rel: &str) -> bool {
+    !matches!(fs::site_entry(root, rel), fs::Entry::Missing | fs::Entry::Dir)
 }
 
 /// The workbook that may stand for a CSV file of `data/`: `data/schools.xlsx` for
@@ -264,7 +268,7 @@ pub fn table_file(path: &str) -> String {
 pub fn data_files(root: &Path) -> BTreeSet<String> {
     DATA_FILES
         .iter()
-        .filter(|s| root.join(s.file).is_file() || root.join(workbook_of(s.file)).is_file())
+        .filter(|s| is_present(root, s.file) || is_present(root, &workbook_of(s.file)))
         .map(|s| s.file.to_string())
         .collect()
 }
@@ -309,12 +313,11 @@ pub struct ContentFile {
 
 /// The Markdown files of `content/**/*.md`; a file in the wrong place is reported, not listed.
 pub fn content_files(root: &Path, config: &Config, diags: &mut Diagnostics) -> Result<Vec<ContentFile>> {
-    let dir = root.join("content");
-    if !dir.is_dir() {
+    if !fs::site_dir(root, "content")? {
         return Ok(Vec::new());
     }
     let mut found = Vec::new();
-    for rel in fs::walk_files(&dir)? {
+    for rel in fs::walk_files(&root.join("content"), "content")? {
         if !rel.ends_with(".md") {
             continue;
         }
@@ -344,7 +347,7 @@ pub fn content_files(root: &Path, config: &Config, diags: &mut Diagnostics) -> R
 /// with what reading it found.
 pub fn page(root: &Path, f: &ContentFile, encoding: Named) -> Result<(Option<Arc<content::SourcePage>>, Diagnostics)> {
     let mut found = Diagnostics::new();
-    let bytes = fs::read(&root.join("content").join(&f.rel))?;
+    let bytes = fs::read_site_file(root, &f.file, FileKind::Page)?;
     let page = match encoding::decode(&f.file, bytes, encoding) {
         Ok((text, enc)) => {
             content::parse_page(&f.file, f.section.clone(), f.slug.clone(), f.lang.clone(), text, &mut found).map(

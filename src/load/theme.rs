@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::config::toml_diagnostic;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
+use crate::limits::FileKind;
 use crate::util::fs;
 
 /// The theme built into junheng (`src/theme/`), so a site needs no theme folder.
@@ -79,16 +80,17 @@ pub struct Theme {
 /// folder.
 pub fn load(root: &Path, name: &str, languages: &[String], diags: &mut Diagnostics) -> Result<Theme> {
     let rel = format!("themes/{name}");
-    let dir = root.join("themes").join(name);
-    if name != "default" && !dir.is_dir() {
+    let present = fs::site_dir(root, &rel)?;
+    if name != "default" && !present {
         return Err(Error::Usage(format!(
             "theme `{name}` not found: expected a folder `{rel}` beside `site.toml` (or no `theme` setting, for the built-in theme)"
         )));
     }
     let mut own: Vec<(String, Vec<u8>)> = Vec::new();
-    if dir.is_dir() {
-        for f in fs::walk_files(&dir)? {
-            let bytes = fs::read(&dir.join(&f))?;
+    if present {
+        for f in fs::walk_files(&root.join(&rel), &rel)? {
+            let kind = if f.starts_with("static/") { FileKind::Static } else { FileKind::ThemeText };
+            let bytes = fs::read_site_file(root, &format!("{rel}/{f}"), kind)?;
             own.push((f, bytes));
         }
     }
@@ -140,7 +142,15 @@ fn add_file(theme: &mut Theme, f: &str, bytes: Vec<u8>, languages: &[String], di
 
 fn text_of(bytes: Vec<u8>, file: &str, diags: &mut Diagnostics) -> String {
     match String::from_utf8(bytes) {
-        Ok(s) => s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s),
+        Ok(s) => {
+            // What a template writes as it is would make its pages invalid HTML and XML.
+            if let Some((at, c)) = crate::util::text::controls(&s).next() {
+                let msg =
+                    format!("expected text without control characters, found {}", crate::util::text::code_point(c));
+                diags.push(Diagnostic::error(file, msg).at_span(&s, at, at + c.len_utf8()));
+            }
+            s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
+        }
         Err(e) => {
             let off = e.utf8_error().valid_up_to();
             diags.push(Diagnostic::error(file, format!("expected UTF-8 text, found an invalid byte at offset {off}")));
@@ -158,6 +168,11 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>, fi
             }
         }
         toml::Value::String(s) => {
+            if let Some((_, c)) = crate::util::text::controls(s).next() {
+                let msg =
+                    format!("expected text without control characters, found {}", crate::util::text::code_point(c));
+                diags.push(Diagnostic::error(file, msg).field(prefix));
+            }
             out.insert(prefix.to_string(), s.clone());
         }
         _ => diags.push(Diagnostic::error(file, "expected a text").field(prefix)),

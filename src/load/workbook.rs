@@ -5,91 +5,76 @@
 //! The rows are those of the first sheet, and of each following sheet with the same header
 //! row (a table longer than a sheet, split by school year). Numbers are written as they would be
 //! typed (`2600`, not `2600.0`), whole dates as `2016-01-05`, booleans as `true`/`false`.
+//!
+//! A workbook is a zip of XML parts: the parts' declared sizes are checked against the limits
+//! before anything is unpacked (the zip reader refuses a part longer than it declares), and
+//! each sheet is read once, cell by cell, so that a stray cell at `XFD1048576` costs one cell,
+//! not a grid of seventeen billion.
 
 use std::io::Cursor;
 use std::sync::Arc;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
 use super::data::{Columns, Places, Table, column_name};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::limits;
 
 /// Reads the table of `spec` from the workbook `bytes` (the file `file`).
 pub fn table(spec: &Columns, file: &str, bytes: Vec<u8>, diags: &mut Diagnostics) -> Option<Table> {
+    let not_a_workbook = |e: &dyn std::fmt::Display| {
+        Diagnostic::error(
+            file,
+            format!(
+                "expected an Excel workbook (.xlsx, as Excel, WPS or LibreOffice save it), found a file that cannot be read as one: {e}"
+            ),
+        )
+    };
+    if let Err(e) = check_parts(&bytes) {
+        diags.push(match e {
+            PartsError::Zip(e) => not_a_workbook(&e),
+            PartsError::TooLarge(msg) => Diagnostic::error(file, msg),
+        });
+        return None;
+    }
     let mut book = match Xlsx::new(Cursor::new(bytes)) {
         Ok(book) => book,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                file,
-                format!("expected an Excel workbook (.xlsx, as Excel, WPS or LibreOffice save it), found a file that cannot be read as one: {e}"),
-            ));
+            diags.push(not_a_workbook(&e));
             return None;
         }
     };
-    let names = book.sheet_names();
-    let mut sheets = Vec::new();
-    let mut lines = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    let mut first_column = 0;
-    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-    for name in &names {
-        let range = match book.worksheet_range(name) {
-            Ok(range) => range,
+    let mut read = Read {
+        sheets: Vec::new(),
+        lines: Vec::new(),
+        header: None,
+        first_column: 0,
+        rows: 0,
+        out: csv::WriterBuilder::new().flexible(true).from_writer(Vec::new()),
+    };
+    for name in book.sheet_names() {
+        let mut cells = match book.worksheet_cells_reader(&name) {
+            Ok(cells) => cells,
             Err(e) => {
                 diags.push(Diagnostic::error(file, format!("sheet {name}: expected a worksheet, found {e}")));
                 return None;
             }
         };
-        let Some((top, left)) = range.start() else { continue };
-        // Number formats: a figure shown with fixed decimals (`0.000`) is read as shown, so
-        // that a published `0.270` keeps its precision.
-        let styles = book.worksheet_style(name).ok();
-        let decimals = |row: u32, col: u32| {
-            let style = styles.as_ref()?.get((row, col))?;
-            fixed_decimals(&style.number_format.as_ref()?.format_code)
-        };
-        let mut rows = range.rows().enumerate().filter(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)));
-        let Some((at, first)) = rows.next() else { continue };
-        let texts: Vec<String> = first.iter().map(|c| cell_text(c, None).unwrap_or_default()).collect();
-        match &header {
-            // A later sheet continues the table when its header row is the same.
-            Some(h) if *h != texts => break,
-            Some(_) => {}
-            None => {
-                first_column = left;
-                lines.push((sheets.len(), top + at as u32 + 1));
-                out.write_record(&texts).expect("CSV in memory");
-                header = Some(texts);
-            }
-        }
-        sheets.push(name.clone());
-        for (at, row) in rows {
-            let sheet_row = top + at as u32 + 1;
-            let mut record = Vec::with_capacity(row.len());
-            for (i, cell) in row.iter().enumerate() {
-                let shown = matches!(cell, Data::Float(_)).then(|| decimals(sheet_row - 1, left + i as u32)).flatten();
-                record.push(cell_text(cell, shown).unwrap_or_else(|error| {
-                    let mut d =
-                        Diagnostic::error(file, format!("expected a value, found the spreadsheet error `{error}`"))
-                            .at(sheet_row, 0);
-                    d.cell = Some(format!("sheet {name}, cell {}{sheet_row}", column_name(left + i as u32)).into());
-                    diags.push(d);
-                    String::new()
-                }));
-            }
-            lines.push((sheets.len() - 1, sheet_row));
-            out.write_record(&record).expect("CSV in memory");
+        match read.sheet(file, &name, &mut cells, diags) {
+            Sheet::Read => {}
+            Sheet::Other => break,
+            Sheet::Failed => return None,
         }
     }
-    if header.is_none() {
+    if read.header.is_none() {
         diags.push(Diagnostic::error(
             file,
             format!("expected a sheet with a header row of {}, found no cells", spec.allowed()),
         ));
         return None;
     }
-    let text = String::from_utf8(out.into_inner().expect("CSV in memory")).expect("cells are text");
-    let places = Arc::new(Places { sheets, lines, first_column });
+    let text = String::from_utf8(read.out.into_inner().expect("CSV in memory")).expect("cells are text");
+    let places = Arc::new(Places { sheets: read.sheets, lines: read.lines, first_column: read.first_column });
     // What reading the text finds (a missing column, a duplicated one) is placed in the workbook.
     let mut found = Diagnostics::new();
     let table = Table::parse_text(spec, file.to_string(), text, "xlsx", &mut found);
@@ -100,6 +85,212 @@ pub fn table(spec: &Columns, file: &str, bytes: Vec<u8>, diags: &mut Diagnostics
         t.set_workbook(places);
         t
     })
+}
+
+/// Why a workbook's parts are not unpacked.
+enum PartsError {
+    Zip(zip::result::ZipError),
+    TooLarge(String),
+}
+
+/// Checks the sizes the workbook's zip directory declares for its parts against the limits.
+fn check_parts(bytes: &[u8]) -> Result<(), PartsError> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(PartsError::Zip)?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(PartsError::Zip)?;
+        let size = part.size();
+        if size > limits::WORKBOOK_PART_BYTES {
+            return Err(PartsError::TooLarge(format!(
+                "expected each part of a workbook to unpack to at most {}, found `{}` of {}: is this a workbook saved by a spreadsheet?",
+                limits::bytes(limits::WORKBOOK_PART_BYTES),
+                crate::diag::shorten(&part.name().unwrap_or_default(), 80),
+                limits::bytes(size)
+            )));
+        }
+        total = total.saturating_add(size);
+    }
+    if total > limits::WORKBOOK_TOTAL_BYTES {
+        return Err(PartsError::TooLarge(format!(
+            "expected a workbook that unpacks to at most {}, found one of {}",
+            limits::bytes(limits::WORKBOOK_TOTAL_BYTES),
+            limits::bytes(total)
+        )));
+    }
+    Ok(())
+}
+
+/// The workbook's rows as they are read, sheet after sheet, written as CSV text.
+struct Read {
+    sheets: Vec<String>,
+    /// For each line of `out`: the sheet (index in `sheets`) and its row (1-based).
+    lines: Vec<(usize, u32)>,
+    header: Option<Vec<String>>,
+    first_column: u32,
+    rows: usize,
+    out: csv::Writer<Vec<u8>>,
+}
+
+/// How reading a sheet ended.
+enum Sheet {
+    /// Its rows continue the table (or it has none).
+    Read,
+    /// Its header differs: it is not part of the table, nor are the sheets after it.
+    Other,
+    /// It cannot be read (the problem is in the diagnostics).
+    Failed,
+}
+
+/// One row of a sheet as it is read: its cells' columns and texts.
+struct Row {
+    at: u32,
+    cells: Vec<(u32, String)>,
+}
+
+impl Read {
+    /// Reads the sheet `name`, cell by cell.
+    fn sheet<R: std::io::Read + std::io::Seek>(
+        &mut self,
+        file: &str,
+        name: &str,
+        cells: &mut calamine::XlsxCellReader<'_, R>,
+        diags: &mut Diagnostics,
+    ) -> Sheet {
+        let place = |row: u32, col: u32| format!("sheet {name}, cell {}{}", column_name(col), u64::from(row) + 1);
+        let error = |at: String, msg: String| {
+            let mut d = Diagnostic::error(file, msg);
+            d.cell = Some(at.into());
+            d
+        };
+        let mut row: Option<Row> = None;
+        // This sheet's header: its first column and width, once read.
+        let mut table: Option<(u32, u32)> = None;
+        let mut outside_reported = false;
+        loop {
+            let (cell, style) = match cells.next_cell_with_style_id() {
+                Ok(Some(next)) => next,
+                Ok(None) => break,
+                Err(e) => {
+                    diags.push(Diagnostic::error(file, format!("sheet {name}: expected a worksheet, found {e}")));
+                    return Sheet::Failed;
+                }
+            };
+            let (r, c) = cell.get_position();
+            if r >= limits::SHEET_ROWS {
+                diags.push(error(
+                    place(r, c),
+                    format!(
+                        "expected rows up to {}, the last row of a sheet, found a cell past it",
+                        limits::SHEET_ROWS
+                    ),
+                ));
+                return Sheet::Failed;
+            }
+            if let Some(current) = &row
+                && r != current.at
+            {
+                if r < current.at {
+                    diags.push(error(
+                        place(r, c),
+                        "expected the rows of a sheet in order, found this cell after a later row: save the workbook again with a spreadsheet".into(),
+                    ));
+                    return Sheet::Failed;
+                }
+                let done = row.take().expect("a row is being read");
+                match self.row(name, done, &mut table) {
+                    Some(Sheet::Read) | None => {}
+                    Some(other) => return other,
+                }
+                if self.rows > limits::TABLE_ROWS {
+                    diags.push(error(
+                        place(r, c),
+                        format!("expected a table of at most {} rows, found more", limits::TABLE_ROWS),
+                    ));
+                    return Sheet::Failed;
+                }
+            }
+            if matches!(cell.get_value(), DataRef::Empty) {
+                continue;
+            }
+            // A value outside the table's columns (a stray cell far to the right, say) is
+            // reported once per sheet, and left out.
+            let outside = match table {
+                Some((left, width)) => c < left || c >= left + width,
+                None => {
+                    c > row.as_ref().and_then(|r| r.cells.first()).map_or(c, |f| f.0) + limits::TABLE_COLUMNS as u32
+                }
+            };
+            if outside {
+                if !outside_reported {
+                    diags.push(error(
+                        place(r, c),
+                        "expected no value outside the table's columns (those of its header row), found one".into(),
+                    ));
+                    outside_reported = true;
+                }
+                continue;
+            }
+            let decimals = matches!(cell.get_value(), DataRef::Float(_))
+                .then(|| cells.styles().get(style)?.number_format.as_ref().and_then(|f| fixed_decimals(&f.format_code)))
+                .flatten();
+            let text = cell_text(cell.get_value(), decimals).unwrap_or_else(|e| {
+                diags.push(error(place(r, c), format!("expected a value, found the spreadsheet error `{e}`")));
+                String::new()
+            });
+            row.get_or_insert_with(|| Row { at: r, cells: Vec::new() }).cells.push((c, text));
+        }
+        match row.map(|done| self.row(name, done, &mut table)) {
+            Some(Some(other @ (Sheet::Other | Sheet::Failed))) => other,
+            _ => Sheet::Read,
+        }
+    }
+
+    /// Adds a row of sheet `name` (its header row when `table` is not known yet): `Some` when
+    /// the sheet's header ends the table.
+    fn row(&mut self, name: &str, row: Row, table: &mut Option<(u32, u32)>) -> Option<Sheet> {
+        let sheet_row = row.at + 1;
+        let record: Vec<String> = match *table {
+            Some((left, width)) => {
+                let mut record = vec![String::new(); width as usize];
+                for (c, text) in row.cells {
+                    record[(c - left) as usize] = text;
+                }
+                record
+            }
+            None => {
+                let left = row.cells.iter().map(|c| c.0).min().unwrap_or(0);
+                let right = row.cells.iter().map(|c| c.0).max().unwrap_or(0);
+                let mut texts = vec![String::new(); (right - left + 1) as usize];
+                for (c, text) in row.cells {
+                    texts[(c - left) as usize] = text;
+                }
+                *table = Some((left, right - left + 1));
+                match &self.header {
+                    // A later sheet continues the table when its header row is the same.
+                    Some(h) if *h != texts => return Some(Sheet::Other),
+                    Some(_) => {
+                        self.sheets.push(name.to_string());
+                    }
+                    None => {
+                        self.first_column = left;
+                        self.sheets.push(name.to_string());
+                        self.lines.push((self.sheets.len() - 1, sheet_row));
+                        self.write(&texts);
+                        self.header = Some(texts);
+                    }
+                }
+                return None;
+            }
+        };
+        self.lines.push((self.sheets.len() - 1, sheet_row));
+        self.rows += 1;
+        self.write(&record);
+        None
+    }
+
+    fn write(&mut self, record: &[String]) {
+        self.out.write_record(record).expect("CSV in memory");
+    }
 }
 
 /// The decimals of a number format that shows a fixed number of them (`0`, `0.000`,
@@ -113,25 +304,26 @@ fn fixed_decimals(code: &str) -> Option<usize> {
 
 /// A cell's text as a person would type it (a number with `decimals` fixed ones, when its
 /// format shows so many), or the spreadsheet error it holds.
-fn cell_text(cell: &Data, decimals: Option<usize>) -> Result<String, String> {
+fn cell_text(cell: &DataRef<'_>, decimals: Option<usize>) -> Result<String, String> {
     Ok(match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(v) => v.to_string(),
-        Data::Float(v) if decimals.is_some() => format!("{v:.*}", decimals.unwrap_or(0)),
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => s.to_string(),
+        DataRef::Int(v) => v.to_string(),
+        DataRef::Float(v) if decimals.is_some() => format!("{v:.*}", decimals.unwrap_or(0)),
         // Whole numbers without a fraction (Excel keeps every number as a float).
-        Data::Float(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
-        Data::Float(v) => v.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => {
+        DataRef::Float(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", *v as i64),
+        DataRef::Float(v) => v.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => {
             let (y, m, day, h, min, s, ms) = d.to_ymd_hms_milli();
             match (h, min, s, ms) {
                 (0, 0, 0, 0) => format!("{y:04}-{m:02}-{day:02}"),
                 _ => format!("{y:04}-{m:02}-{day:02}T{h:02}:{min:02}:{s:02}"),
             }
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => return Err(e.to_string()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => return Err(e.to_string()),
     })
 }
 

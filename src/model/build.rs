@@ -608,7 +608,7 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
         };
         let url = c.opt_text("url");
         if let Some(u) = &url
-            && !(u.starts_with("https://") || u.starts_with("http://"))
+            && !crate::util::text::is_web_url(u)
         {
             c.fail("url", "an address starting with `https://` or `http://`");
         }

@@ -2,9 +2,11 @@
 //! markup kept, scripts and event handlers removed) or, with `raw_html = "escape"`, shown as
 //! text: a narrative can never inject a script into a page.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{Event, Parser, Tag, TagEnd, html};
 
 use crate::config::RawHtml;
+use crate::util::markdown::{Depth, OPTIONS};
+use crate::util::text::is_safe_url;
 
 /// Renders Markdown to HTML. The text's highest heading becomes `<h{top}>` and the others
 /// keep their distance to it, so headings stay in order under the page's own headings.
@@ -18,10 +20,11 @@ use crate::config::RawHtml;
 /// assert!(!junheng::render::markdown::to_html(md, 3, RawHtml::Sanitize).contains("script"));
 /// ```
 pub fn to_html(markdown: &str, top: u8, raw_html: RawHtml) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
-    let highest = Parser::new_ext(markdown, options)
+    let parsed: Vec<Event<'_>> = Parser::new_ext(markdown, OPTIONS).collect();
+    let highest = parsed
+        .iter()
         .filter_map(|e| match e {
-            Event::Start(Tag::Heading { level, .. }) => Some(level as usize),
+            Event::Start(Tag::Heading { level, .. }) => Some(*level as usize),
             _ => None,
         })
         .min()
@@ -30,19 +33,38 @@ pub fn to_html(markdown: &str, top: u8, raw_html: RawHtml) -> String {
         let n = (l as usize + top as usize).saturating_sub(highest).clamp(1, 6);
         pulldown_cmark::HeadingLevel::try_from(n).expect("levels 1-6 are valid")
     };
-    let escape = raw_html == RawHtml::Escape;
+    // Nesting too deep for the sanitizer (the load stage reports it) is shown as text.
+    let mut depth = Depth::default();
+    parsed.iter().for_each(|e| _ = depth.step(e));
+    let escape = raw_html == RawHtml::Escape || depth.too_deep();
     let mut has_html = false;
-    let events = Parser::new_ext(markdown, options).map(|e| match e {
-        Event::Html(s) | Event::InlineHtml(s) if escape => Event::Text(s),
-        e @ (Event::Html(_) | Event::InlineHtml(_)) => {
-            has_html = true;
-            e
-        }
-        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-            Event::Start(Tag::Heading { level: shift_level(level), id, classes, attrs })
-        }
-        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shift_level(level))),
-        e => e,
+    // Links to other schemes than http, https and mailto are shown as their text, images to
+    // them not at all (the load stage warns of each), in every raw-HTML mode.
+    let mut dropped_link = false;
+    let events = parsed.into_iter().filter_map(|e| {
+        Some(match e {
+            Event::Start(Tag::Link { ref dest_url, .. }) if !is_safe_url(dest_url) => {
+                dropped_link = true;
+                return None;
+            }
+            Event::End(TagEnd::Link) if dropped_link => {
+                dropped_link = false;
+                return None;
+            }
+            Event::Start(Tag::Image { link_type, ref dest_url, title, id }) if !is_safe_url(dest_url) => {
+                Event::Start(Tag::Image { link_type, dest_url: "".into(), title, id })
+            }
+            Event::Html(s) | Event::InlineHtml(s) if escape => Event::Text(s),
+            e @ (Event::Html(_) | Event::InlineHtml(_)) => {
+                has_html = true;
+                e
+            }
+            Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                Event::Start(Tag::Heading { level: shift_level(level), id, classes, attrs })
+            }
+            Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shift_level(level))),
+            e => e,
+        })
     });
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
@@ -100,6 +122,32 @@ mod tests {
         for bad in ["<script", "onerror", "javascript:", "alert(1)</script"] {
             assert!(!html.contains(bad), "{bad} in {html}");
         }
+    }
+
+    // Guards links and images with a script, in every raw-HTML mode: the link keeps its text,
+    // the image loses its target; safe links stay.
+    #[test]
+    fn script_links_are_dropped_in_every_mode() {
+        let md = "[x](javascript:alert('md')) <javascript:alert(2)> [r][ref] ![i](javascript:alert(3)) [ok](https://e.org/) [rel](../450802/)\n\n[ref]: JavaScript:alert(4)";
+        for mode in [RawHtml::Escape, RawHtml::Sanitize] {
+            let html = to_html(md, 2, mode);
+            let lower = html.to_ascii_lowercase();
+            assert!(!lower.contains("=\"javascript:") && !lower.contains("=javascript:"), "{mode:?}: {html}");
+            assert!(html.contains(">x<") || html.contains("x "), "{html}");
+            assert!(
+                html.contains(r#"<a href="https://e.org/">ok</a>"#) && html.contains(r#"href="../450802/""#),
+                "{html}"
+            );
+        }
+    }
+
+    // Guards raw HTML nested too deep: shown as text, never handed to the sanitizer.
+    #[test]
+    fn deep_raw_html_is_text() {
+        let n = crate::limits::MARKDOWN_DEPTH + 1;
+        let md = format!("{}x{}", "<div>".repeat(n), "</div>".repeat(n));
+        let html = to_html(&md, 2, RawHtml::Sanitize);
+        assert!(html.contains("&lt;div&gt;") && !html.contains("<div>"), "{html}");
     }
 
     // Guards summaries.

@@ -127,11 +127,15 @@ fn page<K: Kind>(p: &Planned<K>, sink: &dyn Sink) -> Result<(), Diagnostic> {
     });
     super::merge(&mut ctx.json, extra);
     let styled = f.styled;
-    let html = styled.env.get_template(p.template).and_then(|t| t.render(context::to_template(ctx))).map_err(|e| {
-        let mut d = super::templates::template_diag(&styled.files, &styled.templates, &e);
-        d.message = format!("{} (while rendering `{out_path}`)", d.message);
-        d
-    })?;
+    let html = styled
+        .env
+        .get_template(p.template)
+        .and_then(|t| super::templates::render_page(&t, context::to_template(ctx)))
+        .map_err(|e| {
+            let mut d = super::templates::template_diag(&styled.files, &styled.templates, &e, p.template);
+            d.message = format!("{} (while rendering `{out_path}`)", d.message);
+            d
+        })?;
     sink.put(OutputFile::new(out_path, html));
     Ok(())
 }

@@ -25,6 +25,9 @@ pub fn environment(
 ) -> Result<Environment<'static>, Vec<Diagnostic>> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A theme is part of the untrusted site: what one page may cost is bounded (a loop of
+    // loops, a string doubled in a macro run out of fuel; see `render_page` for the output).
+    env.set_fuel(Some(crate::limits::TEMPLATE_FUEL));
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
             AutoEscape::Html
@@ -53,7 +56,7 @@ pub fn environment(
     let mut errors = Vec::new();
     for (name, source) in &theme.templates {
         if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
-            errors.push(template_diag(&theme.files, &theme.templates, &e));
+            errors.push(template_diag(&theme.files, &theme.templates, &e, name));
         }
     }
     if !errors.is_empty() {
@@ -105,6 +108,37 @@ pub fn environment(
         }
     });
     Ok(env)
+}
+
+/// Renders one page or feed with `template`, refusing output over
+/// [`crate::limits::PAGE_OUTPUT_BYTES`] (the error names the limit).
+pub fn render_page(template: &minijinja::Template<'_, '_>, ctx: Value) -> Result<String, Error> {
+    struct Capped(Vec<u8>, bool);
+    impl std::io::Write for Capped {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + buf.len() > crate::limits::PAGE_OUTPUT_BYTES {
+                self.1 = true;
+                return Err(std::io::Error::other("over the limit"));
+            }
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Capped(Vec::with_capacity(64 << 10), false);
+    match template.render_captured_to(ctx, &mut out) {
+        Ok(_) => Ok(String::from_utf8(out.0).expect("templates write text")),
+        Err(_) if out.1 => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!(
+                "the template wrote more than {}, the limit for one page",
+                crate::limits::bytes(crate::limits::PAGE_OUTPUT_BYTES as u64)
+            ),
+        )),
+        Err(e) => Err(e),
+    }
 }
 
 /// Formats a difference coefficient: 3 decimals as official tables print them, without
@@ -353,9 +387,10 @@ pub fn format_number(v: f64, decimals: usize) -> String {
     out
 }
 
-/// Converts a minijinja error into a diagnostic naming the template file and line.
-pub fn template_diag(files: &ThemeFiles, sources: &BTreeMap<String, String>, e: &Error) -> Diagnostic {
-    let name = e.name().unwrap_or("?");
+/// Converts a minijinja error into a diagnostic naming the template file and line (`page`, the
+/// template the page is rendered with, when the error names none: output over the limit).
+pub fn template_diag(files: &ThemeFiles, sources: &BTreeMap<String, String>, e: &Error, page: &str) -> Diagnostic {
+    let name = e.name().unwrap_or(page);
     let rel = format!("templates/{name}");
     let file = files.path(&rel);
     let mut message = format!("template error: {}", e.detail().unwrap_or(&e.kind().to_string()));

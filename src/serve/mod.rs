@@ -141,7 +141,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
     let verify = std::env::var_os("JUNHENG_VERIFY").is_some_and(|v| v == "1");
-    let mut builder = Builder { site: site.clone(), preview: Preview::new(&site, verify), nonce };
+    let mut builder = Builder { site: site.clone(), preview: Preview::new(&site, verify), verify, nonce };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 
@@ -211,13 +211,15 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
 struct Builder {
     site: PathBuf,
     preview: Preview,
+    verify: bool,
     nonce: String,
 }
 
 impl Builder {
     /// The output folder of `site.toml`, never watched (serving does not write it).
     fn output_dir(&self) -> Option<PathBuf> {
-        let text = std::fs::read_to_string(self.site.join("site.toml")).ok()?;
+        let bytes = crate::util::fs::read_site_file(&self.site, "site.toml", crate::limits::FileKind::Config).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
         let table: toml::Table = toml::from_str(&text).ok()?;
         let out = table.get("output_dir").and_then(|v| v.as_str()).unwrap_or("public");
         Some(self.site.join(out))
@@ -228,7 +230,21 @@ impl Builder {
         let start = Instant::now();
         let what = describe_inputs(changed_inputs);
         self.preview.forget(changed_inputs);
-        let result = self.preview.render();
+        // A bug that panics must not take the preview down: the last good site stays served with
+        // the failure over it, and the next rebuild starts from nothing (what the preview kept
+        // may be half updated).
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.preview.render()))
+            .unwrap_or_else(|panic| {
+                self.preview = Preview::new(&self.site, self.verify);
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(Error::Usage(format!(
+                    "junheng failed while rebuilding (a bug: please report it with the change you made): {what}"
+                )))
+            });
         let ms = start.elapsed().as_millis();
         let before = state.snapshot();
         match result {

@@ -3,4 +3,6 @@
 pub mod alloc;
 pub mod fs;
 pub mod hash;
+pub mod markdown;
+pub mod text;
 pub mod timing;

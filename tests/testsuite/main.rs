@@ -10,6 +10,7 @@ mod downloads;
 mod engine;
 mod errors;
 mod fuzz;
+mod hostile;
 mod national;
 mod new;
 mod publish;

@@ -22,7 +22,7 @@ fn starter_site_builds() {
 #[test]
 fn built_in_theme_matches_the_folder() {
     let root = repo_root().join("src/theme");
-    let on_disk = junheng::util::fs::walk_files(&root).unwrap();
+    let on_disk = junheng::util::fs::walk_files(&root, "site").unwrap();
     let embedded: Vec<String> = junheng::load::theme::BUILT_IN.iter().map(|(p, _)| p.to_string()).collect();
     assert_eq!(embedded, on_disk, "update BUILT_IN in src/load/theme.rs");
     for (path, bytes) in junheng::load::theme::BUILT_IN {

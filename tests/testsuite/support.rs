@@ -134,7 +134,7 @@ pub fn main_of(html: &str) -> &str {
 
 /// Every file below `root` with its bytes, sorted by relative path.
 pub fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
-    junheng::util::fs::walk_files(root)
+    junheng::util::fs::walk_files(root, "output")
         .unwrap()
         .into_iter()
         .map(|rel| {

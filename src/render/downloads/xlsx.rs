@@ -259,11 +259,11 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, cell: &Cell, (name, ty): (&str
         Cell::Null => return,
         Cell::Text(s) if matches!(ty, Ty::Date) => match whole_date(s) {
             Some(d) => ws.write_datetime_with_format(r, c, d, &f.date).map(|_| ()),
-            None => ws.write_string_with_format(r, c, s.as_ref(), &f.text).map(|_| ()),
+            None => ws.write_string_with_format(r, c, &*clip(s.as_ref()), &f.text).map(|_| ()),
         },
         // A cell without a format of its own takes its column's (set by `start_sheet`): text
         // cells and coefficients go without one, as a format per cell costs the writer a lookup.
-        Cell::Text(s) => ws.write_string(r, c, s.as_ref()).map(|_| ()),
+        Cell::Text(s) => ws.write_string(r, c, &*clip(s.as_ref())).map(|_| ()),
         Cell::Fixed(v, Some(3)) if is_coefficient(name) => ws.write_number(r, c, *v).map(|_| ()),
         Cell::Fixed(v, Some(d)) => ws.write_number_with_format(r, c, *v, &f.decimals[(*d as usize).min(6)]).map(|_| ()),
         Cell::Num(v) | Cell::Fixed(v, None) => ws.write_number(r, c, *v).map(|_| ()),
@@ -271,6 +271,18 @@ fn write_cell(ws: &mut Worksheet, r: u32, c: u16, cell: &Cell, (name, ty): (&str
         Cell::Bool(b) => ws.write_boolean(r, c, *b).map(|_| ()),
     };
     written.expect("a cell within the sheet's limits");
+}
+
+/// At most what a cell holds. Texts of the data are held to it when they are read, so this
+/// cuts only a theme's own text (a UI string), never a figure.
+fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= crate::limits::TEXT_CHARS {
+        return s.into();
+    }
+    match s.char_indices().nth(crate::limits::TEXT_CHARS) {
+        Some((end, _)) => s[..end].into(),
+        None => s.into(),
+    }
 }
 
 /// A date with year, month and day (`2016-01-05`); partial dates stay text.
@@ -305,6 +317,7 @@ fn about_sheet(ws: &mut Worksheet, tables: &[&DataTable], titles: &[String], boo
     ws.set_name(sheet_name(&w.get(lang, "workbook.about"))).expect("a valid sheet name");
     let mut r = 0u32;
     let mut cell = |r: u32, c: u16, text: &str, format: Option<&Format>| {
+        let text = &*clip(text);
         match format {
             Some(format) => ws.write_string_with_format(r, c, text, format),
             None => ws.write_string(r, c, text),
