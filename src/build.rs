@@ -89,39 +89,53 @@ fn prepare(site_root: &Path, deny_warnings: bool) -> Result<(load::Loaded, engin
 }
 
 /// The site's revision history, read from the git repository it is in, with a note when it
-/// has none (no repository, a shallow clone, no release yet) or it cannot be read.
+/// has none (no repository, a shallow clone, no release yet) and a warning for what of it
+/// cannot be read (a tag, a release whose files break a limit: left out).
 pub fn revisions(site_root: &Path, config: &crate::config::Config) -> (Arc<Revisions>, Diagnostics) {
-    let mut note = Diagnostics::new();
-    let made = load::history::open(site_root, config.settings.releases).and_then(|history| {
-        let read = |f: &load::history::FileRef| history.read(f);
-        let snapshots = release_snapshots(&history).map_err(|e| e.to_string())?;
-        let released = history::released(&snapshots, config, &read).map_err(|e| e.to_string())?;
+    let mut found = Diagnostics::new();
+    let history = match load::history::open(site_root, config.settings.releases) {
+        Ok(history) => history,
+        Err(why) => {
+            found.push(why.diagnostic());
+            return (Arc::default(), found);
+        }
+    };
+    let read = |f: &load::history::FileRef| history.read(f);
+    let (snapshots, mut warnings) = release_snapshots(&history);
+    let made = history::released(&snapshots, config, &read).and_then(|released| {
         let working =
             history::Snapshot { release: Release::unreleased(), files: load::history::working_files(site_root) };
-        let unreleased = history::unreleased(&released, &working, config, &read).map_err(|e| e.to_string())?;
+        let unreleased = history::unreleased(&released, &working, config, &read)?;
+        warnings.extend(released.left_out.iter().cloned());
         Ok((history::combine(&released, &unreleased), history::unreleased_note(&released, &unreleased)))
     });
+    warnings.into_iter().for_each(|w| found.push(Diagnostic::warning("", w)));
     match made {
         Ok((revisions, unreleased)) => {
             if let Some(n) = unreleased {
-                note.push(Diagnostic::note("", n));
+                found.push(Diagnostic::note("", n));
             }
-            (Arc::new(revisions), note)
+            (Arc::new(revisions), found)
         }
-        Err(why) => {
-            note.push(Diagnostic::note("", why));
-            (Arc::default(), note)
+        Err(e) => {
+            found.push(Diagnostic::warning("", format!("the revision history cannot be made: {e}")));
+            (Arc::default(), found)
         }
     }
 }
 
-/// Each release of `history` with where its files are.
-pub fn release_snapshots(history: &load::history::History) -> Result<Vec<history::Snapshot>> {
-    history
-        .releases
-        .iter()
-        .map(|r| Ok(history::Snapshot { release: Release::of(r), files: history.files_of(r)? }))
-        .collect()
+/// Each release of `history` with where its files are; a release whose files cannot be found
+/// (a link in its tree) is left out, with the warnings of reading the repository.
+pub fn release_snapshots(history: &load::history::History) -> (Vec<history::Snapshot>, Vec<String>) {
+    let mut warnings = history.warnings.clone();
+    let mut snapshots = Vec::new();
+    for r in &history.releases {
+        match history.files_of(r) {
+            Ok(files) => snapshots.push(history::Snapshot { release: Release::of(r), files }),
+            Err(e) => warnings.push(history::left_out(&r.name, &e)),
+        }
+    }
+    (snapshots, warnings)
 }
 
 /// The diagnostics of a build that can go on to render (warnings only, or none), or all of

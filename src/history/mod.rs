@@ -95,7 +95,20 @@ pub struct Released {
     pub releases: Vec<Release>,
     /// What each release after the first changed, by release.
     pub changes: Vec<Change>,
+    /// The releases left out (their files break a limit or cannot be read), each with why.
+    pub left_out: Vec<String>,
     latest: Option<State>,
+}
+
+/// Why a release is left out of the history, for a warning.
+pub fn left_out(name: &str, e: &crate::error::Error) -> String {
+    let why = match e {
+        crate::error::Error::Site(d) => {
+            d.sorted().first().map_or_else(|| e.to_string(), |d| format!("{}: {}", d.file, d.message))
+        }
+        other => other.to_string(),
+    };
+    format!("release `{}` is left out of the revision history: {why}", crate::diag::shorten(name, 80))
 }
 
 /// Equal when they tell the same history (the preview's verify mode compares them).
@@ -114,12 +127,33 @@ impl std::fmt::Debug for Released {
 /// The changes of each release of `releases` (oldest first) from the one before. `current` is
 /// the site's configuration, used for a release whose own `site.toml` cannot be read.
 pub fn released(releases: &[Snapshot], current: &Config, read: &Reader) -> Result<Released> {
-    let mut out = Released { releases: Vec::new(), changes: Vec::new(), latest: None };
+    let mut out = Released { releases: Vec::new(), changes: Vec::new(), left_out: Vec::new(), latest: None };
     for batch in releases.chunks(READ_AT_ONCE) {
-        for (snapshot, state) in batch.iter().zip(states(batch, out.latest.as_ref(), current, read)?) {
+        // A snapshot that cannot be read (a file over its limit) is left out, the others kept.
+        let read_states: Vec<Option<State>> = match states(batch, out.latest.as_ref(), current, read) {
+            Ok(states) => states.into_iter().map(Some).collect(),
+            Err(_) => batch
+                .iter()
+                .map(|snapshot| match states(std::slice::from_ref(snapshot), out.latest.as_ref(), current, read) {
+                    Ok(mut one) => one.pop(),
+                    Err(e) => {
+                        out.left_out.push(left_out(&snapshot.release.name, &e));
+                        None
+                    }
+                })
+                .collect(),
+        };
+        for (snapshot, state) in batch.iter().zip(read_states) {
+            let Some(state) = state else { continue };
             if let Some(before) = &out.latest {
                 let release = out.releases.len();
-                out.changes.extend(compare(before, &state, release, read)?);
+                match compare(before, &state, release, read) {
+                    Ok(changes) => out.changes.extend(changes),
+                    Err(e) => {
+                        out.left_out.push(left_out(&snapshot.release.name, &e));
+                        continue;
+                    }
+                }
             }
             out.releases.push(snapshot.release.clone());
             out.latest = Some(state);

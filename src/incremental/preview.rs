@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::history;
 use crate::load::content::SourcePage;
 use crate::load::data::Columns;
+use crate::load::history::Unavailable;
 use crate::load::theme::Theme;
 use crate::load::{self, ContentFile, specs};
 use crate::model::build::Register;
@@ -203,16 +204,19 @@ fn sheets(i: &SheetsInputs) -> Arc<Grouped<Sheet>> {
 #[derive(Debug, Hash)]
 struct HistoryAt<'a> {
     root: &'a Path,
-    state: std::result::Result<Vec<(String, String)>, String>,
+    state: std::result::Result<Vec<(String, String)>, Unavailable>,
     config: &'a Made<Arc<Config>>,
 }
 
 /// What the releases changed (read once per repository state), or why there is no history.
-fn released(i: &HistoryAt) -> Arc<std::result::Result<history::Released, String>> {
+fn released(i: &HistoryAt) -> Arc<std::result::Result<history::Released, Unavailable>> {
     let made = i.state.clone().and_then(|_| {
         let history = load::history::open(i.root, i.config.settings.releases)?;
-        let snapshots = crate::build::release_snapshots(&history).map_err(|e| e.to_string())?;
-        history::released(&snapshots, i.config, &|f| history.read(f)).map_err(|e| e.to_string())
+        let (snapshots, warnings) = crate::build::release_snapshots(&history);
+        let mut released = history::released(&snapshots, i.config, &|f| history.read(f))
+            .map_err(|e| Unavailable::warning(format!("the revision history cannot be made: {e}")))?;
+        released.left_out.splice(0..0, warnings);
+        Ok(released)
     });
     Arc::new(made)
 }
@@ -220,7 +224,7 @@ fn released(i: &HistoryAt) -> Arc<std::result::Result<history::Released, String>
 /// The site folder's data files compared with the latest release.
 #[derive(Debug, Hash)]
 struct WorkingAt<'a> {
-    released: &'a Made<Arc<std::result::Result<history::Released, String>>>,
+    released: &'a Made<Arc<std::result::Result<history::Released, Unavailable>>>,
     files: Vec<FileAt<'a>>,
     config: &'a Made<Arc<Config>>,
 }
@@ -229,7 +233,7 @@ struct WorkingAt<'a> {
 fn unreleased(i: &WorkingAt) -> Arc<Vec<Change>> {
     let Ok(released) = &***i.released else { return Arc::default() };
     let root = i.files[0].root;
-    let made = load::history::open(root, i.config.settings.releases).and_then(|history| {
+    let made = load::history::open(root, i.config.settings.releases).map_err(|u| u.why).and_then(|history| {
         let working = history::Snapshot { release: Release::unreleased(), files: load::history::working_files(root) };
         history::unreleased(released, &working, i.config, &|f| history.read(f)).map_err(|e| e.to_string())
     });
@@ -239,7 +243,7 @@ fn unreleased(i: &WorkingAt) -> Arc<Vec<Change>> {
 
 #[derive(Debug, Hash)]
 struct RevisionsOf<'a> {
-    released: &'a Made<Arc<std::result::Result<history::Released, String>>>,
+    released: &'a Made<Arc<std::result::Result<history::Released, Unavailable>>>,
     unreleased: &'a Made<Arc<Vec<Change>>>,
 }
 
@@ -266,7 +270,7 @@ pub struct Preview {
     county_results: Memo<Arc<Vec<Computed>>>,
     computed: Memo<Arc<Grouped<Computed>>>,
     sheets: Memo<Arc<Grouped<Sheet>>>,
-    released: Memo<Arc<std::result::Result<history::Released, String>>>,
+    released: Memo<Arc<std::result::Result<history::Released, Unavailable>>>,
     unreleased: Memo<Arc<Vec<Change>>>,
     revisions: Memo<Arc<Revisions>>,
     parts: Memo<Ran<Arc<DownloadPart>>>,
@@ -536,8 +540,9 @@ impl Preview {
         let root = self.root.as_path();
         let state = load::history::open(root, config.settings.releases).map(|h| h.state);
         let released = self.released.get("released", HistoryAt { root, state, config }, released);
-        if let Err(why) = &**released {
-            diags.push(Diagnostic::note("", why.clone()));
+        match &**released {
+            Err(why) => diags.push(why.diagnostic()),
+            Ok(released) => released.left_out.iter().for_each(|w| diags.push(Diagnostic::warning("", w.clone()))),
         }
         let files = (load::DATA_FILES.iter().map(|s| s.file))
             .chain([CONFIG_FILE])

@@ -80,6 +80,9 @@ pub struct History {
     /// What identifies the state read: HEAD and every tag (the preview reads the history again
     /// when it changes).
     pub state: Vec<(String, String)>,
+    /// What could not be read of the repository (a tag, an object), each left out of the
+    /// history: warnings, so that `--deny-warnings` fails.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for History {
@@ -88,10 +91,42 @@ impl std::fmt::Debug for History {
     }
 }
 
-/// Reads the releases of the repository `root` is in; `Err` says, for a note, why the site
-/// has no history (no repository, a shallow clone, no release yet, a repository gix cannot
-/// read).
-pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String> {
+/// Why a site has no revision history: a note when it simply has none (no repository, a
+/// shallow clone, no release yet), a warning when the repository cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Unavailable {
+    /// The sentence to show.
+    pub why: String,
+    /// True when something is wrong (shown as a warning).
+    pub warning: bool,
+}
+
+impl Unavailable {
+    /// Nothing is wrong: the site has no history.
+    pub fn note(why: impl Into<String>) -> Self {
+        Unavailable { why: why.into(), warning: false }
+    }
+
+    /// The history cannot be read.
+    pub fn warning(why: impl Into<String>) -> Self {
+        Unavailable { why: why.into(), warning: true }
+    }
+
+    /// As a diagnostic of the site.
+    pub fn diagnostic(&self) -> crate::diag::Diagnostic {
+        if self.warning {
+            crate::diag::Diagnostic::warning("", &self.why)
+        } else {
+            crate::diag::Diagnostic::note("", &self.why)
+        }
+    }
+}
+
+/// Reads the releases of the repository `root` is in, oldest first: their order is their
+/// place on HEAD's first-parent history, never their dates (two releases tagged in the same
+/// second, or a clock set wrong, cannot reverse the history). A tag or object that cannot be
+/// read is left out with a warning; `Err` says why the site has no history at all.
+pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, Unavailable> {
     use gix::discover::upwards::Error as NotFound;
     if let Err(e) = gix::discover::upwards(root)
         && let Some(
@@ -100,51 +135,81 @@ pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, String>
             | NotFound::NoGitRepositoryWithinFs { .. },
         ) = e.downcast_any_ref::<NotFound>()
     {
-        return Err("the site folder is not in a git repository, so no revision history is shown (`git init`, commit the site and tag a release: `git tag -a v1 -m …`)".into());
+        return Err(Unavailable::note(
+            "the site folder is not in a git repository, so no revision history is shown (`git init`, commit the site and tag a release: `git tag -a v1 -m …`)",
+        ));
     }
-    let repo = gix::ThreadSafeRepository::discover(root)
-        .map_err(|e| format!("the site's git repository cannot be read ({e}), so no revision history is shown"))?;
+    let repo = gix::ThreadSafeRepository::discover(root).map_err(|e| {
+        Unavailable::warning(format!("the site's git repository cannot be read ({e}), so no revision history is shown"))
+    })?;
     let local = repo.to_thread_local();
     if local.is_shallow().unwrap_or(false) {
-        return Err("the site is a shallow clone of its git repository: its history is incomplete, so no revision history is shown (`git fetch --unshallow` fetches it)".into());
+        return Err(Unavailable::note(
+            "the site is a shallow clone of its git repository: its history is incomplete, so no revision history is shown (`git fetch --unshallow` fetches it)",
+        ));
     }
     let Some(workdir) = local.workdir() else {
-        return Err("the site's git repository has no work tree, so no revision history is shown".into());
+        return Err(Unavailable::note("the site's git repository has no work tree, so no revision history is shown"));
     };
     let prefix = match (std::fs::canonicalize(workdir), std::fs::canonicalize(root)) {
         (Ok(w), Ok(r)) => match r.strip_prefix(&w) {
             Ok(rel) => rel.components().map(|c| format!("{}/", c.as_os_str().to_string_lossy())).collect(),
             Err(_) => {
-                return Err(
-                    "the site folder lies outside its repository's work tree, so no revision history is shown".into()
-                );
+                return Err(Unavailable::note(
+                    "the site folder lies outside its repository's work tree, so no revision history is shown",
+                ));
             }
         },
-        _ => return Err("the site's git work tree cannot be found, so no revision history is shown".into()),
+        _ => {
+            return Err(Unavailable::note("the site's git work tree cannot be found, so no revision history is shown"));
+        }
     };
-    let read = || -> std::result::Result<(Vec<ReleaseRef>, State), Failure> {
+    let mut warnings = Vec::new();
+    let mut read = || -> std::result::Result<(Vec<ReleaseRef>, State), Failure> {
         let Ok(head) = local.head_commit() else {
             return Ok((Vec::new(), Vec::new()));
         };
         let mut state = vec![("HEAD".to_string(), head.id.to_string())];
         let releases = match of {
-            ReleasesOf::Tags => tags(&local, head.id, &mut state)?,
+            ReleasesOf::Tags => tags(&local, head.id, &mut state, &mut warnings)?,
             ReleasesOf::Commits => commits(&local, head.id, &format!("{prefix}data"))?,
         };
         Ok((releases, state))
     };
-    let (mut releases, state) =
-        read().map_err(|e| format!("the site's git history cannot be read ({e}), so no revision history is shown"))?;
-    releases.sort_by(|a, b| (a.seconds, &a.name).cmp(&(b.seconds, &b.name)));
+    let (mut releases, state) = read().map_err(|e| {
+        Unavailable::warning(format!("the site's git history cannot be read ({e}), so no revision history is shown"))
+    })?;
     releases.dedup_by(|later, earlier| later.commit == earlier.commit);
-    if releases.is_empty() {
-        return Err(match of {
-            ReleasesOf::Tags => "the site's repository has no release yet: tag a commit (`git tag -a v1 -m …`) to start its revision history",
-            ReleasesOf::Commits => "no commit of the site's repository changes `data/` yet, so there is no revision history",
+    for r in &mut releases {
+        let found = crate::util::text::controls(&r.message).next();
+        if let Some((_, c)) = found {
+            warnings.push(format!(
+                "the message of release `{}` holds the control character {}: shown as `U+FFFD`",
+                r.name,
+                crate::util::text::code_point(c)
+            ));
+            r.message = r
+                .message
+                .chars()
+                .map(|c| if c.is_control() && !matches!(c, '\n' | '\t') { '\u{fffd}' } else { c })
+                .collect();
         }
-        .into());
     }
-    Ok(History { repo, prefix, root: root.to_path_buf(), releases, state })
+    if releases.is_empty() {
+        let why = match of {
+            ReleasesOf::Tags => {
+                "the site's repository has no release yet: tag a commit (`git tag -a v1 -m …`) to start its revision history"
+            }
+            ReleasesOf::Commits => {
+                "no commit of the site's repository changes `data/` yet, so there is no revision history"
+            }
+        };
+        return Err(match warnings.first() {
+            Some(w) => Unavailable::warning(format!("{w}, and no other release can be read")),
+            None => Unavailable::note(why),
+        });
+    }
+    Ok(History { repo, prefix, root: root.to_path_buf(), releases, state, warnings })
 }
 
 type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -152,36 +217,82 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 /// HEAD and each tag, with the object each points to.
 type State = Vec<(String, String)>;
 
-/// The tags whose commit is HEAD or one of its ancestors, each as a release.
+/// The tags whose commit is HEAD or one of its ancestors, each as a release, in the order of
+/// their commits' [`places`]. A tag that cannot be read is left out with a warning.
 fn tags(
     repo: &gix::Repository,
     head: gix::ObjectId,
     state: &mut Vec<(String, String)>,
+    warnings: &mut Vec<String>,
 ) -> std::result::Result<Vec<ReleaseRef>, Failure> {
-    let ancestors: std::collections::HashSet<gix::ObjectId> =
-        repo.rev_walk([head]).all()?.map(|info| info.map(|i| i.id)).collect::<std::result::Result<_, _>>()?;
+    let places = places(repo, head)?;
     let mut releases = Vec::new();
     for reference in repo.references()?.tags()? {
-        let mut reference = reference?;
+        let mut reference = match reference {
+            Ok(r) => r,
+            Err(e) => {
+                warnings.push(format!(
+                    "a tag of the site's repository cannot be read ({e}): it is left out of the revision history"
+                ));
+                continue;
+            }
+        };
         let name = reference.name().shorten().to_string();
         let target = reference.id().detach();
         state.push((name.clone(), target.to_string()));
-        let tag_message = match repo.find_object(target)?.try_into_tag() {
-            Ok(tag) => Some(tag.decode()?.message.to_string()),
-            Err(_) => None,
+        let mut one = || -> std::result::Result<Option<(usize, ReleaseRef)>, Failure> {
+            let tag_message = match repo.find_object(target)?.try_into_tag() {
+                Ok(tag) => Some(tag.decode()?.message.to_string()),
+                Err(_) => None,
+            };
+            let Ok(commit) = reference.peel_to_commit() else { return Ok(None) };
+            let Some(&place) = places.get(&commit.id) else { return Ok(None) };
+            Ok(Some((place, release(name.clone(), &commit, tag_message)?)))
         };
-        let Ok(commit) = reference.peel_to_commit() else { continue };
-        if !ancestors.contains(&commit.id) {
-            continue;
+        match one() {
+            Ok(found) => releases.extend(found),
+            Err(e) => warnings.push(format!(
+                "tag `{}` cannot be read ({e}): it is left out of the revision history",
+                crate::diag::shorten(&name, 80)
+            )),
         }
-        releases.push(release(name, &commit, tag_message)?);
     }
     state.sort();
-    Ok(releases)
+    releases.sort_by(|(a, ra), (b, rb)| (a, ra.seconds, &ra.name).cmp(&(b, rb.seconds, &rb.name)));
+    Ok(releases.into_iter().map(|(_, r)| r).collect())
+}
+
+/// The place of each commit of HEAD's history: the first-parent commits numbered oldest
+/// first (twice their index, plus one), and each commit a merge brought in just before the
+/// merge that brought it (twice the merge's index; among themselves, releases on such commits
+/// go by date).
+fn places(
+    repo: &gix::Repository,
+    head: gix::ObjectId,
+) -> std::result::Result<std::collections::HashMap<gix::ObjectId, usize>, Failure> {
+    let chain: Vec<gix::ObjectId> = repo
+        .rev_walk([head])
+        .first_parent_only()
+        .all()?
+        .map(|info| info.map(|i| i.id))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut places = std::collections::HashMap::new();
+    for (k, &id) in chain.iter().rev().enumerate() {
+        places.insert(id, 2 * k + 1);
+        let mut stack: Vec<gix::ObjectId> = repo.find_commit(id)?.parent_ids().skip(1).map(|p| p.detach()).collect();
+        while let Some(c) = stack.pop() {
+            if places.contains_key(&c) {
+                continue;
+            }
+            places.insert(c, 2 * k);
+            stack.extend(repo.find_commit(c)?.parent_ids().map(|p| p.detach()).filter(|p| !places.contains_key(p)));
+        }
+    }
+    Ok(places)
 }
 
 /// The commits of HEAD's first-parent history that changed the folder `data` (site-relative
-/// path in the repository), oldest last.
+/// path in the repository), oldest first.
 fn commits(repo: &gix::Repository, head: gix::ObjectId, data: &str) -> std::result::Result<Vec<ReleaseRef>, Failure> {
     let data_of = |commit: &gix::Commit<'_>| -> std::result::Result<Option<gix::ObjectId>, Failure> {
         Ok(commit.tree()?.lookup_entry_by_path(data)?.map(|e| e.object_id()))
@@ -199,6 +310,7 @@ fn commits(repo: &gix::Repository, head: gix::ObjectId, data: &str) -> std::resu
             releases.push(release(short, &commit, None)?);
         }
     }
+    releases.reverse();
     Ok(releases)
 }
 
@@ -229,6 +341,12 @@ impl History {
         let tree = repo.find_tree(release.tree).map_err(|e| self.error(e))?;
         let blob = |path: &str| -> Result<Option<FileRef>> {
             let entry = tree.lookup_entry_by_path(format!("{}{path}", self.prefix)).map_err(|e| self.error(e))?;
+            if entry.as_ref().is_some_and(|e| e.mode().is_link()) {
+                return Err(Error::refused(
+                    path,
+                    "expected a regular file, found a symbolic link: junheng reads only regular files, never what a link points to",
+                ));
+            }
             Ok(entry
                 .filter(|e| e.mode().is_blob())
                 .map(|e| FileRef::Blob { id: e.object_id(), path: path.to_string() }))
@@ -247,8 +365,22 @@ impl History {
     /// The bytes of a file of a snapshot.
     pub fn read(&self, file: &FileRef) -> Result<Vec<u8>> {
         match file {
-            FileRef::Blob { id, .. } => {
+            FileRef::Blob { id, path } => {
                 let repo = self.repo.to_thread_local();
+                // Bounded as the site folder's files are, before the blob is unpacked.
+                let kind = file_kind(path);
+                let size = repo.find_header(*id).map_err(|e| self.error(e))?.size();
+                if size > kind.max_bytes() {
+                    return Err(Error::refused(
+                        path.as_str(),
+                        format!(
+                            "expected {} of at most {}, found {}",
+                            kind.noun(),
+                            crate::limits::bytes(kind.max_bytes()),
+                            crate::limits::bytes(size)
+                        ),
+                    ));
+                }
                 Ok(repo.find_blob(*id).map_err(|e| self.error(e))?.take_data())
             }
             FileRef::Disk { path } => fs::read_site_file(&self.root, path, file_kind(path)),

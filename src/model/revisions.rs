@@ -71,7 +71,8 @@ pub struct Release {
     pub name: String,
     /// Where its changes page goes (`changes/<slug>/`): the name with every character other
     /// than letters, digits, `-` and `_` as `-`, or the commit's short id for a name with no
-    /// letter or digit of those (`unreleased` for what is not released yet).
+    /// letter or digit of those or longer than 40 characters (`unreleased` for what is not released
+    /// yet).
     pub slug: String,
     /// The commit, in full (none: not released yet).
     pub commit: Option<String>,
@@ -107,8 +108,10 @@ impl Release {
         });
         let slug: String =
             r.name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
-        // A name of other characters (`第一版`): the commit's short id.
-        let slug = if slug.chars().any(|c| c.is_ascii_alphanumeric()) { slug } else { r.commit[..10].to_string() };
+        // A name of other characters (`第一版`), or too long for a folder's name: the commit's
+        // short id.
+        let readable = slug.chars().any(|c| c.is_ascii_alphanumeric()) && slug.len() <= 40;
+        let slug = if readable { slug } else { r.commit[..10].to_string() };
         Release { name: r.name.clone(), slug, commit: Some(r.commit.clone()), date, time, message: r.message.clone() }
     }
 

@@ -233,8 +233,8 @@ impl Builder {
         // A bug that panics must not take the preview down: the last good site stays served with
         // the failure over it, and the next rebuild starts from nothing (what the preview kept
         // may be half updated).
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.preview.render()))
-            .unwrap_or_else(|panic| {
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.preview.render())).unwrap_or_else(|panic| {
                 self.preview = Preview::new(&self.site, self.verify);
                 let what = panic
                     .downcast_ref::<&str>()

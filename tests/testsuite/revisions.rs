@@ -417,3 +417,68 @@ fn a_long_changes_table_goes_out_per_province() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["valid"], true, "{report:#}");
 }
+
+// Guards a history that is right or says why not: releases in the order of HEAD's first-parent
+// history even when tagged in the same second under names that sort the other way; a tag
+// message with control characters shown without them (feeds stay valid XML) and warned of; a
+// tag name too long for a folder paged under its commit; an unreadable tag, a tag of a missing
+// object and a release with a link in its tree each left out with a warning, the rest read.
+#[test]
+fn odd_and_broken_histories_are_read_in_order_or_warned_of() {
+    let t = SiteTest::demo();
+    let same_second = "2024-01-10T10:00:00+08:00";
+    git(&t.site, same_second, &["init", "-q", "-b", "main"]);
+    release(&t, same_second, "z-first", "首次发布\u{1b}[2J\u{7}");
+    edit(&t, "data/indicators.csv", ",0.21,", ",0.23,");
+    let long = format!("a-{}", "x".repeat(200));
+    release(&t, same_second, &long, "更正");
+    let report = t.build();
+    let found: Vec<String> = report.diagnostics.sorted().iter().map(|d| d.headline()).collect();
+    assert_eq!(found.len(), 1, "no unreleased changes, one warning: {found:?}");
+    assert!(
+        found[0].starts_with("warning: the message of release `z-first` holds the control character U+001B"),
+        "{found:?}"
+    );
+    let rows = change_rows(&t);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].ends_with("|450802|2020-2021|primary|basic|composite|cv|0.21|0.23"), "{rows:?}");
+    let pages: Vec<String> = std::fs::read_dir(t.output().join("changes"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(pages.iter().all(|p| p.len() <= 40), "{pages:?}");
+    for feed in ["county/450802/atom.xml", "atom.xml"] {
+        let xml = t.read_output(feed);
+        assert!(!xml.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r')), "{feed}");
+    }
+
+    // A loose tag that is not a reference, and a tag of an object the repository lacks.
+    std::fs::write(t.site.join(".git/refs/tags/broken"), "not an object id\n").unwrap();
+    std::fs::write(t.site.join(".git/refs/tags/ghost"), format!("{}\n", "e".repeat(40))).unwrap();
+    let report = t.build();
+    let found: Vec<String> = report.diagnostics.sorted().iter().map(|d| d.headline()).collect();
+    assert!(found.iter().any(|w| w.starts_with("warning: a tag of the site's repository cannot be read")), "{found:?}");
+    assert!(found.iter().any(|w| w.starts_with("warning: tag `ghost` cannot be read")), "{found:?}");
+    assert_eq!(change_rows(&t).len(), 1, "the rest of the history is read");
+    let denied = junheng::build(&junheng::BuildOptions { site: t.site.clone(), output: None, deny_warnings: true });
+    assert!(denied.is_err(), "--deny-warnings fails on an unreadable tag");
+    std::fs::remove_file(t.site.join(".git/refs/tags/broken")).unwrap();
+    std::fs::remove_file(t.site.join(".git/refs/tags/ghost")).unwrap();
+
+    // A release whose data file is a link (git stores links): left out, never followed.
+    std::fs::remove_file(t.site.join("data/sources.csv")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", t.site.join("data/sources.csv")).unwrap();
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["add", "-A"]);
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["commit", "-q", "-m", "a link"]);
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["tag", "v3"]);
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["rm", "-q", "data/sources.csv"]);
+    git(&t.site, "2024-02-10T10:00:00+08:00", &["checkout", "-q", "HEAD~1", "--", "data/sources.csv"]);
+    git(&t.site, "2024-02-11T10:00:00+08:00", &["commit", "-q", "-m", "the file again"]);
+    let report = t.build();
+    let found: Vec<String> = report.diagnostics.sorted().iter().map(|d| d.headline()).collect();
+    assert!(
+        found.iter().any(|w| w.starts_with("warning: release `v3` is left out of the revision history: data/sources.csv: expected a regular file, found a symbolic link")),
+        "{found:?}"
+    );
+    assert!(!t.read_output("data/changes.csv").contains("root:"));
+}
