@@ -1,8 +1,9 @@
 //! `junheng serve`: a watch-mode preview that never lies.
 //!
-//! Threads (STYLE.md §5): the main thread runs the watch loop and rebuilds; one thread accepts
-//! HTTP requests (tiny_http) and hands each to a short-lived thread, so long-lived event
-//! streams never stall page requests. They share a [`State`]: the current site in memory, its
+//! Threads: the main thread runs the watch loop and rebuilds; one thread takes HTTP requests
+//! from tiny_http and hands page requests to a fixed pool of workers, each event stream to a
+//! thread of its own (up to a limit), so long-lived event streams never stall page requests
+//! and a flood of connections is shed, never fatal (see [`serve_http`]). They share a [`State`]: the current site in memory, its
 //! build id and `generation` (a `Mutex` + `Condvar` that event streams wait on) and the
 //! diagnostics of a failed build.
 //!
@@ -119,13 +120,12 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     if !site.join("site.toml").is_file() {
         return Err(Error::Usage(format!("no `site.toml` in `{}`: is it a junheng site?", site.display())));
     }
-    let server = tiny_http::Server::http((opts.bind.as_str(), opts.port))
+    let listener = std::net::TcpListener::bind((opts.bind.as_str(), opts.port))
         .map_err(|e| Error::Usage(format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)))?;
-    let server = Arc::new(server);
-    let addr = match server.server_addr().to_ip() {
-        Some(a) if a.ip().is_unspecified() => format!("127.0.0.1:{}", a.port()),
-        Some(a) => a.to_string(),
-        None => format!("{}:{}", opts.bind, opts.port),
+    let addr = match listener.local_addr() {
+        Ok(a) if a.ip().is_unspecified() => format!("127.0.0.1:{}", a.port()),
+        Ok(a) => a.to_string(),
+        Err(_) => format!("{}:{}", opts.bind, opts.port),
     };
     let nonce = format!(
         "{:x}",
@@ -147,14 +147,7 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
 
     // Watch before announcing the address: an edit made right after it is never missed.
     let _watcher = watch::start(&site, output_dir.as_deref(), tx)?;
-    let http_state = state.clone();
-    let http_server = server.clone();
-    let accept = std::thread::spawn(move || {
-        for request in http_server.incoming_requests() {
-            let st = http_state.clone();
-            std::thread::spawn(move || http::handle(request, &st));
-        }
-    });
+    serve_http(listener, state.clone());
     // tiny_http hands each connection to a thread pool whose wake-up can be lost when two
     // connections arrive together; a queued connection then waits until the next connection
     // makes the pool add a thread. Event streams keep pool threads busy for good, so in a quiet
@@ -201,10 +194,96 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
         }
     }
     state.publish(|c| c.stopping = true);
-    server.unblock();
-    let _ = accept.join();
     println!("stopped");
     Ok(())
+}
+
+/// How long a connection may stay silent before it is closed: an idle or stalled client
+/// never holds the server's threads for long.
+const IDLE: Duration = Duration::from_secs(10);
+/// Threads answering page requests.
+const WORKERS: usize = 8;
+/// Page requests waiting for a worker; past this a request is answered 503 at once.
+const QUEUE: usize = 256;
+/// Event streams (open preview tabs) at once; past this a stream is answered 503 (the page's
+/// script tries again).
+const STREAMS: usize = 64;
+
+/// Serves `listener` until the process stops: tiny_http reads the requests; page requests go
+/// to a fixed pool of workers through a bounded queue, event streams to threads of their own,
+/// up to a limit. Idle connections are closed after [`IDLE`] (the accepted sockets inherit the
+/// listener's receive timeout). When tiny_http stops accepting (the process ran out of file
+/// handles under a flood of connections), it is started again on the same socket.
+fn serve_http(listener: std::net::TcpListener, state: Arc<State>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[cfg(target_os = "linux")]
+    {
+        let _ = rustix::net::sockopt::set_socket_timeout(&listener, rustix::net::sockopt::Timeout::Recv, Some(IDLE));
+        raise_file_limit();
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<tiny_http::Request>(QUEUE);
+    let rx = Arc::new(Mutex::new(rx));
+    for _ in 0..WORKERS {
+        let (rx, state) = (rx.clone(), state.clone());
+        std::thread::spawn(move || {
+            loop {
+                let next = rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+                let Ok(request) = next else { return };
+                http::handle(request, &state);
+            }
+        });
+    }
+    let streams = Arc::new(AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        let busy = |request: tiny_http::Request| {
+            let _ = request.respond(tiny_http::Response::from_string("busy: try again\n").with_status_code(503));
+        };
+        loop {
+            let Ok(socket) = listener.try_clone() else { return };
+            let Ok(server) = tiny_http::Server::from_listener(socket, None) else { return };
+            for request in server.incoming_requests() {
+                let stream = request.url().split('?').next() == Some(http::EVENTS);
+                if !stream {
+                    if let Err(std::sync::mpsc::TrySendError::Full(request)) = tx.try_send(request) {
+                        busy(request);
+                    }
+                    continue;
+                }
+                if streams.fetch_add(1, Ordering::SeqCst) >= STREAMS {
+                    streams.fetch_sub(1, Ordering::SeqCst);
+                    busy(request);
+                    continue;
+                }
+                let (st, open) = (state.clone(), streams.clone());
+                let spawned = std::thread::Builder::new().spawn(move || {
+                    http::handle(request, &st);
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
+                if spawned.is_err() {
+                    streams.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+            if state.snapshot().stopping {
+                return;
+            }
+            // tiny_http's accept loop ended on an error (out of file handles): a moment for
+            // connections to close, then serve again.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+}
+
+/// Lets the preview hold as many connections as the system allows this user (the soft limit
+/// on open files is often 1,024, the hard one far higher), so that a flood of connections is
+/// shed by the idle timeout rather than refused at accept.
+#[cfg(target_os = "linux")]
+fn raise_file_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let most = limit.maximum.unwrap_or(1 << 20);
+    if limit.current.is_some_and(|c| c < most) {
+        let _ = setrlimit(Resource::Nofile, Rlimit { current: Some(most), maximum: limit.maximum });
+    }
 }
 
 /// Rebuilds on demand, keeping what can be reused between builds.

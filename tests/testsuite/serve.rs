@@ -795,3 +795,51 @@ fn files_are_read_again_when_changed_or_reported() {
         assert!(after != before && after == clean(), "{rel}: a reported file is read again");
     }
 }
+
+// Guards the server under a flood: 5,000 idle connections (more than the usual limit of open
+// files) neither kill it nor stall it: a page is answered within a second afterwards, and again
+// once the idle connections were shed.
+#[test]
+fn a_flood_of_idle_connections_is_shed() {
+    // The test process holds the other end of every connection.
+    // SAFETY: plain data, filled in and read by the kernel.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+    let t = SiteTest::demo();
+    let s = Served::start(&t);
+    let idle: Vec<TcpStream> = (0..5_000).filter_map(|_| TcpStream::connect(&s.addr).ok()).collect();
+    assert!(idle.len() > 4_000, "only {} connections opened", idle.len());
+    let start = Instant::now();
+    let (status, _, _) = s.request("GET", "/");
+    assert_eq!(status, 200);
+    assert!(start.elapsed() < Duration::from_secs(1), "answered in {:?}", start.elapsed());
+    drop(idle);
+    let (status, _, _) = s.request("GET", "/county/450802/");
+    assert_eq!(status, 200);
+}
+
+// Guards the preview against what used to kill it: a text longer than a workbook cell holds,
+// saved while serving, is an error in the overlay; the last good site is still served and the
+// fix is picked up.
+#[test]
+fn a_failed_rebuild_keeps_serving() {
+    let t = SiteTest::demo();
+    let mut s = Served::start(&t);
+    // HTTP/1.0: the whole page, not in chunks.
+    let page = |s: &Served| {
+        String::from_utf8(raw_request(&s.addr, "GET /county/450804/computation/2019-2020/ HTTP/1.0\r\n\r\n").2).unwrap()
+    };
+    let before = page(&s);
+    let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    save(&t, "data/schools.csv", &schools.replacen("覃塘区城区第一小学", &"校".repeat(40_000), 1));
+    assert!(s.next_build().starts_with("build failed"));
+    let after = page(&s);
+    assert!(after.contains("expected a text of at most 32767 characters"), "the overlay shows the error");
+    assert!(after.contains("覃塘区城区第一小学") && before.contains("覃塘区城区第一小学"));
+    save(&t, "data/schools.csv", &schools);
+    assert!(s.next_build().starts_with("rebuilt"));
+}
