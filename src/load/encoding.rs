@@ -27,10 +27,19 @@ pub fn decode(
         return strict(enc, &bytes[len..]).map(|t| (t, name)).map_err(|at| malformed(file, &bytes[len..], at, name));
     }
     // UTF-8 without a BOM (the common case) becomes the text without a copy.
-    let bytes = match String::from_utf8(bytes) {
+    let (bytes, valid) = match String::from_utf8(bytes) {
         Ok(text) => return Ok((text, "UTF-8")),
-        Err(e) => e.into_bytes(),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            (e.into_bytes(), valid)
+        }
     };
+    // Chinese text written as UTF-8 before the bad byte: a UTF-8 file with one line saved in
+    // another encoding (read as GB18030 it would be garbage, or fail somewhere else).
+    let multibyte = bytes[..valid].iter().filter(|&&b| b >= 0xC0).count();
+    if multibyte >= 2 {
+        return Err(malformed(file, &bytes, valid, "UTF-8"));
+    }
     strict(GB18030, &bytes).map(|t| (t, "GB18030")).map_err(|at| malformed(file, &bytes, at, "UTF-8 or GB18030/GBK"))
 }
 
@@ -96,6 +105,17 @@ mod tests {
         let d = decode("data/counties.csv", bytes, None).unwrap_err();
         assert_eq!((d.line, d.column), (2, 11));
         assert!(d.message.contains("byte 0xE9 at byte offset 20"), "{}", d.message);
+    }
+
+    // Guards a UTF-8 file with one line saved as GBK: the error is on that line, not wherever
+    // reading the whole file as GB18030 happens to fail.
+    #[test]
+    fn one_gbk_line_in_a_utf8_file_is_found() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("450803,港南区\n");
+        let bytes = ["代码,名称\n450802,港北区\n".as_bytes(), &gbk, "450804,覃塘区\n".as_bytes()].concat();
+        let d = decode("data/counties.csv", bytes, None).unwrap_err();
+        assert_eq!((d.line, d.column), (3, 8), "{}", d.message);
+        assert!(d.message.starts_with("expected UTF-8 text"), "{}", d.message);
     }
 
     // Guards a forced encoding: used as given, and strict.

@@ -155,3 +155,89 @@ proptest! {
         }
     }
 }
+
+/// A workbook of `cells` (row, column, text) written with rust_xlsxwriter, as bytes.
+fn workbook_bytes(cells: &[(u32, u16, String)]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, c, text) in cells {
+        let _ = ws.write_string(*r, *c, text);
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// Where a bureau's (or a hostile contributor's) cells land: the table's corner, its rows, and
+/// the far edges of a sheet.
+fn cell_place() -> impl Strategy<Value = (u32, u16)> {
+    prop_oneof![
+        (0u32..6, 0u16..8),
+        (0u32..3, 0u16..30),
+        Just((1_048_575, 16_383)),
+        Just((1_048_575, 0)),
+        Just((0, 16_383)),
+        (0u32..1_048_576, 0u16..16_384),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(48), failure_persistence: None, ..ProptestConfig::default() })]
+
+    // Guards the workbook reader: any cells anywhere in a sheet, and any corruption of a
+    // workbook's bytes, give a table or diagnostics, in bounded time and memory, never a panic.
+    #[test]
+    fn workbook_reader_never_panics(
+        cells in prop::collection::vec((cell_place(), cell()), 0..12),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+    ) {
+        let mut all: Vec<(u32, u16, String)> = vec![(0, 0, "id".into()), (0, 1, "title".into())];
+        all.extend(cells.into_iter().map(|((r, c), text)| (r, c, text)));
+        let mut bytes = workbook_bytes(&all);
+        let start = std::time::Instant::now();
+        let mut diags = junheng::Diagnostics::new();
+        let _ = junheng::load::workbook::table(&specs::SOURCES, "data/sources.xlsx", bytes.clone(), &mut diags);
+        for (at, byte) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        let _ = junheng::load::workbook::table(&specs::SOURCES, "data/sources.xlsx", bytes, &mut diags);
+        prop_assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+    }
+
+    // Guards the Markdown path on nested, linked and raw-HTML text: no panic, no script link in
+    // either mode, and bounded time.
+    #[test]
+    fn markdown_path_never_panics(parts in prop::collection::vec(prop_oneof![
+        Just("> ".to_string()), Just("- ".to_string()), Just("1. ".to_string()), Just("<div>".to_string()),
+        Just("</div>".to_string()), Just("[x](javascript:alert(1))".to_string()), Just("![i](data:x)".to_string()),
+        Just("<javascript:x>".to_string()), Just("[r][a]\n\n[a]: JavaScript:x".to_string()), Just("\n".to_string()),
+        Just("<a href=\"javascript:x\">a</a>".to_string()), Just("[ok](https://e.org)".to_string()), "\\PC{0,12}",
+    ], 0..200), repeat in 1usize..300) {
+        let body = parts.concat().repeat(repeat.min(20_000 / (parts.concat().len() + 1) + 1));
+        let start = std::time::Instant::now();
+        let mut diags = junheng::Diagnostics::new();
+        let _ = junheng::load::content::parse_page("content/a.md", "news".into(), "a".into(), "zh-CN".into(), format!("+++\ntitle = \"a\"\n+++\n{body}"), &mut diags);
+        for mode in [junheng::config::RawHtml::Sanitize, junheng::config::RawHtml::Escape] {
+            let html = junheng::render::markdown::to_html(&body, 2, mode).to_ascii_lowercase();
+            // The tags of the page (text shows `<` as `&lt;`): none links to a script.
+            let tags = html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or(""));
+            for tag in tags.filter(|t| t.starts_with("a ") || t.starts_with("img ")) {
+                prop_assert!(!tag.contains("javascript:") && !tag.contains("data:"), "{tag}");
+            }
+        }
+        prop_assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
+    }
+}
+
+// Guards the seeds of the hostile cases, always run: a stray cell at the last address a sheet
+// has, raw HTML nested 50,000 deep, and every way of writing a script link.
+#[test]
+fn hostile_seeds_are_handled() {
+    let book = workbook_bytes(&[(0, 0, "id".into()), (0, 1, "title".into()), (1_048_575, 16_383, "x".into())]);
+    let mut diags = junheng::Diagnostics::new();
+    let table = junheng::load::workbook::table(&specs::SOURCES, "data/sources.xlsx", book, &mut diags);
+    assert!(table.is_some() && diags.has_errors());
+    let deep = format!("{}x{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
+    let start = std::time::Instant::now();
+    let html = junheng::render::markdown::to_html(&deep, 2, junheng::config::RawHtml::Sanitize);
+    assert!(start.elapsed() < std::time::Duration::from_secs(5) && !html.contains("<div>"));
+}

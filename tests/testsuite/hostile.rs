@@ -213,6 +213,30 @@ fn workbooks_are_bounded() {
     out.refused(&["cell AZ1048576"]);
     assert_eq!(out.stderr.matches("outside the table's columns").count(), 1, "{}", out.stderr);
 
+    // A row past the last one a sheet has (no spreadsheet writes it: the sheet is edited).
+    workbook(&book, &[&header[..], &[(2, 0, "b")]].concat());
+    let bytes = std::fs::read(&book).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&book).unwrap());
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut part, &mut text).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(text)
+                .unwrap()
+                .replace(r#"r="3""#, r#"r="1048577""#)
+                .replace(r#"r="A3""#, r#"r="A1048577""#);
+            assert!(xml.contains("A1048577"), "{xml}");
+            text = xml.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        out.write_all(&text).unwrap();
+    }
+    out.finish().unwrap();
+    build_refused(&site, &before, &["cell A1048577", "expected rows up to 1048576"]);
+
     // A part of 300 MiB of zeros: a few hundred KiB zipped.
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&book).unwrap());
     let deflated =
