@@ -166,8 +166,11 @@ pub fn open(root: &Path, of: ReleasesOf) -> std::result::Result<History, Unavail
     };
     let mut warnings = Vec::new();
     let mut read = || -> std::result::Result<(Vec<ReleaseRef>, State), Failure> {
-        let Ok(head) = local.head_commit() else {
-            return Ok((Vec::new(), Vec::new()));
+        let head = match local.head_commit() {
+            Ok(head) => head,
+            // No commit yet: no release yet.
+            Err(_) if local.head().is_ok_and(|h| h.is_unborn()) => return Ok((Vec::new(), Vec::new())),
+            Err(e) => return Err(e.into()),
         };
         let mut state = vec![("HEAD".to_string(), head.id.to_string())];
         let releases = match of {

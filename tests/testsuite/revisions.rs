@@ -482,3 +482,45 @@ fn odd_and_broken_histories_are_read_in_order_or_warned_of() {
     );
     assert!(!t.read_output("data/changes.csv").contains("root:"));
 }
+
+// Guards what an old release can hold: a workbook with a cell at the last address a sheet has
+// (which once aborted every build until the tag was deleted) is read in bounded memory, and an
+// unreadable `packed-refs` is a warning, never a silent "no release yet" note.
+#[test]
+fn hostile_files_in_old_releases_are_bounded() {
+    let t = SiteTest::demo();
+    git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
+    // The sources as a workbook, with a stray cell at `XFD1048576` in the first release.
+    let sources = std::fs::read_to_string(t.site.join("data/sources.csv")).unwrap();
+    std::fs::remove_file(t.site.join("data/sources.csv")).unwrap();
+    let book = |stray: bool| {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (r, record) in
+            csv::ReaderBuilder::new().has_headers(false).from_reader(sources.as_bytes()).records().enumerate()
+        {
+            for (c, cell) in record.unwrap().iter().enumerate() {
+                ws.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+        if stray {
+            ws.write_string(1_048_575, 16_383, "x").unwrap();
+        }
+        wb.save(t.site.join("data/sources.xlsx")).unwrap();
+    };
+    book(true);
+    release(&t, "2024-01-10T10:00:00+08:00", "v1", "a stray cell");
+    book(false);
+    edit(&t, "data/indicators.csv", ",0.21,", ",0.23,");
+    release(&t, "2024-02-10T10:00:00+08:00", "v2", "fixed");
+    let out = t.run(&["build"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(change_rows(&t).iter().any(|r| r.ends_with("|cv|0.21|0.23")));
+
+    let packed = t.site.join(".git/packed-refs");
+    std::fs::write(&packed, format!("# pack-refs with: peeled\n{} refs/tags/bad\u{7}name\n", "e".repeat(40))).unwrap();
+    let report = t.build();
+    let found: Vec<String> = report.diagnostics.sorted().iter().map(|d| d.headline()).collect();
+    assert!(found.iter().any(|d| d.starts_with("warning: the site's git history cannot be read")), "{found:?}");
+    assert!(!found.iter().any(|d| d.contains("no release yet")), "{found:?}");
+}
