@@ -262,8 +262,7 @@ impl Config {
             controls_in_values("", &value, &mut found);
             for (key, c) in found.into_iter().take(20) {
                 let mut d = key_span(key.rsplit('.').next().unwrap_or(&key));
-                d.message =
-                    format!("expected text without control characters, found {}", crate::util::text::code_point(c));
+                d.message = crate::util::text::control_message(c);
                 d.field = Some(key);
                 diags.push(d);
             }

@@ -204,14 +204,10 @@ pub fn parse_page(
         fields.into_iter().filter_map(|(k, v)| Some((k, v?))).chain(front.sources.iter().map(|s| ("sources", s)));
     for (key, value) in texts {
         if let Some((_, c)) = crate::util::text::controls(value).next() {
-            diags.push(
-                Diagnostic::error(
-                    file,
-                    format!("expected text without control characters, found {}", crate::util::text::code_point(c)),
-                )
-                .field(key)
-                .at(2, 1),
-            );
+            // The key's line in the front matter (`title = …`, `title: …`).
+            let line = front_text.lines().position(|l| l.trim_start().starts_with(key)).map_or(0, |i| i + 1);
+            diags
+                .push(Diagnostic::error(file, crate::util::text::control_message(c)).field(key).at(line as u32 + 1, 1));
         }
     }
     Some(SourcePage {
@@ -234,11 +230,7 @@ pub fn parse_page(
 fn check_text(file: &str, text: &str, body_off: usize, diags: &mut Diagnostics) {
     let mut lines = std::collections::BTreeSet::new();
     for (at, c) in crate::util::text::controls(text) {
-        let d = Diagnostic::error(
-            file,
-            format!("expected text without control characters, found {}", crate::util::text::code_point(c)),
-        )
-        .at_span(text, at, at + c.len_utf8());
+        let d = Diagnostic::error(file, crate::util::text::control_message(c)).at_span(text, at, at + c.len_utf8());
         if lines.insert(d.line) && lines.len() <= 20 {
             diags.push(d);
         }

@@ -314,16 +314,18 @@ impl Table {
             if reported > MAX_REPORTED {
                 continue;
             }
-            let msg = |c: char| format!("expected text without control characters, found {}", text::code_point(c));
             let in_row = row.map(|i| &self.rows[i]).and_then(|r| {
                 (0..self.width).find_map(|i| {
                     let c = text::controls(self.cell(r, i)).next()?.1;
-                    Some(self.cell_diag(r, self.name_of(i), Diagnostic::error(&self.file, msg(c))))
+                    Some(self.cell_diag(r, self.name_of(i), Diagnostic::error(&self.file, text::control_message(c))))
                 })
             });
             diags.push(in_row.unwrap_or_else(|| {
                 let end = at + c.len_utf8();
-                self.in_workbook(Diagnostic::error(&self.file, msg(c)).at_span(&self.text, at, end), None)
+                self.in_workbook(
+                    Diagnostic::error(&self.file, text::control_message(c)).at_span(&self.text, at, end),
+                    None,
+                )
             }));
         }
         if reported > MAX_REPORTED {

@@ -145,8 +145,7 @@ fn text_of(bytes: Vec<u8>, file: &str, diags: &mut Diagnostics) -> String {
         Ok(s) => {
             // What a template writes as it is would make its pages invalid HTML and XML.
             if let Some((at, c)) = crate::util::text::controls(&s).next() {
-                let msg =
-                    format!("expected text without control characters, found {}", crate::util::text::code_point(c));
+                let msg = crate::util::text::control_message(c);
                 diags.push(Diagnostic::error(file, msg).at_span(&s, at, at + c.len_utf8()));
             }
             s.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(s)
@@ -169,8 +168,7 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>, fi
         }
         toml::Value::String(s) => {
             if let Some((_, c)) = crate::util::text::controls(s).next() {
-                let msg =
-                    format!("expected text without control characters, found {}", crate::util::text::code_point(c));
+                let msg = crate::util::text::control_message(c);
                 diags.push(Diagnostic::error(file, msg).field(prefix));
             }
             out.insert(prefix.to_string(), s.clone());

@@ -37,6 +37,15 @@ pub fn code_point(c: char) -> String {
     format!("U+{:04X}", c as u32)
 }
 
+/// The message for a control character found in a text of the site.
+///
+/// ```
+/// assert_eq!(junheng::util::text::control_message('\u{1b}'), "expected text without control characters, found U+001B");
+/// ```
+pub fn control_message(c: char) -> String {
+    format!("expected text without control characters, found {}", code_point(c))
+}
+
 /// True when `url` may be the target of a link or image made from the site's text: an `http`,
 /// `https` or `mailto` address, or a path or fragment without a scheme (`../a/`, `#notes`).
 /// `javascript:`, `data:`, `vbscript:` and every other scheme are refused, however they are
