@@ -156,10 +156,10 @@ impl Read {
         cells: &mut calamine::XlsxCellReader<'_, R>,
         diags: &mut Diagnostics,
     ) -> Sheet {
-        let place = |row: u32, col: u32| format!("sheet {name}, cell {}{}", column_name(col), u64::from(row) + 1);
-        let error = |at: String, msg: String| {
-            let mut d = Diagnostic::error(file, msg);
-            d.cell = Some(at.into());
+        // A diagnostic on a cell: its sheet and address shown, its row as the line (for order).
+        let error = |(row, col): (u32, u32), msg: String| {
+            let mut d = Diagnostic::error(file, msg).at(row.saturating_add(1), 0);
+            d.cell = Some(format!("sheet {name}, cell {}{}", column_name(col), u64::from(row) + 1).into());
             d
         };
         let mut row: Option<Row> = None;
@@ -178,7 +178,7 @@ impl Read {
             let (r, c) = cell.get_position();
             if r >= limits::SHEET_ROWS {
                 diags.push(error(
-                    place(r, c),
+                    (r, c),
                     format!(
                         "expected rows up to {}, the last row of a sheet, found a cell past it",
                         limits::SHEET_ROWS
@@ -191,7 +191,7 @@ impl Read {
             {
                 if r < current.at {
                     diags.push(error(
-                        place(r, c),
+                        (r, c),
                         "expected the rows of a sheet in order, found this cell after a later row: save the workbook again with a spreadsheet".into(),
                     ));
                     return Sheet::Failed;
@@ -203,7 +203,7 @@ impl Read {
                 }
                 if self.rows > limits::TABLE_ROWS {
                     diags.push(error(
-                        place(r, c),
+                        (r, c),
                         format!("expected a table of at most {} rows, found more", limits::TABLE_ROWS),
                     ));
                     return Sheet::Failed;
@@ -223,18 +223,20 @@ impl Read {
             if outside {
                 if !outside_reported {
                     diags.push(error(
-                        place(r, c),
+                        (r, c),
                         "expected no value outside the table's columns (those of its header row), found one".into(),
                     ));
                     outside_reported = true;
                 }
                 continue;
             }
+            // Number formats: a figure shown with fixed decimals (`0.000`) is read as shown, so
+            // that a published `0.270` keeps its precision.
             let decimals = matches!(cell.get_value(), DataRef::Float(_))
                 .then(|| cells.styles().get(style)?.number_format.as_ref().and_then(|f| fixed_decimals(&f.format_code)))
                 .flatten();
             let text = cell_text(cell.get_value(), decimals).unwrap_or_else(|e| {
-                diags.push(error(place(r, c), format!("expected a value, found the spreadsheet error `{e}`")));
+                diags.push(error((r, c), format!("expected a value, found the spreadsheet error `{e}`")));
                 String::new()
             });
             row.get_or_insert_with(|| Row { at: r, cells: Vec::new() }).cells.push((c, text));
