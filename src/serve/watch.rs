@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt};
 
 use crate::error::{Error, Result};
 
@@ -32,6 +32,11 @@ pub(crate) struct Watch {
     _debouncer: Arc<Mutex<Debouncer<notify::RecommendedWatcher, RecommendedCache>>>,
 }
 
+/// A folder, not a link to one: links are never followed (the build refuses them).
+fn is_real_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
 /// Starts watching `site`; changed inputs are sent to `tx`.
 pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> Result<Watch> {
     let site_buf = site.to_path_buf();
@@ -44,7 +49,7 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
     let debouncer_slot: Arc<Mutex<Option<Shared>>> = Arc::new(Mutex::new(None));
     let slot = debouncer_slot.clone();
     let watched_in_handler = watched.clone();
-    let debouncer = new_debouncer(
+    let debouncer = new_debouncer_opt::<_, notify::RecommendedWatcher, RecommendedCache>(
         Duration::from_millis(100),
         Some(Duration::from_millis(20)),
         move |result: DebounceEventResult| {
@@ -72,7 +77,7 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
                     // A watched folder (re)created: watch it (and its subfolders) from now on.
                     if let Some(name) = path.strip_prefix(&site_buf).ok().and_then(|r| r.to_str())
                         && FOLDERS.contains(&name)
-                        && path.is_dir()
+                        && is_real_dir(&path)
                     {
                         let mut set = watched_in_handler.lock().unwrap_or_else(|e| e.into_inner());
                         if let Some(d) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
@@ -89,6 +94,8 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
                 let _ = tx.send(Message::Changed(changed.into_iter().collect()));
             }
         },
+        RecommendedCache::new(),
+        notify::Config::default().with_follow_symlinks(false),
     )
     .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", site.display())))?;
     let debouncer = Arc::new(Mutex::new(debouncer));
@@ -100,7 +107,7 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
         let mut set = watched.lock().unwrap_or_else(|e| e.into_inner());
         for folder in FOLDERS {
             let path = site.join(folder);
-            if path.is_dir() {
+            if is_real_dir(&path) {
                 d.watch(&path, RecursiveMode::Recursive)
                     .map_err(|e| Error::Usage(format!("cannot watch `{}`: {e}", path.display())))?;
                 set.insert(folder.to_string());
