@@ -47,12 +47,17 @@ impl FileKind {
     }
 }
 
-/// The largest part of a workbook (a sheet's XML, its shared strings), uncompressed, as the
-/// workbook's own directory declares it (the zip reader refuses a part longer than declared).
+/// The largest sheet of a workbook, uncompressed, as the workbook's own directory declares it
+/// (the zip reader refuses a part longer than it declares). A sheet is read as it is unpacked,
+/// never held whole.
+pub const WORKBOOK_SHEET_BYTES: u64 = 1 << 30;
+
+/// Any other part of a workbook (its shared strings, styles), uncompressed: these are held in
+/// memory while the sheets are read.
 pub const WORKBOOK_PART_BYTES: u64 = 256 << 20;
 
 /// All parts of a workbook together, uncompressed.
-pub const WORKBOOK_TOTAL_BYTES: u64 = 1 << 30;
+pub const WORKBOOK_TOTAL_BYTES: u64 = 2 << 30;
 
 /// Rows of one sheet: Excel's own last row.
 pub const SHEET_ROWS: u32 = 1_048_576;

@@ -99,12 +99,17 @@ fn check_parts(bytes: &[u8]) -> Result<(), PartsError> {
     let mut total = 0u64;
     for i in 0..zip.len() {
         let part = zip.by_index_raw(i).map_err(PartsError::Zip)?;
-        let size = part.size();
-        if size > limits::WORKBOOK_PART_BYTES {
+        let (size, name) = (part.size(), part.name().unwrap_or_default().to_string());
+        let (max, what) = if name.starts_with("xl/worksheets/") {
+            (limits::WORKBOOK_SHEET_BYTES, "sheet")
+        } else {
+            (limits::WORKBOOK_PART_BYTES, "part other than a sheet")
+        };
+        if size > max {
             return Err(PartsError::TooLarge(format!(
-                "expected each part of a workbook to unpack to at most {}, found `{}` of {}: is this a workbook saved by a spreadsheet?",
-                limits::bytes(limits::WORKBOOK_PART_BYTES),
-                crate::diag::shorten(&part.name().unwrap_or_default(), 80),
+                "expected each {what} of a workbook to unpack to at most {}, found `{}` of {}: is this a workbook saved by a spreadsheet?",
+                limits::bytes(max),
+                crate::diag::shorten(&name, 80),
                 limits::bytes(size)
             )));
         }

@@ -247,7 +247,14 @@ fn workbooks_are_bounded() {
         zip.write_all(&zeros).unwrap();
     }
     zip.finish().unwrap();
-    build_refused(&site, &before, &["data/sources.xlsx", "at most 256 MiB, found `xl/sharedStrings.xml` of 300 MiB"]);
+    build_refused(
+        &site,
+        &before,
+        &[
+            "data/sources.xlsx",
+            "part other than a sheet of a workbook to unpack to at most 256 MiB, found `xl/sharedStrings.xml` of 300 MiB",
+        ],
+    );
 }
 
 // Guards Markdown: raw HTML nested 50,000 deep is an error found in linear time (the
