@@ -51,8 +51,9 @@ pub struct Diagnostic {
     pub message: String,
     /// The text of the offending line, shown under the message.
     pub source_line: Option<Box<str>>,
-    /// Width of the underline, in characters (at least 1 when a source line is shown).
-    pub width: u32,
+    /// Width of the underline, in characters (at least 1 when a source line is shown, at most
+    /// [`SHOWN_CHARS`]).
+    pub width: u16,
     /// Characters of the line left out before `source_line` (a long line is shown around the
     /// problem only).
     #[serde(skip)]
@@ -106,7 +107,7 @@ impl Diagnostic {
     /// [`SHOWN_CHARS`] is shown around the column only, with `…` where it was cut.
     pub fn snippet(mut self, line_text: impl AsRef<str>, width: usize) -> Self {
         let line_text = line_text.as_ref();
-        self.width = width.clamp(1, SHOWN_CHARS) as u32;
+        self.width = width.clamp(1, SHOWN_CHARS) as u16;
         self.shown_from = 0;
         if line_text.len() <= SHOWN_CHARS {
             self.source_line = Some(line_text.into());

@@ -73,7 +73,7 @@ fn malformed(file: &str, bytes: &[u8], at: usize, expected: &str) -> Diagnostic 
         ),
     )
     .at(line, column)
-    .snippet(shown.trim_end_matches('\r').to_string(), 1)
+    .snippet(shown.trim_end_matches('\r'), 1)
 }
 
 #[cfg(test)]

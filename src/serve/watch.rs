@@ -77,7 +77,7 @@ pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> 
                     // A watched folder (re)created: watch it (and its subfolders) from now on.
                     if let Some(name) = path.strip_prefix(&site_buf).ok().and_then(|r| r.to_str())
                         && FOLDERS.contains(&name)
-                        && is_real_dir(&path)
+                        && is_real_dir(path)
                     {
                         let mut set = watched_in_handler.lock().unwrap_or_else(|e| e.into_inner());
                         if let Some(d) = slot.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
