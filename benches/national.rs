@@ -8,8 +8,9 @@
 //! build). `JUNHENG_BENCH_ONLY=preview` measures the preview only, `JUNHENG_BENCH_ONLY=history`
 //! the revision history only (see `history`). `JUNHENG_BENCH_CURVE=1`
 //! builds the site at scales 1, 3 and 10 and prints the growth ratios. Then the page-rendering comparison site (see `pages`) and the preview's one-county
-//! edits (see `preview`). Under `cargo test` (no `--bench`) it runs a tiny size as a smoke test
-//! (CI) and checks the invariants of the demo: no diagnostics, a page per county,
+//! edits (see `preview`). Under `cargo test` (no `--bench`) it runs a smoke size (every 40th
+//! county: 72 in all, one school year of two schools each; `JUNHENG_BENCH_EVERY` changes it) as
+//! a smoke test (CI) and checks the invariants of the demo: no diagnostics, a page per county,
 //! byte-identical rebuilds, preview rebuilds equal to clean renders.
 
 use std::path::{Path, PathBuf};
@@ -152,6 +153,8 @@ fn main() {
         years: env_number("JUNHENG_BENCH_YEARS", if full { 10 } else { 1 }) as u16,
         schools_per_county: env_number("JUNHENG_BENCH_SCHOOLS", if full { 70 } else { 2 }) as usize,
         scale: env_number("JUNHENG_BENCH_SCALE", 1) as usize,
+        // The smoke run (CI) takes every 40th county: 72 counties in every province, in seconds.
+        every: env_number("JUNHENG_BENCH_EVERY", if full { 1 } else { 40 }) as usize,
         ..Default::default()
     };
     println!("national: {} cores", std::thread::available_parallelism().map_or(1, |n| n.get()));

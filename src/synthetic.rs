@@ -36,11 +36,22 @@ pub struct Options {
     pub published_only: bool,
     /// Chinese pages only (no English).
     pub one_language: bool,
+    /// Every how many counties of the national list one is kept (1: all; 40: 72 counties across
+    /// every province, the benchmark's smoke size).
+    pub every: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { scale: 1, seed: 2024, years: 10, schools_per_county: 70, published_only: false, one_language: false }
+        Options {
+            scale: 1,
+            seed: 2024,
+            years: 10,
+            schools_per_county: 70,
+            published_only: false,
+            one_language: false,
+            every: 1,
+        }
     }
 }
 
@@ -62,11 +73,13 @@ struct County {
     province: String,
 }
 
-/// The counties: the national list, then invented ones for `scale > 1` (codes not in use).
-fn counties(scale: usize) -> Vec<County> {
+/// The counties: the national list (every `every`-th of it), then invented ones for
+/// `scale > 1` (codes not in use).
+fn counties(scale: usize, every: usize) -> Vec<County> {
     let base: Vec<County> = crate::model::build::NATIONAL_COUNTIES
         .lines()
         .skip(1)
+        .step_by(every.max(1))
         .filter_map(|l| {
             let f: Vec<&str> = l.split(',').collect();
             (f.len() >= 6).then(|| County {
@@ -140,7 +153,7 @@ audit_years = "latest"
 /// Writes the synthetic site into `dir` (which must not hold a site yet); it uses the built-in theme.
 pub fn generate(dir: &Path, opts: &Options) -> Result<Summary> {
     let mut rng = Pcg64Mcg::seed_from_u64(opts.seed);
-    let counties = counties(opts.scale.max(1));
+    let counties = counties(opts.scale.max(1), opts.every);
     std::fs::create_dir_all(dir.join("data"))?;
     std::fs::create_dir_all(dir.join("content/counties"))?;
     std::fs::write(dir.join("site.toml"), site_toml(opts.one_language))?;
