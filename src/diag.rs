@@ -2,7 +2,8 @@
 //!
 //! Third-party positions (csv, toml, minijinja, lightningcss, pulldown-cmark) are converted
 //! here, once, into 1-based `line:column` where the column counts characters. Rendering
-//! follows STYLE.md §2: a first line that stands alone, then the source line and a caret.
+//! gives a first line that stands alone (file:line:column: field: message), then the source
+//! line and a caret.
 
 use std::fmt;
 

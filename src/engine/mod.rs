@@ -1,5 +1,5 @@
 //! The indicator engine (pure): school-level rows → difference coefficients, exactly as the
-//! official method computes them (DOMAIN.md §2–5), with every intermediate kept for the
+//! official method computes them (docs/domain.md §2–§5), with every intermediate kept for the
 //! audit trail.
 //!
 //! 1. [`units`]: one row per school and level, with whole-school facilities apportioned
@@ -32,9 +32,9 @@ use crate::config::AuditYears;
 use crate::model::rules::{Indicator, Rules, TeachingPoints};
 use crate::model::{Level, SCHOOL_FIGURES, Scheme, SchoolRow, SchoolYear};
 
-/// Share of a missed quality standard a school must still reach (DOMAIN.md §1).
+/// Share of a missed quality standard a school must still reach (docs/domain.md §1).
 pub const QUALITY_MISSED_SHARE: f64 = 0.85;
-/// Standards of 7 a school must meet in full (DOMAIN.md §1).
+/// Standards of 7 a school must meet in full (docs/domain.md §1).
 pub const QUALITY_MIN_MET: usize = 6;
 
 /// One school (or merged school) at one level, as counted by a regime.

@@ -20,7 +20,7 @@ use crate::limits::FileKind;
 use crate::util::fs;
 use data::{Columns, Table};
 
-/// The column specs of the input format (DATA-FORMAT.md, version 1).
+/// The column specs of the input format (docs/data-format.md, version 1).
 pub mod specs {
     use super::Columns;
 

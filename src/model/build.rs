@@ -13,7 +13,7 @@ use crate::load::cell::{decimals, is_missing, parse_count, parse_decimal, trim};
 use crate::load::data::{Row, Table};
 use crate::model::rules::Rules;
 
-/// Names the prefecture column uses for "no real prefecture" (DOMAIN.md §7).
+/// Names the prefecture column uses for "no real prefecture" (docs/domain.md §7).
 const PLACEHOLDER_PREFECTURES: &[&str] =
     &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级市"];
 

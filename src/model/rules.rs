@@ -1,9 +1,9 @@
 //! The rules of both regimes as data: indicators, thresholds, per-school standards, the
 //! combined-school split weights and the scope of teaching points.
 //!
-//! One table per regime, versioned by the document that sets it (DOMAIN.md §1–5). The
-//! official values are constants; a site may override the ones DOMAIN.md marks as secondary
-//! or from memory ([S]/[M]) in `site.toml` `[rules]`, and pages state the rule set used and
+//! One table per regime, versioned by the document that sets it (docs/domain.md §1–§5). The
+//! official values are constants; a site may override the ones docs/domain.md marks as settings
+//! in `site.toml` `[rules]`, and pages state the rule set used and
 //! every override. The indicator engine and the verdicts read the same [`Rules`] value.
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use super::{Level, Scheme};
 /// One indicator of one regime.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Indicator {
-    /// Id used in `indicators.csv` (DOMAIN.md tables 2–3).
+    /// Id used in `indicators.csv` (docs/domain.md §2–§3).
     pub id: &'static str,
     /// The regime it belongs to.
     pub scheme: Scheme,
@@ -69,7 +69,7 @@ const fn ind(
     Indicator { id, scheme, decimals, standard, resource, per_hundred }
 }
 
-/// The 8 indicators of basic balance, in official order (DOMAIN.md table 2).
+/// The 8 indicators of basic balance, in official order (docs/domain.md §2).
 pub const BASIC_INDICATORS: &[Indicator] = &[
     ind("teaching_area", Scheme::Basic, 2, None, "teaching_area_m2", false),
     ind("sports_area", Scheme::Basic, 2, None, "sports_area_m2", false),
@@ -81,7 +81,7 @@ pub const BASIC_INDICATORS: &[Indicator] = &[
     ind("teachers_mid_title", Scheme::Basic, 3, None, "teachers_mid_title", false),
 ];
 
-/// The 7 indicators of quality balance with their per-school standards (DOMAIN.md table 3).
+/// The 7 indicators of quality balance with their per-school standards (docs/domain.md §3).
 pub const QUALITY_INDICATORS: &[Indicator] = &[
     ind("teachers_above_degree", Scheme::Quality, 2, Some([4.2, 5.3]), "teachers_above_degree", true),
     ind("teachers_backbone", Scheme::Quality, 2, Some([1.0, 1.0]), "teachers_backbone", true),
@@ -143,7 +143,7 @@ pub enum TeachingPoints {
 }
 
 /// Weights of the combined-school split [S]: enrolment of each part is multiplied by its
-/// weight, and facilities are shared in proportion (DOMAIN.md §5).
+/// weight, and facilities are shared in proportion (docs/domain.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SplitWeights {
@@ -320,7 +320,7 @@ pub fn composite_against_mean(given: f64, given_decimals: Option<u8>, cvs: &[(f6
 mod tests {
     use super::*;
 
-    // Guards the counts and thresholds of DOMAIN.md §1–3.
+    // Guards the counts and thresholds of docs/domain.md §1–§3.
     #[test]
     fn tables_match_the_documents() {
         assert_eq!(BASIC_2012.indicators.len(), 8);
@@ -335,7 +335,7 @@ mod tests {
         assert!(!QUALITY_2017.indicator("teachers_backbone").unwrap().is_facility());
     }
 
-    // Guards the split weights of DOMAIN.md §5 and their overrides.
+    // Guards the split weights of docs/domain.md §5 and their overrides.
     #[test]
     fn split_weights_and_overrides() {
         let r = Rules::default();

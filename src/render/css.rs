@@ -24,7 +24,7 @@ pub fn process(file: &str, source: &str, query: &str) -> Result<String, Diagnost
     Ok(out.code)
 }
 
-/// lightningcss lines are 0-based and columns 1-based (STYLE.md §2).
+/// lightningcss lines are 0-based and columns 1-based (converted here to 1-based lines and columns).
 fn css_diag(file: &str, source: &str, message: &str, loc: Option<(u32, u32)>) -> Diagnostic {
     let d = Diagnostic::error(file, format!("invalid CSS: {message}"));
     match loc {

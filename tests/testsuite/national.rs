@@ -22,7 +22,7 @@ fn national_county_list_builds() {
 // read the areas again; the last rebuild equals a clean render, file for file.
 // See: #22
 #[test]
-fn issue_22_preview_rebuilds_in_verify_mode_at_national_size() {
+fn preview_rebuilds_in_verify_mode_at_national_size() {
     let t = SiteTest::from_fixture("national");
     let files = [
         (
@@ -72,7 +72,7 @@ fn issue_22_preview_rebuilds_in_verify_mode_at_national_size() {
 // accepts its package and the `jsonschema` validator every county's API record.
 // See: #23
 #[test]
-fn issue_23_national_downloads_are_valid_in_the_readers_tools() {
+fn national_downloads_are_valid_in_the_readers_tools() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     let opts = junheng::synthetic::Options { years: 1, schools_per_county: 2, ..Default::default() };
@@ -112,7 +112,7 @@ print(len(records), bad[:3])
 // 25 MiB), named so by the downloads page, and sound once unzipped.
 // See: #23
 #[test]
-fn issue_23_a_large_database_is_gzipped() {
+fn a_large_database_is_gzipped() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     let opts = junheng::synthetic::Options { years: 4, published_only: true, one_language: true, ..Default::default() };

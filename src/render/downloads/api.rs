@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// `api/counties/<code>.json`: everything known for one county (DATA-FORMAT.md).
+/// `api/counties/<code>.json`: everything known for one county (its schema is `schema/county.schema.json`).
 pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
     let c = site.county(code).expect("API files are made for known counties");
     // Sheets are the bulk of a record: written straight from the model (fields in the order
