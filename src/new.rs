@@ -9,7 +9,7 @@ use crate::util::fs;
 const STARTER: &[(&str, &str)] = &[
     (
         "site.toml",
-        "# junheng site configuration: see README.md for every key.\ntitle = { zh-CN = \"县域义务教育均衡发展公开平台\", en = \"County Education Balance Portal\" }\nbase_url = \"https://example.org/\"\nlanguages = [\"zh-CN\", \"en\"]\npublisher = { zh-CN = \"示例县教育局\", en = \"Example County Education Bureau\" }\nlicense = \"CC-BY-4.0\"\nlicense_url = \"https://creativecommons.org/licenses/by/4.0/\"\n",
+        "# junheng site configuration: every key is described in junheng's docs/reference.md.\ntitle = { zh-CN = \"县域义务教育均衡发展公开平台\", en = \"County Education Balance Portal\" }\nbase_url = \"https://example.org/\"\nlanguages = [\"zh-CN\", \"en\"]\npublisher = { zh-CN = \"示例县教育局\", en = \"Example County Education Bureau\" }\nlicense = \"CC-BY-4.0\"\nlicense_url = \"https://creativecommons.org/licenses/by/4.0/\"\n",
     ),
     (
         "data/counties.csv",

@@ -11,7 +11,7 @@
 //! 3. [`compliance`]: quality balance per school: standards met, and the "≥ 6 met and the
 //!    missed one ≥ 85 %" rule.
 //!
-//! Edge cases (documented in README): schools with no students are skipped; no students at
+//! Edge cases (docs/domain.md §4): schools with no students are skipped; no students at
 //! all, or a county value of 0, give no CV (shown "—"); a single school gives CV 0; a school
 //! lacking the resource figure is left out of that indicator and counted as missing.
 
