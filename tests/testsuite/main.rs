@@ -11,6 +11,7 @@ mod engine;
 mod errors;
 mod fuzz;
 mod hostile;
+mod incremental;
 mod national;
 mod new;
 mod publish;

@@ -201,3 +201,19 @@ print(json.dumps([dict(zip(header, r)) for r in rows[1:]], ensure_ascii=False, d
 "#;
     serde_json::from_str(&python(script, &[path.as_os_str(), std::ffi::OsStr::new(sheet)])).unwrap()
 }
+
+/// Saves a file as editors do: a temporary file renamed over the old one.
+pub fn save(t: &SiteTest, rel: &str, text: &str) {
+    let path = t.site.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let tmp = path.with_extension("junheng-test.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+}
+
+/// Replaces the first `from` by `to` in a file of the site, saved as an editor does.
+pub fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
+    let text = std::fs::read_to_string(t.site.join(rel)).unwrap();
+    assert!(text.contains(from), "{rel} has no {from:?}");
+    save(t, rel, &text.replacen(from, to, 1));
+}
