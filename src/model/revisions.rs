@@ -1,5 +1,5 @@
 //! The site's revision history as rendering reads it: its releases and every figure that
-//! changed in each ([`crate::history`] makes it from the site's git history).
+//! changed in each (the `history` module makes it from the site's git history).
 
 use serde::Serialize;
 

@@ -6,9 +6,11 @@
 //! in `site.toml` `[rules]`, and pages state the rule set used and
 //! every override. The indicator engine and the verdicts read the same [`Rules`] value.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{Level, Scheme};
+// The `[rules]` settings of `site.toml` are read with the configuration.
+pub use crate::config::{EquipmentUnit, RuleOverrides, SplitWeights, TeachingPoints};
 
 /// One indicator of one regime.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -128,101 +130,6 @@ impl RuleSet {
     pub fn threshold(&self, level: Level) -> f64 {
         self.cv_threshold[level as usize]
     }
-}
-
-/// What happens to teaching points (教学点) in the basic-balance computation [M].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeachingPoints {
-    /// Counted as part of their central school (`parent_school_id`): the default.
-    Merge,
-    /// Counted as schools of their own.
-    Separate,
-    /// Left out.
-    Exclude,
-}
-
-/// Weights of the combined-school split [S]: enrolment of each part is multiplied by its
-/// weight, and facilities are shared in proportion (docs/domain.md §5).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SplitWeights {
-    /// 九年一贯制: weight of junior students (primary = 1).
-    #[serde(default = "w_1_1")]
-    pub nine_year_junior: f64,
-    /// 完全中学: weight of senior-high students (junior = 1).
-    #[serde(default = "w_1_2")]
-    pub complete_secondary_senior: f64,
-    /// 十二年一贯制: weight of junior students (primary = 1).
-    #[serde(default = "w_1_1")]
-    pub twelve_year_junior: f64,
-    /// 十二年一贯制: weight of senior-high students (primary = 1).
-    #[serde(default = "w_1_32")]
-    pub twelve_year_senior: f64,
-}
-
-fn w_1_1() -> f64 {
-    1.1
-}
-fn w_1_2() -> f64 {
-    1.2
-}
-fn w_1_32() -> f64 {
-    1.32
-}
-
-impl Default for SplitWeights {
-    fn default() -> Self {
-        SplitWeights {
-            nine_year_junior: w_1_1(),
-            complete_secondary_senior: w_1_2(),
-            twelve_year_junior: w_1_1(),
-            twelve_year_senior: w_1_32(),
-        }
-    }
-}
-
-impl SplitWeights {
-    /// Weights of (primary, junior, senior) students for a school type.
-    pub fn for_type(&self, school_type: &str) -> [f64; 3] {
-        match school_type {
-            "nine_year" => [1.0, self.nine_year_junior, 0.0],
-            "complete_secondary" => [0.0, 1.0, self.complete_secondary_senior],
-            "twelve_year" => [1.0, self.twelve_year_junior, self.twelve_year_senior],
-            _ => [1.0, 1.0, 0.0],
-        }
-    }
-}
-
-/// The `[rules]` table of `site.toml`: overrides of the [S]/[M] rules only.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleOverrides {
-    /// Basic balance composite thresholds `[primary, junior]` (official: `[0.65, 0.55]`).
-    #[serde(default)]
-    pub basic_composite_threshold: Option<[f64; 2]>,
-    /// Combined-school split weights.
-    #[serde(default)]
-    pub split: Option<SplitWeights>,
-    /// Teaching points in basic balance: `merge` (default), `separate` or `exclude`.
-    #[serde(default)]
-    pub teaching_points: Option<TeachingPoints>,
-    /// Quality balance leaves out teaching points with fewer pupils than this (official: 50).
-    #[serde(default)]
-    pub quality_min_teaching_point_pupils: Option<u32>,
-    /// Unit of `equipment_yuan` in `schools.csv`: `yuan` (default) or `wan_yuan` (万元, × 10000).
-    #[serde(default)]
-    pub equipment_unit: Option<EquipmentUnit>,
-}
-
-/// Unit of the equipment value column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EquipmentUnit {
-    /// 元 (the default).
-    Yuan,
-    /// 万元: multiplied by 10,000.
-    WanYuan,
 }
 
 /// The rules in force for a site: the official tables with the site's overrides applied.

@@ -517,7 +517,7 @@ impl<'r, 's> Scope<'r, 's> {
     }
 
     /// Where the roll-up row of the county with `code` is kept for this render (its status
-    /// and latest composites: [`super::views::rollup`]), with a scope of what it is made of;
+    /// and latest composites: `views::rollup`), with a scope of what it is made of;
     /// `None` for an unknown county.
     pub fn rollup_slot(&self, code: &str) -> Option<(&'r OnceLock<Value>, Scope<'r, 's>)> {
         self.check(Table::Results, code);
