@@ -18,6 +18,11 @@ use crate::job::Job;
 use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme};
 use crate::output::{OutputFile, Sink};
 
+mod indicators;
+
+use indicators::indicators;
+pub use indicators::{Ranking, Rankings, rankings_job};
+
 /// How many county events the national timeline lists (the most recent ones).
 const RECENT_COUNTY_EVENTS: usize = 60;
 
@@ -509,116 +514,6 @@ fn areas(p: &mut Plan) {
             ProvinceTimeline { code: a.code.clone() },
         );
     }
-}
-
-/// What each indicator's page ranks: every county's latest coefficient of the indicator per
-/// level, made from every county's sheets by one job ([`rankings_job`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ranking {
-    scheme: Scheme,
-    id: &'static str,
-    /// Per level ([`Level::ALL`]), the ranked rows.
-    levels: Vec<Vec<views::Ranked>>,
-    /// The hash of `levels`: what an indicator's page is keyed on.
-    hash: u64,
-}
-
-impl Hash for Ranking {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        (self.scheme, self.id, self.hash).hash(h);
-    }
-}
-
-/// Every indicator's ranking.
-pub type Rankings = std::sync::Arc<Vec<Ranking>>;
-
-#[derive(Hash, Debug)]
-struct RankingInputs<'r, 's> {
-    scope: Scope<'r, 's>,
-}
-
-fn rankings(i: &RankingInputs, _: &dyn Sink) -> Rankings {
-    use rayon::prelude::*;
-    let site = &i.scope;
-    let indicators: Vec<(Scheme, &'static str)> = Scheme::ALL
-        .into_iter()
-        .flat_map(|scheme| site.rules().of(scheme).indicators.iter().map(move |ind| (scheme, ind.id)))
-        .collect();
-    let rankings = indicators
-        .into_par_iter()
-        .map(|(scheme, id)| {
-            let levels: Vec<_> = Level::ALL.iter().map(|&level| views::ranking(site, scheme, id, level)).collect();
-            let mut h = std::hash::DefaultHasher::new();
-            levels.hash(&mut h);
-            Ranking { scheme, id, levels, hash: h.finish() }
-        })
-        .collect();
-    std::sync::Arc::new(rankings)
-}
-
-/// The job ranking every indicator (it reads every county's sheets).
-pub fn rankings_job<'a>(reading: &'a Reading<'a>) -> Job<'a, Rankings> {
-    let scope = reading.everywhere(Tables::of(&[Table::Results]));
-    Job::new("rankings", RankingInputs { scope }, rankings)
-}
-
-/// An indicator's ranking.
-#[derive(Hash, Debug)]
-struct Indicator<'a> {
-    ranking: &'a Ranking,
-}
-
-impl Kind for Indicator<'_> {
-    fn context(&self, site: &Scope, _: &Frame) -> Context {
-        let Ranking { scheme, id, levels, .. } = self.ranking;
-        let rules = site.rules().of(*scheme);
-        let ind = rules.indicators.iter().find(|i| i.id == *id).expect("rankings are made from the rules");
-        let levels: Vec<Value> = Level::ALL
-            .iter()
-            .zip(levels)
-            .map(|(&level, ranking)| {
-                context::object([
-                    ("level", json!(level)),
-                    ("threshold", json!(rules.threshold(level))),
-                    ("standard", json!(ind.standard_for(level))),
-                    ("ranking", views::ranking_view(site, ranking)),
-                ])
-            })
-            .collect();
-        context::object([
-            ("indicator", json!({ "scheme": scheme, "id": ind.id, "decimals": ind.decimals })),
-            ("rules", json!({ "document": rules.document, "version": rules.version })),
-            ("levels", Value::Array(levels)),
-        ])
-        .into()
-    }
-}
-
-/// The list of indicators.
-#[derive(Hash, Debug)]
-struct IndicatorList;
-
-impl Kind for IndicatorList {
-    fn context(&self, site: &Scope, _: &Frame) -> Context {
-        let rules = site.rules();
-        let index: Vec<Value> = Scheme::ALL
-            .into_iter()
-            .flat_map(|scheme| rules.of(scheme).indicators.iter().map(move |i| json!({ "scheme": scheme, "id": i.id })))
-            .collect();
-        json!({ "indicators": index, "basic": &rules.basic, "quality": &rules.quality }).into()
-    }
-}
-
-/// Each indicator's ranking, and the list of indicators.
-fn indicators(p: &mut Plan) {
-    let rankings = p.rankings;
-    for ranking in rankings.iter() {
-        let path = format!("indicators/{}/{}/", ranking.scheme.id(), ranking.id);
-        let scope = p.reading.site_wide();
-        p.push(path, "indicator.html", ranking.id.to_string(), scope, Indicator { ranking });
-    }
-    let scope = p.reading.site_wide();
-    p.push("indicators/".into(), "indicators.html", String::new(), scope, IndicatorList);
 }
 
 /// The national timeline.
