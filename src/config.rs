@@ -216,6 +216,49 @@ pub struct Config {
     pub encodings: BTreeMap<String, String>,
 }
 
+/// An error on the key `key` of `site.toml` (placed on it when it is found), its message to fill.
+fn key_diagnostic(text: &str, key: &str) -> Diagnostic {
+    let d = Diagnostic::error(CONFIG_FILE, "").field(key);
+    match find_key(text, key) {
+        Some((s, e)) => d.at_span(text, s, e),
+        None => d,
+    }
+}
+
+/// Control characters in any value (TOML refuses them written as they are, not written as
+/// escapes like `\u001b`), and the addresses a page links: `base_url` must be an `http(s)`
+/// address, `license_url` too or a path of the site.
+fn check_texts_and_addresses(text: &str, raw: &RawConfig, diags: &mut Diagnostics) {
+    use crate::util::text::{control_message, is_safe_url, is_web_url};
+    if let Ok(value) = toml::from_str::<toml::Value>(text) {
+        let mut found = Vec::new();
+        controls_in_values("", &value, &mut found);
+        for (key, c) in found.into_iter().take(20) {
+            let mut d = key_diagnostic(text, key.rsplit('.').next().unwrap_or(&key));
+            d.message = control_message(c);
+            d.field = Some(key);
+            diags.push(d);
+        }
+    }
+    let base_url = raw.base_url.trim();
+    if !is_web_url(base_url) {
+        let mut d = key_diagnostic(text, "base_url");
+        let shown = crate::diag::shorten(base_url, 100);
+        d.message = format!("expected an absolute URL like `https://edu.example.gov.cn/`, found `{shown}`");
+        diags.push(d);
+    }
+    if let Some(url) = &raw.license_url
+        && !(is_web_url(url) || (is_safe_url(url) && !url.contains(':')))
+    {
+        let mut d = key_diagnostic(text, "license_url");
+        let shown = crate::diag::shorten(url, 100);
+        d.message = format!(
+            "expected an address starting with `https://` or `http://`, or a path of the site, found `{shown}`"
+        );
+        diags.push(d);
+    }
+}
+
 /// Each text of a TOML value (with its dotted key) that holds a control character other than
 /// tab and line break, and the first such character.
 pub fn controls_in_values(key: &str, value: &toml::Value, found: &mut Vec<(String, char)>) {
@@ -249,45 +292,11 @@ impl Config {
                 return Err(diags);
             }
         };
-        let key_span = |key: &str| -> Diagnostic {
-            let d = Diagnostic::error(CONFIG_FILE, "").field(key);
-            match find_key(text, key) {
-                Some((s, e)) => d.at_span(text, s, e),
-                None => d,
-            }
-        };
-        // TOML refuses control characters written as they are, not written as escapes (`\u001b`).
-        if let Ok(value) = toml::from_str::<toml::Value>(text) {
-            let mut found = Vec::new();
-            controls_in_values("", &value, &mut found);
-            for (key, c) in found.into_iter().take(20) {
-                let mut d = key_span(key.rsplit('.').next().unwrap_or(&key));
-                d.message = crate::util::text::control_message(c);
-                d.field = Some(key);
-                diags.push(d);
-            }
-        }
+        let key_span = |key: &str| key_diagnostic(text, key);
+        check_texts_and_addresses(text, &raw, &mut diags);
         let mut base_url = raw.base_url.trim().to_string();
-        if !crate::util::text::is_web_url(&base_url) {
-            let mut d = key_span("base_url");
-            d.message = format!(
-                "expected an absolute URL like `https://edu.example.gov.cn/`, found `{}`",
-                crate::diag::shorten(&base_url, 100)
-            );
-            diags.push(d);
-        }
         if !base_url.ends_with('/') {
             base_url.push('/');
-        }
-        if let Some(url) = &raw.license_url
-            && !(crate::util::text::is_web_url(url) || (crate::util::text::is_safe_url(url) && !url.contains(':')))
-        {
-            let mut d = key_span("license_url");
-            d.message = format!(
-                "expected an address starting with `https://` or `http://`, or a path of the site, found `{}`",
-                crate::diag::shorten(url, 100)
-            );
-            diags.push(d);
         }
         if raw.languages.is_empty() {
             let mut d = key_span("languages");

@@ -174,39 +174,13 @@ impl Table {
         piece_bytes: usize,
         diags: &mut Diagnostics,
     ) -> Option<Table> {
-        if let Some(d) = over_limits(&file, &text) {
-            diags.push(d);
-            return None;
-        }
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-        let mut header = csv::StringRecord::new();
-        match reader.read_record(&mut header) {
-            Ok(true) => {}
-            Ok(false) => {
-                diags.push(
-                    Diagnostic::error(
-                        &file,
-                        format!("expected a header line with {}, found an empty file", spec.allowed()),
-                    )
-                    .at(1, 1),
-                );
+        let (header, (body_line, body)) = match read_header(spec, &file, &text) {
+            Ok(read) => read,
+            Err(d) => {
+                diags.push(d);
                 return None;
             }
-            Err(e) => {
-                diags.push(csv_error(&file, &text, (1, 0), &e));
-                return None;
-            }
-        }
-        if header.len() > limits::TABLE_COLUMNS {
-            let d = Diagnostic::error(
-                &file,
-                format!("expected a header of at most {} columns, found {}", limits::TABLE_COLUMNS, header.len()),
-            );
-            diags.push(d.at_span(&text, 0, 0));
-            return None;
-        }
-        let body = reader.position().byte() as usize;
-        let body_line = reader.position().line() as u32;
+        };
         let mut table = Table {
             file,
             encoding,
@@ -427,6 +401,29 @@ impl Table {
     fn header_diag(&self, text: &str, i: usize, msg: String) -> Diagnostic {
         place(text, 1, 0, i, Diagnostic::error(&self.file, msg))
     }
+}
+
+/// The header record of `text` and where the body starts (line, byte offset), once the text is
+/// known to be within the limits; an empty file, an unreadable or too wide header is an error.
+fn read_header(spec: &Columns, file: &str, text: &str) -> Result<(csv::StringRecord, (u32, usize)), Diagnostic> {
+    if let Some(d) = over_limits(file, text) {
+        return Err(d);
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut header = csv::StringRecord::new();
+    match reader.read_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => {
+            let msg = format!("expected a header line with {}, found an empty file", spec.allowed());
+            return Err(Diagnostic::error(file, msg).at(1, 1));
+        }
+        Err(e) => return Err(csv_error(file, text, (1, 0), &e)),
+    }
+    if header.len() > limits::TABLE_COLUMNS {
+        let msg = format!("expected a header of at most {} columns, found {}", limits::TABLE_COLUMNS, header.len());
+        return Err(Diagnostic::error(file, msg).at_span(text, 0, 0));
+    }
+    Ok((header, (reader.position().line() as u32, reader.position().byte() as usize)))
 }
 
 /// A line longer than a record may be, or more lines than a table may have: found before the
