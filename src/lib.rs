@@ -8,7 +8,7 @@
 //! [`write`] (atomic swap into the output folder). [`build::build`] runs them all;
 //! [`check::check`] stops before writing. [`incremental`] is the preview's memory on top of
 //! the same stages.
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 // The JSON Schema of the county API is one large `json!` literal.
 #![recursion_limit = "256"]
 

@@ -269,7 +269,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// What a [`Job`] made: its value and the files it wrote.
-pub type Ran<V> = (V, Arc<Vec<OutputFile>>);
+pub(crate) type Ran<V> = (V, Arc<Vec<OutputFile>>);
 
 impl<V: Clone + PartialEq> Memo<Ran<V>> {
     /// Runs `job` into `sink`, or hands on the value and files it made from inputs with the
@@ -300,7 +300,7 @@ impl<V: Clone + PartialEq> Memo<Ran<V>> {
 }
 
 /// What the layer does with every memo alike, whatever its values.
-pub trait Part: Sync {
+pub(crate) trait Part: Sync {
     /// [`Memo::sweep`].
     fn sweep(&self);
     /// The function's name, and [`Memo::counts`].

@@ -33,7 +33,7 @@ impl From<Json> for Context {
 }
 
 /// The context `ctx` as a template value.
-pub fn to_template(ctx: impl Into<Context>) -> Value {
+pub(crate) fn to_template(ctx: impl Into<Context>) -> Value {
     let Context { json, values } = ctx.into();
     let root = Arc::new(Root { json, values });
     let node = std::ptr::NonNull::from(&root.json);
@@ -169,10 +169,10 @@ impl Object for Node {
 /// A map made for templates: fixed keys and template values, read by comparing keys (a
 /// record has a few), enumerated in the order given.
 #[derive(Debug)]
-pub struct Record(Box<[(&'static str, Value)]>);
+pub(crate) struct Record(Box<[(&'static str, Value)]>);
 
 /// A [`Record`] of `fields` as a template value.
-pub fn record<const N: usize>(fields: [(&'static str, Value); N]) -> Value {
+pub(crate) fn record<const N: usize>(fields: [(&'static str, Value); N]) -> Value {
     Value::from_object(Record(Box::new(fields)))
 }
 
@@ -200,7 +200,7 @@ impl Object for Record {
 
 /// A JSON object from key–value pairs, moving the values in. (`json!` serialises a copy of
 /// every value it is given, which for nested arrays of objects doubles the work per level.)
-pub fn object<const N: usize>(pairs: [(&str, Json); N]) -> Json {
+pub(crate) fn object<const N: usize>(pairs: [(&str, Json); N]) -> Json {
     Json::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
 }
 
