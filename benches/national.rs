@@ -286,8 +286,11 @@ fn history(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     };
     let (a, b) = (median(&mut with), median(&mut without));
     println!("history: cold build with {releases} releases {a:.2} s, without {b:.2} s: +{:.2} s", a - b);
-    let mut memo = junheng::incremental::Preview::new(&site, check);
-    memo.render().expect("render");
+    let mut memo = junheng::pipeline::Pipeline::new(
+        &site,
+        if check { junheng::pipeline::Keep::Verified } else { junheng::pipeline::Keep::Values },
+    );
+    memo.run(junheng::pipeline::To::Memory, false).expect("render");
     let narrative = format!("content/counties/{}.md", first_county(&site));
     let mut times = Vec::new();
     for n in 0..if check { 2 } else { 9 } {
@@ -296,7 +299,7 @@ fn history(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
         std::fs::write(&path, format!("{text}\n追加一段 {n}。\n")).unwrap();
         memo.forget(std::slice::from_ref(&narrative));
         let start = Instant::now();
-        memo.render().expect("render");
+        memo.run(junheng::pipeline::To::Memory, false).expect("render");
         times.push(start.elapsed().as_secs_f64());
         let made = |part: &str| memo.counts().iter().find(|c| c.0 == part).map_or(0, |c| c.1);
         assert_eq!((made("released history"), made("unreleased changes")), (0, 0), "a narrative edit reads no history");
@@ -321,9 +324,12 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
     // As `junheng serve` sets it.
     junheng::util::alloc::tune_mimalloc_for_preview();
     // Verify mode in the smoke run (CI): whatever a rebuild reuses is made again and compared.
-    let mut memo = junheng::incremental::Preview::new(&site, check);
+    let mut memo = junheng::pipeline::Pipeline::new(
+        &site,
+        if check { junheng::pipeline::Keep::Verified } else { junheng::pipeline::Keep::Values },
+    );
     let start = Instant::now();
-    memo.render().expect("render");
+    memo.run(junheng::pipeline::To::Memory, false).expect("render");
     println!("preview ({kind}): first render {:.2} s", start.elapsed().as_secs_f64());
     let rewrite = |rel: &str, edit: &dyn Fn(String) -> String| {
         let path = site.join(rel);
@@ -348,7 +354,7 @@ fn preview(opts: &junheng::synthetic::Options, check: bool) -> PathBuf {
             memo.forget(&[rel.to_string()]);
             let start = Instant::now();
             // With `check`, verify mode makes again whatever the rebuild reused and compares.
-            memo.render().unwrap_or_else(|e| panic!("{what}: {e}"));
+            memo.run(junheng::pipeline::To::Memory, false).unwrap_or_else(|e| panic!("{what}: {e}"));
             times.push(start.elapsed().as_secs_f64());
         }
         times.sort_by(f64::total_cmp);

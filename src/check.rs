@@ -1,9 +1,11 @@
-//! `junheng check`: load → model → render in memory, nothing written; every diagnostic.
+//! `junheng check`: the pipeline run with every file made and dropped, nothing written; every
+//! diagnostic.
 
 use std::path::Path;
 
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
+use crate::pipeline::{Keep, Pipeline, To};
 
 /// What `check` found in a publishable site.
 #[derive(Debug)]
@@ -19,6 +21,6 @@ pub fn check(site_root: &Path, deny_warnings: bool) -> Result<CheckReport> {
     if !site_root.is_dir() {
         return Err(Error::Usage(format!("the site folder `{}` does not exist", site_root.display())));
     }
-    crate::build::check_site(site_root, deny_warnings)
-        .map(|(diagnostics, encodings)| CheckReport { diagnostics, encodings })
+    let outcome = Pipeline::new(site_root, Keep::Nothing).run(To::Nowhere, deny_warnings)?;
+    Ok(CheckReport { diagnostics: outcome.diagnostics, encodings: outcome.encodings })
 }

@@ -1,13 +1,13 @@
 //! junheng (均衡): a static-site generator for public transparency portals on county-level
 //! compulsory-education balance (县域义务教育均衡发展).
 //!
-//! The pipeline has five stages that pass plain values:
-//! [`load`] (read the site folder, keep positions) → [`model`] (typed, validated,
-//! cross-referenced [`model::Site`]) → [`engine`] (coefficients from school rows, verdicts:
+//! The stages pass plain values: [`load`] (read the site folder, keep positions) → [`model`]
+//! (typed, validated, cross-referenced [`model::Site`]; the revision history, [`history`], is
+//! a step of its own) → [`engine`] (coefficients from school rows, verdicts:
 //! [`engine::Analysed`]) → [`render`] (pages and downloads into a [`output::Sink`]) →
-//! [`write`] (atomic swap into the output folder). [`build::build`] runs them all;
-//! [`check::check`] stops before writing. [`incremental`] is the preview's memory on top of
-//! the same stages.
+//! [`write`] (atomic swap into the output folder). [`pipeline`] runs them, written once, for
+//! [`build::build`], [`check::check`], the preview ([`serve`]) and each release of the
+//! history, with the memos that keep the preview's values between runs.
 #![warn(missing_docs, unreachable_pub)]
 // The JSON Schema of the county API is one large `json!` literal.
 #![recursion_limit = "256"]
@@ -19,13 +19,13 @@ pub mod diag;
 pub mod engine;
 pub mod error;
 pub mod history;
-pub mod incremental;
 pub mod job;
 pub mod limits;
 pub mod load;
 pub mod model;
 pub mod new;
 pub mod output;
+pub mod pipeline;
 pub mod render;
 pub mod serve;
 #[cfg(feature = "synthetic")]

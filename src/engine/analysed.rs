@@ -1,10 +1,10 @@
-//! The engine's stage: a validated [`Site`] → [`Analysed`], the site with what the engine
-//! computed from its school rows and the sheets that merge those results with the published
-//! figures (their verdicts and composites).
+//! [`Analysed`]: the validated site with what the engine computed from its school rows and
+//! the sheets that merge those results with the published figures (their verdicts and
+//! composites). The pipeline puts it together.
 
 use std::sync::Arc;
 
-use super::{Computed, Sheet, compute_with, detail, sheets};
+use super::{Computed, Sheet, detail};
 use crate::model::{AreaRow, Grouped, SchoolYear, Site};
 
 /// A site with the engine's results: what rendering reads.
@@ -24,16 +24,6 @@ impl std::ops::Deref for Analysed {
     fn deref(&self) -> &Site {
         &self.site
     }
-}
-
-/// Runs the engine over `site`'s school rows and merges the results with its published rows.
-pub fn analyse(site: Site) -> Analysed {
-    let mut timer = crate::util::timing::Timer::start();
-    let computed = compute_with(&site.schools, &site.rules, site.config.settings.audit_years);
-    timer.done("engine");
-    let sheets = sheets(&site.reported, &computed, &site.rules);
-    timer.done("sheets");
-    Analysed { site, computed: Arc::new(computed.into()), sheets: Arc::new(sheets.into()) }
 }
 
 impl Analysed {

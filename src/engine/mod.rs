@@ -18,7 +18,7 @@
 mod analysed;
 mod verdicts;
 
-pub use analysed::{Analysed, analyse};
+pub use analysed::Analysed;
 pub use verdicts::{Basis, Composite, Sheet, SheetRow, disagrees, latest_row, sheets};
 
 use std::collections::BTreeMap;
@@ -315,32 +315,12 @@ fn groups(schools: &[SchoolRow]) -> Vec<std::ops::Range<usize>> {
 /// by school ([`Computed::audited`]). County × school year groups are computed in parallel;
 /// the result keeps their order.
 pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> Vec<Computed> {
-    compute_reusing(schools, rules, audit, &[], |_| true)
-}
-
-/// [`compute_with`], taking the results of each county whose rows did not change (`changed`
-/// says which did) from `before`: [`compute_with`]'s results for a site with the same rules
-/// and audited years. A county's results depend on its own rows only, so the result is the
-/// same as [`compute_with`]'s.
-pub fn compute_reusing(
-    schools: &[SchoolRow],
-    rules: &Rules,
-    audit: AuditYears,
-    before: &[Computed],
-    changed: impl Fn(&str) -> bool + Sync,
-) -> Vec<Computed> {
     let groups = groups(schools);
     groups
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, range)| {
             let rows = &schools[range.clone()];
-            let (county, year) = (&*rows[0].county, rows[0].school_year);
-            if !changed(county) {
-                let start = before.partition_point(|c| (&*c.county, c.school_year) < (county, year));
-                let end = start + before[start..].partition_point(|c| (&*c.county, c.school_year) == (county, year));
-                return before[start..end].to_vec();
-            }
             let latest = groups.get(i + 1).is_none_or(|next| schools[next.start].county != rows[0].county);
             let audited = audit == AuditYears::All || latest;
             detail(rows, rules)
@@ -350,7 +330,7 @@ pub fn compute_reusing(
                     c.audited = audited;
                     c
                 })
-                .collect()
+                .collect::<Vec<_>>()
         })
         .collect()
 }

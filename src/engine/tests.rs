@@ -257,38 +257,28 @@ fn site_results_are_summaries_and_detail_recomputes_them() {
     assert_eq!(again, before);
 }
 
-// Guards the engine's reuse on rebuilds: after one county's rows change, computing that county
-// again and taking the others from the results before equals computing all; the others are
-// indeed taken (a mark put on them before shows through), and a county gone is dropped.
+// Guards what the preview's memory relies on: a county's results depend on its own rows only,
+// so computing county by county and putting the results together equals computing all at once.
 #[test]
-fn results_of_unchanged_counties_are_taken_from_before() {
+fn a_county_computed_alone_gives_its_results_within_the_site() {
     let rules = Rules::default();
-    let rows_of = |area_of_b: f64, counties: &[&str]| {
-        let mut rows = Vec::new();
-        for county in counties {
-            for year in [2019, 2020] {
-                let b = if *county == "450804" { area_of_b } else { 1700.0 };
-                for (id, students, area) in [("a", 300, 1500.0), ("b", 500, b)] {
-                    let mut r = row(&format!("{county}{id}"), Level::Primary, "primary", students, area, 20.0);
-                    r.county = (*county).into();
-                    r.school_year = SchoolYear(year);
-                    rows.push(r);
-                }
+    let mut rows = Vec::new();
+    for county in ["450802", "450803", "450804"] {
+        for year in [2019, 2020] {
+            for (id, students, area) in [("a", 300, 1500.0), ("b", 500, 1800.0)] {
+                let mut r = row(&format!("{county}{id}"), Level::Primary, "primary", students, area, 20.0);
+                r.county = county.into();
+                r.school_year = SchoolYear(year);
+                rows.push(r);
             }
         }
-        rows
-    };
-    let before_rows = rows_of(1800.0, &["450802", "450803", "450804"]);
-    let mut before = compute_with(&before_rows, &rules, AuditYears::Latest);
-    // Only 450804's rows change (its school b's area); 450803 is gone.
-    let after_rows = rows_of(2600.0, &["450802", "450804"]);
-    let reused = compute_reusing(&after_rows, &rules, AuditYears::Latest, &before, |c| c == "450804");
-    assert_eq!(reused, compute_with(&after_rows, &rules, AuditYears::Latest));
-    assert!(reused.iter().all(|c| &*c.county != "450803"));
-    for c in before.iter_mut().filter(|c| &*c.county == "450802") {
-        c.schools += 1000;
     }
-    let marked = compute_reusing(&after_rows, &rules, AuditYears::Latest, &before, |c| c == "450804");
-    assert!(marked.iter().filter(|c| &*c.county == "450802").all(|c| c.schools > 1000));
-    assert!(marked.iter().filter(|c| &*c.county == "450804").all(|c| c.schools < 1000));
+    for audit in [AuditYears::Latest, AuditYears::All] {
+        let all = compute_with(&rows, &rules, audit);
+        let alone: Vec<Computed> =
+            rows.chunk_by(|a, b| a.county == b.county).flat_map(|c| compute_with(c, &rules, audit)).collect();
+        assert_eq!(alone, all);
+        let latest = all.iter().filter(|c| c.school_year == SchoolYear(2020)).count();
+        assert_eq!(all.iter().filter(|c| c.audited).count(), if audit == AuditYears::All { all.len() } else { latest });
+    }
 }

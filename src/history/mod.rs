@@ -18,9 +18,11 @@ use std::sync::Arc;
 pub use figures::{Delta, diff};
 
 use crate::config::Config;
+use crate::diag::Diagnostics;
 use crate::error::Result;
+use crate::load::data::{Columns, Table};
 use crate::load::history::{FileRef, Files};
-use crate::load::{DATA_FILES, data::Table, specs};
+use crate::load::{DATA_FILES, Source, specs};
 use crate::model::Grouped;
 use crate::model::revisions::{Change, Release, Revisions};
 use digest::{Code, Digest};
@@ -38,7 +40,7 @@ pub struct Snapshot {
 pub type Reader<'a> = dyn Fn(&FileRef) -> Result<Vec<u8>> + Sync + 'a;
 
 /// The column each table's rows belong to an area by (none: read whole, never compared).
-fn area_column(spec: &crate::load::data::Columns) -> Option<&'static str> {
+fn area_column(spec: &Columns) -> Option<&'static str> {
     match spec.file {
         f if f == specs::COUNTIES.file => Some("code"),
         f if f == specs::INDICATORS.file || f == specs::SCHOOLS.file => Some("county"),
@@ -100,6 +102,20 @@ pub struct Released {
     latest: Option<State>,
 }
 
+/// Each release of `history` with where its files are; a release whose files cannot be found
+/// (a link in its tree) is left out, with the warnings of reading the repository.
+pub fn snapshots(history: &crate::load::history::History) -> (Vec<Snapshot>, Vec<String>) {
+    let mut warnings = history.warnings.clone();
+    let mut snapshots = Vec::new();
+    for r in &history.releases {
+        match history.files_of(r) {
+            Ok(files) => snapshots.push(Snapshot { release: Release::of(r), files }),
+            Err(e) => warnings.push(left_out(&r.name, &e)),
+        }
+    }
+    (snapshots, warnings)
+}
+
 /// Why a release is left out of the history, for a warning.
 pub fn left_out(name: &str, e: &crate::error::Error) -> String {
     let why = match e {
@@ -126,7 +142,8 @@ impl std::fmt::Debug for Released {
 
 /// The changes of each release of `releases` (oldest first) from the one before. `current` is
 /// the site's configuration, used for a release whose own `site.toml` cannot be read.
-pub fn released(releases: &[Snapshot], current: &Config, read: &Reader) -> Result<Released> {
+/// `make` makes a snapshot's figures.
+pub fn released(releases: &[Snapshot], current: &Config, read: &Reader, make: &Figures) -> Result<Released> {
     let mut out = Released { releases: Vec::new(), changes: Vec::new(), left_out: Vec::new(), latest: None };
     for batch in releases.chunks(READ_AT_ONCE) {
         // A snapshot that cannot be read (a file over its limit) is left out, the others kept.
@@ -147,7 +164,7 @@ pub fn released(releases: &[Snapshot], current: &Config, read: &Reader) -> Resul
             let Some(state) = state else { continue };
             if let Some(before) = &out.latest {
                 let release = out.releases.len();
-                match compare(before, &state, release, read) {
+                match compare(before, &state, release, read, make) {
                     Ok(changes) => out.changes.extend(changes),
                     Err(e) => {
                         out.left_out.push(left_out(&snapshot.release.name, &e));
@@ -175,10 +192,16 @@ pub fn released(releases: &[Snapshot], current: &Config, read: &Reader) -> Resul
 }
 
 /// What the site folder (`working`) changes from the latest release: "not released yet".
-pub fn unreleased(released: &Released, working: &Snapshot, current: &Config, read: &Reader) -> Result<Vec<Change>> {
+pub fn unreleased(
+    released: &Released,
+    working: &Snapshot,
+    current: &Config,
+    read: &Reader,
+    make: &Figures,
+) -> Result<Vec<Change>> {
     let Some(latest) = &released.latest else { return Ok(Vec::new()) };
     let state = states(std::slice::from_ref(working), Some(latest), current, read)?.pop().expect("one state");
-    compare(latest, &state, released.releases.len(), read)
+    compare(latest, &state, released.releases.len(), read, make)
 }
 
 /// The note a build gives when the site folder differs from its latest release.
@@ -207,12 +230,12 @@ pub fn combine(released: &Released, unreleased: &[Change]) -> Revisions {
 }
 
 /// What changed from `before` to `after`, as changes of `release`.
-fn compare(before: &State, after: &State, release: usize, read: &Reader) -> Result<Vec<Change>> {
+fn compare(before: &State, after: &State, release: usize, read: &Reader, make: &Figures) -> Result<Vec<Change>> {
     let areas = changed(before, after, read)?;
     if matches!(&areas, Areas::Some(set) if set.is_empty()) {
         return Ok(Vec::new());
     }
-    let (old, new) = rayon::join(|| figures_of(before, &areas, read), || figures_of(after, &areas, read));
+    let (old, new) = rayon::join(|| figures_of(before, &areas, read, make), || figures_of(after, &areas, read, make));
     Ok(diff(&old?, &new?).into_iter().map(|d| Change { release, key: d.key, old: d.old, new: d.new }).collect())
 }
 
@@ -280,7 +303,7 @@ fn config_of(snapshot: &Snapshot, current: &Config, read: &Reader) -> Result<Con
 }
 
 /// A table's file of a snapshot, read and cut into areas.
-fn part(spec: &crate::load::data::Columns, file: &FileRef, config: &Config, read: &Reader) -> Result<Part> {
+fn part(spec: &Columns, file: &FileRef, config: &Config, read: &Reader) -> Result<Part> {
     let bytes = read(file)?;
     let digest = match area_column(spec) {
         Some(key) if !file.path().ends_with(".xlsx") => {
@@ -327,12 +350,29 @@ fn changed(before: &State, after: &State, read: &Reader) -> Result<Areas> {
     Ok(Areas::Some(areas))
 }
 
-/// The figures of `areas` in a snapshot: its tables cut to those areas' lines (the counties
-/// and sources whole), checked and computed as a build does.
-fn figures_of(state: &State, areas: &Areas, read: &Reader) -> Result<Vec<figures::Figure>> {
-    let mut diags = crate::diag::Diagnostics::new();
-    let config = &state.config;
-    let table = |spec: &crate::load::data::Columns, diags: &mut crate::diag::Diagnostics| -> Result<Option<Table>> {
+/// A snapshot's tables cut to the lines of some areas (the counties and sources whole): what
+/// the pipeline reads to make those areas' figures as a build makes them.
+pub struct Cut<'a> {
+    state: &'a State,
+    areas: &'a Areas,
+    read: &'a Reader<'a>,
+}
+
+impl Cut<'_> {
+    /// The snapshot's configuration.
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+}
+
+impl Source for Cut<'_> {
+    /// A snapshot's figures are never kept.
+    type Version = ();
+
+    fn version(&self, _: &Columns) {}
+
+    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<Table>> {
+        let (state, areas) = (self.state, self.areas);
         let Some(part) = DATA_FILES.iter().position(|s| s.file == spec.file).and_then(|i| state.tables[i].as_ref())
         else {
             return Ok(None);
@@ -345,7 +385,7 @@ fn figures_of(state: &State, areas: &Areas, read: &Reader) -> Result<Vec<figures
         if cut.is_some_and(|d| !d.has_any(|c| areas.has(c))) {
             return Ok(None);
         }
-        let all = part.bytes(read)?;
+        let all = part.bytes(self.read)?;
         let bytes = match cut {
             Some(d) => d.cut(&all, |c| areas.has(c)),
             None => all.to_vec(),
@@ -353,23 +393,27 @@ fn figures_of(state: &State, areas: &Areas, read: &Reader) -> Result<Vec<figures
         Ok(if part.file.path().ends_with(".xlsx") {
             crate::load::workbook::table(spec, part.file.path(), bytes, diags)
         } else {
-            Table::parse(spec, bytes, config.encoding_of(spec.file), diags)
+            Table::parse(spec, bytes, state.config.encoding_of(spec.file), diags)
         })
-    };
-    let counties = table(&specs::COUNTIES, &mut diags)?;
-    let sources = table(&specs::SOURCES, &mut diags)?;
-    let files: BTreeSet<String> =
-        DATA_FILES.iter().zip(&state.tables).filter(|(_, p)| p.is_some()).map(|(s, _)| s.file.to_string()).collect();
-    let register = crate::model::build::register(counties.as_ref(), sources.as_ref(), &files, &mut diags);
-    let reported =
-        crate::model::build::published_rows(table(&specs::INDICATORS, &mut diags)?.as_ref(), &register, &mut diags);
-    let milestones =
-        crate::model::build::milestone_rows(table(&specs::MILESTONES, &mut diags)?.as_ref(), &register, &mut diags);
-    let schools = crate::model::build::school_rows(table(&specs::SCHOOLS, &mut diags)?.as_ref(), &register, &mut diags);
-    let rules = crate::model::rules::Rules::with_overrides(&config.rules);
-    let computed = crate::engine::compute_with(&schools, &rules, config.settings.audit_years);
-    let sheets = crate::engine::sheets(&reported, &computed, &rules);
-    let mut figures = figures::figures(&reported, &sheets, &milestones);
+    }
+
+    fn present(&self) -> BTreeSet<String> {
+        DATA_FILES
+            .iter()
+            .zip(&self.state.tables)
+            .filter(|(_, p)| p.is_some())
+            .map(|(s, _)| s.file.to_string())
+            .collect()
+    }
+}
+
+/// Makes the figures of a snapshot's areas from their tables ([`Cut`]): the pipeline's load,
+/// model and engine, then [`figures::figures`].
+pub type Figures<'a> = dyn Fn(&Cut) -> Result<Vec<figures::Figure>> + Sync + 'a;
+
+/// The figures of `areas` in a snapshot, made by `make`.
+fn figures_of(state: &State, areas: &Areas, read: &Reader, make: &Figures) -> Result<Vec<figures::Figure>> {
+    let mut figures = make(&Cut { state, areas, read })?;
     if let Areas::Some(set) = areas {
         figures.retain(|(key, _)| key.area.as_bytes().try_into().is_ok_and(|c: &Code| set.contains(c)));
     }

@@ -365,7 +365,12 @@ impl History {
         Ok(Files { config: blob(crate::config::CONFIG_FILE)?, tables })
     }
 
-    /// The bytes of a file of a snapshot.
+    /// The site folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The bytes of a snapshot's file, bounded as the site folder's files are.
     pub fn read(&self, file: &FileRef) -> Result<Vec<u8>> {
         match file {
             FileRef::Blob { id, path } => {

@@ -131,71 +131,59 @@ pub mod specs {
     };
 }
 
-/// The data tables of a site; `None` for a missing optional file.
-#[derive(Debug, Clone, Default)]
-pub struct Tables {
-    /// `counties.csv` (required).
-    pub counties: Option<Table>,
-    /// `indicators.csv`.
-    pub indicators: Option<Table>,
-    /// `schools.csv`.
-    pub schools: Option<Table>,
-    /// `milestones.csv`.
-    pub milestones: Option<Table>,
-    /// `metrics.csv`.
-    pub metrics: Option<Table>,
-    /// `sources.csv`.
-    pub sources: Option<Table>,
+/// Where the pipeline reads a site's data tables from: the site folder ([`Folder`]), or a
+/// release's files read from git (`crate::history::Cut`).
+pub trait Source: Sync {
+    /// What tells one version of a table's file from another: part of the key a value made
+    /// from the table is kept under (the preview's memory).
+    type Version: std::hash::Hash + std::fmt::Debug + Send + Sync;
+
+    /// The version of the table of `spec` (nothing when the pipeline keeps nothing).
+    fn version(&self, spec: &Columns) -> Self::Version;
+
+    /// The table of `spec`: `None` when there is none, or when it cannot be read (the problem
+    /// is in `diags`).
+    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<Table>>;
+
+    /// The tables present (read or not), each as its CSV file's name.
+    fn present(&self) -> BTreeSet<String>;
 }
 
-/// Everything read from a site folder.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// The validated configuration.
-    pub config: Config,
-    /// The data tables.
-    pub tables: Tables,
-    /// The Markdown pages.
-    pub pages: Vec<Arc<content::SourcePage>>,
-    /// The theme.
-    pub theme: Arc<theme::Theme>,
-    /// Site-relative paths of the data files present (read or not).
-    pub files: BTreeSet<String>,
-    /// Each data and content file read, with the encoding it was read as.
-    pub encodings: Vec<(String, &'static str)>,
+/// The site folder's tables, in the encodings `site.toml` names.
+pub struct Folder<'a> {
+    root: &'a Path,
+    config: &'a Config,
+    stamped: bool,
 }
 
-/// Reads the site at `root`. I/O and configuration errors abort; data problems are collected.
-pub fn load_site(root: &Path, diags: &mut Diagnostics) -> Result<Loaded> {
-    let config = config(root)?;
-    let mut read = |spec: &Columns| table(root, spec, config.encoding_of(spec.file), diags);
-    let tables = Tables {
-        counties: read(&specs::COUNTIES)?,
-        indicators: read(&specs::INDICATORS)?,
-        schools: read(&specs::SCHOOLS)?,
-        milestones: read(&specs::MILESTONES)?,
-        metrics: read(&specs::METRICS)?,
-        sources: read(&specs::SOURCES)?,
-    };
-    let files = data_files(root);
-    require_counties(&files, diags);
-    let read: Vec<(Option<Arc<content::SourcePage>>, Diagnostics)> = {
-        use rayon::prelude::*;
-        content_files(root, &config, diags)?
-            .par_iter()
-            .map(|f| page(root, f, config.encoding_of(&f.file)))
-            .collect::<Result<_>>()?
-    };
-    let mut pages = Vec::new();
-    for (page, found) in read {
-        diags.extend(found);
-        pages.extend(page);
+impl<'a> Folder<'a> {
+    /// The tables of the site at `root`; `stamped`: with versions (each file's and its
+    /// workbook's stamp), else none (nothing is kept).
+    pub fn new(root: &'a Path, config: &'a Config, stamped: bool) -> Self {
+        Folder { root, config, stamped }
     }
-    let theme = Arc::new(theme::load(root, &config.theme, &config.languages, diags)?);
-    let tables_read =
-        [&tables.counties, &tables.indicators, &tables.schools, &tables.milestones, &tables.metrics, &tables.sources];
-    let encodings = encodings(tables_read.into_iter().flatten(), &pages);
-    Ok(Loaded { config, tables, pages, theme, files, encodings })
+}
+
+/// A table file's version: its stamp, its workbook's, and the encoding `site.toml` names.
+pub type Stamps = Option<(Option<fs::Stamp>, Option<fs::Stamp>, Option<&'static str>)>;
+
+impl Source for Folder<'_> {
+    type Version = Stamps;
+
+    fn version(&self, spec: &Columns) -> Stamps {
+        self.stamped.then(|| {
+            let stamp = |rel: &str| fs::stamp(&self.root.join(rel));
+            (stamp(spec.file), stamp(&workbook_of(spec.file)), self.config.encoding_of(spec.file).map(|e| e.name()))
+        })
+    }
+
+    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<Table>> {
+        table(self.root, spec, self.config.encoding_of(spec.file), diags)
+    }
+
+    fn present(&self) -> BTreeSet<String> {
+        data_files(self.root)
+    }
 }
 
 /// Reads and checks `site.toml`.
@@ -281,19 +269,6 @@ pub fn require_counties(files: &BTreeSet<String>, diags: &mut Diagnostics) {
             "missing required file: expected `data/counties.csv` with columns `code,name,prefecture_code,prefecture,province_code,province`",
         ));
     }
-}
-
-/// Each file read with the encoding it was read as, sorted.
-pub fn encodings<'t>(
-    tables: impl Iterator<Item = &'t Table>,
-    pages: &[Arc<content::SourcePage>],
-) -> Vec<(String, &'static str)> {
-    let mut encodings: Vec<(String, &'static str)> = tables
-        .map(|t| (t.file.clone(), t.encoding))
-        .chain(pages.iter().map(|p| (p.file.clone(), p.encoding)))
-        .collect();
-    encodings.sort();
-    encodings
 }
 
 /// A Markdown file of `content/`, where it goes.

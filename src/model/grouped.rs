@@ -81,6 +81,34 @@ impl<T: AreaRow> Grouped<T> {
     }
 }
 
+/// The rows of one area of a [`Grouped`]: hashing it hashes them ([`Grouped::hash_of`], made
+/// once for every area and kept with the rows), so nothing is hashed unless it is asked for.
+pub struct AreaOf<'a, T> {
+    /// The table.
+    pub grouped: &'a Grouped<T>,
+    /// The area.
+    pub area: &'a str,
+}
+
+impl<T: AreaRow> AreaOf<'_, T> {
+    /// The rows.
+    pub fn rows(&self) -> &[T] {
+        self.grouped.of(self.area)
+    }
+}
+
+impl<T: AreaRow> std::hash::Hash for AreaOf<'_, T> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.grouped.hash_of(self.area).hash(h);
+    }
+}
+
+impl<T> std::fmt::Debug for AreaOf<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "rows of {}", self.area)
+    }
+}
+
 impl<T> std::ops::Deref for Grouped<T> {
     type Target = [T];
 

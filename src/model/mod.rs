@@ -1,7 +1,8 @@
-//! Stage 2: the typed, validated, cross-referenced [`Site`]. Pure: no disk access.
+//! The model: the typed, validated, cross-referenced [`Site`]. Pure: no disk access.
 //!
-//! [`build::build_site`] turns the loaded tables and pages into a `Site`, pushing a
-//! diagnostic for every cell that is not what the data format expects.
+//! [`build`] checks each loaded table and the pages into the parts of a `Site`, pushing a
+//! diagnostic for every cell that is not what the data format expects;
+//! [`build::assemble`] puts the parts together.
 
 pub mod build;
 pub mod grouped;

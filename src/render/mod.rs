@@ -1,9 +1,11 @@
-//! Stage 3, pure: [`Analysed`] + [`Theme`] → every output file.
+//! The render stage, pure: [`Analysed`] + [`Theme`] → every output file.
 //!
 //! The render hands out its work as jobs ([`crate::job::Job`]): each download part, each page
 //! and each feed is a plain function of an inputs struct that holds what it reads (its
-//! [`scope::Scope`] of the site and the values it is given). [`render_to`] runs every job; the
-//! incremental layer runs the same jobs through its memos, in the same order.
+//! [`scope::Scope`] of the site and the values it is given). The pipeline
+//! ([`crate::pipeline`]) runs them in order: [`assets`], the download parts
+//! ([`downloads::part_jobs`], [`run_parts`]), the downloads page's record
+//! ([`downloads::downloads_job`]), the rankings, the pages ([`page_jobs`]), then [`finish`].
 
 pub mod charts;
 mod context;
@@ -17,7 +19,6 @@ pub mod search;
 pub mod templates;
 pub mod views;
 
-use crate::output::Counting;
 pub use crate::output::{Collect, Discard, OutputFile, Produced, Sink};
 
 use std::hash::{Hash, Hasher};
@@ -130,49 +131,6 @@ pub fn style(
     Ok(Arc::new(Styled { env, files, templates, fingerprint, strings, css, css_version, problems }))
 }
 
-/// [`style`] for `site`'s configuration.
-pub fn style_for(site: &Analysed, theme: &Theme) -> Result<Arc<Styled>, Diagnostics> {
-    let c = &site.config;
-    style(theme, &c.languages, c.default_language(), &c.settings.browsers)
-}
-
-/// Renders the whole site. Returns the files sorted by path, or every diagnostic.
-pub fn render(site: &Analysed, theme: &Theme) -> Result<Vec<OutputFile>, Diagnostics> {
-    let sink = Collect::default();
-    render_to(site, theme, &*style_for(site, theme)?, &sink)?;
-    Ok(sink.into_files())
-}
-
-/// Renders the whole site into `sink` as files are made (a build streams them to the output's
-/// staging folder; `check` keeps none). On error the sink may have received part of the site:
-/// the caller discards it.
-pub fn render_into(site: &Analysed, theme: &Theme, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
-    render_to(site, theme, &*style_for(site, theme)?, sink)
-}
-
-/// Renders the whole site into `sink`, running every job. On error the sink may have received
-/// part of the site: the caller discards it.
-pub fn render_to(site: &Analysed, theme: &Theme, styled: &Styled, sink: &dyn Sink) -> Result<Produced, Diagnostics> {
-    let mut timer = crate::util::timing::Timer::start();
-    let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
-    assets(theme, styled, &sink);
-    let reading = Reading::new(site);
-    let words = downloads::Words::new(&styled.strings);
-    let parts = run_parts(&downloads::part_jobs(&reading, &words), |job| job.run(&sink));
-    let downloads = downloads::downloads_job(&reading, parts).run(&sink);
-    timer.done("downloads");
-    let rankings = pages::rankings_job(&reading).run(&sink);
-    let frames = frames(site, styled);
-    let jobs = page_jobs(&reading, &frames, &downloads, &rankings);
-    let errors: Vec<Diagnostic> = jobs.par_iter().filter_map(|job| job.run(&sink).err()).collect();
-    timer.done("pages");
-    finish(&site.config.base_url, styled, errors, &sink)?;
-    let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    paths.par_sort_unstable();
-    unique(paths.iter().map(String::as_str))?;
-    Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
-}
-
 /// The stylesheets and the theme's static files (pages link the stylesheet with its hash).
 pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
     for (name, code) in &styled.css {
@@ -186,7 +144,7 @@ pub fn assets(theme: &Theme, styled: &Styled, sink: &dyn Sink) {
 /// Runs the download parts: the databases one after another (a province's database is held
 /// whole while it is made: two at once would be the build's peak of memory) while the other
 /// thread makes the tables and the counties' files; work-stealing then shares those.
-fn run_parts(
+pub fn run_parts(
     jobs: &downloads::PartJobs,
     run: impl Fn(&downloads::PartJob) -> Arc<downloads::Part> + Sync,
 ) -> Vec<Arc<downloads::Part>> {

@@ -589,9 +589,7 @@ mod tests {
 
     fn demo() -> Analysed {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut diags = crate::diag::Diagnostics::new();
-        let mut loaded = crate::load::load_site(root, &mut diags).expect("the demo site loads");
-        crate::engine::analyse(crate::model::build::build_site(&mut loaded, &mut diags))
+        crate::pipeline::analyse(root).expect("the demo site loads")
     }
 
     // Guards the scopes' two promises: a read outside a scope panics, and a scope's hash

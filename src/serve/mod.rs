@@ -9,9 +9,9 @@
 //!
 //! The site is rendered to memory and swapped in whole once complete, so a request never sees
 //! a half-built site and serving writes nothing to disk (Ctrl-C leaves no partial files).
-//! Rebuilds go through the incremental layer ([`crate::incremental::Preview`]), which makes
-//! again only what an edit changed; the result equals a clean build, which the tests check
-//! after sequences of edits (and `JUNHENG_VERIFY=1` checks at every rebuild).
+//! Rebuilds run the pipeline ([`crate::pipeline::Pipeline`]) keeping its values, so a rebuild
+//! makes again only what an edit changed; the result equals a clean build, which the tests
+//! check after sequences of edits (and `JUNHENG_VERIFY=1` checks at every rebuild).
 
 mod http;
 mod watch;
@@ -24,10 +24,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::build::Rendered;
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
-use crate::incremental::Preview;
+use crate::pipeline::{Keep, Outcome, Pipeline, To};
 
 /// Options of `junheng serve`.
 #[derive(Debug, Clone)]
@@ -140,8 +139,8 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     })
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
-    let verify = std::env::var_os("JUNHENG_VERIFY").is_some_and(|v| v == "1");
-    let mut builder = Builder { site: site.clone(), preview: Preview::new(&site, verify), verify, nonce };
+    let keep = if std::env::var_os("JUNHENG_VERIFY").is_some_and(|v| v == "1") { Keep::Verified } else { Keep::Values };
+    let mut builder = Builder { site: site.clone(), preview: Pipeline::new(&site, keep), keep, nonce };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 
@@ -289,19 +288,15 @@ fn raise_file_limit() {
 /// Rebuilds on demand, keeping what can be reused between builds.
 struct Builder {
     site: PathBuf,
-    preview: Preview,
-    verify: bool,
+    preview: Pipeline,
+    keep: Keep,
     nonce: String,
 }
 
 impl Builder {
     /// The output folder of `site.toml`, never watched (serving does not write it).
     fn output_dir(&self) -> Option<PathBuf> {
-        let bytes = crate::util::fs::read_site_file(&self.site, "site.toml", crate::limits::FileKind::Config).ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let table: toml::Table = toml::from_str(&text).ok()?;
-        let out = table.get("output_dir").and_then(|v| v.as_str()).unwrap_or("public");
-        Some(self.site.join(out))
+        self.preview.config().map(|c| self.site.join(&c.output_dir))
     }
 
     /// Builds the site and publishes the result (or the diagnostics, keeping the last good site).
@@ -312,9 +307,9 @@ impl Builder {
         // A bug that panics must not take the preview down: the last good site stays served with
         // the failure over it, and the next rebuild starts from nothing (what the preview kept
         // may be half updated).
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.preview.render())).unwrap_or_else(|panic| {
-                self.preview = Preview::new(&self.site, self.verify);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.preview.run(To::Memory, false)))
+            .unwrap_or_else(|panic| {
+                self.preview = Pipeline::new(&self.site, self.keep);
                 let what = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
@@ -327,7 +322,7 @@ impl Builder {
         let ms = start.elapsed().as_millis();
         let before = state.snapshot();
         match result {
-            Ok(Rendered { files, diagnostics, .. }) => {
+            Ok(Outcome { files, diagnostics, .. }) => {
                 eprint!("{diagnostics}");
                 let new: HashMap<String, bytes::Bytes> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
                 let mut changed: Vec<&String> = new

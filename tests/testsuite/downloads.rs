@@ -6,11 +6,7 @@ use std::collections::BTreeSet;
 use crate::support::{SiteTest, python, python_tool, tree};
 
 fn model_of(site: &std::path::Path) -> junheng::engine::Analysed {
-    let mut diags = junheng::Diagnostics::new();
-    let mut loaded = junheng::load::load_site(site, &mut diags).unwrap();
-    let model = junheng::model::build::build_site(&mut loaded, &mut diags);
-    assert!(!diags.has_errors(), "{diags}");
-    junheng::engine::analyse(model)
+    junheng::pipeline::analyse(site).unwrap_or_else(|e| panic!("{e}"))
 }
 
 // Guards the round trip: downloaded CSV tables read back as the same model.

@@ -132,13 +132,13 @@ fn apply_edit(t: &SiteTest, kind: u8, n: u32) -> &'static str {
 #[test]
 fn every_kind_of_edit_rebuilds_like_a_clean_render() {
     let t = SiteTest::demo();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    memo.render().unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    memo.run(junheng::pipeline::To::Memory, false).unwrap();
     for kind in 0..13u8 {
         let path = apply_edit(&t, kind, 37 * u32::from(kind) + 5);
         memo.forget(&[path.to_string()]);
-        let cached = memo.render().unwrap();
-        let clean = junheng::build::render_site(&t.site, false).unwrap();
+        let cached = memo.run(junheng::pipeline::To::Memory, false).unwrap();
+        let clean = junheng::pipeline::render_site(&t.site, false).unwrap();
         let differing: Vec<&str> =
             clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
         assert!(cached.files.len() == clean.files.len() && differing.is_empty(), "edit {kind} ({path}): {differing:?}");
@@ -153,27 +153,27 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
 #[test]
 fn the_layer_keeps_what_the_last_render_made() {
     let t = SiteTest::demo();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    let first = memo.render().unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    let first = memo.run(junheng::pipeline::To::Memory, false).unwrap();
     assert!(memo.pages_made_and_reused().0 > 0 && memo.pages_kept() <= first.files.len());
-    memo.render().unwrap();
+    memo.run(junheng::pipeline::To::Memory, false).unwrap();
     let (made, reused) = memo.pages_made_and_reused();
     assert_eq!((made, reused > 0), (0, true), "nothing changed, nothing made");
     let path = apply_edit(&t, 9, 1);
     memo.forget(&[path.to_string()]);
-    memo.render().unwrap();
+    memo.run(junheng::pipeline::To::Memory, false).unwrap();
     assert!(memo.pages_made_and_reused().0 > 0, "the edited page is made");
-    memo.render().unwrap();
+    memo.run(junheng::pipeline::To::Memory, false).unwrap();
     assert_eq!(memo.pages_made_and_reused().0, 0, "the edited page is kept as made");
     let kept_before = memo.pages_kept();
     // Added, then removed again.
     for _ in 0..2 {
         let path = apply_edit(&t, 10, 2);
         memo.forget(&[path.to_string()]);
-        memo.render().unwrap();
+        memo.run(junheng::pipeline::To::Memory, false).unwrap();
     }
-    let mut fresh = junheng::incremental::Preview::new(&t.site, true);
-    fresh.render().unwrap();
+    let mut fresh = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    fresh.run(junheng::pipeline::To::Memory, false).unwrap();
     assert_eq!(memo.pages_kept(), fresh.pages_kept(), "the removed page is not kept");
     assert_eq!(memo.pages_kept(), kept_before);
 }
@@ -186,13 +186,13 @@ proptest::proptest! {
     #[test]
     fn cached_rebuilds_equal_clean_renders(edits in proptest::collection::vec((0u8..13, 0u32..10_000), 1..5)) {
         let t = SiteTest::demo();
-        let mut memo = junheng::incremental::Preview::new(&t.site, true);
-        memo.render().unwrap();
+        let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+        memo.run(junheng::pipeline::To::Memory, false).unwrap();
         for (kind, n) in edits {
             let path = apply_edit(&t, kind, n);
             memo.forget(&[path.to_string()]);
-            let cached = memo.render();
-            let clean = junheng::build::render_site(&t.site, false);
+            let cached = memo.run(junheng::pipeline::To::Memory, false);
+            let clean = junheng::pipeline::render_site(&t.site, false);
             match (cached, clean) {
                 (Ok(a), Ok(b)) => {
                     proptest::prop_assert!(a.files == b.files, "edit {kind}/{n}: cached render differs");
@@ -206,7 +206,7 @@ proptest::proptest! {
 }
 
 /// The parts of the incremental layer that made a value in the last rebuild.
-fn made(preview: &junheng::incremental::Preview) -> Vec<&'static str> {
+fn made(preview: &junheng::pipeline::Pipeline) -> Vec<&'static str> {
     preview.counts().into_iter().filter(|(_, made, _)| *made > 0).map(|(name, _, _)| name).collect()
 }
 
@@ -216,9 +216,9 @@ fn made(preview: &junheng::incremental::Preview) -> Vec<&'static str> {
 #[test]
 fn school_rows_are_reused_until_their_inputs_change() {
     let t = SiteTest::demo();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    let stages = |memo: &mut junheng::incremental::Preview| {
-        let rendered = memo.render().unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    let stages = |memo: &mut junheng::pipeline::Pipeline| {
+        let rendered = memo.run(junheng::pipeline::To::Memory, false).unwrap();
         (made(memo), rendered.files)
     };
     assert!(stages(&mut memo).0.contains(&"schools"));
@@ -229,11 +229,11 @@ fn school_rows_are_reused_until_their_inputs_change() {
         !after_narrative.contains(&"schools") && !after_narrative.contains(&"county results"),
         "{after_narrative:?}"
     );
-    assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
+    assert!(files == junheng::pipeline::render_site(&t.site, false).unwrap().files);
     apply_edit(&t, 1, 7);
     let (after_schools, files) = stages(&mut memo);
     assert!(after_schools.contains(&"schools") && after_schools.contains(&"county results"), "{after_schools:?}");
-    assert!(files == junheng::build::render_site(&t.site, false).unwrap().files);
+    assert!(files == junheng::pipeline::render_site(&t.site, false).unwrap().files);
 }
 
 // Guards the reuse of the sheets (published rows merged with the engine's results) on a site
@@ -244,11 +244,11 @@ fn school_rows_are_reused_until_their_inputs_change() {
 fn sheets_are_reused_on_a_site_without_school_rows() {
     let t = SiteTest::demo();
     std::fs::remove_file(t.site.join("data/schools.csv")).unwrap();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    let stages = |memo: &mut junheng::incremental::Preview| {
-        let rendered = memo.render().unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    let stages = |memo: &mut junheng::pipeline::Pipeline| {
+        let rendered = memo.run(junheng::pipeline::To::Memory, false).unwrap();
         let stages = made(memo);
-        assert!(rendered.files == junheng::build::render_site(&t.site, false).unwrap().files, "{stages:?}");
+        assert!(rendered.files == junheng::pipeline::render_site(&t.site, false).unwrap().files, "{stages:?}");
         stages
     };
     assert!(stages(&mut memo).contains(&"sheets"));
@@ -266,12 +266,12 @@ fn sheets_are_reused_on_a_site_without_school_rows() {
 #[test]
 fn a_narrative_edit_renders_its_county_page_only() {
     let t = SiteTest::demo();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    memo.render().unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    memo.run(junheng::pipeline::To::Memory, false).unwrap();
     let path = apply_edit(&t, 2, 1);
     memo.forget(&[path.to_string()]);
-    let cached = memo.render().unwrap();
-    assert!(cached.files == junheng::build::render_site(&t.site, false).unwrap().files);
+    let cached = memo.run(junheng::pipeline::To::Memory, false).unwrap();
+    assert!(cached.files == junheng::pipeline::render_site(&t.site, false).unwrap().files);
     assert!(cached.files.iter().any(|f| f.path.starts_with("county/450804/computation/")), "an audited county");
     assert_eq!(
         memo.pages_made_and_reused().0,
@@ -286,13 +286,13 @@ fn a_narrative_edit_renders_its_county_page_only() {
 #[test]
 fn data_tables_are_checked_again_only_when_changed() {
     let t = SiteTest::demo();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
     let mut render = |rel: &str| {
         memo.forget(&[rel.to_string()]);
-        let cached = memo.render();
+        let cached = memo.run(junheng::pipeline::To::Memory, false);
         let stages = made(&memo);
-        let clean = junheng::build::render_site(&t.site, false);
-        let problems = |r: &Result<junheng::build::Rendered, junheng::Error>| match r {
+        let clean = junheng::pipeline::render_site(&t.site, false);
+        let problems = |r: &Result<junheng::pipeline::Outcome, junheng::Error>| match r {
             Err(junheng::Error::Site(d)) => {
                 Some(d.sorted().iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
             }
@@ -334,12 +334,12 @@ fn an_indicator_page_follows_its_ranking_only() {
                 450802,2020-2021,primary,basic,books,30,0.20,guigang-2021\n";
     let text = std::fs::read_to_string(t.site.join("data/indicators.csv")).unwrap();
     save(&t, "data/indicators.csv", &format!("{text}{rows}"));
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
     let mut render = |from: &str, to: &str| {
         edit(&t, "data/indicators.csv", from, to);
         memo.forget(&["data/indicators.csv".to_string()]);
-        let cached = memo.render().unwrap().files;
-        let clean = junheng::build::render_site(&t.site, false).unwrap().files;
+        let cached = memo.run(junheng::pipeline::To::Memory, false).unwrap().files;
+        let clean = junheng::pipeline::render_site(&t.site, false).unwrap().files;
         let page = |path: &str| cached.iter().find(|f| f.path == path).unwrap().bytes.clone();
         assert!(cached == clean, "{to}: the cached render differs");
         (
@@ -364,8 +364,8 @@ fn an_indicator_page_follows_its_ranking_only() {
 #[test]
 fn theme_files_are_read_again_when_changed() {
     let t = SiteTest::demo();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    let render = |memo: &mut junheng::incremental::Preview| memo.render().unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    let render = |memo: &mut junheng::pipeline::Pipeline| memo.run(junheng::pipeline::To::Memory, false).unwrap();
     render(&mut memo);
     let base = std::fs::read_to_string(crate::support::repo_root().join("src/theme/templates/base.html")).unwrap();
     let steps: [(&str, &dyn Fn()); 7] = [
@@ -389,7 +389,10 @@ fn theme_files_are_read_again_when_changed() {
     for (what, step) in steps {
         step();
         let cached = render(&mut memo).files;
-        assert!(cached == junheng::build::render_site(&t.site, false).unwrap().files, "{what}: cached render differs");
+        assert!(
+            cached == junheng::pipeline::render_site(&t.site, false).unwrap().files,
+            "{what}: cached render differs"
+        );
         let added = cached.iter().any(|f| f.path == "assets/added.txt");
         let marked =
             cached.iter().any(|f| f.path == "index.html" && String::from_utf8_lossy(&f.bytes).contains("theme-marker"));
@@ -414,9 +417,9 @@ fn files_are_read_again_when_changed_or_reported() {
     for (kind, from, to) in [(2, "追加的段落 1", "追加的段落 7"), (8, ",2,", ",7,"), (5, "", ""), (7, " 1,", " 7,")]
     {
         let t = SiteTest::demo();
-        let mut memo = junheng::incremental::Preview::new(&t.site, false);
-        let render = |memo: &mut junheng::incremental::Preview| memo.render().unwrap();
-        let clean = || junheng::build::render_site(&t.site, false).unwrap().files;
+        let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Values);
+        let render = |memo: &mut junheng::pipeline::Pipeline| memo.run(junheng::pipeline::To::Memory, false).unwrap();
+        let clean = || junheng::pipeline::render_site(&t.site, false).unwrap().files;
         render(&mut memo);
         let rel = apply_edit(&t, kind, 1);
         assert!(render(&mut memo).files == clean(), "{rel}: an edit seen by its stamp alone");

@@ -37,8 +37,8 @@ fn preview_rebuilds_in_verify_mode_at_national_size() {
     for (rel, text, _) in files {
         t.write(rel, text);
     }
-    let mut preview = junheng::incremental::Preview::new(&t.site, true);
-    preview.render().unwrap();
+    let mut preview = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    preview.run(junheng::pipeline::To::Memory, false).unwrap();
     preview.counts();
     for (rel, text, from) in files {
         let edited = match from {
@@ -49,7 +49,7 @@ fn preview_rebuilds_in_verify_mode_at_national_size() {
         };
         t.write(rel, &text.replace(from, edited));
         preview.forget(&[rel.to_string()]);
-        let rendered = preview.render().unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let rendered = preview.run(junheng::pipeline::To::Memory, false).unwrap_or_else(|e| panic!("{rel}: {e}"));
         assert!(rendered.diagnostics.is_clean(), "{rel}: {}", rendered.diagnostics);
         let counts = preview.counts();
         let made = |part: &str| counts.iter().find(|(name, ..)| *name == part).map_or(0, |(_, made, _)| *made);
@@ -58,8 +58,8 @@ fn preview_rebuilds_in_verify_mode_at_national_size() {
     let counties = std::fs::read_to_string(t.site.join("data/counties.csv")).unwrap();
     t.write("data/counties.csv", &counties.replace("110101,东城区", "110101,东城"));
     preview.forget(&["data/counties.csv".to_string()]);
-    let cached = preview.render().unwrap().files;
-    let clean = junheng::build::render_site(&t.site, false).unwrap().files;
+    let cached = preview.run(junheng::pipeline::To::Memory, false).unwrap().files;
+    let clean = junheng::pipeline::render_site(&t.site, false).unwrap().files;
     assert!(cached.len() == clean.len() && cached == clean, "the cached render differs from a clean one");
     let page = cached.iter().find(|f| f.path == "county/110101/index.html").unwrap();
     let page = String::from_utf8_lossy(&page.bytes);

@@ -286,24 +286,24 @@ fn every_commit_that_changed_the_data_can_be_a_release() {
 #[test]
 fn the_preview_keeps_the_history_until_the_repository_moves() {
     let t = three_releases();
-    let mut memo = junheng::incremental::Preview::new(&t.site, true);
-    let same_as_clean = |cached: &junheng::build::Rendered, step: &str| {
-        let clean = junheng::build::render_site(&t.site, false).unwrap();
+    let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
+    let same_as_clean = |cached: &junheng::pipeline::Outcome, step: &str| {
+        let clean = junheng::pipeline::render_site(&t.site, false).unwrap();
         let differing: Vec<&str> =
             clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
         assert!(cached.files.len() == clean.files.len() && differing.is_empty(), "{step}: {differing:?}");
         assert!(cached.diagnostics.sorted() == clean.diagnostics.sorted(), "{step}: diagnostics");
     };
-    let made = |memo: &junheng::incremental::Preview, part: &str| {
+    let made = |memo: &junheng::pipeline::Pipeline, part: &str| {
         memo.counts().iter().find(|c| c.0 == part).map(|c| c.1).unwrap_or_else(|| panic!("a part `{part}`"))
     };
-    let first = memo.render().unwrap();
+    let first = memo.run(junheng::pipeline::To::Memory, false).unwrap();
     same_as_clean(&first, "first render");
     assert_eq!(made(&memo, "released history"), 1);
 
     edit(&t, "content/counties/450802.md", "港北区是贵港市", "港北区是广西贵港市");
     memo.forget(&["content/counties/450802.md".to_string()]);
-    let rendered = memo.render().unwrap();
+    let rendered = memo.run(junheng::pipeline::To::Memory, false).unwrap();
     same_as_clean(&rendered, "narrative");
     assert_eq!(
         (made(&memo, "released history"), made(&memo, "unreleased changes")),
@@ -318,7 +318,7 @@ fn the_preview_keeps_the_history_until_the_repository_moves() {
         "450803,2020-2021,primary,basic,composite,,0.40,",
     );
     memo.forget(&["data/indicators.csv".to_string()]);
-    let rendered = memo.render().unwrap();
+    let rendered = memo.run(junheng::pipeline::To::Memory, false).unwrap();
     same_as_clean(&rendered, "data");
     assert_eq!((made(&memo, "released history"), made(&memo, "unreleased changes")), (0, 1));
     let page = rendered
@@ -329,7 +329,7 @@ fn the_preview_keeps_the_history_until_the_repository_moves() {
     assert!(String::from_utf8_lossy(&page.bytes).contains("0.40"));
 
     release(&t, "2024-09-01T12:00:00+08:00", "v4", "复核港南区");
-    let rendered = memo.render().unwrap();
+    let rendered = memo.run(junheng::pipeline::To::Memory, false).unwrap();
     same_as_clean(&rendered, "tag");
     assert_eq!(made(&memo, "released history"), 1, "a new tag reads the history again");
     assert!(rendered.files.iter().any(|f| f.path == "changes/v4/index.html"));

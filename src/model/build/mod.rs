@@ -8,7 +8,6 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::*;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::load::Loaded;
 use crate::load::cell::{decimals, is_missing, parse_count, parse_decimal, trim};
 use crate::load::data::{Row, Table};
 use crate::model::rules::Rules;
@@ -17,53 +16,45 @@ use crate::model::rules::Rules;
 const PLACEHOLDER_PREFECTURES: &[&str] =
     &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级市"];
 
-/// Turns loaded input into a validated [`Site`]; every problem goes to `diags`. The table of
-/// `schools.csv` is taken out of `loaded` and dropped once its rows are read (at national
-/// scale it is the largest part of memory, and the engine needs that room).
-///
-/// Each part is a function of its own inputs ([`register`], [`published_rows`],
-/// [`milestone_rows`], [`metric_rows`], [`school_rows`], [`pages`]), so that the preview's
-/// incremental layer can call them one by one and keep what an edit leaves alone.
-pub fn build_site(loaded: &mut Loaded, diags: &mut Diagnostics) -> Site {
-    let schools_table = loaded.tables.schools.take();
-    let t = &loaded.tables;
-    let register = register(t.counties.as_ref(), t.sources.as_ref(), &loaded.files, diags);
-    let mut timer = crate::util::timing::Timer::start();
-    let reported = published_rows(t.indicators.as_ref(), &register, diags);
-    timer.done("published rows");
-    let milestones = milestone_rows(t.milestones.as_ref(), &register, diags);
-    let metrics = metric_rows(t.metrics.as_ref(), &register, diags);
-    timer.done("milestones and metrics");
-    let schools = school_rows(schools_table.as_ref(), &register, diags);
-    drop(schools_table);
-    timer.done("schools");
-    let pages = pages(&loaded.pages, &register, diags);
-    assemble(&loaded.config, &register, reported, milestones, metrics, schools, pages)
+/// The checked parts of a site, each made by a function of its own inputs ([`register`],
+/// [`published_rows`], [`milestone_rows`], [`metric_rows`], [`school_rows`], [`pages`]), so
+/// that the pipeline can keep each one the preview's edits leave alone.
+#[derive(Debug)]
+pub struct Parts {
+    /// The areas and sources.
+    pub register: Register,
+    /// As in [`Site::reported`].
+    pub reported: Arc<Grouped<Reported>>,
+    /// As in [`Site::milestones`].
+    pub milestones: Arc<Grouped<Milestone>>,
+    /// As in [`Site::metrics`].
+    pub metrics: Arc<Grouped<Metric>>,
+    /// As in [`Site::schools`].
+    pub schools: Arc<Grouped<SchoolRow>>,
+    /// As in [`Site::rules`].
+    pub rules: Rules,
+    /// As in [`Site::pages`].
+    pub pages: Vec<Page>,
+    /// As in [`Site::revisions`].
+    pub revisions: Arc<crate::model::revisions::Revisions>,
 }
 
 /// The site made of its checked parts.
-pub fn assemble(
-    config: &crate::config::Config,
-    register: &Register,
-    reported: Arc<Grouped<Reported>>,
-    milestones: Arc<Grouped<Milestone>>,
-    metrics: Arc<Grouped<Metric>>,
-    schools: Arc<Grouped<SchoolRow>>,
-    pages: Vec<Page>,
-) -> Site {
+pub fn assemble(config: &crate::config::Config, parts: Parts) -> Site {
+    let Parts { register, reported, milestones, metrics, schools, rules, pages, revisions } = parts;
     Site {
         config: config.clone(),
-        counties: register.counties.clone(),
-        prefectures: register.prefectures.clone(),
-        provinces: register.provinces.clone(),
+        counties: register.counties,
+        prefectures: register.prefectures,
+        provinces: register.provinces,
         reported,
         milestones,
         metrics,
         schools,
-        sources: register.sources.clone(),
-        rules: Rules::with_overrides(&config.rules),
+        sources: register.sources,
+        rules,
         pages,
-        revisions: Default::default(),
+        revisions,
     }
 }
 

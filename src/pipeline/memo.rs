@@ -53,52 +53,21 @@ impl<V> Debug for Made<V> {
     }
 }
 
-/// A borrowed input with the hash of its content, for inputs too large to hash at every
-/// rebuild: the hash is made once, by a function that hashes the same content
-/// ([`crate::model::Grouped::hash_of`] hashes each area's rows in one pass).
-pub struct Hashed<'a, T: ?Sized> {
-    hash: u64,
-    value: &'a T,
-}
+/// A borrowed input hashed through its JSON form (configuration and rules, which hold
+/// floats), when it is hashed: never in a build.
+pub struct Serialized<'a, T: ?Sized>(pub &'a T);
 
-impl<T: ?Sized> Clone for Hashed<'_, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T: ?Sized> Copy for Hashed<'_, T> {}
-
-impl<'a, T: ?Sized> Hashed<'a, T> {
-    /// `value` with `hash`, the hash of its content.
-    pub fn with_hash(value: &'a T, hash: u64) -> Self {
-        Hashed { hash, value }
-    }
-
-    /// The value.
-    pub fn value(&self) -> &'a T {
-        self.value
-    }
-}
-
-impl<'a, T: serde::Serialize + ?Sized> Hashed<'a, T> {
-    /// `value`, hashed now through its JSON form (configuration and rules, which hold floats).
-    pub fn serialized(value: &'a T) -> Self {
-        let mut h = std::hash::DefaultHasher::new();
-        crate::util::hash::add(&mut h, value);
-        Hashed { hash: h.finish(), value }
-    }
-}
-
-impl<T: ?Sized> Hash for Hashed<'_, T> {
+impl<T: serde::Serialize + ?Sized> Hash for Serialized<'_, T> {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        self.hash.hash(h);
+        let mut inner = std::hash::DefaultHasher::new();
+        crate::util::hash::add(&mut inner, self.0);
+        inner.finish().hash(h);
     }
 }
 
-impl<T: ?Sized> Debug for Hashed<'_, T> {
+impl<T: ?Sized> Debug for Serialized<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "#{:016x}", self.hash)
+        f.write_str("(serialized)")
     }
 }
 
@@ -121,7 +90,7 @@ struct Entry<V> {
 /// of its inputs. Safe to share between threads.
 pub struct Memo<V> {
     name: &'static str,
-    verify: bool,
+    keep: Keep,
     /// The slots, in shards by the slot's hash (rendering asks from every thread at once).
     slots: [Mutex<FxHashMap<String, Entry<V>>>; SHARDS],
     /// How often each slot was forgotten: part of its key, so that a value made again after
@@ -132,14 +101,25 @@ pub struct Memo<V> {
     reused: AtomicUsize,
 }
 
+/// What a [`Memo`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Nothing: every value is made by calling its function, its inputs never hashed (a build,
+    /// `check`, the figures of a release).
+    Nothing,
+    /// Each value under the key of its inputs (the preview).
+    Values,
+    /// [`Keep::Values`], and every value reused is also made again and must equal the one kept
+    /// (tests: a missing input fails at once, naming the function, the slot and the inputs).
+    Verified,
+}
+
 impl<V: Clone + PartialEq> Memo<V> {
-    /// An empty memo of the function called `name`. With `verify`, every value reused is also
-    /// made again and must equal the one kept (tests: a missing input fails at once, naming
-    /// the function, the slot and the inputs).
-    pub fn new(name: &'static str, verify: bool) -> Self {
+    /// An empty memo of the function called `name`, keeping what `keep` says.
+    pub fn new(name: &'static str, keep: Keep) -> Self {
         Memo {
             name,
-            verify,
+            keep,
             slots: Default::default(),
             forgotten: Mutex::default(),
             made: AtomicUsize::new(0),
@@ -150,6 +130,9 @@ impl<V: Clone + PartialEq> Memo<V> {
     /// The value of `slot` made by `make` from `inputs`: the one kept when it was made from
     /// inputs with the same key, else made now and kept.
     pub fn get<I: Hash + Debug>(&self, slot: &str, inputs: I, make: fn(&I) -> V) -> Made<V> {
+        if self.keep == Keep::Nothing {
+            return Made { key: 0, value: make(&inputs) };
+        }
         let key = key_of(&(&inputs, self.forgotten_of(slot)));
         match self.fetch(slot, key, &|| format!("{inputs:?}"), || Ok::<V, std::convert::Infallible>(make(&inputs))) {
             Ok(made) => made,
@@ -163,6 +146,9 @@ impl<V: Clone + PartialEq> Memo<V> {
         inputs: I,
         make: fn(&I) -> Result<V, E>,
     ) -> Result<Made<V>, E> {
+        if self.keep == Keep::Nothing {
+            return make(&inputs).map(|value| Made { key: 0, value });
+        }
         let key = key_of(&(&inputs, self.forgotten_of(slot)));
         self.fetch(slot, key, &|| format!("{inputs:?}"), || make(&inputs))
     }
@@ -189,7 +175,7 @@ impl<V: Clone + PartialEq> Memo<V> {
         };
         if let Some(value) = kept {
             self.reused.fetch_add(1, Ordering::Relaxed);
-            if self.verify {
+            if self.keep == Keep::Verified {
                 let fresh = make()?;
                 if fresh != value {
                     let mut shown = describe();
@@ -199,7 +185,7 @@ impl<V: Clone + PartialEq> Memo<V> {
                         shown.push('…');
                     }
                     panic!(
-                        "incremental layer, verify mode: `{}` of `{slot}` was reused, but making it again gives \
+                        "the preview's memory, verify mode: `{}` of `{slot}` was reused, but making it again gives \
                          something else: it reads something its inputs do not hold. Keyed on: {shown}",
                         self.name
                     );
@@ -224,6 +210,11 @@ impl<V: Clone + PartialEq> Memo<V> {
                 .entry(slot.to_string())
                 .or_default() += 1;
         }
+    }
+
+    /// The value kept for `slot`, whatever it was made from.
+    pub fn kept(&self, slot: &str) -> Option<V> {
+        self.lock(slot).get(slot).map(|e| e.value.clone())
     }
 
     /// Drops the values not asked for since the last sweep (pages no longer made, files gone).
@@ -275,6 +266,9 @@ impl<V: Clone + PartialEq> Memo<Ran<V>> {
     /// Runs `job` into `sink`, or hands on the value and files it made from inputs with the
     /// same key.
     pub fn run(&self, job: &Job<V>, sink: &dyn Sink) -> V {
+        if self.keep == Keep::Nothing {
+            return job.run(sink);
+        }
         match self.ran(job, sink, |s| Ok::<V, std::convert::Infallible>(job.run(s))) {
             Ok(value) => value,
         }
@@ -282,6 +276,9 @@ impl<V: Clone + PartialEq> Memo<Ran<V>> {
 
     /// [`Memo::run`] for a job that can fail: a failure is returned and nothing is kept.
     pub fn try_run<E>(&self, job: &Job<Result<V, E>>, sink: &dyn Sink) -> Result<V, E> {
+        if self.keep == Keep::Nothing {
+            return job.run(sink);
+        }
         self.ran(job, sink, |s| job.run(s))
     }
 
@@ -299,17 +296,15 @@ impl<V: Clone + PartialEq> Memo<Ran<V>> {
     }
 }
 
-/// What the layer does with every memo alike, whatever its values.
-pub(crate) trait Part: Sync {
+/// What the pipeline does with every memo alike, whatever its values.
+pub(crate) trait AnyMemo: Sync {
     /// [`Memo::sweep`].
     fn sweep(&self);
     /// The function's name, and [`Memo::counts`].
     fn counts(&self) -> (&'static str, usize, usize);
-    /// [`Memo::len`].
-    fn kept(&self) -> usize;
 }
 
-impl<V: Clone + PartialEq + Send> Part for Memo<V> {
+impl<V: Clone + PartialEq + Send> AnyMemo for Memo<V> {
     fn sweep(&self) {
         Memo::sweep(self);
     }
@@ -317,10 +312,6 @@ impl<V: Clone + PartialEq + Send> Part for Memo<V> {
     fn counts(&self) -> (&'static str, usize, usize) {
         let (made, reused) = Memo::counts(self);
         (self.name, made, reused)
-    }
-
-    fn kept(&self) -> usize {
-        self.len()
     }
 }
 
@@ -341,7 +332,7 @@ mod tests {
     // inputs make a new one, and a forgotten slot is made again.
     #[test]
     fn values_are_kept_by_the_key_of_their_inputs() {
-        let memo = Memo::new("sum", false);
+        let memo = Memo::new("sum", Keep::Values);
         assert_eq!(*memo.get("a", Sum { numbers: &[1, 2] }, sum), 3);
         assert_eq!(*memo.get("a", Sum { numbers: &[1, 2] }, sum), 3);
         assert_eq!(memo.counts(), (1, 1));
@@ -357,7 +348,7 @@ mod tests {
     // Guards the sweep: a slot not asked for since the last sweep is dropped.
     #[test]
     fn a_sweep_drops_what_was_not_asked_for() {
-        let memo = Memo::new("sum", false);
+        let memo = Memo::new("sum", Keep::Values);
         memo.get("a", Sum { numbers: &[1] }, sum);
         memo.get("b", Sum { numbers: &[2] }, sum);
         memo.sweep();
@@ -390,7 +381,7 @@ mod tests {
     // that would have been stale, naming the function, the slot and the key's inputs.
     #[test]
     fn verify_mode_catches_a_missing_dependency() {
-        let memo = Memo::new("shifted", true);
+        let memo = Memo::new("shifted", Keep::Verified);
         memo.get("page/1/", Wrong { numbers: &[1, 2], offset: 0 }, shifted);
         let stale = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             memo.get("page/1/", Wrong { numbers: &[1, 2], offset: 5 }, shifted);
@@ -399,9 +390,33 @@ mod tests {
         assert!(message.contains("`shifted` of `page/1/`"), "{message}");
         assert!(message.contains("numbers: [1, 2]"), "{message}");
         // Without verify the same memo would have served the stale 3.
-        let lax = Memo::new("shifted", false);
+        let lax = Memo::new("shifted", Keep::Values);
         lax.get("p", Wrong { numbers: &[1, 2], offset: 0 }, shifted);
         assert_eq!(*lax.get("p", Wrong { numbers: &[1, 2], offset: 5 }, shifted), 3);
+    }
+
+    /// Inputs that must never be hashed.
+    #[derive(Debug)]
+    struct Unhashable(u32);
+
+    impl Hash for Unhashable {
+        fn hash<H: Hasher>(&self, _: &mut H) {
+            panic!("hashed");
+        }
+    }
+
+    // Guards a build's memory: it keeps nothing and hashes nothing, calling the function each
+    // time.
+    #[test]
+    fn keeping_nothing_calls_the_function_without_hashing() {
+        fn double(i: &Unhashable) -> u32 {
+            i.0 * 2
+        }
+        let memo = Memo::new("double", Keep::Nothing);
+        assert_eq!(*memo.get("a", Unhashable(2), double), 4);
+        assert_eq!(*memo.get("a", Unhashable(3), double), 6);
+        assert!(memo.is_empty());
+        assert_eq!(memo.counts(), (0, 0));
     }
 
     // Guards failures: an error is returned and nothing is kept.
@@ -410,7 +425,7 @@ mod tests {
         fn fails(n: &u32) -> Result<u32, String> {
             if *n == 0 { Err("zero".into()) } else { Ok(*n) }
         }
-        let memo = Memo::new("fails", false);
+        let memo = Memo::new("fails", Keep::Values);
         assert!(memo.try_get("x", 0, fails).is_err());
         assert_eq!(*memo.try_get("x", 2, fails).unwrap(), 2);
         assert_eq!(memo.counts(), (1, 0));
