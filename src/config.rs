@@ -71,6 +71,9 @@ pub struct RawConfig {
     /// Overrides of the secondary ([S]/[M]) rules of the indicator engine.
     #[serde(default)]
     pub rules: RuleOverrides,
+    /// Which downloads are written.
+    #[serde(default)]
+    pub downloads: DownloadSettings,
     /// Encodings of files that are not to be sniffed: site-relative path → label (`gbk`, `utf-8`).
     #[serde(default)]
     pub encodings: BTreeMap<String, String>,
@@ -85,6 +88,58 @@ pub struct MetricInfo {
     /// Optional explanation shown under the series.
     #[serde(default)]
     pub description: Option<Localized>,
+}
+
+/// The `[downloads]` table: the formats the downloads are written in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadSettings {
+    /// The formats, each at most once (default: every one).
+    #[serde(default = "every_format")]
+    pub formats: Vec<Format>,
+}
+
+impl Default for DownloadSettings {
+    fn default() -> Self {
+        DownloadSettings { formats: every_format() }
+    }
+}
+
+impl DownloadSettings {
+    /// Whether the downloads are written in `format`.
+    pub fn writes(&self, format: Format) -> bool {
+        self.formats.contains(&format)
+    }
+}
+
+/// A format the downloads can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// The tables as CSV, with their Table Schemas and the data package that describes them.
+    Csv,
+    /// The tables as workbooks, and each county's workbook.
+    Xlsx,
+    /// The SQLite database (one per province when a table is split).
+    Sqlite,
+    /// Each county's JSON record, their index and its JSON Schema.
+    Api,
+}
+
+impl Format {
+    /// As `site.toml` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Sqlite => "sqlite",
+            Format::Api => "api",
+        }
+    }
+}
+
+fn every_format() -> Vec<Format> {
+    vec![Format::Csv, Format::Xlsx, Format::Sqlite, Format::Api]
 }
 
 /// The `[settings]` table.
@@ -212,6 +267,8 @@ pub struct Config {
     pub settings: Settings,
     /// Rule overrides.
     pub rules: RuleOverrides,
+    /// Which downloads are written.
+    pub downloads: DownloadSettings,
     /// Encodings named for some files (labels checked by [`Config::parse`]).
     pub encodings: BTreeMap<String, String>,
 }
@@ -359,6 +416,16 @@ impl Config {
                 diags.push(d);
             }
         }
+        let formats = &raw.downloads.formats;
+        let repeated = formats.iter().enumerate().find(|(i, f)| formats[..*i].contains(f));
+        if formats.is_empty() || repeated.is_some() {
+            let mut d = key_span("formats");
+            d.message = match repeated {
+                Some((_, f)) => format!("format `{}` is listed twice", f.name()),
+                None => "expected at least one format of `csv`, `xlsx`, `sqlite`, `api`".into(),
+            };
+            diags.push(d.field("downloads.formats"));
+        }
         if diags.has_errors() {
             return Err(diags);
         }
@@ -375,6 +442,7 @@ impl Config {
             metrics: raw.metrics,
             settings: raw.settings,
             rules: raw.rules,
+            downloads: raw.downloads,
             encodings: raw.encodings,
         })
     }
@@ -636,6 +704,25 @@ mod tests {
         assert_eq!(ds.len(), 2);
         assert_eq!(ds[0].line, 2);
         assert!(ds[1].message.contains("found `fr`"));
+    }
+
+    // Guards `[downloads] formats`: every format by default, a chosen list kept, and a list
+    // that is empty, repeats a format or names an unknown one refused on its line.
+    #[test]
+    fn download_formats() {
+        assert_eq!(Config::parse(MINIMAL).unwrap().downloads.formats.len(), 4);
+        let with = |formats: &str| Config::parse(&format!("{MINIMAL}[downloads]\nformats = [{formats}]\n"));
+        let chosen = with("\"csv\", \"api\"").unwrap().downloads;
+        assert!(chosen.writes(Format::Csv) && chosen.writes(Format::Api) && !chosen.writes(Format::Xlsx));
+        for (formats, expected) in [
+            ("", "expected at least one format of `csv`, `xlsx`, `sqlite`, `api`"),
+            ("\"csv\", \"csv\"", "format `csv` is listed twice"),
+            ("\"pdf\"", "unknown variant `pdf`, expected one of `csv`, `xlsx`, `sqlite`, `api`"),
+        ] {
+            let d = &with(formats).unwrap_err().sorted()[0];
+            assert_eq!(d.line, 5, "{formats}: {d:?}");
+            assert!(d.message.contains(expected), "{formats}: {}", d.message);
+        }
     }
 
     // Guards per-language texts.

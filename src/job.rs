@@ -1,12 +1,12 @@
 //! A unit of work a stage hands out instead of doing it at once: what it makes (a slot, such
 //! as a page's path) and a plain function of an inputs struct.
 //!
-//! [`Job::run`] calls the function: that is all a build does with a job. The incremental layer
-//! instead keeps what a job made under the key of its inputs ([`Job::key`]) and runs it again
+//! [`Job::run`] calls the function: that is all a build does with a job. The preview's memory
+//! ([`crate::pipeline`]) instead keeps what a job made under the key of its inputs ([`Job::key`]) and runs it again
 //! only when that key changes. The function is a `fn` pointer, which cannot capture, so it reads
 //! nothing but its inputs: the key is computed from exactly what the job is made of, by the same
 //! value that makes it. A job writes its files into the sink it is run with (a build streams
-//! them to disk; the layer also records them, to hand them on when the job is reused).
+//! them to disk; the memory also records them, to hand them on when the job is reused).
 
 use std::fmt::Debug;
 use std::hash::{Hash, Hasher};

@@ -2,7 +2,7 @@
 //! found by binary search and hashed on first use.
 //!
 //! The hashes are made once per table value (all areas in one parallel pass) and kept with
-//! the rows: a rebuild that keeps the table (the preview's incremental layer hands on the same
+//! the rows: a rebuild that keeps the table (the preview's memory hands on the same
 //! `Arc`) keeps them too, and a build that never asks (`junheng build`) never makes them.
 
 use std::hash::{DefaultHasher, Hasher};

@@ -4,7 +4,7 @@
 //! Every read of an area's rows goes through a scope's accessor, which checks that the scope
 //! covers it and panics otherwise (in every build: a page that reads outside its scope fails the
 //! first test that renders it). So a job's inputs, which hold its scope, always hash everything
-//! the job reads, and the incremental layer cannot hand on a stale page. What is site-wide (the
+//! the job reads, and the preview's memory cannot hand on a stale page. What is site-wide (the
 //! configuration and rules, the areas' names, the sources, the pages other than county
 //! narratives) is read freely and hashed once per render.
 

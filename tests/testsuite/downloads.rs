@@ -61,6 +61,65 @@ fn one_format_per_kind_of_reader() {
     assert!(twins.is_empty(), "files no reader needs: {twins:?}");
 }
 
+// Guards `[downloads] formats`: a site gets exactly the formats it lists, the data package is
+// written with the CSV files and validates, the checksums cover what is written, and no page
+// links a file that is not there.
+#[test]
+fn a_site_writes_only_the_formats_it_chooses() {
+    let files_of = |formats: &str| {
+        let t = SiteTest::demo();
+        let toml = std::fs::read_to_string(t.site.join("site.toml")).unwrap();
+        t.write("site.toml", &format!("{toml}\n[downloads]\nformats = [{formats}]\n"));
+        t.build();
+        let files: BTreeSet<String> = tree(&t.output()).into_iter().map(|(p, _)| p).collect();
+        (t, files)
+    };
+    let (t, csv) = files_of("\"csv\"");
+    let kinds = |files: &BTreeSet<String>, end: &str| files.iter().filter(|f| f.ends_with(end)).count();
+    assert_eq!(kinds(&csv, ".xlsx") + kinds(&csv, ".sqlite") + kinds(&csv, ".sqlite.gz"), 0, "{csv:?}");
+    assert!(!csv.iter().any(|f| f.starts_with("api/")), "{csv:?}");
+    assert!(csv.contains("data/schools.csv") && csv.contains("data/datapackage.json"));
+    let validated = std::process::Command::new(python_tool("frictionless"))
+        .args(["validate", "--json", "datapackage.json"])
+        .current_dir(t.output().join("data"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&validated.stdout).unwrap();
+    assert_eq!(report["valid"], true, "{report:#}");
+    let page = t.read_output("downloads/index.html");
+    assert!(!page.contains(".xlsx") && !page.contains("api/") && !page.contains(".sqlite"), "{page}");
+    assert!(!t.read_output("county/450804/computation/2019-2020/index.html").contains(".xlsx"));
+    assert_links_resolve(&t);
+
+    let (t, books) = files_of("\"xlsx\", \"api\"");
+    assert_eq!(kinds(&books, ".csv") + kinds(&books, ".csv.gz") + kinds(&books, ".sqlite"), 0, "{books:?}");
+    assert!(!books.contains("data/datapackage.json") && !books.iter().any(|f| f.starts_with("data/schemas/")));
+    assert!(books.contains("data/counties/450802.xlsx") && books.contains("api/counties/450802.json"));
+    let sums = t.read_output("data/SHA256SUMS");
+    assert_eq!(sums.lines().count(), kinds(&books, ".xlsx"), "{sums}");
+    assert!(t.read_output("county/450804/computation/2019-2020/index.html").contains("450804.xlsx"));
+    assert_links_resolve(&t);
+}
+
+/// Asserts that every link of the downloads page and of each computation page to a file of
+/// `data/` or `api/` is to a file that was written.
+fn assert_links_resolve(t: &SiteTest) {
+    let out = t.output();
+    let pages = tree(&out).into_iter().map(|(p, _)| p).filter(|p| p.ends_with("index.html"));
+    let mut checked = 0;
+    for page in pages.filter(|p| p.contains("downloads/") || p.contains("computation/")) {
+        let html = t.read_output(&page);
+        let dir = out.join(&page).parent().unwrap().to_path_buf();
+        for link in html.split("href=\"").skip(1).map(|rest| &rest[..rest.find('"').unwrap()]) {
+            if link.contains("data/") || link.contains("api/") {
+                assert!(dir.join(link).is_file(), "{page} links `{link}`, which was not written");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "only {checked} links to downloads found");
+}
+
 // Guards the workbooks as openpyxl reads them: the rows of the CSV, codes and ids as text
 // (leading zeros kept), figures as numbers equal to the CSV's, whole dates as dates, a frozen
 // header row with filters, Chinese headers the loader reads back, and the explanation sheet.

@@ -16,7 +16,7 @@ fn national_county_list_builds() {
     assert!(t.read_output("prefecture/110100/index.html").contains("<h1>北京市</h1>"));
 }
 
-// Guards the incremental layer at national size: one county's published row, milestone,
+// Guards the preview's memory at national size: one county's published row, milestone,
 // metric and narrative edited in turn, then a county renamed, each rebuilt in verify mode
 // (whatever a rebuild reuses is made again and compared); an edit of a data row does not
 // read the areas again; the last rebuild equals a clean render, file for file.

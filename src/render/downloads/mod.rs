@@ -33,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 use super::scope::{Reading, Scope, Table, Tables};
 use super::{OutputFile, Sink};
-use crate::config::AuditYears;
+use crate::config::{AuditYears, Format};
 use crate::job::Job;
 use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme};
 /// Where the API's JSON Schema is written.
@@ -114,12 +114,17 @@ fn table_files<'s>(
     csv: Csv,
     book: &Book,
 ) -> (Vec<Value>, Vec<Written>) {
+    let formats = &book.config.downloads;
     let csv_file = || match csv {
+        _ if !formats.writes(Format::Csv) => None,
         Csv::Plain => Some(emit(sink, format!("data/{stem}.csv"), to_csv(t))),
         Csv::Gzip => Some(emit(sink, format!("data/{stem}.csv.gz"), to_csv_gz(t))),
     };
-    let (csv_file, workbook) =
-        rayon::join(csv_file, || emit(sink, format!("data/{stem}.xlsx"), to_xlsx(&[for_workbook.unwrap_or(t)], book)));
+    let workbook = || {
+        let tables = [for_workbook.unwrap_or(t)];
+        formats.writes(Format::Xlsx).then(|| emit(sink, format!("data/{stem}.xlsx"), to_xlsx(&tables, book)))
+    };
+    let (csv_file, workbook) = rayon::join(csv_file, workbook);
     let resources = csv_file
         .iter()
         .map(|written| {
@@ -136,7 +141,7 @@ fn table_files<'s>(
             resource
         })
         .collect();
-    (resources, csv_file.into_iter().chain([workbook]).collect())
+    (resources, csv_file.into_iter().chain(workbook).collect())
 }
 
 /// What one part of the downloads made (a national table or a province's part of one, a
@@ -232,7 +237,8 @@ fn national_table(i: &NationalTable, sink: &dyn Sink) -> Arc<Part> {
         None => table_files(sink, &t, None, name, Csv::Plain, &book),
     };
     let doc = table_doc(&t, &made.1, true);
-    Part::new(made, Some(doc), None, Some((t.name, table_schema(&t))))
+    let schema = i.scope.config().downloads.writes(Format::Csv).then(|| (t.name, table_schema(&t)));
+    Part::new(made, Some(doc), None, schema)
 }
 
 /// A county's own workbook: its indicators and verdicts, and its schools as computed in the
@@ -313,8 +319,10 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
             national.push(Job::new(format!("table {}/{}", n.name, p.code), inputs, national_table));
         }
     }
+    let formats = &site.config.downloads;
     // The database (one per province when a table is split).
-    let databases = sqlite::database_jobs(reading, words, split);
+    let databases =
+        if formats.writes(Format::Sqlite) { sqlite::database_jobs(reading, words, split) } else { Vec::new() };
     // The first county's workbook with both tables describes them all.
     let first = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
     let first = first.or_else(|| site.counties.iter().find(|c| !site.sheets_of(&c.code).is_empty()));
@@ -325,14 +333,16 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
         .par_iter()
         .map(|c| {
             let code = c.code.clone();
-            let book = (!site.sheets_of(&c.code).is_empty()).then(|| {
+            let book = (formats.writes(Format::Xlsx) && !site.sheets_of(&c.code).is_empty()).then(|| {
                 let describes = first.is_some_and(|f| f.code == c.code);
                 let inputs = CountyBook { scope: reading.scope_of(&c.code, own), words, code: code.clone(), describes };
                 Job::new(format!("data/counties/{code}.xlsx"), inputs, county_book)
             });
-            let slot = format!("api/counties/{code}.json");
-            let record = Job::new(slot, CountyRecord { scope: reading.scope_of(&c.code, record), code }, county_record);
-            [book, Some(record)]
+            let record = formats.writes(Format::Api).then(|| {
+                let slot = format!("api/counties/{code}.json");
+                Job::new(slot, CountyRecord { scope: reading.scope_of(&c.code, record), code }, county_record)
+            });
+            [book, record]
         })
         .collect();
     // Each county's workbooks, then the API records.
@@ -374,15 +384,21 @@ fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
     for (name, schema) in schemas {
         own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(schema)));
     }
-    let resources: Vec<&Value> = parts.iter().flat_map(|p| &p.resources).collect();
-    own.push(emit(sink, "data/datapackage.json".into(), package_json(site, resources)));
-    let index: Vec<Value> = site
-        .counties()
-        .iter()
-        .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
-        .collect();
-    own.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
-    own.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
+    let formats = &site.config().downloads;
+    // The data package describes the CSV files: it is written with them.
+    if formats.writes(Format::Csv) {
+        let resources: Vec<&Value> = parts.iter().flat_map(|p| &p.resources).collect();
+        own.push(emit(sink, "data/datapackage.json".into(), package_json(site, resources)));
+    }
+    if formats.writes(Format::Api) {
+        let index: Vec<Value> = site
+            .counties()
+            .iter()
+            .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
+            .collect();
+        own.push(emit(sink, "api/counties.json".into(), pretty(&json!({ "counties": index }))));
+        own.push(emit(sink, SCHEMA_PATH.into(), pretty(&county_schema())));
+    }
     let mut files: Vec<&Written> = parts.iter().flat_map(|p| &p.written).chain(&own).collect();
     files.sort_by(|a, b| a.info.path.cmp(&b.info.path));
     let sums: String = files
@@ -390,8 +406,9 @@ fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
         .filter(|f| f.info.path.starts_with("data/"))
         .map(|f| format!("{}  {}\n", f.sha256, f.info.path.trim_start_matches("data/")))
         .collect();
-    let sums = emit(sink, "data/SHA256SUMS".into(), sums.into_bytes());
-    let mut files: Vec<FileInfo> = files.into_iter().chain([&sums]).map(|f| f.info.clone()).collect();
+    // The checksums of the files of `data/`, when there are any.
+    let sums = (!sums.is_empty()).then(|| emit(sink, "data/SHA256SUMS".into(), sums.into_bytes()));
+    let mut files: Vec<FileInfo> = files.into_iter().chain(&sums).map(|f| f.info.clone()).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let docs = Value::Array(docs);
     let databases: Value = parts.iter().filter_map(|p| p.database.clone()).collect();

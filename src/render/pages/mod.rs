@@ -202,6 +202,7 @@ fn site_info(site: &Analysed, lang: &str) -> Value {
         "license": c.license, "license_url": c.license_url, "base_url": c.base_url,
         "history": !site.revisions.releases.is_empty(),
         "languages": c.languages, "default_language": dl,
+        "formats": c.downloads.formats,
     })
 }
 
@@ -640,7 +641,9 @@ struct DownloadList<'a> {
 impl Kind for DownloadList<'_> {
     fn context(&self, _: &Scope, _: &Frame) -> Context {
         let d = self.downloads;
-        json!({ "tables": d.docs, "databases": d.databases, "schema_path": downloads::SCHEMA_PATH }).into()
+        let sums = d.files.iter().any(|f| f.path == "data/SHA256SUMS");
+        json!({ "tables": d.docs, "databases": d.databases, "schema_path": downloads::SCHEMA_PATH, "sums": sums })
+            .into()
     }
 }
 
