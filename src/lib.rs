@@ -18,6 +18,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod error;
+pub mod format;
 pub mod history;
 pub mod job;
 pub mod limits;

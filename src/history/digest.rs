@@ -4,7 +4,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::load::data::{Columns, Table};
+use crate::load::data::{InputFile, Table};
 
 /// A 6-digit area code.
 pub type Code = [u8; 6];
@@ -25,7 +25,7 @@ pub struct Digest {
 /// 4 GiB, an area that is not 6 ASCII digits as written, an unreadable header); the caller
 /// then reads the whole table.
 pub fn digest(
-    spec: &Columns,
+    spec: &InputFile,
     key: &str,
     bytes: &[u8],
     encoding: Option<&'static encoding_rs::Encoding>,
@@ -121,12 +121,12 @@ impl Digest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::specs;
+    use crate::format;
 
     #[test]
     fn areas_are_found_with_and_without_quotes() {
         let plain = b"county,school_year,level,scheme,indicator,value,cv\n450802,2020-2021,primary,basic,composite,,0.41\n450803,2020-2021,primary,basic,composite,,0.38\n450802,2021-2022,primary,basic,composite,,0.40\n";
-        let d = digest(&specs::INDICATORS, "county", plain, None).expect("a plain file");
+        let d = digest(&format::INDICATORS, "county", plain, None).expect("a plain file");
         assert_eq!(d.fingerprints().len(), 2);
         let cut = d.cut(plain, |c| c == b"450802");
         assert_eq!(
@@ -135,7 +135,7 @@ mod tests {
         );
         // A quoted cell with a comma and a line break: the record is found whole.
         let quoted = "area,date,event,title\n450802,2016-01,plan,\"规划，\n两行\"\n450803,2017,other,x".as_bytes();
-        let d = digest(&specs::MILESTONES, "area", quoted, None).expect("a quoted file");
+        let d = digest(&format::MILESTONES, "area", quoted, None).expect("a quoted file");
         assert_eq!(
             String::from_utf8(d.cut(quoted, |c| c == b"450802")).unwrap(),
             "area,date,event,title\n450802,2016-01,plan,\"规划，\n两行\"\n"
@@ -145,7 +145,7 @@ mod tests {
             "area,date,event,title\n450803,2017,other,x\n"
         );
         // An area written otherwise than as 6 digits: the table is read whole.
-        assert!(digest(&specs::MILESTONES, "area", b"area,date,event,title\n0,2016,plan,x\n", None).is_none());
+        assert!(digest(&format::MILESTONES, "area", b"area,date,event,title\n0,2016,plan,x\n", None).is_none());
     }
 
     #[test]
@@ -153,8 +153,8 @@ mod tests {
         let a = b"area,date,event,title\n450802,2016,plan,x\n450803,2017,plan,y\n";
         let b = b"area,date,event,title\n450802,2016,plan,x\n450803,2017,plan,z\n";
         let (fa, fb) = (
-            digest(&specs::MILESTONES, "area", a, None).unwrap(),
-            digest(&specs::MILESTONES, "area", b, None).unwrap(),
+            digest(&format::MILESTONES, "area", a, None).unwrap(),
+            digest(&format::MILESTONES, "area", b, None).unwrap(),
         );
         let (fa, fb) = (fa.fingerprints(), fb.fingerprints());
         assert_eq!(fa[0], fb[0]);

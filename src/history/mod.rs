@@ -20,9 +20,10 @@ pub use figures::{Delta, diff};
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::error::Result;
-use crate::load::data::{Columns, Table};
+use crate::format::{self, INPUT_FILES, InputFile};
+use crate::load::Source;
+use crate::load::data::Table;
 use crate::load::history::{FileRef, Files};
-use crate::load::{DATA_FILES, Source, specs};
 use crate::model::Grouped;
 use crate::model::revisions::{Change, Release, Revisions};
 use digest::{Code, Digest};
@@ -38,16 +39,6 @@ pub struct Snapshot {
 
 /// Reads the bytes of a snapshot's file.
 pub type Reader<'a> = dyn Fn(&FileRef) -> Result<Vec<u8>> + Sync + 'a;
-
-/// The column each table's rows belong to an area by (none: read whole, never compared).
-fn area_column(spec: &Columns) -> Option<&'static str> {
-    match spec.file {
-        f if f == specs::COUNTIES.file => Some("code"),
-        f if f == specs::INDICATORS.file || f == specs::SCHOOLS.file => Some("county"),
-        f if f == specs::MILESTONES.file => Some("area"),
-        _ => None,
-    }
-}
 
 /// A table of a snapshot, read.
 #[derive(Clone)]
@@ -71,7 +62,7 @@ impl Part {
 /// A snapshot, read.
 struct State {
     config: Config,
-    /// Each table of [`DATA_FILES`] (metrics are never read: no figure comes from them).
+    /// Each table of [`INPUT_FILES`] (metrics are never read: no figure comes from them).
     tables: Vec<Option<Part>>,
 }
 
@@ -253,7 +244,7 @@ fn states(batch: &[Snapshot], before: Option<&State>, current: &Config, read: &R
     let mut wanted: Vec<(usize, usize)> = Vec::new();
     for (k, snapshot) in batch.iter().enumerate() {
         for (i, file) in snapshot.files.tables.iter().enumerate() {
-            let Some(file) = file.as_ref().filter(|_| DATA_FILES[i].file != specs::METRICS.file) else { continue };
+            let Some(file) = file.as_ref().filter(|_| INPUT_FILES[i].file != format::METRICS.file) else { continue };
             let known = before.and_then(|b| b.tables[i].as_ref()).is_some_and(|p| p.file.same_blob(file))
                 || wanted
                     .iter()
@@ -267,14 +258,14 @@ fn states(batch: &[Snapshot], before: Option<&State>, current: &Config, read: &R
         .par_iter()
         .map(|&(k, i)| {
             let file = batch[k].files.tables[i].as_ref().expect("a wanted file");
-            part(DATA_FILES[i], file, &configs[k], read)
+            part(INPUT_FILES[i], file, &configs[k], read)
         })
         .collect::<Result<_>>()?;
     let mut states: Vec<State> = Vec::new();
     for (k, (snapshot, config)) in batch.iter().zip(configs).enumerate() {
         let mut tables = Vec::new();
         for (i, file) in snapshot.files.tables.iter().enumerate() {
-            let found = file.as_ref().filter(|_| DATA_FILES[i].file != specs::METRICS.file).map(|file| {
+            let found = file.as_ref().filter(|_| INPUT_FILES[i].file != format::METRICS.file).map(|file| {
                 let read_now = wanted.iter().position(|&w| w == (k, i)).map(|at| &parts[at]);
                 let earlier = || {
                     let in_batch = wanted.iter().zip(&parts).find(|((_, i2), p)| *i2 == i && p.file.same_blob(file));
@@ -303,9 +294,9 @@ fn config_of(snapshot: &Snapshot, current: &Config, read: &Reader) -> Result<Con
 }
 
 /// A table's file of a snapshot, read and cut into areas.
-fn part(spec: &Columns, file: &FileRef, config: &Config, read: &Reader) -> Result<Part> {
+fn part(spec: &InputFile, file: &FileRef, config: &Config, read: &Reader) -> Result<Part> {
     let bytes = read(file)?;
-    let digest = match area_column(spec) {
+    let digest = match spec.area {
         Some(key) if !file.path().ends_with(".xlsx") => {
             digest::digest(spec, key, &bytes, config.encoding_of(spec.file)).map(Arc::new)
         }
@@ -321,8 +312,8 @@ fn changed(before: &State, after: &State, read: &Reader) -> Result<Areas> {
         return Ok(Areas::All);
     }
     let mut areas = BTreeSet::new();
-    for (i, spec) in DATA_FILES.iter().enumerate() {
-        if area_column(spec).is_none() {
+    for (i, spec) in INPUT_FILES.iter().enumerate() {
+        if spec.area.is_none() {
             continue;
         }
         let fingerprints = |p: &Part| p.digest.as_ref().map(|d| d.fingerprints());
@@ -369,16 +360,16 @@ impl Source for Cut<'_> {
     /// A snapshot's figures are never kept.
     type Version = ();
 
-    fn version(&self, _: &Columns) {}
+    fn version(&self, _: &InputFile) {}
 
-    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<Table>> {
+    fn table(&self, spec: &InputFile, diags: &mut Diagnostics) -> Result<Option<Table>> {
         let (state, areas) = (self.state, self.areas);
-        let Some(part) = DATA_FILES.iter().position(|s| s.file == spec.file).and_then(|i| state.tables[i].as_ref())
+        let Some(part) = INPUT_FILES.iter().position(|s| s.file == spec.file).and_then(|i| state.tables[i].as_ref())
         else {
             return Ok(None);
         };
         let cut = match (&part.digest, areas) {
-            (Some(d), Areas::Some(_)) if spec.file != specs::COUNTIES.file => Some(d),
+            (Some(d), Areas::Some(_)) if spec.file != format::COUNTIES.file => Some(d),
             _ => None,
         };
         // None of the areas has a line in this table: nothing to read.
@@ -398,7 +389,7 @@ impl Source for Cut<'_> {
     }
 
     fn present(&self) -> BTreeSet<String> {
-        DATA_FILES
+        INPUT_FILES
             .iter()
             .zip(&self.state.tables)
             .filter(|(_, p)| p.is_some())

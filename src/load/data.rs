@@ -1,43 +1,15 @@
 //! Stage 1 for data: a CSV file → [`Table`], keeping each row's position.
 //!
 //! Decoding sniffs a BOM, then tries strict UTF-8, then GB18030 (what "CSV (逗号分隔)" on
-//! Chinese Windows writes). Headers are matched against a [`Columns`] spec: Chinese aliases
+//! Chinese Windows writes). Headers are matched against an [`InputFile`] declaration: Chinese aliases
 //! are accepted, missing required, unknown and duplicated columns are reported.
 
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics};
+pub use crate::format::InputFile;
 use crate::limits;
 use crate::util::text;
-
-/// The columns one input file may have.
-#[derive(Debug, Clone, Copy)]
-pub struct Columns {
-    /// Site-relative file name, e.g. `data/counties.csv`.
-    pub file: &'static str,
-    /// Columns that must be present.
-    pub required: &'static [&'static str],
-    /// Columns that may be present.
-    pub optional: &'static [&'static str],
-    /// Accepted alternative headers: (alias, canonical).
-    pub aliases: &'static [(&'static str, &'static str)],
-}
-
-impl Columns {
-    fn canonical(&self, header: &str) -> Option<&'static str> {
-        let h = header.trim();
-        self.required
-            .iter()
-            .chain(self.optional)
-            .find(|c| c.eq_ignore_ascii_case(h))
-            .copied()
-            .or_else(|| self.aliases.iter().find(|(a, _)| *a == h).map(|(_, c)| *c))
-    }
-
-    pub(crate) fn allowed(&self) -> String {
-        self.required.iter().chain(self.optional).map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
-    }
-}
 
 /// One data row: where it is in the file and where its cells are in the table.
 #[derive(Debug, Clone, PartialEq)]
@@ -141,7 +113,7 @@ impl Table {
     ///
     /// Returns `None` when the header is unusable (nothing can be read from the rows).
     pub fn parse(
-        spec: &Columns,
+        spec: &InputFile,
         bytes: impl Into<Vec<u8>>,
         forced: Option<&'static encoding_rs::Encoding>,
         diags: &mut Diagnostics,
@@ -157,7 +129,7 @@ impl Table {
 
     /// Parses already decoded text.
     pub fn parse_text(
-        spec: &Columns,
+        spec: &InputFile,
         file: String,
         text: String,
         encoding: &'static str,
@@ -167,7 +139,7 @@ impl Table {
     }
 
     fn parse_in_pieces(
-        spec: &Columns,
+        spec: &InputFile,
         file: String,
         text: String,
         encoding: &'static str,
@@ -211,11 +183,11 @@ impl Table {
                 }
             }
         }
-        for req in spec.required {
+        for req in spec.required() {
             if !table.index.contains_key(req) {
                 let first_line = text.lines().next().unwrap_or("");
                 let d = Diagnostic::error(&table.file, format!("missing column `{req}` in the header line"))
-                    .field(*req)
+                    .field(req)
                     .snippet(
                         first_line.strip_prefix('\u{feff}').unwrap_or(first_line),
                         header.iter().map(|h| h.chars().count() + 1).sum::<usize>().saturating_sub(1),
@@ -405,7 +377,7 @@ impl Table {
 
 /// The header record of `text` and where the body starts (line, byte offset), once the text is
 /// known to be within the limits; an empty file, an unreadable or too wide header is an error.
-fn read_header(spec: &Columns, file: &str, text: &str) -> Result<(csv::StringRecord, (u32, usize)), Diagnostic> {
+fn read_header(spec: &InputFile, file: &str, text: &str) -> Result<(csv::StringRecord, (u32, usize)), Diagnostic> {
     if let Some(d) = over_limits(file, text) {
         return Err(d);
     }
@@ -700,12 +672,18 @@ pub(super) fn column_name(mut i: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::Column;
 
-    const SPEC: Columns = Columns {
+    const SPEC: InputFile = InputFile {
+        name: "t",
         file: "data/t.csv",
-        required: &["code", "name"],
-        optional: &["name_en"],
-        aliases: &[("代码", "code"), ("名称", "name")],
+        columns: &[
+            Column::new("code", "代码").required(),
+            Column::new("name", "名称").required(),
+            Column::new("name_en", "英文名"),
+        ],
+        area: None,
+        primary_key: &[],
     };
 
     // Guards decoding: UTF-8, UTF-8 with BOM and GBK bytes all give the same text.

@@ -58,12 +58,12 @@ impl FileRef {
 }
 
 /// The files of one snapshot of the site: `site.toml` and each data table (in the order of
-/// [`super::DATA_FILES`]; a table's CSV file, else its workbook).
+/// [`crate::format::INPUT_FILES`]; a table's CSV file, else its workbook).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Files {
     /// `site.toml`.
     pub config: Option<FileRef>,
-    /// Each table of [`super::DATA_FILES`].
+    /// Each table of [`crate::format::INPUT_FILES`].
     pub tables: Vec<Option<FileRef>>,
 }
 
@@ -355,7 +355,7 @@ impl History {
                 .map(|e| FileRef::Blob { id: e.object_id(), path: path.to_string() }))
         };
         let mut tables = Vec::new();
-        for spec in super::DATA_FILES {
+        for spec in crate::format::INPUT_FILES {
             let book = super::workbook_of(spec.file);
             tables.push(match blob(spec.file)? {
                 Some(f) => Some(f),
@@ -418,7 +418,9 @@ pub fn git_dir(root: &Path) -> Option<PathBuf> {
 /// The files of the site folder as it is now.
 pub fn working_files(root: &Path) -> Files {
     let disk = |path: &str| super::is_present(root, path).then(|| FileRef::Disk { path: path.to_string() });
-    let tables =
-        super::DATA_FILES.iter().map(|spec| disk(spec.file).or_else(|| disk(&super::workbook_of(spec.file)))).collect();
+    let tables = crate::format::INPUT_FILES
+        .iter()
+        .map(|spec| disk(spec.file).or_else(|| disk(&super::workbook_of(spec.file))))
+        .collect();
     Files { config: disk(crate::config::CONFIG_FILE), tables }
 }

@@ -16,120 +16,10 @@ use std::sync::Arc;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::{Error, Result};
+use crate::format::{self, InputFile};
 use crate::limits::FileKind;
 use crate::util::fs;
-use data::{Columns, Table};
-
-/// The column specs of the input format (docs/data-format.md, version 1).
-pub mod specs {
-    use super::Columns;
-
-    /// `data/counties.csv`.
-    pub const COUNTIES: Columns = Columns {
-        file: "data/counties.csv",
-        required: &["code", "name", "prefecture_code", "prefecture", "province_code", "province"],
-        optional: &["name_en"],
-        aliases: &[
-            ("代码", "code"),
-            ("区划代码", "code"),
-            ("名称", "name"),
-            ("县区", "name"),
-            ("地市代码", "prefecture_code"),
-            ("地市", "prefecture"),
-            ("省份代码", "province_code"),
-            ("省份", "province"),
-            ("英文名", "name_en"),
-        ],
-    };
-    /// `data/indicators.csv`.
-    pub const INDICATORS: Columns = Columns {
-        file: "data/indicators.csv",
-        required: &["county", "school_year", "level", "scheme", "indicator"],
-        optional: &["value", "cv", "source"],
-        aliases: &[
-            ("县区代码", "county"),
-            ("学年", "school_year"),
-            ("学段", "level"),
-            ("评估类型", "scheme"),
-            ("指标", "indicator"),
-            ("全县平均值", "value"),
-            ("差异系数", "cv"),
-            ("来源", "source"),
-        ],
-    };
-    /// `data/schools.csv`.
-    pub const SCHOOLS: Columns = Columns {
-        file: "data/schools.csv",
-        required: &["school_id", "school_name", "county", "school_year", "level", "school_type", "students"],
-        optional: &[
-            "teaching_area_m2",
-            "sports_area_m2",
-            "equipment_yuan",
-            "computers",
-            "books",
-            "multimedia_rooms",
-            "teachers",
-            "teachers_above_degree",
-            "teachers_mid_title",
-            "teachers_backbone",
-            "teachers_pe_art",
-            "senior_students",
-            "parent_school_id",
-            "source",
-        ],
-        aliases: &[
-            ("学校标识码", "school_id"),
-            ("学校名称", "school_name"),
-            ("县区代码", "county"),
-            ("学年", "school_year"),
-            ("学段", "level"),
-            ("办学类型", "school_type"),
-            ("在校生数", "students"),
-            ("教学及辅助用房面积（平方米）", "teaching_area_m2"),
-            ("体育运动场馆面积（平方米）", "sports_area_m2"),
-            ("教学仪器设备值", "equipment_yuan"),
-            ("计算机台数", "computers"),
-            ("图书册数", "books"),
-            ("网络多媒体教室数", "multimedia_rooms"),
-            ("专任教师数", "teachers"),
-            ("高于规定学历教师数", "teachers_above_degree"),
-            ("中级及以上职称教师数", "teachers_mid_title"),
-            ("县级以上骨干教师数", "teachers_backbone"),
-            ("体育艺术专任教师数", "teachers_pe_art"),
-            ("高中在校生数", "senior_students"),
-            ("中心校标识码", "parent_school_id"),
-            ("来源", "source"),
-        ],
-    };
-    /// `data/milestones.csv`.
-    pub const MILESTONES: Columns = Columns {
-        file: "data/milestones.csv",
-        required: &["area", "date", "event", "title"],
-        optional: &["source"],
-        aliases: &[("地区代码", "area"), ("日期", "date"), ("事件", "event"), ("标题", "title"), ("来源", "source")],
-    };
-    /// `data/metrics.csv`.
-    pub const METRICS: Columns = Columns {
-        file: "data/metrics.csv",
-        required: &["area", "period", "metric", "value"],
-        optional: &["unit", "source"],
-        aliases: &[
-            ("地区代码", "area"),
-            ("时期", "period"),
-            ("指标", "metric"),
-            ("数值", "value"),
-            ("单位", "unit"),
-            ("来源", "source"),
-        ],
-    };
-    /// `data/sources.csv`.
-    pub const SOURCES: Columns = Columns {
-        file: "data/sources.csv",
-        required: &["id", "title"],
-        optional: &["publisher", "date", "url"],
-        aliases: &[("编号", "id"), ("标题", "title"), ("发布者", "publisher"), ("日期", "date"), ("网址", "url")],
-    };
-}
+use data::Table;
 
 /// Where the pipeline reads a site's data tables from: the site folder ([`Folder`]), or a
 /// release's files read from git (`crate::history::Cut`).
@@ -139,11 +29,11 @@ pub trait Source: Sync {
     type Version: std::hash::Hash + std::fmt::Debug + Send + Sync;
 
     /// The version of the table of `spec` (nothing when the pipeline keeps nothing).
-    fn version(&self, spec: &Columns) -> Self::Version;
+    fn version(&self, spec: &InputFile) -> Self::Version;
 
     /// The table of `spec`: `None` when there is none, or when it cannot be read (the problem
     /// is in `diags`).
-    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<Table>>;
+    fn table(&self, spec: &InputFile, diags: &mut Diagnostics) -> Result<Option<Table>>;
 
     /// The tables present (read or not), each as its CSV file's name.
     fn present(&self) -> BTreeSet<String>;
@@ -170,14 +60,14 @@ pub type Stamps = Option<(Option<fs::Stamp>, Option<fs::Stamp>, Option<&'static 
 impl Source for Folder<'_> {
     type Version = Stamps;
 
-    fn version(&self, spec: &Columns) -> Stamps {
+    fn version(&self, spec: &InputFile) -> Stamps {
         self.stamped.then(|| {
             let stamp = |rel: &str| fs::stamp(&self.root.join(rel));
             (stamp(spec.file), stamp(&workbook_of(spec.file)), self.config.encoding_of(spec.file).map(|e| e.name()))
         })
     }
 
-    fn table(&self, spec: &Columns, diags: &mut Diagnostics) -> Result<Option<Table>> {
+    fn table(&self, spec: &InputFile, diags: &mut Diagnostics) -> Result<Option<Table>> {
         table(self.root, spec, self.config.encoding_of(spec.file), diags)
     }
 
@@ -206,16 +96,12 @@ pub fn config(root: &Path) -> Result<Config> {
     Config::parse(&text).map_err(Error::Site)
 }
 
-/// The data files of the input format, in the order they are reported.
-pub const DATA_FILES: [&Columns; 6] =
-    [&specs::COUNTIES, &specs::INDICATORS, &specs::SCHOOLS, &specs::MILESTONES, &specs::METRICS, &specs::SOURCES];
-
 /// An encoding named in `site.toml` for a file (`[encodings]`), else none: sniffed.
 pub type Named = Option<&'static encoding_rs::Encoding>;
 
 /// Reads the data file of `spec` (in `encoding` if named): `None` when there is none, or when
 /// it cannot be read (the problem is in `diags`).
-pub fn table(root: &Path, spec: &Columns, encoding: Named, diags: &mut Diagnostics) -> Result<Option<Table>> {
+pub fn table(root: &Path, spec: &InputFile, encoding: Named, diags: &mut Diagnostics) -> Result<Option<Table>> {
     let book = workbook_of(spec.file);
     match (is_present(root, spec.file), is_present(root, &book)) {
         (true, true) => {
@@ -245,7 +131,7 @@ pub fn workbook_of(csv: &str) -> String {
 
 /// The data file a path of `data/` stands for: the CSV file of a table's workbook, else the path.
 pub fn table_file(path: &str) -> String {
-    match DATA_FILES.iter().find(|s| workbook_of(s.file) == path) {
+    match format::INPUT_FILES.iter().find(|s| workbook_of(s.file) == path) {
         Some(s) => s.file.to_string(),
         None => path.to_string(),
     }
@@ -254,7 +140,7 @@ pub fn table_file(path: &str) -> String {
 /// The site-relative paths of the tables present (read or not), each as its CSV file's name
 /// (whether it is a CSV file or a workbook).
 pub fn data_files(root: &Path) -> BTreeSet<String> {
-    DATA_FILES
+    format::INPUT_FILES
         .iter()
         .filter(|s| is_present(root, s.file) || is_present(root, &workbook_of(s.file)))
         .map(|s| s.file.to_string())
@@ -263,9 +149,9 @@ pub fn data_files(root: &Path) -> BTreeSet<String> {
 
 /// Reports a missing `counties.csv` (`files`: [`data_files`]).
 pub fn require_counties(files: &BTreeSet<String>, diags: &mut Diagnostics) {
-    if !files.contains(specs::COUNTIES.file) {
+    if !files.contains(format::COUNTIES.file) {
         diags.push(Diagnostic::error(
-            specs::COUNTIES.file,
+            format::COUNTIES.file,
             "missing required file: expected `data/counties.csv` with columns `code,name,prefecture_code,prefecture,province_code,province`",
         ));
     }

@@ -16,12 +16,12 @@ use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Xlsx};
 
-use super::data::{Columns, Places, Table, column_name};
+use super::data::{InputFile, Places, Table, column_name};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::limits;
 
 /// Reads the table of `spec` from the workbook `bytes` (the file `file`).
-pub fn table(spec: &Columns, file: &str, bytes: Vec<u8>, diags: &mut Diagnostics) -> Option<Table> {
+pub fn table(spec: &InputFile, file: &str, bytes: Vec<u8>, diags: &mut Diagnostics) -> Option<Table> {
     let not_a_workbook = |e: &dyn std::fmt::Display| {
         Diagnostic::error(
             file,

@@ -556,20 +556,7 @@ impl Serialize for Figures {
 pub const SCHOOL_TYPES: &[&str] =
     &["primary", "junior", "nine_year", "complete_secondary", "twelve_year", "teaching_point"];
 
-/// The numeric columns of `schools.csv` after `students`.
-pub const SCHOOL_FIGURES: [&str; 11] = [
-    "teaching_area_m2",
-    "sports_area_m2",
-    "equipment_yuan",
-    "computers",
-    "books",
-    "multimedia_rooms",
-    "teachers",
-    "teachers_above_degree",
-    "teachers_mid_title",
-    "teachers_backbone",
-    "teachers_pe_art",
-];
+pub use crate::format::SCHOOL_FIGURES;
 
 /// A content page (or a county narrative).
 #[derive(Debug, Clone, PartialEq, Hash, Serialize)]

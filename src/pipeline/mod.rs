@@ -38,10 +38,11 @@ use crate::config::{CONFIG_FILE, Config};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Analysed, Computed, Sheet};
 use crate::error::{Error, Result};
+use crate::format;
 use crate::history::{Cut, figures::Figure};
 use crate::load::content::SourcePage;
 use crate::load::theme::Theme;
-use crate::load::{self, Folder, Source, specs};
+use crate::load::{self, Folder, Source};
 use crate::model::build::Parts;
 use crate::model::grouped::AreaOf;
 use crate::model::revisions::{Change, Revisions};
@@ -114,10 +115,10 @@ impl Data {
     /// Each table read, with the encoding it was read as.
     fn encodings(&self) -> Vec<(String, &'static str)> {
         let rows = [
-            (specs::INDICATORS.file, self.reported.2),
-            (specs::MILESTONES.file, self.milestones.2),
-            (specs::METRICS.file, self.metrics.2),
-            (specs::SCHOOLS.file, self.schools.2),
+            (format::INDICATORS.file, self.reported.2),
+            (format::MILESTONES.file, self.milestones.2),
+            (format::METRICS.file, self.metrics.2),
+            (format::SCHOOLS.file, self.schools.2),
         ];
         let read = rows.into_iter().filter_map(|(f, e)| Some((f.to_string(), e?)));
         self.register.2.iter().cloned().chain(read).collect()
@@ -142,17 +143,21 @@ impl TableMemos {
     /// Load, model and engine for the tables of `source`: every table read and checked, each
     /// county's results, the sheets. What reading and checking found goes to `diags`.
     fn data<S: Source>(&self, source: &S, config: &Config, diags: &mut Diagnostics) -> Result<Data> {
-        let at = |spec: &'static load::data::Columns| TableAt { source, spec, version: source.version(spec) };
-        let inputs =
-            RegisterInputs { counties: at(&specs::COUNTIES), sources: at(&specs::SOURCES), present: source.present() };
+        let at = |spec: &'static format::InputFile| TableAt { source, spec, version: source.version(spec) };
+        let inputs = RegisterInputs {
+            counties: at(&format::COUNTIES),
+            sources: at(&format::SOURCES),
+            present: source.present(),
+        };
         let register = self.register.try_get("register", inputs, register::<S>)?;
         diags.extend(register.1.clone());
         let rows = |spec| RowsInputs { table: at(spec), register: &register };
-        let reported = self.reported.try_get(specs::INDICATORS.file, rows(&specs::INDICATORS), published_rows::<S>)?;
+        let reported =
+            self.reported.try_get(format::INDICATORS.file, rows(&format::INDICATORS), published_rows::<S>)?;
         let milestones =
-            self.milestones.try_get(specs::MILESTONES.file, rows(&specs::MILESTONES), milestone_rows::<S>)?;
-        let metrics = self.metrics.try_get(specs::METRICS.file, rows(&specs::METRICS), metric_rows::<S>)?;
-        let schools = self.schools.try_get(specs::SCHOOLS.file, rows(&specs::SCHOOLS), school_rows::<S>)?;
+            self.milestones.try_get(format::MILESTONES.file, rows(&format::MILESTONES), milestone_rows::<S>)?;
+        let metrics = self.metrics.try_get(format::METRICS.file, rows(&format::METRICS), metric_rows::<S>)?;
+        let schools = self.schools.try_get(format::SCHOOLS.file, rows(&format::SCHOOLS), school_rows::<S>)?;
         for found in [&reported.1, &milestones.1, &metrics.1, &schools.1] {
             diags.extend(found.clone());
         }
@@ -356,7 +361,7 @@ impl Pipeline {
             Err(why) => diags.push(why.diagnostic()),
             Ok(released) => released.left_out.iter().for_each(|w| diags.push(Diagnostic::warning("", w.clone()))),
         }
-        let files = (load::DATA_FILES.iter())
+        let files = (crate::format::INPUT_FILES.iter())
             .flat_map(|s| [s.file.to_string(), load::workbook_of(s.file)])
             .chain([CONFIG_FILE.to_string()])
             .collect::<Vec<String>>();
@@ -448,7 +453,7 @@ impl Pipeline {
             // A table's workbook is kept under its CSV file's name.
             let p = &load::table_file(p);
             self.config.forget(p);
-            if p == specs::COUNTIES.file || p == specs::SOURCES.file {
+            if p == format::COUNTIES.file || p == format::SOURCES.file {
                 self.tables.register.forget("register");
             }
             self.tables.reported.forget(p);

@@ -11,9 +11,9 @@ use crate::config::{AuditYears, Config};
 use crate::diag::Diagnostics;
 use crate::engine::{self, Computed, Sheet};
 use crate::error::Result;
+use crate::format::InputFile;
 use crate::history::{self, Released};
 use crate::load::content::SourcePage;
-use crate::load::data::Columns;
 use crate::load::history::{History, Unavailable};
 use crate::load::theme::Theme;
 use crate::load::{self, ContentFile, Source};
@@ -55,7 +55,7 @@ pub(super) fn rules(i: &super::Serialized<crate::config::RuleOverrides>) -> Arc<
 /// A table of a [`Source`] at one version.
 pub(super) struct TableAt<'a, S: Source> {
     pub(super) source: &'a S,
-    pub(super) spec: &'static Columns,
+    pub(super) spec: &'static InputFile,
     pub(super) version: S::Version,
 }
 

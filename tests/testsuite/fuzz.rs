@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 
+use junheng::format;
 use junheng::load::data::Table;
-use junheng::load::specs;
 
 use crate::support::SiteTest;
 
@@ -62,9 +62,9 @@ proptest! {
     // Guards the CSV loaders against arbitrary bytes.
     #[test]
     fn csv_loaders_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        for spec in [specs::COUNTIES, specs::INDICATORS, specs::SCHOOLS, specs::MILESTONES, specs::METRICS, specs::SOURCES] {
+        for spec in format::INPUT_FILES {
             let mut diags = junheng::Diagnostics::new();
-            let _ = Table::parse(&spec, bytes.as_slice(), None, &mut diags);
+            let _ = Table::parse(spec, bytes.as_slice(), None, &mut diags);
         }
     }
 
@@ -194,12 +194,12 @@ proptest! {
         let mut bytes = workbook_bytes(&all);
         let start = std::time::Instant::now();
         let mut diags = junheng::Diagnostics::new();
-        let _ = junheng::load::workbook::table(&specs::SOURCES, "data/sources.xlsx", bytes.clone(), &mut diags);
+        let _ = junheng::load::workbook::table(&format::SOURCES, "data/sources.xlsx", bytes.clone(), &mut diags);
         for (at, byte) in flips {
             let i = at.index(bytes.len());
             bytes[i] = byte;
         }
-        let _ = junheng::load::workbook::table(&specs::SOURCES, "data/sources.xlsx", bytes, &mut diags);
+        let _ = junheng::load::workbook::table(&format::SOURCES, "data/sources.xlsx", bytes, &mut diags);
         prop_assert!(start.elapsed() < std::time::Duration::from_secs(5), "took {:?}", start.elapsed());
     }
 
@@ -234,7 +234,7 @@ proptest! {
 fn hostile_seeds_are_handled() {
     let book = workbook_bytes(&[(0, 0, "id".into()), (0, 1, "title".into()), (1_048_575, 16_383, "x".into())]);
     let mut diags = junheng::Diagnostics::new();
-    let table = junheng::load::workbook::table(&specs::SOURCES, "data/sources.xlsx", book, &mut diags);
+    let table = junheng::load::workbook::table(&format::SOURCES, "data/sources.xlsx", book, &mut diags);
     assert!(table.is_some() && diags.has_errors());
     let deep = format!("{}x{}", "<div>".repeat(50_000), "</div>".repeat(50_000));
     let start = std::time::Instant::now();

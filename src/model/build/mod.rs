@@ -95,7 +95,7 @@ pub fn register(
         check_counties: counties_table.is_some() && counties_clean,
         // A table that exists but could not be read has already been reported; checking
         // references against it would only repeat that error on every row.
-        check_sources: sources_table.is_some() || !files.contains(crate::load::specs::SOURCES.file),
+        check_sources: sources_table.is_some() || !files.contains(crate::format::SOURCES.file),
         counties: Arc::new(counties),
         prefectures: Arc::new(prefectures),
         provinces: Arc::new(provinces),

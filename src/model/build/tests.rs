@@ -30,8 +30,7 @@ fn first_of_each_key_finds_what_a_plain_map_finds() {
 
 fn parse_schools(text: String) -> (Vec<SchoolRow>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let t =
-        Table::parse_text(&crate::load::specs::SCHOOLS, "data/schools.csv".into(), text, "UTF-8", &mut diags).unwrap();
+    let t = Table::parse_text(&crate::format::SCHOOLS, "data/schools.csv".into(), text, "UTF-8", &mut diags).unwrap();
     let sources = HashSet::default();
     let refs = Refs {
         check_counties: false,

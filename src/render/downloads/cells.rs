@@ -4,28 +4,7 @@
 
 use super::*;
 
-/// Column type in a Table Schema.
-#[derive(Clone, Copy)]
-pub(super) enum Ty {
-    Str,
-    /// A date of the precision given (`2016`, `2016-01`, `2016-01-05`): text in CSV and in the
-    /// Table Schema, a date in a workbook when it is whole.
-    Date,
-    Num,
-    Int,
-    Bool,
-}
-
-impl Ty {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Ty::Str | Ty::Date => "string",
-            Ty::Num => "number",
-            Ty::Int => "integer",
-            Ty::Bool => "boolean",
-        }
-    }
-}
+pub(super) use crate::format::Ty;
 
 /// A table of the downloads: name, columns and rows.
 pub(super) struct DataTable<'a> {

@@ -1,22 +1,8 @@
 //! What the downloads say of each column beyond its name and type: the Chinese header of the
-//! workbooks (for the input tables, an alias the loader reads back), the unit, and the Table
-//! Schema constraints.
+//! workbooks (for the input tables, the one their declaration gives, which the loader reads
+//! back), the unit, and the Table Schema constraints.
 
 use super::*;
-use crate::load::specs;
-
-/// The input table a download table is written in the format of.
-fn input_spec(table: &str) -> Option<&'static crate::load::data::Columns> {
-    Some(match table {
-        "counties" => &specs::COUNTIES,
-        "indicators" => &specs::INDICATORS,
-        "schools" => &specs::SCHOOLS,
-        "milestones" => &specs::MILESTONES,
-        "metrics" => &specs::METRICS,
-        "sources" => &specs::SOURCES,
-        _ => return None,
-    })
-}
 
 /// Headers of the columns only the downloads have (results and school values).
 const OUTPUT_HEADERS: &[(&str, &str)] = &[
@@ -69,29 +55,15 @@ const OUTPUT_HEADERS: &[(&str, &str)] = &[
 /// The Chinese header of a column of `table`: for an input table, the first alias the
 /// loader accepts for it (so that a workbook saved back into `data/` reads as the CSV does).
 pub(super) fn zh_header(table: &str, column: &'static str) -> &'static str {
-    match input_spec(table) {
-        Some(spec) => spec.aliases.iter().find(|(_, c)| *c == column).map_or(column, |(a, _)| a),
+    match crate::format::input_file(table) {
+        Some(file) => file.column(column).map_or(column, |c| c.zh),
         None => OUTPUT_HEADERS.iter().find(|(c, _)| *c == column).map_or(column, |(_, h)| h),
     }
 }
 
 /// The unit of a column's figures, where it has one.
 pub(super) fn unit(column: &str) -> Option<&'static str> {
-    Some(match column {
-        "teaching_area_m2" | "sports_area_m2" => "m²",
-        "equipment_yuan" => "yuan",
-        "students"
-        | "senior_students"
-        | "teachers"
-        | "teachers_above_degree"
-        | "teachers_mid_title"
-        | "teachers_backbone"
-        | "teachers_pe_art"
-        | "computers"
-        | "books"
-        | "multimedia_rooms" => "count",
-        _ => return None,
-    })
+    crate::format::unit(column)
 }
 
 /// The Table Schema constraints of a column of `table` (a name means the same in every table).

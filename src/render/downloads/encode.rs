@@ -48,18 +48,23 @@ pub(super) fn table_schema(t: &DataTable) -> Value {
     if !t.primary_key.is_empty() {
         schema["primaryKey"] = json!(t.primary_key);
     }
-    let has = |c: &str| t.columns.iter().any(|x| x.0 == c);
-    let mut keys = Vec::new();
-    if t.name != "counties" && has("county") {
-        keys.push(json!({ "fields": ["county"], "reference": { "resource": "counties", "fields": ["code"] } }));
-    }
-    if t.name != "sources" && has("source") {
-        keys.push(json!({ "fields": ["source"], "reference": { "resource": "sources", "fields": ["id"] } }));
-    }
+    let keys: Vec<Value> = foreign_keys(t)
+        .map(|(column, table, key)| json!({ "fields": [column], "reference": { "resource": table, "fields": [key] } }))
+        .collect();
     if !keys.is_empty() {
         schema["foreignKeys"] = json!(keys);
     }
     schema
+}
+
+/// What a column of that name refers to: (column, table, its key column).
+pub(super) const REFERENCES: [(&str, &str, &str); 2] = [("county", "counties", "code"), ("source", "sources", "id")];
+
+/// The foreign keys of a table: each of its columns that refers to another table.
+pub(super) fn foreign_keys<'t>(
+    t: &'t DataTable,
+) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> + 't {
+    REFERENCES.into_iter().filter(|(column, table, _)| t.name != *table && t.columns.iter().any(|c| c.0 == *column))
 }
 
 /// Hex SHA-256 of bytes.

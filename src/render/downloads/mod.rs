@@ -35,9 +35,16 @@ use super::scope::{Reading, Scope, Table, Tables};
 use super::{OutputFile, Sink};
 use crate::config::{AuditYears, Format};
 use crate::job::Job;
-use crate::model::{IndicatorRef, SCHOOL_FIGURES, Scheme};
+use crate::model::{IndicatorRef, Scheme};
 /// Where the API's JSON Schema is written.
 pub const SCHEMA_PATH: &str = "api/schema/county.schema.json";
+
+/// The name of every national table, in the order the downloads list them (`changes` only
+/// on a site with a revision history): each goes out as CSV, as a workbook and into the
+/// database.
+pub fn table_names() -> impl Iterator<Item = &'static str> {
+    NATIONAL.iter().map(|n| n.name)
+}
 
 /// A file of the downloads, as pages list it.
 #[derive(Debug, Clone, PartialEq, Hash)]

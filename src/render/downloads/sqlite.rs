@@ -7,9 +7,12 @@ use rusqlite::{Connection, params_from_iter, types::Value as Sql};
 
 use super::*;
 
-/// The tables of the database, in the order they are filled (referenced tables first).
-const ORDER: [&str; 8] =
-    ["counties", "sources", "indicators", "results", "milestones", "metrics", "schools", "changes"];
+/// The national tables in the order the database is filled: those others refer to first, then
+/// the rest, each in the order of [`NATIONAL`]. Every national table is in the database.
+fn order() -> impl Iterator<Item = &'static National> {
+    let referred = |n: &&National| REFERENCES.iter().any(|r| r.1 == n.name);
+    NATIONAL.iter().filter(referred).chain(NATIONAL.iter().filter(move |n| !referred(n)))
+}
 
 /// Indexes beyond the primary keys: a school year across the country, an indicator's
 /// ranking, a county's school rows.
@@ -74,13 +77,7 @@ pub(super) fn database_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words, 
 
 fn database(i: &Database, sink: &dyn Sink) -> Arc<Part> {
     let code = i.province.as_ref().map(|p| p.0.as_str());
-    let tables: Vec<DataTable> = ORDER
-        .iter()
-        .filter_map(|name| {
-            let n = NATIONAL.iter().find(|n| n.name == *name).expect("every table of the database is national");
-            (n.make)(&i.scope, code)
-        })
-        .collect();
+    let tables: Vec<DataTable> = order().filter_map(|n| (n.make)(&i.scope, code)).collect();
     // The database file, gzipped straight from SQLite's copy of it for a province's part, or
     // when the whole site's is larger than static hosts like (`data/junheng.sqlite.gz`).
     let province = i.province.as_ref().map(|p| p.0.as_str());
@@ -126,12 +123,8 @@ fn create_table(t: &DataTable, names: &[&str]) -> String {
     if !t.primary_key.is_empty() {
         parts.push(format!("PRIMARY KEY ({})", t.primary_key.join(", ")));
     }
-    let has = |c: &str| t.columns.iter().any(|x| x.0 == c);
-    if t.name != "counties" && has("county") && names.contains(&"counties") {
-        parts.push("FOREIGN KEY (county) REFERENCES counties (code)".into());
-    }
-    if t.name != "sources" && has("source") && names.contains(&"sources") {
-        parts.push("FOREIGN KEY (source) REFERENCES sources (id)".into());
+    for (column, table, key) in foreign_keys(t).filter(|k| names.contains(&k.1)) {
+        parts.push(format!("FOREIGN KEY ({column}) REFERENCES {table} ({key})"));
     }
     let rowid = if t.primary_key.is_empty() { "" } else { " WITHOUT ROWID" };
     format!("CREATE TABLE {} (\n  {}\n){rowid}", t.name, parts.join(",\n  "))

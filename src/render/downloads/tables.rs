@@ -1,6 +1,7 @@
 //! The download tables: which rows and columns each table has, made from the analysed site.
 
 use super::*;
+use crate::format;
 
 /// Makes a national table from what its scope lets through (none when the site has no rows for
 /// it); for a table grouped by county, with `Some(province)`, the rows of that province's
@@ -15,6 +16,11 @@ pub(super) struct National {
     pub(super) reads: Tables,
     pub(super) make: MakeTable,
     pub(super) grouped: bool,
+}
+
+/// The columns of an input file, as the tables written in its format have them.
+fn columns_of(file: &format::InputFile) -> Vec<(&'static str, Ty)> {
+    file.columns.iter().map(|c| (c.name, c.ty)).collect()
 }
 
 /// The runs of `of` of the counties in `province`, or every county's rows as one run.
@@ -72,16 +78,8 @@ fn counties_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Da
     };
     Some(DataTable {
         name: "counties",
-        columns: vec![
-            ("code", Ty::Str),
-            ("name", Ty::Str),
-            ("prefecture_code", Ty::Str),
-            ("prefecture", Ty::Str),
-            ("province_code", Ty::Str),
-            ("province", Ty::Str),
-            ("name_en", Ty::Str),
-        ],
-        primary_key: &["code"],
+        columns: columns_of(&format::COUNTIES),
+        primary_key: format::COUNTIES.primary_key,
         rows: Rows::made(counties.len(), move || {
             Box::new(counties.clone().into_iter().map(|c| {
                 vec![
@@ -101,17 +99,8 @@ fn counties_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Da
 fn indicators_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
     Some(DataTable {
         name: "indicators",
-        columns: vec![
-            ("county", Ty::Str),
-            ("school_year", Ty::Str),
-            ("level", Ty::Str),
-            ("scheme", Ty::Str),
-            ("indicator", Ty::Str),
-            ("value", Ty::Num),
-            ("cv", Ty::Num),
-            ("source", Ty::Str),
-        ],
-        primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+        columns: columns_of(&format::INDICATORS),
+        primary_key: format::INDICATORS.primary_key,
         rows: reported_rows(runs_of(site, province, || site.reported(), |c| site.reported_of(c))),
     })
 }
@@ -123,14 +112,8 @@ fn milestones_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<
     };
     Some(DataTable {
         name: "milestones",
-        columns: vec![
-            ("area", Ty::Str),
-            ("date", Ty::Date),
-            ("event", Ty::Str),
-            ("title", Ty::Str),
-            ("source", Ty::Str),
-        ],
-        primary_key: &[],
+        columns: columns_of(&format::MILESTONES),
+        primary_key: format::MILESTONES.primary_key,
         rows: Rows::made(milestones.iter().map(|m| m.len()).sum(), move || {
             Box::new(
                 milestones
@@ -150,15 +133,8 @@ fn metrics_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Dat
     };
     Some(DataTable {
         name: "metrics",
-        columns: vec![
-            ("area", Ty::Str),
-            ("period", Ty::Str),
-            ("metric", Ty::Str),
-            ("value", Ty::Num),
-            ("unit", Ty::Str),
-            ("source", Ty::Str),
-        ],
-        primary_key: &["area", "period", "metric"],
+        columns: columns_of(&format::METRICS),
+        primary_key: format::METRICS.primary_key,
         rows: Rows::made(metrics.iter().map(|m| m.len()).sum(), move || {
             Box::new(metrics.clone().into_iter().flatten().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
@@ -171,14 +147,8 @@ fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
     let sources = site.sources();
     Some(DataTable {
         name: "sources",
-        columns: vec![
-            ("id", Ty::Str),
-            ("title", Ty::Str),
-            ("publisher", Ty::Str),
-            ("date", Ty::Date),
-            ("url", Ty::Str),
-        ],
-        primary_key: &["id"],
+        columns: columns_of(&format::SOURCES),
+        primary_key: format::SOURCES.primary_key,
         rows: Rows::made(sources.len(), move || {
             Box::new(sources.iter().map(|x| {
                 vec![
@@ -249,21 +219,10 @@ fn schools_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Dat
     if province.is_none() && schools.iter().all(|run| run.is_empty()) {
         return None;
     }
-    let mut columns = vec![
-        ("school_id", Ty::Str),
-        ("school_name", Ty::Str),
-        ("county", Ty::Str),
-        ("school_year", Ty::Str),
-        ("level", Ty::Str),
-        ("school_type", Ty::Str),
-        ("students", Ty::Int),
-    ];
-    columns.extend(SCHOOL_FIGURES.iter().map(|f| (*f, Ty::Num)));
-    columns.extend([("senior_students", Ty::Int), ("parent_school_id", Ty::Str), ("source", Ty::Str)]);
     Some(DataTable {
         name: "schools",
-        columns,
-        primary_key: &["school_id", "school_year", "level"],
+        columns: columns_of(&format::SCHOOLS),
+        primary_key: format::SCHOOLS.primary_key,
         rows: school_rows(schools),
     })
 }

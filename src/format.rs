@@ -1,0 +1,316 @@
+//! The data format, declared once: each input file with its columns (name, the Chinese header
+//! the workbooks write, the other headers the loader accepts, type, unit, whether it is
+//! required), the column its rows belong to an area by, and its primary key.
+//!
+//! Everything that reads or writes a table takes what it needs from here: reading CSV files
+//! and workbooks (headers in either language), the revision history (areas), the school
+//! figures the model and the engine hold, and the downloads (the columns and types of the
+//! tables written in the input format, their Table Schemas, the database, the workbooks'
+//! headers and the downloads page). A column added here is read, kept (a school figure),
+//! written and described; its meaning is a UI string (`column.<name>` in the theme's language
+//! files). `docs/data-format.md` describes the format for the people who write it.
+
+/// The type of a column's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// Text.
+    Str,
+    /// A date of the precision given (`2016`, `2016-01`, `2016-01-05`): text in CSV and in the
+    /// Table Schema, a date in a workbook when it is whole.
+    Date,
+    /// A number.
+    Num,
+    /// A whole number.
+    Int,
+    /// True or false.
+    Bool,
+}
+
+impl Ty {
+    /// The Table Schema's name of the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ty::Str | Ty::Date => "string",
+            Ty::Num => "number",
+            Ty::Int => "integer",
+            Ty::Bool => "boolean",
+        }
+    }
+}
+
+/// A column of an input file.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    /// Its name: the header of the CSV files junheng writes.
+    pub name: &'static str,
+    /// The Chinese header the workbooks write (and the loader reads back).
+    pub zh: &'static str,
+    /// Other headers the loader accepts.
+    pub also: &'static [&'static str],
+    /// The type of its values.
+    pub ty: Ty,
+    /// The unit of its figures, where it has one.
+    pub unit: Option<&'static str>,
+    /// Whether every file must have it.
+    pub required: bool,
+    /// A figure of a school row, kept in [`crate::model::SchoolRow::figures`] in the order
+    /// declared ([`SCHOOL_FIGURES`]).
+    pub figure: bool,
+}
+
+impl Column {
+    /// An optional text column.
+    pub const fn new(name: &'static str, zh: &'static str) -> Column {
+        Column { name, zh, also: &[], ty: Ty::Str, unit: None, required: false, figure: false }
+    }
+
+    /// Required.
+    pub const fn required(self) -> Column {
+        Column { required: true, ..self }
+    }
+
+    /// Of type `ty`.
+    pub const fn of(self, ty: Ty) -> Column {
+        Column { ty, ..self }
+    }
+
+    /// Also read under `headers`.
+    pub const fn also(self, headers: &'static [&'static str]) -> Column {
+        Column { also: headers, ..self }
+    }
+
+    /// A school figure counted in `unit`.
+    pub const fn figure(self, unit: &'static str) -> Column {
+        Column { ty: Ty::Num, unit: Some(unit), figure: true, ..self }
+    }
+
+    /// A whole number of people.
+    pub const fn count(self) -> Column {
+        Column { ty: Ty::Int, unit: Some("count"), ..self }
+    }
+}
+
+/// An input file of the format.
+#[derive(Debug, Clone, Copy)]
+pub struct InputFile {
+    /// The table's name (`schools`).
+    pub name: &'static str,
+    /// Site-relative file name, e.g. `data/counties.csv` (or its workbook, `data/counties.xlsx`).
+    pub file: &'static str,
+    /// The columns, in the order junheng writes them.
+    pub columns: &'static [Column],
+    /// The column each row belongs to an area by (the revision history compares a table area
+    /// by area); none: read whole.
+    pub area: Option<&'static str>,
+    /// The columns that identify a row.
+    pub primary_key: &'static [&'static str],
+}
+
+impl InputFile {
+    /// The column a header names: its name (in any case), its Chinese header, or another
+    /// header accepted for it.
+    pub fn canonical(&self, header: &str) -> Option<&'static str> {
+        let h = header.trim();
+        let column = self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(h) || c.zh == h || c.also.contains(&h));
+        column.map(|c| c.name)
+    }
+
+    /// The required columns.
+    pub fn required(&self) -> impl Iterator<Item = &'static str> {
+        self.columns.iter().filter(|c| c.required).map(|c| c.name)
+    }
+
+    /// Every column's name, for a message: `` `code`, `name`, … ``.
+    pub fn allowed(&self) -> String {
+        self.columns.iter().map(|c| format!("`{}`", c.name)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// `data/counties.csv`.
+pub const COUNTIES: InputFile = InputFile {
+    name: "counties",
+    file: "data/counties.csv",
+    columns: &[
+        Column::new("code", "代码").required().also(&["区划代码"]),
+        Column::new("name", "名称").required().also(&["县区"]),
+        Column::new("prefecture_code", "地市代码").required(),
+        Column::new("prefecture", "地市").required(),
+        Column::new("province_code", "省份代码").required(),
+        Column::new("province", "省份").required(),
+        Column::new("name_en", "英文名"),
+    ],
+    area: Some("code"),
+    primary_key: &["code"],
+};
+
+/// `data/indicators.csv`.
+pub const INDICATORS: InputFile = InputFile {
+    name: "indicators",
+    file: "data/indicators.csv",
+    columns: &[
+        Column::new("county", "县区代码").required(),
+        Column::new("school_year", "学年").required(),
+        Column::new("level", "学段").required(),
+        Column::new("scheme", "评估类型").required(),
+        Column::new("indicator", "指标").required(),
+        Column::new("value", "全县平均值").of(Ty::Num),
+        Column::new("cv", "差异系数").of(Ty::Num),
+        Column::new("source", "来源"),
+    ],
+    area: Some("county"),
+    primary_key: &["county", "school_year", "level", "scheme", "indicator"],
+};
+
+/// `data/schools.csv`.
+pub const SCHOOLS: InputFile = InputFile {
+    name: "schools",
+    file: "data/schools.csv",
+    columns: &[
+        Column::new("school_id", "学校标识码").required(),
+        Column::new("school_name", "学校名称").required(),
+        Column::new("county", "县区代码").required(),
+        Column::new("school_year", "学年").required(),
+        Column::new("level", "学段").required(),
+        Column::new("school_type", "办学类型").required(),
+        Column::new("students", "在校生数").required().count(),
+        Column::new("teaching_area_m2", "教学及辅助用房面积（平方米）").figure("m²"),
+        Column::new("sports_area_m2", "体育运动场馆面积（平方米）").figure("m²"),
+        Column::new("equipment_yuan", "教学仪器设备值").figure("yuan"),
+        Column::new("computers", "计算机台数").figure("count"),
+        Column::new("books", "图书册数").figure("count"),
+        Column::new("multimedia_rooms", "网络多媒体教室数").figure("count"),
+        Column::new("teachers", "专任教师数").figure("count"),
+        Column::new("teachers_above_degree", "高于规定学历教师数").figure("count"),
+        Column::new("teachers_mid_title", "中级及以上职称教师数").figure("count"),
+        Column::new("teachers_backbone", "县级以上骨干教师数").figure("count"),
+        Column::new("teachers_pe_art", "体育艺术专任教师数").figure("count"),
+        Column::new("senior_students", "高中在校生数").count(),
+        Column::new("parent_school_id", "中心校标识码"),
+        Column::new("source", "来源"),
+    ],
+    area: Some("county"),
+    primary_key: &["school_id", "school_year", "level"],
+};
+
+/// `data/milestones.csv`.
+pub const MILESTONES: InputFile = InputFile {
+    name: "milestones",
+    file: "data/milestones.csv",
+    columns: &[
+        Column::new("area", "地区代码").required(),
+        Column::new("date", "日期").required().of(Ty::Date),
+        Column::new("event", "事件").required(),
+        Column::new("title", "标题").required(),
+        Column::new("source", "来源"),
+    ],
+    area: Some("area"),
+    primary_key: &[],
+};
+
+/// `data/metrics.csv`.
+pub const METRICS: InputFile = InputFile {
+    name: "metrics",
+    file: "data/metrics.csv",
+    columns: &[
+        Column::new("area", "地区代码").required(),
+        Column::new("period", "时期").required(),
+        Column::new("metric", "指标").required(),
+        Column::new("value", "数值").required().of(Ty::Num),
+        Column::new("unit", "单位"),
+        Column::new("source", "来源"),
+    ],
+    area: Some("area"),
+    primary_key: &["area", "period", "metric"],
+};
+
+/// `data/sources.csv`.
+pub const SOURCES: InputFile = InputFile {
+    name: "sources",
+    file: "data/sources.csv",
+    columns: &[
+        Column::new("id", "编号").required(),
+        Column::new("title", "标题").required(),
+        Column::new("publisher", "发布者"),
+        Column::new("date", "日期").of(Ty::Date),
+        Column::new("url", "网址"),
+    ],
+    area: None,
+    primary_key: &["id"],
+};
+
+/// The input files, in the order they are reported.
+pub const INPUT_FILES: [&InputFile; 6] = [&COUNTIES, &INDICATORS, &SCHOOLS, &MILESTONES, &METRICS, &SOURCES];
+
+/// The input file of a table's name.
+pub fn input_file(name: &str) -> Option<&'static InputFile> {
+    INPUT_FILES.iter().find(|f| f.name == name).copied()
+}
+
+/// The unit of the figures of a column called `name` in any input file, where it has one.
+pub fn unit(name: &str) -> Option<&'static str> {
+    INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name).and_then(|c| c.unit)
+}
+
+const fn figure_count(columns: &[Column]) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < columns.len() {
+        if columns[i].figure {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+const fn figure_names<const N: usize>(columns: &[Column]) -> [&'static str; N] {
+    let mut names = [""; N];
+    let (mut i, mut n) = (0, 0);
+    while i < columns.len() {
+        if columns[i].figure {
+            names[n] = columns[i].name;
+            n += 1;
+        }
+        i += 1;
+    }
+    names
+}
+
+/// The figure columns of `schools.csv`, in order: what a school row holds besides its
+/// students.
+pub const SCHOOL_FIGURES: [&str; figure_count(SCHOOLS.columns)] = figure_names(SCHOOLS.columns);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Guards the declarations: names and headers unique within a file, every primary-key and
+    // area column declared, the school figures in the order declared.
+    #[test]
+    fn every_file_is_declared_consistently() {
+        for f in INPUT_FILES {
+            let mut headers: Vec<&str> =
+                f.columns.iter().flat_map(|c| [c.name, c.zh].into_iter().chain(c.also.iter().copied())).collect();
+            let all = headers.len();
+            headers.sort_unstable();
+            headers.dedup();
+            assert_eq!(headers.len(), all, "{}: a header names two columns", f.name);
+            for key in f.primary_key.iter().chain(&f.area) {
+                assert!(f.column(key).is_some(), "{}: `{key}` is not a column", f.name);
+            }
+            assert_eq!(
+                f.canonical(" 代码 ").filter(|_| f.name == "counties"),
+                (f.name == "counties").then_some("code")
+            );
+        }
+        assert_eq!(SCHOOL_FIGURES.len(), 11);
+        assert_eq!((SCHOOL_FIGURES[0], SCHOOL_FIGURES[10]), ("teaching_area_m2", "teachers_pe_art"));
+        assert_eq!(unit("equipment_yuan"), Some("yuan"));
+        assert_eq!(SCHOOLS.canonical("区划代码"), None);
+        assert_eq!(COUNTIES.canonical("区划代码"), Some("code"));
+    }
+}
