@@ -2,7 +2,7 @@
 //! compulsory-education balance (县域义务教育均衡发展).
 //!
 //! The stages pass plain values: [`load`] (read the site folder, keep positions) → [`model`]
-//! (typed, validated, cross-referenced [`model::Site`]; the revision history, [`history`], is
+//! (typed, validated, cross-referenced [`model::Site`]; the revision history, [`revisions`], is
 //! a step of its own) → [`engine`] (coefficients from school rows, verdicts:
 //! [`engine::Analysed`]) → [`render`] (pages and downloads into a [`output::Sink`]) →
 //! [`write`] (atomic swap into the output folder). [`pipeline`] runs them, written once, for
@@ -19,7 +19,6 @@ pub mod diag;
 pub mod engine;
 pub mod error;
 pub mod format;
-pub mod history;
 pub mod job;
 pub mod limits;
 pub mod load;
@@ -28,6 +27,7 @@ pub mod new;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod revisions;
 pub mod serve;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;

@@ -76,7 +76,7 @@ struct County {
 /// The counties: the national list (every `every`-th of it), then invented ones for
 /// `scale > 1` (codes not in use).
 fn counties(scale: usize, every: usize) -> Vec<County> {
-    let base: Vec<County> = crate::model::build::NATIONAL_COUNTIES
+    let base: Vec<County> = crate::model::validate::NATIONAL_COUNTIES
         .lines()
         .skip(1)
         .step_by(every.max(1))

@@ -1,4 +1,4 @@
-//! Stage 4: output files → the output folder, atomically.
+//! The write stage (the last): output files → the output folder, atomically.
 //!
 //! Files are written into a staging folder beside the target; only when every file is written
 //! is the previous output moved aside and the staging folder renamed into place. A manifest

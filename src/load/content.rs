@@ -1,4 +1,4 @@
-//! Stage 1 for content: `content/**/*.md` → [`SourcePage`] (front matter, TOML between `+++`
+//! The load stage for content: `content/**/*.md` → [`SourcePage`] (front matter, TOML between `+++`
 //! lines or YAML between `---` lines, then Markdown). Front-matter errors are shifted to the
 //! file's own line numbers.
 

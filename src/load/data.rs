@@ -1,4 +1,4 @@
-//! Stage 1 for data: a CSV file → [`Table`], keeping each row's position.
+//! The load stage for data: a CSV file → [`Table`], keeping each row's position.
 //!
 //! Decoding sniffs a BOM, then tries strict UTF-8, then GB18030 (what "CSV (逗号分隔)" on
 //! Chinese Windows writes). Headers are matched against an [`InputFile`] declaration: Chinese aliases

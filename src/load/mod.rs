@@ -1,11 +1,11 @@
-//! Stage 1: read the site folder. Only this stage (with `write` and `util::fs`) touches the
+//! The load stage (the first): read the site folder. Only this stage (with `write` and `util::fs`) touches the
 //! disk; everything it returns is a plain value with positions kept for diagnostics.
 
 pub mod cell;
 pub mod content;
 pub mod data;
 pub mod encoding;
-pub mod history;
+pub mod git;
 pub mod theme;
 pub mod workbook;
 
@@ -22,7 +22,7 @@ use crate::util::fs;
 use data::Table;
 
 /// Where the pipeline reads a site's data tables from: the site folder ([`Folder`]), or a
-/// release's files read from git (`crate::history::Cut`).
+/// release's files read from git (`crate::revisions::Cut`).
 pub trait Source: Sync {
     /// What tells one version of a table's file from another: part of the key a value made
     /// from the table is kept under (the preview's memory).

@@ -1,4 +1,4 @@
-//! Stage 1 for the theme: the built-in theme (`src/theme/`, compiled in) with the site's own
+//! The load stage for the theme: the built-in theme (`src/theme/`, compiled in) with the site's own
 //! `themes/<name>/` files over it → [`Theme`]: templates, stylesheets, static files and UI
 //! strings per language (`i18n/<lang>.toml`, nested tables flattened to dotted keys).
 

@@ -1,4 +1,4 @@
-//! Stage 1 for a data table saved as a workbook (`data/<table>.xlsx`, read with calamine): its
+//! The load stage for a data table saved as a workbook (`data/<table>.xlsx`, read with calamine): its
 //! cells become the text of a CSV table, read as a CSV file is, and every diagnostic names the
 //! sheet and cell (`sheet 数据, cell B14`) instead of a line of that text.
 //!

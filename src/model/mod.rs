@@ -1,13 +1,13 @@
 //! The model: the typed, validated, cross-referenced [`Site`]. Pure: no disk access.
 //!
-//! [`build`] checks each loaded table and the pages into the parts of a `Site`, pushing a
+//! [`validate`] checks each loaded table and the pages into the parts of a `Site`, pushing a
 //! diagnostic for every cell that is not what the data format expects;
-//! [`build::assemble`] puts the parts together.
+//! [`validate::assemble`] puts the parts together.
 
-pub mod build;
 pub mod grouped;
 pub mod revisions;
 pub mod rules;
+pub mod validate;
 
 use std::fmt;
 use std::sync::Arc;

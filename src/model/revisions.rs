@@ -86,7 +86,7 @@ pub struct Release {
 
 impl Release {
     /// The release of a tagged (or chosen) commit.
-    pub fn of(r: &crate::load::history::ReleaseRef) -> Release {
+    pub fn of(r: &crate::load::git::ReleaseRef) -> Release {
         let local = time::UtcOffset::from_whole_seconds(r.offset)
             .ok()
             .and_then(|offset| Some(time::OffsetDateTime::from_unix_timestamp(r.seconds).ok()?.to_offset(offset)));

@@ -39,19 +39,19 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::engine::{Analysed, Computed, Sheet};
 use crate::error::{Error, Result};
 use crate::format;
-use crate::history::{Cut, figures::Figure};
 use crate::load::content::SourcePage;
 use crate::load::theme::Theme;
 use crate::load::{self, Folder, Source};
-use crate::model::build::Parts;
 use crate::model::grouped::AreaOf;
 use crate::model::revisions::{Change, Revisions};
 use crate::model::rules::Rules;
+use crate::model::validate::Parts;
 use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
 use crate::output::{Collect, Counting, Discard, OutputFile, Produced, Sink};
 use crate::render::downloads::{self, Downloads, Part as DownloadPart};
 use crate::render::pages::Rankings;
 use crate::render::scope::Reading;
+use crate::revisions::{Cut, figures::Figure};
 use crate::util::fs::stamp;
 use crate::util::timing::Timer;
 use crate::{model, render, write};
@@ -87,7 +87,7 @@ pub struct Outcome {
 
 /// The memos of the steps that read a site's data tables and run the engine: a site folder's
 /// in the pipeline, or a release's (which keep nothing).
-struct TableMemos {
+struct DataMemos {
     register: Memo<Registered>,
     reported: Memo<Rows<Reported>>,
     milestones: Memo<Rows<Milestone>>,
@@ -125,9 +125,9 @@ impl Data {
     }
 }
 
-impl TableMemos {
+impl DataMemos {
     fn new(keep: Keep) -> Self {
-        TableMemos {
+        DataMemos {
             register: Memo::new("register", keep),
             reported: Memo::new("published rows", keep),
             milestones: Memo::new("milestones", keep),
@@ -196,8 +196,8 @@ impl TableMemos {
 /// as a build makes them; nothing is kept.
 fn release_figures(cut: &Cut) -> Result<Vec<Figure>> {
     let mut found = Diagnostics::new();
-    let data = TableMemos::new(Keep::Nothing).data(cut, cut.config(), &mut found)?;
-    Ok(crate::history::figures::figures(&data.reported.0, &data.sheets, &data.milestones.0))
+    let data = DataMemos::new(Keep::Nothing).data(cut, cut.config(), &mut found)?;
+    Ok(crate::revisions::figures::figures(&data.reported.0, &data.sheets, &data.milestones.0))
 }
 
 /// The pipeline of one site folder, with what it keeps between runs.
@@ -208,7 +208,7 @@ pub struct Pipeline {
     released: Memo<MadeHistory>,
     unreleased: Memo<Arc<Vec<Change>>>,
     revisions: Memo<Arc<Revisions>>,
-    tables: TableMemos,
+    tables: DataMemos,
     content: Memo<(Option<Arc<SourcePage>>, Diagnostics)>,
     pages: Memo<(Arc<Vec<Page>>, Diagnostics)>,
     theme: Memo<(Arc<Theme>, Diagnostics)>,
@@ -232,7 +232,7 @@ impl Pipeline {
             released: Memo::new("released history", keep),
             unreleased: Memo::new("unreleased changes", keep),
             revisions: Memo::new("revisions", keep),
-            tables: TableMemos::new(keep),
+            tables: DataMemos::new(keep),
             content: Memo::new("content file", keep),
             pages: Memo::new("pages", keep),
             theme: Memo::new("theme", keep),
@@ -338,7 +338,7 @@ impl Pipeline {
             revisions,
         };
         let site = Analysed {
-            site: model::build::assemble(config, parts),
+            site: model::validate::assemble(config, parts),
             computed: (*data.computed).clone(),
             sheets: (*data.sheets).clone(),
         };
@@ -355,7 +355,7 @@ impl Pipeline {
     /// The revision history: the releases' changes read again only when the repository's HEAD
     /// or tags moved (or `site.toml` changed), what is not released yet when a data file did.
     fn revisions(&self, config: &Made<Arc<Config>>, diags: &mut Diagnostics) -> Arc<Revisions> {
-        let history = load::history::open(&self.root, config.settings.releases);
+        let history = load::git::open(&self.root, config.settings.releases);
         let released = self.released.get("released", HistoryAt { history: &history, config }, steps::released);
         match &**released {
             Err(why) => diags.push(why.diagnostic()),
@@ -369,7 +369,7 @@ impl Pipeline {
         let working = WorkingAt { released: &released, history: &history, files, config };
         let unreleased = self.unreleased.get("unreleased", working, steps::unreleased);
         if let Ok(released) = &**released
-            && let Some(note) = crate::history::unreleased_note(released, &unreleased)
+            && let Some(note) = crate::revisions::unreleased_note(released, &unreleased)
         {
             diags.push(Diagnostic::note("", note));
         }
@@ -438,7 +438,7 @@ impl Pipeline {
         let errors: Vec<Diagnostic> =
             jobs.par_iter().filter_map(|job| self.rendered.try_run(job, &sink).err()).collect();
         timer.done("pages");
-        render::finish(&site.config.base_url, styled, errors, &sink)?;
+        render::conclude(&site.config.base_url, styled, errors, &sink)?;
         let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         paths.par_sort_unstable();
         render::unique(paths.iter().map(String::as_str))?;
@@ -526,7 +526,7 @@ fn fail(diags: &mut Diagnostics, found: Diagnostics) -> Error {
 
 /// Renders the site at `root` in memory, keeping nothing: its files, sorted by path, or every
 /// diagnostic.
-pub fn render_site(root: &Path, deny_warnings: bool) -> Result<Outcome> {
+pub fn in_memory(root: &Path, deny_warnings: bool) -> Result<Outcome> {
     Pipeline::new(root, Keep::Nothing).run(To::Memory, deny_warnings)
 }
 

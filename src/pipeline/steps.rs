@@ -12,17 +12,17 @@ use crate::diag::Diagnostics;
 use crate::engine::{self, Computed, Sheet};
 use crate::error::Result;
 use crate::format::InputFile;
-use crate::history::{self, Released};
 use crate::load::content::SourcePage;
-use crate::load::history::{History, Unavailable};
+use crate::load::git::{History, Unavailable};
 use crate::load::theme::Theme;
 use crate::load::{self, ContentFile, Source};
-use crate::model::build::Register;
 use crate::model::grouped::AreaOf;
 use crate::model::revisions::{Change, Release, Revisions};
 use crate::model::rules::Rules;
+use crate::model::validate::Register;
 use crate::model::{Grouped, Metric, Milestone, Page, Reported, SchoolRow};
 use crate::render;
+use crate::revisions::{self, Released};
 use crate::util::fs::Stamp;
 
 /// A file of the site folder at one version (its stamp; none when nothing is kept), in the
@@ -108,7 +108,7 @@ pub(super) fn register<S: Source>(i: &RegisterInputs<S>) -> Result<Registered> {
     load::require_counties(&i.present, &mut diags);
     let counties = i.counties.read(&mut diags)?;
     let sources = i.sources.read(&mut diags)?;
-    let register = crate::model::build::register(counties.as_ref(), sources.as_ref(), &i.present, &mut diags);
+    let register = crate::model::validate::register(counties.as_ref(), sources.as_ref(), &i.present, &mut diags);
     let encodings = [counties, sources].into_iter().flatten().map(|t| (t.file, t.encoding)).collect();
     Ok((register, diags, encodings))
 }
@@ -142,19 +142,19 @@ fn rows_of<S: Source, T>(
 }
 
 pub(super) fn published_rows<S: Source>(i: &RowsInputs<S>) -> Result<Rows<Reported>> {
-    rows_of(i, crate::model::build::published_rows)
+    rows_of(i, crate::model::validate::published_rows)
 }
 
 pub(super) fn milestone_rows<S: Source>(i: &RowsInputs<S>) -> Result<Rows<Milestone>> {
-    rows_of(i, crate::model::build::milestone_rows)
+    rows_of(i, crate::model::validate::milestone_rows)
 }
 
 pub(super) fn metric_rows<S: Source>(i: &RowsInputs<S>) -> Result<Rows<Metric>> {
-    rows_of(i, crate::model::build::metric_rows)
+    rows_of(i, crate::model::validate::metric_rows)
 }
 
 pub(super) fn school_rows<S: Source>(i: &RowsInputs<S>) -> Result<Rows<SchoolRow>> {
-    rows_of(i, crate::model::build::school_rows)
+    rows_of(i, crate::model::validate::school_rows)
 }
 
 #[derive(Debug, Hash)]
@@ -203,7 +203,7 @@ pub(super) struct PagesInputs<'a> {
 pub(super) fn pages(i: &PagesInputs) -> (Arc<Vec<Page>>, Diagnostics) {
     let read: Vec<Arc<SourcePage>> = i.read.iter().filter_map(|r| r.0.clone()).collect();
     let mut diags = Diagnostics::new();
-    let pages = crate::model::build::pages(&read, &i.register.0, &mut diags);
+    let pages = crate::model::validate::pages(&read, &i.register.0, &mut diags);
     (Arc::new(pages), diags)
 }
 
@@ -263,8 +263,8 @@ pub(super) fn released(i: &HistoryAt) -> MadeHistory {
     let made = match i.history {
         Err(why) => Err(why.clone()),
         Ok(history) => {
-            let (snapshots, warnings) = history::snapshots(history);
-            history::released(&snapshots, i.config, &|f| history.read(f), &super::release_figures)
+            let (snapshots, warnings) = revisions::snapshots(history);
+            revisions::released(&snapshots, i.config, &|f| history.read(f), &super::release_figures)
                 .map(|mut released| {
                     released.left_out.splice(0..0, warnings);
                     released
@@ -301,8 +301,8 @@ impl std::fmt::Debug for WorkingAt<'_> {
 pub(super) fn unreleased(i: &WorkingAt) -> Arc<Vec<Change>> {
     let (Ok(released), Ok(history)) = (&***i.released, i.history) else { return Arc::default() };
     let root = history.root();
-    let working = history::Snapshot { release: Release::unreleased(), files: load::history::working_files(root) };
-    let made = history::unreleased(released, &working, i.config, &|f| history.read(f), &super::release_figures);
+    let working = revisions::Snapshot { release: Release::unreleased(), files: load::git::working_files(root) };
+    let made = revisions::unreleased(released, &working, i.config, &|f| history.read(f), &super::release_figures);
     // The repository changed under the preview: the next rebuild reads it again.
     Arc::new(made.unwrap_or_default())
 }
@@ -315,7 +315,7 @@ pub(super) struct RevisionsOf<'a> {
 
 pub(super) fn revisions(i: &RevisionsOf) -> Arc<Revisions> {
     match &***i.released {
-        Ok(released) => Arc::new(history::combine(released, i.unreleased)),
+        Ok(released) => Arc::new(revisions::combine(released, i.unreleased)),
         Err(_) => Arc::default(),
     }
 }

@@ -41,16 +41,16 @@ struct Entry {
 
 /// Shared context of one feed.
 struct FeedCtx<'a, 'r, 's> {
-    site: &'a Scope<'r, 's>,
+    scope: &'a Scope<'r, 's>,
     lang: &'a str,
     base: String,
     strings: &'a Strings,
 }
 
 impl FeedCtx<'_, '_, '_> {
-    fn new<'a, 'r, 's>(site: &'a Scope<'r, 's>, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a, 'r, 's> {
-        let dl = site.config().default_language();
-        FeedCtx { site, lang, base: format!("{}{}", site.config().base_url, super::lang_prefix(lang, dl)), strings }
+    fn new<'a, 'r, 's>(scope: &'a Scope<'r, 's>, lang: &'a str, strings: &'a Strings) -> FeedCtx<'a, 'r, 's> {
+        let dl = scope.config().default_language();
+        FeedCtx { scope, lang, base: format!("{}{}", scope.config().base_url, super::lang_prefix(lang, dl)), strings }
     }
 
     fn t(&self, key: &str) -> String {
@@ -60,12 +60,12 @@ impl FeedCtx<'_, '_, '_> {
     /// The dated ones of `pages` shown in this language (its own version, else the default
     /// language's), with their dates.
     fn dated_pages<'p>(&self, pages: &'p [Page]) -> impl Iterator<Item = (&'p PartialDate, &'p Page)> {
-        let dl = self.site.config().default_language();
+        let dl = self.scope.config().default_language();
         let lang = self.lang;
         pages.iter().filter_map(move |p| {
             let date = p.date.as_ref().filter(|_| p.slug != "_index")?;
             let shown = p.lang == lang
-                || (p.lang == dl && !self.site.pages_of(&p.section, &p.slug).iter().any(|q| q.lang == lang));
+                || (p.lang == dl && !self.scope.pages_of(&p.section, &p.slug).iter().any(|q| q.lang == lang));
             shown.then_some((date, p))
         })
     }
@@ -115,7 +115,7 @@ impl FeedCtx<'_, '_, '_> {
 
     fn milestone_entry(&self, m: &Milestone) -> Entry {
         let base = &self.base;
-        let (link, area_name) = match self.site.county(&m.area) {
+        let (link, area_name) = match self.scope.county(&m.area) {
             Some(c) => (format!("{base}county/{}/", c.code), c.name.clone()),
             None if m.area == NATIONAL_AREA => (format!("{base}timeline/"), String::new()),
             None => (format!("{base}timeline/{}0000/", &m.area[..2]), String::new()),
@@ -135,7 +135,7 @@ impl FeedCtx<'_, '_, '_> {
     }
 
     fn write(&self, title: &str, page: &str, mut entries: Vec<Entry>) -> String {
-        let dl = self.site.config().default_language();
+        let dl = self.scope.config().default_language();
         entries.sort_by(|a, b| b.date.cmp(&a.date).then(a.id.cmp(&b.id)));
         entries.truncate(FEED_LENGTH);
         let updated = entries.first().map_or("1970-01-01T00:00:00Z".to_string(), |e| e.date.clone());
@@ -148,7 +148,7 @@ impl FeedCtx<'_, '_, '_> {
         let _ = writeln!(out, "  <link rel=\"self\" href=\"{}atom.xml\"/>", esc(&home));
         let _ = writeln!(out, "  <updated>{updated}</updated>");
         let _ =
-            writeln!(out, "  <author><name>{}</name></author>", esc(self.site.config().publisher.get(self.lang, dl)));
+            writeln!(out, "  <author><name>{}</name></author>", esc(self.scope.config().publisher.get(self.lang, dl)));
         for e in entries {
             let _ = write!(
                 out,
@@ -166,22 +166,22 @@ impl FeedCtx<'_, '_, '_> {
 }
 
 /// The Atom feed of one language: content pages and dated milestones, newest first.
-pub fn atom(site: &Scope, lang: &str, strings: &Strings) -> String {
-    let f = FeedCtx::new(site, lang, strings);
-    let entries = f.newest_entries(site.all_pages(), site.milestones());
-    f.write(site.config().title.get(lang, site.config().default_language()), "", entries)
+pub fn atom(scope: &Scope, lang: &str, strings: &Strings) -> String {
+    let f = FeedCtx::new(scope, lang, strings);
+    let entries = f.newest_entries(scope.all_pages(), scope.milestones());
+    f.write(scope.config().title.get(lang, scope.config().default_language()), "", entries)
 }
 
 /// One county's feed ("subscribe to my county"): its milestones, its narrative, and each school
 /// year of data, dated by the newest source the figures cite.
-pub fn county_atom(site: &Scope, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
-    let f = FeedCtx::new(site, lang, strings);
+pub fn county_atom(scope: &Scope, code: &str, name: &str, lang: &str, strings: &Strings) -> String {
+    let f = FeedCtx::new(scope, lang, strings);
     // Its narratives only: scanning every page for each county would be quadratic.
-    let mut entries = f.newest_entries(site.pages_of("counties", code), site.milestones_of(code));
-    let mut years: Vec<_> = site.sheets_of(code).iter().map(|s| s.school_year).collect();
+    let mut entries = f.newest_entries(scope.pages_of("counties", code), scope.milestones_of(code));
+    let mut years: Vec<_> = scope.sheets_of(code).iter().map(|s| s.school_year).collect();
     years.dedup();
     for year in years {
-        let dated = site
+        let dated = scope
             .sheets_of(code)
             .iter()
             .filter(|s| s.school_year == year)
@@ -191,7 +191,7 @@ pub fn county_atom(site: &Scope, code: &str, name: &str, lang: &str, strings: &S
                     .filter_map(|r| r.source.as_deref())
                     .chain(s.composite.iter().filter_map(|c| c.source.as_deref()))
             })
-            .filter_map(|id| site.source(id).and_then(|s| s.date))
+            .filter_map(|id| scope.source(id).and_then(|s| s.date))
             .max();
         if let Some(date) = dated {
             let link = format!("{}county/{code}/#y-{year}", f.base);
@@ -205,8 +205,8 @@ pub fn county_atom(site: &Scope, code: &str, name: &str, lang: &str, strings: &S
         }
     }
     // Each release that revised its figures.
-    let releases = site.releases();
-    let changes = site.revisions_of(code);
+    let releases = scope.releases();
+    let changes = scope.revisions_of(code);
     for (i, r) in releases.iter().enumerate() {
         let (Some(time), n) = (r.time.as_ref(), changes.iter().filter(|c| c.release == i).count()) else { continue };
         if n == 0 {

@@ -5,7 +5,7 @@
 //! [`scope::Scope`] of the site and the values it is given). The pipeline
 //! ([`crate::pipeline`]) runs them in order: [`assets`], the download parts
 //! ([`downloads::part_jobs`], [`run_parts`]), the downloads page's record
-//! ([`downloads::downloads_job`]), the rankings, the pages ([`page_jobs`]), then [`finish`].
+//! ([`downloads::downloads_job`]), the rankings, the pages ([`page_jobs`]), then [`conclude`].
 
 pub mod charts;
 mod context;
@@ -32,7 +32,7 @@ use crate::engine::Analysed;
 use crate::job::Job;
 use crate::load::theme::Theme;
 use pages::{Frame, PageJob};
-use scope::{Reading, Table, Tables};
+use scope::{Read, Reading, Reads};
 
 /// The URL prefix of a language: `""` for the default, `en/` for English.
 pub fn lang_prefix(lang: &str, default: &str) -> String {
@@ -174,9 +174,9 @@ pub fn page_jobs<'a>(
         .par_iter()
         .map(|frame| {
             let mut jobs = pages::plan(reading, frame, downloads, rankings);
-            let scope = reading.everywhere(Tables::of(&[Table::Milestones, Table::Narratives]));
+            let scope = reading.everywhere(Reads::of(&[Read::Milestones, Read::Narratives]));
             jobs.push(Job::new(format!("{}atom.xml", frame.prefix), SiteFeed { frame, scope }, site_feed));
-            let county_tables = Tables::of(&[Table::Milestones, Table::Narratives, Table::Results, Table::Revisions]);
+            let county_tables = Reads::of(&[Read::Milestones, Read::Narratives, Read::Results, Read::Revisions]);
             for (i, c) in site.counties.iter().enumerate().filter(|(i, _)| reading.page_built(*i)) {
                 let scope = reading.scope_of(&c.code, county_tables);
                 let slot = format!("{}county/{}/atom.xml", frame.prefix, c.code);
@@ -204,7 +204,7 @@ pub fn page_jobs<'a>(
 }
 
 /// Adds `robots.txt` to `sink`; reports `errors` with the stylesheets' problems.
-pub fn finish(base_url: &str, styled: &Styled, errors: Vec<Diagnostic>, sink: &dyn Sink) -> Result<(), Diagnostics> {
+pub fn conclude(base_url: &str, styled: &Styled, errors: Vec<Diagnostic>, sink: &dyn Sink) -> Result<(), Diagnostics> {
     let mut diags = Diagnostics::new();
     // A stylesheet's problem is reported with whatever else the pages find.
     styled.problems.iter().for_each(|d| diags.push(d.clone()));

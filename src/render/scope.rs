@@ -21,10 +21,10 @@ use crate::model::{
     County, Metric, Milestone, NATIONAL_AREA, Page, Prefecture, Province, Reported, SchoolRow, SchoolYear, Source,
 };
 
-/// The tables of an area a scope lets through.
+/// What of an area a scope can let through: one of its kinds of rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
-pub enum Table {
+pub enum Read {
     /// Published rows.
     Published,
     /// School rows (and what the engine recomputes from them: an audit trail).
@@ -41,47 +41,47 @@ pub enum Table {
     Revisions,
 }
 
-impl Table {
-    const ALL: [Table; 7] = [
-        Table::Published,
-        Table::Schools,
-        Table::Results,
-        Table::Milestones,
-        Table::Metrics,
-        Table::Narratives,
-        Table::Revisions,
+impl Read {
+    const ALL: [Read; 7] = [
+        Read::Published,
+        Read::Schools,
+        Read::Results,
+        Read::Milestones,
+        Read::Metrics,
+        Read::Narratives,
+        Read::Revisions,
     ];
 }
 
-/// A set of [`Table`]s.
+/// A set of [`Read`]s: what of its areas a scope lets through.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Tables(u8);
+pub struct Reads(u8);
 
-impl Tables {
+impl Reads {
     /// Every table.
-    pub const ALL: Tables = Tables(0b111_1111);
+    pub const ALL: Reads = Reads(0b111_1111);
 
     /// The set of `tables`.
-    pub const fn of(tables: &[Table]) -> Tables {
+    pub const fn of(tables: &[Read]) -> Reads {
         let mut bits = 0;
         let mut i = 0;
         while i < tables.len() {
             bits |= 1 << tables[i] as u8;
             i += 1;
         }
-        Tables(bits)
+        Reads(bits)
     }
 
-    fn has(self, t: Table) -> bool {
+    fn has(self, t: Read) -> bool {
         self.0 & (1 << t as u8) != 0
     }
 
-    fn iter(self) -> impl Iterator<Item = Table> {
-        Table::ALL.into_iter().filter(move |t| self.has(*t))
+    fn iter(self) -> impl Iterator<Item = Read> {
+        Read::ALL.into_iter().filter(move |t| self.has(*t))
     }
 }
 
-impl std::fmt::Debug for Tables {
+impl std::fmt::Debug for Reads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_set().entries(self.iter()).finish()
     }
@@ -104,11 +104,11 @@ pub struct Reading<'s> {
     /// Each county's narratives, hashed.
     narratives: OnceLock<HashMap<String, u64>>,
     /// Each table of each area, hashed.
-    by_area: OnceLock<HashMap<String, [u64; Table::ALL.len()]>>,
+    by_area: OnceLock<HashMap<String, [u64; Read::ALL.len()]>>,
     /// The school years of each county published school by school.
     audited: OnceLock<HashMap<String, Vec<SchoolYear>>>,
     /// Each table over every area, hashed.
-    all: [OnceLock<u64>; Table::ALL.len()],
+    all: [OnceLock<u64>; Read::ALL.len()],
 }
 
 impl<'s> Reading<'s> {
@@ -162,23 +162,23 @@ impl<'s> Reading<'s> {
     }
 
     /// A scope of `tables` of the areas `areas`.
-    pub fn scope(&self, areas: Vec<&'s str>, tables: Tables) -> Scope<'_, 's> {
+    pub fn scope(&self, areas: Vec<&'s str>, tables: Reads) -> Scope<'_, 's> {
         Scope { reading: self, areas: Areas::Of(areas), tables }
     }
 
     /// A scope of `tables` of the area `area`.
-    pub fn scope_of(&self, area: &'s str, tables: Tables) -> Scope<'_, 's> {
+    pub fn scope_of(&self, area: &'s str, tables: Reads) -> Scope<'_, 's> {
         Scope { reading: self, areas: Areas::One(area), tables }
     }
 
     /// A scope of `tables` of every area.
-    pub fn everywhere(&self, tables: Tables) -> Scope<'_, 's> {
+    pub fn everywhere(&self, tables: Reads) -> Scope<'_, 's> {
         Scope { reading: self, areas: Areas::All, tables }
     }
 
     /// A scope of what is site-wide only.
     pub fn site_wide(&self) -> Scope<'_, 's> {
-        Scope { reading: self, areas: Areas::Of(Vec::new()), tables: Tables::default() }
+        Scope { reading: self, areas: Areas::Of(Vec::new()), tables: Reads::default() }
     }
 
     /// The site, for planning what to make (which pages exist, their paths and titles): a plan
@@ -202,7 +202,7 @@ impl<'s> Reading<'s> {
     }
 
     /// The hash of table `t` of `area`.
-    fn hash_of(&self, t: Table, area: &str) -> u64 {
+    fn hash_of(&self, t: Read, area: &str) -> u64 {
         // Every table of every area hashed at once (scopes ask for tens of thousands).
         let by_area = self.by_area.get_or_init(|| {
             use rayon::prelude::*;
@@ -212,7 +212,7 @@ impl<'s> Reading<'s> {
                 .chain(s.provinces.iter().map(|p| p.code.as_str()))
                 .chain([NATIONAL_AREA])
                 .collect();
-            areas.into_par_iter().map(|a| (a.to_string(), Table::ALL.map(|t| self.table_hash(t, a)))).collect()
+            areas.into_par_iter().map(|a| (a.to_string(), Read::ALL.map(|t| self.table_hash(t, a)))).collect()
         });
         match by_area.get(area) {
             Some(hashes) => hashes[t as usize],
@@ -221,22 +221,22 @@ impl<'s> Reading<'s> {
     }
 
     /// The hash of table `t` of `area`, made now.
-    fn table_hash(&self, t: Table, area: &str) -> u64 {
+    fn table_hash(&self, t: Read, area: &str) -> u64 {
         let s = self.site;
         match t {
-            Table::Published => s.reported.hash_of(area),
-            Table::Schools => s.schools.hash_of(area),
+            Read::Published => s.reported.hash_of(area),
+            Read::Schools => s.schools.hash_of(area),
             // The engine's results and the sheets of a county are made from its published and
             // school rows, with the rules and settings (site-wide).
-            Table::Results => {
+            Read::Results => {
                 let mut h = DefaultHasher::new();
                 (s.reported.hash_of(area), s.schools.hash_of(area)).hash(&mut h);
                 h.finish()
             }
-            Table::Milestones => s.milestones.hash_of(area),
-            Table::Metrics => s.metrics.hash_of(area),
-            Table::Revisions => s.revisions.changes.hash_of(area),
-            Table::Narratives => {
+            Read::Milestones => s.milestones.hash_of(area),
+            Read::Metrics => s.metrics.hash_of(area),
+            Read::Revisions => s.revisions.changes.hash_of(area),
+            Read::Narratives => {
                 let narratives = self.narratives.get_or_init(|| {
                     use rayon::prelude::*;
                     let pages = &s.pages[s.pages.partition_point(|p| p.section.as_str() < "counties")..];
@@ -260,24 +260,24 @@ impl<'s> Reading<'s> {
     }
 
     /// The hash of table `t` over every area.
-    fn hash_of_all(&self, t: Table) -> u64 {
+    fn hash_of_all(&self, t: Read) -> u64 {
         *self.all[t as usize].get_or_init(|| {
             let s = self.site;
             let mut h = DefaultHasher::new();
             let areas: Vec<&str> = match t {
-                Table::Published => s.reported.runs().iter().map(|r| r.0.as_str()).collect(),
-                Table::Schools => s.schools.runs().iter().map(|r| r.0.as_str()).collect(),
-                Table::Results => {
+                Read::Published => s.reported.runs().iter().map(|r| r.0.as_str()).collect(),
+                Read::Schools => s.schools.runs().iter().map(|r| r.0.as_str()).collect(),
+                Read::Results => {
                     let mut both: Vec<&str> =
                         s.reported.runs().iter().chain(s.schools.runs()).map(|r| r.0.as_str()).collect();
                     both.sort_unstable();
                     both.dedup();
                     both
                 }
-                Table::Milestones => s.milestones.runs().iter().map(|r| r.0.as_str()).collect(),
-                Table::Metrics => s.metrics.runs().iter().map(|r| r.0.as_str()).collect(),
-                Table::Revisions => s.revisions.changes.runs().iter().map(|r| r.0.as_str()).collect(),
-                Table::Narratives => s.counties.iter().map(|c| c.code.as_str()).collect(),
+                Read::Milestones => s.milestones.runs().iter().map(|r| r.0.as_str()).collect(),
+                Read::Metrics => s.metrics.runs().iter().map(|r| r.0.as_str()).collect(),
+                Read::Revisions => s.revisions.changes.runs().iter().map(|r| r.0.as_str()).collect(),
+                Read::Narratives => s.counties.iter().map(|c| c.code.as_str()).collect(),
             };
             for area in areas {
                 (area, self.hash_of(t, area)).hash(&mut h);
@@ -311,7 +311,7 @@ impl Areas<'_> {
 pub struct Scope<'r, 's> {
     reading: &'r Reading<'s>,
     areas: Areas<'s>,
-    tables: Tables,
+    tables: Reads,
 }
 
 impl Hash for Scope<'_, '_> {
@@ -345,7 +345,7 @@ impl std::fmt::Debug for Scope<'_, '_> {
 
 impl<'r, 's> Scope<'r, 's> {
     /// Panics unless the scope lets `t` of `area` through.
-    fn check(&self, t: Table, area: &str) {
+    fn check(&self, t: Read, area: &str) {
         let covered = self.tables.has(t)
             && match &self.areas {
                 Areas::All => true,
@@ -355,7 +355,7 @@ impl<'r, 's> Scope<'r, 's> {
     }
 
     /// Panics unless the scope lets `t` of every area through.
-    fn check_all(&self, t: Table) {
+    fn check_all(&self, t: Read) {
         assert!(
             self.tables.has(t) && matches!(self.areas, Areas::All),
             "a render job read all of {t:?} outside its {self:?}: add it to the job's scope"
@@ -421,98 +421,98 @@ impl<'r, 's> Scope<'r, 's> {
     /// section is `counties`).
     pub fn pages_of(&self, section: &str, slug: &str) -> &'s [Page] {
         if section == "counties" {
-            self.check(Table::Narratives, slug);
+            self.check(Read::Narratives, slug);
         }
         self.site().pages_of(section, slug)
     }
 
     /// Every page, county narratives included.
     pub fn all_pages(&self) -> &'s [Page] {
-        self.check_all(Table::Narratives);
+        self.check_all(Read::Narratives);
         &self.site().pages
     }
 
     /// The sheets of a county.
     pub fn sheets_of(&self, code: &str) -> &'s [Sheet] {
-        self.check(Table::Results, code);
+        self.check(Read::Results, code);
         self.site().sheets_of(code)
     }
 
     /// Every county's sheets.
     pub fn sheets(&self) -> &'s [Sheet] {
-        self.check_all(Table::Results);
+        self.check_all(Read::Results);
         &self.site().sheets
     }
 
     /// The engine's results of a county.
     pub fn computed_of(&self, code: &str) -> &'s [Computed] {
-        self.check(Table::Results, code);
+        self.check(Read::Results, code);
         self.site().computed_of(code)
     }
 
     /// Every county's engine results.
     pub fn computed(&self) -> &'s [Computed] {
-        self.check_all(Table::Results);
+        self.check_all(Read::Results);
         &self.site().computed
     }
 
     /// The school years of a county published school by school, oldest first.
     pub fn audited_years(&self, code: &str) -> Vec<SchoolYear> {
-        self.check(Table::Results, code);
+        self.check(Read::Results, code);
         self.site().audited_years(code)
     }
 
     /// The engine's computations of a county and school year, school by school.
     pub fn detail_of(&self, code: &str, year: SchoolYear) -> Vec<Computed> {
-        self.check(Table::Schools, code);
+        self.check(Read::Schools, code);
         self.site().detail_of(code, year)
     }
 
     /// The milestones of an area.
     pub fn milestones_of(&self, area: &str) -> &'s [Milestone] {
-        self.check(Table::Milestones, area);
+        self.check(Read::Milestones, area);
         self.site().milestones_of(area)
     }
 
     /// Every milestone.
     pub fn milestones(&self) -> &'s [Milestone] {
-        self.check_all(Table::Milestones);
+        self.check_all(Read::Milestones);
         &self.site().milestones
     }
 
     /// The metrics of an area.
     pub fn metrics_of(&self, area: &str) -> &'s [Metric] {
-        self.check(Table::Metrics, area);
+        self.check(Read::Metrics, area);
         self.site().metrics_of(area)
     }
 
     /// Every metric.
     pub fn metrics(&self) -> &'s [Metric] {
-        self.check_all(Table::Metrics);
+        self.check_all(Read::Metrics);
         &self.site().metrics
     }
 
     /// The published rows of a county.
     pub fn reported_of(&self, code: &str) -> &'s [Reported] {
-        self.check(Table::Published, code);
+        self.check(Read::Published, code);
         self.site().reported_of(code)
     }
 
     /// Every published row.
     pub fn reported(&self) -> &'s [Reported] {
-        self.check_all(Table::Published);
+        self.check_all(Read::Published);
         &self.site().reported
     }
 
     /// The school rows of a county.
     pub fn schools_of(&self, code: &str) -> &'s [SchoolRow] {
-        self.check(Table::Schools, code);
+        self.check(Read::Schools, code);
         self.site().schools_of(code)
     }
 
     /// Every school row, with each county's run.
     pub fn schools(&self) -> &'s crate::model::Grouped<SchoolRow> {
-        self.check_all(Table::Schools);
+        self.check_all(Read::Schools);
         &self.site().schools
     }
 
@@ -520,17 +520,17 @@ impl<'r, 's> Scope<'r, 's> {
     /// and latest composites: `views::rollup`), with a scope of what it is made of;
     /// `None` for an unknown county.
     pub fn rollup_slot(&self, code: &str) -> Option<(&'r OnceLock<Value>, Scope<'r, 's>)> {
-        self.check(Table::Results, code);
-        self.check(Table::Milestones, code);
+        self.check(Read::Results, code);
+        self.check(Read::Milestones, code);
         let r = self.reading;
         let i = r.index_of(code)?;
-        let own = r.scope_of(&r.site.counties[i].code, Tables::of(&[Table::Results, Table::Milestones]));
+        let own = r.scope_of(&r.site.counties[i].code, Reads::of(&[Read::Results, Read::Milestones]));
         Some((&r.rollups[i], own))
     }
 
     /// Whether anything is known of the county with `code` beyond its name.
     pub fn has_data(&self, code: &str) -> bool {
-        for t in [Table::Results, Table::Milestones, Table::Metrics, Table::Narratives] {
+        for t in [Read::Results, Read::Milestones, Read::Metrics, Read::Narratives] {
             self.check(t, code);
         }
         self.reading.index_of(code).is_some_and(|i| self.reading.has_data()[i])
@@ -566,19 +566,19 @@ impl<'r, 's> Scope<'r, 's> {
 
     /// The figures of an area revised, by release.
     pub fn revisions_of(&self, area: &str) -> &'s [crate::model::revisions::Change] {
-        self.check(Table::Revisions, area);
+        self.check(Read::Revisions, area);
         self.site().revisions.changes.of(area)
     }
 
     /// Every revised figure.
     pub fn revisions(&self) -> &'s [crate::model::revisions::Change] {
-        self.check_all(Table::Revisions);
+        self.check_all(Read::Revisions);
         &self.site().revisions.changes
     }
 
     /// The latest step reached in a regime by a county: (step 1–4, milestone).
     pub fn status(&self, code: &str, scheme: crate::model::Scheme) -> Option<(u8, &'s Milestone)> {
-        self.check(Table::Milestones, code);
+        self.check(Read::Milestones, code);
         self.site().status(code, scheme)
     }
 }
@@ -600,13 +600,13 @@ mod tests {
         let code = site.counties[0].code.as_str();
         let other = site.counties[1].code.as_str();
         let reading = Reading::new(&site);
-        let scope = reading.scope(vec![code], Tables::of(&[Table::Milestones]));
+        let scope = reading.scope(vec![code], Reads::of(&[Read::Milestones]));
         scope.milestones_of(code);
         let outside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scope.milestones_of(other)));
         assert!(outside.is_err(), "another county's milestones are outside the scope");
         let outside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scope.sheets_of(code)));
         assert!(outside.is_err(), "the county's sheets are outside the scope");
-        let key = |site: &Analysed, areas: Vec<&str>, tables: Tables| {
+        let key = |site: &Analysed, areas: Vec<&str>, tables: Reads| {
             let reading = Reading::new(site);
             let mut h = DefaultHasher::new();
             reading.scope(areas, tables).hash(&mut h);
@@ -618,11 +618,11 @@ mod tests {
         milestones[at].title.push('!');
         edited.site.milestones = std::sync::Arc::new(milestones.into());
         let both = || vec![code, other];
-        let (ms, results) = (Tables::of(&[Table::Milestones]), Tables::of(&[Table::Results]));
+        let (ms, results) = (Reads::of(&[Read::Milestones]), Reads::of(&[Read::Results]));
         assert_eq!(key(&site, vec![code], ms), key(&edited, vec![code], ms));
         assert_ne!(key(&site, both(), ms), key(&edited, both(), ms));
         assert_eq!(key(&site, both(), results), key(&edited, both(), results));
-        let everywhere = |site: &Analysed, t: Tables| {
+        let everywhere = |site: &Analysed, t: Reads| {
             let mut h = DefaultHasher::new();
             Reading::new(site).everywhere(t).hash(&mut h);
             h.finish()

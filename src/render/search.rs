@@ -6,12 +6,12 @@ use super::scope::Scope;
 
 /// The county finder's static index (`search.json`): code, name, English name, prefecture,
 /// province, full pinyin and pinyin initials (港北区 → `gangbeiqu`, `gbq`).
-pub fn search_index(site: &Scope) -> Vec<u8> {
-    let rows: Vec<Value> = site
+pub fn search_index(scope: &Scope) -> Vec<u8> {
+    let rows: Vec<Value> = scope
         .counties()
         .iter()
         .map(|c| {
-            let prefecture = site.prefecture(&c.prefecture_code).map_or(c.prefecture.as_str(), |p| p.name.as_str());
+            let prefecture = scope.prefecture(&c.prefecture_code).map_or(c.prefecture.as_str(), |p| p.name.as_str());
             let (full, initials) = pinyin_keys(&c.name);
             json!([c.code, c.name, c.name_en, prefecture, c.province, full, initials])
         })

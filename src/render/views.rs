@@ -15,8 +15,8 @@ use crate::engine::Sheet;
 use crate::model::{Event, Level, Milestone, Scheme};
 
 /// Status of a county in one regime: the latest step reached.
-pub fn status(site: &Scope, code: &str, scheme: Scheme) -> Value {
-    match site.status(code, scheme) {
+pub fn status(scope: &Scope, code: &str, scheme: Scheme) -> Value {
+    match scope.status(code, scheme) {
         Some((step, m)) => {
             json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
         }
@@ -46,25 +46,25 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
 
 /// The roll-up row of the county with `code` (its status and latest composites), made once
 /// per render.
-pub fn rollup<'r>(site: &Scope<'r, '_>, code: &str) -> &'r Value {
-    match site.rollup_slot(code) {
+pub fn rollup<'r>(scope: &Scope<'r, '_>, code: &str) -> &'r Value {
+    match scope.rollup_slot(code) {
         Some((row, own)) => row.get_or_init(|| county_row(&own, code)),
         None => &Value::Null,
     }
 }
 
-fn county_row(site: &Scope, code: &str) -> Value {
-    let c = site.county(code).expect("roll-up rows are made for known counties");
-    let pref = site.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
+fn county_row(scope: &Scope, code: &str) -> Value {
+    let c = scope.county(code).expect("roll-up rows are made for known counties");
+    let pref = scope.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
     json!({
         "code": c.code,
         "name": c.name,
         "name_en": c.name_en,
         "prefecture": { "code": c.prefecture_code, "name": pref },
         "province": { "code": c.province_code, "name": c.province },
-        "basic": status(site, code, Scheme::Basic),
-        "quality": status(site, code, Scheme::Quality),
-        "latest": latest_composites(site.sheets_of(code)),
+        "basic": status(scope, code, Scheme::Basic),
+        "quality": status(scope, code, Scheme::Quality),
+        "latest": latest_composites(scope.sheets_of(code)),
     })
 }
 
@@ -101,12 +101,12 @@ impl Citations {
     }
 
     /// The cited sources with their numbers.
-    pub fn list(&self, site: &Scope) -> Value {
+    pub fn list(&self, scope: &Scope) -> Value {
         Value::Array(
             self.order
                 .iter()
                 .enumerate()
-                .filter_map(|(i, id)| site.source(id).map(|s| json!({ "n": i + 1, "source": s })))
+                .filter_map(|(i, id)| scope.source(id).map(|s| json!({ "n": i + 1, "source": s })))
                 .collect(),
         )
     }
@@ -118,9 +118,9 @@ impl Citations {
 /// only its school year and flags (`full`, `computed`, `audited`): its figures are shown by the
 /// trend tables (`charts::county_trends`) and the downloads. Its sources are still cited, as the
 /// page lists every source of its figures.
-pub fn county_years(site: &Scope, code: &str, cites: &mut Citations) -> Value {
-    let sheets = site.sheets_of(code);
-    let audited = site.audited_years(code);
+pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
+    let sheets = scope.sheets_of(code);
+    let audited = scope.audited_years(code);
     let mut latest: BTreeMap<(u8, u8), u16> = BTreeMap::new();
     for s in sheets {
         let y = latest.entry((s.level as u8, s.scheme as u8)).or_default();
@@ -184,7 +184,7 @@ pub fn county_years(site: &Scope, code: &str, cites: &mut Citations) -> Value {
             ("composite", composite.unwrap_or(Value::Null)),
             ("meets_all", json!(s.meets_all)),
             ("has_rows", json!(s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some()))),
-            ("threshold", json!(site.rules().of(s.scheme).threshold(s.level))),
+            ("threshold", json!(scope.rules().of(s.scheme).threshold(s.level))),
             ("schools", json!(s.schools)),
             ("failing_schools", json!(s.failing_schools)),
         ]));
@@ -207,12 +207,12 @@ pub fn county_years(site: &Scope, code: &str, cites: &mut Citations) -> Value {
 }
 
 /// Milestones of some areas, sorted by date, with area and citation.
-pub fn timeline(site: &Scope, areas: &[&str], cites: &mut Citations) -> Value {
-    timeline_of(site, areas.iter().flat_map(|a| site.milestones_of(a)).collect(), cites)
+pub fn timeline(scope: &Scope, areas: &[&str], cites: &mut Citations) -> Value {
+    timeline_of(scope, areas.iter().flat_map(|a| scope.milestones_of(a)).collect(), cites)
 }
 
 /// Some milestones sorted by date, with area and citation.
-pub fn timeline_of(site: &Scope, mut items: Vec<&Milestone>, cites: &mut Citations) -> Value {
+pub fn timeline_of(scope: &Scope, mut items: Vec<&Milestone>, cites: &mut Citations) -> Value {
     items.sort_by(|a, b| (a.date, a.event, &a.area).cmp(&(b.date, b.event, &b.area)));
     Value::Array(
         items
@@ -220,7 +220,7 @@ pub fn timeline_of(site: &Scope, mut items: Vec<&Milestone>, cites: &mut Citatio
             .map(|m| {
                 json!({
                     "date": m.date.to_string(), "event": m.event.id(), "title": m.title,
-                    "area": site.area(&m.area), "src": cites.cite(&m.source),
+                    "area": scope.area(&m.area), "src": cites.cite(&m.source),
                     "scheme": m.event.step().map(|(s, _)| s.id()), "is_other": m.event == Event::Other,
                 })
             })
@@ -229,19 +229,19 @@ pub fn timeline_of(site: &Scope, mut items: Vec<&Milestone>, cites: &mut Citatio
 }
 
 /// Metrics of an area grouped into series, named in `lang`.
-pub fn series(site: &Scope, area: &str, lang: &str, cites: &mut Citations) -> Value {
+pub fn series(scope: &Scope, area: &str, lang: &str, cites: &mut Citations) -> Value {
     let mut by_metric: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for m in site.metrics_of(area) {
+    for m in scope.metrics_of(area) {
         by_metric.entry(&m.metric).or_default().push(json!({
             "period": m.period, "value": m.value, "unit": m.unit, "src": cites.cite(&m.source),
         }));
     }
-    let dl = site.config().default_language();
+    let dl = scope.config().default_language();
     Value::Array(
         by_metric
             .into_iter()
             .map(|(id, points)| {
-                let info = site.config().metrics.get(id);
+                let info = scope.config().metrics.get(id);
                 json!({
                     "id": id,
                     "name": info.map_or(id.to_string(), |i| i.name.get(lang, dl).to_string()),
@@ -273,13 +273,13 @@ impl std::hash::Hash for Ranked {
 }
 
 /// Every county's latest CV of one indicator and level, ranked (lowest CV first).
-pub fn ranking(site: &Scope, scheme: Scheme, indicator: &str, level: Level) -> Vec<Ranked> {
-    let mut rows: Vec<Ranked> = site
+pub fn ranking(scope: &Scope, scheme: Scheme, indicator: &str, level: Level) -> Vec<Ranked> {
+    let mut rows: Vec<Ranked> = scope
         .counties()
         .iter()
         .enumerate()
         .filter_map(|(county, c)| {
-            let (school_year, r) = crate::engine::latest_row(site.sheets_of(&c.code), scheme, level, indicator)?;
+            let (school_year, r) = crate::engine::latest_row(scope.sheets_of(&c.code), scheme, level, indicator)?;
             let cv = r.cv.expect("a latest row has a CV");
             Some(Ranked { county, school_year, value: r.value, cv, meets: r.meets, decimals: r.decimals })
         })
@@ -290,8 +290,8 @@ pub fn ranking(site: &Scope, scheme: Scheme, indicator: &str, level: Level) -> V
 }
 
 /// A ranking as its page shows it, with each county's code and names.
-pub fn ranking_view(site: &Scope, rows: &[Ranked]) -> Value {
-    let counties = site.counties();
+pub fn ranking_view(scope: &Scope, rows: &[Ranked]) -> Value {
+    let counties = scope.counties();
     Value::Array(
         rows.iter()
             .enumerate()
@@ -319,14 +319,14 @@ pub fn ranking_view(site: &Scope, rows: &[Ranked]) -> Value {
 /// The sheets (hundreds of schools × indicators per page, the largest tables of a national
 /// site) are template values ([`record`]s and [`AuditCell`]s), not JSON; each sheet carries
 /// the strip chart of its schools (`charts::computation`).
-pub fn computation(site: &Scope, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
+pub fn computation(scope: &Scope, code: &str, year: crate::model::SchoolYear, tr: super::charts::Tr) -> Context {
     use minijinja::Value as T;
-    let detail = site.detail_of(code, year);
+    let detail = scope.detail_of(code, year);
     let sheets: Vec<T> = detail
         .iter()
         .map(|c| {
             let name = |i: usize| c.units[i].school_name.clone();
-            let rules = site.rules().of(c.scheme);
+            let rules = scope.rules().of(c.scheme);
             let standards: Vec<Option<f64>> = rules
                 .indicators
                 .iter()
@@ -417,7 +417,7 @@ pub fn computation(site: &Scope, code: &str, year: crate::model::SchoolYear, tr:
             ])
         })
         .collect();
-    let r = site.rules();
+    let r = scope.rules();
     Context {
         json: object([
             ("school_year", json!(year.to_string())),
@@ -501,9 +501,9 @@ fn shown_apart(old: Option<&str>, new: Option<&str>) -> (Option<String>, Option<
 }
 
 /// An area's revised figures, by release (latest first).
-pub fn revisions(site: &Scope, area: &str) -> Value {
-    let releases = site.releases();
-    let changes = site.revisions_of(area);
+pub fn revisions(scope: &Scope, area: &str) -> Value {
+    let releases = scope.releases();
+    let changes = scope.revisions_of(area);
     let mut by_release: BTreeMap<std::cmp::Reverse<usize>, Vec<Value>> = BTreeMap::new();
     for c in changes {
         by_release.entry(std::cmp::Reverse(c.release)).or_default().push(change_view(c));
@@ -519,10 +519,11 @@ pub fn revisions(site: &Scope, area: &str) -> Value {
 /// The figures of `area` revised at least once, as `(school year, level, scheme, item)`, for
 /// the marks on its sheets.
 pub fn revised_items(
-    site: &Scope,
+    scope: &Scope,
     area: &str,
 ) -> std::collections::BTreeSet<(String, &'static str, &'static str, &'static str)> {
-    site.revisions_of(area)
+    scope
+        .revisions_of(area)
         .iter()
         .filter_map(|c| {
             let k = &c.key;

@@ -41,7 +41,7 @@ fn is_real_dir(path: &Path) -> bool {
 pub(crate) fn start(site: &Path, output: Option<&Path>, tx: Sender<Message>) -> Result<Watch> {
     let site_buf = site.to_path_buf();
     let output_buf: Option<PathBuf> = output.map(Path::to_path_buf);
-    let git = crate::load::history::git_dir(site);
+    let git = crate::load::git::git_dir(site);
     let git_buf = git.clone();
     // Folders created after the start are watched when the site folder reports them.
     let watched: Arc<Mutex<BTreeSet<String>>> = Arc::new(Mutex::new(BTreeSet::new()));

@@ -138,7 +138,7 @@ fn every_kind_of_edit_rebuilds_like_a_clean_render() {
         let path = apply_edit(&t, kind, 37 * u32::from(kind) + 5);
         memo.forget(&[path.to_string()]);
         let cached = memo.run(junheng::pipeline::To::Memory, false).unwrap();
-        let clean = junheng::pipeline::render_site(&t.site, false).unwrap();
+        let clean = junheng::pipeline::in_memory(&t.site, false).unwrap();
         let differing: Vec<&str> =
             clean.files.iter().zip(&cached.files).filter(|(a, b)| a != b).map(|(a, _)| a.path.as_str()).collect();
         assert!(cached.files.len() == clean.files.len() && differing.is_empty(), "edit {kind} ({path}): {differing:?}");
@@ -192,7 +192,7 @@ proptest::proptest! {
             let path = apply_edit(&t, kind, n);
             memo.forget(&[path.to_string()]);
             let cached = memo.run(junheng::pipeline::To::Memory, false);
-            let clean = junheng::pipeline::render_site(&t.site, false);
+            let clean = junheng::pipeline::in_memory(&t.site, false);
             match (cached, clean) {
                 (Ok(a), Ok(b)) => {
                     proptest::prop_assert!(a.files == b.files, "edit {kind}/{n}: cached render differs");
@@ -229,11 +229,11 @@ fn school_rows_are_reused_until_their_inputs_change() {
         !after_narrative.contains(&"schools") && !after_narrative.contains(&"county results"),
         "{after_narrative:?}"
     );
-    assert!(files == junheng::pipeline::render_site(&t.site, false).unwrap().files);
+    assert!(files == junheng::pipeline::in_memory(&t.site, false).unwrap().files);
     apply_edit(&t, 1, 7);
     let (after_schools, files) = stages(&mut memo);
     assert!(after_schools.contains(&"schools") && after_schools.contains(&"county results"), "{after_schools:?}");
-    assert!(files == junheng::pipeline::render_site(&t.site, false).unwrap().files);
+    assert!(files == junheng::pipeline::in_memory(&t.site, false).unwrap().files);
 }
 
 // Guards the reuse of the sheets (published rows merged with the engine's results) on a site
@@ -248,7 +248,7 @@ fn sheets_are_reused_on_a_site_without_school_rows() {
     let stages = |memo: &mut junheng::pipeline::Pipeline| {
         let rendered = memo.run(junheng::pipeline::To::Memory, false).unwrap();
         let stages = made(memo);
-        assert!(rendered.files == junheng::pipeline::render_site(&t.site, false).unwrap().files, "{stages:?}");
+        assert!(rendered.files == junheng::pipeline::in_memory(&t.site, false).unwrap().files, "{stages:?}");
         stages
     };
     assert!(stages(&mut memo).contains(&"sheets"));
@@ -271,7 +271,7 @@ fn a_narrative_edit_renders_its_county_page_only() {
     let path = apply_edit(&t, 2, 1);
     memo.forget(&[path.to_string()]);
     let cached = memo.run(junheng::pipeline::To::Memory, false).unwrap();
-    assert!(cached.files == junheng::pipeline::render_site(&t.site, false).unwrap().files);
+    assert!(cached.files == junheng::pipeline::in_memory(&t.site, false).unwrap().files);
     assert!(cached.files.iter().any(|f| f.path.starts_with("county/450804/computation/")), "an audited county");
     assert_eq!(
         memo.pages_made_and_reused().0,
@@ -291,7 +291,7 @@ fn data_tables_are_checked_again_only_when_changed() {
         memo.forget(&[rel.to_string()]);
         let cached = memo.run(junheng::pipeline::To::Memory, false);
         let stages = made(&memo);
-        let clean = junheng::pipeline::render_site(&t.site, false);
+        let clean = junheng::pipeline::in_memory(&t.site, false);
         let problems = |r: &Result<junheng::pipeline::Outcome, junheng::Error>| match r {
             Err(junheng::Error::Site(d)) => {
                 Some(d.sorted().iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
@@ -339,7 +339,7 @@ fn an_indicator_page_follows_its_ranking_only() {
         edit(&t, "data/indicators.csv", from, to);
         memo.forget(&["data/indicators.csv".to_string()]);
         let cached = memo.run(junheng::pipeline::To::Memory, false).unwrap().files;
-        let clean = junheng::pipeline::render_site(&t.site, false).unwrap().files;
+        let clean = junheng::pipeline::in_memory(&t.site, false).unwrap().files;
         let page = |path: &str| cached.iter().find(|f| f.path == path).unwrap().bytes.clone();
         assert!(cached == clean, "{to}: the cached render differs");
         (
@@ -389,10 +389,7 @@ fn theme_files_are_read_again_when_changed() {
     for (what, step) in steps {
         step();
         let cached = render(&mut memo).files;
-        assert!(
-            cached == junheng::pipeline::render_site(&t.site, false).unwrap().files,
-            "{what}: cached render differs"
-        );
+        assert!(cached == junheng::pipeline::in_memory(&t.site, false).unwrap().files, "{what}: cached render differs");
         let added = cached.iter().any(|f| f.path == "assets/added.txt");
         let marked =
             cached.iter().any(|f| f.path == "index.html" && String::from_utf8_lossy(&f.bytes).contains("theme-marker"));
@@ -419,7 +416,7 @@ fn files_are_read_again_when_changed_or_reported() {
         let t = SiteTest::demo();
         let mut memo = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Values);
         let render = |memo: &mut junheng::pipeline::Pipeline| memo.run(junheng::pipeline::To::Memory, false).unwrap();
-        let clean = || junheng::pipeline::render_site(&t.site, false).unwrap().files;
+        let clean = || junheng::pipeline::in_memory(&t.site, false).unwrap().files;
         render(&mut memo);
         let rel = apply_edit(&t, kind, 1);
         assert!(render(&mut memo).files == clean(), "{rel}: an edit seen by its stamp alone");

@@ -59,7 +59,7 @@ fn preview_rebuilds_in_verify_mode_at_national_size() {
     t.write("data/counties.csv", &counties.replace("110101,东城区", "110101,东城"));
     preview.forget(&["data/counties.csv".to_string()]);
     let cached = preview.run(junheng::pipeline::To::Memory, false).unwrap().files;
-    let clean = junheng::pipeline::render_site(&t.site, false).unwrap().files;
+    let clean = junheng::pipeline::in_memory(&t.site, false).unwrap().files;
     assert!(cached.len() == clean.len() && cached == clean, "the cached render differs from a clean one");
     let page = cached.iter().find(|f| f.path == "county/110101/index.html").unwrap();
     let page = String::from_utf8_lossy(&page.bytes);

@@ -3,11 +3,11 @@
 use super::*;
 
 /// `api/counties/<code>.json`: everything known for one county (its schema is `schema/county.schema.json`).
-pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
-    let c = site.county(code).expect("API files are made for known counties");
+pub fn county_api(scope: &Scope, code: &str) -> Vec<u8> {
+    let c = scope.county(code).expect("API files are made for known counties");
     // Sheets are the bulk of a record: written straight from the model (fields in the order
     // of the schema), not through `serde_json` maps.
-    let sheets: Vec<ApiSheet> = site
+    let sheets: Vec<ApiSheet> = scope
         .sheets_of(code)
         .iter()
         .map(|sh| {
@@ -41,7 +41,7 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
                         disagrees: None,
                         reported_mean: None,
                         departs_from_mean: None,
-                        threshold: site.rules().basic.threshold(sh.level),
+                        threshold: scope.rules().basic.threshold(sh.level),
                         meets: None,
                         source: None,
                     },
@@ -50,7 +50,7 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
             }
         })
         .collect();
-    let milestones: Vec<Value> = site
+    let milestones: Vec<Value> = scope
         .milestones_of(code)
         .iter()
         .map(|m| {
@@ -59,7 +59,7 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
             })
         })
         .collect();
-    let metrics: Vec<Value> = site
+    let metrics: Vec<Value> = scope
         .metrics_of(code)
         .iter()
         .map(|m| {
@@ -68,7 +68,7 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
             })
         })
         .collect();
-    let mut cited: Vec<&str> = site
+    let mut cited: Vec<&str> = scope
         .sheets_of(code)
         .iter()
         .flat_map(|sh| {
@@ -77,20 +77,20 @@ pub fn county_api(site: &Scope, code: &str) -> Vec<u8> {
                 .filter_map(|r| r.source.as_deref())
                 .chain(sh.composite.iter().filter_map(|c| c.source.as_deref()))
         })
-        .chain(site.milestones_of(code).iter().filter_map(|m| m.source.as_deref()))
-        .chain(site.metrics_of(code).iter().filter_map(|m| m.source.as_deref()))
+        .chain(scope.milestones_of(code).iter().filter_map(|m| m.source.as_deref()))
+        .chain(scope.metrics_of(code).iter().filter_map(|m| m.source.as_deref()))
         .collect();
     cited.sort();
     cited.dedup();
-    let sources: Vec<Value> = cited.iter().filter_map(|id| site.source(id)).map(|s| json!(s)).collect();
-    let status = |scheme| match site.status(code, scheme) {
+    let sources: Vec<Value> = cited.iter().filter_map(|id| scope.source(id)).map(|s| json!(s)).collect();
+    let status = |scheme| match scope.status(code, scheme) {
         Some((step, m)) => {
             json!({ "step": step, "event": m.event.id(), "date": m.date.to_string() })
         }
         None => Value::Null,
     };
-    let releases = site.releases();
-    let revisions: Vec<Value> = site
+    let releases = scope.releases();
+    let revisions: Vec<Value> = scope
         .revisions_of(code)
         .iter()
         .map(|c| {

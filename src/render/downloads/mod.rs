@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::scope::{Reading, Scope, Table, Tables};
+use super::scope::{Read, Reading, Reads, Scope};
 use super::{OutputFile, Sink};
 use crate::config::{AuditYears, Format};
 use crate::job::Job;
@@ -261,13 +261,13 @@ struct CountyBook<'r, 's> {
 }
 
 fn county_book(i: &CountyBook, sink: &dyn Sink) -> Arc<Part> {
-    let site = &i.scope;
-    let c = site.county(&i.code).expect("parts are planned for known counties");
-    let results = county_results(site, &c.code);
-    let schools = (!site.audited_years(&c.code).is_empty()).then(|| school_terms_table(site, &c.code));
+    let scope = &i.scope;
+    let c = scope.county(&i.code).expect("parts are planned for known counties");
+    let results = county_results(scope, &c.code);
+    let schools = (!scope.audited_years(&c.code).is_empty()).then(|| school_terms_table(scope, &c.code));
     let tables: Vec<&DataTable> = [Some(&results), schools.as_ref()].into_iter().flatten().collect();
     let part = Some(format!("{} {}", c.code, c.name));
-    let book = Book { words: i.words, config: site.config(), part, sheets_by_table: true };
+    let book = Book { words: i.words, config: scope.config(), part, sheets_by_table: true };
     let written = emit(sink, format!("data/counties/{}.xlsx", c.code), to_xlsx(&tables, &book));
     let docs = i.describes.then(|| {
         let mut results = table_doc(&results, &[], false);
@@ -333,8 +333,8 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
     // The first county's workbook with both tables describes them all.
     let first = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
     let first = first.or_else(|| site.counties.iter().find(|c| !site.sheets_of(&c.code).is_empty()));
-    let own = Tables::of(&[Table::Schools, Table::Results]);
-    let record = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics, Table::Revisions]);
+    let own = Reads::of(&[Read::Schools, Read::Results]);
+    let record = Reads::of(&[Read::Results, Read::Milestones, Read::Metrics, Read::Revisions]);
     let per_county: Vec<[Option<PartJob>; 2]> = site
         .counties
         .par_iter()
@@ -378,7 +378,7 @@ pub fn downloads_job<'r, 's>(reading: &'r Reading<'s>, parts: Vec<Arc<Part>>) ->
 }
 
 fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
-    let site = &i.scope;
+    let scope = &i.scope;
     let parts = &i.parts;
     let mut docs = joined_docs(parts.iter().filter_map(|p| p.doc.as_ref()));
     // The county workbooks' tables are described once each.
@@ -391,14 +391,14 @@ fn whole(i: &Whole, sink: &dyn Sink) -> Arc<Downloads> {
     for (name, schema) in schemas {
         own.push(emit(sink, format!("data/schemas/{name}.json"), pretty(schema)));
     }
-    let formats = &site.config().downloads;
+    let formats = &scope.config().downloads;
     // The data package describes the CSV files: it is written with them.
     if formats.writes(Format::Csv) {
         let resources: Vec<&Value> = parts.iter().flat_map(|p| &p.resources).collect();
-        own.push(emit(sink, "data/datapackage.json".into(), package_json(site, resources)));
+        own.push(emit(sink, "data/datapackage.json".into(), package_json(scope, resources)));
     }
     if formats.writes(Format::Api) {
-        let index: Vec<Value> = site
+        let index: Vec<Value> = scope
             .counties()
             .iter()
             .map(|c| json!({ "code": c.code, "name": c.name, "path": format!("counties/{}.json", c.code) }))
@@ -443,8 +443,8 @@ fn joined_docs<'a>(docs: impl Iterator<Item = &'a Value>) -> Vec<Value> {
 }
 
 /// The Frictionless data package (`datapackage.json`) describing `resources`.
-fn package_json(site: &Scope, resources: Vec<&Value>) -> Vec<u8> {
-    let c = site.config();
+fn package_json(scope: &Scope, resources: Vec<&Value>) -> Vec<u8> {
+    let c = scope.config();
     let dl = c.default_language();
     /// The package, with its resources borrowed (the keys in this order, as written).
     #[derive(serde::Serialize)]
@@ -468,7 +468,7 @@ fn package_json(site: &Scope, resources: Vec<&Value>) -> Vec<u8> {
             None => json!([{ "name": c.license }]),
         },
         // A source without a URL has no `path` (the package profile wants a string or nothing).
-        sources: site
+        sources: scope
             .sources()
             .iter()
             .map(|s| match &s.url {

@@ -46,14 +46,8 @@ struct Database<'r, 's> {
 /// The job making the database of the whole site (`data/junheng.sqlite`), or, when a table is
 /// split, the jobs making one database per province (`data/sqlite/<province>.sqlite.gz`).
 pub(super) fn database_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words, split: bool) -> Vec<PartJob<'r>> {
-    let tables = Tables::of(&[
-        Table::Published,
-        Table::Results,
-        Table::Milestones,
-        Table::Metrics,
-        Table::Schools,
-        Table::Revisions,
-    ]);
+    let tables =
+        Reads::of(&[Read::Published, Read::Results, Read::Milestones, Read::Metrics, Read::Schools, Read::Revisions]);
     if !split {
         let inputs = Database { scope: reading.everywhere(tables), words, province: None };
         return vec![Job::new("data/junheng.sqlite", inputs, database)];
@@ -147,7 +141,7 @@ const IN_MEMORY: &str = "an in-memory SQLite database of well-formed tables";
 /// the latest figures, and the tables `_about` (publisher, license, citation) and `_columns`
 /// (each column's header, type, unit and meaning in each language), handed to `file` (which
 /// makes the bytes written).
-fn to_sqlite<T>(tables: &[DataTable], site: &Scope, words: &Words, file: impl FnOnce(&[u8]) -> T) -> T {
+fn to_sqlite<T>(tables: &[DataTable], scope: &Scope, words: &Words, file: impl FnOnce(&[u8]) -> T) -> T {
     // SQLite's `memdb`: the database in one buffer of its own, which serializing hands over
     // without a copy (a name without a leading `/` is private to the connection).
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -178,15 +172,15 @@ fn to_sqlite<T>(tables: &[DataTable], site: &Scope, words: &Words, file: impl Fn
     if names.contains(&"results") {
         tx.execute_batch(LATEST).expect(IN_MEMORY);
     }
-    about_tables(&tx, tables, site, words);
+    about_tables(&tx, tables, scope, words);
     tx.commit().expect(IN_MEMORY);
     db.execute_batch("ANALYZE").expect(IN_MEMORY);
     file(&db.serialize(rusqlite::MAIN_DB).expect(IN_MEMORY))
 }
 
 /// `_about` and `_columns`.
-fn about_tables(tx: &rusqlite::Transaction, tables: &[DataTable], site: &Scope, words: &Words) {
-    let config = site.config();
+fn about_tables(tx: &rusqlite::Transaction, tables: &[DataTable], scope: &Scope, words: &Words) {
+    let config = scope.config();
     let lang = config.default_language();
     tx.execute_batch("CREATE TABLE _about (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID").expect(IN_MEMORY);
     let license = match &config.license_url {
@@ -237,8 +231,8 @@ pub(super) fn citation(config: &crate::config::Config, words: &Words, lang: &str
 
 /// Datasette's metadata of the database `name`: title, license, source, and each table's and
 /// column's description in the site's first language.
-fn datasette_metadata(name: &str, tables: &[DataTable], site: &Scope, words: &Words) -> Value {
-    let config = site.config();
+fn datasette_metadata(name: &str, tables: &[DataTable], scope: &Scope, words: &Words) -> Value {
+    let config = scope.config();
     let lang = config.default_language();
     let described: serde_json::Map<String, Value> = tables
         .iter()

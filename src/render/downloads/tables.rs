@@ -13,7 +13,7 @@ pub(super) type MakeTable = for<'x, 'r, 's, 'c> fn(&'x Scope<'r, 's>, Option<&'c
 /// published in parts, one per province).
 pub(super) struct National {
     pub(super) name: &'static str,
-    pub(super) reads: Tables,
+    pub(super) reads: Reads,
     pub(super) make: MakeTable,
     pub(super) grouped: bool,
 }
@@ -26,43 +26,43 @@ fn columns_of(file: &format::InputFile) -> Vec<(&'static str, Ty)> {
 /// The runs of `of` of the counties in `province`, or every county's rows as one run.
 /// (`all` is read only for the whole table: a province's scope lets through its counties only).
 fn runs_of<'s, T: 's>(
-    site: &Scope<'_, 's>,
+    scope: &Scope<'_, 's>,
     province: Option<&str>,
     all: impl FnOnce() -> &'s [T],
     of: impl Fn(&str) -> &'s [T],
 ) -> Vec<&'s [T]> {
     match province {
         None => vec![all()],
-        Some(p) => site.counties().iter().filter(|c| c.province_code == p).map(|c| of(&c.code)).collect(),
+        Some(p) => scope.counties().iter().filter(|c| c.province_code == p).map(|c| of(&c.code)).collect(),
     }
 }
 
 /// Every national table of the site, in the order the downloads list them.
 pub(super) const NATIONAL: [National; 8] = [
-    National { name: "counties", reads: Tables::of(&[]), make: counties_table, grouped: false },
-    National { name: "indicators", reads: Tables::of(&[Table::Published]), make: indicators_table, grouped: true },
+    National { name: "counties", reads: Reads::of(&[]), make: counties_table, grouped: false },
+    National { name: "indicators", reads: Reads::of(&[Read::Published]), make: indicators_table, grouped: true },
     National {
         name: "results",
-        reads: Tables::of(&[Table::Results]),
+        reads: Reads::of(&[Read::Results]),
         make: |site, province| Some(results_table(site, province)),
         grouped: true,
     },
-    National { name: "milestones", reads: Tables::of(&[Table::Milestones]), make: milestones_table, grouped: false },
-    National { name: "metrics", reads: Tables::of(&[Table::Metrics]), make: metrics_table, grouped: false },
-    National { name: "sources", reads: Tables::of(&[]), make: sources_table, grouped: false },
-    National { name: "schools", reads: Tables::of(&[Table::Schools]), make: schools_table, grouped: true },
-    National { name: "changes", reads: Tables::of(&[Table::Revisions]), make: changes_table, grouped: true },
+    National { name: "milestones", reads: Reads::of(&[Read::Milestones]), make: milestones_table, grouped: false },
+    National { name: "metrics", reads: Reads::of(&[Read::Metrics]), make: metrics_table, grouped: false },
+    National { name: "sources", reads: Reads::of(&[]), make: sources_table, grouped: false },
+    National { name: "schools", reads: Reads::of(&[Read::Schools]), make: schools_table, grouped: true },
+    National { name: "changes", reads: Reads::of(&[Read::Revisions]), make: changes_table, grouped: true },
 ];
 
 /// The codes of the areas whose rows a province's part of a table holds: the country's, the
 /// province's, its prefectures' and its counties'.
-pub(super) fn areas_of<'s>(site: &Scope<'_, 's>, province: &str) -> Vec<&'s str> {
+pub(super) fn areas_of<'s>(scope: &Scope<'_, 's>, province: &str) -> Vec<&'s str> {
     let mut areas = vec![
         crate::model::NATIONAL_AREA,
-        site.provinces().iter().find(|p| p.code == province).map_or("", |p| p.code.as_str()),
+        scope.provinces().iter().find(|p| p.code == province).map_or("", |p| p.code.as_str()),
     ];
-    areas.extend(site.prefectures().iter().filter(|p| p.province_code == province).map(|p| p.code.as_str()));
-    areas.extend(site.counties().iter().filter(|c| c.province_code == province).map(|c| c.code.as_str()));
+    areas.extend(scope.prefectures().iter().filter(|p| p.province_code == province).map(|p| p.code.as_str()));
+    areas.extend(scope.counties().iter().filter(|c| c.province_code == province).map(|c| c.code.as_str()));
     // An area may be listed twice (a prefecture coded like its province): its rows once.
     areas.retain(|a| !a.is_empty());
     areas.sort_unstable();
@@ -70,8 +70,8 @@ pub(super) fn areas_of<'s>(site: &Scope<'_, 's>, province: &str) -> Vec<&'s str>
     areas
 }
 
-fn counties_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
-    let all = site.counties();
+fn counties_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let all = scope.counties();
     let counties: Vec<&crate::model::County> = match province {
         None => all.iter().collect(),
         Some(p) => all.iter().filter(|c| c.province_code == p).collect(),
@@ -96,19 +96,19 @@ fn counties_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Da
     })
 }
 
-fn indicators_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+fn indicators_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
     Some(DataTable {
         name: "indicators",
         columns: columns_of(&format::INDICATORS),
         primary_key: format::INDICATORS.primary_key,
-        rows: reported_rows(runs_of(site, province, || site.reported(), |c| site.reported_of(c))),
+        rows: reported_rows(runs_of(scope, province, || scope.reported(), |c| scope.reported_of(c))),
     })
 }
 
-fn milestones_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+fn milestones_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
     let milestones: Vec<&[crate::model::Milestone]> = match province {
-        None => vec![site.milestones()],
-        Some(p) => areas_of(site, p).into_iter().map(|a| site.milestones_of(a)).collect(),
+        None => vec![scope.milestones()],
+        Some(p) => areas_of(scope, p).into_iter().map(|a| scope.milestones_of(a)).collect(),
     };
     Some(DataTable {
         name: "milestones",
@@ -126,10 +126,10 @@ fn milestones_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<
     })
 }
 
-fn metrics_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+fn metrics_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
     let metrics: Vec<&[crate::model::Metric]> = match province {
-        None => vec![site.metrics()],
-        Some(p) => areas_of(site, p).into_iter().map(|a| site.metrics_of(a)).collect(),
+        None => vec![scope.metrics()],
+        Some(p) => areas_of(scope, p).into_iter().map(|a| scope.metrics_of(a)).collect(),
     };
     Some(DataTable {
         name: "metrics",
@@ -143,8 +143,8 @@ fn metrics_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Dat
     })
 }
 
-fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
-    let sources = site.sources();
+fn sources_table<'s>(scope: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
+    let sources = scope.sources();
     Some(DataTable {
         name: "sources",
         columns: columns_of(&format::SOURCES),
@@ -166,14 +166,14 @@ fn sources_table<'s>(site: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<
 /// Every figure revised in a release (release, commit and date empty: not released yet), when
 /// the site has a revision history. A province's part holds its areas' changes and, as its
 /// database does, the country's own (milestones of `000000`).
-fn changes_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
-    let releases = site.releases();
+fn changes_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let releases = scope.releases();
     if releases.is_empty() {
         return None;
     }
     let changes: Vec<&crate::model::revisions::Change> = match province {
-        None => site.revisions().iter().collect(),
-        Some(p) => areas_of(site, p).into_iter().flat_map(|a| site.revisions_of(a)).collect(),
+        None => scope.revisions().iter().collect(),
+        Some(p) => areas_of(scope, p).into_iter().flat_map(|a| scope.revisions_of(a)).collect(),
     };
     Some(DataTable {
         name: "changes",
@@ -214,8 +214,8 @@ fn changes_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Dat
 }
 
 /// The school rows as the input file has them, when the site has any.
-fn schools_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
-    let schools = runs_of(site, province, || &site.schools()[..], |c| site.schools_of(c));
+fn schools_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let schools = runs_of(scope, province, || &scope.schools()[..], |c| scope.schools_of(c));
     if province.is_none() && schools.iter().all(|run| run.is_empty()) {
         return None;
     }
@@ -229,14 +229,14 @@ fn schools_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> Option<Dat
 
 /// The school rows of a province of a national portal (`audit_years = "latest"`) as its workbook
 /// has them: each county's latest school year (every year is in the CSV and the database).
-pub(super) fn latest_schools_table<'s>(site: &Scope<'_, 's>, province: &str) -> Option<DataTable<'s>> {
-    let t = schools_table(site, Some(province))?;
-    let latest: rustc_hash::FxHashMap<&str, String> = site
+pub(super) fn latest_schools_table<'s>(scope: &Scope<'_, 's>, province: &str) -> Option<DataTable<'s>> {
+    let t = schools_table(scope, Some(province))?;
+    let latest: rustc_hash::FxHashMap<&str, String> = scope
         .counties()
         .iter()
         .filter(|c| c.province_code == province)
         .filter_map(|c| {
-            site.schools_of(&c.code).iter().map(|r| r.school_year).max().map(|y| (c.code.as_str(), y.to_string()))
+            scope.schools_of(&c.code).iter().map(|r| r.school_year).max().map(|y| (c.code.as_str(), y.to_string()))
         })
         .collect();
     let at = |name: &str| t.columns.iter().position(|c| c.0 == name).expect("the school table's columns");
@@ -291,8 +291,8 @@ pub(super) fn school_rows(runs: Vec<&[crate::model::SchoolRow]>) -> Rows<'_> {
 /// whole-school facilities and its value xᵢ of every indicator of that regime (columns
 /// `basic_…`, `quality_…`). Each coefficient can be redone in a spreadsheet from these rows:
 /// x̄ = Σ Pᵢxᵢ / Σ Pᵢ, S² = Σ (Pᵢ/P)(xᵢ − x̄)², CV = S / x̄.
-pub(super) fn school_terms_table<'s>(site: &Scope<'_, 's>, code: &str) -> DataTable<'s> {
-    let audited = site.audited_years(code);
+pub(super) fn school_terms_table<'s>(scope: &Scope<'_, 's>, code: &str) -> DataTable<'s> {
+    let audited = scope.audited_years(code);
     let mut columns = vec![
         ("school_year", Ty::Str),
         ("level", Ty::Str),
@@ -307,7 +307,7 @@ pub(super) fn school_terms_table<'s>(site: &Scope<'_, 's>, code: &str) -> DataTa
     columns.extend(value_columns.iter().map(|&(_, _, name)| (name, Ty::Num)));
     columns.extend([("standards_met", Ty::Int), ("passes", Ty::Bool)]);
     let mut rows = Vec::new();
-    for c in audited.iter().flat_map(|&year| site.detail_of(code, year)) {
+    for c in audited.iter().flat_map(|&year| scope.detail_of(code, year)) {
         let first = value_columns.iter().position(|&(sc, _, _)| sc == c.scheme).unwrap_or(0);
         let mut unit_rows: Vec<Vec<Cell>> = c
             .units
@@ -371,13 +371,13 @@ pub(super) const VALUE_COLUMNS: &[(Scheme, &str, &str)] = &[
 
 /// Every indicator with its verdict (and the composites): of every county, or the counties of a
 /// province.
-pub(super) fn results_table<'s>(site: &Scope<'_, 's>, province: Option<&str>) -> DataTable<'s> {
-    results_of(runs_of(site, province, || site.sheets(), |c| site.sheets_of(c)))
+pub(super) fn results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> DataTable<'s> {
+    results_of(runs_of(scope, province, || scope.sheets(), |c| scope.sheets_of(c)))
 }
 
 /// The results of one county.
-pub(super) fn county_results<'s>(site: &Scope<'_, 's>, code: &str) -> DataTable<'s> {
-    results_of(vec![site.sheets_of(code)])
+pub(super) fn county_results<'s>(scope: &Scope<'_, 's>, code: &str) -> DataTable<'s> {
+    results_of(vec![scope.sheets_of(code)])
 }
 
 fn results_of(sheets: Vec<&[crate::engine::Sheet]>) -> DataTable<'_> {

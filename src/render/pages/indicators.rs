@@ -30,15 +30,15 @@ struct RankingInputs<'r, 's> {
 
 fn rankings(i: &RankingInputs, _: &dyn Sink) -> Rankings {
     use rayon::prelude::*;
-    let site = &i.scope;
+    let scope = &i.scope;
     let indicators: Vec<(Scheme, &'static str)> = Scheme::ALL
         .into_iter()
-        .flat_map(|scheme| site.rules().of(scheme).indicators.iter().map(move |ind| (scheme, ind.id)))
+        .flat_map(|scheme| scope.rules().of(scheme).indicators.iter().map(move |ind| (scheme, ind.id)))
         .collect();
     let rankings = indicators
         .into_par_iter()
         .map(|(scheme, id)| {
-            let levels: Vec<_> = Level::ALL.iter().map(|&level| views::ranking(site, scheme, id, level)).collect();
+            let levels: Vec<_> = Level::ALL.iter().map(|&level| views::ranking(scope, scheme, id, level)).collect();
             let mut h = std::hash::DefaultHasher::new();
             levels.hash(&mut h);
             Ranking { scheme, id, levels, hash: h.finish() }
@@ -49,7 +49,7 @@ fn rankings(i: &RankingInputs, _: &dyn Sink) -> Rankings {
 
 /// The job ranking every indicator (it reads every county's sheets).
 pub fn rankings_job<'a>(reading: &'a Reading<'a>) -> Job<'a, Rankings> {
-    let scope = reading.everywhere(Tables::of(&[Table::Results]));
+    let scope = reading.everywhere(Reads::of(&[Read::Results]));
     Job::new("rankings", RankingInputs { scope }, rankings)
 }
 
@@ -60,9 +60,9 @@ struct Indicator<'a> {
 }
 
 impl Kind for Indicator<'_> {
-    fn context(&self, site: &Scope, _: &Frame) -> Context {
+    fn context(&self, scope: &Scope, _: &Frame) -> Context {
         let Ranking { scheme, id, levels, .. } = self.ranking;
-        let rules = site.rules().of(*scheme);
+        let rules = scope.rules().of(*scheme);
         let ind = rules.indicators.iter().find(|i| i.id == *id).expect("rankings are made from the rules");
         let levels: Vec<Value> = Level::ALL
             .iter()
@@ -72,7 +72,7 @@ impl Kind for Indicator<'_> {
                     ("level", json!(level)),
                     ("threshold", json!(rules.threshold(level))),
                     ("standard", json!(ind.standard_for(level))),
-                    ("ranking", views::ranking_view(site, ranking)),
+                    ("ranking", views::ranking_view(scope, ranking)),
                 ])
             })
             .collect();
@@ -90,8 +90,8 @@ impl Kind for Indicator<'_> {
 struct IndicatorList;
 
 impl Kind for IndicatorList {
-    fn context(&self, site: &Scope, _: &Frame) -> Context {
-        let rules = site.rules();
+    fn context(&self, scope: &Scope, _: &Frame) -> Context {
+        let rules = scope.rules();
         let index: Vec<Value> = Scheme::ALL
             .into_iter()
             .flat_map(|scheme| rules.of(scheme).indicators.iter().map(move |i| json!({ "scheme": scheme, "id": i.id })))

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::context::{self, Context};
 use super::downloads::{self, Downloads};
-use super::scope::{Reading, Scope, Table, Tables};
+use super::scope::{Read, Reading, Reads, Scope};
 use super::views::{self, Citations};
 use super::{Styled, charts, lang_prefix, markdown};
 use crate::diag::Diagnostic;
@@ -85,7 +85,7 @@ impl std::fmt::Debug for Frame<'_> {
 
 /// A kind of page: what it shows beyond its scope, and how its context is built from both.
 trait Kind: Hash + std::fmt::Debug + Send + Sync {
-    fn context(&self, site: &Scope, f: &Frame) -> Context;
+    fn context(&self, scope: &Scope, f: &Frame) -> Context;
 }
 
 /// One page: where, with which template and title, what it reads ([`Scope`]) and its kind.
@@ -230,9 +230,9 @@ fn nav(site: &Analysed, lang: &str) -> Value {
 }
 
 /// The version of a page in `lang`, else in the default language, else any.
-fn pick<'p>(site: &Scope<'_, 'p>, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
-    let dl = site.config().default_language();
-    let candidates = site.pages_of(section, slug);
+fn pick<'p>(scope: &Scope<'_, 'p>, section: &str, slug: &str, lang: &str) -> Option<&'p Page> {
+    let dl = scope.config().default_language();
+    let candidates = scope.pages_of(section, slug);
     candidates
         .iter()
         .find(|p| p.lang == lang)
@@ -255,8 +255,8 @@ fn page_view(p: &Page, lang: &str, top: u8, raw_html: crate::config::RawHtml, ci
 }
 
 /// The newest date among the sources a page cites (the "data date" of a citation).
-fn cited_date(site: &Scope, cites: &Citations) -> Option<String> {
-    cites.ids().iter().filter_map(|id| site.source(id).and_then(|s| s.date)).max().map(|d| d.to_string())
+fn cited_date(scope: &Scope, cites: &Citations) -> Option<String> {
+    cites.ids().iter().filter_map(|id| scope.source(id).and_then(|s| s.date)).max().map(|d| d.to_string())
 }
 
 /// The name of a county in `lang`.
@@ -265,27 +265,27 @@ fn county_name(c: &crate::model::County, lang: &str) -> String {
 }
 
 /// The tables a roll-up row reads (a county's status and latest composites).
-const ROLLUP: [Table; 2] = [Table::Results, Table::Milestones];
+const ROLLUP: [Read; 2] = [Read::Results, Read::Milestones];
 
 /// The home page: the county list with each county's roll-up row and the site's progress.
 #[derive(Hash, Debug)]
 struct Home;
 
 impl Kind for Home {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let lang = f.lang;
-        let rows: Vec<&Value> = site.counties().iter().map(|c| views::rollup(site, &c.code)).collect();
+        let rows: Vec<&Value> = scope.counties().iter().map(|c| views::rollup(scope, &c.code)).collect();
         let basic_recognised = rows.iter().filter(|r| r["basic"]["step"] == json!(4)).count();
         let quality_recognised = rows.iter().filter(|r| r["quality"]["step"] == json!(4)).count();
         let mut cites = Citations::default();
-        let intro =
-            pick(site, "", "_index", lang).map(|p| page_view(p, lang, 2, site.config().settings.raw_html, &mut cites));
+        let intro = pick(scope, "", "_index", lang)
+            .map(|p| page_view(p, lang, 2, scope.config().settings.raw_html, &mut cites));
         json!({
             "intro": intro, "counties": rows,
             "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
-                          "provinces": site.provinces().len(), "prefectures": site.prefectures().len() },
-            "provinces": site.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
-            "latest_pages": latest_pages(site, lang, 5), "sources": cites.list(site),
+                          "provinces": scope.provinces().len(), "prefectures": scope.prefectures().len() },
+            "provinces": scope.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
+            "latest_pages": latest_pages(scope, lang, 5), "sources": cites.list(scope),
         })
         .into()
     }
@@ -293,7 +293,7 @@ impl Kind for Home {
 
 fn home(p: &mut Plan) {
     let title = p.site().config.title.get(p.frame.lang, p.site().config.default_language()).to_string();
-    let scope = p.reading.everywhere(Tables::of(&ROLLUP));
+    let scope = p.reading.everywhere(Reads::of(&ROLLUP));
     p.push(String::new(), "index.html", title, scope, Home);
 }
 
@@ -307,24 +307,24 @@ struct County<'a> {
 }
 
 impl Kind for County<'_> {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let (code, lang, strings) = (self.code.as_str(), f.lang, &f.styled.strings);
         let mut cites = Citations::default();
-        let mut years = views::county_years(site, code, &mut cites);
-        mark_revised(&mut years, &views::revised_items(site, code));
-        let timeline = views::timeline(site, &[code], &mut cites);
-        let mut series = views::series(site, code, lang, &mut cites);
+        let mut years = views::county_years(scope, code, &mut cites);
+        mark_revised(&mut years, &views::revised_items(scope, code));
+        let timeline = views::timeline(scope, &[code], &mut cites);
+        let mut series = views::series(scope, code, lang, &mut cites);
         charts::attach(&mut series, "chart", lang, strings);
-        let trends = charts::county_trends(site.sheets_of(code), site.rules(), f.tr());
+        let trends = charts::county_trends(scope.sheets_of(code), scope.rules(), f.tr());
         let milestones = charts::milestones(&timeline, "milestones", f.tr());
-        let narrative = pick(site, "counties", code, lang)
-            .map(|p| page_view(p, lang, 3, site.config().settings.raw_html, &mut cites));
+        let narrative = pick(scope, "counties", code, lang)
+            .map(|p| page_view(p, lang, 3, scope.config().settings.raw_html, &mut cites));
         let downloads: Vec<Value> =
             self.downloads.iter().flat_map(|f| *f).map(|f| json!({ "path": f.path, "bytes": f.bytes })).collect();
-        let sources = cites.list(site);
-        let data_date = json!(cited_date(site, &cites));
+        let sources = cites.list(scope);
+        let data_date = json!(cited_date(scope, &cites));
         let json = context::object([
-            ("county", views::rollup(site, code).clone()),
+            ("county", views::rollup(scope, code).clone()),
             ("display_name", json!(self.name)),
             ("years", years),
             ("timeline", timeline),
@@ -333,10 +333,10 @@ impl Kind for County<'_> {
             ("narrative", json!(narrative)),
             ("sources", json!(sources)),
             ("downloads", Value::Array(downloads)),
-            ("has_data", json!(site.has_data(code))),
-            ("rules_overridden", json!(!site.rules().overridden.is_empty())),
+            ("has_data", json!(scope.has_data(code))),
+            ("rules_overridden", json!(!scope.rules().overridden.is_empty())),
             ("data_date", data_date),
-            ("revisions", views::revisions(site, code)),
+            ("revisions", views::revisions(scope, code)),
         ]);
         Context { json, values: vec![("trends", trends)] }
     }
@@ -380,9 +380,9 @@ struct Computation {
 }
 
 impl Kind for Computation {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
-        let mut context = views::computation(site, &self.code, self.year, f.tr());
-        context.json["county"] = views::rollup(site, &self.code).clone();
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
+        let mut context = views::computation(scope, &self.code, self.year, f.tr());
+        context.json["county"] = views::rollup(scope, &self.code).clone();
         context.json["display_name"] = json!(self.name);
         context
     }
@@ -391,8 +391,7 @@ impl Kind for Computation {
 /// Each county's page, and its audit trail per school year with school data.
 fn counties(p: &mut Plan) {
     let (site, lang) = (p.site(), p.frame.lang);
-    let county_tables =
-        Tables::of(&[Table::Results, Table::Milestones, Table::Metrics, Table::Narratives, Table::Revisions]);
+    let county_tables = Reads::of(&[Read::Results, Read::Milestones, Read::Metrics, Read::Narratives, Read::Revisions]);
     for (i, c) in site.counties.iter().enumerate() {
         if !p.reading.page_built(i) {
             continue;
@@ -402,7 +401,7 @@ fn counties(p: &mut Plan) {
         let scope = p.reading.scope_of(&c.code, county_tables);
         p.push(format!("county/{}/", c.code), "county.html", kind.name.clone(), scope, kind);
     }
-    let audit_tables = Tables::of(&[Table::Schools, Table::Results, Table::Milestones]);
+    let audit_tables = Reads::of(&[Read::Schools, Read::Results, Read::Milestones]);
     for c in site.counties.iter() {
         for &year in p.reading.audited_years(&c.code) {
             let name = county_name(c, lang);
@@ -422,37 +421,37 @@ struct Area {
 }
 
 impl Kind for Area {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let (lang, strings) = (f.lang, &f.styled.strings);
         let mut cites = Citations::default();
         // A prefecture's timeline cites before its series (sources are numbered in order).
-        let timeline = (!self.province).then(|| views::timeline(site, &[&self.code], &mut cites));
-        let mut series = views::series(site, &self.code, lang, &mut cites);
+        let timeline = (!self.province).then(|| views::timeline(scope, &[&self.code], &mut cites));
+        let mut series = views::series(scope, &self.code, lang, &mut cites);
         charts::attach(&mut series, "chart", lang, strings);
         if self.province {
-            let p = province(site, &self.code);
-            let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(site, c)).collect();
-            let children: Vec<Value> = p.prefectures.iter().map(|c| site.area(c)).collect();
+            let p = province(scope, &self.code);
+            let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(scope, c)).collect();
+            let children: Vec<Value> = p.prefectures.iter().map(|c| scope.area(c)).collect();
             json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
                     "counties": rows, "children": children, "timeline": [], "series": series,
-                    "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, f.tr()),
-                    "sources": cites.list(site) })
+                    "recognitions": charts::recognitions(&recognised(scope, &p.counties), &p.name, f.tr()),
+                    "sources": cites.list(scope) })
             .into()
         } else {
-            let p = site.prefecture(&self.code).expect("pages are planned for known prefectures");
-            let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(site, c)).collect();
+            let p = scope.prefecture(&self.code).expect("pages are planned for known prefectures");
+            let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(scope, c)).collect();
             json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
-                              "parent": site.area(&p.province_code) },
+                              "parent": scope.area(&p.province_code) },
                     "counties": rows, "children": [], "timeline": timeline, "series": series,
-                    "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, f.tr()),
-                    "sources": cites.list(site) })
+                    "recognitions": charts::recognitions(&recognised(scope, &p.counties), &p.name, f.tr()),
+                    "sources": cites.list(scope) })
             .into()
         }
     }
 }
 
-fn province<'s>(site: &Scope<'_, 's>, code: &str) -> &'s crate::model::Province {
-    let provinces = site.provinces();
+fn province<'s>(scope: &Scope<'_, 's>, code: &str) -> &'s crate::model::Province {
+    let provinces = scope.provinces();
     let i = provinces.binary_search_by(|p| p.code.as_str().cmp(code)).expect("pages are planned for known provinces");
     &provinces[i]
 }
@@ -464,16 +463,16 @@ struct ProvinceTimeline {
 }
 
 impl Kind for ProvinceTimeline {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
-        let p = province(site, &self.code);
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
+        let p = province(scope, &self.code);
         let mut cites = Citations::default();
         let mut areas: Vec<&str> = vec![p.code.as_str()];
         areas.extend(p.prefectures.iter().map(String::as_str));
         areas.extend(p.counties.iter().map(String::as_str));
-        let timeline = views::timeline(site, &areas, &mut cites);
-        json!({ "scope": site.area(&p.code), "timeline": timeline, "progress": [],
-                "recognitions": charts::recognitions(&recognised(site, &p.counties), &p.name, f.tr()),
-                "sources": cites.list(site) })
+        let timeline = views::timeline(scope, &areas, &mut cites);
+        json!({ "scope": scope.area(&p.code), "timeline": timeline, "progress": [],
+                "recognitions": charts::recognitions(&recognised(scope, &p.counties), &p.name, f.tr()),
+                "sources": cites.list(scope) })
         .into()
     }
 }
@@ -481,7 +480,7 @@ impl Kind for ProvinceTimeline {
 /// Each prefecture's and province's roll-up, and each province's timeline.
 fn areas(p: &mut Plan) {
     let site = p.site();
-    let area_tables = Tables::of(&[Table::Results, Table::Milestones, Table::Metrics]);
+    let area_tables = Reads::of(&[Read::Results, Read::Milestones, Read::Metrics]);
     for a in site.prefectures.iter() {
         let mut areas: Vec<&str> = a.counties.iter().map(String::as_str).collect();
         areas.push(&a.code);
@@ -506,7 +505,7 @@ fn areas(p: &mut Plan) {
             scope,
             Area { code: a.code.clone(), province: true },
         );
-        let scope = p.reading.scope(areas, Tables::of(&[Table::Milestones]));
+        let scope = p.reading.scope(areas, Reads::of(&[Read::Milestones]));
         p.push(
             format!("timeline/{}/", a.code),
             "timeline.html",
@@ -522,31 +521,31 @@ fn areas(p: &mut Plan) {
 struct NationalTimeline;
 
 impl Kind for NationalTimeline {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let mut cites = Citations::default();
         let all_areas: Vec<&str> =
-            std::iter::once(NATIONAL_AREA).chain(site.provinces().iter().map(|p| p.code.as_str())).collect();
-        let timeline = views::timeline(site, &all_areas, &mut cites);
-        let mut progress = views::series(site, NATIONAL_AREA, f.lang, &mut cites);
+            std::iter::once(NATIONAL_AREA).chain(scope.provinces().iter().map(|p| p.code.as_str())).collect();
+        let timeline = views::timeline(scope, &all_areas, &mut cites);
+        let mut progress = views::series(scope, NATIONAL_AREA, f.lang, &mut cites);
         charts::attach(&mut progress, "chart", f.lang, &f.styled.strings);
-        // The most recent county events only: a national site has thousands; provinces list all.
+        // The most recent county events only: a national scope has thousands; provinces list all.
         let county_events = {
             let mut recent: Vec<&crate::model::Milestone> =
-                site.counties().iter().flat_map(|c| site.milestones_of(&c.code)).collect();
+                scope.counties().iter().flat_map(|c| scope.milestones_of(&c.code)).collect();
             recent.sort_by(|a, b| (b.date, b.event, &b.area).cmp(&(a.date, a.event, &a.area)));
             recent.truncate(RECENT_COUNTY_EVENTS);
-            views::timeline_of(site, recent, &mut cites)
+            views::timeline_of(scope, recent, &mut cites)
         };
-        json!({ "scope": site.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
+        json!({ "scope": scope.area(NATIONAL_AREA), "timeline": timeline, "progress": progress,
                 "county_events": county_events,
-                "provinces": site.provinces().iter().map(|p| site.area(&p.code)).collect::<Vec<_>>(),
-                "sources": cites.list(site) })
+                "provinces": scope.provinces().iter().map(|p| scope.area(&p.code)).collect::<Vec<_>>(),
+                "sources": cites.list(scope) })
         .into()
     }
 }
 
 fn national_timeline(p: &mut Plan) {
-    let scope = p.reading.everywhere(Tables::of(&[Table::Milestones, Table::Metrics]));
+    let scope = p.reading.everywhere(Reads::of(&[Read::Milestones, Read::Metrics]));
     p.push("timeline/".into(), "timeline.html", String::new(), scope, NationalTimeline);
 }
 
@@ -559,12 +558,12 @@ struct ContentPage {
 }
 
 impl Kind for ContentPage {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
-        let p = pick(site, &self.section, &self.slug, f.lang).expect("pages are planned for pages that exist");
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
+        let p = pick(scope, &self.section, &self.slug, f.lang).expect("pages are planned for pages that exist");
         let mut cites = Citations::default();
-        let view = page_view(p, f.lang, 2, site.config().settings.raw_html, &mut cites);
+        let view = page_view(p, f.lang, 2, scope.config().settings.raw_html, &mut cites);
         json!({ "page": view, "section": { "path": format!("{}/", self.section), "title": self.section_title },
-                "sources": cites.list(site) })
+                "sources": cites.list(scope) })
         .into()
     }
 }
@@ -577,14 +576,14 @@ struct Section {
 }
 
 impl Kind for Section {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let (section, lang) = (self.section.as_str(), f.lang);
         let mut cites = Citations::default();
-        let own = pick(site, section, "_index", lang)
-            .map(|p| page_view(p, lang, 2, site.config().settings.raw_html, &mut cites));
+        let own = pick(scope, section, "_index", lang)
+            .map(|p| page_view(p, lang, 2, scope.config().settings.raw_html, &mut cites));
         let mut items = Vec::new();
-        for slug in slugs(site.pages(), section) {
-            let Some(p) = pick(site, section, slug, lang) else { continue };
+        for slug in slugs(scope.pages(), section) {
+            let Some(p) = pick(scope, section, slug, lang) else { continue };
             items.push(json!({ "title": p.title, "date": p.date.map(|d| d.to_string()), "slug": slug,
                                "weight": p.weight, "summary": p.summary.clone().unwrap_or_else(|| markdown::first_paragraph(&p.body, 120)),
                                "lang": p.lang }));
@@ -596,7 +595,7 @@ impl Kind for Section {
             key(a).cmp(&key(b)).then(a["slug"].as_str().cmp(&b["slug"].as_str()))
         });
         json!({ "section": { "path": format!("{section}/"), "title": self.title, "name": section },
-                "own": own, "items": items, "sources": cites.list(site) })
+                "own": own, "items": items, "sources": cites.list(scope) })
         .into()
     }
 }
@@ -666,10 +665,10 @@ const CHANGES_LISTED: usize = 500;
 struct ChangesIndex;
 
 impl Kind for ChangesIndex {
-    fn context(&self, site: &Scope, _f: &Frame) -> Context {
-        let releases = site.releases();
+    fn context(&self, scope: &Scope, _f: &Frame) -> Context {
+        let releases = scope.releases();
         let mut counts = vec![(0usize, std::collections::BTreeSet::new()); releases.len()];
-        for c in site.revisions() {
+        for c in scope.revisions() {
             counts[c.release].0 += 1;
             counts[c.release].1.insert(c.key.area.as_str());
         }
@@ -693,17 +692,17 @@ struct ReleaseChanges {
 }
 
 impl Kind for ReleaseChanges {
-    fn context(&self, site: &Scope, f: &Frame) -> Context {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let changes: Vec<&crate::model::revisions::Change> =
-            site.revisions().iter().filter(|c| c.release == self.release).collect();
+            scope.revisions().iter().filter(|c| c.release == self.release).collect();
         let detailed = changes.len() <= CHANGES_LISTED;
         // Province → area → changes (the country's own milestones under `000000`).
         let mut grouped: BTreeMap<&str, BTreeMap<&str, Vec<&crate::model::revisions::Change>>> = BTreeMap::new();
         for c in &changes {
             let area = c.key.area.as_str();
-            let province = if let Some(county) = site.county(area) {
+            let province = if let Some(county) = scope.county(area) {
                 county.province_code.as_str()
-            } else if let Some(prefecture) = site.prefecture(area) {
+            } else if let Some(prefecture) = scope.prefecture(area) {
                 prefecture.province_code.as_str()
             } else {
                 area
@@ -711,9 +710,9 @@ impl Kind for ReleaseChanges {
             grouped.entry(province).or_default().entry(area).or_default().push(c);
         }
         let name = |code: &str| -> (String, String, String) {
-            let a = site.area(code);
+            let a = scope.area(code);
             let kind = a["kind"].as_str().unwrap_or_default().to_string();
-            let name = match site.county(code) {
+            let name = match scope.county(code) {
                 Some(c) => county_name(c, f.lang),
                 None if code == NATIONAL_AREA => f.tr().t("revisions.national"),
                 None => a["name"].as_str().unwrap_or(code).to_string(),
@@ -738,7 +737,7 @@ impl Kind for ReleaseChanges {
             })
             .collect();
         let areas: usize = provinces.iter().map(|p| p["areas"].as_array().map_or(0, Vec::len)).sum();
-        json!({ "release": views::release_view(&site.releases()[self.release]), "count": changes.len(),
+        json!({ "release": views::release_view(&scope.releases()[self.release]), "count": changes.len(),
                 "areas": areas, "detailed": detailed, "provinces": provinces })
         .into()
     }
@@ -751,13 +750,13 @@ fn changes(p: &mut Plan) {
         return;
     }
     let tr = p.frame.tr();
-    let scope = p.reading.everywhere(Tables::of(&[Table::Revisions]));
+    let scope = p.reading.everywhere(Reads::of(&[Read::Revisions]));
     p.push("changes/".into(), "changes.html", tr.t("revisions.history"), scope, ChangesIndex);
     let changed: std::collections::BTreeSet<usize> = p.site().revisions.changes.iter().map(|c| c.release).collect();
     for (i, r) in releases.iter().enumerate().filter(|(i, _)| changed.contains(i)) {
         let name = if r.commit.is_none() { tr.t("revisions.unreleased") } else { r.name.clone() };
         let title = tr.t("revisions.release_title").replace("{name}", &name);
-        let scope = p.reading.everywhere(Tables::of(&[Table::Revisions]));
+        let scope = p.reading.everywhere(Reads::of(&[Read::Revisions]));
         p.push(format!("changes/{}/", r.slug), "changes.html", title, scope, ReleaseChanges { release: i });
     }
 }
@@ -771,10 +770,10 @@ fn misc(p: &mut Plan) {
 }
 
 /// Years in which the counties of an area were recognised, per regime.
-fn recognised(site: &Scope, counties: &[String]) -> Vec<(i32, &'static str)> {
+fn recognised(scope: &Scope, counties: &[String]) -> Vec<(i32, &'static str)> {
     counties
         .iter()
-        .flat_map(|c| site.milestones_of(c))
+        .flat_map(|c| scope.milestones_of(c))
         .filter_map(|m| match m.event {
             Event::NationalRecognition => Some((m.date.year, "basic")),
             Event::QualityRecognition => Some((m.date.year, "quality")),
@@ -783,12 +782,12 @@ fn recognised(site: &Scope, counties: &[String]) -> Vec<(i32, &'static str)> {
         .collect()
 }
 
-fn latest_pages(site: &Scope, lang: &str, n: usize) -> Vec<Value> {
+fn latest_pages(scope: &Scope, lang: &str, n: usize) -> Vec<Value> {
     let mut seen = std::collections::BTreeSet::new();
     let mut pages: Vec<&Page> = Vec::new();
-    for p in site.pages().filter(|p| !p.section.is_empty() && p.slug != "_index" && p.date.is_some()) {
+    for p in scope.pages().filter(|p| !p.section.is_empty() && p.slug != "_index" && p.date.is_some()) {
         if seen.insert((&p.section, &p.slug))
-            && let Some(chosen) = pick(site, &p.section, &p.slug, lang)
+            && let Some(chosen) = pick(scope, &p.section, &p.slug, lang)
         {
             pages.push(chosen);
         }

@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::format::{self, INPUT_FILES, InputFile};
 use crate::load::Source;
 use crate::load::data::Table;
-use crate::load::history::{FileRef, Files};
+use crate::load::git::{FileRef, Files};
 use crate::model::Grouped;
 use crate::model::revisions::{Change, Release, Revisions};
 use digest::{Code, Digest};
@@ -42,7 +42,7 @@ pub type Reader<'a> = dyn Fn(&FileRef) -> Result<Vec<u8>> + Sync + 'a;
 
 /// A table of a snapshot, read.
 #[derive(Clone)]
-struct Part {
+struct TableFile {
     file: FileRef,
     /// Its bytes (none once the history is made: read again if needed).
     bytes: Option<Arc<Vec<u8>>>,
@@ -50,7 +50,7 @@ struct Part {
     digest: Option<Arc<Digest>>,
 }
 
-impl Part {
+impl TableFile {
     fn bytes(&self, read: &Reader) -> Result<Arc<Vec<u8>>> {
         match &self.bytes {
             Some(bytes) => Ok(bytes.clone()),
@@ -63,7 +63,7 @@ impl Part {
 struct State {
     config: Config,
     /// Each table of [`INPUT_FILES`] (metrics are never read: no figure comes from them).
-    tables: Vec<Option<Part>>,
+    tables: Vec<Option<TableFile>>,
 }
 
 /// The areas to compare between two snapshots.
@@ -95,7 +95,7 @@ pub struct Released {
 
 /// Each release of `history` with where its files are; a release whose files cannot be found
 /// (a link in its tree) is left out, with the warnings of reading the repository.
-pub fn snapshots(history: &crate::load::history::History) -> (Vec<Snapshot>, Vec<String>) {
+pub fn snapshots(history: &crate::load::git::History) -> (Vec<Snapshot>, Vec<String>) {
     let mut warnings = history.warnings.clone();
     let mut snapshots = Vec::new();
     for r in &history.releases {
@@ -254,7 +254,7 @@ fn states(batch: &[Snapshot], before: Option<&State>, current: &Config, read: &R
             }
         }
     }
-    let parts: Vec<Part> = wanted
+    let parts: Vec<TableFile> = wanted
         .par_iter()
         .map(|&(k, i)| {
             let file = batch[k].files.tables[i].as_ref().expect("a wanted file");
@@ -294,7 +294,7 @@ fn config_of(snapshot: &Snapshot, current: &Config, read: &Reader) -> Result<Con
 }
 
 /// A table's file of a snapshot, read and cut into areas.
-fn part(spec: &InputFile, file: &FileRef, config: &Config, read: &Reader) -> Result<Part> {
+fn part(spec: &InputFile, file: &FileRef, config: &Config, read: &Reader) -> Result<TableFile> {
     let bytes = read(file)?;
     let digest = match spec.area {
         Some(key) if !file.path().ends_with(".xlsx") => {
@@ -302,7 +302,7 @@ fn part(spec: &InputFile, file: &FileRef, config: &Config, read: &Reader) -> Res
         }
         _ => None,
     };
-    Ok(Part { file: file.clone(), bytes: Some(Arc::new(bytes)), digest })
+    Ok(TableFile { file: file.clone(), bytes: Some(Arc::new(bytes)), digest })
 }
 
 /// The areas whose figures may differ between two snapshots.
@@ -316,7 +316,7 @@ fn changed(before: &State, after: &State, read: &Reader) -> Result<Areas> {
         if spec.area.is_none() {
             continue;
         }
-        let fingerprints = |p: &Part| p.digest.as_ref().map(|d| d.fingerprints());
+        let fingerprints = |p: &TableFile| p.digest.as_ref().map(|d| d.fingerprints());
         match (&before.tables[i], &after.tables[i]) {
             (None, None) => {}
             (Some(a), Some(b)) if a.file.same_blob(&b.file) => {}

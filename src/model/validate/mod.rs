@@ -1,4 +1,4 @@
-//! Builds the [`Site`] from what stage 1 read, checking every cell and every reference.
+//! Builds the [`Site`] from what the load stage read, checking every cell and every reference.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
