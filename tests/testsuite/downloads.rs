@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{SiteTest, python, python_tool, tree};
+use crate::support::{SiteTest, frictionless, python, python_tool, tree};
 
 fn model_of(site: &std::path::Path) -> junheng::engine::Analysed {
     junheng::pipeline::analyse(site).unwrap_or_else(|e| panic!("{e}"))
@@ -80,12 +80,7 @@ fn a_site_writes_only_the_formats_it_chooses() {
     assert_eq!(kinds(&csv, ".xlsx") + kinds(&csv, ".sqlite") + kinds(&csv, ".sqlite.gz"), 0, "{csv:?}");
     assert!(!csv.iter().any(|f| f.starts_with("api/")), "{csv:?}");
     assert!(csv.contains("data/schools.csv") && csv.contains("data/datapackage.json"));
-    let validated = std::process::Command::new(python_tool("frictionless"))
-        .args(["validate", "--json", "datapackage.json"])
-        .current_dir(t.output().join("data"))
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&validated.stdout).unwrap();
+    let report = frictionless(&t.output().join("data"));
     assert_eq!(report["valid"], true, "{report:#}");
     let page = t.read_output("downloads/index.html");
     assert!(!page.contains(".xlsx") && !page.contains("api/") && !page.contains(".sqlite"), "{page}");
@@ -364,15 +359,7 @@ fn frictionless_validates_the_package() {
     // The demo with a revision history: its changes table is part of the package.
     let t = crate::revisions::three_releases();
     t.build();
-    let validate = |dir: &std::path::Path| {
-        let out = std::process::Command::new(python_tool("frictionless"))
-            .args(["validate", "--json", "datapackage.json"])
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        serde_json::from_slice::<serde_json::Value>(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-    };
+    let validate = frictionless;
     let report = validate(&t.output().join("data"));
     assert_eq!(report["valid"], true, "{report:#}");
     let checked: Vec<&str> = report["tasks"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
@@ -411,12 +398,7 @@ fn large_tables_go_out_per_province() {
     let part = pkg["resources"].as_array().unwrap().iter().find(|r| r["path"] == "schools/450000.csv.gz").unwrap();
     assert_eq!(part["compression"], "gz");
     assert_eq!(part["name"], "schools-450000");
-    let out = std::process::Command::new(python_tool("frictionless"))
-        .args(["validate", "--json", "datapackage.json"])
-        .current_dir(t.output().join("data"))
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = frictionless(&t.output().join("data"));
     assert_eq!(report["valid"], true, "{report:#}");
     // The results' parts together hold the rows of the whole table, once each.
     let whole = SiteTest::demo();

@@ -88,12 +88,7 @@ fn national_downloads_are_valid_in_the_readers_tools() {
     let largest = files.iter().map(|(p, _)| (std::fs::metadata(out.join(p)).unwrap().len(), p)).max().unwrap();
     assert!(largest.0 <= 25 << 20, "{largest:?}");
     assert!(out.join("data/schools/510000.csv.gz").is_file() && out.join("data/sqlite/510000.sqlite.gz").is_file());
-    let validated = std::process::Command::new(crate::support::python_tool("frictionless"))
-        .args(["validate", "--json", "datapackage.json"])
-        .current_dir(out.join("data"))
-        .output()
-        .unwrap();
-    let report: serde_json::Value = serde_json::from_slice(&validated.stdout).unwrap();
+    let report = crate::support::frictionless(&out.join("data"));
     assert_eq!(report["valid"], true, "{}", serde_json::to_string_pretty(&report["errors"]).unwrap());
     let script = r#"
 import glob, json, sys, jsonschema
