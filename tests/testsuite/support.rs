@@ -158,6 +158,16 @@ fn regex_escape(s: &str) -> String {
     s.chars().map(|c| if "\\.+*?()|[]{}^$".contains(c) { format!("\\{c}") } else { c.to_string() }).collect()
 }
 
+/// `frictionless validate` of the data package in `data`: its report.
+pub fn frictionless(data: &Path) -> serde_json::Value {
+    let out = Command::new(python_tool("frictionless"))
+        .args(["validate", "--json", "datapackage.json"])
+        .current_dir(data)
+        .output()
+        .expect("frictionless runs");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
 /// A Python tool of the test environment (`.tools/venv/bin/<name>`, installed by
 /// `scripts/test-deps` from `scripts/test-requirements.txt`).
 pub fn python_tool(name: &str) -> PathBuf {
