@@ -110,4 +110,12 @@ impl Sink for Counting<'_> {
         self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(file.path.clone());
         self.inner.put(file);
     }
+
+    fn put_all(&self, files: &[OutputFile]) {
+        let bytes = files.iter().map(|f| f.bytes.len()).sum();
+        self.bytes.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        let paths = files.iter().map(|f| f.path.clone());
+        self.paths.lock().unwrap_or_else(std::sync::PoisonError::into_inner).extend(paths);
+        self.inner.put_all(files);
+    }
 }

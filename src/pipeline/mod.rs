@@ -288,20 +288,22 @@ impl Pipeline {
         };
         let mut outcome = match to {
             To::Nowhere => {
-                let produced = self.render(&site, &theme.0, &styled, &Discard).map_err(|ds| fail(&mut diags, ds))?;
+                let produced =
+                    self.render_counted(&site, &theme.0, &styled, &Discard).map_err(|ds| fail(&mut diags, ds))?;
                 outcome(produced, Vec::new(), None)
             }
             To::Memory => {
-                let sink = Collect::default();
-                let produced = self.render(&site, &theme.0, &styled, &sink).map_err(|ds| fail(&mut diags, ds))?;
-                outcome(produced, sink.into_files(), None)
+                let files = self.render_in_memory(&site, &theme.0, &styled).map_err(|ds| fail(&mut diags, ds))?;
+                let produced = Produced { files: files.len(), bytes: files.iter().map(|f| f.bytes.len()).sum() };
+                outcome(produced, files, None)
             }
             To::Folder(output) => {
                 let output = output.map_or_else(|| root.join(&config.output_dir), Path::to_path_buf);
                 write::check_output_dir(root, &output)?;
                 let staging = write::Staging::begin(&output)?;
                 // On error, dropping the staging folder leaves the previous output as it was.
-                let produced = self.render(&site, &theme.0, &styled, &staging).map_err(|ds| fail(&mut diags, ds))?;
+                let produced =
+                    self.render_counted(&site, &theme.0, &styled, &staging).map_err(|ds| fail(&mut diags, ds))?;
                 timer.done("render and write");
                 staging.commit()?;
                 timer.done("swap");
@@ -423,26 +425,52 @@ impl Pipeline {
         theme: &Theme,
         styled: &render::Styled,
         sink: &dyn Sink,
-    ) -> std::result::Result<Produced, Diagnostics> {
+    ) -> std::result::Result<(), Diagnostics> {
         let mut timer = Timer::start();
-        let sink = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
-        render::assets(theme, styled, &sink);
+        render::assets(theme, styled, sink);
         let reading = Reading::new(site);
         let words = downloads::Words::new(styled.strings());
-        let parts = render::run_parts(&downloads::part_jobs(&reading, &words), |job| self.parts.run(job, &sink));
-        let downloads = self.downloads.run(&downloads::downloads_job(&reading, parts), &sink);
+        let parts = render::run_parts(&downloads::part_jobs(&reading, &words), |job| self.parts.run(job, sink));
+        let downloads = self.downloads.run(&downloads::downloads_job(&reading, parts), sink);
         timer.done("downloads");
-        let rankings = self.rankings.run(&render::pages::rankings_job(&reading), &sink);
+        let rankings = self.rankings.run(&render::pages::rankings_job(&reading), sink);
         let frames = render::frames(site, styled);
         let jobs = render::page_jobs(&reading, &frames, &downloads, &rankings);
         let errors: Vec<Diagnostic> =
-            jobs.par_iter().filter_map(|job| self.rendered.try_run(job, &sink).err()).collect();
+            jobs.par_iter().filter_map(|job| self.rendered.try_run(job, sink).err()).collect();
         timer.done("pages");
-        render::conclude(&site.config.base_url, styled, errors, &sink)?;
-        let mut paths = sink.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        render::conclude(&site.config.base_url, styled, errors, sink)
+    }
+
+    /// [`Pipeline::render`] into `sink` (the output's staging folder, or nowhere), counting the
+    /// files and bytes that pass and failing when two files share a path.
+    fn render_counted(
+        &self,
+        site: &Analysed,
+        theme: &Theme,
+        styled: &render::Styled,
+        sink: &dyn Sink,
+    ) -> std::result::Result<Produced, Diagnostics> {
+        let counting = Counting { inner: sink, paths: Default::default(), bytes: Default::default() };
+        self.render(site, theme, styled, &counting)?;
+        let mut paths = counting.paths.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         paths.par_sort_unstable();
         render::unique(paths.iter().map(String::as_str))?;
-        Ok(Produced { files: paths.len(), bytes: sink.bytes.into_inner() })
+        Ok(Produced { files: paths.len(), bytes: counting.bytes.into_inner() })
+    }
+
+    /// [`Pipeline::render`] in memory: the files, sorted by path, failing when two share one.
+    fn render_in_memory(
+        &self,
+        site: &Analysed,
+        theme: &Theme,
+        styled: &render::Styled,
+    ) -> std::result::Result<Vec<OutputFile>, Diagnostics> {
+        let sink = Collect::default();
+        self.render(site, theme, styled, &sink)?;
+        let files = sink.into_files();
+        render::unique(files.iter().map(|f| f.path.as_str()))?;
+        Ok(files)
     }
 
     /// Forgets what was read from the site-relative `paths` (the watcher reported them
