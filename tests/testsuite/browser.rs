@@ -325,6 +325,50 @@ fn phone_cards_show_every_figure_at_390_px() {
     });
 }
 
+// Guards the phone layout of every kind of page: at 320 and 390 px, in both languages, no page
+// of the demo (with its revision history) scrolls sideways: wide code blocks, trend tables and
+// charts scroll within their own box. One page of each kind: the first of each path with its
+// codes and years taken out (the first county, 450802, has the most on its pages).
+#[test]
+fn no_page_scrolls_sideways_on_a_phone() {
+    with_demo_in_browser(|t, base, tab| {
+        let mut kinds = std::collections::BTreeSet::new();
+        let pages: Vec<String> = crate::support::tree(&t.output())
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.ends_with("index.html") || p == "404.html")
+            .filter(|p| {
+                let kind: String = p.chars().map(|c| if c.is_ascii_digit() { '#' } else { c }).collect();
+                kinds.insert(kind)
+            })
+            .map(|p| p.trim_end_matches("index.html").to_string())
+            .collect();
+        assert!(pages.len() > 20, "{}", pages.len());
+        let check = r#"(() => {
+            const w = window.innerWidth;
+            const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5
+                && getComputedStyle(e).position !== 'fixed' && !e.closest('.table-wrap, pre, .chart, .skip'))
+                .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')).slice(0, 3);
+            return JSON.stringify({ fits: document.documentElement.scrollWidth <= w, wide });
+        })()"#;
+        let mut sideways = Vec::new();
+        for page in &pages {
+            tab.call_method(viewport(320, 800)).unwrap();
+            tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
+            for width in [320, 390] {
+                // The layout follows the new width at the next query.
+                tab.call_method(viewport(width, 800)).unwrap();
+                let v = tab.evaluate(check, false).unwrap().value.unwrap();
+                let r: serde_json::Value = serde_json::from_str(v.as_str().unwrap()).unwrap();
+                if r["fits"] != true {
+                    sideways.push(format!("{page} at {width} px: {}", r["wide"]));
+                }
+            }
+        }
+        assert!(sideways.is_empty(), "pages that scroll sideways:\n{}", sideways.join("\n"));
+    });
+}
+
 // Guards the county finder: name, full pinyin, initials, code, prefecture and English name each
 // find the right county as the first result.
 #[test]
