@@ -189,6 +189,52 @@ fn coefficient(indicator: &'static str, units: &[(usize, f64, Option<f64>)], sca
     c
 }
 
+/// Where a school's figure stands against its quality-balance standard, as a parent reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// At or above the standard.
+    Meets,
+    /// Below the standard, but at least 85 % of it: the one miss the rule allows.
+    Near,
+    /// Below 85 % of the standard.
+    Below,
+    /// No figure: it cannot be judged, so it is not met.
+    Unknown,
+}
+
+impl Standing {
+    /// Where `value` stands against `standard`. A value that reaches a line up to the rounding
+    /// of binary floating point (one part in 10⁹; figures are published to a few decimals)
+    /// reaches it: a school at exactly 85 % of 2.3 rooms per hundred pupils is near, whichever
+    /// way its division and `0.85 × 2.3` happen to round.
+    pub fn of(value: Option<f64>, standard: f64) -> Standing {
+        let reaches = |v: f64, line: f64| v >= line - line.abs() * ROUNDING;
+        match value {
+            None => Standing::Unknown,
+            Some(v) if reaches(v, standard) => Standing::Meets,
+            Some(v) if reaches(v, QUALITY_MISSED_SHARE * standard) => Standing::Near,
+            Some(_) => Standing::Below,
+        }
+    }
+}
+
+/// How far below a line a value may be and still reach it: floating-point rounding only.
+const ROUNDING: f64 = 1e-9;
+
+/// A school's verdict under the quality-balance rule, as a parent reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "verdict")]
+pub enum Verdict {
+    /// It meets the rule: every standard, or all but one with that one at 85 % or more.
+    Meets,
+    /// It falls short of the rule, missing `missed` standards.
+    FallsShort {
+        /// How many standards it misses.
+        missed: usize,
+    },
+}
+
 /// Quality balance: one school's standards.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SchoolCompliance {
@@ -200,6 +246,18 @@ pub struct SchoolCompliance {
     pub met: usize,
     /// "≥ 6 met and the missed one ≥ 85 % of its standard".
     pub passes: bool,
+}
+
+impl SchoolCompliance {
+    /// Where each figure stands against its standard, in the order of [`SchoolCompliance::checks`].
+    pub fn standings(&self) -> impl Iterator<Item = (&'static str, Standing)> + '_ {
+        self.checks.iter().map(|c| (c.0, Standing::of(c.1, c.2)))
+    }
+
+    /// The school's verdict under the rule.
+    pub fn verdict(&self) -> Verdict {
+        if self.passes { Verdict::Meets } else { Verdict::FallsShort { missed: self.checks.len() - self.met } }
+    }
 }
 
 /// Quality balance: the county's schools against the 7 standards.
@@ -224,12 +282,11 @@ pub fn compliance(units: &[Unit], indicators: &[Indicator], level: Level) -> Com
                     let standard = ind.standard_for(level)?;
                     let scale = if ind.per_hundred { 100.0 } else { 1.0 };
                     let value = column_index(ind.resource).and_then(|i| u.resources[i]).map(|r| r * scale / u.students);
-                    Some((ind.id, value, standard, value.is_some_and(|v| v >= standard)))
+                    Some((ind.id, value, standard, Standing::of(value, standard) == Standing::Meets))
                 })
                 .collect();
             let met = checks.iter().filter(|c| c.3).count();
-            let missed_close =
-                checks.iter().filter(|c| !c.3).all(|c| c.1.is_some_and(|v| v >= QUALITY_MISSED_SHARE * c.2));
+            let missed_close = checks.iter().filter(|c| !c.3).all(|c| Standing::of(c.1, c.2) == Standing::Near);
             let passes = met == checks.len() || (met >= QUALITY_MIN_MET && missed_close);
             SchoolCompliance { unit: i, checks, met, passes }
         })

@@ -173,6 +173,48 @@ fn quality_school_rule() {
     assert_eq!(c.failing, 2);
 }
 
+// Guards what a parent reads of each standard and of the school: at a standard it is met, just
+// under it and down to exactly 85 % it is near (the one miss the rule allows), just under 85 %
+// and well under it is below, a missing figure is unknown; six met with the seventh at exactly
+// 85 % meets the rule, at just under 85 % or with a figure missing it falls short.
+#[test]
+fn a_school_stands_against_each_standard_as_the_rule_says() {
+    let primary: Vec<f64> = QUALITY_INDICATORS.iter().map(|i| i.standard_for(Level::Primary).unwrap()).collect();
+    let at = |k: usize, share: f64| {
+        let mut values: [f64; 7] = primary.clone().try_into().unwrap();
+        values[k] = primary[k] * share;
+        values
+    };
+    for (k, ind) in QUALITY_INDICATORS.iter().enumerate() {
+        for (share, standing, verdict) in [
+            (1.0, Standing::Meets, Verdict::Meets),
+            (0.999, Standing::Near, Verdict::Meets),
+            (0.85, Standing::Near, Verdict::Meets),
+            (0.849, Standing::Below, Verdict::FallsShort { missed: 1 }),
+            (0.5, Standing::Below, Verdict::FallsShort { missed: 1 }),
+        ] {
+            let c = compliance(&[quality_unit(at(k, share))], QUALITY_INDICATORS, Level::Primary);
+            let school = &c.schools[0];
+            let standings: Vec<(&str, Standing)> = school.standings().collect();
+            assert_eq!(standings[k], (ind.id, standing), "{} at {share}", ind.id);
+            assert!(standings.iter().enumerate().all(|(i, s)| i == k || s.1 == Standing::Meets));
+            assert_eq!(school.verdict(), verdict, "{} at {share}", ind.id);
+        }
+    }
+    // Two near misses: only one is allowed.
+    let mut two = at(0, 0.9);
+    two[1] = primary[1] * 0.9;
+    let c = compliance(&[quality_unit(two)], QUALITY_INDICATORS, Level::Primary);
+    assert_eq!(c.schools[0].verdict(), Verdict::FallsShort { missed: 2 });
+    // A figure missing is not met and not near.
+    let mut unit = quality_unit(at(0, 1.0));
+    unit.resources[column_index(QUALITY_INDICATORS[4].resource).unwrap()] = None;
+    let c = compliance(&[unit], QUALITY_INDICATORS, Level::Primary);
+    assert_eq!(c.schools[0].standings().nth(4).unwrap().1, Standing::Unknown);
+    assert_eq!(c.schools[0].verdict(), Verdict::FallsShort { missed: 1 });
+    assert_eq!(Standing::of(Some(0.85 * 4.5), 4.5), Standing::Near, "exactly 85 % of 4.5 m² is near");
+}
+
 proptest! {
     // Guards invariance of the CV to scaling every resource by one constant.
     #[test]
