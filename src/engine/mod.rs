@@ -190,8 +190,7 @@ fn coefficient(indicator: &'static str, units: &[(usize, f64, Option<f64>)], sca
 }
 
 /// Where a school's figure stands against its quality-balance standard, as a parent reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Standing {
     /// At or above the standard.
     Meets,
@@ -223,8 +222,7 @@ impl Standing {
 const ROUNDING: f64 = 1e-9;
 
 /// A school's verdict under the quality-balance rule, as a parent reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "verdict")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// It meets the rule: every standard, or all but one with that one at 85 % or more.
     Meets,

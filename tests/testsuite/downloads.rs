@@ -93,6 +93,13 @@ fn a_site_writes_only_the_formats_it_chooses() {
     assert!(books.contains("data/counties/450802.xlsx") && books.contains("api/counties/450802.json"));
     let sums = t.read_output("data/SHA256SUMS");
     assert_eq!(sums.lines().count(), kinds(&books, ".xlsx"), "{sums}");
+    // As a reader checks them.
+    let checked = std::process::Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(t.output().join("data"))
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
     assert!(t.read_output("county/450804/computation/2019-2020/index.html").contains("450804.xlsx"));
     assert_links_resolve(&t);
 }
