@@ -137,6 +137,44 @@ pub fn coefficient_of(schools: &[(f64, f64)], scale: f64) -> Coefficient {
     coefficient("", &units, scale)
 }
 
+impl Coefficient {
+    /// The coefficient the county would have without unit `unit` (leave-one-out): the same
+    /// formula over the other schools' terms. A unit that is not counted leaves it as it is;
+    /// without the only school there is none.
+    ///
+    /// ```
+    /// use junheng::engine::coefficient_of;
+    /// // 2, 4 and 6 m² per pupil for 100, 300 and 100 pupils: CV √1.6 ÷ 4; without the third,
+    /// // the two schools of the example above: √0.75 ÷ 3.5.
+    /// let c = coefficient_of(&[(100.0, 200.0), (300.0, 1200.0), (100.0, 600.0)], 1.0);
+    /// assert!((c.cv.unwrap() - 1.6f64.sqrt() / 4.0).abs() < 1e-12);
+    /// assert!((c.without(2).unwrap() - 0.75f64.sqrt() / 3.5).abs() < 1e-12);
+    /// ```
+    pub fn without(&self, unit: usize) -> Option<f64> {
+        if !self.terms.iter().any(|t| t.unit == unit) {
+            return self.cv;
+        }
+        // A term's resource is already scaled: the others' terms go in at scale 1.
+        let rest: Vec<_> =
+            self.terms.iter().filter(|t| t.unit != unit).map(|t| (t.unit, t.students, Some(t.resource))).collect();
+        coefficient(self.indicator, &rest, 1.0).cv
+    }
+
+    /// The value xᵢ of unit `unit`, if it is counted.
+    pub fn value_of(&self, unit: usize) -> Option<f64> {
+        self.terms.iter().find(|t| t.unit == unit).map(|t| t.value)
+    }
+
+    /// Where unit `unit` stands among the schools counted: how many have a lower value and
+    /// how many a higher one (equal values are neither).
+    pub fn position(&self, unit: usize) -> Option<(usize, usize)> {
+        let x = self.value_of(unit)?;
+        let lower = self.terms.iter().filter(|t| t.value < x).count();
+        let higher = self.terms.iter().filter(|t| t.value > x).count();
+        Some((lower, higher))
+    }
+}
+
 /// Computes a coefficient from (unit index, students, resource) triples.
 fn coefficient(indicator: &'static str, units: &[(usize, f64, Option<f64>)], scale: f64) -> Coefficient {
     let mut missing = Vec::new();
@@ -340,6 +378,40 @@ impl Computed {
         }
         self.excluded_points = Vec::new();
         self.orphan_points = Vec::new();
+    }
+}
+
+/// Where a school is in one computation (a county, school year, level and regime).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// Counted as unit `0` (a school, or a central school with its teaching points merged in).
+    Counted(usize),
+    /// A teaching point counted with its central school, unit `0`.
+    MergedInto(usize),
+    /// A teaching point left out (under the quality regime's minimum of pupils, or as the
+    /// site's rules say).
+    LeftOut,
+    /// Not in this computation (not of this level, or no pupils at it).
+    Absent,
+}
+
+impl Computed {
+    /// Where school `id` is in this computation.
+    pub fn place_of(&self, id: &str) -> Place {
+        for (i, u) in self.units.iter().enumerate() {
+            if &*u.school_id == id {
+                return if u.students > 0.0 { Place::Counted(i) } else { Place::Absent };
+            }
+            if u.merged.iter().any(|m| &**m == id) {
+                return Place::MergedInto(i);
+            }
+        }
+        if self.excluded_points.iter().any(|p| &**p == id) { Place::LeftOut } else { Place::Absent }
+    }
+
+    /// The quality-balance standards of unit `unit`, if this is a quality computation.
+    pub fn compliance_of(&self, unit: usize) -> Option<&SchoolCompliance> {
+        self.compliance.as_ref()?.schools.iter().find(|s| s.unit == unit)
     }
 }
 

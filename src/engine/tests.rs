@@ -138,6 +138,51 @@ fn teaching_points() {
     assert_eq!((u.len(), excluded.len()), (1, 3));
 }
 
+// Guards what a school's page says of the county's coefficient: worked by hand, teaching
+// space of 2, 4 and 6 m² per pupil for 100, 300 and 100 pupils has county value 4 and variance
+// 0.2·2² + 0.6·0² + 0.2·2² = 1.6; without the third school the two others give 3.5 and
+// 0.25·1.5² + 0.75·0.5² = 0.75; without the second, 4 and 0.5·2² + 0.5·2² = 4 (CV 0.5).
+#[test]
+fn without_a_school_the_coefficient_is_that_of_the_others() {
+    let c = coefficient_of(&[(100.0, 200.0), (300.0, 1200.0), (100.0, 600.0)], 1.0);
+    assert!(close(c.cv.unwrap(), 1.6f64.sqrt() / 4.0));
+    assert!(close(c.without(2).unwrap(), 0.75f64.sqrt() / 3.5));
+    assert!(close(c.without(1).unwrap(), 0.5));
+    assert_eq!(c.without(7), c.cv, "a school not counted changes nothing");
+    assert_eq!(coefficient_of(&[(100.0, 200.0)], 1.0).without(0), None, "no school left, no coefficient");
+    // Per-hundred figures: the terms are scaled once, not twice.
+    let h = coefficient_of(&[(100.0, 2.0), (300.0, 12.0), (100.0, 6.0)], 100.0);
+    assert!(close(h.without(2).unwrap(), 0.75f64.sqrt() / 3.5));
+    assert_eq!((c.position(0), c.position(1), c.position(2)), (Some((0, 2)), Some((1, 1)), Some((2, 0))));
+    assert_eq!(c.value_of(1), Some(4.0));
+}
+
+// Guards where a school is in each computation: counted, merged into its central school,
+// left out as a teaching point under 50 pupils (quality), or absent from a level.
+#[test]
+fn a_school_is_counted_merged_left_out_or_absent() {
+    let mut small = row("p", Level::Primary, "teaching_point", 40, 300.0, 3.0);
+    small.parent_school_id = Some("c".into());
+    let mut big = row("q", Level::Primary, "teaching_point", 60, 400.0, 4.0);
+    big.parent_school_id = Some("c".into());
+    let rows = vec![
+        row("c", Level::Primary, "primary", 500, 2500.0, 30.0),
+        small,
+        big,
+        row("j", Level::Junior, "junior", 400, 2400.0, 30.0),
+    ];
+    let all = detail(&rows, &Rules::default());
+    let of = |scheme, level| all.iter().find(|c| c.scheme == scheme && c.level == level).unwrap();
+    let (basic, quality) = (of(Scheme::Basic, Level::Primary), of(Scheme::Quality, Level::Primary));
+    assert_eq!(basic.place_of("c"), Place::Counted(0));
+    assert_eq!(basic.place_of("p"), Place::MergedInto(0));
+    assert_eq!(quality.place_of("p"), Place::LeftOut);
+    assert_eq!(quality.place_of("q"), Place::MergedInto(0));
+    assert_eq!(quality.place_of("j"), Place::Absent);
+    assert_eq!(of(Scheme::Quality, Level::Junior).place_of("j"), Place::Counted(0));
+    assert!(quality.compliance_of(0).is_some() && basic.compliance_of(0).is_none());
+}
+
 fn quality_unit(values: [f64; 7]) -> Unit {
     // 100 pupils, so per-hundred resources equal their value and per-pupil ones are ×100.
     let mut resources = [None; SCHOOL_FIGURES.len()];
