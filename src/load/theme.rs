@@ -25,6 +25,7 @@ pub const BUILT_IN: &[(&str, &[u8])] = &[
     ("templates/base.html", include_bytes!("../theme/templates/base.html")),
     ("templates/changes.html", include_bytes!("../theme/templates/changes.html")),
     ("templates/computation.html", include_bytes!("../theme/templates/computation.html")),
+    ("templates/schools.html", include_bytes!("../theme/templates/schools.html")),
     ("templates/county.html", include_bytes!("../theme/templates/county.html")),
     ("templates/downloads.html", include_bytes!("../theme/templates/downloads.html")),
     ("templates/index.html", include_bytes!("../theme/templates/index.html")),

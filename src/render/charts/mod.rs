@@ -341,24 +341,83 @@ pub struct Strip {
     pub standard: Option<f64>,
 }
 
+/// Where a strip chart puts its rows and values.
+pub struct StripScale {
+    x0: f64,
+    x1: f64,
+    end: f64,
+    top: f64,
+    height: f64,
+}
+
+impl StripScale {
+    fn of(rows: &[Strip]) -> StripScale {
+        let (names_w, top, bottom) = (150.0, 26.0, 24.0);
+        let widest = rows.iter().flat_map(|r| r.ratios.iter().copied().chain(r.standard)).fold(2.0_f64, f64::max);
+        // Up to four times the mean, in half steps; farther values sit at the edge.
+        let end = ((widest * 2.0).ceil() / 2.0).min(4.0);
+        StripScale { x0: names_w + 10.0, x1: STRIP_W - 12.0, end, top, height: top + STRIP_ROW * rows.len() as f64 + bottom }
+    }
+
+    fn x(&self, ratio: f64) -> f64 {
+        r1(self.x0 + (self.x1 - self.x0) * ratio.clamp(0.0, self.end) / self.end)
+    }
+
+    fn row_y(&self, i: usize) -> f64 {
+        r1(self.top + STRIP_ROW * i as f64 + STRIP_ROW / 2.0)
+    }
+}
+
 /// One row per indicator, one dot per school placed at its value as a share of the county
 /// mean, so the spread each coefficient measures is seen at a glance for the whole sheet. The
 /// mean is a solid line; a standard is a dashed mark on its row and the schools below it are
 /// hollow dots. The dots of a row are one path, so a sheet of hundreds of schools stays small;
 /// every value is in the table beside the chart.
 pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_label: &str) -> String {
-    let (names_w, top, bottom) = (150.0, 26.0, 24.0);
-    let (x0, x1) = (names_w + 10.0, STRIP_W - 12.0);
-    let widest = rows.iter().flat_map(|r| r.ratios.iter().copied().chain(r.standard)).fold(2.0_f64, f64::max);
-    // Up to four times the mean, in half steps; farther values sit at the edge.
-    let end = ((widest * 2.0).ceil() / 2.0).min(4.0);
-    let x = |ratio: f64| r1(x0 + (x1 - x0) * ratio.clamp(0.0, end) / end);
-    let height = top + STRIP_ROW * rows.len() as f64 + bottom;
-    let base = height - bottom;
+    let scale = StripScale::of(rows);
     let mut svg = String::with_capacity(4096);
-    svg_open(&mut svg, id, title, summary, STRIP_W, height);
+    svg_open(&mut svg, id, title, summary, STRIP_W, scale.height);
+    strips_body(&mut svg, rows, &scale, mean_label);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The strips of [`school_strips`] drawn once as a group `id` that charts of single schools
+/// use ([`marked_strips`]), so a page of many schools of one county draws its dots once, and
+/// where they are.
+pub fn strips_group(id: &str, rows: &[Strip], mean_label: &str) -> (String, StripScale) {
+    let scale = StripScale::of(rows);
+    let mut svg = format!("<g id=\"{id}\" class=\"strips\">");
+    strips_body(&mut svg, rows, &scale, mean_label);
+    svg.push_str("</g>");
+    (svg, scale)
+}
+
+/// A chart of group `group` ([`strips_group`]) with one school marked: on each row its value
+/// (as a share of the county mean), a bar; `None` where it has none.
+pub fn marked_strips(id: &str, group: &str, title: &str, summary: &str, scale: &StripScale, marks: &[Option<f64>]) -> String {
+    let mut svg = String::with_capacity(512);
+    svg_open(&mut svg, id, title, summary, STRIP_W, scale.height);
+    let _ = write!(svg, "<use href=\"#{group}\"/><path class=\"me\" d=\"");
+    for (i, r) in marks.iter().enumerate() {
+        if let Some(r) = r {
+            svg.push('M');
+            push_tenths(&mut svg, scale.x(*r));
+            svg.push(' ');
+            push_tenths(&mut svg, scale.row_y(i) - 9.0);
+            svg.push_str("v18");
+        }
+    }
+    svg.push_str("\"/></svg>");
+    svg
+}
+
+fn strips_body(svg: &mut String, rows: &[Strip], scale: &StripScale, mean_label: &str) {
+    let (top, names_w) = (scale.top, scale.x0 - 10.0);
+    let base = scale.height - 24.0;
+    let x = |ratio: f64| scale.x(ratio);
     let mut tick = 0.0;
-    while tick <= end {
+    while tick <= scale.end {
         let tx = x(tick);
         let _ = write!(
             svg,
@@ -377,7 +436,7 @@ pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_
         escape_html(mean_label)
     );
     for (i, row) in rows.iter().enumerate() {
-        let cy = r1(top + STRIP_ROW * i as f64 + STRIP_ROW / 2.0);
+        let cy = scale.row_y(i);
         let _ = write!(
             svg,
             "<text x=\"{names_w}\" y=\"{}\" text-anchor=\"end\" class=\"name\">{}</text>",
@@ -413,8 +472,6 @@ pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_
             }
         }
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// A milestone on the time axis.

@@ -19,6 +19,7 @@ use crate::model::{Event, Level, NATIONAL_AREA, Page, Scheme};
 use crate::output::{OutputFile, Sink};
 
 mod indicators;
+mod schools;
 
 use indicators::indicators;
 pub use indicators::{Ranking, Rankings, rankings_job};
@@ -183,6 +184,7 @@ pub fn plan<'a>(
     let mut p = Plan { reading, frame, downloads, rankings, out: Vec::new() };
     home(&mut p);
     counties(&mut p);
+    schools::plan(&mut p);
     areas(&mut p);
     indicators(&mut p);
     national_timeline(&mut p);
@@ -337,6 +339,7 @@ impl Kind for County<'_> {
             ("rules_overridden", json!(!scope.rules().overridden.is_empty())),
             ("data_date", data_date),
             ("revisions", views::revisions(scope, code)),
+            ("schools", schools::school_list(scope, code)),
         ]);
         Context { json, values: vec![("trends", trends)] }
     }
@@ -383,6 +386,7 @@ impl Kind for Computation {
     fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let mut context = views::computation(scope, &self.code, self.year, f.tr());
         context.json["county"] = views::rollup(scope, &self.code).clone();
+        context.json["school_links"] = schools::school_links(scope, &self.code);
         context.json["display_name"] = json!(self.name);
         context
     }
@@ -391,7 +395,8 @@ impl Kind for Computation {
 /// Each county's page, and its audit trail per school year with school data.
 fn counties(p: &mut Plan) {
     let (site, lang) = (p.site(), p.frame.lang);
-    let county_tables = Reads::of(&[Read::Results, Read::Milestones, Read::Metrics, Read::Narratives, Read::Revisions]);
+    let county_tables =
+        Reads::of(&[Read::Results, Read::Milestones, Read::Metrics, Read::Narratives, Read::Revisions, Read::Schools]);
     for (i, c) in site.counties.iter().enumerate() {
         if !p.reading.page_built(i) {
             continue;

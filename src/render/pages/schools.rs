@@ -1,0 +1,406 @@
+//! The schools of a county, for parents: a list on the county page, each school's status in
+//! words, and the schools' own sections, a few schools per page (`county/<code>/schools/`,
+//! `county/<code>/schools/2/`, …), each at the anchor of its 学校标识码. A school shows its
+//! most recent school year published school by school (`[settings] audit_years`) in full: how
+//! it stands against each quality-balance standard and the rule, its basic-balance figures
+//! beside the county's, where it lies among the county's schools, how much it moves each
+//! coefficient; and its status in every such year.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{Frame, Kind, Plan, county_name};
+use crate::engine::{Coefficient, Computed, Place, Standing, Verdict};
+use crate::model::rules::Rules;
+use crate::model::{Level, Scheme, SchoolRow, SchoolYear};
+use crate::render::charts::{self, Strip, StripScale};
+use crate::render::context::{Context, object};
+use crate::render::scope::{Read, Reads, Scope};
+use crate::render::views::Citations;
+
+/// At most this many schools on one page: a county of hundreds of schools stays within a
+/// phone's page weight (docs/limits.md).
+pub(super) const PER_PAGE: usize = 20;
+
+/// Pupils of a whole school (its compulsory levels) above which it is over the size limit of
+/// the 2017 method: 2,000, and 2,500 for nine-year and twelve-year schools.
+fn size_limit(school_type: &str) -> u64 {
+    if matches!(school_type, "nine_year" | "twelve_year") { 2500 } else { 2000 }
+}
+
+/// The schools published school by school of one county (rows of its audited `years`), by
+/// id, split into the pages that show them: as many pages as [`PER_PAGE`] needs, filled evenly.
+pub(super) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<&'s str>> {
+    let mut ids: Vec<&str> =
+        rows.iter().filter(|r| years.contains(&r.school_year)).map(|r| &*r.school_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let pages = ids.len().div_ceil(PER_PAGE);
+    let size = ids.len().div_ceil(pages);
+    ids.chunks(size).map(<[_]>::to_vec).collect()
+}
+
+/// The path of page `i` (from 0) of a county's schools.
+pub(super) fn part_path(code: &str, i: usize) -> String {
+    if i == 0 { format!("county/{code}/schools/") } else { format!("county/{code}/schools/{}/", i + 1) }
+}
+
+/// The page of each school of a county, by id.
+fn page_of<'s>(parts: &[Vec<&'s str>]) -> BTreeMap<&'s str, usize> {
+    parts.iter().enumerate().flat_map(|(i, ids)| ids.iter().map(move |id| (*id, i))).collect()
+}
+
+/// A school's status in one level of one school year under the quality-balance rule, as the
+/// list and the years table say it: `state` is `meets`, `short` (`missed` standards), `merged`
+/// (counted with its central school: that school's status), `left_out` (a teaching point
+/// under the minimum) or `none` (no pupils, or no quality computation).
+fn status(detail: &[Computed], id: &str, level: Level) -> Value {
+    let Some(c) = detail.iter().find(|c| c.scheme == Scheme::Quality && c.level == level) else {
+        return json!({ "level": level.id(), "state": "none" });
+    };
+    let verdict = |unit: usize| c.compliance_of(unit).map(|s| s.verdict());
+    let (state, missed, central) = match c.place_of(id) {
+        Place::Counted(u) => match verdict(u) {
+            Some(Verdict::Meets) => ("meets", 0, None),
+            Some(Verdict::FallsShort { missed }) => ("short", missed, None),
+            None => ("none", 0, None),
+        },
+        Place::MergedInto(u) => ("merged", 0, Some(c.units[u].school_name.clone())),
+        Place::LeftOut => ("left_out", 0, None),
+        Place::Absent => ("none", 0, None),
+    };
+    json!({ "level": level.id(), "state": state, "missed": missed, "central": central })
+}
+
+/// The levels of a school in one school year's rows of its county (sorted by school, level).
+fn rows_of<'s>(rows: &'s [SchoolRow], id: &str) -> impl Iterator<Item = &'s SchoolRow> {
+    rows.iter().filter(move |r| &*r.school_id == id)
+}
+
+/// The engine's school-by-school computations of a county, per audited school year.
+struct Details {
+    years: Vec<(SchoolYear, Vec<Computed>)>,
+}
+
+impl Details {
+    fn of(scope: &Scope, code: &str, years: &[SchoolYear]) -> Details {
+        Details { years: years.iter().map(|&y| (y, scope.detail_of(code, y))).collect() }
+    }
+
+    fn of_year(&self, year: SchoolYear) -> &[Computed] {
+        self.years.iter().find(|(y, _)| *y == year).map_or(&[], |(_, d)| d.as_slice())
+    }
+}
+
+/// The rows of one school year of a county (sorted by school year).
+fn year_rows(rows: &[SchoolRow], year: SchoolYear) -> &[SchoolRow] {
+    let (start, end) =
+        (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
+    &rows[start..end]
+}
+
+/// The county page's list of its schools: by name (in pinyin order), never ranked; each with
+/// its type, its status in words in its latest audited school year, and the link to its
+/// section.
+pub(super) fn school_list(scope: &Scope, code: &str) -> Value {
+    let years = scope.audited_years(code);
+    let rows = scope.schools_of(code);
+    let parts = parts(rows, &years);
+    if parts.is_empty() {
+        return Value::Null;
+    }
+    let pages = page_of(&parts);
+    let details = Details::of(scope, code, &years);
+    let mut list: Vec<(String, Value)> = pages
+        .iter()
+        .map(|(id, page)| {
+            let latest = years.iter().rev().find(|y| rows_of(year_rows(rows, **y), id).next().is_some());
+            let year = *latest.expect("a school on a page has a row in an audited year");
+            let own: Vec<&SchoolRow> = rows_of(year_rows(rows, year), id).collect();
+            let statuses: Vec<Value> = own.iter().map(|r| status(details.of_year(year), id, r.level)).collect();
+            let name = own[0].school_name.to_string();
+            let key = sort_key(&name);
+            let entry = json!({ "id": id, "name": name, "type": own[0].school_type,
+                                "href": format!("{}#{id}", part_path(code, *page)),
+                                "year": year.to_string(), "status": statuses });
+            (key, entry)
+        })
+        .collect();
+    list.sort_by(|a, b| a.0.cmp(&b.0));
+    json!({ "schools": list.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "pages": parts.len(),
+            "min_pupils": scope.rules().quality_min_teaching_point_pupils })
+}
+
+/// A name's sort key: its pinyin (most common readings), then the name itself.
+fn sort_key(name: &str) -> String {
+    use pinyin::ToPinyin;
+    let mut key: String = name
+        .to_pinyin()
+        .zip(name.chars())
+        .map(|(p, c)| p.map_or_else(|| c.to_string(), |p| p.plain().to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    key.push('\u{0}');
+    key.push_str(name);
+    key
+}
+
+/// The link of each school on a county's pages (the computation page's rows), by id.
+pub(super) fn school_links(scope: &Scope, code: &str) -> Value {
+    let years = scope.audited_years(code);
+    let parts = parts(scope.schools_of(code), &years);
+    Value::Object(
+        page_of(&parts)
+            .into_iter()
+            .map(|(id, page)| (id.to_string(), Value::String(format!("{}#{id}", part_path(code, page)))))
+            .collect(),
+    )
+}
+
+/// One page of a county's schools.
+#[derive(Hash, Debug)]
+struct Schools {
+    code: String,
+    name: String,
+    /// This page (from 0) and how many there are.
+    part: usize,
+    parts: usize,
+    ids: Vec<String>,
+}
+
+/// The charts' groups of one page: the strips of each school year, level and regime, drawn
+/// once, with where they put values.
+#[derive(Default)]
+struct Groups {
+    made: Vec<((SchoolYear, Level, Scheme), String, StripScale)>,
+    svg: String,
+}
+
+impl Groups {
+    /// The group of `c`'s strips: its id and scale.
+    fn of(&mut self, c: &Computed, f: &Frame) -> (String, usize) {
+        let key = (c.school_year, c.level, c.scheme);
+        if let Some(i) = self.made.iter().position(|m| m.0 == key) {
+            return (self.made[i].1.clone(), i);
+        }
+        let tr = f.tr();
+        let strips: Vec<Strip> = c
+            .coefficients
+            .iter()
+            .map(|k| {
+                let mean = k.mean.filter(|m| *m > 0.0);
+                let standard = standard_of(c, k);
+                Strip {
+                    label: tr.t(&format!("ind.{}.{}.name", c.scheme.id(), k.indicator)),
+                    ratios: mean.map(|m| k.terms.iter().map(|t| t.value / m).collect()).unwrap_or_default(),
+                    standard: standard.zip(mean).map(|(s, m)| s / m),
+                }
+            })
+            .collect();
+        let id = format!("g-{}-{}-{}", c.school_year, c.level.id(), c.scheme.id());
+        let (svg, scale) = charts::strips_group(&id, &strips, &tr.t("chart.strips_mean"));
+        self.svg.push_str(&svg);
+        self.made.push((key, id.clone(), scale));
+        (id, self.made.len() - 1)
+    }
+}
+
+/// The quality-balance standard of coefficient `k` of `c` for its level (none for basic).
+fn standard_of(c: &Computed, k: &Coefficient) -> Option<f64> {
+    (c.scheme == Scheme::Quality)
+        .then(|| crate::model::rules::QUALITY_INDICATORS.iter().find(|i| i.id == k.indicator))
+        .flatten()
+        .and_then(|i| i.standard_for(c.level))
+}
+
+impl Kind for Schools {
+    fn context(&self, scope: &Scope, f: &Frame) -> Context {
+        let code = self.code.as_str();
+        let years = scope.audited_years(code);
+        let rows = scope.schools_of(code);
+        let details = Details::of(scope, code, &years);
+        let mut cites = Citations::default();
+        let mut groups = Groups::default();
+        let mut schools: Vec<(String, Value)> = self
+            .ids
+            .iter()
+            .map(|id| {
+                let v = school(scope, f, code, id, rows, &years, &details, &mut cites, &mut groups);
+                (sort_key(v["name"].as_str().unwrap_or_default()), v)
+            })
+            .collect();
+        schools.sort_by(|a, b| a.0.cmp(&b.0));
+        let pages: Vec<Value> = (0..self.parts).map(|i| json!({ "n": i + 1, "path": part_path(code, i) })).collect();
+        object([
+            ("county", crate::render::views::rollup(scope, code).clone()),
+            ("display_name", json!(self.name)),
+            ("schools", Value::Array(schools.into_iter().map(|(_, v)| v).collect())),
+            ("part", json!(self.part + 1)),
+            ("pages", Value::Array(pages)),
+            ("groups", json!(groups.svg)),
+            ("min_pupils", json!(scope.rules().quality_min_teaching_point_pupils)),
+            ("meanings", meanings(scope.rules())),
+            ("sources", cites.list(scope)),
+        ])
+        .into()
+    }
+}
+
+/// The indicators whose meanings the page explains: each regime's, quality first (a
+/// parent's question).
+fn meanings(rules: &Rules) -> Value {
+    [Scheme::Quality, Scheme::Basic]
+        .iter()
+        .flat_map(|&s| rules.of(s).indicators.iter().map(move |i| json!({ "scheme": s.id(), "indicator": i.id })))
+        .collect()
+}
+
+/// Everything a school's section shows.
+#[allow(clippy::too_many_arguments)]
+fn school(
+    scope: &Scope,
+    f: &Frame,
+    code: &str,
+    id: &str,
+    rows: &[SchoolRow],
+    years: &[SchoolYear],
+    details: &Details,
+    cites: &mut Citations,
+    groups: &mut Groups,
+) -> Value {
+    let seen: Vec<SchoolYear> =
+        years.iter().copied().filter(|y| rows_of(year_rows(rows, *y), id).next().is_some()).collect();
+    let year = *seen.last().expect("a school on a page has a row in an audited year");
+    let own: Vec<&SchoolRow> = rows_of(year_rows(rows, year), id).collect();
+    let first = own[0];
+    let detail = details.of_year(year);
+    let pupils: u64 = own.iter().map(|r| r.students).sum();
+    let limit = size_limit(first.school_type);
+    let source = cites.cite(&first.source.as_ref().map(|s| s.to_string()));
+    let levels: Vec<Value> = own
+        .iter()
+        .map(|r| {
+            let sheets: Vec<Value> = [Scheme::Quality, Scheme::Basic]
+                .iter()
+                .filter_map(|&scheme| detail.iter().find(|c| c.scheme == scheme && c.level == r.level))
+                .map(|c| sheet(c, id, scope.rules(), f, groups))
+                .collect();
+            json!({ "level": r.level.id(), "students": r.students,
+                    "status": status(detail, id, r.level), "sheets": sheets })
+        })
+        .collect();
+    let history: Vec<Value> = seen
+        .iter()
+        .flat_map(|&y| {
+            let d = details.of_year(y);
+            rows_of(year_rows(rows, y), id)
+                .map(|r| json!({ "year": y.to_string(), "level": r.level.id(), "students": r.students,
+                                 "status": status(d, id, r.level) }))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    json!({
+        "id": id, "name": first.school_name, "type": first.school_type, "county": code,
+        "year": year.to_string(), "source": source, "parent": first.parent_school_id,
+        "size": { "pupils": pupils, "limit": limit, "over": pupils > limit },
+        "levels": levels, "history": history, "years": seen.len(),
+    })
+}
+
+/// One regime's figures of a school at one level: each indicator with the school's value
+/// (its unit's: a teaching point merged into its central school has that school's), the
+/// county's, the standard and where the value stands (quality), its place among the county's
+/// schools, and the coefficient with and without it; then the verdict and the chart.
+fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) -> Value {
+    let tr = f.tr();
+    let (place, unit) = match c.place_of(id) {
+        Place::Counted(u) => ("counted", Some(u)),
+        Place::MergedInto(u) => ("merged", Some(u)),
+        Place::LeftOut => ("left_out", None),
+        Place::Absent => ("absent", None),
+    };
+    let base = json!({ "scheme": c.scheme.id(), "level": c.level.id(), "place": place, "schools": c.schools,
+                       "central": unit.filter(|_| place == "merged").map(|u| c.units[u].school_name.clone()) });
+    let Some(u) = unit else { return base };
+    let small = c.units[u].students < f64::from(rules.quality_min_teaching_point_pupils);
+    let indicator = |id: &str| rules.of(c.scheme).indicators.iter().find(|i| i.id == id);
+    let mut biggest: Option<(f64, &str, f64, f64)> = None;
+    let rows: Vec<Value> = c
+        .coefficients
+        .iter()
+        .map(|k| {
+            let value = k.value_of(u);
+            let standard = standard_of(c, k);
+            let standing = standard.map(|s| match Standing::of(value, s) {
+                Standing::Meets => "meets",
+                Standing::Near => "near",
+                Standing::Below => "below",
+                Standing::Unknown => "unknown",
+            });
+            let without = k.without(u);
+            if let (Some(cv), Some(w)) = (k.cv, without) {
+                let change = (cv - w).abs();
+                if change > biggest.map_or(0.0, |b| b.0) {
+                    biggest = Some((change, k.indicator, cv, w));
+                }
+            }
+            let (lower, higher) = k.position(u).unwrap_or((0, 0));
+            json!({ "indicator": k.indicator, "value": value, "mean": k.mean, "standard": standard,
+                    "standing": standing, "small": small && indicator(k.indicator).is_some_and(|i| i.per_hundred),
+                    "decimals": indicator(k.indicator).map_or(2, |i| i.decimals),
+                    "lower": lower, "higher": higher, "counted": k.terms.len(),
+                    "cv": k.cv, "without": without })
+        })
+        .collect();
+    let verdict = c.compliance_of(u).map(|s| match s.verdict() {
+        Verdict::Meets => json!({ "meets": true, "met": s.met, "total": s.checks.len() }),
+        Verdict::FallsShort { missed } => json!({ "meets": false, "met": s.met, "missed": missed, "total": s.checks.len() }),
+    });
+    let (group, g) = groups.of(c, f);
+    let marks: Vec<Option<f64>> =
+        c.coefficients.iter().map(|k| Some(k.value_of(u)? / k.mean.filter(|m| *m > 0.0)?)).collect();
+    let title = tr
+        .t("school.chart_title")
+        .replace("{level}", &tr.t(&format!("level.{}", c.level.id())))
+        .replace("{scheme}", &tr.t(&format!("scheme.{}", c.scheme.id())));
+    let summary = tr.t("school.chart_summary").replace("{n}", &c.schools.to_string());
+    let chart_id = format!("c-{id}-{}-{}", c.level.id(), c.scheme.id());
+    let svg = charts::marked_strips(&chart_id, &group, &title, &summary, &groups.made[g].2, &marks);
+    let mut v = base;
+    v["rows"] = Value::Array(rows);
+    v["verdict"] = json!(verdict);
+    v["small"] = json!(small);
+    v["chart"] = json!({ "svg": svg, "title": title, "summary": summary });
+    v["biggest"] = json!(biggest.map(|b| json!({ "indicator": b.1, "cv": b.2, "without": b.3 })));
+    v
+}
+
+/// Each county's pages of schools.
+pub(super) fn plan(p: &mut Plan) {
+    let (site, lang) = (p.site(), p.frame.lang);
+    let tables = Reads::of(&[Read::Schools, Read::Results, Read::Milestones]);
+    for c in site.counties.iter() {
+        let years = p.reading.audited_years(&c.code);
+        if years.is_empty() {
+            continue;
+        }
+        let parts = parts(site.schools_of(&c.code), years);
+        let name = county_name(c, lang);
+        for (i, ids) in parts.iter().enumerate() {
+            let scope = p.reading.scope_of(&c.code, tables);
+            let kind = Schools {
+                code: c.code.clone(),
+                name: name.clone(),
+                part: i,
+                parts: parts.len(),
+                ids: ids.iter().map(|s| s.to_string()).collect(),
+            };
+            let title = p.frame.tr().t("school.page_title").replace("{name}", &name);
+            p.push(part_path(&c.code, i), "schools.html", title, scope, kind);
+        }
+    }
+}
