@@ -16,6 +16,7 @@ mod national;
 mod new;
 mod publish;
 mod revisions;
+mod schools;
 mod serve;
 mod support;
 mod theme;

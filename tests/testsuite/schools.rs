@@ -1,0 +1,139 @@
+//! The parents' view: every school on the record, reachable from its county page and the
+//! computation page, and its page saying in words what the engine decided.
+
+use std::path::Path;
+
+use crate::support::{SiteTest, main_of};
+
+/// The `href`s of a page that end in `#<id>`, resolved against the page's own path.
+fn links_to(page: &str, html: &str, id: &str) -> Vec<String> {
+    let dir = Path::new(page).parent().unwrap_or(Path::new(""));
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.ends_with(&format!("#{id}")))
+        .map(|href| {
+            let (path, _) = href.split_once('#').unwrap();
+            let mut parts: Vec<&str> = dir.iter().map(|p| p.to_str().unwrap()).collect();
+            for seg in path.split('/').filter(|s| !s.is_empty()) {
+                if seg == ".." {
+                    parts.pop();
+                } else {
+                    parts.push(seg);
+                }
+            }
+            format!("{}/index.html", parts.join("/"))
+        })
+        .collect()
+}
+
+// Guards item 1 of the parents' view on the demo: every school of `data/schools.csv` has a
+// section at the anchor of its 学校标识码, linked from its county page and from the computation
+// page of each school year it is in, in both languages; each page of schools weighs at most
+// 30 KB gzipped.
+#[test]
+fn every_school_of_the_demo_is_reachable_from_its_county_page() {
+    let t = SiteTest::demo();
+    t.build();
+    let csv = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    let mut schools: Vec<(String, String, String)> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[2].to_string(), f[3].to_string())
+        })
+        .collect();
+    schools.sort();
+    schools.dedup();
+    assert!(schools.len() > 30, "{}", schools.len());
+    for lang in ["", "en/"] {
+        for (id, county, year) in &schools {
+            for page in [format!("{lang}county/{county}/index.html"), format!("{lang}county/{county}/computation/{year}/index.html")]
+            {
+                let targets = links_to(&page, &t.read_output(&page), id);
+                assert!(!targets.is_empty(), "{page} does not link school {id}");
+                for target in targets {
+                    let html = t.read_output(&target);
+                    assert!(html.contains(&format!("<section class=\"school\" id=\"{id}\"")), "{target} has no section {id}");
+                }
+            }
+        }
+    }
+    let mut pages = 0;
+    for (path, bytes) in crate::support::tree(&t.output()) {
+        if path.contains("/schools/") && path.ends_with(".html") {
+            use std::io::Write;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(&bytes).unwrap();
+            let size = gz.finish().unwrap().len();
+            assert!(size <= 30 * 1024, "{path}: {size} bytes gzipped");
+            pages += 1;
+        }
+    }
+    assert!(pages >= 4, "{pages}");
+}
+
+/// A primary school row of 1,000 pupils for county 450804 in 2020-2021 with teaching space
+/// `area` m², backbone teachers `backbone` and multimedia rooms `rooms`; every other quality
+/// standard met.
+fn school(id: &str, name: &str, area: u32, backbone: u32, rooms: u32) -> String {
+    format!(
+        "{id},{name},450804,2020-2021,primary,primary,1000,{area},8000,2500000,100,30000,{rooms},60,50,30,{backbone},10,,,demo-schools\n"
+    )
+}
+
+// Guards what a parent reads on the school page and in the county's list, on schools made to
+// sit at each state: one meets everything; one has a standard at 87 % (near: it still meets the
+// rule); one has two standards below (it falls short on 2); a teaching point of 30 pupils is
+// not assessed. The coefficient without a school is the one worked by hand: teaching space 5,
+// 6 and 7 m² per pupil for 1,000 pupils each has CV √(2/3) ÷ 6 = 0.136, and without the third
+// √0.25 ÷ 5.5 = 0.091.
+#[test]
+fn a_parent_reads_each_standard_and_the_verdict_in_words() {
+    let t = SiteTest::demo();
+    let mut csv = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap().lines().next().unwrap().to_string();
+    csv.push('\n');
+    csv += &school("1145080001", "甲小学", 5000, 12, 25);
+    csv += &school("1145080002", "乙小学", 6000, 12, 20);
+    csv += &school("1145080003", "丙小学", 7000, 8, 20);
+    csv += "1145080004,丁教学点,450804,2020-2021,primary,teaching_point,30,200,300,60000,3,900,1,2,2,1,0,0,,1145080001,demo-schools\n";
+    t.write("data/schools.csv", &csv);
+    t.build();
+    let list = t.read_output("county/450804/index.html");
+    let row = |name: &str| {
+        let at = list.find(&format!(">{name}</a>")).unwrap_or_else(|| panic!("{name} is not listed"));
+        list[at..].split("</tr>").next().unwrap().to_string()
+    };
+    assert!(row("甲小学").contains("✓ 达到每校要求"), "{}", row("甲小学"));
+    assert!(row("乙小学").contains("✓ 达到每校要求"), "{}", row("乙小学"));
+    assert!(row("丙小学").contains("✗ 2项未达标"), "{}", row("丙小学"));
+    assert!(row("丁教学点").contains("不参评（学生不足50人的教学点）"), "{}", row("丁教学点"));
+    // Sorted by name in pinyin order (bing, ding, jia, yi), not by any figure.
+    let order: Vec<usize> = ["丙小学", "丁教学点", "甲小学", "乙小学"].iter().map(|n| list.find(&format!(">{n}</a>")).unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+
+    let page = t.read_output("county/450804/schools/index.html");
+    let section = |id: &str| {
+        let main = main_of(&page);
+        let at = main.find(&format!("<section class=\"school\" id=\"{id}\"")).unwrap();
+        main[at..].split("</section>").next().unwrap().to_string()
+    };
+    let near = section("1145080002");
+    assert!(near.contains("本校达到优质均衡的每校要求"), "{near}");
+    assert!(near.contains("<span class=\"standing near\">未达标准，但不低于85%</span>"), "{near}");
+    let short = section("1145080003");
+    assert!(short.contains("有2项未达标"), "{short}");
+    assert_eq!(short.matches("<span class=\"standing below\">").count(), 2, "{short}");
+    assert_eq!(short.matches("<span class=\"standing meets\">").count(), 5, "{short}");
+    // Teaching space, quality balance: the county's coefficient and the one without this school.
+    let area = short.split("生均教学及辅助用房面积").nth(1).unwrap().split("</tr>").next().unwrap();
+    assert!(area.contains(">0.136<") && area.contains(">0.091<"), "{area}");
+    let point = section("1145080004");
+    assert!(point.contains("不参评：学生不足50人的教学点"), "{point}");
+    assert!(!point.contains("本校未达到"), "a teaching point left out never 'fails': {point}");
+    // Basic balance merges the teaching point into its central school, and says so.
+    assert!(point.contains("本教学点与中心校“甲小学”合并计算"), "{point}");
+    let en = t.read_output("en/county/450804/schools/index.html");
+    assert!(en.contains("below 85 % of the standard") && en.contains("Not assessed: teaching points with fewer than 50 pupils"));
+}
