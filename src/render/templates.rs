@@ -107,7 +107,30 @@ pub fn environment(
             _ => "—".to_string(),
         }
     });
+    env.add_filter("css_string", |text: &str| css_string(text));
     Ok(env)
+}
+
+/// `text` as a CSS string literal, for labels a stylesheet shows (`content: var(--label)`):
+/// quotes, backslashes and line breaks escaped.
+///
+/// ```
+/// assert_eq!(junheng::render::templates::css_string("a \"b\" \\ c\nd"), r#""a \"b\" \\ c\a d""#);
+/// ```
+pub fn css_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => out.push_str("\\a "),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Renders one page or feed with `template`, refusing output over

@@ -356,7 +356,13 @@ impl StripScale {
         let widest = rows.iter().flat_map(|r| r.ratios.iter().copied().chain(r.standard)).fold(2.0_f64, f64::max);
         // Up to four times the mean, in half steps; farther values sit at the edge.
         let end = ((widest * 2.0).ceil() / 2.0).min(4.0);
-        StripScale { x0: names_w + 10.0, x1: STRIP_W - 12.0, end, top, height: top + STRIP_ROW * rows.len() as f64 + bottom }
+        StripScale {
+            x0: names_w + 10.0,
+            x1: STRIP_W - 12.0,
+            end,
+            top,
+            height: top + STRIP_ROW * rows.len() as f64 + bottom,
+        }
     }
 
     fn x(&self, ratio: f64) -> f64 {
@@ -394,18 +400,22 @@ pub fn strips_group(id: &str, rows: &[Strip], mean_label: &str) -> (String, Stri
 }
 
 /// A chart of group `group` ([`strips_group`]) with one school marked: on each row its value
-/// (as a share of the county mean), a bar; `None` where it has none.
-pub fn marked_strips(id: &str, group: &str, title: &str, summary: &str, scale: &StripScale, marks: &[Option<f64>]) -> String {
-    let mut svg = String::with_capacity(512);
-    svg_open(&mut svg, id, title, summary, STRIP_W, scale.height);
-    let _ = write!(svg, "<use href=\"#{group}\"/><path class=\"me\" d=\"");
+/// (as a share of the county mean), a bar; `None` where it has none. Its text is the element
+/// `label` (a figure's caption).
+pub fn marked_strips(label: &str, group: &str, scale: &StripScale, marks: &[Option<f64>]) -> String {
+    let mut svg = String::with_capacity(256);
+    let _ = write!(
+        svg,
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{label}\" viewBox=\"0 0 {STRIP_W} {}\" xmlns=\"http://www.w3.org/2000/svg\"><use href=\"#{group}\"/><path class=\"me\" d=\"",
+        scale.height
+    );
     for (i, r) in marks.iter().enumerate() {
         if let Some(r) = r {
             svg.push('M');
             push_tenths(&mut svg, scale.x(*r));
             svg.push(' ');
-            push_tenths(&mut svg, scale.row_y(i) - 9.0);
-            svg.push_str("v18");
+            push_tenths(&mut svg, scale.row_y(i) - 10.0);
+            svg.push_str("v20");
         }
     }
     svg.push_str("\"/></svg>");
@@ -452,22 +462,31 @@ fn strips_body(svg: &mut String, rows: &[Strip], scale: &StripScale, mean_label:
                 cy + 9.0
             );
         }
-        let (mut met, mut low) = (String::with_capacity(16 * row.ratios.len()), String::new());
+        // Dots as one path per kind: round-capped zero-length strokes, each a move relative to
+        // the last (in tenths, left to right). Below the standard: the same dot with a hole
+        // drawn over it, a ring (hollow, not only another colour).
+        let tenths = |r: f64| (x(r) * 10.0).round() as i64;
+        let (mut met, mut low): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
         for &r in &row.ratios {
-            // Met: a round-capped dot; below the standard: a ring (hollow, not only another colour).
-            let (d, x, end) = if row.standard.is_some_and(|s| r < s) {
-                (&mut low, r1(x(r) - 3.5), "a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0")
-            } else {
-                (&mut met, x(r), "h0")
-            };
-            d.push('M');
-            push_tenths(d, x);
-            d.push(' ');
-            push_tenths(d, cy);
-            d.push_str(end);
+            if row.standard.is_some_and(|s| r < s) { low.push(tenths(r)) } else { met.push(tenths(r)) }
         }
-        for (d, class) in [(met, "dots"), (low, "dots low")] {
-            if !d.is_empty() {
+        for (mut xs, classes) in [(met, &["dots"][..]), (low, &["dots low", "dots hole"][..])] {
+            if xs.is_empty() {
+                continue;
+            }
+            xs.sort_unstable();
+            let mut d = String::with_capacity(8 * xs.len() + 16);
+            d.push('M');
+            push_tenths(&mut d, xs[0] as f64 / 10.0);
+            d.push(' ');
+            push_tenths(&mut d, cy);
+            d.push_str("h0");
+            for w in xs.windows(2) {
+                d.push('m');
+                push_tenths(&mut d, (w[1] - w[0]) as f64 / 10.0);
+                d.push_str(" 0h0");
+            }
+            for class in classes {
                 let _ = write!(svg, "<path d=\"{d}\" class=\"{class}\"/>");
             }
         }

@@ -21,7 +21,7 @@ use crate::render::views::Citations;
 
 /// At most this many schools on one page: a county of hundreds of schools stays within a
 /// phone's page weight (docs/limits.md).
-pub(super) const PER_PAGE: usize = 20;
+pub(super) const PER_PAGE: usize = 40;
 
 /// Pupils of a whole school (its compulsory levels) above which it is over the size limit of
 /// the 2017 method: 2,000, and 2,500 for nine-year and twelve-year schools.
@@ -32,8 +32,7 @@ fn size_limit(school_type: &str) -> u64 {
 /// The schools published school by school of one county (rows of its audited `years`), by
 /// id, split into the pages that show them: as many pages as [`PER_PAGE`] needs, filled evenly.
 pub(super) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<&'s str>> {
-    let mut ids: Vec<&str> =
-        rows.iter().filter(|r| years.contains(&r.school_year)).map(|r| &*r.school_id).collect();
+    let mut ids: Vec<&str> = rows.iter().filter(|r| years.contains(&r.school_year)).map(|r| &*r.school_id).collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
@@ -124,8 +123,9 @@ pub(super) fn school_list(scope: &Scope, code: &str) -> Value {
             let statuses: Vec<Value> = own.iter().map(|r| status(details.of_year(year), id, r.level)).collect();
             let name = own[0].school_name.to_string();
             let key = sort_key(&name);
-            let entry = json!({ "id": id, "name": name, "type": own[0].school_type,
-                                "href": format!("{}#{id}", part_path(code, *page)),
+            let older = Some(&year) != years.last();
+            let entry = json!({ "id": id, "name": name, "type": own[0].school_type, "older": older,
+                                "href": format!("{}#{id}", part_path(code, *page).trim_start_matches(&format!("county/{code}/"))),
                                 "year": year.to_string(), "status": statuses });
             (key, entry)
         })
@@ -195,7 +195,7 @@ impl Groups {
                 let mean = k.mean.filter(|m| *m > 0.0);
                 let standard = standard_of(c, k);
                 Strip {
-                    label: tr.t(&format!("ind.{}.{}.name", c.scheme.id(), k.indicator)),
+                    label: tr.t(&format!("ind.{}.{}.short", c.scheme.id(), k.indicator)),
                     ratios: mean.map(|m| k.terms.iter().map(|t| t.value / m).collect()).unwrap_or_default(),
                     standard: standard.zip(mean).map(|(s, m)| s / m),
                 }
@@ -243,6 +243,7 @@ impl Kind for Schools {
             ("pages", Value::Array(pages)),
             ("groups", json!(groups.svg)),
             ("min_pupils", json!(scope.rules().quality_min_teaching_point_pupils)),
+            ("years", json!(years.len())),
             ("meanings", meanings(scope.rules())),
             ("sources", cites.list(scope)),
         ])
@@ -298,8 +299,10 @@ fn school(
         .flat_map(|&y| {
             let d = details.of_year(y);
             rows_of(year_rows(rows, y), id)
-                .map(|r| json!({ "year": y.to_string(), "level": r.level.id(), "students": r.students,
-                                 "status": status(d, id, r.level) }))
+                .map(|r| {
+                    json!({ "year": y.to_string(), "level": r.level.id(), "students": r.students,
+                                 "status": status(d, id, r.level) })
+                })
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -316,7 +319,6 @@ fn school(
 /// county's, the standard and where the value stands (quality), its place among the county's
 /// schools, and the coefficient with and without it; then the verdict and the chart.
 fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) -> Value {
-    let tr = f.tr();
     let (place, unit) = match c.place_of(id) {
         Place::Counted(u) => ("counted", Some(u)),
         Place::MergedInto(u) => ("merged", Some(u)),
@@ -329,6 +331,7 @@ fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) 
     let small = c.units[u].students < f64::from(rules.quality_min_teaching_point_pupils);
     let indicator = |id: &str| rules.of(c.scheme).indicators.iter().find(|i| i.id == id);
     let mut biggest: Option<(f64, &str, f64, f64)> = None;
+    let (mut above, mut below) = (0, 0);
     let rows: Vec<Value> = c
         .coefficients
         .iter()
@@ -341,40 +344,40 @@ fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) 
                 Standing::Below => "below",
                 Standing::Unknown => "unknown",
             });
-            let without = k.without(u);
-            if let (Some(cv), Some(w)) = (k.cv, without) {
+            if let (Some(cv), Some(w)) = (k.cv, k.without(u)) {
                 let change = (cv - w).abs();
                 if change > biggest.map_or(0.0, |b| b.0) {
                     biggest = Some((change, k.indicator, cv, w));
                 }
             }
-            let (lower, higher) = k.position(u).unwrap_or((0, 0));
+            match (value, k.mean) {
+                (Some(v), Some(m)) if v > m => above += 1,
+                (Some(v), Some(m)) if v < m => below += 1,
+                _ => {}
+            }
             json!({ "indicator": k.indicator, "value": value, "mean": k.mean, "standard": standard,
                     "standing": standing, "small": small && indicator(k.indicator).is_some_and(|i| i.per_hundred),
-                    "decimals": indicator(k.indicator).map_or(2, |i| i.decimals),
-                    "lower": lower, "higher": higher, "counted": k.terms.len(),
-                    "cv": k.cv, "without": without })
+                    "decimals": indicator(k.indicator).map_or(2, |i| i.decimals) })
         })
         .collect();
     let verdict = c.compliance_of(u).map(|s| match s.verdict() {
         Verdict::Meets => json!({ "meets": true, "met": s.met, "total": s.checks.len() }),
-        Verdict::FallsShort { missed } => json!({ "meets": false, "met": s.met, "missed": missed, "total": s.checks.len() }),
+        Verdict::FallsShort { missed } => {
+            json!({ "meets": false, "met": s.met, "missed": missed, "total": s.checks.len() })
+        }
     });
     let (group, g) = groups.of(c, f);
     let marks: Vec<Option<f64>> =
         c.coefficients.iter().map(|k| Some(k.value_of(u)? / k.mean.filter(|m| *m > 0.0)?)).collect();
-    let title = tr
-        .t("school.chart_title")
-        .replace("{level}", &tr.t(&format!("level.{}", c.level.id())))
-        .replace("{scheme}", &tr.t(&format!("scheme.{}", c.scheme.id())));
-    let summary = tr.t("school.chart_summary").replace("{n}", &c.schools.to_string());
-    let chart_id = format!("c-{id}-{}-{}", c.level.id(), c.scheme.id());
-    let svg = charts::marked_strips(&chart_id, &group, &title, &summary, &groups.made[g].2, &marks);
+    let caption = format!("c-{id}-{}-{}", c.level.id(), c.scheme.id());
+    let svg = charts::marked_strips(&caption, &group, &groups.made[g].2, &marks);
+    // A change the page would show (three decimals) or none worth a sentence.
+    let biggest = biggest.filter(|b| b.0 >= 0.0005);
     let mut v = base;
     v["rows"] = Value::Array(rows);
     v["verdict"] = json!(verdict);
     v["small"] = json!(small);
-    v["chart"] = json!({ "svg": svg, "title": title, "summary": summary });
+    v["chart"] = json!({ "svg": svg, "caption": caption, "above": above, "below": below });
     v["biggest"] = json!(biggest.map(|b| json!({ "indicator": b.1, "cv": b.2, "without": b.3 })));
     v
 }
@@ -402,5 +405,45 @@ pub(super) fn plan(p: &mut Plan) {
             let title = p.frame.tr().t("school.page_title").replace("{name}", &name);
             p.push(part_path(&c.code, i), "schools.html", title, scope, kind);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, year: u16) -> SchoolRow {
+        SchoolRow {
+            school_id: id.into(),
+            school_name: id.into(),
+            county: "450804".into(),
+            school_year: SchoolYear(year),
+            level: Level::Primary,
+            school_type: "primary",
+            students: 100,
+            figures: Default::default(),
+            senior_students: None,
+            parent_school_id: None,
+            source: None,
+        }
+    }
+
+    // Guards the pages of a county's schools: every school of the audited years once, by id,
+    // pages filled evenly (41 schools: 21 and 20, not 40 and 1), none when no year is audited.
+    #[test]
+    fn schools_are_split_evenly_by_id_over_as_few_pages_as_fit() {
+        let mut rows: Vec<SchoolRow> = (0..41).rev().map(|i| row(&format!("{:010}", i), 2020)).collect();
+        rows.push(row("0000000099", 2019));
+        let parts = parts(&rows, &[SchoolYear(2020)]);
+        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [21, 20]);
+        assert_eq!(parts[0][0], "0000000000");
+        assert!(parts.concat().windows(2).all(|w| w[0] < w[1]));
+        assert!(!parts.concat().contains(&"0000000099"), "a school of a year not published school by school");
+        assert_eq!(super::parts(&rows, &[SchoolYear(2019), SchoolYear(2020)]).concat().len(), 42);
+        assert!(super::parts(&rows, &[]).is_empty());
+        assert_eq!(
+            (part_path("450804", 0), part_path("450804", 1)),
+            ("county/450804/schools/".to_string(), "county/450804/schools/2/".to_string())
+        );
     }
 }
