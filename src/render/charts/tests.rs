@@ -179,11 +179,21 @@ fn school_strips_against_mean_and_standard() {
     // One path of dots per row and kind; the school below the standard is hollow.
     assert_eq!(svg.matches("class=\"dots\"").count(), 2);
     assert_eq!(svg.matches("class=\"dots low\"").count(), 1);
+    assert_eq!(svg.matches("class=\"dots hole\"").count(), 1, "a ring: the dot and a hole over it");
     assert_eq!(svg.matches("stroke-dasharray").count(), 1);
     assert!(svg.contains(">县域均值</text>") && svg.contains("…</text>") && svg.contains(">乙</text>"));
     // The axis ends at four times the mean; a value beyond sits at the edge.
     assert!(svg.contains(">400%</text>") && !svg.contains(">450%</text>"));
-    assert!(svg.contains("M548 "));
+    // Dots left to right, each a move from the last: 1.1 × the mean at 266.7, then 9 × at the
+    // edge, 548.
+    assert!(svg.contains("M266.7 ") && svg.contains("h0m281.3 0h0\""), "{svg}");
+    // The same strips drawn once as a group for charts of single schools: each marks its school
+    // on every row where it has a value, at the same scale (the mean at 257).
+    let (group, scale) = strips_group("g-1", &rows, "县域均值");
+    assert!(group.starts_with("<g id=\"g-1\" class=\"strips\">") && group.contains("h0m281.3 0h0\""));
+    let marked = marked_strips("cap", "g-1", &scale, &[Some(1.0), None]);
+    assert!(marked.contains("aria-labelledby=\"cap\"") && marked.contains("<use href=\"#g-1\"/>"));
+    assert!(marked.contains("d=\"M257 27v20\""), "{marked}");
 }
 
 // Guards the recognitions: years without a recognition count as zero, the running total.
