@@ -25,7 +25,6 @@ pub const BUILT_IN: &[(&str, &[u8])] = &[
     ("templates/base.html", include_bytes!("../theme/templates/base.html")),
     ("templates/changes.html", include_bytes!("../theme/templates/changes.html")),
     ("templates/computation.html", include_bytes!("../theme/templates/computation.html")),
-    ("templates/schools.html", include_bytes!("../theme/templates/schools.html")),
     ("templates/county.html", include_bytes!("../theme/templates/county.html")),
     ("templates/downloads.html", include_bytes!("../theme/templates/downloads.html")),
     ("templates/index.html", include_bytes!("../theme/templates/index.html")),
@@ -33,6 +32,7 @@ pub const BUILT_IN: &[(&str, &[u8])] = &[
     ("templates/indicators.html", include_bytes!("../theme/templates/indicators.html")),
     ("templates/macros.html", include_bytes!("../theme/templates/macros.html")),
     ("templates/page.html", include_bytes!("../theme/templates/page.html")),
+    ("templates/schools.html", include_bytes!("../theme/templates/schools.html")),
     ("templates/section.html", include_bytes!("../theme/templates/section.html")),
     ("templates/timeline.html", include_bytes!("../theme/templates/timeline.html")),
 ];
