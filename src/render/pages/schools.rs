@@ -112,20 +112,28 @@ pub(super) fn school_list(scope: &Scope, code: &str) -> Value {
     if parts.is_empty() {
         return Value::Null;
     }
-    let pages = page_of(&parts);
-    let details = Details::of(scope, code, &years);
-    let mut list: Vec<(String, Value)> = pages
-        .iter()
+    // Each school's latest audited year; the engine's detail of only those years.
+    let latest: Vec<(&str, usize, SchoolYear)> = page_of(&parts)
+        .into_iter()
         .map(|(id, page)| {
-            let latest = years.iter().rev().find(|y| rows_of(year_rows(rows, **y), id).next().is_some());
-            let year = *latest.expect("a school on a page has a row in an audited year");
+            let year = years.iter().rev().find(|y| rows_of(year_rows(rows, **y), id).next().is_some());
+            (id, page, *year.expect("a school on a page has a row in an audited year"))
+        })
+        .collect();
+    let mut needed: Vec<SchoolYear> = latest.iter().map(|l| l.2).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let details = Details::of(scope, code, &needed);
+    let mut list: Vec<(String, Value)> = latest
+        .into_iter()
+        .map(|(id, page, year)| {
             let own: Vec<&SchoolRow> = rows_of(year_rows(rows, year), id).collect();
             let statuses: Vec<Value> = own.iter().map(|r| status(details.of_year(year), id, r.level)).collect();
             let name = own[0].school_name.to_string();
             let key = sort_key(&name);
             let older = Some(&year) != years.last();
             let entry = json!({ "id": id, "name": name, "type": own[0].school_type, "older": older,
-                                "href": format!("{}#{id}", part_path(code, *page).trim_start_matches(&format!("county/{code}/"))),
+                                "href": format!("{}#{id}", part_path(code, page).trim_start_matches(&format!("county/{code}/"))),
                                 "year": year.to_string(), "status": statuses });
             (key, entry)
         })
