@@ -241,6 +241,16 @@ pub enum Standing {
 }
 
 impl Standing {
+    /// Its id, as the pages' classes and the downloads write it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Standing::Meets => "meets",
+            Standing::Near => "near",
+            Standing::Below => "below",
+            Standing::Unknown => "unknown",
+        }
+    }
+
     /// Where `value` stands against `standard`. A value that reaches a line up to the rounding
     /// of binary floating point (one part in 10⁹; figures are published to a few decimals)
     /// reaches it: a school at exactly 85 % of 2.3 rooms per hundred pupils is near, whichever

@@ -94,6 +94,12 @@ pub const QUALITY_INDICATORS: &[Indicator] = &[
     ind("multimedia_rooms", Scheme::Quality, 2, Some([2.3, 2.4]), "multimedia_rooms", true),
 ];
 
+/// Pupils of a whole school (its compulsory levels) above which it is over the size limit of
+/// the 2017 method: 2,000, and 2,500 for nine-year and twelve-year schools.
+pub fn school_size_limit(school_type: &str) -> u64 {
+    if matches!(school_type, "nine_year" | "twelve_year") { 2500 } else { 2000 }
+}
+
 /// Basic balance, 教督〔2012〕3号: composite ≤ 0.65 (primary), ≤ 0.55 (junior) [S].
 pub const BASIC_2012: RuleSet = RuleSet {
     scheme: Scheme::Basic,

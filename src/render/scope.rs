@@ -468,6 +468,14 @@ impl<'r, 's> Scope<'r, 's> {
         self.site().detail_of(code, year)
     }
 
+    /// [`Scope::detail_of`] for the counties `codes`, to call later (a table of every school
+    /// is made while it is written, never held whole): the reads are checked now.
+    pub fn details_of(&self, codes: &[&str]) -> impl Fn(&str, SchoolYear) -> Vec<Computed> + Send + Sync + 's {
+        codes.iter().for_each(|code| self.check(Read::Schools, code));
+        let site = self.site();
+        move |code, year| site.detail_of(code, year)
+    }
+
     /// The milestones of an area.
     pub fn milestones_of(&self, area: &str) -> &'s [Milestone] {
         self.check(Read::Milestones, area);

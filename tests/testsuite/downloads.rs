@@ -516,6 +516,8 @@ fn datasette_serves_the_database() {
     let (sql_status, _, sql_body) = get("/junheng.json?_shape=array&sql=select+count(*)+as+n+from+schools");
     let (meta_status, _, meta_body) = get("/-/metadata.json");
     let (changes_status, _, changes_body) = get("/junheng/changes.json?_shape=array&release=v2");
+    let (school_status, _, school_body) =
+        get("/junheng/school_results.json?_shape=array&school_id=2145080401&school_year=2019-2020&level=primary");
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -530,6 +532,10 @@ fn datasette_serves_the_database() {
     assert_eq!(meta["license"], "CC-BY-4.0");
     assert_eq!(meta["databases"]["junheng"]["tables"]["schools"]["title"], "学校数据");
     assert_eq!(changes_status, 200, "{}", String::from_utf8_lossy(&changes_body));
+    assert_eq!(school_status, 200, "{}", String::from_utf8_lossy(&school_body));
+    let school: Vec<serde_json::Value> = serde_json::from_slice(&school_body).unwrap();
+    assert_eq!(school.len(), 7, "a row per quality standard");
+    assert!(school.iter().all(|r| r["verdict"] == "falls_short" && r["over_size_limit"] == 1), "{school:?}");
     let changes: Vec<serde_json::Value> = serde_json::from_slice(&changes_body).unwrap();
     assert_eq!(
         (changes.len(), &changes[0]["old"], &changes[0]["new"]),
@@ -613,6 +619,8 @@ out["milestone date"] = broken(lambda r: r["milestones"][0].update(date="yesterd
 out["metric value as text"] = broken(lambda r: r["metrics"][0].update(value="12"), records[1])
 out["missing county name"] = broken(lambda r: r["county"].pop("name"))
 out["bad level"] = broken(lambda r: r["sheets"][0].update(level="senior"))
+out["school state"] = broken(lambda r: r["schools"][0]["standards"][0].update(state="fine"))
+out["school verdict"] = broken(lambda r: r["schools"][0].update(verdict="passes"))
 print(json.dumps(out))
 "#;
     let out: serde_json::Value = serde_json::from_str(&python(script, &[t.output().join("api").as_os_str()])).unwrap();
@@ -624,6 +632,7 @@ print(json.dumps(out))
     assert!(out["unknown indicator"].to_string().contains("happiness"), "{out}");
     assert!(out["milestone date"].to_string().contains("yesterday"), "{out}");
     assert!(out["metric value as text"].to_string().contains("is not of type"), "{out}");
+    assert!(out["school state"].to_string().contains("fine"), "{out}");
 }
 
 /// Opens each CSV file in LibreOffice (headless) as a person opening it in a spreadsheet would,

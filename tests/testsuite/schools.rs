@@ -88,14 +88,10 @@ fn school(id: &str, name: &str, area: u32, backbone: u32, rooms: u32) -> String 
     )
 }
 
-// Guards what a parent reads on the school page and in the county's list, on schools made to
-// sit at each state: one meets everything; one has a standard at 87 % (near: it still meets the
-// rule); one has two standards below (it falls short on 2); a teaching point of 30 pupils is
-// not assessed. The coefficient without a school is the one worked by hand: teaching space 5,
-// 6 and 7 m² per pupil for 1,000 pupils each has CV √(2/3) ÷ 6 = 0.136, and without the second
-// √1 ÷ 6 = 0.167, the largest change that school makes to a quality-balance coefficient.
-#[test]
-fn a_parent_reads_each_standard_and_the_verdict_in_words() {
+/// The demo with its school data replaced by four primary schools of 450804 in 2020-2021,
+/// one at each state: 甲 meets every standard, 乙 has one at 87 % (near), 丙 two below 85 %, and
+/// 丁 is a teaching point of 30 pupils (left out of quality balance, merged into 甲 in basic).
+fn four_schools() -> SiteTest {
     let t = SiteTest::demo();
     let mut csv = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap().lines().next().unwrap().to_string();
     csv.push('\n');
@@ -105,6 +101,71 @@ fn a_parent_reads_each_standard_and_the_verdict_in_words() {
     csv += "1145080004,丁教学点,450804,2020-2021,primary,teaching_point,30,200,300,60000,3,900,1,2,2,1,0,0,,1145080001,demo-schools\n";
     t.write("data/schools.csv", &csv);
     t.build();
+    t
+}
+
+// Guards the school-results table as the readers' tools read it, on the four schools at each
+// state: pandas (codes as text) gets each school's states, standards met, verdict and size;
+// the database has the same rows with its keys sound; the county's API record (strict schema)
+// and the workbook say the same.
+#[test]
+fn the_school_results_say_the_same_in_every_readers_tool() {
+    let t = four_schools();
+    let data = t.output().join("data");
+    let script = r#"
+import json, sys, sqlite3, openpyxl, pandas as pd
+data, api = sys.argv[1], sys.argv[2]
+df = pd.read_csv(f"{data}/school_results.csv", dtype={"school_id": str, "county": str})
+out = {}
+for sid, g in df.groupby("school_id"):
+    states = g["state"].dropna().value_counts().to_dict()
+    met = g["standards_met"].dropna().unique().tolist()
+    out[sid] = [g["verdict"].iloc[0], [int(m) for m in met], states, int(g["school_students"].iloc[0]),
+                bool(g["over_size_limit"].iloc[0]), len(g)]
+db = sqlite3.connect(f"{data}/junheng.sqlite")
+db.execute("PRAGMA foreign_keys = ON")
+keys = db.execute("PRAGMA foreign_key_check").fetchall()
+rows = db.execute("SELECT school_id, verdict, count(*) FROM school_results GROUP BY school_id, verdict ORDER BY school_id").fetchall()
+record = json.load(open(f"{api}/counties/450804.json"))
+book = openpyxl.load_workbook(f"{data}/school_results.xlsx", read_only=True)
+sheet = book.worksheets[0]
+header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+print(json.dumps({"pandas": out, "keys": keys, "db": rows, "header": header,
+                  "api": {s["school_id"]: [s["verdict"], s["standards_met"], [x["state"] for x in s["standards"]]] for s in record["schools"]}}))
+"#;
+    let out = crate::support::python(script, &[data.as_os_str(), t.output().join("api").as_os_str()]);
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let j = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+    assert_eq!(out["pandas"]["1145080001"], j(r#"["meets", [7], {"meets": 7}, 1000, false, 7]"#));
+    assert_eq!(out["pandas"]["1145080002"], j(r#"["meets", [6], {"meets": 6, "near": 1}, 1000, false, 7]"#));
+    assert_eq!(out["pandas"]["1145080003"], j(r#"["falls_short", [5], {"meets": 5, "below": 2}, 1000, false, 7]"#));
+    assert_eq!(out["pandas"]["1145080004"], j(r#"["not_assessed", [], {}, 30, false, 7]"#));
+    assert_eq!(out["keys"], j("[]"));
+    assert_eq!(
+        out["db"],
+        j(r#"[["1145080001", "meets", 7], ["1145080002", "meets", 7], ["1145080003", "falls_short", 7], ["1145080004", "not_assessed", 7]]"#)
+    );
+    assert_eq!(out["api"]["1145080002"], j(r#"["meets", 6, ["meets", "meets", "meets", "meets", "meets", "meets", "near"]]"#));
+    assert_eq!(out["api"]["1145080004"][0], "not_assessed");
+    assert_eq!(out["header"][0], "学校标识码");
+    assert!(out["header"].as_array().unwrap().contains(&j(r#""本校结论""#)), "{}", out["header"]);
+}
+
+// Guards what a parent reads on the school page and in the county's list, on schools made to
+// sit at each state: one meets everything; one has a standard at 87 % (near: it still meets the
+// rule); one has two standards below (it falls short on 2); a teaching point of 30 pupils is
+// not assessed. The coefficient without a school is the one worked by hand: teaching space 5,
+// 6 and 7 m² per pupil for 1,000 pupils each has CV √(2/3) ÷ 6 = 0.136, and without the second
+// √1 ÷ 6 = 0.167, the largest change that school makes to a quality-balance coefficient.
+#[test]
+fn a_parent_reads_each_standard_and_the_verdict_in_words() {
+    let t = four_schools();
+    t.build();
+    let mut csv = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap().lines().next().unwrap().to_string();
+    csv.push('\n');
+    csv += &school("1145080001", "甲小学", 5000, 12, 25);
+    csv += &school("1145080002", "乙小学", 6000, 12, 20);
+    csv += &school("1145080003", "丙小学", 7000, 8, 19);
     let list = t.read_output("county/450804/index.html");
     let row = |name: &str| {
         let at = list.find(&format!(">{name}</a>")).unwrap_or_else(|| panic!("{name} is not listed"));

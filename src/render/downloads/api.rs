@@ -102,6 +102,27 @@ pub fn county_api(scope: &Scope, code: &str) -> Vec<u8> {
             })
         })
         .collect();
+    let rows = scope.schools_of(code);
+    let schools: Vec<Value> = scope
+        .audited_years(code)
+        .into_iter()
+        .flat_map(|year| school_results(year_rows(rows, year), &scope.detail_of(code, year)))
+        .map(|r| {
+            let standards: Vec<Value> = r
+                .checks
+                .iter()
+                .map(|(indicator, _, value, standing)| {
+                    json!({ "indicator": indicator, "value": value, "state": standing.map(|x| x.id()) })
+                })
+                .collect();
+            json!({
+                "school_id": r.row.school_id, "school_name": r.row.school_name,
+                "school_year": r.row.school_year.to_string(), "level": r.row.level, "school_type": r.row.school_type,
+                "verdict": r.verdict, "standards_met": r.met, "school_students": r.pupils,
+                "size_limit": r.limit, "over_size_limit": r.pupils > r.limit, "standards": standards,
+            })
+        })
+        .collect();
     let record = ApiCounty {
         schema: "../schema/county.schema.json",
         schema_version: 1,
@@ -112,6 +133,7 @@ pub fn county_api(scope: &Scope, code: &str) -> Vec<u8> {
         metrics,
         sources,
         revisions,
+        schools,
     };
     let mut out = serde_json::to_vec(&record).expect("JSON of plain values");
     out.push(b'\n');
@@ -131,6 +153,7 @@ pub(super) struct ApiCounty<'a> {
     pub(super) metrics: Vec<Value>,
     pub(super) sources: Vec<Value>,
     pub(super) revisions: Vec<Value>,
+    pub(super) schools: Vec<Value>,
 }
 
 #[derive(serde::Serialize)]
@@ -313,6 +336,37 @@ pub fn county_schema() -> Value {
             "new": { "type": ["string", "null"], "description": "after; null: removed" },
         }),
     );
+    let school = object(
+        &[
+            "school_id",
+            "school_name",
+            "school_year",
+            "level",
+            "school_type",
+            "verdict",
+            "standards_met",
+            "school_students",
+            "size_limit",
+            "over_size_limit",
+            "standards",
+        ],
+        json!({
+            "school_id": { "type": "string", "pattern": "^\\S+$" }, "school_name": { "type": "string", "minLength": 1 },
+            "school_year": { "type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$" },
+            "level": { "enum": ["primary", "junior"] },
+            "school_type": { "enum": crate::model::SCHOOL_TYPES },
+            "verdict": { "enum": ["meets", "falls_short", "merged", "not_assessed", null], "description": "the school's verdict under the quality-balance rule; merged: a teaching point counted with its central school (whose figures it has); not_assessed: a teaching point under the minimum of pupils; null: no pupils at this level" },
+            "standards_met": { "type": ["integer", "null"], "minimum": 0, "maximum": 7 },
+            "school_students": { "type": "integer", "minimum": 0, "description": "pupils of the whole school (its compulsory levels) that school year" },
+            "size_limit": { "type": "integer", "minimum": 0 },
+            "over_size_limit": { "type": "boolean" },
+            "standards": { "type": "array", "items": object(&["indicator", "value", "state"], json!({
+                "indicator": { "enum": crate::model::rules::QUALITY_INDICATORS.iter().map(|i| i.id).collect::<Vec<_>>() },
+                "value": figure,
+                "state": { "enum": ["meets", "near", "below", "unknown", null], "description": "near: below the standard but at least 85 % of it; below: under 85 %; the standard is the sheet's" },
+            })) },
+        }),
+    );
     let county = object(
         &["code", "name", "name_en", "prefecture_code", "prefecture", "province_code", "province"],
         json!({
@@ -321,7 +375,7 @@ pub fn county_schema() -> Value {
         }),
     );
     let schema = object(
-        &["$schema", "schema_version", "county", "status", "sheets", "milestones", "metrics", "sources", "revisions"],
+        &["$schema", "schema_version", "county", "status", "sheets", "milestones", "metrics", "sources", "revisions", "schools"],
         json!({
             "$schema": { "type": "string" },
             "schema_version": { "const": 1 },
@@ -332,6 +386,7 @@ pub fn county_schema() -> Value {
             "metrics": { "type": "array", "items": metric },
             "sources": { "type": "array", "items": source },
             "revisions": { "type": "array", "items": revision, "description": "the county's figures revised in each release of the site's data" },
+            "schools": { "type": "array", "items": school, "description": "each school's quality-balance results in the school years published school by school (the table school_results)" },
         }),
     );
     let mut head = json!({

@@ -34,8 +34,11 @@ fn write_csv<W: std::io::Write>(t: &DataTable, out: W) -> W {
 pub(super) const FAILS: &str = "the downloads are written to memory, which does not fail";
 
 /// The Table Schema of a table: its fields with types and constraints, its primary key, and its
-/// foreign keys (county codes to the counties table, source ids to the sources table).
-pub(super) fn table_schema(t: &DataTable) -> Value {
+/// foreign keys (county codes to the counties table, source ids to the sources table, a
+/// school's rows to its school row). A table published in parts (one per province, `split`)
+/// refers only to tables published whole: the parts of a table refer to no one resource (each
+/// province's database holds those keys).
+pub(super) fn table_schema(t: &DataTable, split: bool) -> Value {
     let fields: Vec<Value> = t
         .columns
         .iter()
@@ -48,8 +51,10 @@ pub(super) fn table_schema(t: &DataTable) -> Value {
     if !t.primary_key.is_empty() {
         schema["primaryKey"] = json!(t.primary_key);
     }
+    let whole = |table: &str| !split || super::NATIONAL.iter().any(|n| n.name == table && !n.grouped);
     let keys: Vec<Value> = foreign_keys(t)
-        .map(|(column, table, key)| json!({ "fields": [column], "reference": { "resource": table, "fields": [key] } }))
+        .filter(|k| whole(k.1))
+        .map(|(columns, table, key)| json!({ "fields": columns, "reference": { "resource": table, "fields": key } }))
         .collect();
     if !keys.is_empty() {
         schema["foreignKeys"] = json!(keys);
@@ -57,14 +62,21 @@ pub(super) fn table_schema(t: &DataTable) -> Value {
     schema
 }
 
-/// What a column of that name refers to: (column, table, its key column).
-pub(super) const REFERENCES: [(&str, &str, &str); 2] = [("county", "counties", "code"), ("source", "sources", "id")];
+/// What columns of those names refer to: (columns, table, its key columns). A school's row
+/// of a table refers to its row of the school data (school, school year and level).
+pub(super) const REFERENCES: [(&[&str], &str, &[&str]); 3] = [
+    (&["county"], "counties", &["code"]),
+    (&["source"], "sources", &["id"]),
+    (&["school_id", "school_year", "level"], "schools", &["school_id", "school_year", "level"]),
+];
 
-/// The foreign keys of a table: each of its columns that refers to another table.
+/// The foreign keys of a table: each set of its columns that refers to another table.
 pub(super) fn foreign_keys<'t>(
     t: &'t DataTable,
-) -> impl Iterator<Item = (&'static str, &'static str, &'static str)> + 't {
-    REFERENCES.into_iter().filter(|(column, table, _)| t.name != *table && t.columns.iter().any(|c| c.0 == *column))
+) -> impl Iterator<Item = (&'static [&'static str], &'static str, &'static [&'static str])> + 't {
+    REFERENCES.into_iter().filter(|(columns, table, _)| {
+        t.name != *table && columns.iter().all(|column| t.columns.iter().any(|c| c.0 == *column))
+    })
 }
 
 /// Hex SHA-256 of bytes.

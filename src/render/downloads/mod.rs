@@ -244,7 +244,7 @@ fn national_table(i: &NationalTable, sink: &dyn Sink) -> Arc<Part> {
         None => table_files(sink, &t, None, name, Csv::Plain, &book),
     };
     let doc = table_doc(&t, &made.1, true);
-    let schema = i.scope.config().downloads.writes(Format::Csv).then(|| (t.name, table_schema(&t)));
+    let schema = i.scope.config().downloads.writes(Format::Csv).then(|| (t.name, table_schema(&t, code.is_some())));
     Part::new(made, Some(doc), None, schema)
 }
 
@@ -334,7 +334,7 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
     let first = site.counties.iter().find(|c| !reading.audited_years(&c.code).is_empty());
     let first = first.or_else(|| site.counties.iter().find(|c| !site.sheets_of(&c.code).is_empty()));
     let own = Reads::of(&[Read::Schools, Read::Results]);
-    let record = Reads::of(&[Read::Results, Read::Milestones, Read::Metrics, Read::Revisions]);
+    let record = Reads::of(&[Read::Results, Read::Schools, Read::Milestones, Read::Metrics, Read::Revisions]);
     let per_county: Vec<[Option<PartJob>; 2]> = site
         .counties
         .par_iter()

@@ -21,6 +21,7 @@ const INDEXES: &[(&str, &str)] = &[
     ("results", "school_year, level, scheme, indicator"),
     ("schools", "county, school_year"),
     ("schools", "school_year, level"),
+    ("school_results", "county, school_year"),
     ("milestones", "area, date"),
     ("changes", "area, school_year"),
 ];
@@ -117,8 +118,8 @@ fn create_table(t: &DataTable, names: &[&str]) -> String {
     if !t.primary_key.is_empty() {
         parts.push(format!("PRIMARY KEY ({})", t.primary_key.join(", ")));
     }
-    for (column, table, key) in foreign_keys(t).filter(|k| names.contains(&k.1)) {
-        parts.push(format!("FOREIGN KEY ({column}) REFERENCES {table} ({key})"));
+    for (columns, table, key) in foreign_keys(t).filter(|k| names.contains(&k.1)) {
+        parts.push(format!("FOREIGN KEY ({}) REFERENCES {table} ({})", columns.join(", "), key.join(", ")));
     }
     let rowid = if t.primary_key.is_empty() { "" } else { " WITHOUT ROWID" };
     format!("CREATE TABLE {} (\n  {}\n){rowid}", t.name, parts.join(",\n  "))

@@ -1,7 +1,10 @@
 //! The download tables: which rows and columns each table has, made from the analysed site.
 
 use super::*;
+use crate::engine::{Computed, Place, Standing, Verdict};
 use crate::format;
+use crate::model::rules::QUALITY_INDICATORS;
+use crate::model::{Level, SchoolYear};
 
 /// Makes a national table from what its scope lets through (none when the site has no rows for
 /// it); for a table grouped by county, with `Some(province)`, the rows of that province's
@@ -38,7 +41,7 @@ fn runs_of<'s, T: 's>(
 }
 
 /// Every national table of the site, in the order the downloads list them.
-pub(super) const NATIONAL: [National; 8] = [
+pub(super) const NATIONAL: [National; 9] = [
     National { name: "counties", reads: Reads::of(&[]), make: counties_table, grouped: false },
     National { name: "indicators", reads: Reads::of(&[Read::Published]), make: indicators_table, grouped: true },
     National {
@@ -51,6 +54,12 @@ pub(super) const NATIONAL: [National; 8] = [
     National { name: "metrics", reads: Reads::of(&[Read::Metrics]), make: metrics_table, grouped: false },
     National { name: "sources", reads: Reads::of(&[]), make: sources_table, grouped: false },
     National { name: "schools", reads: Reads::of(&[Read::Schools]), make: schools_table, grouped: true },
+    National {
+        name: "school_results",
+        reads: Reads::of(&[Read::Schools, Read::Results]),
+        make: school_results_table,
+        grouped: true,
+    },
     National { name: "changes", reads: Reads::of(&[Read::Revisions]), make: changes_table, grouped: true },
 ];
 
@@ -246,6 +255,149 @@ pub(super) fn latest_schools_table<'s>(scope: &Scope<'_, 's>, province: &str) ->
         _ => false,
     };
     Some(DataTable { rows: t.rows.filtered(keep), ..t })
+}
+
+/// One school's quality-balance results at one level of one school year.
+pub(super) struct SchoolResult<'s> {
+    pub(super) row: &'s crate::model::SchoolRow,
+    /// Pupils of the whole school that school year, and its size limit.
+    pub(super) pupils: u64,
+    pub(super) limit: u64,
+    /// `meets`, `falls_short`, `merged` (a teaching point counted with its central school, whose
+    /// figures it has), `not_assessed` (a teaching point under the minimum of pupils); none: no
+    /// pupils at that level.
+    pub(super) verdict: Option<&'static str>,
+    /// The standards met (its central school's, merged).
+    pub(super) met: Option<usize>,
+    /// Per standard of its level: the indicator, the standard, the school's value and where it
+    /// stands (none: not assessed).
+    pub(super) checks: Vec<(&'static str, f64, Option<f64>, Option<Standing>)>,
+}
+
+/// The quality-balance results of every school of `rows` (one county's rows of one school year,
+/// as the model sorts them), from the engine's school-by-school `detail` of that year.
+pub(super) fn school_results<'s>(rows: &'s [crate::model::SchoolRow], detail: &[Computed]) -> Vec<SchoolResult<'s>> {
+    rows.iter()
+        .map(|r| {
+            let pupils: u64 = rows.iter().filter(|o| o.school_id == r.school_id).map(|o| o.students).sum();
+            let c = detail.iter().find(|c| c.scheme == Scheme::Quality && c.level == r.level);
+            let (unit, verdict) = match c.map(|c| c.place_of(&r.school_id)) {
+                Some(Place::Counted(u)) => (Some(u), None),
+                Some(Place::MergedInto(u)) => (Some(u), Some("merged")),
+                Some(Place::LeftOut) => (None, Some("not_assessed")),
+                Some(Place::Absent) | None => (None, None),
+            };
+            let compliance = c.zip(unit).and_then(|(c, u)| c.compliance_of(u));
+            let verdict = verdict.or_else(|| {
+                compliance.map(|s| match s.verdict() {
+                    Verdict::Meets => "meets",
+                    Verdict::FallsShort { .. } => "falls_short",
+                })
+            });
+            let checks = QUALITY_INDICATORS
+                .iter()
+                .filter_map(|i| {
+                    let standard = i.standard_for(r.level)?;
+                    let check = compliance.and_then(|s| s.checks.iter().find(|k| k.0 == i.id));
+                    Some((i.id, standard, check.and_then(|k| k.1), check.map(|k| Standing::of(k.1, k.2))))
+                })
+                .collect();
+            let limit = crate::model::rules::school_size_limit(r.school_type);
+            SchoolResult { row: r, pupils, limit, verdict, met: compliance.map(|s| s.met), checks }
+        })
+        .collect()
+}
+
+/// The standards a school at `level` is held to (the length of its [`SchoolResult::checks`]).
+fn standards_at(level: Level) -> usize {
+    QUALITY_INDICATORS.iter().filter(|i| i.standard_for(level).is_some()).count()
+}
+
+/// Each school's quality-balance results ([`SchoolResult`]) in the school years published school
+/// by school: a row per school, school year, level and standard, each with the school's
+/// standards met, verdict and size. Made county by county while written.
+fn school_results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<DataTable<'s>> {
+    let counties: Vec<(&'s str, Vec<SchoolYear>)> = scope
+        .counties()
+        .iter()
+        .filter(|c| province.is_none_or(|p| c.province_code == p))
+        .map(|c| (c.code.as_str(), scope.audited_years(&c.code)))
+        .filter(|(_, years)| !years.is_empty())
+        .collect();
+    let codes: Vec<&str> = counties.iter().map(|c| c.0).collect();
+    let detail_of = std::sync::Arc::new(scope.details_of(&codes));
+    let schools: Vec<&'s [crate::model::SchoolRow]> = codes.iter().map(|c| scope.schools_of(c)).collect();
+    let len = counties
+        .iter()
+        .zip(&schools)
+        .flat_map(|((_, years), rows)| rows.iter().filter(|r| years.contains(&r.school_year)))
+        .map(|r| standards_at(r.level))
+        .sum();
+    if len == 0 && province.is_none() {
+        return None;
+    }
+    let columns = vec![
+        ("school_id", Ty::Str),
+        ("county", Ty::Str),
+        ("school_year", Ty::Str),
+        ("level", Ty::Str),
+        ("scheme", Ty::Str),
+        ("indicator", Ty::Str),
+        ("school_value", Ty::Num),
+        ("standard", Ty::Num),
+        ("state", Ty::Str),
+        ("standards_met", Ty::Int),
+        ("verdict", Ty::Str),
+        ("school_students", Ty::Int),
+        ("size_limit", Ty::Int),
+        ("over_size_limit", Ty::Bool),
+    ];
+    let rows = Rows::made(len, move || {
+        let detail_of = detail_of.clone();
+        Box::new(counties.clone().into_iter().zip(schools.clone()).flat_map(move |((code, years), rows)| {
+            let detail_of = detail_of.clone();
+            years.into_iter().flat_map(move |year| {
+                let rows = year_rows(rows, year);
+                let results = school_results(rows, &detail_of(code, year));
+                results.into_iter().flat_map(move |r| {
+                    r.checks
+                        .iter()
+                        .map(|&(indicator, standard, value, standing)| {
+                            vec![
+                                s(&*r.row.school_id),
+                                s(code),
+                                s(year.to_string()),
+                                s(r.row.level.id()),
+                                s(Scheme::Quality.id()),
+                                s(indicator),
+                                num(value),
+                                Cell::Num(standard),
+                                standing.map_or(Cell::Null, |x| s(x.id())),
+                                r.met.map_or(Cell::Null, |m| Cell::Int(m as u64)),
+                                r.verdict.map_or(Cell::Null, s),
+                                Cell::Int(r.pupils),
+                                Cell::Int(r.limit),
+                                Cell::Bool(r.pupils > r.limit),
+                            ]
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+        }))
+    });
+    Some(DataTable {
+        name: "school_results",
+        columns,
+        primary_key: &["school_id", "school_year", "level", "scheme", "indicator"],
+        rows,
+    })
+}
+
+/// The rows of one school year of a county's school rows (sorted by school year).
+pub(super) fn year_rows(rows: &[crate::model::SchoolRow], year: SchoolYear) -> &[crate::model::SchoolRow] {
+    let (start, end) =
+        (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
+    &rows[start..end]
 }
 
 /// The published rows as the input file has them, from runs of them.

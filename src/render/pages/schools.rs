@@ -23,12 +23,6 @@ use crate::render::views::Citations;
 /// phone's page weight (docs/limits.md).
 pub(super) const PER_PAGE: usize = 40;
 
-/// Pupils of a whole school (its compulsory levels) above which it is over the size limit of
-/// the 2017 method: 2,000, and 2,500 for nine-year and twelve-year schools.
-fn size_limit(school_type: &str) -> u64 {
-    if matches!(school_type, "nine_year" | "twelve_year") { 2500 } else { 2000 }
-}
-
 /// The schools published school by school of one county (rows of its audited `years`), by
 /// id, split into the pages that show them: as many pages as [`PER_PAGE`] needs, filled evenly.
 pub(super) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<&'s str>> {
@@ -288,7 +282,7 @@ fn school(
     let first = own[0];
     let detail = details.of_year(year);
     let pupils: u64 = own.iter().map(|r| r.students).sum();
-    let limit = size_limit(first.school_type);
+    let limit = crate::model::rules::school_size_limit(first.school_type);
     let source = cites.cite(&first.source.as_ref().map(|s| s.to_string()));
     let levels: Vec<Value> = own
         .iter()
@@ -346,12 +340,7 @@ fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) 
         .map(|k| {
             let value = k.value_of(u);
             let standard = standard_of(c, k);
-            let standing = standard.map(|s| match Standing::of(value, s) {
-                Standing::Meets => "meets",
-                Standing::Near => "near",
-                Standing::Below => "below",
-                Standing::Unknown => "unknown",
-            });
+            let standing = standard.map(|s| Standing::of(value, s).id());
             if let (Some(cv), Some(w)) = (k.cv, k.without(u)) {
                 let change = (cv - w).abs();
                 if change > biggest.map_or(0.0, |b| b.0) {
