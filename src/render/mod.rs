@@ -200,7 +200,30 @@ pub fn page_jobs<'a>(
     let sitemap = Sitemap { base_url: &c.base_url, languages: &c.languages, paths: sitemap_paths };
     jobs.push(Job::new("sitemap.xml", sitemap, self::sitemap));
     jobs.push(Job::new("search.json", SearchIndex { scope: reading.site_wide() }, search_index));
+    // The schools of each province with any, for the finder.
+    let tables = scope::Reads::of(&[scope::Read::Schools, scope::Read::Results]);
+    for p in site.provinces.iter() {
+        let counties: Vec<&str> =
+            site.counties.iter().filter(|c| c.province_code == p.code).map(|c| c.code.as_str()).collect();
+        if counties.iter().all(|c| reading.audited_years(c).is_empty()) {
+            continue;
+        }
+        let inputs = SchoolIndex { scope: reading.scope(counties, tables), province: p.code.clone() };
+        jobs.push(Job::new(format!("search/{}.json", p.code), inputs, school_index));
+    }
     jobs
+}
+
+/// The schools finder's index of a province.
+#[derive(Hash, Debug)]
+struct SchoolIndex<'r, 's> {
+    scope: scope::Scope<'r, 's>,
+    province: String,
+}
+
+fn school_index(i: &SchoolIndex, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    sink.put(OutputFile::new(format!("search/{}.json", i.province), search::school_index(&i.scope, &i.province)));
+    Ok(())
 }
 
 /// Adds `robots.txt` to `sink`; reports `errors` with the stylesheets' problems.

@@ -1,4 +1,6 @@
-//! The search index of the county finder (`search.json`): each county's name, code and pinyin.
+//! The finder's indexes: the counties (`search.json`: each county's name, code and pinyin), and
+//! the schools of each province (`search/<province>.json`), loaded only when a school of that
+//! province is looked for, so that no search downloads every school of the country.
 
 use serde_json::{Value, json};
 
@@ -31,13 +33,23 @@ pub fn search_index(scope: &Scope) -> Vec<u8> {
 /// assert!(initials.split(' ').any(|k| k == "ydq"));
 /// ```
 pub fn pinyin_keys(name: &str) -> (String, String) {
+    pinyin_keys_upto(name, 16)
+}
+
+/// [`pinyin_keys`] keeping at most `most` combinations.
+fn pinyin_keys_upto(name: &str, most: usize) -> (String, String) {
     use pinyin::ToPinyinMulti;
     let mut combos: Vec<Vec<&'static str>> = vec![Vec::new()];
     for readings in name.to_pinyin_multi() {
         let Some(readings) = readings else { continue };
         let options: Vec<&'static str> = readings.into_iter().map(|p| p.plain()).collect();
-        combos =
-            combos.iter().flat_map(|c| options.iter().map(move |o| [c.as_slice(), &[*o]].concat())).take(16).collect();
+        // Reading-major: the combinations kept vary the earlier characters' readings first,
+        // later characters at their most common reading (覃塘区: tantangqu, qintangqu).
+        combos = options
+            .iter()
+            .flat_map(|o| combos.iter().map(move |c| [c.as_slice(), &[*o]].concat()))
+            .take(most)
+            .collect();
     }
     // Keep the most common reading first; drop repeats (tones differ, plain spellings do not).
     let unique = |keys: Vec<String>| -> String {
@@ -47,4 +59,41 @@ pub fn pinyin_keys(name: &str) -> (String, String) {
     let full = unique(combos.iter().map(|c| c.concat()).collect());
     let initials = unique(combos.iter().map(|c| c.iter().filter_map(|s| s.chars().next()).collect()).collect());
     (full, initials)
+}
+
+/// Readings kept per school name: a long name has many characters of several readings, and
+/// the index of a province's schools must stay small (docs/limits.md).
+const SCHOOL_READINGS: usize = 2;
+
+/// The schools finder's index of one province (`search/<province>.json`): its counties by code
+/// (name, English name), and each school with a page (published school by school): id, name,
+/// county, the number of its page of schools (1 for `county/<code>/schools/`), full pinyin and
+/// initials.
+pub fn school_index(scope: &Scope, province: &str) -> Vec<u8> {
+    let mut counties = serde_json::Map::new();
+    let mut schools: Vec<Value> = Vec::new();
+    for c in scope.counties().iter().filter(|c| c.province_code == province) {
+        let years = scope.audited_years(&c.code);
+        let rows = scope.schools_of(&c.code);
+        let parts = super::pages::school_parts(rows, &years);
+        if parts.is_empty() {
+            continue;
+        }
+        counties.insert(c.code.clone(), json!([c.name, c.name_en]));
+        let mut names: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for r in rows.iter().filter(|r| years.contains(&r.school_year)) {
+            names.insert(&r.school_id, &r.school_name);
+        }
+        for (page, ids) in parts.iter().enumerate() {
+            for id in ids {
+                let name = names.get(id).copied().unwrap_or_default();
+                let (full, initials) = pinyin_keys_upto(name, SCHOOL_READINGS);
+                schools.push(json!([id, name, c.code, page + 1, full, initials]));
+            }
+        }
+    }
+    let mut out =
+        serde_json::to_vec(&json!({ "counties": counties, "schools": schools })).expect("JSON of plain values");
+    out.push(b'\n');
+    out
 }

@@ -418,6 +418,71 @@ fn county_finder_finds_by_name_pinyin_initials_and_code() {
     });
 }
 
+// Guards the schools finder as a parent uses it on a phone (390 px): a school's name, its
+// pinyin initials or its id typed on the home page lead to its section; on the county page the
+// county's province is the one searched; where two provinces have schools (two schools added
+// in 陕西 here), the reader picks the province first, and a school of the other is not found.
+#[test]
+fn a_parent_types_a_school_name_on_a_phone_and_lands_on_it() {
+    let t = crate::revisions::three_releases();
+    let mut schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
+    schools += "6161092101,汉阴县城关第一小学,610921,2020-2021,primary,primary,900,4000,7000,2000000,90,25000,22,55,45,25,10,9,,,demo-schools\n";
+    schools += "6161092102,汉阴县涧池镇中心小学,610921,2020-2021,primary,primary,600,3000,5000,1300000,60,18000,15,36,30,15,7,6,,,demo-schools\n";
+    t.write("data/schools.csv", &schools);
+    t.build();
+    let (base, handle, server) = serve(t.output());
+    let (browser, _profile) = launch();
+    let tab = browser.new_tab().unwrap();
+    tab.call_method(viewport(390, 844)).unwrap();
+    let first = |page: &str, province: Option<&str>, query: &str| -> String {
+        tab.navigate_to(&format!("{base}{page}")).unwrap().wait_until_navigated().unwrap();
+        if let Some(p) = province {
+            tab.evaluate(&format!("(() => {{ const s = document.getElementById('finder-province'); s.value = '{p}'; s.dispatchEvent(new Event('change')); }})()"), false).unwrap();
+        }
+        tab.wait_for_element("#finder-input").unwrap().click().unwrap();
+        tab.type_str(query).unwrap();
+        tab.wait_for_element("#finder-results li").unwrap();
+        wait_true(&tab, "document.querySelector('#finder-results li') !== null", "results");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let v = tab.evaluate("(document.querySelector('#finder-results a') || {}).href || document.querySelector('#finder-results li').textContent", false).unwrap();
+        v.value.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    };
+    let school = |href: &str, want: &str| href.ends_with(&format!("county/450804/schools/#{want}"));
+    // The home page lists two provinces with schools: a school of 广西 is found once 广西 is picked.
+    let hit = first("", Some("450000"), "城区第一小学");
+    assert!(school(&hit, "2145080401"), "{hit}");
+    let hit = first("", Some("450000"), "dlzzx");
+    assert!(school(&hit, "2145080402"), "initials: {hit}");
+    let hit = first("", Some("450000"), "2145080403");
+    assert!(school(&hit, "2145080403"), "id: {hit}");
+    let hit = first("", Some("610000"), "城关第一");
+    assert!(hit.ends_with("county/610921/schools/#6161092101"), "{hit}");
+    let hit = first("", Some("610000"), "东龙镇");
+    assert!(!hit.contains("/schools/"), "a school of another province: {hit}");
+    // The county page searches its own province's schools; Enter lands on the school.
+    let hit = first("county/450804/", None, "三里镇中心");
+    assert!(school(&hit, "2145080403"), "{hit}");
+    tab.press_key("Enter").unwrap();
+    wait_true(&tab, "location.hash === '#2145080403'", "the school's section");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let rect = tab
+        .evaluate("JSON.stringify(Object.assign({ scroll: window.scrollY }, document.getElementById('2145080403').getBoundingClientRect().toJSON()))", false)
+        .unwrap()
+        .value
+        .unwrap();
+    let rect: serde_json::Value = serde_json::from_str(rect.as_str().unwrap()).unwrap();
+    let (top, width) = (rect["top"].as_f64().unwrap(), rect["width"].as_f64().unwrap());
+    // Scrolled to (it is far down the page): its top on the first screen, one column wide.
+    assert!(rect["scroll"].as_f64().unwrap() > 1000.0, "{rect}");
+    assert!((-1.0..200.0).contains(&top) && width <= 390.0, "the school's section on a 390 px screen: {rect}");
+    let en = first("en/county/450804/", None, "huanglian");
+    assert!(en.ends_with("en/county/450804/schools/#2145080404"), "{en}");
+    drop(tab);
+    drop(browser);
+    server.unblock();
+    handle.join().unwrap();
+}
+
 /// Polls `expr` in `tab` until it is true (or panics with `what` after 20 s).
 fn wait_true(tab: &headless_chrome::Tab, expr: &str, what: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

@@ -65,6 +65,20 @@ fn every_school_of_the_demo_is_reachable_from_its_county_page() {
             }
         }
     }
+    // The finder's index of the province has each school, pointing at its page of schools.
+    let index: serde_json::Value = serde_json::from_str(&t.read_output("search/450000.json")).unwrap();
+    for (id, county, _) in &schools {
+        let entry = index["schools"].as_array().unwrap().iter().find(|s| s[0] == id.as_str());
+        let entry = entry.unwrap_or_else(|| panic!("{id} is not in the finder's index"));
+        assert_eq!(entry[2], county.as_str());
+        let page = entry[3].as_u64().unwrap();
+        let path = if page == 1 {
+            format!("county/{county}/schools/index.html")
+        } else {
+            format!("county/{county}/schools/{page}/index.html")
+        };
+        assert!(t.read_output(&path).contains(&format!("<section class=\"school\" id=\"{id}\"")), "{path}: {id}");
+    }
     let mut pages = 0;
     for (path, bytes) in crate::support::tree(&t.output()) {
         if path.contains("/schools/") && path.ends_with(".html") {
@@ -143,9 +157,14 @@ print(json.dumps({"pandas": out, "keys": keys, "db": rows, "header": header,
     assert_eq!(out["keys"], j("[]"));
     assert_eq!(
         out["db"],
-        j(r#"[["1145080001", "meets", 7], ["1145080002", "meets", 7], ["1145080003", "falls_short", 7], ["1145080004", "not_assessed", 7]]"#)
+        j(
+            r#"[["1145080001", "meets", 7], ["1145080002", "meets", 7], ["1145080003", "falls_short", 7], ["1145080004", "not_assessed", 7]]"#
+        )
     );
-    assert_eq!(out["api"]["1145080002"], j(r#"["meets", 6, ["meets", "meets", "meets", "meets", "meets", "meets", "near"]]"#));
+    assert_eq!(
+        out["api"]["1145080002"],
+        j(r#"["meets", 6, ["meets", "meets", "meets", "meets", "meets", "meets", "near"]]"#)
+    );
     assert_eq!(out["api"]["1145080004"][0], "not_assessed");
     assert_eq!(out["header"][0], "学校标识码");
     assert!(out["header"].as_array().unwrap().contains(&j(r#""本校结论""#)), "{}", out["header"]);

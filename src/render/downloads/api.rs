@@ -375,7 +375,18 @@ pub fn county_schema() -> Value {
         }),
     );
     let schema = object(
-        &["$schema", "schema_version", "county", "status", "sheets", "milestones", "metrics", "sources", "revisions", "schools"],
+        &[
+            "$schema",
+            "schema_version",
+            "county",
+            "status",
+            "sheets",
+            "milestones",
+            "metrics",
+            "sources",
+            "revisions",
+            "schools",
+        ],
         json!({
             "$schema": { "type": "string" },
             "schema_version": { "const": 1 },

@@ -21,6 +21,8 @@ use crate::output::{OutputFile, Sink};
 mod indicators;
 mod schools;
 
+pub(crate) use schools::parts as school_parts;
+
 use indicators::indicators;
 pub use indicators::{Ranking, Rankings, rankings_job};
 
@@ -205,7 +207,19 @@ fn site_info(site: &Analysed, lang: &str) -> Value {
         "history": !site.revisions.releases.is_empty(),
         "languages": c.languages, "default_language": dl,
         "formats": c.downloads.formats,
+        "school_provinces": school_provinces(site),
     })
+}
+
+/// The provinces whose schools the finder can look for (`search/<code>.json`): those with a
+/// county published school by school.
+fn school_provinces(site: &Analysed) -> Value {
+    let audited = site.audited_years_by_county();
+    site.provinces
+        .iter()
+        .filter(|p| site.counties.iter().any(|c| c.province_code == p.code && audited.contains_key(&c.code)))
+        .map(|p| json!({ "code": p.code, "name": p.name }))
+        .collect()
 }
 
 /// Sections with their titles, for the navigation (excluding the county narratives).

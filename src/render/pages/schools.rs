@@ -25,7 +25,7 @@ pub(super) const PER_PAGE: usize = 40;
 
 /// The schools published school by school of one county (rows of its audited `years`), by
 /// id, split into the pages that show them: as many pages as [`PER_PAGE`] needs, filled evenly.
-pub(super) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<&'s str>> {
+pub(crate) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<&'s str>> {
     let mut ids: Vec<&str> = rows.iter().filter(|r| years.contains(&r.school_year)).map(|r| &*r.school_id).collect();
     ids.sort_unstable();
     ids.dedup();
