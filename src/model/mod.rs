@@ -316,6 +316,8 @@ pub struct Prefecture {
     pub province_code: String,
     /// Codes of its counties, sorted.
     pub counties: Vec<String>,
+    /// English name, from the built-in list of the national list's areas ([`area_name_en`]).
+    pub name_en: Option<String>,
 }
 
 /// A province, derived from the counties.
@@ -329,6 +331,8 @@ pub struct Province {
     pub prefectures: Vec<String>,
     /// Codes of its counties, sorted.
     pub counties: Vec<String>,
+    /// English name, from the built-in list of the national list's areas ([`area_name_en`]).
+    pub name_en: Option<String>,
 }
 
 /// What an `indicators.csv` row reports.
@@ -723,6 +727,26 @@ mod tests {
 
     use super::*;
 
+    // Guards the English pages' area names: every province and prefecture of the national
+    // list has one (placeholder prefectures their province's), none is left in Chinese.
+    #[test]
+    fn every_province_and_prefecture_of_the_national_list_has_an_english_name() {
+        let mut areas = 0;
+        for line in validate::NATIONAL_COUNTIES.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            for (code, name) in [(f[2], f[3]), (f[4], f[5])] {
+                let en = area_name_en(code, name).unwrap_or_else(|| panic!("{code} {name} has no English name"));
+                assert!(en.is_ascii() || en.contains('ü') || en.contains('ê'), "{code} {name}: {en}");
+                assert!(en.chars().next().is_some_and(|c| c.is_ascii_uppercase()), "{code}: {en}");
+                areas += 1;
+            }
+        }
+        assert!(areas > 5000);
+        assert_eq!(area_name_en("110100", "市辖区"), Some("Beijing"));
+        assert_eq!(area_name_en("652900", "阿克苏地区"), Some("Aksu Prefecture"));
+        assert_eq!(area_name_en("610100", "西安市"), Some("Xi'an"));
+    }
+
     fn hash_of(row: &SchoolRow) -> u64 {
         let mut h = DefaultHasher::new();
         row.hash(&mut h);
@@ -784,4 +808,28 @@ mod tests {
             assert_ne!(hash_of(other), hash_of(&row), "change {i}");
         }
     }
+}
+
+/// The English names of the provinces and prefectures of the national county list
+/// (`scripts/area-names-en.py` writes it): code, Chinese name, English name.
+const AREAS_EN: &str = include_str!("areas-en.csv");
+
+/// The English name of the province or prefecture `code` called `name` (placeholder
+/// prefectures, 市辖区 and the like, are shown with their province's name, and named so): none
+/// for a code not in the national list, or named otherwise there (a site's own area).
+///
+/// ```
+/// use junheng::model::area_name_en;
+/// assert_eq!(area_name_en("450800", "贵港市"), Some("Guigang"));
+/// assert_eq!(area_name_en("450000", "广西壮族自治区"), Some("Guangxi Zhuang Autonomous Region"));
+/// assert_eq!(area_name_en("110100", "北京市"), Some("Beijing"));
+/// assert_eq!(area_name_en("450800", "另一个市"), None);
+/// ```
+pub fn area_name_en(code: &str, name: &str) -> Option<&'static str> {
+    AREAS_EN.lines().skip(1).find_map(|line| {
+        let mut f = line.splitn(3, ',');
+        let (c, zh, en) = (f.next()?, f.next()?, f.next()?);
+        let placeholder = validate::PLACEHOLDER_PREFECTURES.contains(&zh);
+        (c == code && (zh == name || placeholder)).then_some(en)
+    })
 }

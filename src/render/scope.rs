@@ -95,7 +95,7 @@ pub struct Reading<'s> {
     /// `site.counties`: made when a page first asks for it ([`Scope::rollup`]).
     rollups: Vec<OnceLock<Value>>,
     /// Area code → (kind, name, path).
-    areas: OnceLock<HashMap<String, (&'static str, String, String)>>,
+    areas: OnceLock<HashMap<String, (&'static str, String, Option<String>, String)>>,
     /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
     /// or a narrative), in the order of `site.counties`.
     has_data: OnceLock<Vec<bool>>,
@@ -550,19 +550,30 @@ impl<'r, 's> Scope<'r, 's> {
             let s = self.site();
             let mut areas = HashMap::default();
             for p in s.provinces.iter() {
-                areas.insert(p.code.clone(), ("province", p.name.clone(), format!("province/{}/", p.code)));
+                areas.insert(
+                    p.code.clone(),
+                    ("province", p.name.clone(), p.name_en.clone(), format!("province/{}/", p.code)),
+                );
             }
             for p in s.prefectures.iter() {
-                areas.insert(p.code.clone(), ("prefecture", p.name.clone(), format!("prefecture/{}/", p.code)));
+                areas.insert(
+                    p.code.clone(),
+                    ("prefecture", p.name.clone(), p.name_en.clone(), format!("prefecture/{}/", p.code)),
+                );
             }
             for c in s.counties.iter() {
-                areas.insert(c.code.clone(), ("county", c.name.clone(), format!("county/{}/", c.code)));
+                areas.insert(
+                    c.code.clone(),
+                    ("county", c.name.clone(), c.name_en.clone(), format!("county/{}/", c.code)),
+                );
             }
-            areas.insert(NATIONAL_AREA.into(), ("national", String::new(), "timeline/".into()));
+            areas.insert(NATIONAL_AREA.into(), ("national", String::new(), None, "timeline/".into()));
             areas
         });
         match areas.get(code) {
-            Some((kind, name, path)) => json!({ "code": code, "kind": kind, "name": name, "path": path }),
+            Some((kind, name, name_en, path)) => {
+                json!({ "code": code, "kind": kind, "name": name, "name_en": name_en, "path": path })
+            }
             None => json!({ "code": code, "kind": "unknown", "name": code, "path": "" }),
         }
     }

@@ -55,13 +55,16 @@ pub fn rollup<'r>(scope: &Scope<'r, '_>, code: &str) -> &'r Value {
 
 fn county_row(scope: &Scope, code: &str) -> Value {
     let c = scope.county(code).expect("roll-up rows are made for known counties");
-    let pref = scope.prefecture(&c.prefecture_code).map_or(c.prefecture.clone(), |p| p.name.clone());
+    let (pref, pref_en) = scope
+        .prefecture(&c.prefecture_code)
+        .map_or((c.prefecture.clone(), None), |p| (p.name.clone(), p.name_en.clone()));
+    let province_en = crate::model::area_name_en(&c.province_code, &c.province);
     json!({
         "code": c.code,
         "name": c.name,
         "name_en": c.name_en,
-        "prefecture": { "code": c.prefecture_code, "name": pref },
-        "province": { "code": c.province_code, "name": c.province },
+        "prefecture": { "code": c.prefecture_code, "name": pref, "name_en": pref_en },
+        "province": { "code": c.province_code, "name": c.province, "name_en": province_en },
         "basic": status(scope, code, Scheme::Basic),
         "quality": status(scope, code, Scheme::Quality),
         "latest": latest_composites(scope.sheets_of(code)),

@@ -42,3 +42,26 @@ fn an_outdated_override_names_its_file_line_and_value() {
     assert!(err.contains("themes/default/templates/county.html:6:"), "{err}");
     assert!(err.contains("county.old_population"), "{err}");
 }
+
+// Guards the English pages' names of provinces and prefectures: the county page's breadcrumb,
+// the province and prefecture pages' titles and the province timeline name them in English
+// (the built-in list), the Chinese name beside the English heading marked as Chinese.
+#[test]
+fn english_pages_name_provinces_and_prefectures_in_english() {
+    let t = SiteTest::demo();
+    t.build();
+    let county = t.read_output("en/county/450804/index.html");
+    let crumbs = county.split("<nav class=\"crumbs\"").nth(1).unwrap().split("</nav>").next().unwrap();
+    assert!(crumbs.contains(">Guangxi Zhuang Autonomous Region</a>") && crumbs.contains(">Guigang</a>"), "{crumbs}");
+    assert!(!crumbs.contains("广西") && !crumbs.contains("贵港"), "{crumbs}");
+    let province = t.read_output("en/province/450000/index.html");
+    assert!(province.contains("<title>Guangxi Zhuang Autonomous Region · "), "English title");
+    assert!(province.contains("<h1>Guangxi Zhuang Autonomous Region <span lang=\"zh-CN\">广西壮族自治区</span></h1>"));
+    assert!(t.read_output("en/prefecture/450800/index.html").contains("<title>Guigang · "));
+    assert!(
+        t.read_output("en/timeline/450000/index.html")
+            .contains("<h1>Progress in Guangxi Zhuang Autonomous Region</h1>")
+    );
+    let zh = t.read_output("county/450804/index.html");
+    assert!(zh.contains(">广西壮族自治区</a>") && !zh.contains("Guangxi Zhuang"), "Chinese pages stay Chinese");
+}

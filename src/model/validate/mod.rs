@@ -13,7 +13,7 @@ use crate::load::data::{Row, Table};
 use crate::model::rules::Rules;
 
 /// Names the prefecture column uses for "no real prefecture" (docs/domain.md §7).
-const PLACEHOLDER_PREFECTURES: &[&str] =
+pub(crate) const PLACEHOLDER_PREFECTURES: &[&str] =
     &["市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级市"];
 
 /// The checked parts of a site, each made by a function of its own inputs ([`register`],
@@ -671,6 +671,7 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
             },
             province_code: c.province_code.clone(),
             counties: Vec::new(),
+            name_en: super::area_name_en(&c.prefecture_code, &c.prefecture).map(str::to_string),
         });
         p.counties.push(c.code.clone());
         let pv = provs.entry(&c.province_code).or_insert_with(|| Province {
@@ -678,6 +679,7 @@ fn derive_areas(counties: &[County]) -> (Vec<Prefecture>, Vec<Province>) {
             name: c.province.clone(),
             prefectures: Vec::new(),
             counties: Vec::new(),
+            name_en: super::area_name_en(&c.province_code, &c.province).map(str::to_string),
         });
         pv.counties.push(c.code.clone());
         if pv.prefectures.last() != Some(&c.prefecture_code) && !pv.prefectures.contains(&c.prefecture_code) {

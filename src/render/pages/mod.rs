@@ -218,7 +218,7 @@ fn school_provinces(site: &Analysed) -> Value {
     site.provinces
         .iter()
         .filter(|p| site.counties.iter().any(|c| c.province_code == p.code && audited.contains_key(&c.code)))
-        .map(|p| json!({ "code": p.code, "name": p.name }))
+        .map(|p| json!({ "code": p.code, "name": p.name, "name_en": p.name_en }))
         .collect()
 }
 
@@ -276,6 +276,14 @@ fn cited_date(scope: &Scope, cites: &Citations) -> Option<String> {
 }
 
 /// The name of a county in `lang`.
+/// A province's or prefecture's name in `lang`: the English name where it has one.
+fn area_name(name: &str, name_en: &Option<String>, lang: &str) -> String {
+    match name_en {
+        Some(en) if lang == "en" => en.clone(),
+        _ => name.to_string(),
+    }
+}
+
 fn county_name(c: &crate::model::County, lang: &str) -> String {
     if lang == "en" { c.name_en.clone().unwrap_or_else(|| c.name.clone()) } else { c.name.clone() }
 }
@@ -300,7 +308,7 @@ impl Kind for Home {
             "intro": intro, "counties": rows,
             "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
                           "provinces": scope.provinces().len(), "prefectures": scope.prefectures().len() },
-            "provinces": scope.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "counties": p.counties.len()})).collect::<Vec<_>>(),
+            "provinces": scope.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "name_en": p.name_en, "counties": p.counties.len()})).collect::<Vec<_>>(),
             "latest_pages": latest_pages(scope, lang, 5), "sources": cites.list(scope),
         })
         .into()
@@ -451,18 +459,18 @@ impl Kind for Area {
             let p = province(scope, &self.code);
             let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(scope, c)).collect();
             let children: Vec<Value> = p.prefectures.iter().map(|c| scope.area(c)).collect();
-            json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "parent": null },
+            json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "name_en": p.name_en, "parent": null },
                     "counties": rows, "children": children, "timeline": [], "series": series,
-                    "recognitions": charts::recognitions(&recognised(scope, &p.counties), &p.name, f.tr()),
+                    "recognitions": charts::recognitions(&recognised(scope, &p.counties), &area_name(&p.name, &p.name_en, f.lang), f.tr()),
                     "sources": cites.list(scope) })
             .into()
         } else {
             let p = scope.prefecture(&self.code).expect("pages are planned for known prefectures");
             let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(scope, c)).collect();
-            json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name,
+            json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name, "name_en": p.name_en,
                               "parent": scope.area(&p.province_code) },
                     "counties": rows, "children": [], "timeline": timeline, "series": series,
-                    "recognitions": charts::recognitions(&recognised(scope, &p.counties), &p.name, f.tr()),
+                    "recognitions": charts::recognitions(&recognised(scope, &p.counties), &area_name(&p.name, &p.name_en, f.lang), f.tr()),
                     "sources": cites.list(scope) })
             .into()
         }
@@ -490,7 +498,7 @@ impl Kind for ProvinceTimeline {
         areas.extend(p.counties.iter().map(String::as_str));
         let timeline = views::timeline(scope, &areas, &mut cites);
         json!({ "scope": scope.area(&p.code), "timeline": timeline, "progress": [],
-                "recognitions": charts::recognitions(&recognised(scope, &p.counties), &p.name, f.tr()),
+                "recognitions": charts::recognitions(&recognised(scope, &p.counties), &area_name(&p.name, &p.name_en, f.lang), f.tr()),
                 "sources": cites.list(scope) })
         .into()
     }
@@ -499,6 +507,8 @@ impl Kind for ProvinceTimeline {
 /// Each prefecture's and province's roll-up, and each province's timeline.
 fn areas(p: &mut Plan) {
     let site = p.site();
+    let lang = p.frame.lang;
+    let name = |zh: &String, en: &Option<String>| area_name(zh, en, lang);
     let area_tables = Reads::of(&[Read::Results, Read::Milestones, Read::Metrics]);
     for a in site.prefectures.iter() {
         let mut areas: Vec<&str> = a.counties.iter().map(String::as_str).collect();
@@ -507,7 +517,7 @@ fn areas(p: &mut Plan) {
         p.push(
             format!("prefecture/{}/", a.code),
             "area.html",
-            a.name.clone(),
+            name(&a.name, &a.name_en),
             scope,
             Area { code: a.code.clone(), province: false },
         );
@@ -520,7 +530,7 @@ fn areas(p: &mut Plan) {
         p.push(
             format!("province/{}/", a.code),
             "area.html",
-            a.name.clone(),
+            name(&a.name, &a.name_en),
             scope,
             Area { code: a.code.clone(), province: true },
         );
@@ -528,7 +538,7 @@ fn areas(p: &mut Plan) {
         p.push(
             format!("timeline/{}/", a.code),
             "timeline.html",
-            a.name.clone(),
+            name(&a.name, &a.name_en),
             scope,
             ProvinceTimeline { code: a.code.clone() },
         );
@@ -734,7 +744,10 @@ impl Kind for ReleaseChanges {
             let name = match scope.county(code) {
                 Some(c) => county_name(c, f.lang),
                 None if code == NATIONAL_AREA => f.tr().t("revisions.national"),
-                None => a["name"].as_str().unwrap_or(code).to_string(),
+                None => a[if f.lang == "en" && a["name_en"].is_string() { "name_en" } else { "name" }]
+                    .as_str()
+                    .unwrap_or(code)
+                    .to_string(),
             };
             (name, a["path"].as_str().unwrap_or_default().to_string(), kind)
         };
