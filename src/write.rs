@@ -227,7 +227,11 @@ impl Staging {
         lines.sort_unstable();
         let mut manifest = String::from(MANIFEST_HEADER);
         lines.iter().for_each(|l| manifest.push_str(l));
-        fs::write(&self.staging.join(MANIFEST), manifest.as_bytes())?;
+        // Written beside the marker and renamed over it: a build killed while writing leaves
+        // the marker whole (the next build then knows the folder as junheng's).
+        let part = self.staging.join(format!("{MANIFEST}.part"));
+        fs::write(&part, manifest.as_bytes())?;
+        fs::rename(&part, &self.staging.join(MANIFEST))?;
         let (staging, output, old) = (&self.staging, &self.output, &self.old);
         if !output.exists() {
             return fs::rename(staging, output);
@@ -268,18 +272,22 @@ impl Sink for Staging {
 }
 
 /// Removes a staging or previous-output folder left beside the output, only when it is
-/// junheng's: a folder whose manifest starts as junheng writes it. A folder of that name that
+/// junheng's: a folder whose manifest starts as junheng writes it, or an empty one. A folder of that name that
 /// is anything else (a user's own, a link) is refused, never deleted.
 fn remove_leftover(dir: &Path) -> Result<()> {
     let Ok(meta) = std::fs::symlink_metadata(dir) else { return Ok(()) };
     let manifest = dir.join(MANIFEST);
-    let ours = meta.is_dir()
-        && std::fs::symlink_metadata(&manifest).is_ok_and(|m| m.is_file())
-        && std::fs::File::open(&manifest).is_ok_and(|f| {
-            use std::io::Read;
-            let mut head = Vec::new();
-            f.take(MANIFEST_HEADER.len() as u64).read_to_end(&mut head).is_ok() && head == MANIFEST_HEADER.as_bytes()
-        });
+    // Empty: made by a build killed before it marked the folder (it holds nothing of anyone's).
+    let empty = meta.is_dir() && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+    let ours = empty
+        || meta.is_dir()
+            && std::fs::symlink_metadata(&manifest).is_ok_and(|m| m.is_file())
+            && std::fs::File::open(&manifest).is_ok_and(|f| {
+                use std::io::Read;
+                let mut head = Vec::new();
+                f.take(MANIFEST_HEADER.len() as u64).read_to_end(&mut head).is_ok()
+                    && head == MANIFEST_HEADER.as_bytes()
+            });
     if !ours {
         return Err(Error::Usage(format!(
             "refusing to remove `{}`: junheng keeps its unfinished and previous output under this name, but this is not junheng's (no `{MANIFEST}`); move it away",

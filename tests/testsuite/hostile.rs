@@ -331,6 +331,11 @@ fn leftover_folders_are_removed_only_when_ours() {
         let out = bounded(site.cmd(&["build"]));
         assert_eq!(out.code, Some(0), "{}", out.stderr);
         assert!(!dir.exists());
+        // So is an empty one (a build killed before it marked its folder).
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = bounded(site.cmd(&["build"]));
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        assert!(!dir.exists());
     }
 }
 
