@@ -292,8 +292,9 @@ pub fn ranking(scope: &Scope, scheme: Scheme, indicator: &str, level: Level) -> 
     rows
 }
 
-/// A ranking as its page shows it, with each county's code and names.
-pub fn ranking_view(scope: &Scope, rows: &[Ranked]) -> Value {
+/// A ranking as its page shows it, with each county's code and names; `rows` rank from
+/// `first` (1 for the top of the ranking).
+pub fn ranking_view(scope: &Scope, rows: &[Ranked], first: usize) -> Value {
     let counties = scope.counties();
     Value::Array(
         rows.iter()
@@ -309,7 +310,7 @@ pub fn ranking_view(scope: &Scope, rows: &[Ranked]) -> Value {
                     ("cv", json!(r.cv)),
                     ("meets", json!(r.meets)),
                     ("decimals", json!(r.decimals)),
-                    ("rank", json!(i + 1)),
+                    ("rank", json!(first + i)),
                 ])
             })
             .collect(),

@@ -100,6 +100,45 @@ print(len(records), bad[:3])
 "#;
     let checked = crate::support::python(script, &[out.join("api").as_os_str()]);
     assert_eq!(checked.trim(), "2854 []");
+    // A phone's pages stay light: no page over 60 KB gzipped; the home page lists the provinces
+    // (each lists its counties), and each ranking comes in pages of 1,000 ranks.
+    let gzipped = |bytes: &[u8]| {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap().len()
+    };
+    let heavy: Vec<(String, usize)> = files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".html"))
+        .map(|(p, b)| (p.clone(), gzipped(b)))
+        .filter(|(_, n)| *n > 60 * 1024)
+        .collect();
+    assert!(heavy.is_empty(), "pages over 60 KB gzipped: {heavy:?}");
+    let home = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(home.contains("<table class=\"cards provinces\">") && home.contains("href=\"province/450000/\""));
+    assert!(!home.contains("href=\"county/450804/\""), "the home page lists provinces, not 2,854 counties");
+    let second = std::fs::read_to_string(out.join("indicators/basic/teaching_area/2/index.html")).unwrap();
+    assert!(second.contains("<td class=\"num\">1001</td>"), "the second page ranks from 1,001");
+    assert!(!second.contains("<td class=\"num\">1000</td>"));
+    let nav =
+        second.split("<nav class=\"pages\"").nth(1).unwrap_or_default().split("</nav>").next().unwrap_or_default();
+    assert!(nav.contains("<span aria-current=\"page\">第1001–2000名</span>") && nav.contains(">第2001–"), "{nav}");
+    assert!(out.join("indicators/basic/teaching_area/3/index.html").is_file());
+    assert!(!out.join("indicators/basic/teaching_area/4/index.html").exists());
+    // Every school is in its province's finder index, each index under 200 KB gzipped.
+    let mut indexed = 0;
+    for (p, bytes) in files.iter().filter(|(p, _)| p.starts_with("search/")) {
+        assert!(gzipped(bytes) <= 200 * 1024, "{p}: {} bytes gzipped", gzipped(bytes));
+        let index: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        indexed += index["schools"].as_array().unwrap().len();
+    }
+    let schools: std::collections::BTreeSet<String> = csv::Reader::from_path(site.join("data/schools.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert_eq!(indexed, schools.len());
 }
 
 // Guards the whole site's database when it is larger than static hosts take in one file: a

@@ -53,15 +53,31 @@ pub fn rankings_job<'a>(reading: &'a Reading<'a>) -> Job<'a, Rankings> {
     Job::new("rankings", RankingInputs { scope }, rankings)
 }
 
-/// An indicator's ranking.
+/// Ranks on one page of an indicator's ranking, per level: a national ranking (2,854 counties a
+/// level) is split into pages of ranks 1–1,000, 1,001–2,000, … so that each stays light for a
+/// phone (docs/limits.md); every rank is in the `results` download.
+pub(super) const RANKS_PER_PAGE: usize = 1000;
+
+/// The path of page `i` (from 0) of an indicator's ranking.
+fn ranking_path(r: &Ranking, i: usize) -> String {
+    let base = format!("indicators/{}/{}/", r.scheme.id(), r.id);
+    if i == 0 { base } else { format!("{base}{}/", i + 1) }
+}
+
+/// One page of an indicator's ranking.
 #[derive(Hash, Debug)]
 struct Indicator<'a> {
     ranking: &'a Ranking,
+    /// This page (from 0) and how many there are.
+    part: usize,
+    parts: usize,
 }
 
 impl Kind for Indicator<'_> {
     fn context(&self, scope: &Scope, _: &Frame) -> Context {
         let Ranking { scheme, id, levels, .. } = self.ranking;
+        let ranks = self.part * RANKS_PER_PAGE..(self.part + 1) * RANKS_PER_PAGE;
+        let longest = levels.iter().map(Vec::len).max().unwrap_or(0);
         let rules = scope.rules().of(*scheme);
         let ind = rules.indicators.iter().find(|i| i.id == *id).expect("rankings are made from the rules");
         let levels: Vec<Value> = Level::ALL
@@ -72,7 +88,15 @@ impl Kind for Indicator<'_> {
                     ("level", json!(level)),
                     ("threshold", json!(rules.threshold(level))),
                     ("standard", json!(ind.standard_for(level))),
-                    ("ranking", views::ranking_view(scope, ranking)),
+                    (
+                        "ranking",
+                        views::ranking_view(
+                            scope,
+                            &ranking[ranks.start.min(ranking.len())..ranks.end.min(ranking.len())],
+                            ranks.start + 1,
+                        ),
+                    ),
+                    ("total", json!(ranking.len())),
                 ])
             })
             .collect();
@@ -80,6 +104,18 @@ impl Kind for Indicator<'_> {
             ("indicator", json!({ "scheme": scheme, "id": ind.id, "decimals": ind.decimals })),
             ("rules", json!({ "document": rules.document, "version": rules.version })),
             ("levels", Value::Array(levels)),
+            ("part", json!(self.part + 1)),
+            (
+                "pages",
+                Value::Array(
+                    (0..self.parts)
+                        .map(|i| {
+                            json!({ "n": i + 1, "path": ranking_path(self.ranking, i),
+                "first": i * RANKS_PER_PAGE + 1, "last": ((i + 1) * RANKS_PER_PAGE).min(longest) })
+                        })
+                        .collect(),
+                ),
+            ),
         ])
         .into()
     }
@@ -104,9 +140,13 @@ impl Kind for IndicatorList {
 pub(super) fn indicators(p: &mut Plan) {
     let rankings = p.rankings;
     for ranking in rankings.iter() {
-        let path = format!("indicators/{}/{}/", ranking.scheme.id(), ranking.id);
-        let scope = p.reading.site_wide();
-        p.push(path, "indicator.html", ranking.id.to_string(), scope, Indicator { ranking });
+        let longest = ranking.levels.iter().map(Vec::len).max().unwrap_or(0);
+        let parts = longest.div_ceil(RANKS_PER_PAGE).max(1);
+        for part in 0..parts {
+            let scope = p.reading.site_wide();
+            let kind = Indicator { ranking, part, parts };
+            p.push(ranking_path(ranking, part), "indicator.html", ranking.id.to_string(), scope, kind);
+        }
     }
     let scope = p.reading.site_wide();
     p.push("indicators/".into(), "indicators.html", String::new(), scope, IndicatorList);

@@ -295,6 +295,11 @@ const ROLLUP: [Read; 2] = [Read::Results, Read::Milestones];
 #[derive(Hash, Debug)]
 struct Home;
 
+/// A home page lists every county up to this many; a larger site lists its provinces instead
+/// (each province's page lists its counties), so the page a phone lands on first stays light
+/// (docs/limits.md).
+pub(super) const HOME_COUNTIES: usize = 500;
+
 impl Kind for Home {
     fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let lang = f.lang;
@@ -304,8 +309,24 @@ impl Kind for Home {
         let mut cites = Citations::default();
         let intro = pick(scope, "", "_index", lang)
             .map(|p| page_view(p, lang, 2, scope.config().settings.raw_html, &mut cites));
+        // Per province: its counties, and how many are recognised under each regime.
+        let by_province: Vec<Value> = if rows.len() > HOME_COUNTIES {
+            scope
+                .provinces()
+                .iter()
+                .map(|p| {
+                    let own: Vec<&&Value> = rows.iter().filter(|r| r["province"]["code"] == p.code.as_str()).collect();
+                    let recognised = |scheme: &str| own.iter().filter(|r| r[scheme]["step"] == json!(4)).count();
+                    json!({ "code": p.code, "name": p.name, "name_en": p.name_en, "counties": own.len(),
+                            "basic": recognised("basic"), "quality": recognised("quality") })
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let counties = if by_province.is_empty() { rows.clone() } else { Vec::new() };
         json!({
-            "intro": intro, "counties": rows,
+            "intro": intro, "counties": counties, "province_table": by_province,
             "progress": { "counties": rows.len(), "basic_recognised": basic_recognised, "quality_recognised": quality_recognised,
                           "provinces": scope.provinces().len(), "prefectures": scope.prefectures().len() },
             "provinces": scope.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "name_en": p.name_en, "counties": p.counties.len()})).collect::<Vec<_>>(),
