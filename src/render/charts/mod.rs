@@ -406,7 +406,7 @@ pub fn marked_strips(label: &str, group: &str, scale: &StripScale, marks: &[Opti
     let mut svg = String::with_capacity(256);
     let _ = write!(
         svg,
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{label}\" viewBox=\"0 0 {STRIP_W} {}\" xmlns=\"http://www.w3.org/2000/svg\"><use href=\"#{group}\"/><path class=\"me\" d=\"",
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{label}\" viewBox=\"0 0 {STRIP_W} {}\"><use href=\"#{group}\"/><path class=\"me\" d=\"",
         scale.height
     );
     for (i, r) in marks.iter().enumerate() {

@@ -21,7 +21,7 @@ use crate::render::views::Citations;
 
 /// At most this many schools on one page: a county of hundreds of schools stays within a
 /// phone's page weight (docs/limits.md).
-pub(super) const PER_PAGE: usize = 40;
+pub(super) const PER_PAGE: usize = 80;
 
 /// The schools published school by school of one county (rows of its audited `years`), by
 /// id, split into the pages that show them: as many pages as [`PER_PAGE`] needs, filled evenly.
@@ -426,17 +426,17 @@ mod tests {
     }
 
     // Guards the pages of a county's schools: every school of the audited years once, by id,
-    // pages filled evenly (41 schools: 21 and 20, not 40 and 1), none when no year is audited.
+    // pages filled evenly (81 schools: 41 and 40, not 80 and 1), none when no year is audited.
     #[test]
     fn schools_are_split_evenly_by_id_over_as_few_pages_as_fit() {
-        let mut rows: Vec<SchoolRow> = (0..41).rev().map(|i| row(&format!("{:010}", i), 2020)).collect();
+        let mut rows: Vec<SchoolRow> = (0..81).rev().map(|i| row(&format!("{:010}", i), 2020)).collect();
         rows.push(row("0000000099", 2019));
         let parts = parts(&rows, &[SchoolYear(2020)]);
-        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [21, 20]);
+        assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [41, 40]);
         assert_eq!(parts[0][0], "0000000000");
         assert!(parts.concat().windows(2).all(|w| w[0] < w[1]));
         assert!(!parts.concat().contains(&"0000000099"), "a school of a year not published school by school");
-        assert_eq!(super::parts(&rows, &[SchoolYear(2019), SchoolYear(2020)]).concat().len(), 42);
+        assert_eq!(super::parts(&rows, &[SchoolYear(2019), SchoolYear(2020)]).concat().len(), 82);
         assert!(super::parts(&rows, &[]).is_empty());
         assert_eq!(
             (part_path("450804", 0), part_path("450804", 1)),
