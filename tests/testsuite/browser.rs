@@ -178,6 +178,24 @@ fn demo_pages_have_no_console_errors() {
         let artifacts = crate::support::repo_root().join("target/test-artifacts");
         std::fs::create_dir_all(&artifacts).unwrap();
         std::fs::write(artifacts.join("county-450804.pdf"), &pdf).unwrap();
+        // The page of a county's schools prints on A4 too, each school from a new page.
+        tab.navigate_to(&format!("{base}county/450804/schools/")).unwrap().wait_until_navigated().unwrap();
+        let sections = tab.evaluate("document.querySelectorAll('section.school').length", false).unwrap();
+        let sections = sections.value.and_then(|v| v.as_u64()).unwrap();
+        let pdf = tab
+            .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
+                prefer_css_page_size: Some(true),
+                print_background: Some(false),
+                ..Default::default()
+            }))
+            .unwrap();
+        let text = String::from_utf8_lossy(&pdf);
+        let pages = text.matches("/Type /Page\n").count()
+            + text.matches("/Type /Page/").count()
+            + text.matches("/Type /Page ").count();
+        assert!(text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "schools: not A4");
+        assert!(sections > 30 && pages as u64 >= sections, "{pages} printed pages for {sections} schools");
+        std::fs::write(artifacts.join("schools-450804.pdf"), &pdf).unwrap();
     });
 }
 
