@@ -508,7 +508,7 @@ pub fn units(
     let mut excluded = Vec::new();
     for r in rows.iter().filter(|r| r.level == level) {
         if r.school_type == "teaching_point" {
-            let too_small = scheme == Scheme::Quality && r.students < rules.quality_min_teaching_point_pupils as u64;
+            let too_small = scheme == Scheme::Quality && r.students < rules.quality_min_teaching_point_pupils;
             let policy = if scheme == Scheme::Quality { TeachingPoints::Merge } else { rules.teaching_points };
             if too_small || policy == TeachingPoints::Exclude {
                 excluded.push(r.school_id.clone());

@@ -58,7 +58,7 @@ fn per_hundred_scales_values_not_cv() {
     assert!(close(a.cv.unwrap(), b.cv.unwrap()));
 }
 
-fn row(id: &str, level: Level, ty: &'static str, students: u64, area: f64, teachers: f64) -> SchoolRow {
+fn row(id: &str, level: Level, ty: &'static str, students: u32, area: f64, teachers: f64) -> SchoolRow {
     let mut figures = [None; SCHOOL_FIGURES.len()];
     figures[0] = Some(area);
     figures[6] = Some(teachers);
@@ -74,6 +74,9 @@ fn row(id: &str, level: Level, ty: &'static str, students: u64, area: f64, teach
         senior_students: None,
         parent_school_id: None,
         source: None,
+        town: None,
+        classes: None,
+        large_classes: None,
     }
 }
 

@@ -481,16 +481,23 @@ pub struct SchoolRow {
     /// School type id (one of [`SCHOOL_TYPES`]).
     pub school_type: &'static str,
     /// Students of this level.
-    pub students: u64,
+    pub students: u32,
     /// Whole-school facility figures and this level's teacher counts, in the order of
     /// [`SCHOOL_FIGURES`].
     pub figures: Figures,
     /// Senior-high students (complete/twelve-year schools).
-    pub senior_students: Option<u64>,
+    pub senior_students: Option<u32>,
     /// Parent school of a teaching point.
     pub parent_school_id: Option<Arc<str>>,
     /// Source id.
     pub source: Option<Arc<str>>,
+    /// The town (乡镇) the school is in, where given.
+    pub town: Option<Arc<str>>,
+    /// Classes of this level, where given.
+    pub classes: Option<u16>,
+    /// Of those, the classes over the size the 2017 method allows (45 pupils in primary, 50 in
+    /// junior secondary school), where given.
+    pub large_classes: Option<u16>,
 }
 
 /// The figures of a school row, in the order of [`SCHOOL_FIGURES`], each present or not:
@@ -772,6 +779,9 @@ mod tests {
             senior_students: None,
             parent_school_id: None,
             source: Some(Arc::from("gx-2024")),
+            town: None,
+            classes: None,
+            large_classes: None,
         };
         assert_eq!(hash_of(&row), hash_of(&row.clone()));
         let figure = |i: usize, v: Option<f64>| {
@@ -801,6 +811,9 @@ mod tests {
             },
             SchoolRow { figures: figure(3, Some(-0.0)), ..row.clone() },
             SchoolRow { senior_students: Some(0), ..row.clone() },
+            SchoolRow { town: Some(Arc::from("港城街道")), ..row.clone() },
+            SchoolRow { classes: Some(24), ..row.clone() },
+            SchoolRow { large_classes: Some(2), ..row.clone() },
             SchoolRow { parent_school_id: Some(Arc::from("4508020000")), ..row.clone() },
             SchoolRow { source: None, ..row.clone() },
         ];

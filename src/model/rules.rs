@@ -100,6 +100,15 @@ pub fn school_size_limit(school_type: &str) -> u64 {
     if matches!(school_type, "nine_year" | "twelve_year") { 2500 } else { 2000 }
 }
 
+/// Pupils above which a class is large under the 2017 method: 45 in primary, 50 in junior
+/// secondary school.
+pub fn large_class_limit(level: Level) -> u32 {
+    match level {
+        Level::Primary => 45,
+        Level::Junior => 50,
+    }
+}
+
 /// Basic balance, 教督〔2012〕3号: composite ≤ 0.65 (primary), ≤ 0.55 (junior) [S].
 pub const BASIC_2012: RuleSet = RuleSet {
     scheme: Scheme::Basic,

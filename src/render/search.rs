@@ -68,7 +68,7 @@ const SCHOOL_READINGS: usize = 2;
 /// The schools finder's index of one province (`search/<province>.json`): its counties by code
 /// (name, English name), and each school with a page (published school by school): id, name,
 /// county, the number of its page of schools (1 for `county/<code>/schools/`), full pinyin and
-/// initials.
+/// initials (of its name, then of its town), and its town (empty where not given).
 pub fn school_index(scope: &Scope, province: &str) -> Vec<u8> {
     let mut counties = serde_json::Map::new();
     let mut schools: Vec<Value> = Vec::new();
@@ -80,15 +80,20 @@ pub fn school_index(scope: &Scope, province: &str) -> Vec<u8> {
             continue;
         }
         counties.insert(c.code.clone(), json!([c.name, c.name_en]));
-        let mut names: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        // Each school's name and town in its latest audited school year.
+        let mut names: std::collections::HashMap<&str, (&str, &str)> = std::collections::HashMap::new();
         for r in rows.iter().filter(|r| years.contains(&r.school_year)) {
-            names.insert(&r.school_id, &r.school_name);
+            names.insert(&r.school_id, (&r.school_name, r.town.as_deref().unwrap_or_default()));
         }
         for (page, ids) in parts.iter().enumerate() {
             for id in ids {
-                let name = names.get(id).copied().unwrap_or_default();
-                let (full, initials) = pinyin_keys_upto(name, SCHOOL_READINGS);
-                schools.push(json!([id, name, c.code, page + 1, full, initials]));
+                let (name, town) = names.get(id).copied().unwrap_or_default();
+                let (mut full, mut initials) = pinyin_keys_upto(name, SCHOOL_READINGS);
+                if !town.is_empty() {
+                    let (f, i) = pinyin_keys_upto(town, SCHOOL_READINGS);
+                    (full, initials) = (format!("{full} {f}"), format!("{initials} {i}"));
+                }
+                schools.push(json!([id, name, c.code, page + 1, full, initials, town]));
             }
         }
     }

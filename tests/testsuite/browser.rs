@@ -444,8 +444,8 @@ fn county_finder_finds_by_name_pinyin_initials_and_code() {
 fn a_parent_types_a_school_name_on_a_phone_and_lands_on_it() {
     let t = crate::revisions::three_releases();
     let mut schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
-    schools += "6161092101,汉阴县城关第一小学,610921,2020-2021,primary,primary,900,4000,7000,2000000,90,25000,22,55,45,25,10,9,,,demo-schools\n";
-    schools += "6161092102,汉阴县涧池镇中心小学,610921,2020-2021,primary,primary,600,3000,5000,1300000,60,18000,15,36,30,15,7,6,,,demo-schools\n";
+    schools += "6161092101,汉阴县城关第一小学,610921,2020-2021,primary,primary,900,4000,7000,2000000,90,25000,22,55,45,25,10,9,,,demo-schools,城关镇,20,0\n";
+    schools += "6161092102,汉阴县涧池镇中心小学,610921,2020-2021,primary,primary,600,3000,5000,1300000,60,18000,15,36,30,15,7,6,,,demo-schools,涧池镇,14,0\n";
     t.write("data/schools.csv", &schools);
     t.build();
     let (base, handle, server) = serve(t.output());
@@ -473,6 +473,8 @@ fn a_parent_types_a_school_name_on_a_phone_and_lands_on_it() {
     assert!(school(&hit, "2145080402"), "initials: {hit}");
     let hit = first("", Some("450000"), "2145080403");
     assert!(school(&hit, "2145080403"), "id: {hit}");
+    let hit = first("", Some("450000"), "覃塘街道");
+    assert!(school(&hit, "2145080401"), "town: {hit}");
     let hit = first("", Some("610000"), "城关第一");
     assert!(hit.ends_with("county/610921/schools/#6161092101"), "{hit}");
     let hit = first("", Some("610000"), "东龙镇");

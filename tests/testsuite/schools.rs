@@ -98,7 +98,7 @@ fn every_school_of_the_demo_is_reachable_from_its_county_page() {
 /// standard met.
 fn school(id: &str, name: &str, area: u32, backbone: u32, rooms: u32) -> String {
     format!(
-        "{id},{name},450804,2020-2021,primary,primary,1000,{area},8000,2500000,100,30000,{rooms},60,50,30,{backbone},10,,,demo-schools\n"
+        "{id},{name},450804,2020-2021,primary,primary,1000,{area},8000,2500000,100,30000,{rooms},60,50,30,{backbone},10,,,demo-schools,,,\n"
     )
 }
 
@@ -109,10 +109,10 @@ fn four_schools() -> SiteTest {
     let t = SiteTest::demo();
     let mut csv = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap().lines().next().unwrap().to_string();
     csv.push('\n');
-    csv += &school("1145080001", "甲小学", 5000, 12, 25);
+    csv += &school("1145080001", "甲小学", 5000, 12, 25).replace(",,,\n", ",甲镇,24,2\n");
     csv += &school("1145080002", "乙小学", 6000, 12, 20);
     csv += &school("1145080003", "丙小学", 7000, 8, 19);
-    csv += "1145080004,丁教学点,450804,2020-2021,primary,teaching_point,30,200,300,60000,3,900,1,2,2,1,0,0,,1145080001,demo-schools\n";
+    csv += "1145080004,丁教学点,450804,2020-2021,primary,teaching_point,30,200,300,60000,3,900,1,2,2,1,0,0,,1145080001,demo-schools,,,\n";
     t.write("data/schools.csv", &csv);
     t.build();
     t
@@ -217,6 +217,10 @@ fn a_parent_reads_each_standard_and_the_verdict_in_words() {
         near.contains("本校对教学用房的全县差异系数影响最大：不计本校，该差异系数将是0.167，而不是0.136。"),
         "{near}"
     );
+    // The town and the classes where given: 1,000 pupils in 24 classes, 2 of them large.
+    let first = section("1145080001");
+    assert!(first.contains("<dt>所在乡镇</dt><dd>甲镇</dd>"), "{first}");
+    assert!(first.contains("<dd>24个班，平均每班42人；超过45人的大班额2个</dd>"), "{first}");
     let point = section("1145080004");
     assert!(point.contains("不参评：学生不足50人的教学点"), "{point}");
     assert!(!point.contains("本校未达到"), "a teaching point left out never 'fails': {point}");

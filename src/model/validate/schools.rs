@@ -74,7 +74,7 @@ fn check_whole_school_figures(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut
             differ("school_type", r.school_type == f.school_type, &|| r.school_type.to_string(), &|| {
                 f.school_type.to_string()
             });
-            let opt = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());
+            let opt = |v: Option<u32>| v.map_or(String::new(), |v| v.to_string());
             differ("senior_students", r.senior_students == f.senior_students, &|| opt(r.senior_students), &|| {
                 opt(f.senior_students)
             });
@@ -121,6 +121,7 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
             "source",
         ]
         .map(col);
+    let [town_col, classes_col, large_col] = ["town", "classes", "large_classes"].map(col);
     let figure_cols = SCHOOL_FIGURES.map(col);
     let rows = each_row_par(t, diags, |texts: &mut Interned, c| {
         let school_id = c.text_str(id_col, "a 10-digit school identifier (学校标识码)");
@@ -132,7 +133,16 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
         let school_year = c.parsed(year_col, "a school year like `2020-2021`", SchoolYear::parse);
         let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
         let school_type = c.parsed(type_col, &type_expected, school_type);
-        let students = c.count(students_col);
+        // Pupils of one school: far fewer than four billion (kept in four bytes).
+        let mut pupils = |col| {
+            let n = c.count(col)?;
+            let fits = u32::try_from(n).ok();
+            if fits.is_none() {
+                c.fail(col, "a number of pupils up to 4,294,967,295");
+            }
+            fits
+        };
+        let (students, senior_students) = (pupils(students_col), pupils(senior_col));
         if students.is_none() && c.ok {
             c.fail(students_col, "a whole number like `1250`");
         }
@@ -149,9 +159,24 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
             );
             c.diags.push(c.table.cell_diag(c.row, "teachers", d));
         }
-        let senior_students = c.count(senior_col);
         let parent_school_id = c.opt_str(parent_col).map(|v| texts.get(v));
         let source = c.source_in(refs, source_col).map(share);
+        let town = c.opt_str(town_col).map(|v| texts.get(v));
+        // A school's classes of one level: a few dozen, at most 65,535.
+        let mut classes = |col| {
+            let n = c.count(col)?;
+            let small = u16::try_from(n).ok();
+            if small.is_none() {
+                c.fail(col, "a number of classes up to 65,535");
+            }
+            small
+        };
+        let (classes, large_classes) = (classes(classes_col), classes(large_col));
+        if let (Some(all), Some(large)) = (classes, large_classes)
+            && large > all
+        {
+            c.fail(large_col, &format!("at most the number of classes ({all})"));
+        }
         Some(SchoolRow {
             school_id: texts.get(school_id),
             school_name: texts.get(school_name),
@@ -164,6 +189,9 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
             senior_students,
             parent_school_id,
             source,
+            town,
+            classes,
+            large_classes,
         })
     });
     check_whole_school_figures(t, &rows, diags);

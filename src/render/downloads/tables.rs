@@ -279,7 +279,7 @@ pub(super) struct SchoolResult<'s> {
 pub(super) fn school_results<'s>(rows: &'s [crate::model::SchoolRow], detail: &[Computed]) -> Vec<SchoolResult<'s>> {
     rows.iter()
         .map(|r| {
-            let pupils: u64 = rows.iter().filter(|o| o.school_id == r.school_id).map(|o| o.students).sum();
+            let pupils: u64 = rows.iter().filter(|o| o.school_id == r.school_id).map(|o| u64::from(o.students)).sum();
             let c = detail.iter().find(|c| c.scheme == Scheme::Quality && c.level == r.level);
             let (unit, verdict) = match c.map(|c| c.place_of(&r.school_id)) {
                 Some(Place::Counted(u)) => (Some(u), None),
@@ -429,10 +429,13 @@ pub(super) fn school_rows(runs: Vec<&[crate::model::SchoolRow]>) -> Rows<'_> {
                 s(r.school_year.to_string()),
                 s(r.level.id()),
                 s(r.school_type),
-                Cell::Int(r.students),
+                Cell::Int(r.students.into()),
             ];
             row.extend(r.figures.iter().map(num));
-            row.extend([r.senior_students.map_or(Cell::Null, Cell::Int), opt_s(&r.parent_school_id), opt_s(&r.source)]);
+            let int = |n: Option<u32>| n.map_or(Cell::Null, |n| Cell::Int(n.into()));
+            row.extend([int(r.senior_students), opt_s(&r.parent_school_id), opt_s(&r.source)]);
+            let count = |n: Option<u16>| n.map_or(Cell::Null, |n| Cell::Int(n.into()));
+            row.extend([opt_s(&r.town), count(r.classes), count(r.large_classes)]);
             row
         }))
     })

@@ -281,7 +281,7 @@ fn school(
     let own: Vec<&SchoolRow> = rows_of(year_rows(rows, year), id).collect();
     let first = own[0];
     let detail = details.of_year(year);
-    let pupils: u64 = own.iter().map(|r| r.students).sum();
+    let pupils: u64 = own.iter().map(|r| u64::from(r.students)).sum();
     let limit = crate::model::rules::school_size_limit(first.school_type);
     let source = cites.cite(&first.source.as_ref().map(|s| s.to_string()));
     let levels: Vec<Value> = own
@@ -292,7 +292,11 @@ fn school(
                 .filter_map(|&scheme| detail.iter().find(|c| c.scheme == scheme && c.level == r.level))
                 .map(|c| sheet(c, id, scope.rules(), f, groups))
                 .collect();
-            json!({ "level": r.level.id(), "students": r.students,
+            let classes = r.classes.filter(|n| *n > 0).map(|n| {
+                json!({ "n": n, "size": f64::from(r.students) / f64::from(n), "large": r.large_classes,
+                        "limit": crate::model::rules::large_class_limit(r.level) })
+            });
+            json!({ "level": r.level.id(), "students": r.students, "classes": classes,
                     "status": status(detail, id, r.level), "sheets": sheets })
         })
         .collect();
@@ -309,7 +313,7 @@ fn school(
         })
         .collect();
     json!({
-        "id": id, "name": first.school_name, "type": first.school_type, "county": code,
+        "id": id, "name": first.school_name, "type": first.school_type, "county": code, "town": first.town,
         "year": year.to_string(), "source": source, "parent": first.parent_school_id,
         "size": { "pupils": pupils, "limit": limit, "over": pupils > limit },
         "levels": levels, "history": history, "years": seen.len(),
@@ -422,6 +426,9 @@ mod tests {
             senior_students: None,
             parent_school_id: None,
             source: None,
+            town: None,
+            classes: None,
+            large_classes: None,
         }
     }
 

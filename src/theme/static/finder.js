@@ -1,5 +1,5 @@
 // Finder: type a county's name, its prefecture or province, a 6-digit code, full pinyin or its
-// initials (gbq, gangbei → 港北区); or a school's name, pinyin, initials or 10-digit id. Loads
+// initials (gbq, gangbei → 港北区); or a school's name, town, pinyin, initials or 10-digit id. Loads
 // the static index search.json on first use, and the index of one province's schools
 // (search/<code>.json): the only province with schools, the one picked in the list, or none.
 // Without JavaScript the finder stays hidden (CSS shows it under `html.js`, set in the page's
@@ -53,13 +53,15 @@
     return 0;
   }
 
-  // s = [id, name, county, page, pinyin, initials]
+  // s = [id, name, county, page, pinyin, initials, town] (pinyin and initials of the name,
+  // then of the town)
   function schoolScore(s, q) {
     if (s[0].indexOf(q) === 0) return 1;
     if (s[1].indexOf(q) === 0) return 2;
     if (s[1].indexOf(q) >= 0) return 3;
+    if (s[6] && s[6].indexOf(q) >= 0) return 4;
     var keys = (s[5] + " " + s[4]).split(" ");
-    for (var i = 0; i < keys.length; i++) if (keys[i].indexOf(q) >= 0) return 4;
+    for (var i = 0; i < keys.length; i++) if (keys[i].indexOf(q) >= 0) return 5;
     return 0;
   }
 
@@ -101,7 +103,7 @@
         var c = index.counties[s[2]] || [s[2], null];
         var page = s[3] > 1 ? s[3] + "/" : "";
         item(base + s[2] + "/schools/" + page + "#" + s[0], s[1],
-          "· " + (english && c[1] ? c[1] : c[0]) + " · " + s[0]);
+          "· " + (english && c[1] ? c[1] : c[0]) + (s[6] ? " · " + s[6] : "") + " · " + s[0]);
       });
     }
     if (!found) {
