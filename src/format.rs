@@ -231,6 +231,23 @@ pub const METRICS: InputFile = InputFile {
     primary_key: &["area", "period", "metric"],
 };
 
+/// `data/standards.csv` (optional): a province's school standards of basic balance
+/// (办学基本标准), or a county's own.
+pub const STANDARDS: InputFile = InputFile {
+    name: "standards",
+    file: "data/standards.csv",
+    columns: &[
+        Column::new("area", "地区代码").required(),
+        Column::new("scheme", "评估类型").required(),
+        Column::new("level", "学段").required(),
+        Column::new("indicator", "指标").required(),
+        Column::new("standard", "标准值").required().of(Ty::Num),
+        Column::new("source", "来源"),
+    ],
+    area: Some("area"),
+    primary_key: &["area", "scheme", "level", "indicator"],
+};
+
 /// `data/sources.csv`.
 pub const SOURCES: InputFile = InputFile {
     name: "sources",
@@ -247,7 +264,8 @@ pub const SOURCES: InputFile = InputFile {
 };
 
 /// The input files, in the order they are reported.
-pub const INPUT_FILES: [&InputFile; 6] = [&COUNTIES, &INDICATORS, &SCHOOLS, &MILESTONES, &METRICS, &SOURCES];
+pub const INPUT_FILES: [&InputFile; 7] =
+    [&COUNTIES, &INDICATORS, &SCHOOLS, &MILESTONES, &METRICS, &STANDARDS, &SOURCES];
 
 /// The input file of a table's name.
 pub fn input_file(name: &str) -> Option<&'static InputFile> {

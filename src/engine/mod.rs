@@ -266,6 +266,16 @@ impl Standing {
     }
 }
 
+/// Where a value stands against a basic-balance school standard a site declares (no 85 %
+/// band: that is quality balance's rule): `meets`, `short` or `unknown` (no figure).
+pub fn basic_state(value: Option<f64>, standard: f64) -> &'static str {
+    match Standing::of(value, standard) {
+        Standing::Meets => "meets",
+        Standing::Unknown => "unknown",
+        Standing::Near | Standing::Below => "short",
+    }
+}
+
 /// How far below a line a value may be and still reach it: floating-point rounding only.
 const ROUNDING: f64 = 1e-9;
 

@@ -444,6 +444,22 @@ impl Serialize for Period {
     }
 }
 
+/// A row of `standards.csv`: the basic-balance standard a school of a province (or of one
+/// county) must reach for an indicator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Standard {
+    /// A province code (its counties) or a county code (over its province's).
+    pub area: String,
+    /// Level.
+    pub level: Level,
+    /// A basic-balance indicator id.
+    pub indicator: &'static str,
+    /// The minimum, in the indicator's unit.
+    pub standard: f64,
+    /// Source id.
+    pub source: Option<String>,
+}
+
 /// A row of `metrics.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metric {
@@ -615,6 +631,8 @@ pub struct Site {
     pub schools: std::sync::Arc<Grouped<SchoolRow>>,
     /// Sources sorted by id.
     pub sources: std::sync::Arc<Vec<Source>>,
+    /// Basic-balance school standards, sorted by area, level and indicator (empty: none declared).
+    pub standards: std::sync::Arc<Vec<Standard>>,
     /// The rules in force (official tables with the site's overrides).
     pub rules: rules::Rules,
     /// Published pages (drafts removed), sorted by section, slug, language.
@@ -664,6 +682,22 @@ impl Site {
     /// The source with `id`.
     pub fn source(&self, id: &str) -> Option<&Source> {
         self.sources.binary_search_by(|s| s.id.as_str().cmp(id)).ok().map(|i| &self.sources[i])
+    }
+
+    /// The basic-balance standard of `indicator` for a school of county `code` at `level`: the
+    /// county's own, else its province's (`standards.csv`).
+    pub fn standard_for(&self, code: &str, level: Level, indicator: &str) -> Option<&Standard> {
+        if self.standards.is_empty() {
+            return None;
+        }
+        let county = self.counties.binary_search_by(|c| c.code.as_str().cmp(code)).ok();
+        let province = county.map(|i| self.counties[i].province_code.as_str());
+        let of = |area: &str| {
+            slice_of(&self.standards, area, |s| s.area.as_str())
+                .iter()
+                .find(|s| s.level == level && s.indicator == indicator)
+        };
+        of(code).or_else(|| of(province?))
     }
 
     /// The published rows of one county, in order.

@@ -147,6 +147,7 @@ impl DataMemos {
         let inputs = RegisterInputs {
             counties: at(&format::COUNTIES),
             sources: at(&format::SOURCES),
+            standards: at(&format::STANDARDS),
             present: source.present(),
         };
         let register = self.register.try_get("register", inputs, register::<S>)?;

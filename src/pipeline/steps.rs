@@ -88,18 +88,19 @@ pub(super) type Registered = (Register, Diagnostics, Vec<(String, &'static str)>
 pub(super) struct RegisterInputs<'a, S: Source> {
     pub(super) counties: TableAt<'a, S>,
     pub(super) sources: TableAt<'a, S>,
+    pub(super) standards: TableAt<'a, S>,
     pub(super) present: BTreeSet<String>,
 }
 
 impl<S: Source> std::hash::Hash for RegisterInputs<'_, S> {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (&self.counties, &self.sources, &self.present).hash(h);
+        (&self.counties, &self.sources, &self.standards, &self.present).hash(h);
     }
 }
 
 impl<S: Source> std::fmt::Debug for RegisterInputs<'_, S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}, {:?}, {:?}", self.counties, self.sources, self.present)
+        write!(f, "{:?}, {:?}, {:?}, {:?}", self.counties, self.sources, self.standards, self.present)
     }
 }
 
@@ -108,8 +109,15 @@ pub(super) fn register<S: Source>(i: &RegisterInputs<S>) -> Result<Registered> {
     load::require_counties(&i.present, &mut diags);
     let counties = i.counties.read(&mut diags)?;
     let sources = i.sources.read(&mut diags)?;
-    let register = crate::model::validate::register(counties.as_ref(), sources.as_ref(), &i.present, &mut diags);
-    let encodings = [counties, sources].into_iter().flatten().map(|t| (t.file, t.encoding)).collect();
+    let standards = i.standards.read(&mut diags)?;
+    let register = crate::model::validate::register(
+        counties.as_ref(),
+        sources.as_ref(),
+        standards.as_ref(),
+        &i.present,
+        &mut diags,
+    );
+    let encodings = [counties, sources, standards].into_iter().flatten().map(|t| (t.file, t.encoding)).collect();
     Ok((register, diags, encodings))
 }
 

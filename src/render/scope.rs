@@ -412,6 +412,34 @@ impl<'r, 's> Scope<'r, 's> {
         self.site().source(id)
     }
 
+    /// The basic-balance standard of `indicator` for a school of county `code` at `level`, where
+    /// the site declares one (`standards.csv`; site-wide, as the sources).
+    pub fn standard_for(
+        &self,
+        code: &str,
+        level: crate::model::Level,
+        indicator: &str,
+    ) -> Option<&'s crate::model::Standard> {
+        self.site().standard_for(code, level, indicator)
+    }
+
+    /// [`Scope::standard_for`]'s figure, to call later (a table of every school is made while it
+    /// is written).
+    pub fn standards(&self) -> impl Fn(&str, crate::model::Level, &str) -> Option<f64> + Send + Sync + 's {
+        let site = self.site();
+        move |code, level, indicator| site.standard_for(code, level, indicator).map(|s| s.standard)
+    }
+
+    /// The basic-balance standards the site declares (site-wide, as the sources).
+    pub fn declared_standards(&self) -> &'s [crate::model::Standard] {
+        &self.site().standards
+    }
+
+    /// Whether the site declares any basic-balance standard.
+    pub fn has_standards(&self) -> bool {
+        !self.site().standards.is_empty()
+    }
+
     /// The pages other than county narratives, sorted by section, slug, language.
     pub fn pages(&self) -> impl Iterator<Item = &'s Page> + use<'s> {
         self.site().pages.iter().filter(|p| p.section != "counties")

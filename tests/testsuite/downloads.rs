@@ -12,7 +12,7 @@ fn model_of(site: &std::path::Path) -> junheng::engine::Analysed {
 // Guards the round trip: downloaded CSV tables read back as the same model.
 #[test]
 fn csv_downloads_round_trip() {
-    let t = SiteTest::demo();
+    let t = crate::support::with_standards(SiteTest::demo());
     t.build();
     let original = model_of(&t.site);
     let copy = SiteTest::demo();
@@ -33,13 +33,14 @@ fn assert_same_inputs(again: &junheng::engine::Analysed, original: &junheng::eng
     assert_eq!(again.metrics, original.metrics);
     assert_eq!(again.sources, original.sources);
     assert_eq!(again.schools, original.schools);
+    assert_eq!(again.standards, original.standards);
 }
 
 // Guards what each reader gets: a CSV file (programs) and a workbook (spreadsheets) per table, no
 // byte-order-mark twin and no national JSON array (the per-county API serves JSON readers).
 #[test]
 fn one_format_per_kind_of_reader() {
-    let t = SiteTest::demo();
+    let t = crate::support::with_standards(SiteTest::demo());
     t.build();
     let files: BTreeSet<String> = tree(&t.output().join("data")).into_iter().map(|(p, _)| p).collect();
     // Every national table but the revisions (the demo has no history).
@@ -516,8 +517,9 @@ fn datasette_serves_the_database() {
     let (sql_status, _, sql_body) = get("/junheng.json?_shape=array&sql=select+count(*)+as+n+from+schools");
     let (meta_status, _, meta_body) = get("/-/metadata.json");
     let (changes_status, _, changes_body) = get("/junheng/changes.json?_shape=array&release=v2");
-    let (school_status, _, school_body) =
-        get("/junheng/school_results.json?_shape=array&school_id=2145080401&school_year=2019-2020&level=primary");
+    let (school_status, _, school_body) = get(
+        "/junheng/school_results.json?_shape=array&school_id=2145080401&school_year=2019-2020&level=primary&scheme=quality",
+    );
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -690,9 +692,9 @@ fn csv_saved_by_a_spreadsheet_reads_back() {
 }
 
 /// The tables of the input format, as declared.
-const INPUT_TABLES: [&str; 6] = {
+const INPUT_TABLES: [&str; 7] = {
     let files = junheng::format::INPUT_FILES;
-    let mut names = [""; 6];
+    let mut names = [""; 7];
     let mut i = 0;
     while i < files.len() {
         names[i] = files[i].name;
@@ -708,7 +710,7 @@ fn tables() -> Vec<&'static str> {
 
 /// The demo with a school id starting with `0` and school names starting with `=`, `-` and `@`.
 fn demo_with_awkward_schools() -> SiteTest {
-    let t = SiteTest::demo();
+    let t = crate::support::with_standards(SiteTest::demo());
     let schools = std::fs::read_to_string(t.site.join("data/schools.csv")).unwrap();
     let schools = schools
         .replace("2145080401,覃塘区城区第一小学", "0145080401,\"=cmd|' /C calc'!A0\"")
@@ -723,7 +725,8 @@ fn demo_with_awkward_schools() -> SiteTest {
 fn assert_same_records_from_workbooks(t: &SiteTest, books: &std::path::Path) {
     let copy = SiteTest::demo();
     for table in INPUT_TABLES {
-        std::fs::remove_file(copy.site.join(format!("data/{table}.csv"))).unwrap();
+        // The demo has no standards: the workbook brings them.
+        let _ = std::fs::remove_file(copy.site.join(format!("data/{table}.csv")));
         std::fs::copy(books.join(format!("{table}.xlsx")), copy.site.join(format!("data/{table}.xlsx"))).unwrap();
     }
     let report = copy.build();

@@ -46,7 +46,8 @@ fn release(t: &SiteTest, date: &str, tag: &str, message: &str) {
 ///   published composite, 港北区's recognition milestone removed;
 /// - not released: 港南区's recognition milestone retitled.
 pub(crate) fn three_releases() -> SiteTest {
-    let t = SiteTest::demo();
+    // With school standards, so that its downloads hold every table.
+    let t = crate::support::with_standards(SiteTest::demo());
     git(&t.site, "2024-01-10T10:00:00+08:00", &["init", "-q", "-b", "main"]);
     release(&t, "2024-01-10T10:00:00+08:00", "v1", "首次发布");
     edit(

@@ -229,3 +229,59 @@ fn a_parent_reads_each_standard_and_the_verdict_in_words() {
     let en = t.read_output("en/county/450804/schools/index.html");
     assert!(en.contains("✗ below 85 %") && en.contains("Not assessed: teaching points with fewer than 50 pupils"));
 }
+
+// Guards the basic-balance school standards a site declares (`standards.csv`): a province's
+// standard applies to its counties, a county's own replaces it; each shows beside the school's
+// figure with whether it is met (no 85 % band: that is quality balance's rule), with its source;
+// an indicator without one shows the county only; the results table and the standards table
+// carry them. The figures here are a test's, not any province's.
+#[test]
+fn declared_basic_standards_are_shown_and_published() {
+    let t = four_schools();
+    t.write(
+        "data/standards.csv",
+        "area,scheme,level,indicator,standard,source\n450000,basic,primary,teaching_area,5.5,demo-schools\n450000,basic,primary,books,40,demo-schools\n450804,basic,primary,books,20,demo-schools\n",
+    );
+    t.build();
+    let page = t.read_output("county/450804/schools/index.html");
+    let main = main_of(&page);
+    let section = |id: &str| {
+        let at = main.find(&format!("<section class=\"school\" id=\"{id}\"")).unwrap();
+        main[at..].split("</section>").next().unwrap().to_string()
+    };
+    let basic = |id: &str| {
+        section(id)
+            .split("<table class=\"cards figs b bs\">")
+            .nth(1)
+            .unwrap()
+            .split("</table>")
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    // 甲 (with its teaching point merged in basic balance): 5,200 m² for 1,030 pupils, 5.05 < 5.5.
+    let first = basic("1145080001");
+    assert!(
+        first.contains("<th scope=\"row\">教学用房<td>5.05 ㎡<td>6.01 ㎡<td>≥ 5.50<td class=\"below\">✗ 未达标"),
+        "{first}"
+    );
+    // The county's own standard for books (20) replaces the province's (40): 30,900 ÷ 1,030 = 30.
+    assert!(first.contains("<td>≥ 20.00<td class=\"meets\">✓ 达标"), "{first}");
+    assert!(first.contains("<th scope=\"row\">计算机<td>"), "{first}");
+    assert!(first.contains("<td>—<td>—"), "an indicator without a standard: {first}");
+    let third = basic("1145080003");
+    assert!(third.contains("<td>≥ 5.50<td class=\"meets\">✓ 达标"), "{third}");
+    assert!(page.contains("本页的基本均衡标准取自本站公布的标准"));
+    // The results table: a basic row per declared standard, the standards table in the downloads.
+    let results = t.read_output("data/school_results.csv");
+    let row = results.lines().find(|l| l.starts_with("1145080001,") && l.contains(",basic,teaching_area,")).unwrap();
+    assert!(row.contains(",5.5,short,"), "{row}");
+    assert_eq!(results.lines().filter(|l| l.contains(",basic,")).count(), 8, "two standards for each of four schools");
+    let standards = t.read_output("data/standards.csv");
+    assert!(
+        standards.starts_with("area,scheme,level,indicator,standard,source")
+            && standards.contains("450804,basic,primary,books,20,demo-schools")
+    );
+    let report = crate::support::frictionless(&t.output().join("data"));
+    assert_eq!(report["valid"], true, "{report:#}");
+}

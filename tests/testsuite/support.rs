@@ -227,3 +227,13 @@ pub fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
     assert!(text.contains(from), "{rel} has no {from:?}");
     save(t, rel, &text.replacen(from, to, 1));
 }
+
+/// `t` with basic-balance school standards for 广西 and one county's own (a test's figures, not
+/// any province's), so that every table of the input format is written and read back.
+pub fn with_standards(t: SiteTest) -> SiteTest {
+    t.write(
+        "data/standards.csv",
+        "area,scheme,level,indicator,standard,source\n450000,basic,primary,teaching_area,4.5,guigang-2021\n450804,basic,junior,books,25.5,\n",
+    );
+    t
+}

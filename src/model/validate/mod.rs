@@ -52,6 +52,7 @@ pub fn assemble(config: &crate::config::Config, parts: Parts) -> Site {
         metrics,
         schools,
         sources: register.sources,
+        standards: register.standards,
         rules,
         pages,
         revisions,
@@ -70,17 +71,20 @@ pub struct Register {
     pub provinces: Arc<Vec<Province>>,
     /// As in [`Site::sources`].
     pub sources: Arc<Vec<Source>>,
+    /// As in [`Site::standards`].
+    pub standards: Arc<Vec<Standard>>,
     /// Whether references to counties and to sources can be judged (their tables were read
     /// without errors).
     check_counties: bool,
     check_sources: bool,
 }
 
-/// The [`Register`] of `counties.csv` and `sources.csv` (`files`: the data files present,
-/// read or not).
+/// The [`Register`] of `counties.csv`, `sources.csv` and `standards.csv` (`files`: the data
+/// files present, read or not).
 pub fn register(
     counties_table: Option<&Table>,
     sources_table: Option<&Table>,
+    standards_table: Option<&Table>,
     files: &std::collections::BTreeSet<String>,
     diags: &mut Diagnostics,
 ) -> Register {
@@ -89,7 +93,7 @@ pub fn register(
     let counties = counties_table.map(|t| counties(t, diags)).unwrap_or_default();
     let counties_clean = diags.error_count() == errors_before;
     let (prefectures, provinces) = derive_areas(&counties);
-    Register {
+    let mut register = Register {
         // Without a clean county list (missing or with errors, reported already) references
         // to counties cannot be judged: a typo there would otherwise be repeated on every row.
         check_counties: counties_table.is_some() && counties_clean,
@@ -100,7 +104,43 @@ pub fn register(
         prefectures: Arc::new(prefectures),
         provinces: Arc::new(provinces),
         sources: Arc::new(sources),
+        standards: Arc::default(),
+    };
+    if let Some(t) = standards_table {
+        register.standards = Arc::new(Refs::with(&register, |refs| standards(t, refs, &register.provinces, diags)));
     }
+    register
+}
+
+/// The rows of `standards.csv`: basic-balance standards of a province or a county (the 2017
+/// quality standards are national and built in).
+fn standards(t: &Table, refs: &Refs, provinces: &[Province], diags: &mut Diagnostics) -> Vec<Standard> {
+    let basic = crate::model::rules::BASIC_INDICATORS;
+    let ids = basic.iter().map(|i| format!("`{}`", i.id)).collect::<Vec<_>>().join(", ");
+    let rows = each_row(t, diags, |c| {
+        let area = c.code("area");
+        let known = refs.counties.contains(area.as_str()) || provinces.iter().any(|p| p.code == area);
+        if c.ok && refs.check_counties && !known {
+            c.fail("area", "a province or county code of `data/counties.csv`");
+        }
+        let scheme = c.parsed("scheme", "`basic` (the 2017 quality standards are national and built in)", |v| {
+            (Scheme::parse(v) == Some(Scheme::Basic)).then_some(Scheme::Basic)
+        });
+        let level = c.parsed("level", "`primary` or `junior`", Level::parse);
+        let indicator = c.parsed("indicator", &format!("a basic-balance indicator: one of {ids}"), |v| {
+            basic.iter().find(|i| i.id == v.trim()).map(|i| i.id)
+        });
+        let standard = c.non_negative("standard");
+        if standard.is_none() && c.ok {
+            c.fail("standard", "the minimum a school must reach, a number like `4.5`");
+        }
+        let source = c.source(refs);
+        scheme?;
+        Some(Standard { area, level: level?, indicator: indicator?, standard: standard?, source })
+    });
+    let mut v = reject_duplicates(t, rows, "this area, regime, level and indicator are", diags);
+    v.sort_by(|a, b| (&a.area, a.level, a.indicator).cmp(&(&b.area, b.level, b.indicator)));
+    v
 }
 
 /// The rows of `indicators.csv`, checked against `register`.
@@ -495,6 +535,13 @@ impl Keyed for Milestone {
     type Key<'a> = (&'a str, PartialDate, Event, &'a str);
     fn key(&self) -> Self::Key<'_> {
         (&self.area, self.date, self.event, &self.title)
+    }
+}
+
+impl Keyed for Standard {
+    type Key<'a> = (&'a str, Level, &'a str);
+    fn key(&self) -> Self::Key<'_> {
+        (&self.area, self.level, self.indicator)
     }
 }
 

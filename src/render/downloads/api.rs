@@ -106,13 +106,13 @@ pub fn county_api(scope: &Scope, code: &str) -> Vec<u8> {
     let schools: Vec<Value> = scope
         .audited_years(code)
         .into_iter()
-        .flat_map(|year| school_results(year_rows(rows, year), &scope.detail_of(code, year)))
+        .flat_map(|year| school_results(year_rows(rows, year), &scope.detail_of(code, year), &scope.standards()))
         .map(|r| {
             let standards: Vec<Value> = r
                 .checks
                 .iter()
-                .map(|(indicator, _, value, standing)| {
-                    json!({ "indicator": indicator, "value": value, "state": standing.map(|x| x.id()) })
+                .map(|(scheme, indicator, standard, value, state)| {
+                    json!({ "scheme": scheme, "indicator": indicator, "value": value, "standard": standard, "state": state })
                 })
                 .collect();
             json!({
@@ -360,10 +360,12 @@ pub fn county_schema() -> Value {
             "school_students": { "type": "integer", "minimum": 0, "description": "pupils of the whole school (its compulsory levels) that school year" },
             "size_limit": { "type": "integer", "minimum": 0 },
             "over_size_limit": { "type": "boolean" },
-            "standards": { "type": "array", "items": object(&["indicator", "value", "state"], json!({
-                "indicator": { "enum": crate::model::rules::QUALITY_INDICATORS.iter().map(|i| i.id).collect::<Vec<_>>() },
+            "standards": { "type": "array", "items": object(&["scheme", "indicator", "value", "standard", "state"], json!({
+                "scheme": { "enum": ["basic", "quality"] },
+                "indicator": { "enum": indicators },
                 "value": figure,
-                "state": { "enum": ["meets", "near", "below", "unknown", null], "description": "near: below the standard but at least 85 % of it; below: under 85 %; the standard is the sheet's" },
+                "standard": { "type": "number", "minimum": 0 },
+                "state": { "enum": ["meets", "near", "below", "short", "unknown", null], "description": "quality: near is below the standard but at least 85 % of it, below under 85 %; a basic-balance standard the site declares: short is under it; null: not assessed" },
             })) },
         }),
     );

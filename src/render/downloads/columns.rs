@@ -98,7 +98,7 @@ pub(super) fn constraints(table: &str, column: &str, ty: Ty) -> Option<Value> {
         "field" => enumeration(crate::model::revisions::Field::ALL.iter().map(|f| f.id()).collect()),
         "commit" => json!({ "pattern": "[0-9a-f]{40}" }),
         "school_type" => enumeration(crate::model::SCHOOL_TYPES.to_vec()),
-        "state" => enumeration(vec!["meets", "near", "below", "unknown"]),
+        "state" => enumeration(vec!["meets", "near", "below", "short", "unknown"]),
         "verdict" => enumeration(vec!["meets", "falls_short", "merged", "not_assessed"]),
         "date" => json!({ "pattern": "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?" }),
         "school_id" | "parent_school_id" => json!({ "pattern": "\\S+" }),

@@ -3,7 +3,7 @@
 use super::*;
 use crate::engine::{Computed, Place, Standing, Verdict};
 use crate::format;
-use crate::model::rules::QUALITY_INDICATORS;
+use crate::model::rules::{BASIC_INDICATORS, QUALITY_INDICATORS};
 use crate::model::{Level, SchoolYear};
 
 /// Makes a national table from what its scope lets through (none when the site has no rows for
@@ -41,7 +41,7 @@ fn runs_of<'s, T: 's>(
 }
 
 /// Every national table of the site, in the order the downloads list them.
-pub(super) const NATIONAL: [National; 9] = [
+pub(super) const NATIONAL: [National; 10] = [
     National { name: "counties", reads: Reads::of(&[]), make: counties_table, grouped: false },
     National { name: "indicators", reads: Reads::of(&[Read::Published]), make: indicators_table, grouped: true },
     National {
@@ -52,6 +52,7 @@ pub(super) const NATIONAL: [National; 9] = [
     },
     National { name: "milestones", reads: Reads::of(&[Read::Milestones]), make: milestones_table, grouped: false },
     National { name: "metrics", reads: Reads::of(&[Read::Metrics]), make: metrics_table, grouped: false },
+    National { name: "standards", reads: Reads::of(&[]), make: standards_table, grouped: false },
     National { name: "sources", reads: Reads::of(&[]), make: sources_table, grouped: false },
     National { name: "schools", reads: Reads::of(&[Read::Schools]), make: schools_table, grouped: true },
     National {
@@ -147,6 +148,31 @@ fn metrics_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Option<Da
         rows: Rows::made(metrics.iter().map(|m| m.len()).sum(), move || {
             Box::new(metrics.clone().into_iter().flatten().map(|m| {
                 vec![s(&m.area), s(&m.period.text), s(&m.metric), Cell::Num(m.value), opt_s(&m.unit), opt_s(&m.source)]
+            }))
+        }),
+    })
+}
+
+/// The basic-balance school standards the site declares, in the input format (none: no table).
+fn standards_table<'s>(scope: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable<'s>> {
+    let standards = scope.declared_standards();
+    if standards.is_empty() {
+        return None;
+    }
+    Some(DataTable {
+        name: "standards",
+        columns: columns_of(&format::STANDARDS),
+        primary_key: format::STANDARDS.primary_key,
+        rows: Rows::made(standards.len(), move || {
+            Box::new(standards.iter().map(|x| {
+                vec![
+                    s(&x.area),
+                    s(Scheme::Basic.id()),
+                    s(x.level.id()),
+                    s(x.indicator),
+                    Cell::Num(x.standard),
+                    opt_s(&x.source),
+                ]
             }))
         }),
     })
@@ -257,60 +283,91 @@ pub(super) fn latest_schools_table<'s>(scope: &Scope<'_, 's>, province: &str) ->
     Some(DataTable { rows: t.rows.filtered(keep), ..t })
 }
 
-/// One school's quality-balance results at one level of one school year.
+/// One school's results at one level of one school year: against the quality-balance standards,
+/// and the basic-balance standards the site declares (`standards.csv`).
 pub(super) struct SchoolResult<'s> {
     pub(super) row: &'s crate::model::SchoolRow,
     /// Pupils of the whole school that school year, and its size limit.
     pub(super) pupils: u64,
     pub(super) limit: u64,
-    /// `meets`, `falls_short`, `merged` (a teaching point counted with its central school, whose
-    /// figures it has), `not_assessed` (a teaching point under the minimum of pupils); none: no
-    /// pupils at that level.
+    /// Its quality-balance verdict: `meets`, `falls_short`, `merged` (a teaching point counted
+    /// with its central school, whose figures it has), `not_assessed` (a teaching point under
+    /// the minimum of pupils); none: no pupils at that level.
     pub(super) verdict: Option<&'static str>,
-    /// The standards met (its central school's, merged).
+    /// The quality-balance standards met (its central school's, merged).
     pub(super) met: Option<usize>,
-    /// Per standard of its level: the indicator, the standard, the school's value and where it
-    /// stands (none: not assessed).
-    pub(super) checks: Vec<(&'static str, f64, Option<f64>, Option<Standing>)>,
+    /// Per standard: the regime, the indicator, the standard, the school's value and where it
+    /// stands (`meets`, `near`, `below`, `unknown`; a basic-balance standard `meets`, `short`
+    /// or `unknown`; none: not assessed).
+    pub(super) checks: Vec<(Scheme, &'static str, f64, Option<f64>, Option<&'static str>)>,
 }
 
-/// The quality-balance results of every school of `rows` (one county's rows of one school year,
-/// as the model sorts them), from the engine's school-by-school `detail` of that year.
-pub(super) fn school_results<'s>(rows: &'s [crate::model::SchoolRow], detail: &[Computed]) -> Vec<SchoolResult<'s>> {
+/// The results of every school of `rows` (one county's rows of one school year, as the model
+/// sorts them), from the engine's school-by-school `detail` of that year; `standard` gives the
+/// site's basic-balance standards (county, level, indicator).
+pub(super) fn school_results<'s>(
+    rows: &'s [crate::model::SchoolRow],
+    detail: &[Computed],
+    standard: &dyn Fn(&str, Level, &str) -> Option<f64>,
+) -> Vec<SchoolResult<'s>> {
     rows.iter()
         .map(|r| {
             let pupils: u64 = rows.iter().filter(|o| o.school_id == r.school_id).map(|o| u64::from(o.students)).sum();
-            let c = detail.iter().find(|c| c.scheme == Scheme::Quality && c.level == r.level);
-            let (unit, verdict) = match c.map(|c| c.place_of(&r.school_id)) {
-                Some(Place::Counted(u)) => (Some(u), None),
-                Some(Place::MergedInto(u)) => (Some(u), Some("merged")),
-                Some(Place::LeftOut) => (None, Some("not_assessed")),
-                Some(Place::Absent) | None => (None, None),
+            let of = |scheme| detail.iter().find(|c| c.scheme == scheme && c.level == r.level);
+            let unit = |c: &Computed| match c.place_of(&r.school_id) {
+                Place::Counted(u) | Place::MergedInto(u) => Some(u),
+                Place::LeftOut | Place::Absent => None,
             };
-            let compliance = c.zip(unit).and_then(|(c, u)| c.compliance_of(u));
-            let verdict = verdict.or_else(|| {
-                compliance.map(|s| match s.verdict() {
+            let c = of(Scheme::Quality);
+            let place = c.map(|c| c.place_of(&r.school_id));
+            let compliance = c.and_then(|c| c.compliance_of(unit(c)?));
+            let verdict = match place {
+                Some(Place::MergedInto(_)) => Some("merged"),
+                Some(Place::LeftOut) => Some("not_assessed"),
+                _ => compliance.map(|s| match s.verdict() {
                     Verdict::Meets => "meets",
                     Verdict::FallsShort { .. } => "falls_short",
-                })
-            });
-            let checks = QUALITY_INDICATORS
+                }),
+            };
+            let mut checks: Vec<_> = QUALITY_INDICATORS
                 .iter()
                 .filter_map(|i| {
                     let standard = i.standard_for(r.level)?;
                     let check = compliance.and_then(|s| s.checks.iter().find(|k| k.0 == i.id));
-                    Some((i.id, standard, check.and_then(|k| k.1), check.map(|k| Standing::of(k.1, k.2))))
+                    Some((
+                        Scheme::Quality,
+                        i.id,
+                        standard,
+                        check.and_then(|k| k.1),
+                        check.map(|k| Standing::of(k.1, k.2).id()),
+                    ))
                 })
                 .collect();
+            if let Some(b) = of(Scheme::Basic) {
+                let u = unit(b);
+                for k in &b.coefficients {
+                    let Some(standard) = standard(&r.county, r.level, k.indicator) else { continue };
+                    let value = u.and_then(|u| k.value_of(u));
+                    checks.push((
+                        Scheme::Basic,
+                        k.indicator,
+                        standard,
+                        value,
+                        u.map(|_| crate::engine::basic_state(value, standard)),
+                    ));
+                }
+            }
             let limit = crate::model::rules::school_size_limit(r.school_type);
             SchoolResult { row: r, pupils, limit, verdict, met: compliance.map(|s| s.met), checks }
         })
         .collect()
 }
 
-/// The standards a school at `level` is held to (the length of its [`SchoolResult::checks`]).
-fn standards_at(level: Level) -> usize {
-    QUALITY_INDICATORS.iter().filter(|i| i.standard_for(level).is_some()).count()
+/// The standards a school of county `code` at `level` is held to (the length of its
+/// [`SchoolResult::checks`]): the quality-balance ones, and the basic-balance ones declared.
+fn standards_at(code: &str, level: Level, standard: &dyn Fn(&str, Level, &str) -> Option<f64>) -> usize {
+    let quality = QUALITY_INDICATORS.iter().filter(|i| i.standard_for(level).is_some()).count();
+    quality + BASIC_INDICATORS.iter().filter(|i| standard(code, level, i.id).is_some()).count()
 }
 
 /// Each school's quality-balance results ([`SchoolResult`]) in the school years published school
@@ -326,12 +383,13 @@ fn school_results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Op
         .collect();
     let codes: Vec<&str> = counties.iter().map(|c| c.0).collect();
     let detail_of = std::sync::Arc::new(scope.details_of(&codes));
+    let standard = std::sync::Arc::new(scope.standards());
     let schools: Vec<&'s [crate::model::SchoolRow]> = codes.iter().map(|c| scope.schools_of(c)).collect();
     let len = counties
         .iter()
         .zip(&schools)
         .flat_map(|((_, years), rows)| rows.iter().filter(|r| years.contains(&r.school_year)))
-        .map(|r| standards_at(r.level))
+        .map(|r| standards_at(&r.county, r.level, &*standard))
         .sum();
     if len == 0 && province.is_none() {
         return None;
@@ -353,26 +411,26 @@ fn school_results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Op
         ("over_size_limit", Ty::Bool),
     ];
     let rows = Rows::made(len, move || {
-        let detail_of = detail_of.clone();
+        let (detail_of, standard) = (detail_of.clone(), standard.clone());
         Box::new(counties.clone().into_iter().zip(schools.clone()).flat_map(move |((code, years), rows)| {
-            let detail_of = detail_of.clone();
+            let (detail_of, standard) = (detail_of.clone(), standard.clone());
             years.into_iter().flat_map(move |year| {
                 let rows = year_rows(rows, year);
-                let results = school_results(rows, &detail_of(code, year));
+                let results = school_results(rows, &detail_of(code, year), &*standard);
                 results.into_iter().flat_map(move |r| {
                     r.checks
                         .iter()
-                        .map(|&(indicator, standard, value, standing)| {
+                        .map(|&(scheme, indicator, standard, value, standing)| {
                             vec![
                                 s(&*r.row.school_id),
                                 s(code),
                                 s(year.to_string()),
                                 s(r.row.level.id()),
-                                s(Scheme::Quality.id()),
+                                s(scheme.id()),
                                 s(indicator),
                                 num(value),
                                 Cell::Num(standard),
-                                standing.map_or(Cell::Null, |x| s(x.id())),
+                                standing.map_or(Cell::Null, s),
                                 r.met.map_or(Cell::Null, |m| Cell::Int(m as u64)),
                                 r.verdict.map_or(Cell::Null, s),
                                 Cell::Int(r.pupils),

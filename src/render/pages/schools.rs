@@ -245,6 +245,7 @@ impl Kind for Schools {
             ("pages", Value::Array(pages)),
             ("groups", json!(groups.svg)),
             ("min_pupils", json!(scope.rules().quality_min_teaching_point_pupils)),
+            ("basic_standards", json!(scope.has_standards())),
             ("years", json!(years.len())),
             ("meanings", meanings(scope.rules())),
             ("sources", cites.list(scope)),
@@ -290,7 +291,12 @@ fn school(
             let sheets: Vec<Value> = [Scheme::Quality, Scheme::Basic]
                 .iter()
                 .filter_map(|&scheme| detail.iter().find(|c| c.scheme == scheme && c.level == r.level))
-                .map(|c| sheet(c, id, scope.rules(), f, groups))
+                .map(|c| {
+                    let mut sh = sheet(c, id, scope, f, groups);
+                    let source = sh["standard_source"].as_str().map(str::to_string);
+                    sh["standard_cite"] = cites.cite(&source);
+                    sh
+                })
                 .collect();
             let classes = r.classes.filter(|n| *n > 0).map(|n| {
                 json!({ "n": n, "size": f64::from(r.students) / f64::from(n), "large": r.large_classes,
@@ -324,7 +330,8 @@ fn school(
 /// (its unit's: a teaching point merged into its central school has that school's), the
 /// county's, the standard and where the value stands (quality), its place among the county's
 /// schools, and the coefficient with and without it; then the verdict and the chart.
-fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) -> Value {
+fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) -> Value {
+    let rules = scope.rules();
     let (place, unit) = match c.place_of(id) {
         Place::Counted(u) => ("counted", Some(u)),
         Place::MergedInto(u) => ("merged", Some(u)),
@@ -343,8 +350,17 @@ fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) 
         .iter()
         .map(|k| {
             let value = k.value_of(u);
-            let standard = standard_of(c, k);
-            let standing = standard.map(|s| Standing::of(value, s).id());
+            // Quality: the national standard; basic: the one the site declares, if any.
+            let (standard, standing) = match c.scheme {
+                Scheme::Quality => {
+                    let s = standard_of(c, k);
+                    (s, s.map(|s| Standing::of(value, s).id()))
+                }
+                Scheme::Basic => {
+                    let s = scope.standard_for(&c.county, c.level, k.indicator).map(|s| s.standard);
+                    (s, s.map(|s| crate::engine::basic_state(value, s)))
+                }
+            };
             if let (Some(cv), Some(w)) = (k.cv, k.without(u)) {
                 let change = (cv - w).abs();
                 if change > biggest.map_or(0.0, |b| b.0) {
@@ -375,6 +391,11 @@ fn sheet(c: &Computed, id: &str, rules: &Rules, f: &Frame, groups: &mut Groups) 
     // A change the page would show (three decimals) or none worth a sentence.
     let biggest = biggest.filter(|b| b.0 >= 0.0005);
     let mut v = base;
+    v["standards"] = json!(rows.iter().any(|r| !r["standard"].is_null()));
+    // The source of the basic-balance standards shown (the first one with a source).
+    v["standard_source"] = json!((c.scheme == Scheme::Basic).then(|| {
+        c.coefficients.iter().find_map(|k| scope.standard_for(&c.county, c.level, k.indicator)?.source.clone())
+    }));
     v["rows"] = Value::Array(rows);
     v["verdict"] = json!(verdict);
     v["small"] = json!(small);
