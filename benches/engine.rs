@@ -64,11 +64,14 @@ fn synthetic_rows(target: usize) -> Vec<SchoolRow> {
                     school_year: SchoolYear(2020),
                     level,
                     school_type: ty,
-                    students: students as u64,
+                    students: students as u32,
                     figures: figures.into(),
                     senior_students: None,
                     parent_school_id: (ty == "teaching_point").then(|| format!("{code}{:04}", s + 1).into()),
                     source: None,
+                    town: None,
+                    classes: None,
+                    large_classes: None,
                 });
             }
         }
