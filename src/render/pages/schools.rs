@@ -126,15 +126,19 @@ pub(super) fn school_list(scope: &Scope, code: &str) -> Value {
             let name = own[0].school_name.to_string();
             let key = sort_key(&name);
             let older = Some(&year) != years.last();
-            let entry = json!({ "id": id, "name": name, "type": own[0].school_type, "older": older,
+            let mut entry = json!({ "id": id, "name": name, "type": own[0].school_type, "older": older,
                                 "href": format!("{}#{id}", part_path(code, page).trim_start_matches(&format!("county/{code}/"))),
-                                "year": year.to_string(), "status": statuses });
+                                "year": year.to_string() });
+            entry["status"] = Value::Array(statuses);
             (key, entry)
         })
         .collect();
     list.sort_by(|a, b| a.0.cmp(&b.0));
-    json!({ "schools": list.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "pages": parts.len(),
-            "min_pupils": scope.rules().quality_min_teaching_point_pupils })
+    object([
+        ("schools", Value::Array(list.into_iter().map(|(_, v)| v).collect())),
+        ("pages", json!(parts.len())),
+        ("min_pupils", json!(scope.rules().quality_min_teaching_point_pupils)),
+    ])
 }
 
 /// A name's sort key: its pinyin (most common readings), then the name itself.
@@ -302,8 +306,11 @@ fn school(
                 json!({ "n": n, "size": f64::from(r.students) / f64::from(n), "large": r.large_classes,
                         "limit": crate::model::rules::large_class_limit(r.level) })
             });
-            json!({ "level": r.level.id(), "students": r.students, "classes": classes,
-                    "status": status(detail, id, r.level), "sheets": sheets })
+            let mut level = json!({ "level": r.level.id(), "students": r.students });
+            level["classes"] = classes.unwrap_or_default();
+            level["status"] = status(detail, id, r.level);
+            level["sheets"] = Value::Array(sheets);
+            level
         })
         .collect();
     let history: Vec<Value> = seen
@@ -312,18 +319,23 @@ fn school(
             let d = details.of_year(y);
             rows_of(year_rows(rows, y), id)
                 .map(|r| {
-                    json!({ "year": y.to_string(), "level": r.level.id(), "students": r.students,
-                                 "status": status(d, id, r.level) })
+                    let mut h = json!({ "year": y.to_string(), "level": r.level.id(), "students": r.students });
+                    h["status"] = status(d, id, r.level);
+                    h
                 })
                 .collect::<Vec<_>>()
         })
         .collect();
-    json!({
+    let mut v = json!({
         "id": id, "name": first.school_name, "type": first.school_type, "county": code, "town": first.town,
-        "year": year.to_string(), "source": source, "parent": first.parent_school_id,
-        "size": { "pupils": pupils, "limit": limit, "over": pupils > limit },
-        "levels": levels, "history": history, "years": seen.len(),
-    })
+        "year": year.to_string(), "parent": first.parent_school_id,
+        "size": { "pupils": pupils, "limit": limit, "over": pupils > limit }, "years": seen.len(),
+    });
+    // Moved in, not copied (`json!` serialises a copy of each value it is given).
+    v["source"] = source;
+    v["levels"] = Value::Array(levels);
+    v["history"] = Value::Array(history);
+    v
 }
 
 /// One regime's figures of a school at one level: each indicator with the school's value
@@ -397,10 +409,15 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
         c.coefficients.iter().find_map(|k| scope.standard_for(&c.county, c.level, k.indicator)?.source.clone())
     }));
     v["rows"] = Value::Array(rows);
-    v["verdict"] = json!(verdict);
+    v["verdict"] = verdict.unwrap_or_default();
     v["small"] = json!(small);
-    v["chart"] = json!({ "svg": svg, "caption": caption, "above": above, "below": below });
-    v["biggest"] = json!(biggest.map(|b| json!({ "indicator": b.1, "cv": b.2, "without": b.3 })));
+    v["chart"] = object([
+        ("svg", Value::String(svg)),
+        ("caption", Value::String(caption)),
+        ("above", json!(above)),
+        ("below", json!(below)),
+    ]);
+    v["biggest"] = biggest.map(|b| json!({ "indicator": b.1, "cv": b.2, "without": b.3 })).unwrap_or_default();
     v
 }
 
