@@ -164,39 +164,33 @@ fn demo_pages_have_no_console_errors() {
             assert!(found.is_empty(), "{url}: {found:#?}");
         }
         // A county page prints as an A4 report (the theme's `@page` size).
-        tab.navigate_to(&format!("{base}county/450804/")).unwrap().wait_until_navigated().unwrap();
-        let pdf = tab
-            .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
-                prefer_css_page_size: Some(true),
-                print_background: Some(false),
-                ..Default::default()
-            }))
-            .unwrap();
-        let text = String::from_utf8_lossy(&pdf);
-        let a4 = text.matches("/MediaBox [0 0 594.9").count();
-        assert!(a4 >= 1 && text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "not A4");
-        let artifacts = crate::support::repo_root().join("target/test-artifacts");
-        std::fs::create_dir_all(&artifacts).unwrap();
-        std::fs::write(artifacts.join("county-450804.pdf"), &pdf).unwrap();
+        printed_on_a4(tab, &format!("{base}county/450804/"), "county-450804.pdf");
         // The page of a county's schools prints on A4 too, each school from a new page.
-        tab.navigate_to(&format!("{base}county/450804/schools/")).unwrap().wait_until_navigated().unwrap();
-        let sections = tab.evaluate("document.querySelectorAll('section.school').length", false).unwrap();
-        let sections = sections.value.and_then(|v| v.as_u64()).unwrap();
-        let pdf = tab
-            .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
-                prefer_css_page_size: Some(true),
-                print_background: Some(false),
-                ..Default::default()
-            }))
-            .unwrap();
-        let text = String::from_utf8_lossy(&pdf);
-        let pages = text.matches("/Type /Page\n").count()
-            + text.matches("/Type /Page/").count()
-            + text.matches("/Type /Page ").count();
-        assert!(text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "schools: not A4");
-        assert!(sections > 30 && pages as u64 >= sections, "{pages} printed pages for {sections} schools");
-        std::fs::write(artifacts.join("schools-450804.pdf"), &pdf).unwrap();
+        let (sections, pages) = printed_on_a4(tab, &format!("{base}county/450804/schools/"), "schools-450804.pdf");
+        assert!(sections > 30 && pages >= sections, "{pages} printed pages for {sections} schools");
     });
+}
+
+/// Prints `url` to PDF with the page's own `@page` size, asserts it is A4 and keeps it in
+/// `target/test-artifacts/<name>`; returns the page's school sections and the PDF's pages.
+fn printed_on_a4(tab: &headless_chrome::Tab, url: &str, name: &str) -> (usize, usize) {
+    tab.navigate_to(url).unwrap().wait_until_navigated().unwrap();
+    let sections = tab.evaluate("document.querySelectorAll('section.school').length", false).unwrap();
+    let sections = sections.value.and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+    let pdf = tab
+        .print_to_pdf(Some(headless_chrome::types::PrintToPdfOptions {
+            prefer_css_page_size: Some(true),
+            print_background: Some(false),
+            ..Default::default()
+        }))
+        .unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("/MediaBox [0 0 594.9") && text.contains(" 841.9"), "{url}: not A4");
+    let pages = ["/Type /Page\n", "/Type /Page/", "/Type /Page "].iter().map(|p| text.matches(p).count()).sum();
+    let artifacts = crate::support::repo_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join(name), &pdf).unwrap();
+    (sections, pages)
 }
 
 fn axe_source() -> String {

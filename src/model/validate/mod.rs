@@ -341,6 +341,16 @@ impl<'t> Cells<'t, '_> {
         v
     }
 
+    /// A whole number kept in a smaller type `T`; one it cannot hold fails with `expected`.
+    fn count_in<T: TryFrom<u64>>(&mut self, name: impl Column, expected: &str) -> Option<T> {
+        let n = self.count(name)?;
+        let kept = T::try_from(n).ok();
+        if kept.is_none() {
+            self.fail(name, expected);
+        }
+        kept
+    }
+
     fn count(&mut self, name: impl Column) -> Option<u64> {
         match parse_count(self.raw(name)) {
             Ok(v) => v,

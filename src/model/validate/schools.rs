@@ -134,15 +134,8 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
         let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
         let school_type = c.parsed(type_col, &type_expected, school_type);
         // Pupils of one school: far fewer than four billion (kept in four bytes).
-        let mut pupils = |col| {
-            let n = c.count(col)?;
-            let fits = u32::try_from(n).ok();
-            if fits.is_none() {
-                c.fail(col, "a number of pupils up to 4,294,967,295");
-            }
-            fits
-        };
-        let (students, senior_students) = (pupils(students_col), pupils(senior_col));
+        let pupils = "a number of pupils up to 4,294,967,295";
+        let (students, senior_students) = (c.count_in(students_col, pupils), c.count_in(senior_col, pupils));
         if students.is_none() && c.ok {
             c.fail(students_col, "a whole number like `1250`");
         }
@@ -163,15 +156,8 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
         let source = c.source_in(refs, source_col).map(share);
         let town = c.opt_str(town_col).map(|v| texts.get(v));
         // A school's classes of one level: a few dozen, at most 65,535.
-        let mut classes = |col| {
-            let n = c.count(col)?;
-            let small = u16::try_from(n).ok();
-            if small.is_none() {
-                c.fail(col, "a number of classes up to 65,535");
-            }
-            small
-        };
-        let (classes, large_classes) = (classes(classes_col), classes(large_col));
+        let most = "a number of classes up to 65,535";
+        let (classes, large_classes) = (c.count_in(classes_col, most), c.count_in(large_col, most));
         if let (Some(all), Some(large)) = (classes, large_classes)
             && large > all
         {

@@ -214,10 +214,16 @@ fn site_info(site: &Analysed, lang: &str) -> Value {
 /// The provinces whose schools the finder can look for (`search/<code>.json`): those with a
 /// county published school by school.
 fn school_provinces(site: &Analysed) -> Value {
-    let audited = site.audited_years_by_county();
+    // One pass over the engine's results (every page's frame is made at each preview rebuild).
+    let mut with_schools: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for k in site.computed.iter().filter(|k| k.audited) {
+        if let Ok(i) = site.counties.binary_search_by(|c| c.code.as_str().cmp(&k.county)) {
+            with_schools.insert(&site.counties[i].province_code);
+        }
+    }
     site.provinces
         .iter()
-        .filter(|p| site.counties.iter().any(|c| c.province_code == p.code && audited.contains_key(&c.code)))
+        .filter(|p| with_schools.contains(p.code.as_str()))
         .map(|p| json!({ "code": p.code, "name": p.name, "name_en": p.name_en }))
         .collect()
 }
