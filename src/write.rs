@@ -154,8 +154,11 @@ impl Staging {
         remove_leftover(&staging)?;
         remove_leftover(&old)?;
         fs::create_dir_all(&staging)?;
-        // Marks the staging folder as junheng's until the full manifest replaces this one.
-        fs::write(&staging.join(MANIFEST), MANIFEST_HEADER.as_bytes())?;
+        // Marks the staging folder as junheng's until the full manifest replaces this one
+        // (written beside and renamed: a kill never leaves a half-written marker).
+        let part = staging.join(format!("{MANIFEST}.part"));
+        fs::write(&part, MANIFEST_HEADER.as_bytes())?;
+        fs::rename(&part, &staging.join(MANIFEST))?;
         let previous = std::fs::read_to_string(output.join(MANIFEST))
             .unwrap_or_default()
             .lines()
@@ -220,7 +223,7 @@ impl Staging {
     pub fn commit(mut self) -> Result<()> {
         self.committed = true;
         if let Some(e) = self.error.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            let _ = fs::remove_dir_all(&self.staging);
+            let _ = remove_ours(&self.staging);
             return Err(e);
         }
         let mut lines = std::mem::take(&mut *self.lines.lock().unwrap_or_else(PoisonError::into_inner));
@@ -239,7 +242,7 @@ impl Staging {
         // At every instant the output folder is either the complete previous build or the
         // complete new one, even if the process is killed.
         if exchange(staging, output).is_ok() {
-            return fs::remove_dir_all(staging);
+            return remove_ours(staging);
         }
         fs::rename(output, old)?;
         if let Err(e) = fs::rename(staging, output) {
@@ -247,14 +250,14 @@ impl Staging {
             let _ = std::fs::rename(old, output);
             return Err(e);
         }
-        fs::remove_dir_all(old)
+        remove_ours(old)
     }
 }
 
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = fs::remove_dir_all(&self.staging);
+            let _ = remove_ours(&self.staging);
         }
     }
 }
@@ -293,6 +296,30 @@ fn remove_leftover(dir: &Path) -> Result<()> {
             "refusing to remove `{}`: junheng keeps its unfinished and previous output under this name, but this is not junheng's (no `{MANIFEST}`); move it away",
             dir.display()
         )));
+    }
+    remove_ours(dir)
+}
+
+/// Removes a folder junheng wrote, its manifest last: a removal stopped half way (a killed
+/// build) leaves the folder still marked as junheng's, and the next build removes the rest.
+fn remove_ours(dir: &Path) -> Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io("remove", dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("remove", dir, e))?;
+        if entry.file_name() == MANIFEST {
+            continue;
+        }
+        let path = entry.path();
+        // A link is removed itself, never followed.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path).map_err(|e| Error::io("remove", &path, e))?;
+        }
     }
     fs::remove_dir_all(dir)
 }
