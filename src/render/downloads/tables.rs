@@ -388,7 +388,7 @@ fn school_results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Op
     let len = counties
         .iter()
         .zip(&schools)
-        .flat_map(|((_, years), rows)| rows.iter().filter(|r| years.contains(&r.school_year)))
+        .flat_map(|((_, years), rows)| years.iter().flat_map(|&y| year_rows(rows, y)))
         .map(|r| standards_at(&r.county, r.level, &*standard))
         .sum();
     if len == 0 && province.is_none() {
