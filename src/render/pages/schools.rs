@@ -41,6 +41,20 @@ pub(crate) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<
     ids.chunks(size).map(<[_]>::to_vec).collect()
 }
 
+/// How many pages [`parts`] makes of a county's schools.
+fn page_count(rows: &[SchoolRow], years: &[SchoolYear]) -> usize {
+    let schools = match years {
+        // One school year's rows are sorted by school: count where the id changes.
+        [year] => {
+            let rows = year_rows(rows, *year);
+            rows.iter().zip(rows.iter().skip(1)).filter(|(a, b)| a.school_id != b.school_id).count()
+                + usize::from(!rows.is_empty())
+        }
+        _ => parts(rows, years).iter().map(Vec::len).sum(),
+    };
+    schools.div_ceil(PER_PAGE)
+}
+
 /// The path of page `i` (from 0) of a county's schools.
 pub(super) fn part_path(code: &str, i: usize) -> String {
     if i == 0 { format!("county/{code}/schools/") } else { format!("county/{code}/schools/{}/", i + 1) }
@@ -176,10 +190,10 @@ pub(super) fn school_links(scope: &Scope, code: &str) -> Value {
 struct Schools {
     code: String,
     name: String,
-    /// This page (from 0) and how many there are.
+    /// This page (from 0) and how many there are. Its schools are found again when it is
+    /// rendered: the page is keyed on the county's school rows (its scope), not on their ids.
     part: usize,
     parts: usize,
-    ids: Vec<String>,
 }
 
 /// The charts' groups of one page: the strips of each school year, level and regime, drawn
@@ -235,8 +249,10 @@ impl Kind for Schools {
         let details = Details::of(scope, code, &years);
         let mut cites = Citations::default();
         let mut groups = Groups::default();
-        let mut schools: Vec<(String, Value)> = self
-            .ids
+        let parts = parts(rows, &years);
+        let mut schools: Vec<(String, Value)> = parts
+            .get(self.part)
+            .map_or(&[][..], Vec::as_slice)
             .iter()
             .map(|id| {
                 let v = school(scope, f, code, id, rows, &years, &details, &mut cites, &mut groups);
@@ -434,19 +450,14 @@ pub(super) fn plan(p: &mut Plan) {
         if years.is_empty() {
             continue;
         }
-        let parts = parts(site.schools_of(&c.code), years);
+        // Every preview rebuild plans every county's pages: only how many, nothing allocated.
+        let pages = page_count(site.schools_of(&c.code), years);
         let name = county_name(c, lang);
-        for (i, ids) in parts.iter().enumerate() {
+        let title = p.frame.tr().t("school.page_title").replace("{name}", &name);
+        for i in 0..pages {
             let scope = p.reading.scope_of(&c.code, tables);
-            let kind = Schools {
-                code: c.code.clone(),
-                name: name.clone(),
-                part: i,
-                parts: parts.len(),
-                ids: ids.iter().map(|s| s.to_string()).collect(),
-            };
-            let title = p.frame.tr().t("school.page_title").replace("{name}", &name);
-            p.push(part_path(&c.code, i), "schools.html", title, scope, kind);
+            let kind = Schools { code: c.code.clone(), name: name.clone(), part: i, parts: pages };
+            p.push(part_path(&c.code, i), "schools.html", title.clone(), scope, kind);
         }
     }
 }
@@ -486,6 +497,9 @@ mod tests {
         rows.sort_by(|a, b| (a.school_year, &a.school_id, a.level).cmp(&(b.school_year, &b.school_id, b.level)));
         let parts = parts(&rows, &[SchoolYear(2020)]);
         assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [41, 40]);
+        assert_eq!(page_count(&rows, &[SchoolYear(2020)]), 2);
+        assert_eq!(page_count(&rows, &[SchoolYear(2019)]), 1);
+        assert_eq!(page_count(&rows, &[SchoolYear(2019), SchoolYear(2020)]), 2);
         assert_eq!(parts[0][0], "0000000000");
         assert!(parts.concat().windows(2).all(|w| w[0] < w[1]));
         assert!(!parts.concat().contains(&"0000000099"), "a school of a year not published school by school");
