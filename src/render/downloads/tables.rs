@@ -365,9 +365,18 @@ pub(super) fn school_results<'s>(
 
 /// The standards a school of county `code` at `level` is held to (the length of its
 /// [`SchoolResult::checks`]): the quality-balance ones, and the basic-balance ones declared.
-fn standards_at(code: &str, level: Level, standard: &dyn Fn(&str, Level, &str) -> Option<f64>) -> usize {
+/// (Counted for every school row of the audited years whenever the downloads are planned,
+/// each preview rebuild included: the declared ones are looked up only where there are any.)
+fn standards_at(
+    code: &str,
+    level: Level,
+    standard: &dyn Fn(&str, Level, &str) -> Option<f64>,
+    declared: bool,
+) -> usize {
     let quality = QUALITY_INDICATORS.iter().filter(|i| i.standard_for(level).is_some()).count();
-    quality + BASIC_INDICATORS.iter().filter(|i| standard(code, level, i.id).is_some()).count()
+    let basic =
+        if declared { BASIC_INDICATORS.iter().filter(|i| standard(code, level, i.id).is_some()).count() } else { 0 };
+    quality + basic
 }
 
 /// Each school's quality-balance results ([`SchoolResult`]) in the school years published school
@@ -384,12 +393,13 @@ fn school_results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Op
     let codes: Vec<&str> = counties.iter().map(|c| c.0).collect();
     let detail_of = std::sync::Arc::new(scope.details_of(&codes));
     let standard = std::sync::Arc::new(scope.standards());
+    let declared = scope.has_standards();
     let schools: Vec<&'s [crate::model::SchoolRow]> = codes.iter().map(|c| scope.schools_of(c)).collect();
     let len = counties
         .iter()
         .zip(&schools)
         .flat_map(|((_, years), rows)| years.iter().flat_map(|&y| year_rows(rows, y)))
-        .map(|r| standards_at(&r.county, r.level, &*standard))
+        .map(|r| standards_at(&r.county, r.level, &*standard, declared))
         .sum();
     if len == 0 && province.is_none() {
         return None;
