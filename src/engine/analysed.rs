@@ -61,10 +61,7 @@ impl Analysed {
     /// The engine's computations of one county and school year school by school (the site
     /// keeps only their results: `engine::compute_with`), recomputed from its school rows.
     pub fn detail_of(&self, code: &str, year: SchoolYear) -> Vec<Computed> {
-        let rows = self.schools_of(code);
-        let (start, end) =
-            (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
-        detail(&rows[start..end], &self.rules)
+        detail(crate::model::year_rows(self.schools_of(code), year), &self.rules)
     }
 }
 

@@ -654,6 +654,14 @@ pub fn range_of<T>(items: &[T], code: &str, key: impl Fn(&T) -> &str) -> std::op
     start..end
 }
 
+/// The rows of school year `year` among one county's school rows (sorted as the model sorts
+/// them: by school year, then school and level).
+pub fn year_rows(rows: &[SchoolRow], year: SchoolYear) -> &[SchoolRow] {
+    let (start, end) =
+        (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
+    &rows[start..end]
+}
+
 /// The code that stands for the whole country in `area` columns.
 pub const NATIONAL_AREA: &str = "000000";
 
@@ -761,6 +769,30 @@ impl AreaRow for Metric {
     }
 }
 
+/// The English names of the provinces and prefectures of the national county list
+/// (`scripts/area-names-en.py` writes it): code, Chinese name, English name.
+const AREAS_EN: &str = include_str!("areas-en.csv");
+
+/// The English name of the province or prefecture `code` called `name` (placeholder
+/// prefectures, 市辖区 and the like, are shown with their province's name, and named so): none
+/// for a code not in the national list, or named otherwise there (a site's own area).
+///
+/// ```
+/// use junheng::model::area_name_en;
+/// assert_eq!(area_name_en("450800", "贵港市"), Some("Guigang"));
+/// assert_eq!(area_name_en("450000", "广西壮族自治区"), Some("Guangxi Zhuang Autonomous Region"));
+/// assert_eq!(area_name_en("110100", "北京市"), Some("Beijing"));
+/// assert_eq!(area_name_en("450800", "另一个市"), None);
+/// ```
+pub fn area_name_en(code: &str, name: &str) -> Option<&'static str> {
+    AREAS_EN.lines().skip(1).find_map(|line| {
+        let mut f = line.splitn(3, ',');
+        let (c, zh, en) = (f.next()?, f.next()?, f.next()?);
+        let placeholder = validate::PLACEHOLDER_PREFECTURES.contains(&zh);
+        (c == code && (zh == name || placeholder)).then_some(en)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::hash::{DefaultHasher, Hash, Hasher};
@@ -855,28 +887,4 @@ mod tests {
             assert_ne!(hash_of(other), hash_of(&row), "change {i}");
         }
     }
-}
-
-/// The English names of the provinces and prefectures of the national county list
-/// (`scripts/area-names-en.py` writes it): code, Chinese name, English name.
-const AREAS_EN: &str = include_str!("areas-en.csv");
-
-/// The English name of the province or prefecture `code` called `name` (placeholder
-/// prefectures, 市辖区 and the like, are shown with their province's name, and named so): none
-/// for a code not in the national list, or named otherwise there (a site's own area).
-///
-/// ```
-/// use junheng::model::area_name_en;
-/// assert_eq!(area_name_en("450800", "贵港市"), Some("Guigang"));
-/// assert_eq!(area_name_en("450000", "广西壮族自治区"), Some("Guangxi Zhuang Autonomous Region"));
-/// assert_eq!(area_name_en("110100", "北京市"), Some("Beijing"));
-/// assert_eq!(area_name_en("450800", "另一个市"), None);
-/// ```
-pub fn area_name_en(code: &str, name: &str) -> Option<&'static str> {
-    AREAS_EN.lines().skip(1).find_map(|line| {
-        let mut f = line.splitn(3, ',');
-        let (c, zh, en) = (f.next()?, f.next()?, f.next()?);
-        let placeholder = validate::PLACEHOLDER_PREFECTURES.contains(&zh);
-        (c == code && (zh == name || placeholder)).then_some(en)
-    })
 }

@@ -53,6 +53,9 @@ impl Read {
     ];
 }
 
+/// An area as [`Scope::area`] describes it: kind, name, English name, path.
+type AreaEntry = (&'static str, String, Option<String>, String);
+
 /// A set of [`Read`]s: what of its areas a scope lets through.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Reads(u8);
@@ -94,8 +97,8 @@ pub struct Reading<'s> {
     /// Each county's roll-up row (status and latest composites), in the order of
     /// `site.counties`: made when a page first asks for it ([`Scope::rollup`]).
     rollups: Vec<OnceLock<Value>>,
-    /// Area code → (kind, name, path).
-    areas: OnceLock<HashMap<String, (&'static str, String, Option<String>, String)>>,
+    /// Area code → its kind, name, English name and path.
+    areas: OnceLock<HashMap<String, AreaEntry>>,
     /// Whether anything is known of each county beyond its name (sheets, milestones, metrics
     /// or a narrative), in the order of `site.counties`.
     has_data: OnceLock<Vec<bool>>,

@@ -118,6 +118,7 @@ print(len(records), bad[:3])
     let home = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(home.contains("<table class=\"cards provinces\">") && home.contains("href=\"province/450000/\""));
     assert!(!home.contains("href=\"county/450804/\""), "the home page lists provinces, not 2,854 counties");
+    assert!(!home.contains("按省份查看："), "the provinces once, in their table");
     let second = std::fs::read_to_string(out.join("indicators/basic/teaching_area/2/index.html")).unwrap();
     assert!(second.contains("<td class=\"num\">1001</td>"), "the second page ranks from 1,001");
     assert!(!second.contains("<td class=\"num\">1000</td>"));

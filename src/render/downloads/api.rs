@@ -106,7 +106,7 @@ pub fn county_api(scope: &Scope, code: &str) -> Vec<u8> {
     let schools: Vec<Value> = scope
         .audited_years(code)
         .into_iter()
-        .flat_map(|year| school_results(year_rows(rows, year), &scope.detail_of(code, year), &scope.standards()))
+        .flat_map(|year| school_results(crate::model::year_rows(rows, year), &scope.detail_of(code, year), &scope.standards()))
         .map(|r| {
             let standards: Vec<Value> = r
                 .checks

@@ -4,7 +4,7 @@ use super::*;
 use crate::engine::{Computed, Place, Standing, Verdict};
 use crate::format;
 use crate::model::rules::{BASIC_INDICATORS, QUALITY_INDICATORS};
-use crate::model::{Level, SchoolYear};
+use crate::model::{Level, SchoolYear, year_rows};
 
 /// Makes a national table from what its scope lets through (none when the site has no rows for
 /// it); for a table grouped by county, with `Some(province)`, the rows of that province's
@@ -299,8 +299,11 @@ pub(super) struct SchoolResult<'s> {
     /// Per standard: the regime, the indicator, the standard, the school's value and where it
     /// stands (`meets`, `near`, `below`, `unknown`; a basic-balance standard `meets`, `short`
     /// or `unknown`; none: not assessed).
-    pub(super) checks: Vec<(Scheme, &'static str, f64, Option<f64>, Option<&'static str>)>,
+    pub(super) checks: Vec<Check>,
 }
+
+/// One standard of a [`SchoolResult`]: (regime, indicator, standard, value, state).
+pub(super) type Check = (Scheme, &'static str, f64, Option<f64>, Option<&'static str>);
 
 /// The results of every school of `rows` (one county's rows of one school year, as the model
 /// sorts them), from the engine's school-by-school `detail` of that year; `standard` gives the
@@ -459,13 +462,6 @@ fn school_results_table<'s>(scope: &Scope<'_, 's>, province: Option<&str>) -> Op
         primary_key: &["school_id", "school_year", "level", "scheme", "indicator"],
         rows,
     })
-}
-
-/// The rows of one school year of a county's school rows (sorted by school year).
-pub(super) fn year_rows(rows: &[crate::model::SchoolRow], year: SchoolYear) -> &[crate::model::SchoolRow] {
-    let (start, end) =
-        (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
-    &rows[start..end]
 }
 
 /// The published rows as the input file has them, from runs of them.

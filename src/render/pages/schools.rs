@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::{Frame, Kind, Plan, county_name};
 use crate::engine::{Coefficient, Computed, Place, Standing, Verdict};
 use crate::model::rules::Rules;
-use crate::model::{Level, Scheme, SchoolRow, SchoolYear};
+use crate::model::{Level, Scheme, SchoolRow, SchoolYear, year_rows};
 use crate::render::charts::{self, Strip, StripScale};
 use crate::render::context::{Context, object};
 use crate::render::scope::{Read, Reads, Scope};
@@ -105,13 +105,6 @@ impl Details {
     fn of_year(&self, year: SchoolYear) -> &[Computed] {
         self.years.iter().find(|(y, _)| *y == year).map_or(&[], |(_, d)| d.as_slice())
     }
-}
-
-/// The rows of one school year of a county (sorted by school year).
-fn year_rows(rows: &[SchoolRow], year: SchoolYear) -> &[SchoolRow] {
-    let (start, end) =
-        (rows.partition_point(|r| r.school_year < year), rows.partition_point(|r| r.school_year <= year));
-    &rows[start..end]
 }
 
 /// The county page's list of its schools: by name (in pinyin order), never ranked; each with
