@@ -154,10 +154,21 @@ impl Coefficient {
         if !self.terms.iter().any(|t| t.unit == unit) {
             return self.cv;
         }
-        // A term's resource is already scaled: the others' terms go in at scale 1.
-        let rest: Vec<_> =
-            self.terms.iter().filter(|t| t.unit != unit).map(|t| (t.unit, t.students, Some(t.resource))).collect();
-        coefficient(self.indicator, &rest, 1.0).cv
+        // The formula of `coefficient` over the other terms, operation for operation (the same
+        // figure to the bit), without building a coefficient: pages ask this of every school
+        // and indicator. A term's resource is already scaled.
+        let rest = || self.terms.iter().filter(|t| t.unit != unit);
+        rest().next()?;
+        let total_students: f64 = rest().map(|t| t.students).sum();
+        let total_resource: f64 = rest().map(|t| t.resource).sum();
+        let mean = total_resource / total_students;
+        let mut variance = 0.0;
+        for t in rest() {
+            let value = t.resource / t.students;
+            let weight = t.students / total_students;
+            variance += weight * (value - mean) * (value - mean);
+        }
+        (mean != 0.0).then(|| variance.sqrt() / mean)
     }
 
     /// The value xᵢ of unit `unit`, if it is counted.

@@ -57,8 +57,8 @@ fn trend_charts_have_their_data_as_a_table() {
     let trends = &html[html.find("id=\"trends-h\"").expect("a trends section")..];
     let trends = &trends[..trends.find("</section>").unwrap()];
     // Two levels × two regimes, each with its table of school years.
-    assert_eq!(trends.matches("<table>").count(), 4);
-    assert_eq!(trends.matches("<th scope=\"col\" class=\"num\">2020-2021</th>").count(), 4);
+    assert_eq!(trends.matches("<table class=\"trend\">").count(), 4);
+    assert_eq!(trends.matches("<th scope=\"col\">2020-2021<").count(), 4);
     // Basic balance: the composite only (one chart per level); quality: seven per level.
     assert_eq!(trends.matches("id=\"trend-primary-basic-composite-t\"").count(), 1);
     assert_eq!(trends.matches("<svg class=\"chart\"").count(), 2 * (1 + 7));
@@ -82,12 +82,13 @@ fn earlier_years_live_in_the_trend_tables() {
     assert!(main.contains("id=\"y-2020-2021\"") && !main.contains("id=\"y-2019-2020\""));
     let trends = &main[main.find("id=\"trends-h\"").unwrap()..];
     let trends = &trends[..trends.find("</section>").unwrap()];
-    let basic = &trends[trends.find("<table>").unwrap()..trends.find("</table>").unwrap()];
+    let basic = &trends[trends.find("<table class=\"trend\">").unwrap()..trends.find("</table>").unwrap()];
     // The composite (judged against the threshold) and the eight indicators (not judged).
     assert_eq!(basic.matches("<tr><th scope=\"row\">").count(), 1 + 8);
     assert_eq!(basic.matches("≤ 0.65").count(), 1);
     let composite = &basic[basic.find("<tr><th scope=\"row\">").unwrap()..];
-    let composite = &composite[..composite.find("</tr>").unwrap()];
+    // Rows end where the next begins (end tags are left out).
+    let composite = &composite[..composite[1..].find("<tr>").unwrap() + 1];
     assert!(composite.contains("0.342 <strong class=\"bad\">≠ 与计算值不符</strong>"), "{composite}");
     assert!(
         trends.contains("以前学年的计算过程： <a href=\"../../county/450804/computation/2019-2020/\">2019-2020</a>")

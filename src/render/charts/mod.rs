@@ -411,10 +411,11 @@ pub fn marked_strips(label: &str, group: &str, scale: &StripScale, marks: &[Opti
     );
     for (i, r) in marks.iter().enumerate() {
         if let Some(r) = r {
+            // Whole pixels: a mark 3.5 units wide needs no tenths.
             svg.push('M');
-            push_tenths(&mut svg, scale.x(*r));
+            push_tenths(&mut svg, scale.x(*r).round());
             svg.push(' ');
-            push_tenths(&mut svg, scale.row_y(i) - 10.0);
+            push_tenths(&mut svg, (scale.row_y(i) - 10.0).round());
             svg.push_str("v20");
         }
     }
@@ -462,33 +463,32 @@ fn strips_body(svg: &mut String, rows: &[Strip], scale: &StripScale, mean_label:
                 cy + 9.0
             );
         }
-        // Dots as one path per kind: round-capped zero-length strokes, each a move relative to
-        // the last (in tenths, left to right). Below the standard: the same dot with a hole
-        // drawn over it, a ring (hollow, not only another colour).
+        // Dots as one path per kind: zero-length strokes, each a move relative to the last (in
+        // tenths, left to right), round-capped; below the standard square-capped (another
+        // shape, not only another colour).
         let tenths = |r: f64| (x(r) * 10.0).round() as i64;
         let (mut met, mut low): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
         for &r in &row.ratios {
             if row.standard.is_some_and(|s| r < s) { low.push(tenths(r)) } else { met.push(tenths(r)) }
         }
-        for (mut xs, classes) in [(met, &["dots"][..]), (low, &["dots low", "dots hole"][..])] {
+        for (mut xs, class) in [(met, "dots"), (low, "dots low")] {
             if xs.is_empty() {
                 continue;
             }
             xs.sort_unstable();
-            let mut d = String::with_capacity(8 * xs.len() + 16);
-            d.push('M');
-            push_tenths(&mut d, xs[0] as f64 / 10.0);
-            d.push(' ');
-            push_tenths(&mut d, cy);
-            d.push_str("h0");
+            // Dots at the same place are drawn once.
+            xs.dedup();
+            let _ = write!(svg, "<path class=\"{class}\" d=\"M");
+            push_tenths(svg, xs[0] as f64 / 10.0);
+            svg.push(' ');
+            push_tenths(svg, cy);
+            svg.push_str("h0");
             for w in xs.windows(2) {
-                d.push('m');
-                push_tenths(&mut d, (w[1] - w[0]) as f64 / 10.0);
-                d.push_str(" 0h0");
+                svg.push('m');
+                push_tenths(svg, (w[1] - w[0]) as f64 / 10.0);
+                svg.push_str(" 0h0");
             }
-            for class in classes {
-                let _ = write!(svg, "<path d=\"{d}\" class=\"{class}\"/>");
-            }
+            svg.push_str("\"/>");
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::model::rules::Rules;
 use crate::model::{Level, Scheme, SchoolRow, SchoolYear, year_rows};
 use crate::render::charts::{self, Strip, StripScale};
 use crate::render::context::{Context, object};
+use crate::render::templates::{format_cv, format_number};
 use crate::render::scope::{Read, Reads, Scope};
 use crate::render::views::Citations;
 
@@ -166,14 +167,19 @@ fn sort_key(name: &str) -> String {
     key
 }
 
-/// The link of each school on a county's pages (the computation page's rows), by id.
+/// The link of each school from a county's computation pages (`county/<code>/computation/<year>/`),
+/// by id: relative, as short as it can be (a row per school and sheet).
 pub(super) fn school_links(scope: &Scope, code: &str) -> Value {
     let years = scope.audited_years(code);
     let parts = parts(scope.schools_of(code), &years);
+    let county = format!("county/{code}/");
     Value::Object(
         page_of(&parts)
             .into_iter()
-            .map(|(id, page)| (id.to_string(), Value::String(format!("{}#{id}", part_path(code, page)))))
+            .map(|(id, page)| {
+                let path = part_path(code, page);
+                (id.to_string(), Value::String(format!("../../{}#{id}", &path[county.len()..])))
+            })
             .collect(),
     )
 }
@@ -195,9 +201,146 @@ struct Schools {
 struct Groups {
     made: Vec<((SchoolYear, Level, Scheme), String, StripScale)>,
     svg: String,
+    words: Vec<Words>,
+}
+
+/// One indicator's figures in a school's table.
+struct Figures<'a> {
+    indicator: &'a str,
+    decimals: usize,
+    value: Option<f64>,
+    /// A per-100-pupils figure of a school under the teaching points' minimum (marked `*`).
+    small: bool,
+    /// The county's value (shown in the basic-balance table).
+    mean: Option<f64>,
+    standard: Option<f64>,
+    /// [`Standing::id`] or [`crate::engine::basic_state`].
+    standing: Option<&'static str>,
+}
+
+/// The words of a page's tables of one regime, looked up once a page and escaped: each
+/// indicator's short name and unit, the states, the "no figure" text.
+struct Words {
+    scheme: Scheme,
+    /// Each indicator's id, short name and unit (escaped), and short name as written.
+    indicators: Vec<(&'static str, String, String, String)>,
+    states: Vec<(&'static str, String)>,
+    no_figure: String,
+    /// The sentences of a school's sheet, as written (their `{…}` filled in, then escaped).
+    verdict_meets: String,
+    verdict_short: String,
+    chart_summary: String,
+    biggest: String,
+    moves_little: String,
+}
+
+impl Words {
+    fn of(scheme: Scheme, rules: &Rules, f: &Frame) -> Words {
+        let (tr, esc) = (f.tr(), crate::render::templates::escape_html);
+        let key = |id: &str, part: &str| esc(&tr.t(&format!("ind.{}.{id}.{part}", scheme.id())));
+        Words {
+            scheme,
+            indicators: rules
+                .of(scheme)
+                .indicators
+                .iter()
+                .map(|i| {
+                    let short = tr.t(&format!("ind.{}.{}.short", scheme.id(), i.id));
+                    (i.id, esc(&short), key(i.id, "unit"), short)
+                })
+                .collect(),
+            states: ["meets", "near", "below", "short", "unknown"]
+                .into_iter()
+                .map(|s| (s, esc(&tr.t(&format!("standing.{s}")))))
+                .collect(),
+            no_figure: esc(&tr.t("school.no_figure")),
+            verdict_meets: format!("✓ {}", tr.t("school.verdict_meets")),
+            verdict_short: format!("✗ {}", tr.t("school.verdict_short")),
+            chart_summary: tr.t("school.chart_summary"),
+            biggest: tr.t("school.biggest"),
+            moves_little: tr.t("school.moves_little"),
+        }
+    }
+
+    /// The rule's verdict on a school in words.
+    fn verdict(&self, verdict: Verdict, met: usize, total: usize) -> String {
+        let text = match verdict {
+            Verdict::Meets => self.verdict_meets.replace("{met}", &met.to_string()),
+            Verdict::FallsShort { missed } => self.verdict_short.replace("{missed}", &missed.to_string()),
+        };
+        text.replace("{total}", &total.to_string())
+    }
+
+    /// Where a school lies among the county's `n` schools, in words.
+    fn summary(&self, n: usize, above: usize, below: usize) -> String {
+        self.chart_summary
+            .replace("{n}", &n.to_string())
+            .replace("{above}", &above.to_string())
+            .replace("{below}", &below.to_string())
+    }
+
+    /// The coefficient the school moves most, with and without it, in words.
+    fn moves(&self, biggest: Option<(f64, &str, f64, f64)>) -> String {
+        let Some((_, indicator, cv, without)) = biggest else { return self.moves_little.clone() };
+        let short = self.indicators.iter().find(|i| i.0 == indicator).map_or("", |i| i.3.as_str());
+        self.biggest.replace("{indicator}", short).replace("{without}", &format_cv(without)).replace("{cv}", &format_cv(cv))
+    }
+
+    /// Writes the row of `x` to `out`: indicator, school, then the standard and the state
+    /// (quality), or the county and, where standards are `declared`, the standard and the
+    /// state (basic). End tags are left out, as HTML allows.
+    fn row(&self, out: &mut String, x: &Figures, scheme: Scheme, declared: bool) {
+        let (label, unit) =
+            self.indicators.iter().find(|i| i.0 == x.indicator).map_or(("", ""), |i| (i.1.as_str(), i.2.as_str()));
+        let figure = |out: &mut String, v: Option<f64>, star: bool| match v {
+            Some(v) => {
+                out.push_str(&format_number(v, x.decimals));
+                out.push(' ');
+                out.push_str(unit);
+                if star {
+                    out.push('*');
+                }
+            }
+            None => out.push_str(&self.no_figure),
+        };
+        out.push_str("<tr><th>");
+        out.push_str(label);
+        out.push_str("<td>");
+        figure(out, x.value, x.small);
+        if scheme == Scheme::Basic {
+            out.push_str("<td>");
+            figure(out, x.mean, false);
+        }
+        if !declared {
+            return;
+        }
+        match (x.standard, x.standing) {
+            (Some(s), Some(state)) => {
+                // A declared basic standard missed (`short`) looks as a quality one below 85 %.
+                let class = if state == "short" { "below" } else { state };
+                let text = self.states.iter().find(|s| s.0 == state).map_or("", |s| s.1.as_str());
+                out.push_str("<td>≥ ");
+                out.push_str(&format_number(s, x.decimals));
+                out.push_str("<td class=\"");
+                out.push_str(class);
+                out.push_str("\">");
+                out.push_str(text);
+            }
+            _ => out.push_str("<td>—<td>—"),
+        }
+    }
 }
 
 impl Groups {
+    /// The words of `scheme`'s tables.
+    fn words(&mut self, scheme: Scheme, rules: &Rules, f: &Frame) -> &Words {
+        if let Some(i) = self.words.iter().position(|w| w.scheme == scheme) {
+            return &self.words[i];
+        }
+        self.words.push(Words::of(scheme, rules, f));
+        self.words.last().expect("just pushed")
+    }
+
     /// The group of `c`'s strips: its id and scale.
     fn of(&mut self, c: &Computed, f: &Frame) -> (String, usize) {
         let key = (c.school_year, c.level, c.scheme);
@@ -218,11 +361,22 @@ impl Groups {
                 }
             })
             .collect();
-        let id = format!("g-{}-{}-{}", c.school_year, c.level.id(), c.scheme.id());
+        // Short ids: each page's sections refer to these hundreds of times.
+        let id = format!("g{}", self.made.len());
         let (svg, scale) = charts::strips_group(&id, &strips, &tr.t("chart.strips_mean"));
         self.svg.push_str(&svg);
         self.made.push((key, id.clone(), scale));
         (id, self.made.len() - 1)
+    }
+}
+
+/// Two letters naming a level and a regime in an element id (`pq`: primary, quality).
+fn short_id(level: Level, scheme: Scheme) -> &'static str {
+    match (level, scheme) {
+        (Level::Primary, Scheme::Quality) => "pq",
+        (Level::Primary, Scheme::Basic) => "pb",
+        (Level::Junior, Scheme::Quality) => "jq",
+        (Level::Junior, Scheme::Basic) => "jb",
     }
 }
 
@@ -370,67 +524,77 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
     let indicator = |id: &str| rules.of(c.scheme).indicators.iter().find(|i| i.id == id);
     let mut biggest: Option<(f64, &str, f64, f64)> = None;
     let (mut above, mut below) = (0, 0);
-    let rows: Vec<Value> = c
-        .coefficients
-        .iter()
-        .map(|k| {
-            let value = k.value_of(u);
-            // Quality: the national standard; basic: the one the site declares, if any.
-            let (standard, standing) = match c.scheme {
-                Scheme::Quality => {
-                    let s = standard_of(c, k);
-                    (s, s.map(|s| Standing::of(value, s).id()))
-                }
-                Scheme::Basic => {
-                    let s = scope.standard_for(&c.county, c.level, k.indicator).map(|s| s.standard);
-                    (s, s.map(|s| crate::engine::basic_state(value, s)))
-                }
-            };
-            if let (Some(cv), Some(w)) = (k.cv, k.without(u)) {
-                let change = (cv - w).abs();
-                if change > biggest.map_or(0.0, |b| b.0) {
-                    biggest = Some((change, k.indicator, cv, w));
-                }
+    // The table's rows are made here, not in the template: a national site has millions of
+    // them (two languages, 15 a school), and their labels, figures and states in words are
+    // the same few strings, looked up once a page ([`Words`]).
+    // Basic-balance tables get a standard and a state column where the site declares any.
+    let declared = c.scheme == Scheme::Quality
+        || c.coefficients.iter().any(|k| scope.standard_for(&c.county, c.level, k.indicator).is_some());
+    let words = groups.words(c.scheme, rules, f);
+    let mut body = String::with_capacity(64 * c.coefficients.len());
+    for k in &c.coefficients {
+        let value = k.value_of(u);
+        // Quality: the national standard; basic: the one the site declares, if any.
+        let (standard, standing) = match c.scheme {
+            Scheme::Quality => {
+                let s = standard_of(c, k);
+                (s, s.map(|s| Standing::of(value, s).id()))
             }
-            match (value, k.mean) {
-                (Some(v), Some(m)) if v > m => above += 1,
-                (Some(v), Some(m)) if v < m => below += 1,
-                _ => {}
+            Scheme::Basic => {
+                let s = scope.standard_for(&c.county, c.level, k.indicator).map(|s| s.standard);
+                (s, s.map(|s| crate::engine::basic_state(value, s)))
             }
-            json!({ "indicator": k.indicator, "value": value, "mean": k.mean, "standard": standard,
-                    "standing": standing, "small": small && indicator(k.indicator).is_some_and(|i| i.per_hundred),
-                    "decimals": indicator(k.indicator).map_or(2, |i| i.decimals) })
-        })
-        .collect();
-    let verdict = c.compliance_of(u).map(|s| match s.verdict() {
-        Verdict::Meets => json!({ "meets": true, "met": s.met, "total": s.checks.len() }),
-        Verdict::FallsShort { missed } => {
-            json!({ "meets": false, "met": s.met, "missed": missed, "total": s.checks.len() })
+        };
+        if let (Some(cv), Some(w)) = (k.cv, k.without(u)) {
+            let change = (cv - w).abs();
+            if change > biggest.map_or(0.0, |b| b.0) {
+                biggest = Some((change, k.indicator, cv, w));
+            }
         }
+        match (value, k.mean) {
+            (Some(v), Some(m)) if v > m => above += 1,
+            (Some(v), Some(m)) if v < m => below += 1,
+            _ => {}
+        }
+        let ind = indicator(k.indicator);
+        let small = small && ind.is_some_and(|i| i.per_hundred);
+        let decimals = ind.map_or(2, |i| usize::from(i.decimals));
+        let figures = Figures { indicator: k.indicator, decimals, value, small, mean: k.mean, standard, standing };
+        words.row(&mut body, &figures, c.scheme, declared);
+    }
+    // A change the page would show (three decimals) or none worth a sentence.
+    let biggest = biggest.filter(|b| b.0 >= 0.0005);
+    let verdict = c.compliance_of(u).map(|s| {
+        let v = s.verdict();
+        object([
+            ("meets", json!(v == Verdict::Meets)),
+            ("text", Value::String(words.verdict(v, s.met, s.checks.len()))),
+        ])
     });
+    let summary = words.summary(c.schools, above, below);
+    let moves = words.moves(biggest);
     let (group, g) = groups.of(c, f);
     let marks: Vec<Option<f64>> =
         c.coefficients.iter().map(|k| Some(k.value_of(u)? / k.mean.filter(|m| *m > 0.0)?)).collect();
-    let caption = format!("c-{id}-{}-{}", c.level.id(), c.scheme.id());
+    let caption = format!("c{id}{}", short_id(c.level, c.scheme));
     let svg = charts::marked_strips(&caption, &group, &groups.made[g].2, &marks);
-    // A change the page would show (three decimals) or none worth a sentence.
-    let biggest = biggest.filter(|b| b.0 >= 0.0005);
     let mut v = base;
-    v["standards"] = json!(rows.iter().any(|r| !r["standard"].is_null()));
+    v["standards"] = json!(declared && c.scheme == Scheme::Basic);
+    // Rows of the quality table: indicator, school, standard, state; of the basic table:
+    // indicator, school, county, and where standards are declared, standard and state.
+    v["rows"] = Value::String(body);
     // The source of the basic-balance standards shown (the first one with a source).
     v["standard_source"] = json!((c.scheme == Scheme::Basic).then(|| {
         c.coefficients.iter().find_map(|k| scope.standard_for(&c.county, c.level, k.indicator)?.source.clone())
     }));
-    v["rows"] = Value::Array(rows);
     v["verdict"] = verdict.unwrap_or_default();
     v["small"] = json!(small);
     v["chart"] = object([
         ("svg", Value::String(svg)),
         ("caption", Value::String(caption)),
-        ("above", json!(above)),
-        ("below", json!(below)),
+        ("summary", Value::String(summary)),
     ]);
-    v["biggest"] = biggest.map(|b| json!({ "indicator": b.1, "cv": b.2, "without": b.3 })).unwrap_or_default();
+    v["moves"] = Value::String(moves);
     v
 }
 
