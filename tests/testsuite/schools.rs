@@ -219,8 +219,8 @@ fn a_parent_reads_each_standard_and_the_verdict_in_words() {
     );
     // The town and the classes where given: 1,000 pupils in 24 classes, 2 of them large.
     let first = section("1145080001");
-    assert!(first.contains("<dt>所在乡镇</dt><dd>甲镇</dd>"), "{first}");
-    assert!(first.contains("<dd>24个班，平均每班42人；超过45人的大班额2个</dd>"), "{first}");
+    assert!(first.contains("<dt>所在乡镇<dd>甲镇</div>"), "{first}");
+    assert!(first.contains("<dd>24个班，平均每班42人；超过45人的大班额2个</div>"), "{first}");
     let point = section("1145080004");
     assert!(point.contains("不参评：学生不足50人的教学点"), "{point}");
     assert!(!point.contains("本校未达到"), "a teaching point left out never 'fails': {point}");

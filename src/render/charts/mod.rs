@@ -131,7 +131,7 @@ fn push_tenths(out: &mut String, v: f64) {
 fn svg_open(svg: &mut String, id: &str, title: &str, summary: &str, width: f64, height: f64) {
     let _ = write!(
         svg,
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width} {height}\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-t\">"
+        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width} {height}\"><title id=\"{id}-t\">"
     );
     let _ = write_escaped(svg, title);
     let _ = write!(svg, "</title><desc id=\"{id}-d\">");
@@ -200,7 +200,7 @@ pub fn bar_chart(id: &str, title: &str, summary: &str, points: &[(String, f64)])
         let cx = ((LEFT + slot * (i as f64 + 0.5)) * 10.0).round() / 10.0;
         let _ = write!(
             svg,
-            "<rect x=\"{x}\" y=\"{}\" width=\"{:.1}\" height=\"{h}\" class=\"bar\"/><text x=\"{cx}\" y=\"{}\" text-anchor=\"middle\" class=\"val\">{}</text><text x=\"{cx}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">{}</text>",
+            "<rect x=\"{x}\" y=\"{}\" width=\"{:.1}\" height=\"{h}\" class=\"bar\"/><text x=\"{cx}\" y=\"{}\" class=\"val\">{}</text><text x=\"{cx}\" y=\"{}\" class=\"lbl\">{}</text>",
             ((base - h) * 10.0).round() / 10.0,
             bar,
             ((base - h - 5.0) * 10.0).round() / 10.0,
@@ -314,12 +314,12 @@ pub fn trend_chart(
         }
         // The value above the point, or below it when the threshold label is in the way.
         let vy = if (py - 10.0 - ty).abs() < 12.0 && py > ty { r1(py + 18.0) } else { r1(py - 10.0) };
-        let _ = write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"val\">", Tenths(px), Tenths(vy));
+        let _ = write!(svg, "<text x=\"{}\" y=\"{}\" class=\"val\">", Tenths(px), Tenths(vy));
         let _ = write_escaped(&mut svg, &format_cv(p.value));
         svg.push_str("</text>");
         if i % every == 0 || i + 1 == points.len() {
             let _ =
-                write!(svg, "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">", Tenths(px), base + 19.0);
+                write!(svg, "<text x=\"{}\" y=\"{}\" class=\"lbl\">", Tenths(px), base + 19.0);
             let _ = write_escaped(&mut svg, &p.label);
             svg.push_str("</text>");
         }
@@ -432,7 +432,7 @@ fn strips_body(svg: &mut String, rows: &[Strip], scale: &StripScale, mean_label:
         let tx = x(tick);
         let _ = write!(
             svg,
-            "<line x1=\"{tx}\" y1=\"{top}\" x2=\"{tx}\" y2=\"{base}\" class=\"grid\"/><text x=\"{tx}\" y=\"{}\" text-anchor=\"middle\" class=\"lbl\">{}%</text>",
+            "<line x1=\"{tx}\" y1=\"{top}\" x2=\"{tx}\" y2=\"{base}\" class=\"grid\"/><text x=\"{tx}\" y=\"{}\" class=\"lbl\">{}%</text>",
             base + 16.0,
             format_number(tick * 100.0, 0)
         );
@@ -519,7 +519,7 @@ pub fn milestone_chart(id: &str, title: &str, summary: &str, marks: &[Mark]) -> 
         let tx = x(year);
         let _ = write!(
             svg,
-            "<line x1=\"{tx}\" y1=\"18\" x2=\"{tx}\" y2=\"{}\" class=\"grid\"/><text x=\"{tx}\" y=\"13\" text-anchor=\"middle\" class=\"lbl\">{year}</text>",
+            "<line x1=\"{tx}\" y1=\"18\" x2=\"{tx}\" y2=\"{}\" class=\"grid\"/><text x=\"{tx}\" y=\"13\" class=\"lbl\">{year}</text>",
             r1(height - 4.0)
         );
         year += step;
