@@ -180,7 +180,14 @@ pub fn parse_page(
     };
     let front_text = &text[fm_start..fm_end];
     let parsed = match fence {
-        "+++" => toml::from_str(front_text).map_err(|e| toml_diagnostic(file, front_text, &e, 1)),
+        "+++" => toml::from_str(front_text).map_err(|e| {
+            let mut d = toml_diagnostic(file, front_text, &e, 1);
+            // TOML has no partial dates: `date = 2024-03` is a syntax error, `"2024-03"` is not.
+            if let Some(value) = d.source_line.as_deref().and_then(unquoted_partial_date) {
+                d.message.push_str(&format!(" (a date that is not a whole day must be quoted: `date = \"{value}\"`)"));
+            }
+            d
+        }),
         // An empty YAML document is no mapping: give serde an empty one, so that the missing
         // title is what is reported.
         _ if front_text.trim().is_empty() => yaml_serde::from_str("{}").map_err(|e| yaml_diagnostic(file, "", &e, 1)),
@@ -259,6 +266,19 @@ fn check_text(file: &str, text: &str, body_off: usize, diags: &mut Diagnostics) 
     }
 }
 
+/// The value of a front-matter line `date = 2024-03` (or `2024`): a year, or a year and month,
+/// not quoted, which TOML cannot read as a date.
+fn unquoted_partial_date(line: &str) -> Option<&str> {
+    let (key, value) = line.split_once('=')?;
+    let value = value.trim();
+    let ok = |part: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut parts = value.split('-');
+    let whole = ok(parts.next()?, 4..=4) && parts.next().is_none_or(|m| ok(m, 1..=2)) && parts.next().is_none();
+    (key.trim() == "date" && whole).then_some(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +299,19 @@ mod tests {
         assert_eq!(p.front.date.as_deref(), Some("2021-03"));
         assert_eq!(&*p.body, "\n正文\n");
         assert_eq!(p.body_line, 5);
+    }
+
+    // Guards the hint for a partial date written as TOML would a whole one: quote it.
+    #[test]
+    fn an_unquoted_partial_date_is_told_to_be_quoted() {
+        let (_, ds) = parse("+++\ntitle = \"x\"\ndate = 2024-03\n+++\n");
+        let d = &ds.sorted()[0];
+        assert_eq!(d.line, 3);
+        assert!(d.message.contains("must be quoted: `date = \"2024-03\"`"), "{}", d.message);
+        assert_eq!(unquoted_partial_date("date = 2024"), Some("2024"));
+        assert_eq!(unquoted_partial_date("  date=2024-3 "), Some("2024-3"));
+        assert_eq!(unquoted_partial_date("date = \"2024-03\""), None);
+        assert_eq!(unquoted_partial_date("title = 2024-03"), None);
     }
 
     // Guards front-matter errors being placed at the file's own line and naming the key.

@@ -140,7 +140,8 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
     let keep = if std::env::var_os("JUNHENG_VERIFY").is_some_and(|v| v == "1") { Keep::Verified } else { Keep::Values };
-    let mut builder = Builder { site: site.clone(), preview: Pipeline::new(&site, keep), keep, nonce };
+    let mut builder =
+        Builder { site: site.clone(), preview: Pipeline::new(&site, keep), keep, nonce, notes_shown: Default::default() };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 
@@ -291,6 +292,9 @@ struct Builder {
     preview: Pipeline,
     keep: Keep,
     nonce: String,
+    /// The notes printed so far: a note (no git repository, say) is printed once a run, not
+    /// after every rebuild; errors and warnings every time they hold.
+    notes_shown: std::collections::HashSet<String>,
 }
 
 impl Builder {
@@ -322,7 +326,9 @@ impl Builder {
         let ms = start.elapsed().as_millis();
         let before = state.snapshot();
         match result {
-            Ok(Outcome { files, diagnostics, .. }) => {
+            Ok(Outcome { files, mut diagnostics, .. }) => {
+                let shown = &mut self.notes_shown;
+                diagnostics.retain(|d| d.severity != crate::diag::Severity::Note || shown.insert(d.to_string()));
                 eprint!("{diagnostics}");
                 let new: HashMap<String, bytes::Bytes> = files.into_iter().map(|f| (f.path, f.bytes)).collect();
                 let mut changed: Vec<&String> = new

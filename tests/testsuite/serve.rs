@@ -9,11 +9,13 @@ use std::time::{Duration, Instant};
 
 use crate::support::{SiteTest, edit, save};
 
-/// A running `junheng serve` and the lines it prints.
+/// A running `junheng serve` and the lines it prints (on standard error: `stderr: ` first).
 pub struct Served {
     child: Child,
     pub addr: String,
     lines: Receiver<String>,
+    /// Every line received so far.
+    pub seen: Vec<String>,
 }
 
 impl Served {
@@ -22,11 +24,13 @@ impl Served {
         let mut child = t
             .cmd(&["serve", "--port", "0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("junheng serve starts");
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
         let (tx, lines) = channel();
+        let err = tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if tx.send(line).is_err() {
@@ -34,7 +38,14 @@ impl Served {
                 }
             }
         });
-        let mut s = Served { child, addr: String::new(), lines };
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if err.send(format!("stderr: {line}")).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut s = Served { child, addr: String::new(), lines, seen: Vec::new() };
         let line = s.wait_for("serving ");
         let start = line.find("http://").unwrap() + "http://".len();
         s.addr = line[start..].split('/').next().unwrap().to_string();
@@ -47,8 +58,12 @@ impl Served {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with(prefix) => return line,
-                Ok(_) => {}
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.starts_with(prefix) {
+                        return line;
+                    }
+                }
                 Err(_) => panic!("serve never printed a line starting with {prefix:?}"),
             }
         }
@@ -60,8 +75,12 @@ impl Served {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) if line.starts_with("rebuilt") || line.starts_with("build failed") => return line,
-                Ok(_) => {}
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.starts_with("rebuilt") || line.starts_with("build failed") {
+                        return line;
+                    }
+                }
                 Err(_) => panic!("no rebuild was reported"),
             }
         }
@@ -197,6 +216,23 @@ fn edits_rebuild_and_equal_a_clean_build() {
     std::fs::remove_file(t.site.join("content/reports/guigang-2021.en.md")).unwrap();
     s.wait_page("/reports/guigang-2021/", "deleted page", |status, _| status == 404);
     assert_eq!(s.manifest(), clean_build(&t), "after adding a county and deleting a page");
+}
+
+// Guards the preview's output: a note that holds at every rebuild (the site is not in a git
+// repository) is printed once a run, not after every rebuild.
+#[test]
+fn a_note_is_printed_once_a_run() {
+    let t = SiteTest::demo();
+    let mut s = Served::start(&t);
+    edit(&t, "content/counties/450804.md", "覃塘", "覃塘（一）");
+    s.next_build();
+    edit(&t, "content/counties/450804.md", "覃塘（一）", "覃塘（二）");
+    s.next_build();
+    // Standard error is read by its own thread: what it printed before the last rebuild's line.
+    std::thread::sleep(Duration::from_millis(500));
+    s.seen.extend(s.lines.try_iter());
+    let notes = s.seen.iter().filter(|l| l.starts_with("stderr: note:") && l.contains("not in a git repository"));
+    assert_eq!(notes.count(), 1, "{:#?}", s.seen);
 }
 
 // Guards path safety with raw requests: `..` in every spelling, backslashes, NUL and invalid
