@@ -357,7 +357,8 @@ impl Builder {
                 let urls: Vec<String> = changed.iter().chain(removed.iter()).map(|p| url_of(p)).collect();
                 let focus = focus_of(&changed);
                 let (rendered, reused) = self.preview.pages_made_and_reused();
-                println!(
+                // Printed once the new site is served: whoever reads the line finds it there.
+                let line = format!(
                     "rebuilt in {ms} ms{what}: {} changed, {} removed ({} pages and feeds made, {} reused){}",
                     changed.len(),
                     removed.len(),
@@ -380,6 +381,7 @@ impl Builder {
                     c.errors = None;
                     c.event = event;
                 });
+                println!("{line}");
             }
             Err(e) => {
                 let items = match &e {
@@ -392,7 +394,8 @@ impl Builder {
                         vec![OverlayItem { severity: "error", text: format!("error: {other}") }]
                     }
                 };
-                println!(
+                // Printed once the errors are served (as above).
+                let line = format!(
                     "build failed in {ms} ms{what}: {} problem(s); still serving the last good site, with the errors over every page",
                     items.len()
                 );
@@ -405,6 +408,7 @@ impl Builder {
                     c.errors = Some(Arc::new(items));
                     c.event = event;
                 });
+                println!("{line}");
             }
         }
         let _ = std::io::stdout().flush();
