@@ -46,6 +46,9 @@ fn indicator_and_home_pages() {
     );
     assert_eq!(title("en/county/450802/index.html"), "Gangbei District · Test portal");
     assert_eq!(title("downloads/index.html"), "数据下载 · 测试平台");
+    // The home page's title is the site's name, once.
+    assert_eq!(title("index.html"), "测试平台");
+    assert_eq!(title("en/index.html"), "Test portal");
 }
 
 // Guards that every expected page and feed exists in both languages.
