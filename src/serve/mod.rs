@@ -140,8 +140,13 @@ pub fn serve(opts: &ServeOptions) -> Result<()> {
     .map_err(|e| Error::Usage(format!("cannot handle Ctrl-C: {e}")))?;
 
     let keep = if std::env::var_os("JUNHENG_VERIFY").is_some_and(|v| v == "1") { Keep::Verified } else { Keep::Values };
-    let mut builder =
-        Builder { site: site.clone(), preview: Pipeline::new(&site, keep), keep, nonce, notes_shown: Default::default() };
+    let mut builder = Builder {
+        site: site.clone(),
+        preview: Pipeline::new(&site, keep),
+        keep,
+        nonce,
+        notes_shown: Default::default(),
+    };
     builder.rebuild(&state, &[]);
     let output_dir = builder.output_dir();
 

@@ -261,10 +261,7 @@ fn declared_basic_standards_are_shown_and_published() {
     };
     // 甲 (with its teaching point merged in basic balance): 5,200 m² for 1,030 pupils, 5.05 < 5.5.
     let first = basic("1145080001");
-    assert!(
-        first.contains("<tr><th>教学用房<td>5.05 ㎡<td>6.01 ㎡<td>≥ 5.50<td class=\"below\">✗ 未达标"),
-        "{first}"
-    );
+    assert!(first.contains("<tr><th>教学用房<td>5.05 ㎡<td>6.01 ㎡<td>≥ 5.50<td class=\"below\">✗ 未达标"), "{first}");
     // The county's own standard for books (20) replaces the province's (40): 30,900 ÷ 1,030 = 30.
     assert!(first.contains("<td>≥ 20.00<td class=\"meets\">✓ 达标"), "{first}");
     assert!(first.contains("<tr><th>计算机<td>"), "{first}");

@@ -318,8 +318,7 @@ pub fn trend_chart(
         let _ = write_escaped(&mut svg, &format_cv(p.value));
         svg.push_str("</text>");
         if i % every == 0 || i + 1 == points.len() {
-            let _ =
-                write!(svg, "<text x=\"{}\" y=\"{}\" class=\"lbl\">", Tenths(px), base + 19.0);
+            let _ = write!(svg, "<text x=\"{}\" y=\"{}\" class=\"lbl\">", Tenths(px), base + 19.0);
             let _ = write_escaped(&mut svg, &p.label);
             svg.push_str("</text>");
         }

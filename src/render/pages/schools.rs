@@ -16,8 +16,8 @@ use crate::model::rules::Rules;
 use crate::model::{Level, Scheme, SchoolRow, SchoolYear, year_rows};
 use crate::render::charts::{self, Strip, StripScale};
 use crate::render::context::{Context, object};
-use crate::render::templates::{format_cv, format_number};
 use crate::render::scope::{Read, Reads, Scope};
+use crate::render::templates::{format_cv, format_number};
 use crate::render::views::Citations;
 
 /// At most this many schools on one page: a county of hundreds of schools stays within a
@@ -283,7 +283,10 @@ impl Words {
     fn moves(&self, biggest: Option<(f64, &str, f64, f64)>) -> String {
         let Some((_, indicator, cv, without)) = biggest else { return self.moves_little.clone() };
         let short = self.indicators.iter().find(|i| i.0 == indicator).map_or("", |i| i.3.as_str());
-        self.biggest.replace("{indicator}", short).replace("{without}", &format_cv(without)).replace("{cv}", &format_cv(cv))
+        self.biggest
+            .replace("{indicator}", short)
+            .replace("{without}", &format_cv(without))
+            .replace("{cv}", &format_cv(cv))
     }
 
     /// Writes the row of `x` to `out`: indicator, school, then the standard and the state
@@ -589,11 +592,8 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
     }));
     v["verdict"] = verdict.unwrap_or_default();
     v["small"] = json!(small);
-    v["chart"] = object([
-        ("svg", Value::String(svg)),
-        ("caption", Value::String(caption)),
-        ("summary", Value::String(summary)),
-    ]);
+    v["chart"] =
+        object([("svg", Value::String(svg)), ("caption", Value::String(caption)), ("summary", Value::String(summary))]);
     v["moves"] = Value::String(moves);
     v
 }
