@@ -226,7 +226,8 @@ struct Words {
     indicators: Vec<(&'static str, String, String, String)>,
     states: Vec<(&'static str, String)>,
     no_figure: String,
-    /// The sentences of a school's sheet, as written (their `{…}` filled in, then escaped).
+    /// The sentences of a school's sheet, as written (their `{…}` filled in here; the template
+    /// escapes them).
     verdict_meets: String,
     verdict_short: String,
     chart_summary: String,
@@ -237,7 +238,7 @@ struct Words {
 impl Words {
     fn of(scheme: Scheme, rules: &Rules, f: &Frame) -> Words {
         let (tr, esc) = (f.tr(), crate::render::templates::escape_html);
-        let key = |id: &str, part: &str| esc(&tr.t(&format!("ind.{}.{id}.{part}", scheme.id())));
+        let ind = |id: &str, part: &str| tr.t(&format!("ind.{}.{id}.{part}", scheme.id()));
         Words {
             scheme,
             indicators: rules
@@ -245,8 +246,8 @@ impl Words {
                 .indicators
                 .iter()
                 .map(|i| {
-                    let short = tr.t(&format!("ind.{}.{}.short", scheme.id(), i.id));
-                    (i.id, esc(&short), key(i.id, "unit"), short)
+                    let short = ind(i.id, "short");
+                    (i.id, esc(&short), esc(&ind(i.id, "unit")), short)
                 })
                 .collect(),
             states: ["meets", "near", "below", "short", "unknown"]
@@ -290,9 +291,9 @@ impl Words {
     }
 
     /// Writes the row of `x` to `out`: indicator, school, then the standard and the state
-    /// (quality), or the county and, where standards are `declared`, the standard and the
-    /// state (basic). End tags are left out, as HTML allows.
-    fn row(&self, out: &mut String, x: &Figures, scheme: Scheme, declared: bool) {
+    /// (quality), or the county and, where the table is `judged` (standards declared), the
+    /// standard and the state (basic). End tags are left out, as HTML allows.
+    fn row(&self, out: &mut String, x: &Figures, judged: bool) {
         let (label, unit) =
             self.indicators.iter().find(|i| i.0 == x.indicator).map_or(("", ""), |i| (i.1.as_str(), i.2.as_str()));
         let figure = |out: &mut String, v: Option<f64>, star: bool| match v {
@@ -310,11 +311,11 @@ impl Words {
         out.push_str(label);
         out.push_str("<td>");
         figure(out, x.value, x.small);
-        if scheme == Scheme::Basic {
+        if self.scheme == Scheme::Basic {
             out.push_str("<td>");
             figure(out, x.mean, false);
         }
-        if !declared {
+        if !judged {
             return;
         }
         match (x.standard, x.standing) {
@@ -530,12 +531,17 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
     // The table's rows are made here, not in the template: a national site has millions of
     // them (two languages, 15 a school), and their labels, figures and states in words are
     // the same few strings, looked up once a page ([`Words`]).
-    // Basic-balance tables get a standard and a state column where the site declares any.
-    let declared = c.scheme == Scheme::Quality
-        || c.coefficients.iter().any(|k| scope.standard_for(&c.county, c.level, k.indicator).is_some());
+    // The basic-balance standards the site declares for each indicator, looked up once; the
+    // table gets a standard and a state column where there is any (quality's always has).
+    let declared: Vec<Option<&crate::model::Standard>> = match c.scheme {
+        Scheme::Quality => Vec::new(),
+        Scheme::Basic => c.coefficients.iter().map(|k| scope.standard_for(&c.county, c.level, k.indicator)).collect(),
+    };
+    let declares = declared.iter().any(Option::is_some);
+    let judged = c.scheme == Scheme::Quality || declares;
     let words = groups.words(c.scheme, rules, f);
     let mut body = String::with_capacity(64 * c.coefficients.len());
-    for k in &c.coefficients {
+    for (i, k) in c.coefficients.iter().enumerate() {
         let value = k.value_of(u);
         // Quality: the national standard; basic: the one the site declares, if any.
         let (standard, standing) = match c.scheme {
@@ -544,7 +550,7 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
                 (s, s.map(|s| Standing::of(value, s).id()))
             }
             Scheme::Basic => {
-                let s = scope.standard_for(&c.county, c.level, k.indicator).map(|s| s.standard);
+                let s = declared[i].map(|s| s.standard);
                 (s, s.map(|s| crate::engine::basic_state(value, s)))
             }
         };
@@ -563,7 +569,7 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
         let small = small && ind.is_some_and(|i| i.per_hundred);
         let decimals = ind.map_or(2, |i| usize::from(i.decimals));
         let figures = Figures { indicator: k.indicator, decimals, value, small, mean: k.mean, standard, standing };
-        words.row(&mut body, &figures, c.scheme, declared);
+        words.row(&mut body, &figures, judged);
     }
     // A change the page would show (three decimals) or none worth a sentence.
     let biggest = biggest.filter(|b| b.0 >= 0.0005);
@@ -582,14 +588,12 @@ fn sheet(c: &Computed, id: &str, scope: &Scope, f: &Frame, groups: &mut Groups) 
     let caption = format!("c{id}{}", short_id(c.level, c.scheme));
     let svg = charts::marked_strips(&caption, &group, &groups.made[g].2, &marks);
     let mut v = base;
-    v["standards"] = json!(declared && c.scheme == Scheme::Basic);
+    v["standards"] = json!(declares);
     // Rows of the quality table: indicator, school, standard, state; of the basic table:
     // indicator, school, county, and where standards are declared, standard and state.
     v["rows"] = Value::String(body);
     // The source of the basic-balance standards shown (the first one with a source).
-    v["standard_source"] = json!((c.scheme == Scheme::Basic).then(|| {
-        c.coefficients.iter().find_map(|k| scope.standard_for(&c.county, c.level, k.indicator)?.source.clone())
-    }));
+    v["standard_source"] = json!(declared.iter().find_map(|s| s.and_then(|s| s.source.clone())));
     v["verdict"] = verdict.unwrap_or_default();
     v["small"] = json!(small);
     v["chart"] =
