@@ -128,15 +128,11 @@ fn push_tenths(out: &mut String, v: f64) {
     }
 }
 
-fn svg_open(svg: &mut String, id: &str, title: &str, summary: &str, width: f64, height: f64) {
-    let _ = write!(
-        svg,
-        "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" viewBox=\"0 0 {width} {height}\"><title id=\"{id}-t\">"
-    );
-    let _ = write_escaped(svg, title);
-    let _ = write!(svg, "</title><desc id=\"{id}-d\">");
-    let _ = write_escaped(svg, summary);
-    svg.push_str("</desc>");
+/// A chart's opening tag. Its text (title and summary) is the element `id`: the figure's
+/// caption, which shows it to everyone (the template's `chart` macro), so the chart does not
+/// carry a second copy.
+fn svg_open(svg: &mut String, id: &str, width: f64, height: f64) {
+    let _ = write!(svg, "<svg class=\"chart\" role=\"img\" aria-labelledby=\"{id}\" viewBox=\"0 0 {width} {height}\">");
 }
 
 /// Approximate width of `text` at 12 px: CJK characters are square, others about half.
@@ -183,7 +179,7 @@ pub fn summary(points: &[(String, f64)], unit: &str, lang: &str, strings: &Strin
 }
 
 /// A bar chart of `points` (label, value), as inline SVG.
-pub fn bar_chart(id: &str, title: &str, summary: &str, points: &[(String, f64)]) -> String {
+pub fn bar_chart(id: &str, points: &[(String, f64)]) -> String {
     let values: Vec<f64> = points.iter().map(|p| p.1).collect();
     let d = decimals(&values);
     let max = values.iter().cloned().fold(0.0_f64, f64::max);
@@ -191,7 +187,7 @@ pub fn bar_chart(id: &str, title: &str, summary: &str, points: &[(String, f64)])
     let slot = (WIDTH - 2.0 * LEFT) / points.len().max(1) as f64;
     let bar = (slot * 0.6).min(60.0);
     let mut svg = String::new();
-    svg_open(&mut svg, id, title, summary, WIDTH, HEIGHT);
+    svg_open(&mut svg, id, WIDTH, HEIGHT);
     let base = HEIGHT - BOTTOM;
     let _ = write!(svg, "<line x1=\"{LEFT}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" class=\"axis\"/>", WIDTH - LEFT);
     for (i, (label, value)) in points.iter().enumerate() {
@@ -213,7 +209,8 @@ pub fn bar_chart(id: &str, title: &str, summary: &str, points: &[(String, f64)])
     svg
 }
 
-/// Adds `chart` (SVG) and `summary` to each series of a `views::series` value.
+/// Adds `chart` (SVG), its `chart_id` (its caption's) and `summary` to each series of a
+/// `views::series` value.
 pub fn attach(series: &mut Value, prefix: &str, lang: &str, strings: &Strings) {
     let Some(list) = series.as_array_mut() else { return };
     for s in list {
@@ -224,12 +221,11 @@ pub fn attach(series: &mut Value, prefix: &str, lang: &str, strings: &Strings) {
             .filter_map(|p| Some((p["period"].as_str()?.to_string(), p["value"].as_f64()?)))
             .collect();
         let unit = s["points"][0]["unit"].as_str().unwrap_or("").to_string();
-        let title = s["name"].as_str().unwrap_or("").to_string();
         let id = format!("{prefix}-{}", s["id"].as_str().unwrap_or("series"));
         let text = summary(&points, &unit, lang, strings);
         // One point makes no chart: the table says it all.
-        s["chart"] =
-            if points.len() >= 2 { Value::String(bar_chart(&id, &title, &text, &points)) } else { Value::Null };
+        s["chart"] = if points.len() >= 2 { Value::String(bar_chart(&id, &points)) } else { Value::Null };
+        s["chart_id"] = Value::String(id);
         s["summary"] = Value::String(text);
     }
 }
@@ -260,14 +256,7 @@ const TREND_H: f64 = 170.0;
 /// A coefficient per period against its threshold: a line through labelled points (squares
 /// where the value is above the threshold, circles otherwise) and a dashed, labelled threshold
 /// line. `slots` is the number of periods on the axis, so missing years stay visible as gaps.
-pub fn trend_chart(
-    id: &str,
-    title: &str,
-    summary: &str,
-    points: &[TrendPoint],
-    slots: usize,
-    threshold: &RefLine,
-) -> String {
+pub fn trend_chart(id: &str, points: &[TrendPoint], slots: usize, threshold: &RefLine) -> String {
     let (left, right, top, bottom) = (16.0, 16.0, 28.0, 30.0);
     let max = points.iter().map(|p| p.value).fold(threshold.value, f64::max);
     let ymax = if max > 0.0 { max * 1.15 } else { 1.0 };
@@ -278,7 +267,7 @@ pub fn trend_chart(
     // Label every k-th period when the axis is crowded (the table lists them all).
     let every = (62.0 / slot_w).ceil().max(1.0) as usize;
     let mut svg = String::with_capacity(2048);
-    svg_open(&mut svg, id, title, summary, TREND_W, TREND_H);
+    svg_open(&mut svg, id, TREND_W, TREND_H);
     let base = TREND_H - bottom;
     let _ = write!(svg, "<line x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\" class=\"axis\"/>", TREND_W - right);
     let ty = y(threshold.value);
@@ -300,30 +289,37 @@ pub fn trend_chart(
         }
         svg.push_str("\" class=\"line\" fill=\"none\"/>");
     }
-    for (i, p) in points.iter().enumerate() {
-        let (px, py) = (x(p.slot), y(p.value));
-        if p.value > threshold.value {
-            let _ = write!(
-                svg,
-                "<rect x=\"{}\" y=\"{}\" width=\"9\" height=\"9\" class=\"pt over\"/>",
-                Tenths(r1(px - 4.5)),
-                Tenths(r1(py - 4.5))
-            );
-        } else {
-            let _ = write!(svg, "<circle cx=\"{}\" cy=\"{}\" r=\"4.5\" class=\"pt\"/>", Tenths(px), Tenths(py));
+    // The points as one path of each kind: zero-length strokes, round-capped (circles), or
+    // square-capped above the threshold (another shape, not only another colour).
+    for (over, class) in [(false, "pt"), (true, "pt over")] {
+        let mut marks = points.iter().filter(|p| (p.value > threshold.value) == over).peekable();
+        if marks.peek().is_none() {
+            continue;
         }
-        // The value above the point, or below it when the threshold label is in the way.
+        let _ = write!(svg, "<path class=\"{class}\" d=\"");
+        for p in marks {
+            let _ = write!(svg, "M{} {}h0", Tenths(x(p.slot)), Tenths(y(p.value)));
+        }
+        svg.push_str("\"/>");
+    }
+    // The value above each point, or below it when the threshold label is in the way.
+    svg.push_str("<g class=\"val\">");
+    for p in points {
+        let (px, py) = (x(p.slot), y(p.value));
         let vy = if (py - 10.0 - ty).abs() < 12.0 && py > ty { r1(py + 18.0) } else { r1(py - 10.0) };
-        let _ = write!(svg, "<text x=\"{}\" y=\"{}\" class=\"val\">", Tenths(px), Tenths(vy));
+        let _ = write!(svg, "<text x=\"{}\" y=\"{}\">", Tenths(px), Tenths(vy));
         let _ = write_escaped(&mut svg, &format_cv(p.value));
         svg.push_str("</text>");
+    }
+    svg.push_str("</g><g class=\"lbl\">");
+    for (i, p) in points.iter().enumerate() {
         if i % every == 0 || i + 1 == points.len() {
-            let _ = write!(svg, "<text x=\"{}\" y=\"{}\" class=\"lbl\">", Tenths(px), base + 19.0);
+            let _ = write!(svg, "<text x=\"{}\" y=\"{}\">", Tenths(x(p.slot)), base + 19.0);
             let _ = write_escaped(&mut svg, &p.label);
             svg.push_str("</text>");
         }
     }
-    svg.push_str("</svg>");
+    svg.push_str("</g></svg>");
     svg
 }
 
@@ -378,10 +374,10 @@ impl StripScale {
 /// mean is a solid line; a standard is a dashed mark on its row and the schools below it are
 /// hollow dots. The dots of a row are one path, so a sheet of hundreds of schools stays small;
 /// every value is in the table beside the chart.
-pub fn school_strips(id: &str, title: &str, summary: &str, rows: &[Strip], mean_label: &str) -> String {
+pub fn school_strips(id: &str, rows: &[Strip], mean_label: &str) -> String {
     let scale = StripScale::of(rows);
     let mut svg = String::with_capacity(4096);
-    svg_open(&mut svg, id, title, summary, STRIP_W, scale.height);
+    svg_open(&mut svg, id, STRIP_W, scale.height);
     strips_body(&mut svg, rows, &scale, mean_label);
     svg.push_str("</svg>");
     svg
@@ -502,7 +498,7 @@ pub struct Mark {
 
 /// Milestones on a proportional time axis, one row each, so the gaps between plan,
 /// assessment, inspection and recognition are seen as well as read.
-pub fn milestone_chart(id: &str, title: &str, summary: &str, marks: &[Mark]) -> String {
+pub fn milestone_chart(id: &str, marks: &[Mark]) -> String {
     let (left, right, top, row) = (20.0, 20.0, 40.0, 26.0);
     let first = marks.iter().map(|m| m.when).fold(f64::INFINITY, f64::min).floor();
     let last = marks.iter().map(|m| m.when).fold(f64::NEG_INFINITY, f64::max).floor() + 1.0;
@@ -510,7 +506,7 @@ pub fn milestone_chart(id: &str, title: &str, summary: &str, marks: &[Mark]) -> 
     let x = |when: f64| r1(left + (TREND_W - left - right) * (when - first) / span);
     let height = top + row * marks.len() as f64;
     let mut svg = String::new();
-    svg_open(&mut svg, id, title, summary, TREND_W, height);
+    svg_open(&mut svg, id, TREND_W, height);
     let _ = write!(svg, "<line x1=\"{left}\" y1=\"22\" x2=\"{}\" y2=\"22\" class=\"axis\"/>", TREND_W - right);
     let step = [1, 2, 5, 10].into_iter().find(|s| span / *s as f64 <= 10.0).unwrap_or(20) as f64;
     let mut year = first;
@@ -639,16 +635,18 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
                 let template = if id == "composite" { "chart.composite_summary" } else { "chart.cv_summary" };
                 let summary = cv_sentence(tr, template, &level_text, &name, pts, threshold);
                 let title = tr.t("chart.cv_title").replace("{level}", &level_text).replace("{name}", &name);
+                let chart_id = format!("trend-{level_id}-{scheme_id}-{id}");
                 let chart = (pts.len() >= 2).then(|| {
                     let points: Vec<TrendPoint> = pts
                         .iter()
                         .map(|p| TrendPoint { slot: (p.0 - first) as usize, label: p.1.clone(), value: p.2 })
                         .collect();
                     let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
-                    trend_chart(&format!("trend-{level_id}-{scheme_id}-{id}"), &title, &summary, &points, slots, &line)
+                    trend_chart(&chart_id, &points, slots, &line)
                 });
                 charts.push(record([
                     ("indicator", T::from(id)),
+                    ("id", T::from(chart_id)),
                     ("svg", chart.map_or(T::from(()), T::from)),
                     ("title", T::from(title)),
                     ("summary", T::from(summary)),
@@ -759,7 +757,7 @@ pub fn milestones(timeline: &Value, id: &str, tr: Tr) -> Value {
         .replace("{last_date}", &tr.date(last.0["date"].as_str().unwrap_or_default()))
         .replace("{last_event}", &what(last.0));
     let title = tr.t("chart.milestones_title");
-    json!({ "svg": milestone_chart(id, &title, &summary, &marks), "title": title, "summary": summary })
+    json!({ "svg": milestone_chart(id, &marks), "id": id, "title": title, "summary": summary })
 }
 
 /// Counties recognised per year, per regime, from `(year, scheme id)` recognitions of an
@@ -790,8 +788,9 @@ pub fn recognitions(recognised: &[(i32, &str)], area: &str, tr: Tr) -> Value {
             .replace("{max_year}", &max.0)
             .replace("{max}", &format_number(max.1, 0));
         let title = tr.t("chart.recognised_title").replace("{scheme}", &scheme_name);
-        let svg = bar_chart(&format!("recognised-{scheme}"), &title, &summary, &points);
-        out.push(json!({ "scheme": scheme, "svg": svg, "title": title, "summary": summary, "rows": rows,
+        let id = format!("recognised-{scheme}");
+        let svg = bar_chart(&id, &points);
+        out.push(json!({ "scheme": scheme, "svg": svg, "id": id, "title": title, "summary": summary, "rows": rows,
                          "caption": tr.t("chart.recognised_caption").replace("{scheme}", &scheme_name) }));
     }
     Value::Array(out)
@@ -841,8 +840,14 @@ pub fn computation(
         .t("chart.strips_title")
         .replace("{level}", &tr.t(&format!("level.{level}")))
         .replace("{scheme}", &tr.t(&format!("scheme.{scheme}")));
-    let svg = school_strips(&format!("strips-{level}-{scheme}"), &title, &summary, &strips, &tr.t("chart.strips_mean"));
-    Some(object([("svg", Value::String(svg)), ("title", Value::String(title)), ("summary", Value::String(summary))]))
+    let id = format!("strips-{level}-{scheme}");
+    let svg = school_strips(&id, &strips, &tr.t("chart.strips_mean"));
+    Some(object([
+        ("svg", Value::String(svg)),
+        ("id", Value::String(id)),
+        ("title", Value::String(title)),
+        ("summary", Value::String(summary)),
+    ]))
 }
 
 #[cfg(test)]
