@@ -99,14 +99,15 @@ fn a_missing_school_figure_is_shown_as_missing_in_the_audit() {
     let audit = t.read_output("county/450804/computation/2020-2021/index.html");
     // The basic and the quality sheet of primary schools: one dash each, the other values
     // printed (some marked below the standard); then the quality sheet's list of gaps.
-    // (A row is a line; end tags are left out.)
+    // (End tags are left out: a row ends where the next begins.)
     let rows: Vec<&str> = audit.split(">覃塘区城区第一小学</a>").skip(1).take(2).collect();
     assert_eq!(rows.len(), 2);
     for row in rows {
-        let row = &row[..row.find('\n').unwrap()];
-        let cells: Vec<&str> = row.split("<td>").skip(3).collect();
+        let row = &row[..row.find("<tr>").or_else(|| row.find("</tbody>")).unwrap()];
+        // Each cell's text, after its tag (`<td>`, or `<td class="bad">` below the standard).
+        let cells: Vec<&str> = row.split("<td").skip(3).map(|c| &c[c.find('>').unwrap() + 1..]).collect();
         assert_eq!(cells.iter().filter(|c| **c == "—").count(), 1, "a dash for the missing sports area: {cells:?}");
-        let value = |c: &&str| c.trim_start_matches("<span class=\"bad\">").starts_with(|ch: char| ch.is_ascii_digit());
+        let value = |c: &&str| c.starts_with(|ch: char| ch.is_ascii_digit());
         assert!(cells.iter().filter(|c| **c != "—").all(value), "{cells:?}");
     }
     assert!(audit.contains("以下学校缺少该项数据，未计入： 覃塘区城区第一小学"), "the school is named as missing");
