@@ -23,6 +23,15 @@ pub enum Localized {
 }
 
 impl Localized {
+    /// Every text given, whatever its language.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self {
+            Localized::Plain(s) => (Some(s.as_str()), None),
+            Localized::PerLanguage(m) => (None, Some(m.values().map(String::as_str))),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
     /// The text for `lang`, falling back to the first language given.
     pub fn get(&self, lang: &str, default_lang: &str) -> &str {
         match self {
@@ -271,6 +280,38 @@ pub struct Config {
     pub downloads: DownloadSettings,
     /// Encodings named for some files (labels checked by [`Config::parse`]).
     pub encodings: BTreeMap<String, String>,
+    /// What [`Config::parse`] found suspicious but possible (placeholders left from `junheng
+    /// new`): the build reports them with the site's other warnings.
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// What `junheng new` writes for the values a site must make its own: the address, and the
+/// publisher in each language.
+pub const STARTER_BASE_URL: &str = "https://example.org/";
+/// The starter's publisher, in Chinese and in English.
+pub const STARTER_PUBLISHER: [&str; 2] = ["示例县教育局", "Example County Education Bureau"];
+
+/// Warnings for the starter's placeholders left in `site.toml`.
+fn placeholders(text: &str, raw: &RawConfig) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let mut warn = |key: &str, value: &str, expected: &str| {
+        let mut d = key_diagnostic(text, key);
+        d.severity = crate::diag::Severity::Warning;
+        d.message = format!("still `{value}`, the placeholder `junheng new` wrote: expected {expected}");
+        found.push(d);
+    };
+    if raw.base_url.trim() == STARTER_BASE_URL {
+        warn(
+            "base_url",
+            STARTER_BASE_URL,
+            "the address the site will be published at (feeds, the sitemap and citations give it)",
+        );
+    }
+    if let Some(name) = STARTER_PUBLISHER.iter().find(|p| raw.publisher.values().any(|v| v == **p)) {
+        warn("publisher", name, "the name of the bureau that publishes the site");
+    }
+    found
 }
 
 /// An error on the key `key` of `site.toml` (placed on it when it is found), its message to fill.
@@ -429,6 +470,7 @@ impl Config {
         if diags.has_errors() {
             return Err(diags);
         }
+        let warnings = placeholders(text, &raw);
         Ok(Config {
             title: raw.title,
             description: raw.description,
@@ -442,6 +484,7 @@ impl Config {
             metrics: raw.metrics,
             settings: raw.settings,
             rules: raw.rules,
+            warnings,
             downloads: raw.downloads,
             encodings: raw.encodings,
         })

@@ -221,7 +221,47 @@ pub struct Diagnostics {
     items: Vec<Diagnostic>,
 }
 
+/// Places shown for the repeats of a problem beyond the first.
+const REPEATS_SHOWN: usize = 5;
+
 impl Diagnostics {
+    /// The same problem (severity, field and message) found again further down a table is
+    /// said once, at its first place, with the places of the others (a column filled in the
+    /// same wrong way gives one message, not one a row). Order is kept.
+    pub fn collapse_repeats(self) -> Diagnostics {
+        let mut firsts: Vec<(Diagnostic, Vec<String>)> = Vec::new();
+        let mut index: std::collections::HashMap<(Severity, Option<String>, String), usize> = Default::default();
+        for d in self.items {
+            let key = (d.severity, d.field.clone(), d.message.clone());
+            match index.get(&key) {
+                Some(&i) => {
+                    let place = match d.cell.as_deref().and_then(|c| c.rsplit_once("cell ")) {
+                        Some((_, cell)) => cell.to_string(),
+                        None => format!("line {}", d.line),
+                    };
+                    firsts[i].1.push(place);
+                }
+                None => {
+                    index.insert(key, firsts.len());
+                    firsts.push((d, Vec::new()));
+                }
+            }
+        }
+        let items = firsts
+            .into_iter()
+            .map(|(mut d, others)| {
+                if !others.is_empty() {
+                    let more = if others.len() > REPEATS_SHOWN { ", …" } else { "" };
+                    let shown = others[..others.len().min(REPEATS_SHOWN)].join(", ");
+                    let rows = if others.len() == 1 { "row" } else { "rows" };
+                    d.message = format!("{} (the same in {} more {rows}: {shown}{more})", d.message, others.len());
+                }
+                d
+            })
+            .collect();
+        Diagnostics { items }
+    }
+
     /// An empty collector.
     pub fn new() -> Self {
         Self::default()

@@ -37,7 +37,7 @@ impl<I: Hash + Debug + Send + Sync, V> Work<V> for Call<I, V> {
     }
 
     fn key(&self) -> u64 {
-        let mut h = std::hash::DefaultHasher::new();
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
         // The function, by its address (the same in one process), and its inputs.
         (self.make as usize).hash(&mut h);
         self.inputs.hash(&mut h);

@@ -25,6 +25,10 @@ const STARTER: &[(&str, &str)] = &[
         "area,date,event,title,source\n450804,2016-01,national_recognition,通过国家义务教育基本均衡发展评估认定,example-report\n",
     ),
     ("content/_index.md", "+++\ntitle = \"欢迎\"\n+++\n\n本平台公开本县义务教育均衡发展的指标、进程与报告。\n"),
+    (
+        "content/counties/450804.md",
+        "+++\ntitle = \"覃塘区义务教育均衡发展概况\"\nsources = [\"example-report\"]\n+++\n\n在这里用几段话介绍本县推进均衡发展的做法与进展（本文件名是县区代码）。\n",
+    ),
     ("content/about/_index.md", "+++\ntitle = \"关于\"\n+++\n\n由县教育局维护。数据按 CC BY 4.0 许可发布。\n"),
 ];
 
@@ -38,6 +42,11 @@ pub fn new_site(dir: &Path) -> Result<()> {
     }
     for (path, text) in STARTER {
         fs::write(&dir.join(path), text.as_bytes())?;
+    }
+    // Every other table, with its header row: each column in its place, to fill in.
+    for spec in crate::format::INPUT_FILES.iter().filter(|f| !STARTER.iter().any(|(p, _)| *p == f.file)) {
+        let header: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+        fs::write(&dir.join(spec.file), format!("{}\n", header.join(",")).as_bytes())?;
     }
     Ok(())
 }

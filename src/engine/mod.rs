@@ -387,6 +387,9 @@ pub struct Computed {
     pub orphan_points: Vec<Arc<str>>,
     /// Schools counted (with pupils at this level).
     pub schools: usize,
+    /// Distinct schools in the county's rows of this school year, every level (its pages of
+    /// schools show each once): planning those pages needs no pass over the rows.
+    pub school_ids: usize,
     /// False when the school-by-school detail (units, terms, per-school compliance) was
     /// dropped after computing ([`compute_with`]; [`detail`] recomputes it).
     pub detailed: bool,
@@ -496,10 +499,12 @@ pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> 
 /// Every computation, school by school, of one county × school year: `rows` are that
 /// county's rows of that year, sorted as the model sorts them.
 pub fn detail(rows: &[SchoolRow], rules: &Rules) -> Vec<Computed> {
+    // The rows are sorted by school: a school's levels are neighbours.
+    let ids = rows.chunk_by(|a, b| a.school_id == b.school_id).count();
     Scheme::ALL
         .iter()
         .flat_map(|&scheme| Level::ALL.iter().map(move |&level| (scheme, level)))
-        .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules))
+        .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules, ids))
         .collect()
 }
 
@@ -589,7 +594,14 @@ fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
     }
 }
 
-fn compute_sheet(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules) -> Option<Computed> {
+/// One regime's computation of one level; `school_ids` is the rows' number of schools.
+fn compute_sheet(
+    rows: &[SchoolRow],
+    scheme: Scheme,
+    level: Level,
+    rules: &Rules,
+    school_ids: usize,
+) -> Option<Computed> {
     let (units, excluded_points, orphan_points) = units(rows, scheme, level, rules);
     if units.iter().all(|u| u.students <= 0.0) {
         return None;
@@ -619,6 +631,7 @@ fn compute_sheet(rows: &[SchoolRow], scheme: Scheme, level: Level, rules: &Rules
         excluded_points,
         orphan_points,
         schools: units.iter().filter(|u| u.students > 0.0).count(),
+        school_ids,
         detailed: true,
         audited: true,
         units,

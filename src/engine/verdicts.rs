@@ -21,8 +21,14 @@ pub struct SheetRow {
     pub reported_value: Option<f64>,
     /// The county value computed from school data.
     pub computed_value: Option<f64>,
+    /// Decimals the value shown was published with, when it is the published one (shown as
+    /// published: 4.80 stays 4.80); `None` for a computed one.
+    pub value_decimals: Option<u8>,
     /// The CV shown (computed when school data exist, else reported).
     pub cv: Option<f64>,
+    /// Decimals the CV shown was published with, when it is the published one (0.290 stays
+    /// 0.290); `None` for a computed one, shown by the display rule.
+    pub cv_decimals: Option<u8>,
     /// The published CV.
     pub reported_cv: Option<f64>,
     /// Decimals the published CV was given with.
@@ -60,6 +66,9 @@ pub enum Basis {
 pub struct Composite {
     /// The composite CV shown and judged.
     pub cv: f64,
+    /// Decimals it was published with, when it is the published composite (shown as
+    /// published); `None` for one computed, or the mean of published coefficients.
+    pub cv_decimals: Option<u8>,
     /// Where it comes from.
     pub basis: Basis,
     /// The published composite (or the mean of the published CVs).
@@ -151,12 +160,15 @@ pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Ve
                     let computed_cv = c.and_then(|c| c.cv);
                     let computed_value = c.and_then(|c| c.mean);
                     let cv = computed_cv.or(if comp.is_some() { None } else { reported_cv });
+                    let published_cv = comp.is_none() && reported_cv.is_some();
                     SheetRow {
                         indicator: ind.id,
                         value: computed_value.or(r.and_then(|r| r.value)),
+                        value_decimals: r.filter(|_| computed_value.is_none()).and_then(|r| r.value_decimals),
                         reported_value: r.and_then(|r| r.value),
                         computed_value,
                         cv,
+                        cv_decimals: reported_cv_decimals.filter(|_| published_cv),
                         reported_cv,
                         reported_cv_decimals,
                         computed_cv,
@@ -222,6 +234,7 @@ fn composite(
     };
     Some(Composite {
         cv,
+        cv_decimals: reported_cv_decimals.filter(|_| basis == Basis::Reported),
         basis,
         reported_cv,
         reported_cv_decimals,
@@ -330,6 +343,7 @@ mod tests {
             excluded_points: vec![],
             orphan_points: vec![],
             schools: 0,
+            school_ids: 0,
             detailed: true,
             audited: true,
         }

@@ -214,6 +214,7 @@ pub struct Pipeline {
     pages: Memo<(Arc<Vec<Page>>, Diagnostics)>,
     theme: Memo<(Arc<Theme>, Diagnostics)>,
     styled: Memo<Arc<render::Styled>>,
+    sizes: Memo<Ran<usize>>,
     parts: Memo<Ran<Arc<DownloadPart>>>,
     downloads: Memo<Ran<Arc<Downloads>>>,
     rankings: Memo<Ran<Rankings>>,
@@ -238,6 +239,7 @@ impl Pipeline {
             pages: Memo::new("pages", keep),
             theme: Memo::new("theme", keep),
             styled: Memo::new("templates and styles", keep),
+            sizes: Memo::new("table sizes", keep),
             parts: Memo::new("download parts", keep),
             downloads: Memo::new("downloads", keep),
             rankings: Memo::new("rankings", keep),
@@ -263,6 +265,7 @@ impl Pipeline {
         let mut diags = Diagnostics::new();
         let mut timer = Timer::start();
         let config = self.config.try_get(CONFIG_FILE, self.file_at(CONFIG_FILE, None), steps::config)?;
+        config.warnings.iter().for_each(|w| diags.push(w.clone()));
         // The history first: what it reads of past releases is dropped before the site is read.
         let revisions = self.revisions(&config, &mut diags);
         timer.done("history");
@@ -418,8 +421,9 @@ impl Pipeline {
         Ok(ThemeAt { root: &self.root, name: &config.theme, languages: &config.languages, files })
     }
 
-    /// The render stage's jobs, in order, each run through its memo: the assets, the download
-    /// parts, the downloads' record, the rankings, every page and feed, then `robots.txt`.
+    /// The render stage's jobs, in order, each run through its memo: the assets, the sizes of
+    /// the national tables, the download parts, the downloads' record, the rankings, every page
+    /// and feed, then `robots.txt`.
     fn render(
         &self,
         site: &Analysed,
@@ -431,7 +435,8 @@ impl Pipeline {
         render::assets(theme, styled, sink);
         let reading = Reading::new(site);
         let words = downloads::Words::new(styled.strings());
-        let parts = render::run_parts(&downloads::part_jobs(&reading, &words), |job| self.parts.run(job, sink));
+        let sizes: Vec<usize> = downloads::size_jobs(&reading).iter().map(|job| self.sizes.run(job, sink)).collect();
+        let parts = render::run_parts(&downloads::part_jobs(&reading, &words, &sizes), |job| self.parts.run(job, sink));
         let downloads = self.downloads.run(&downloads::downloads_job(&reading, parts), sink);
         timer.done("downloads");
         let rankings = self.rankings.run(&render::pages::rankings_job(&reading), sink);
@@ -507,6 +512,7 @@ impl Pipeline {
             &self.pages,
             &self.theme,
             &self.styled,
+            &self.sizes,
             &self.parts,
             &self.downloads,
             &self.rankings,

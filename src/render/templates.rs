@@ -101,9 +101,14 @@ pub fn environment(
             _ => "—".to_string(),
         }
     });
-    env.add_filter("cv", |value: Value| -> String {
+    // A coefficient: with the decimals it was published with where given (a published
+    // figure is shown as published), else by the display rule of computed ones.
+    env.add_filter("cv", |value: Value, decimals: Option<u32>| -> String {
         match f64::try_from(value.clone()) {
-            Ok(v) if !value.is_none() && !value.is_undefined() => format_cv(v),
+            Ok(v) if !value.is_none() && !value.is_undefined() => match decimals {
+                Some(d) => fixed(v, d as usize),
+                None => format_cv(v),
+            },
             _ => "—".to_string(),
         }
     });

@@ -38,7 +38,7 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
             .and_then(|s| s.composite.as_ref())
             .map_or(
                 Value::Null,
-                |c| json!({ "cv": c.cv, "threshold": c.threshold, "meets": c.meets, "basis": c.basis }),
+                |c| json!({ "cv": c.cv, "cv_decimals": c.cv_decimals, "threshold": c.threshold, "meets": c.meets, "basis": c.basis }),
             )
     };
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
@@ -151,8 +151,11 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
                 object([
                     ("indicator", json!(r.indicator)),
                     ("value", json!(r.value)),
+                    ("value_decimals", json!(r.value_decimals)),
                     ("cv", json!(r.cv)),
+                    ("cv_decimals", json!(r.cv_decimals)),
                     ("reported_cv", json!(r.reported_cv)),
+                    ("reported_cv_decimals", json!(r.reported_cv_decimals)),
                     ("reported_value", json!(r.reported_value)),
                     ("computed_value", json!(r.computed_value)),
                     ("disagrees", json!(r.disagrees)),
@@ -168,8 +171,10 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
         let composite = s.composite.as_ref().map(|c| {
             object([
                 ("cv", json!(c.cv)),
+                ("cv_decimals", json!(c.cv_decimals)),
                 ("basis", json!(c.basis)),
                 ("reported_cv", json!(c.reported_cv)),
+                ("reported_cv_decimals", json!(c.reported_cv_decimals)),
                 ("computed_cv", json!(c.computed_cv)),
                 ("disagrees", json!(c.disagrees)),
                 ("reported_mean", json!(c.reported_mean)),
@@ -265,13 +270,16 @@ pub struct Ranked {
     value: Option<f64>,
     cv: f64,
     meets: Option<bool>,
+    /// The value's decimals: as published, else the indicator's.
     decimals: u8,
+    /// A published CV's decimals.
+    cv_decimals: Option<u8>,
 }
 
 impl std::hash::Hash for Ranked {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        (self.county, self.school_year, self.value.map(f64::to_bits), self.cv.to_bits(), self.meets, self.decimals)
-            .hash(h);
+        let figures = (self.value.map(f64::to_bits), self.cv.to_bits(), self.meets, self.decimals, self.cv_decimals);
+        (self.county, self.school_year, figures).hash(h);
     }
 }
 
@@ -284,7 +292,16 @@ pub fn ranking(scope: &Scope, scheme: Scheme, indicator: &str, level: Level) -> 
         .filter_map(|(county, c)| {
             let (school_year, r) = crate::engine::latest_row(scope.sheets_of(&c.code), scheme, level, indicator)?;
             let cv = r.cv.expect("a latest row has a CV");
-            Some(Ranked { county, school_year, value: r.value, cv, meets: r.meets, decimals: r.decimals })
+            let decimals = r.value_decimals.unwrap_or(r.decimals);
+            Some(Ranked {
+                county,
+                school_year,
+                value: r.value,
+                cv,
+                meets: r.meets,
+                decimals,
+                cv_decimals: r.cv_decimals,
+            })
         })
         .collect();
     // Counties are sorted by code: a stable sort ranks ties by code.
@@ -308,6 +325,7 @@ pub fn ranking_view(scope: &Scope, rows: &[Ranked], first: usize) -> Value {
                     ("school_year", json!(r.school_year.to_string())),
                     ("value", json!(r.value)),
                     ("cv", json!(r.cv)),
+                    ("cv_decimals", json!(r.cv_decimals)),
                     ("meets", json!(r.meets)),
                     ("decimals", json!(r.decimals)),
                     ("rank", json!(first + i)),

@@ -684,7 +684,11 @@ fn csv_saved_by_a_spreadsheet_reads_back() {
     let text = report.diagnostics.to_string();
     assert!(!report.diagnostics.has_errors(), "{text}");
     assert!(text.contains("read `0` as `000000`: a spreadsheet dropped the leading zeros"), "{text}");
-    assert!(text.contains("found `145080401`, 9 digits where the other school ids have 10"), "{text}");
+    assert!(text.contains("found `145080401` (9 characters)"), "{text}");
+    assert!(
+        text.contains("expected a school identifier (学校标识码) of 10 digits; a spreadsheet drops the leading zeros"),
+        "{text}"
+    );
     assert!(text.contains("data/schools.xlsx"), "{text}");
     let model = model_of(&copy.site);
     assert!(model.schools.iter().any(|r| &*r.school_name == evil), "the formula guard is removed");

@@ -19,3 +19,27 @@ fn error_fixtures() {
         redactions(&t.site).bind(|| insta::assert_snapshot!(format!("error_{case}"), stderr));
     }
 }
+
+// Guards every warning fixture (`tests/fixtures/warnings/<case>/`, one slip each that a site
+// can publish but should not: school ids of other than ten digits, a coefficient typed as a
+// percentage, county codes not in the national list or not matching their prefecture and
+// province, figures without a source): `check` passes and names the file, line, column and
+// field; `check --deny-warnings` fails on it.
+#[test]
+fn warning_fixtures() {
+    let root = repo_root().join("tests/fixtures/warnings");
+    let mut cases: Vec<_> =
+        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    cases.sort();
+    assert!(cases.len() >= 5);
+    for case in cases {
+        let t = SiteTest::from_fixture(&format!("warnings/{case}"));
+        let out = t.run(&["check"]);
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{case} should pass with a warning: {stderr}");
+        assert!(stderr.contains("warning: data/"), "{case}: {stderr}");
+        redactions(&t.site).bind(|| insta::assert_snapshot!(format!("warning_{case}"), stderr));
+        let denied = t.run(&["check", "--deny-warnings"]);
+        assert_eq!(denied.status.code(), Some(1), "{case} should fail with --deny-warnings");
+    }
+}

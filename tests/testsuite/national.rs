@@ -27,16 +27,17 @@ fn preview_rebuilds_in_verify_mode_at_national_size() {
     let files = [
         (
             "data/indicators.csv",
-            "county,school_year,level,scheme,indicator,value,cv,source\n450802,2020-2021,primary,basic,composite,,0.412,\n",
+            "county,school_year,level,scheme,indicator,value,cv,source\n450802,2020-2021,primary,basic,composite,,0.412,r1\n",
             "0.412",
         ),
         ("data/milestones.csv", "area,date,event,title,source\n450802,2015-12,national_recognition,认定,\n", "2015-12"),
-        ("data/metrics.csv", "area,period,metric,value,unit,source\n450802,2020,big_classes,3,班,\n", ",3,"),
+        ("data/metrics.csv", "area,period,metric,value,unit,source\n450802,2020,big_classes,3,班,r1\n", ",3,"),
         ("content/counties/450802.md", "+++\ntitle = \"港北区\"\n+++\n\n港北区的说明。\n", "说明"),
     ];
     for (rel, text, _) in files {
         t.write(rel, text);
     }
+    t.write("data/sources.csv", "id,title,publisher,date,url\nr1,测试报告,测试局,2021,\n");
     let mut preview = junheng::pipeline::Pipeline::new(&t.site, junheng::pipeline::Keep::Verified);
     preview.run(junheng::pipeline::To::Memory, false).unwrap();
     preview.counts();

@@ -3,14 +3,31 @@
 
 use crate::support::{SiteTest, repo_root};
 
-// Guards that a new site builds with zero diagnostics.
+// Guards the starter: every table with its header row and every folder; it builds, warning of
+// the placeholders to replace (address and publisher) until they are, then with none.
 #[test]
 fn starter_site_builds() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("mysite");
     junheng::new::new_site(&site).unwrap();
-    let report =
-        junheng::build(&junheng::BuildOptions { site: site.clone(), output: None, deny_warnings: false }).unwrap();
+    for spec in junheng::format::INPUT_FILES {
+        let text = std::fs::read_to_string(site.join(spec.file)).unwrap();
+        assert!(text.starts_with(spec.columns[0].name), "{}: {text}", spec.file);
+    }
+    assert!(site.join("content/counties/450804.md").is_file());
+    let build = || junheng::build(&junheng::BuildOptions { site: site.clone(), output: None, deny_warnings: false });
+    let report = build().unwrap();
+    let shown = report.diagnostics.to_string();
+    assert_eq!((report.diagnostics.error_count(), report.diagnostics.warning_count()), (0, 2), "{shown}");
+    assert!(shown.contains("field `base_url`: still `https://example.org/`, the placeholder"), "{shown}");
+    assert!(shown.contains("field `publisher`: still `示例县教育局`"), "{shown}");
+    let toml = std::fs::read_to_string(site.join("site.toml")).unwrap();
+    let own = toml
+        .replace("https://example.org/", "https://jyj.jiujiang.example.gov.cn/")
+        .replace("示例县教育局", "覃塘区教育局")
+        .replace("Example County Education Bureau", "Qintang District Education Bureau");
+    std::fs::write(site.join("site.toml"), own).unwrap();
+    let report = build().unwrap();
     assert!(report.diagnostics.is_clean(), "{}", report.diagnostics);
     assert!(site.join("public/county/450804/index.html").is_file());
     assert!(!site.join("themes").exists(), "no copy of the theme unless asked");

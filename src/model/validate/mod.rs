@@ -322,6 +322,28 @@ impl<'t> Cells<'t, '_> {
         r
     }
 
+    /// A school year (`2020-2021`); a bare calendar year gets the two school years it could
+    /// mean.
+    fn school_year(&mut self, name: impl Column) -> Option<SchoolYear> {
+        let v = self.raw(name);
+        let r = SchoolYear::parse(v);
+        if r.is_none() {
+            let bare = crate::load::cell::trim(v).parse::<u16>().ok().filter(|y| (1900..2200).contains(y));
+            match bare {
+                Some(y) => self.fail(
+                    name,
+                    &format!(
+                        "a school year of two calendar years: `{y}-{}` (from autumn {y}) or `{}-{y}` (to summer {y})",
+                        y + 1,
+                        y - 1
+                    ),
+                ),
+                None => self.fail(name, "a school year like `2020-2021`"),
+            }
+        }
+        r
+    }
+
     fn decimal(&mut self, name: impl Column) -> Option<f64> {
         match parse_decimal(self.raw(name)) {
             Ok(v) => v,
@@ -421,36 +443,134 @@ impl<'t> Cells<'t, '_> {
     }
 }
 
+/// The largest difference coefficient a publication could plausibly give: county figures of
+/// schools spread far wider than any balance report shows have a CV near 1.
+const MAX_CV: f64 = 1.5;
+
 /// The national county list (NBS 2023 codes), for "did you mean" hints.
 pub const NATIONAL_COUNTIES: &str = include_str!("../counties-national.csv");
 
-/// A hint for an unknown county code: a near code of the site, else its entry in the national
-/// list, else a near code of the national list.
-fn suggest_county(code: &str, refs: &Refs) -> String {
-    let near = |candidates: &mut dyn Iterator<Item = (&str, String)>| -> Option<(String, String)> {
-        candidates
-            .map(|(c, name)| (strsim::damerau_levenshtein(code, c), c.to_string(), name))
-            .filter(|(d, _, _)| *d == 1)
-            .min()
-            .map(|(_, c, name)| (c, name))
-    };
-    let national = || {
-        NATIONAL_COUNTIES.lines().skip(1).filter_map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            (f.len() == 6).then(|| {
-                (f[0], format!("{}{}{}", f[5], if f[3] == "市辖区" || f[3] == "县" { "" } else { f[3] }, f[1]))
+/// The counties of the national list: code → full name (province, prefecture, county).
+fn national_counties() -> &'static BTreeMap<&'static str, String> {
+    static LIST: std::sync::OnceLock<BTreeMap<&'static str, String>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        NATIONAL_COUNTIES
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (f.len() == 6).then(|| {
+                    (f[0], format!("{}{}{}", f[5], if f[3] == "市辖区" || f[3] == "县" { "" } else { f[3] }, f[1]))
+                })
             })
-        })
-    };
-    if let Some((c, name)) = near(&mut refs.counties.iter().map(|c| (*c, String::new()))) {
-        return format!("; did you mean `{c}`?{name}");
+            .collect()
+    })
+}
+
+/// The counties of the national list by their own name (`鸠江区` → its codes).
+fn national_names() -> &'static BTreeMap<&'static str, Vec<&'static str>> {
+    static NAMES: std::sync::OnceLock<BTreeMap<&'static str, Vec<&'static str>>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for l in NATIONAL_COUNTIES.lines().skip(1) {
+            let f: Vec<&str> = l.split(',').collect();
+            if f.len() == 6 {
+                names.entry(f[1]).or_default().push(f[0]);
+            }
+        }
+        names
+    })
+}
+
+/// " (N more rows like it)" after a problem said once for a table, or nothing.
+pub(super) fn more_rows(others: usize) -> String {
+    match others {
+        0 => String::new(),
+        1 => " (1 more row like it)".to_string(),
+        n => format!(" ({n} more rows like it)"),
     }
-    if let Some((_, name)) = national().find(|(c, _)| *c == code) {
-        return format!("; `{code}` is {name} in the national list: add a row for it to `data/counties.csv`");
+}
+
+/// The code among `candidates` one edit from `code`, with its name.
+fn near_code<'c>(code: &str, candidates: impl Iterator<Item = (&'c str, &'c str)>) -> Option<(&'c str, &'c str)> {
+    candidates
+        .map(|(c, name)| (strsim::damerau_levenshtein(code, c), c, name))
+        .filter(|(d, _, _)| *d == 1)
+        .min()
+        .map(|(_, c, name)| (c, name))
+}
+
+/// A hint for an unknown county code of a data row: its entry in the national list (a row to
+/// add, or a county row whose code is the slip), else a near code of the site, else a near
+/// code of the national list.
+fn suggest_county(code: &str, refs: &Refs) -> String {
+    let national = national_counties();
+    let near_site = near_code(code, refs.counties.iter().map(|c| (*c, "")));
+    if let Some(name) = national.get(code) {
+        return match near_site.filter(|(c, _)| !national.contains_key(c)) {
+            Some((c, _)) => format!(
+                "; `{code}` is {name} in the national list, and the county row `{c}` is not in it: correct that row's code in `data/counties.csv`?"
+            ),
+            None => format!("; `{code}` is {name} in the national list: add a row for it to `data/counties.csv`"),
+        };
     }
-    match near(&mut national()) {
+    if let Some((c, _)) = near_site {
+        return format!("; did you mean `{c}`?");
+    }
+    match near_code(code, national.iter().map(|(c, n)| (*c, n.as_str()))) {
         Some((c, name)) => format!("; did you mean `{c}` ({name})?"),
         None => String::new(),
+    }
+}
+
+/// Warns of a county row whose code is not in the national list, or whose prefecture or
+/// province code is not the one its code names (a county code begins with its prefecture's
+/// four digits and its province's two).
+fn check_county_codes(t: &Table, rows: &[(&Row, County)], diags: &mut Diagnostics) {
+    let national = national_counties();
+    let six_digits = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit());
+    for (row, c) in rows.iter().filter(|(_, c)| six_digits(&c.code) && c.code != NATIONAL_AREA) {
+        let mut warn = |field: &str, message: String| {
+            diags.push(t.cell_diag(row, field, Diagnostic::warning(&t.file, message)));
+        };
+        if !national.contains_key(c.code.as_str()) {
+            // The county of that name in the list (in the same province first), else a near code.
+            let named = |same_province: bool| {
+                national_names()
+                    .get(c.name.as_str())
+                    .into_iter()
+                    .flatten()
+                    .find(|code| !same_province || code[..2] == c.code[..2])
+            };
+            let hint = match named(true).or_else(|| named(false)) {
+                Some(code) => format!("; {} there is `{code}` ({})", c.name, national[code]),
+                None => match near_code(&c.code, national.iter().map(|(c, n)| (*c, n.as_str()))) {
+                    Some((near, name)) => format!("; did you mean `{near}` ({name})?"),
+                    None => String::new(),
+                },
+            };
+            warn(
+                "code",
+                format!(
+                    "`{}` is not a county code of the national list (2023){hint}. A county created or renamed since then keeps its own code; otherwise correct it (data rows name counties by this code)",
+                    c.code
+                ),
+            );
+        }
+        for (field, given, expected) in [
+            ("prefecture_code", &c.prefecture_code, format!("{}00", &c.code[..4])),
+            ("province_code", &c.province_code, format!("{}0000", &c.code[..2])),
+        ] {
+            if *given != expected {
+                warn(
+                    field,
+                    format!(
+                        "found `{given}` for county `{}`: expected `{expected}` (a county code begins with the codes of its prefecture and province)",
+                        c.code
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -460,8 +580,9 @@ fn each_row<'t, T>(
     mut f: impl FnMut(&mut Cells<'t, '_>) -> Option<T>,
 ) -> Vec<(&'t Row, T)> {
     let mut out = Vec::with_capacity(table.rows.len());
+    let mut found = Diagnostics::new();
     for row in &table.rows {
-        let mut cells = Cells { table, row, diags, ok: true };
+        let mut cells = Cells { table, row, diags: &mut found, ok: true };
         let v = f(&mut cells);
         if cells.ok
             && let Some(v) = v
@@ -469,6 +590,7 @@ fn each_row<'t, T>(
             out.push((row, v));
         }
     }
+    diags.extend(found.collapse_repeats());
     out
 }
 
@@ -504,7 +626,9 @@ fn each_row_par<'t, T: Send, S: Default>(
         .collect();
     let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     found.sort_unstable_by_key(|(i, _)| *i);
-    found.into_iter().for_each(|(_, problems)| diags.extend(problems));
+    let mut problems = Diagnostics::new();
+    found.into_iter().for_each(|(_, p)| problems.extend(p));
+    diags.extend(problems.collapse_repeats());
     // In place (`flatten` would copy): an `Option` of a pair holding a reference is the size
     // of the pair.
     rows.into_iter().filter_map(|row| row).collect()
@@ -685,6 +809,7 @@ fn counties(t: &Table, diags: &mut Diagnostics) -> Vec<County> {
             province,
         })
     });
+    check_county_codes(t, &rows, diags);
     // A prefecture or province must carry one name and one parent throughout.
     let mut first_seen: HashMap<String, (String, u32)> = HashMap::default();
     for (row, c) in &rows {
@@ -755,7 +880,7 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
         ["county", "school_year", "level", "scheme", "indicator", "value", "cv", "source"].map(|n| Resolved::of(t, n));
     let rows = each_row_par(t, diags, |_: &mut (), c| {
         let county = c.county(county_col, refs);
-        let school_year = c.parsed(year_col, "a school year like `2020-2021`", SchoolYear::parse);
+        let school_year = c.school_year(year_col);
         let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
         let scheme = c.parsed(scheme_col, "`basic` or `quality`", Scheme::parse);
         let raw = c.raw(indicator_col).to_string();
@@ -779,6 +904,22 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
         });
         let value = c.non_negative(value_col);
         let cv = c.non_negative(cv_col);
+        if let Some(v) = cv.filter(|v| *v > MAX_CV) {
+            // The decimal point moved (0.344 typed as 34.4), or a percentage: the figure with
+            // the point moved left until it is plausible, with the digits it was typed with.
+            let (mut meant, mut places) = (v, usize::from(decimals(c.raw(cv_col)).unwrap_or(0)));
+            while meant > MAX_CV {
+                meant /= 10.0;
+                places += 1;
+            }
+            let d = Diagnostic::warning(
+                &c.table.file,
+                format!(
+                    "found {v}: a difference coefficient above {MAX_CV} is beyond any published one; did you mean {meant:.places$}? (a slip of the decimal point, or a percentage)"
+                ),
+            );
+            c.diags.push(c.table.cell_diag(c.row, "cv", d));
+        }
         let value_decimals = decimals(c.raw(value_col));
         let cv_decimals = decimals(c.raw(cv_col));
         if indicator == Some(IndicatorRef::Composite) && value.is_some() {
@@ -799,6 +940,7 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
         })
     });
     check_composites(t, &rows, diags);
+    check_sources_given(t, &rows, |r: &Reported| r.source.is_none() && (r.value.is_some() || r.cv.is_some()), diags);
     let mut v = reject_duplicates(t, rows, "this county, school year, level, scheme and indicator are", diags);
     // Each row's place, borrowed (rows are unique by it: duplicates were rejected).
     fn order(r: &Reported) -> (&str, SchoolYear, Level, Scheme, usize) {
@@ -876,9 +1018,25 @@ fn metrics(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Metric> {
         let source = c.source(refs);
         Some(Metric { area, period: period?, metric, value: value?, unit: c.opt_text("unit"), source })
     });
+    check_sources_given(t, &rows, |m: &Metric| m.source.is_none(), diags);
     let mut v = reject_duplicates(t, rows, "this area, period and metric are", diags);
     v.sort_by(|a, b| (&a.area, &a.metric, &a.period).cmp(&(&b.area, &b.metric, &b.period)));
     v
+}
+
+/// Warns, once for the table, of figures given without a source (every figure of the site
+/// links to where it was published): names the first and counts the others.
+fn check_sources_given<T>(t: &Table, rows: &[(&Row, T)], unsourced: impl Fn(&T) -> bool, diags: &mut Diagnostics) {
+    let mut missing = rows.iter().filter(|(_, r)| unsourced(r));
+    let Some((row, _)) = missing.next() else { return };
+    let others = more_rows(missing.count());
+    let d = Diagnostic::warning(
+        &t.file,
+        format!(
+            "a figure without a source{others}: expected the `id` of its publication in `data/sources.csv`, so that readers can check it"
+        ),
+    );
+    diags.push(t.cell_diag(row, "source", d));
 }
 
 mod pages;

@@ -1,5 +1,5 @@
 //! The school rows of `data/schools.csv`, read and checked: each row's cells, the facility
-//! figures that rows of one school must share, ids that lost their leading zeros.
+//! figures that rows of one school must share, ids other than ten digits (leading zeros lost).
 
 use super::*;
 
@@ -21,29 +21,25 @@ fn school_type(s: &str) -> Option<&'static str> {
 
 /// Rows of one school and school year must agree on what describes the whole school: its
 /// type, its senior-high enrolment and the facility figures the engine apportions.
-/// Warns of school ids a spreadsheet stripped of their leading zeros: ids of digits one or more
-/// shorter than most ids of the file (学校标识码 have ten digits). Nothing can restore them; one
-/// warning names the first and counts the others.
-fn check_lost_zeros(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
-    let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
-    let mut lengths: HashMap<usize, usize> = HashMap::default();
-    for (_, r) in rows.iter().filter(|(_, r)| digits(&r.school_id)) {
-        *lengths.entry(r.school_id.len()).or_default() += 1;
-    }
-    let Some((&usual, _)) = lengths.iter().max_by_key(|(len, n)| (**n, **len)) else { return };
-    let short: Vec<&(&Row, SchoolRow)> =
-        rows.iter().filter(|(_, r)| digits(&r.school_id) && r.school_id.len() < usual).collect();
-    let Some((row, r)) = short.first() else { return };
-    let others = match short.len() - 1 {
-        0 => String::new(),
-        n => format!(" ({n} more rows like it)"),
+/// Warns of school ids other than ten digits (a 学校标识码 always has ten): shorter ones a
+/// spreadsheet probably stripped of their leading zeros, which nothing can restore. One warning
+/// names the first and counts the others.
+fn check_school_ids(t: &Table, rows: &[(&Row, SchoolRow)], diags: &mut Diagnostics) {
+    let ten_digits = |id: &str| id.len() == 10 && id.bytes().all(|b| b.is_ascii_digit());
+    let odd: Vec<&(&Row, SchoolRow)> = rows.iter().filter(|(_, r)| !ten_digits(&r.school_id)).collect();
+    let Some((row, r)) = odd.first() else { return };
+    let others = more_rows(odd.len() - 1);
+    let id = &r.school_id;
+    let why = if id.len() < 10 && id.bytes().all(|b| b.is_ascii_digit()) {
+        "a spreadsheet drops the leading zeros of numbers, and they cannot be restored: type the ids again as text (a workbook, data/schools.xlsx, keeps them so; or format the column as text)"
+    } else {
+        "check it against the school's record"
     };
     let d = Diagnostic::warning(
         &t.file,
         format!(
-            "found `{}`, {} digits where the other school ids have {usual}{others}: a spreadsheet drops the leading zeros of numbers, and they cannot be restored; save the table as a workbook (data/schools.xlsx, which keeps ids as text) or format the column as text",
-            r.school_id,
-            r.school_id.len()
+            "found `{id}` ({} characters){others}: expected a school identifier (学校标识码) of 10 digits; {why}",
+            id.chars().count()
         ),
     );
     diags.push(t.cell_diag(row, "school_id", d));
@@ -130,7 +126,7 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
         }
         let school_name = c.text_str(name_col, "the school's name");
         let county = share(c.county_str(county_col, refs));
-        let school_year = c.parsed(year_col, "a school year like `2020-2021`", SchoolYear::parse);
+        let school_year = c.school_year(year_col);
         let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
         let school_type = c.parsed(type_col, &type_expected, school_type);
         // Pupils of one school: far fewer than four billion (kept in four bytes).
@@ -181,7 +177,8 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
         })
     });
     check_whole_school_figures(t, &rows, diags);
-    check_lost_zeros(t, &rows, diags);
+    check_school_ids(t, &rows, diags);
+    check_sources_given(t, &rows, |r: &SchoolRow| r.source.is_none(), diags);
     let mut v = reject_duplicates(t, rows, "this school, school year and level are", diags);
     // Keys are unique after the duplicate check, so an unstable (in-place) sort is exact.
     v.sort_unstable_by(|a, b| {

@@ -248,6 +248,8 @@ pub struct TrendPoint {
     pub label: String,
     /// The coefficient.
     pub value: f64,
+    /// The decimals it was published with (a published figure is shown as published).
+    pub decimals: Option<u8>,
 }
 
 const TREND_W: f64 = 560.0;
@@ -308,7 +310,9 @@ pub fn trend_chart(id: &str, points: &[TrendPoint], slots: usize, threshold: &Re
         let (px, py) = (x(p.slot), y(p.value));
         let vy = if (py - 10.0 - ty).abs() < 12.0 && py > ty { r1(py + 18.0) } else { r1(py - 10.0) };
         let _ = write!(svg, "<text x=\"{}\" y=\"{}\">", Tenths(px), Tenths(vy));
-        let _ = write_escaped(&mut svg, &format_cv(p.value));
+        let shown =
+            p.decimals.map_or_else(|| format_cv(p.value), |d| crate::render::templates::fixed(p.value, d.into()));
+        let _ = write_escaped(&mut svg, &shown);
         svg.push_str("</text>");
     }
     svg.push_str("</g><g class=\"lbl\">");
@@ -541,10 +545,10 @@ fn cv_sentence(
     template: &str,
     level: &str,
     name: &str,
-    pts: &[(u16, String, f64, bool)],
+    pts: &[(u16, String, f64, bool, Option<u8>)],
     threshold: f64,
 ) -> String {
-    let Some((year, label, cv, _)) = pts.last() else { return String::new() };
+    let Some((year, label, cv, _, decimals)) = pts.last() else { return String::new() };
     let shown = |v: f64| (v * 1000.0).round() as i64;
     let cmp = match shown(*cv).cmp(&shown(threshold)) {
         std::cmp::Ordering::Less => "chart.cmp_below",
@@ -553,7 +557,7 @@ fn cv_sentence(
     };
     let change = match pts.len().checked_sub(2).map(|i| &pts[i]) {
         None => String::new(),
-        Some((prev_year, prev_label, prev, _)) => {
+        Some((prev_year, prev_label, prev, _, _)) => {
             let prev_text = if prev_year + 1 == *year { tr.t("chart.previous_year") } else { prev_label.clone() };
             let d = shown(*cv) - shown(*prev);
             let key = match d.cmp(&0) {
@@ -568,7 +572,7 @@ fn cv_sentence(
         .replace("{year}", label)
         .replace("{level}", level)
         .replace("{name}", name)
-        .replace("{cv}", &format_cv(*cv))
+        .replace("{cv}", &decimals.map_or_else(|| format_cv(*cv), |d| crate::render::templates::fixed(*cv, d.into())))
         .replace("{cmp}", &tr.t(cmp))
         .replace("{threshold}", &format_number(threshold, 2))
         .replace("{change}", &change)
@@ -581,8 +585,9 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
     use minijinja::Value as T;
     // (level, scheme) → row (the composite first for basic balance) → (indicator id ("composite"
     // for the basic composite), points oldest first). A point: start year, school year, CV,
-    // and whether a published CV disagrees with it.
-    type Points = Vec<(u16, String, f64, bool)>;
+    // whether a published CV disagrees with it, and the decimals it was published with (a
+    // published CV shown as published).
+    type Points = Vec<(u16, String, f64, bool, Option<u8>)>;
     // Per group: level, regime, threshold and the series by row.
     type Group = (Level, Scheme, f64, BTreeMap<usize, (&'static str, Points)>);
     let mut groups: BTreeMap<(u8, u8), Group> = BTreeMap::new();
@@ -594,9 +599,9 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
         let entry = groups
             .entry((s.level as u8, s.scheme as u8))
             .or_insert_with(|| (s.level, s.scheme, threshold, BTreeMap::new()));
-        let mut push = |i: usize, id: &'static str, cv: Option<f64>, disagrees: Option<bool>| {
+        let mut push = |i: usize, id: &'static str, cv: Option<f64>, disagrees: Option<bool>, decimals: Option<u8>| {
             if let Some(cv) = cv {
-                let point = (start, label.clone(), cv, disagrees == Some(true));
+                let point = (start, label.clone(), cv, disagrees == Some(true), decimals);
                 entry.3.entry(i).or_insert_with(|| (id, Vec::new())).1.push(point);
             }
         };
@@ -604,10 +609,10 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
         let first = usize::from(s.scheme == Scheme::Basic);
         if s.scheme == Scheme::Basic {
             let c = s.composite.as_ref();
-            push(0, "composite", c.map(|c| c.cv), c.and_then(|c| c.disagrees));
+            push(0, "composite", c.map(|c| c.cv), c.and_then(|c| c.disagrees), c.and_then(|c| c.cv_decimals));
         }
         for (i, r) in s.rows.iter().enumerate() {
-            push(first + i, r.indicator, r.cv, r.disagrees);
+            push(first + i, r.indicator, r.cv, r.disagrees, r.cv_decimals);
         }
     }
     let mut out = Vec::new();
@@ -639,7 +644,12 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
                 let chart = (pts.len() >= 2).then(|| {
                     let points: Vec<TrendPoint> = pts
                         .iter()
-                        .map(|p| TrendPoint { slot: (p.0 - first) as usize, label: p.1.clone(), value: p.2 })
+                        .map(|p| TrendPoint {
+                            slot: (p.0 - first) as usize,
+                            label: p.1.clone(),
+                            value: p.2,
+                            decimals: p.4,
+                        })
                         .collect();
                     let line = RefLine { label: threshold_label.clone(), value: threshold, dashed: true };
                     trend_chart(&chart_id, &points, slots, &line)
@@ -656,7 +666,12 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
                 .iter()
                 .map(|(y, _)| {
                     pts.iter().find(|p| p.0 == *y).map_or(T::from(()), |p| {
-                        T::from_object(TrendCell { cv: p.2, fails: judged && p.2 > threshold, differs: p.3 })
+                        T::from_object(TrendCell {
+                            cv: p.2,
+                            decimals: p.4,
+                            fails: judged && p.2 > threshold,
+                            differs: p.3,
+                        })
                     })
                 })
                 .collect();
@@ -686,6 +701,8 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
 #[derive(Debug)]
 struct TrendCell {
     cv: f64,
+    /// The decimals a published CV was given with.
+    decimals: Option<u8>,
     fails: bool,
     differs: bool,
 }
@@ -702,6 +719,7 @@ impl minijinja::value::Object for TrendCell {
     fn get_value_by_str(self: &std::sync::Arc<Self>, key: &str) -> Option<minijinja::Value> {
         match key {
             "cv" => Some(self.cv.into()),
+            "decimals" => Some(self.decimals.into()),
             "fails" => Some(self.fails.into()),
             "differs" => Some(self.differs.into()),
             _ => None,
@@ -709,7 +727,7 @@ impl minijinja::value::Object for TrendCell {
     }
 
     fn enumerate(self: &std::sync::Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Str(&["cv", "fails", "differs"])
+        minijinja::value::Enumerator::Str(&["cv", "decimals", "fails", "differs"])
     }
 }
 

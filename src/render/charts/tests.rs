@@ -71,6 +71,7 @@ fn composite_years(cvs: &[(&str, f64)]) -> Vec<Sheet> {
             rows: Vec::new(),
             composite: Some(crate::engine::Composite {
                 cv: *cv,
+                cv_decimals: Some(2),
                 basis: crate::engine::Basis::Reported,
                 reported_cv: Some(*cv),
                 reported_cv_decimals: Some(2),
@@ -152,8 +153,8 @@ fn tenths_display_as_the_float_formatter_does() {
 #[test]
 fn trend_chart_marks_values_above_the_threshold_by_shape() {
     let points = [
-        TrendPoint { slot: 0, label: "2018-2019".into(), value: 0.7 },
-        TrendPoint { slot: 2, label: "2020-2021".into(), value: 0.5 },
+        TrendPoint { slot: 0, label: "2018-2019".into(), value: 0.7, decimals: None },
+        TrendPoint { slot: 2, label: "2020-2021".into(), value: 0.5, decimals: Some(3) },
     ];
     let line = RefLine { label: "标准 ≤ 0.65".into(), value: 0.65, dashed: true };
     let svg = trend_chart("t", &points, 3, &line);

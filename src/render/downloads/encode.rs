@@ -7,9 +7,12 @@ pub(super) fn to_csv(t: &DataTable) -> Vec<u8> {
     write_csv(t, Vec::with_capacity(64 + t.rows.len() * 8 * t.columns.len()))
 }
 
-/// The table as gzipped CSV (a part of a large table: a province's rows, some megabytes).
+/// The table as gzipped CSV (compressed as it is written: the CSV is never held whole; no file
+/// name or time in the header, so the same rows give the same file).
 pub(super) fn to_csv_gz(t: &DataTable) -> Vec<u8> {
-    gzip(&to_csv(t))
+    let out = Vec::with_capacity(64 + t.rows.len() * 2 * t.columns.len());
+    let gz = flate2::GzBuilder::new().write(out, flate2::Compression::default());
+    write_csv(t, gz).finish().expect(FAILS)
 }
 
 /// Writes the table as CSV into `out`, a writer to memory; returns it.
@@ -86,15 +89,10 @@ pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Gzip of `bytes` at libdeflate's default level (6), which compresses a whole buffer several
-/// times faster than a streaming deflate at the same level, and a little smaller. No file name
-/// or time in the header: the same bytes give the same file.
+/// Gzip of `bytes` (no file name or time in the header: the same bytes give the same file).
 pub(super) fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut compressor = libdeflater::Compressor::new(libdeflater::CompressionLvl::default());
-    // The bound's pages beyond what is written are never touched (a fresh zeroed allocation).
-    let mut out = vec![0; compressor.gzip_compress_bound(bytes.len())];
-    let written = compressor.gzip_compress(bytes, &mut out).expect(FAILS);
-    out.truncate(written);
-    out.shrink_to_fit();
-    out
+    use std::io::Write as _;
+    let mut gz = flate2::GzBuilder::new().write(Vec::with_capacity(bytes.len() / 4), flate2::Compression::default());
+    gz.write_all(bytes).expect(FAILS);
+    gz.finish().expect(FAILS)
 }

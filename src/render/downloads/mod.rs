@@ -299,8 +299,36 @@ pub struct PartJobs<'r> {
     pub counties: Vec<PartJob<'r>>,
 }
 
-/// The parts of the downloads as jobs.
-pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs<'r> {
+/// A national table whose number of rows decides whether it goes out in parts.
+#[derive(Hash, Debug)]
+struct TableSize<'r, 's> {
+    scope: Scope<'r, 's>,
+    /// Its index in [`NATIONAL`].
+    table: usize,
+}
+
+/// The jobs counting the rows of each national table grouped by county, in the order of
+/// [`NATIONAL`] (0 for the others): what [`part_jobs`] splits. A national table of results has
+/// a million rows; the count is made again only when what the table reads changed.
+pub fn size_jobs<'r>(reading: &'r Reading<'_>) -> Vec<Job<'r, usize>> {
+    (NATIONAL.iter().enumerate())
+        .map(|(table, n)| {
+            let scope = reading.everywhere(if n.grouped { n.reads } else { Reads::of(&[]) });
+            Job::new(format!("rows of {}", n.name), TableSize { scope, table }, table_rows)
+        })
+        .collect()
+}
+
+fn table_rows(i: &TableSize, _: &dyn Sink) -> usize {
+    let n = &NATIONAL[i.table];
+    if !n.grouped {
+        return 0;
+    }
+    (n.make)(&i.scope, None).map_or(0, |t| t.rows.len())
+}
+
+/// The parts of the downloads as jobs; `sizes` are the national tables' rows ([`size_jobs`]).
+pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words, sizes: &[usize]) -> PartJobs<'r> {
     let site = reading.site();
     let mut national = Vec::new();
     let mut split = false;
@@ -310,7 +338,7 @@ pub fn part_jobs<'r, 's>(reading: &'r Reading<'s>, words: &'r Words) -> PartJobs
         // each part stays far below the 25 MiB that common static hosts take per file, and a
         // workbook of it opens in a spreadsheet.
         let split_rows = site.config.settings.split_rows;
-        let large = n.grouped && (n.make)(&everywhere, None).is_some_and(|t| t.rows.len() > split_rows);
+        let large = n.grouped && sizes[table] > split_rows;
         split |= large;
         if !large {
             let inputs = NationalTable { scope: everywhere, words, table, province: None };

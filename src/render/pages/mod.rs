@@ -208,16 +208,43 @@ fn site_info(site: &Analysed, lang: &str) -> Value {
         "languages": c.languages, "default_language": dl,
         "formats": c.downloads.formats,
         "school_provinces": school_provinces(site),
+        "finder_example": finder_example(site),
+    })
+}
+
+/// What the finder's hint gives as examples, all the site's own: the first county whose name
+/// has one reading in pinyin (覃塘区 is read Qintang or Tantang: the finder knows both, an
+/// example shows one that is right), its name, pinyin, initials and code, else the first
+/// county without pinyin; and the same of the first schools of the counties published school
+/// by school.
+fn finder_example(site: &Analysed) -> Value {
+    let one_reading = |name: &str| {
+        let (full, initials) = crate::render::search::pinyin_keys(name);
+        (!full.is_empty() && !full.contains(' ')).then_some((full, initials))
+    };
+    let Some(first) = site.counties.first() else { return Value::Null };
+    let (c, keys) = site.counties.iter().find_map(|c| Some((c, Some(one_reading(&c.name)?)))).unwrap_or((first, None));
+    let schools = site.counties.iter().filter_map(|c| {
+        let year = *site.audited_years(&c.code).last()?;
+        Some(crate::model::year_rows(site.schools_of(&c.code), year))
+    });
+    let names: Vec<&str> = schools.flat_map(|rows| rows.iter().map(|r| &*r.school_name)).take(200).collect();
+    let school = names.iter().find_map(|n| Some((*n, Some(one_reading(n)?.1)))).or(names.first().map(|n| (*n, None)));
+    let (pinyin, initials) = keys.unzip();
+    json!({
+        "county": c.name, "county_en": c.name_en, "pinyin": pinyin, "initials": initials, "code": c.code,
+        "school": school.as_ref().map(|s| s.0), "school_initials": school.and_then(|s| s.1),
     })
 }
 
 /// The provinces whose schools the finder can look for (`search/<code>.json`): those with a
 /// county published school by school.
 fn school_provinces(site: &Analysed) -> Value {
-    // One pass over the engine's results (every page's frame is made at each preview rebuild).
+    // One pass over the engine's results, a county at a time (every page's frame is made at
+    // each preview rebuild).
     let mut with_schools: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for k in site.computed.iter().filter(|k| k.audited) {
-        if let Ok(i) = site.counties.binary_search_by(|c| c.code.as_str().cmp(&k.county)) {
+    for county in site.computed.chunk_by(|a, b| a.county == b.county).filter(|c| c.iter().any(|k| k.audited)) {
+        if let Ok(i) = site.counties.binary_search_by(|c| c.code.as_str().cmp(&county[0].county)) {
             with_schools.insert(&site.counties[i].province_code);
         }
     }

@@ -42,15 +42,11 @@ pub(crate) fn parts<'s>(rows: &'s [SchoolRow], years: &[SchoolYear]) -> Vec<Vec<
     ids.chunks(size).map(<[_]>::to_vec).collect()
 }
 
-/// How many pages [`parts`] makes of a county's schools.
-fn page_count(rows: &[SchoolRow], years: &[SchoolYear]) -> usize {
+/// How many pages [`parts`] makes of a county's schools (`rows`, `computed` its engine
+/// results): one school year's count is the engine's; several years' ids are gathered.
+fn page_count(rows: &[SchoolRow], computed: &[Computed], years: &[SchoolYear]) -> usize {
     let schools = match years {
-        // One school year's rows are sorted by school: count where the id changes.
-        [year] => {
-            let rows = year_rows(rows, *year);
-            rows.iter().zip(rows.iter().skip(1)).filter(|(a, b)| a.school_id != b.school_id).count()
-                + usize::from(!rows.is_empty())
-        }
+        [year] => computed.iter().find(|k| k.school_year == *year).map_or(0, |k| k.school_ids),
         _ => parts(rows, years).iter().map(Vec::len).sum(),
     };
     schools.div_ceil(PER_PAGE)
@@ -612,7 +608,7 @@ pub(super) fn plan(p: &mut Plan) {
             continue;
         }
         // Every preview rebuild plans every county's pages: only how many, nothing allocated.
-        let pages = page_count(site.schools_of(&c.code), years);
+        let pages = page_count(site.schools_of(&c.code), site.computed_of(&c.code), years);
         let name = county_name(c, lang);
         let title = p.frame.tr().t("school.page_title").replace("{name}", &name);
         for i in 0..pages {
@@ -658,9 +654,11 @@ mod tests {
         rows.sort_by(|a, b| (a.school_year, &a.school_id, a.level).cmp(&(b.school_year, &b.school_id, b.level)));
         let parts = parts(&rows, &[SchoolYear(2020)]);
         assert_eq!(parts.iter().map(Vec::len).collect::<Vec<_>>(), [41, 40]);
-        assert_eq!(page_count(&rows, &[SchoolYear(2020)]), 2);
-        assert_eq!(page_count(&rows, &[SchoolYear(2019)]), 1);
-        assert_eq!(page_count(&rows, &[SchoolYear(2019), SchoolYear(2020)]), 2);
+        // The count of pages from the engine's count of a year's schools, or from the ids.
+        let computed = crate::engine::compute(&rows, &crate::model::rules::Rules::default());
+        assert_eq!(page_count(&rows, &computed, &[SchoolYear(2020)]), 2);
+        assert_eq!(page_count(&rows, &computed, &[SchoolYear(2019)]), 1);
+        assert_eq!(page_count(&rows, &computed, &[SchoolYear(2019), SchoolYear(2020)]), 2);
         assert_eq!(parts[0][0], "0000000000");
         assert!(parts.concat().windows(2).all(|w| w[0] < w[1]));
         assert!(!parts.concat().contains(&"0000000099"), "a school of a year not published school by school");
