@@ -21,14 +21,8 @@ pub struct SheetRow {
     pub reported_value: Option<f64>,
     /// The county value computed from school data.
     pub computed_value: Option<f64>,
-    /// Decimals the value shown was published with, when it is the published one (shown as
-    /// published: 4.80 stays 4.80); `None` for a computed one.
-    pub value_decimals: Option<u8>,
     /// The CV shown (computed when school data exist, else reported).
     pub cv: Option<f64>,
-    /// Decimals the CV shown was published with, when it is the published one (0.290 stays
-    /// 0.290); `None` for a computed one, shown by the display rule.
-    pub cv_decimals: Option<u8>,
     /// The published CV.
     pub reported_cv: Option<f64>,
     /// Decimals the published CV was given with.
@@ -43,10 +37,25 @@ pub struct SheetRow {
     pub standard: Option<f64>,
     /// Whether the CV meets the threshold (quality only).
     pub meets: Option<bool>,
-    /// Decimals of the value.
+    /// Decimals of the value shown: those it was published with when it is the published one
+    /// (4.80 stays 4.80), else the indicator's.
     pub decimals: u8,
     /// Source id of the published figures.
     pub source: Option<String>,
+}
+
+impl SheetRow {
+    /// Decimals the value shown was published with, when it is the published one; `None` for
+    /// a computed one (derived, not kept: a national site holds a million rows).
+    pub fn value_decimals(&self) -> Option<u8> {
+        (self.computed_value.is_none() && self.value.is_some()).then_some(self.decimals)
+    }
+
+    /// Decimals the CV shown was published with, when it is the published one (0.290 stays
+    /// 0.290); `None` for a computed one, shown by the display rule.
+    pub fn cv_decimals(&self) -> Option<u8> {
+        self.reported_cv_decimals.filter(|_| self.computed_cv.is_none() && self.cv.is_some())
+    }
 }
 
 /// Where a composite comes from.
@@ -66,9 +75,6 @@ pub enum Basis {
 pub struct Composite {
     /// The composite CV shown and judged.
     pub cv: f64,
-    /// Decimals it was published with, when it is the published composite (shown as
-    /// published); `None` for one computed, or the mean of published coefficients.
-    pub cv_decimals: Option<u8>,
     /// Where it comes from.
     pub basis: Basis,
     /// The published composite (or the mean of the published CVs).
@@ -89,6 +95,14 @@ pub struct Composite {
     pub meets: bool,
     /// Source id.
     pub source: Option<String>,
+}
+
+impl Composite {
+    /// Decimals it was published with, when it is the published composite (shown as
+    /// published); `None` for one computed, or the mean of published coefficients.
+    pub fn cv_decimals(&self) -> Option<u8> {
+        self.reported_cv_decimals.filter(|_| self.basis == Basis::Reported)
+    }
 }
 
 /// Everything known for one county × school year × level × regime.
@@ -160,15 +174,12 @@ pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Ve
                     let computed_cv = c.and_then(|c| c.cv);
                     let computed_value = c.and_then(|c| c.mean);
                     let cv = computed_cv.or(if comp.is_some() { None } else { reported_cv });
-                    let published_cv = comp.is_none() && reported_cv.is_some();
                     SheetRow {
                         indicator: ind.id,
                         value: computed_value.or(r.and_then(|r| r.value)),
-                        value_decimals: r.filter(|_| computed_value.is_none()).and_then(|r| r.value_decimals),
                         reported_value: r.and_then(|r| r.value),
                         computed_value,
                         cv,
-                        cv_decimals: reported_cv_decimals.filter(|_| published_cv),
                         reported_cv,
                         reported_cv_decimals,
                         computed_cv,
@@ -179,7 +190,10 @@ pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Ve
                         threshold: quality.then_some(threshold),
                         standard: ind.standard_for(level),
                         meets: if quality { cv.map(|cv| cv <= threshold) } else { None },
-                        decimals: ind.decimals,
+                        decimals: r
+                            .filter(|_| computed_value.is_none())
+                            .and_then(|r| r.value_decimals)
+                            .unwrap_or(ind.decimals),
                         source: r.and_then(|r| r.source.clone()),
                     }
                 })
@@ -234,7 +248,6 @@ fn composite(
     };
     Some(Composite {
         cv,
-        cv_decimals: reported_cv_decimals.filter(|_| basis == Basis::Reported),
         basis,
         reported_cv,
         reported_cv_decimals,

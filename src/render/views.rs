@@ -38,7 +38,7 @@ fn latest_composites(sheets: &[Sheet]) -> Value {
             .and_then(|s| s.composite.as_ref())
             .map_or(
                 Value::Null,
-                |c| json!({ "cv": c.cv, "cv_decimals": c.cv_decimals, "threshold": c.threshold, "meets": c.meets, "basis": c.basis }),
+                |c| json!({ "cv": c.cv, "cv_decimals": c.cv_decimals(), "threshold": c.threshold, "meets": c.meets, "basis": c.basis }),
             )
     };
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
@@ -151,9 +151,8 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
                 object([
                     ("indicator", json!(r.indicator)),
                     ("value", json!(r.value)),
-                    ("value_decimals", json!(r.value_decimals)),
                     ("cv", json!(r.cv)),
-                    ("cv_decimals", json!(r.cv_decimals)),
+                    ("cv_decimals", json!(r.cv_decimals())),
                     ("reported_cv", json!(r.reported_cv)),
                     ("reported_cv_decimals", json!(r.reported_cv_decimals)),
                     ("reported_value", json!(r.reported_value)),
@@ -164,6 +163,9 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
                     ("standard", json!(r.standard)),
                     ("meets", json!(r.meets)),
                     ("decimals", json!(r.decimals)),
+                    // The national standard with the indicator's decimals (the value's may be
+                    // those it was published with).
+                    ("standard_decimals", json!(scope.rules().of(s.scheme).indicator(r.indicator).map(|i| i.decimals))),
                     ("src", cites.cite(&r.source)),
                 ])
             })
@@ -171,7 +173,7 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
         let composite = s.composite.as_ref().map(|c| {
             object([
                 ("cv", json!(c.cv)),
-                ("cv_decimals", json!(c.cv_decimals)),
+                ("cv_decimals", json!(c.cv_decimals())),
                 ("basis", json!(c.basis)),
                 ("reported_cv", json!(c.reported_cv)),
                 ("reported_cv_decimals", json!(c.reported_cv_decimals)),
@@ -292,7 +294,7 @@ pub fn ranking(scope: &Scope, scheme: Scheme, indicator: &str, level: Level) -> 
         .filter_map(|(county, c)| {
             let (school_year, r) = crate::engine::latest_row(scope.sheets_of(&c.code), scheme, level, indicator)?;
             let cv = r.cv.expect("a latest row has a CV");
-            let decimals = r.value_decimals.unwrap_or(r.decimals);
+            let decimals = r.decimals;
             Some(Ranked {
                 county,
                 school_year,
@@ -300,7 +302,7 @@ pub fn ranking(scope: &Scope, scheme: Scheme, indicator: &str, level: Level) -> 
                 cv,
                 meets: r.meets,
                 decimals,
-                cv_decimals: r.cv_decimals,
+                cv_decimals: r.cv_decimals(),
             })
         })
         .collect();

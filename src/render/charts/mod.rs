@@ -609,10 +609,10 @@ pub fn county_trends(sheets: &[Sheet], rules: &Rules, tr: Tr) -> minijinja::Valu
         let first = usize::from(s.scheme == Scheme::Basic);
         if s.scheme == Scheme::Basic {
             let c = s.composite.as_ref();
-            push(0, "composite", c.map(|c| c.cv), c.and_then(|c| c.disagrees), c.and_then(|c| c.cv_decimals));
+            push(0, "composite", c.map(|c| c.cv), c.and_then(|c| c.disagrees), c.and_then(|c| c.cv_decimals()));
         }
         for (i, r) in s.rows.iter().enumerate() {
-            push(first + i, r.indicator, r.cv, r.disagrees, r.cv_decimals);
+            push(first + i, r.indicator, r.cv, r.disagrees, r.cv_decimals());
         }
     }
     let mut out = Vec::new();

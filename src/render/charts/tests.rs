@@ -71,7 +71,6 @@ fn composite_years(cvs: &[(&str, f64)]) -> Vec<Sheet> {
             rows: Vec::new(),
             composite: Some(crate::engine::Composite {
                 cv: *cv,
-                cv_decimals: Some(2),
                 basis: crate::engine::Basis::Reported,
                 reported_cv: Some(*cv),
                 reported_cv_decimals: Some(2),
