@@ -101,14 +101,10 @@ pub fn environment(
             _ => "—".to_string(),
         }
     });
-    // A coefficient: with the decimals it was published with where given (a published
-    // figure is shown as published), else by the display rule of computed ones.
-    env.add_filter("cv", |value: Value, decimals: Option<u32>| -> String {
+    // A coefficient, with the decimals it was published with where given.
+    env.add_filter("cv", |value: Value, decimals: Option<u8>| -> String {
         match f64::try_from(value.clone()) {
-            Ok(v) if !value.is_none() && !value.is_undefined() => match decimals {
-                Some(d) => fixed(v, d as usize),
-                None => format_cv(v),
-            },
+            Ok(v) if !value.is_none() && !value.is_undefined() => format_cv_as(v, decimals),
             _ => "—".to_string(),
         }
     });
@@ -166,6 +162,21 @@ pub fn render_page(template: &minijinja::Template<'_, '_>, ctx: Value) -> Result
             ),
         )),
         Err(e) => Err(e),
+    }
+}
+
+/// A coefficient as shown: with the decimals it was published with when given (a published
+/// figure is shown as published: `0.290`), else by [`format_cv`], the rule of computed ones.
+///
+/// ```
+/// use junheng::render::templates::format_cv_as;
+/// assert_eq!(format_cv_as(0.29, Some(3)), "0.290");
+/// assert_eq!(format_cv_as(0.29, None), "0.29");
+/// ```
+pub fn format_cv_as(v: f64, published_decimals: Option<u8>) -> String {
+    match published_decimals {
+        Some(d) => fixed(v, usize::from(d)),
+        None => format_cv(v),
     }
 }
 

@@ -3,13 +3,19 @@
 
 use crate::support::{SiteTest, redactions, repo_root};
 
-// Guards every error fixture's diagnostics (file:line:column, field, expected/found, snippet).
-#[test]
-fn error_fixtures() {
-    let root = repo_root().join("tests/fixtures/errors");
+/// The cases of `tests/fixtures/<kind>/`, by name.
+fn fixtures(kind: &str) -> Vec<String> {
+    let root = repo_root().join("tests/fixtures").join(kind);
     let mut cases: Vec<_> =
         std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     cases.sort();
+    cases
+}
+
+// Guards every error fixture's diagnostics (file:line:column, field, expected/found, snippet).
+#[test]
+fn error_fixtures() {
+    let cases = fixtures("errors");
     assert!(!cases.is_empty());
     for case in cases {
         let t = SiteTest::from_fixture(&format!("errors/{case}"));
@@ -27,10 +33,7 @@ fn error_fixtures() {
 // field; `check --deny-warnings` fails on it.
 #[test]
 fn warning_fixtures() {
-    let root = repo_root().join("tests/fixtures/warnings");
-    let mut cases: Vec<_> =
-        std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    cases.sort();
+    let cases = fixtures("warnings");
     assert!(cases.len() >= 5);
     for case in cases {
         let t = SiteTest::from_fixture(&format!("warnings/{case}"));

@@ -450,35 +450,26 @@ const MAX_CV: f64 = 1.5;
 /// The national county list (NBS 2023 codes), for "did you mean" hints.
 pub const NATIONAL_COUNTIES: &str = include_str!("../counties-national.csv");
 
-/// The counties of the national list: code → full name (province, prefecture, county).
-fn national_counties() -> &'static BTreeMap<&'static str, String> {
-    static LIST: std::sync::OnceLock<BTreeMap<&'static str, String>> = std::sync::OnceLock::new();
-    LIST.get_or_init(|| {
-        NATIONAL_COUNTIES
-            .lines()
-            .skip(1)
-            .filter_map(|l| {
-                let f: Vec<&str> = l.split(',').collect();
-                (f.len() == 6).then(|| {
-                    (f[0], format!("{}{}{}", f[5], if f[3] == "市辖区" || f[3] == "县" { "" } else { f[3] }, f[1]))
-                })
-            })
-            .collect()
-    })
+/// The national county list, read once: code → full name (province, prefecture, county), and
+/// each county's own name → its codes (`鸠江区` → `340207`).
+struct National {
+    by_code: BTreeMap<&'static str, String>,
+    by_name: BTreeMap<&'static str, Vec<&'static str>>,
 }
 
-/// The counties of the national list by their own name (`鸠江区` → its codes).
-fn national_names() -> &'static BTreeMap<&'static str, Vec<&'static str>> {
-    static NAMES: std::sync::OnceLock<BTreeMap<&'static str, Vec<&'static str>>> = std::sync::OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut names: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+fn national() -> &'static National {
+    static LIST: std::sync::OnceLock<National> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut list = National { by_code: BTreeMap::new(), by_name: BTreeMap::new() };
         for l in NATIONAL_COUNTIES.lines().skip(1) {
             let f: Vec<&str> = l.split(',').collect();
             if f.len() == 6 {
-                names.entry(f[1]).or_default().push(f[0]);
+                let prefecture = if f[3] == "市辖区" || f[3] == "县" { "" } else { f[3] };
+                list.by_code.insert(f[0], format!("{}{prefecture}{}", f[5], f[1]));
+                list.by_name.entry(f[1]).or_default().push(f[0]);
             }
         }
-        names
+        list
     })
 }
 
@@ -504,7 +495,7 @@ fn near_code<'c>(code: &str, candidates: impl Iterator<Item = (&'c str, &'c str)
 /// add, or a county row whose code is the slip), else a near code of the site, else a near
 /// code of the national list.
 fn suggest_county(code: &str, refs: &Refs) -> String {
-    let national = national_counties();
+    let national = &national().by_code;
     let near_site = near_code(code, refs.counties.iter().map(|c| (*c, "")));
     if let Some(name) = national.get(code) {
         return match near_site.filter(|(c, _)| !national.contains_key(c)) {
@@ -527,7 +518,7 @@ fn suggest_county(code: &str, refs: &Refs) -> String {
 /// province code is not the one its code names (a county code begins with its prefecture's
 /// four digits and its province's two).
 fn check_county_codes(t: &Table, rows: &[(&Row, County)], diags: &mut Diagnostics) {
-    let national = national_counties();
+    let national = &national().by_code;
     let six_digits = |c: &str| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit());
     for (row, c) in rows.iter().filter(|(_, c)| six_digits(&c.code) && c.code != NATIONAL_AREA) {
         let mut warn = |field: &str, message: String| {
@@ -536,7 +527,8 @@ fn check_county_codes(t: &Table, rows: &[(&Row, County)], diags: &mut Diagnostic
         if !national.contains_key(c.code.as_str()) {
             // The county of that name in the list (in the same province first), else a near code.
             let named = |same_province: bool| {
-                national_names()
+                self::national()
+                    .by_name
                     .get(c.name.as_str())
                     .into_iter()
                     .flatten()

@@ -310,8 +310,7 @@ pub fn trend_chart(id: &str, points: &[TrendPoint], slots: usize, threshold: &Re
         let (px, py) = (x(p.slot), y(p.value));
         let vy = if (py - 10.0 - ty).abs() < 12.0 && py > ty { r1(py + 18.0) } else { r1(py - 10.0) };
         let _ = write!(svg, "<text x=\"{}\" y=\"{}\">", Tenths(px), Tenths(vy));
-        let shown =
-            p.decimals.map_or_else(|| format_cv(p.value), |d| crate::render::templates::fixed(p.value, d.into()));
+        let shown = crate::render::templates::format_cv_as(p.value, p.decimals);
         let _ = write_escaped(&mut svg, &shown);
         svg.push_str("</text>");
     }
@@ -572,7 +571,7 @@ fn cv_sentence(
         .replace("{year}", label)
         .replace("{level}", level)
         .replace("{name}", name)
-        .replace("{cv}", &decimals.map_or_else(|| format_cv(*cv), |d| crate::render::templates::fixed(*cv, d.into())))
+        .replace("{cv}", &crate::render::templates::format_cv_as(*cv, *decimals))
         .replace("{cmp}", &tr.t(cmp))
         .replace("{threshold}", &format_number(threshold, 2))
         .replace("{change}", &change)
