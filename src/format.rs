@@ -38,6 +38,36 @@ impl Ty {
     }
 }
 
+/// A vocabulary: the column's values are ids of a fixed list, each with a Chinese and an English
+/// name that a cell may hold instead ([`crate::model::vocab`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Vocab {
+    /// `primary`, `junior`.
+    Level,
+    /// `basic`, `quality`.
+    Scheme,
+    /// The indicators of the row's regime (and the basic composite).
+    Indicator,
+    /// The milestone events.
+    Event,
+    /// The school types.
+    SchoolType,
+}
+
+impl Vocab {
+    /// Every vocabulary.
+    pub const ALL: [Vocab; 5] = [Vocab::Level, Vocab::Scheme, Vocab::Indicator, Vocab::Event, Vocab::SchoolType];
+
+    /// The first column of the input files with this vocabulary (its name and headers).
+    pub fn column(self) -> &'static Column {
+        INPUT_FILES
+            .iter()
+            .flat_map(|f| f.columns)
+            .find(|c| c.vocab == Some(self))
+            .expect("every vocabulary is a column's")
+    }
+}
+
 /// A column of an input file.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -56,12 +86,14 @@ pub struct Column {
     /// A figure of a school row, kept in [`crate::model::SchoolRow::figures`] in the order
     /// declared ([`SCHOOL_FIGURES`]).
     pub figure: bool,
+    /// The vocabulary its values are words of, where it has one.
+    pub vocab: Option<Vocab>,
 }
 
 impl Column {
     /// An optional text column.
     pub const fn new(name: &'static str, zh: &'static str) -> Column {
-        Column { name, zh, also: &[], ty: Ty::Str, unit: None, required: false, figure: false }
+        Column { name, zh, also: &[], ty: Ty::Str, unit: None, required: false, figure: false, vocab: None }
     }
 
     /// Required.
@@ -82,6 +114,11 @@ impl Column {
     /// A school figure counted in `unit`.
     pub const fn figure(self, unit: &'static str) -> Column {
         Column { ty: Ty::Num, unit: Some(unit), figure: true, ..self }
+    }
+
+    /// Of the vocabulary `vocab`.
+    pub const fn words(self, vocab: Vocab) -> Column {
+        Column { vocab: Some(vocab), ..self }
     }
 
     /// A whole number of people.
@@ -155,9 +192,9 @@ pub const INDICATORS: InputFile = InputFile {
     columns: &[
         Column::new("county", "县区代码").required(),
         Column::new("school_year", "学年").required(),
-        Column::new("level", "学段").required(),
-        Column::new("scheme", "评估类型").required(),
-        Column::new("indicator", "指标").required(),
+        Column::new("level", "学段").required().words(Vocab::Level),
+        Column::new("scheme", "评估类型").required().words(Vocab::Scheme),
+        Column::new("indicator", "指标").required().words(Vocab::Indicator),
         Column::new("value", "全县平均值").of(Ty::Num),
         Column::new("cv", "差异系数").of(Ty::Num),
         Column::new("source", "来源"),
@@ -175,8 +212,8 @@ pub const SCHOOLS: InputFile = InputFile {
         Column::new("school_name", "学校名称").required(),
         Column::new("county", "县区代码").required(),
         Column::new("school_year", "学年").required(),
-        Column::new("level", "学段").required(),
-        Column::new("school_type", "办学类型").required(),
+        Column::new("level", "学段").required().words(Vocab::Level),
+        Column::new("school_type", "办学类型").required().words(Vocab::SchoolType),
         Column::new("students", "在校生数").required().count(),
         Column::new("teaching_area_m2", "教学及辅助用房面积（平方米）").figure("m²"),
         Column::new("sports_area_m2", "体育运动场馆面积（平方米）").figure("m²"),
@@ -207,7 +244,7 @@ pub const MILESTONES: InputFile = InputFile {
     columns: &[
         Column::new("area", "地区代码").required(),
         Column::new("date", "日期").required().of(Ty::Date),
-        Column::new("event", "事件").required(),
+        Column::new("event", "事件").required().words(Vocab::Event),
         Column::new("title", "标题").required(),
         Column::new("source", "来源"),
     ],
@@ -238,9 +275,9 @@ pub const STANDARDS: InputFile = InputFile {
     file: "data/standards.csv",
     columns: &[
         Column::new("area", "地区代码").required(),
-        Column::new("scheme", "评估类型").required(),
-        Column::new("level", "学段").required(),
-        Column::new("indicator", "指标").required(),
+        Column::new("scheme", "评估类型").required().words(Vocab::Scheme),
+        Column::new("level", "学段").required().words(Vocab::Level),
+        Column::new("indicator", "指标").required().words(Vocab::Indicator),
         Column::new("standard", "标准值").required().of(Ty::Num),
         Column::new("source", "来源"),
     ],
@@ -275,6 +312,12 @@ pub fn input_file(name: &str) -> Option<&'static InputFile> {
 /// The unit of the figures of a column called `name` in any input file, where it has one.
 pub fn unit(name: &str) -> Option<&'static str> {
     INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name).and_then(|c| c.unit)
+}
+
+/// The vocabulary of a column called `name` in any input file, where it has one (a name means
+/// the same in every table, the downloads' own included).
+pub fn vocab(name: &str) -> Option<Vocab> {
+    INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name).and_then(|c| c.vocab)
 }
 
 const fn figure_count(columns: &[Column]) -> usize {

@@ -8,6 +8,7 @@ pub mod grouped;
 pub mod revisions;
 pub mod rules;
 pub mod validate;
+pub mod vocab;
 
 use std::fmt;
 use std::sync::Arc;

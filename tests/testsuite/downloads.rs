@@ -24,6 +24,47 @@ fn csv_downloads_round_trip() {
     assert_same_inputs(&model_of(&copy.site), &original);
 }
 
+// Guards the words of the vocabulary columns: input tables that name levels, regimes,
+// indicators, events and school types by their Chinese or English names (as a person fills in a
+// workbook, in any case) read as the tables of ids do.
+#[test]
+fn words_read_in_either_language() {
+    let t = crate::support::with_standards(SiteTest::demo());
+    let original = model_of(&t.site);
+    for language in ["zh", "en"] {
+        let copy = crate::support::with_standards(SiteTest::demo());
+        for spec in junheng::format::INPUT_FILES {
+            let path = copy.site.join(spec.file);
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let mut rows = csv::Reader::from_reader(text.as_bytes());
+            let headers = rows.headers().unwrap().clone();
+            let scheme_at = headers.iter().position(|h| h == "scheme");
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record(&headers).unwrap();
+            for row in rows.records() {
+                let row = row.unwrap();
+                let scheme = scheme_at.map(|i| {
+                    if &row[i] == "basic" { junheng::model::Scheme::Basic } else { junheng::model::Scheme::Quality }
+                });
+                let cells = headers.iter().zip(row.iter()).map(|(h, cell)| {
+                    let Some(vocab) = junheng::format::vocab(h) else { return cell.to_string() };
+                    let term =
+                        vocab.terms().iter().find(|t| t.id == cell && (t.scheme.is_none() || t.scheme == scheme));
+                    let term = term.unwrap_or_else(|| panic!("{h}: {cell} is a word"));
+                    if language == "zh" { term.zh.clone() } else { term.en.to_uppercase() }
+                });
+                out.write_record(cells.collect::<Vec<_>>()).unwrap();
+            }
+            std::fs::write(&path, out.into_inner().unwrap()).unwrap();
+        }
+        let written = std::fs::read_to_string(copy.site.join("data/indicators.csv")).unwrap();
+        let word =
+            if language == "zh" { "基本均衡,综合差异系数" } else { "BASIC BALANCE,COMPOSITE COEFFICIENT" };
+        assert!(written.contains(word), "{written}");
+        assert_same_inputs(&model_of(&copy.site), &original);
+    }
+}
+
 /// Asserts that two sites read the same input tables (and so compute the same sheets).
 fn assert_same_inputs(again: &junheng::engine::Analysed, original: &junheng::engine::Analysed) {
     assert_eq!(again.counties, original.counties);
@@ -138,6 +179,7 @@ fn workbooks_hold_the_csv_rows_with_typed_cells() {
     let script = r#"
 import csv, datetime, json, sys, openpyxl
 data = sys.argv[1]
+names = json.loads(sys.argv[3])
 report = {}
 for table in sys.argv[2].split(","):
     wb = openpyxl.load_workbook(f"{data}/{table}.xlsx")
@@ -151,8 +193,12 @@ for table in sys.argv[2].split(","):
     assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:"), table
     fields = records[0]
     for row, record in zip(cells[1:], records[1:]):
+        scheme = dict(zip(fields, record)).get("scheme", "")
         for cell, text, field in zip(row, record, fields):
             value = cell.value
+            # A word of a vocabulary shows its Chinese name (an id the vocabulary lacks, its id).
+            if field in names:
+                text = names[field].get(f"{scheme}/{text}", names[field].get(text, text))
             if text == "":
                 assert value is None, (table, field, value)
             elif isinstance(value, bool):
@@ -171,13 +217,59 @@ for table in sys.argv[2].split(","):
                 # A code typed again into its cell stays text (keeps its zeros).
                 if value[:1].isdigit():
                     assert cell.number_format == "@", (table, field, value, cell.number_format)
-    report[table] = {"headers": list(rows[0]), "sheets": wb.sheetnames, "first": [str(v) for v in rows[1]] if len(rows) > 1 else []}
+    drop_downs = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
+    lists = [[c for c in col if c is not None] for col in wb["选项"].iter_cols(values_only=True)] if "选项" in wb.sheetnames else []
+    report[table] = {"headers": list(rows[0]), "sheets": wb.sheetnames, "first": [str(v) for v in rows[1]] if len(rows) > 1 else [], "drop_downs": drop_downs, "lists": lists}
 print(json.dumps(report, ensure_ascii=False))
 "#;
-    let report: serde_json::Value =
-        serde_json::from_str(&python(script, &[t.output().join("data").as_os_str(), tables().join(",").as_ref()]))
-            .unwrap();
-    assert_eq!(report["schools"]["sheets"], serde_json::json!(["数据", "说明"]));
+    // Each vocabulary column's ids and their Chinese names (an indicator's by its regime).
+    let mut names = serde_json::Map::new();
+    for vocab in junheng::format::Vocab::ALL {
+        let words: serde_json::Map<String, serde_json::Value> = vocab
+            .terms()
+            .iter()
+            .flat_map(|t| {
+                let by_scheme = t.scheme.map(|s| (format!("{}/{}", s.id(), t.id), t.zh.clone().into()));
+                by_scheme.into_iter().chain([(t.id.to_string(), t.zh.clone().into())])
+            })
+            .collect();
+        names.insert(vocab.column().name.to_string(), words.into());
+    }
+    let names = serde_json::Value::from(names).to_string();
+    let report: serde_json::Value = serde_json::from_str(&python(
+        script,
+        &[t.output().join("data").as_os_str(), tables().join(",").as_ref(), names.as_ref()],
+    ))
+    .unwrap();
+    assert_eq!(report["schools"]["sheets"], serde_json::json!(["数据", "选项", "说明"]));
+    assert_eq!(report["schools"]["first"][4], "小学", "a level shows its Chinese name");
+    // The vocabulary columns of an input table offer their words in a drop-down, listed on
+    // the lists' sheet; the words of the indicators are those of both regimes, each once.
+    assert_eq!(
+        report["schools"]["drop_downs"],
+        serde_json::json!({"E2:E1048576": "'选项'!$A$2:$A$3", "F2:F1048576": "'选项'!$B$2:$B$7"})
+    );
+    assert_eq!(report["schools"]["lists"][1][0], "办学类型");
+    assert_eq!(report["schools"]["lists"][1][3], "九年一贯制学校");
+    let indicators = &report["indicators"]["lists"][2];
+    assert_eq!(indicators[0], "指标");
+    assert_eq!(indicators.as_array().unwrap().len(), 1 + 13, "{indicators}");
+    assert_eq!(
+        report["milestones"]["lists"],
+        serde_json::json!([[
+            "事件",
+            "规划",
+            "省级督导评估",
+            "国家督导检查",
+            "国家认定",
+            "优质均衡规划",
+            "优质均衡省级评估",
+            "优质均衡国家督导检查",
+            "优质均衡国家认定",
+            "其他"
+        ]])
+    );
+    assert_eq!(report["results"]["drop_downs"], serde_json::json!({}), "an output table offers no drop-down");
     assert_eq!(report["schools"]["headers"][0], "学校标识码");
     assert_eq!(report["schools"]["headers"][7], "教学及辅助用房面积（平方米）");
     assert_eq!(report["schools"]["first"][0], "0145080401", "the school id keeps its zero");
@@ -220,7 +312,7 @@ fn workbooks_explain_their_columns() {
     t.build();
     let script = r#"
 import json, sys, openpyxl
-ws = openpyxl.load_workbook(sys.argv[1]).worksheets[1]
+ws = openpyxl.load_workbook(sys.argv[1]).worksheets[-1]
 print(json.dumps([[c for c in row] for row in ws.iter_rows(values_only=True)], ensure_ascii=False, default=str))
 "#;
     let rows: Vec<Vec<serde_json::Value>> =

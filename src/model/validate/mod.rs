@@ -11,6 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::cell::{decimals, is_missing, parse_count, parse_decimal, trim};
 use crate::load::data::{Row, Table};
 use crate::model::rules::Rules;
+use crate::model::vocab::{Read, Vocab};
 
 /// Names the prefecture column uses for "no real prefecture" (docs/domain.md §7).
 pub(crate) const PLACEHOLDER_PREFECTURES: &[&str] =
@@ -115,27 +116,29 @@ pub fn register(
 /// The rows of `standards.csv`: basic-balance standards of a province or a county (the 2017
 /// quality standards are national and built in).
 fn standards(t: &Table, refs: &Refs, provinces: &[Province], diags: &mut Diagnostics) -> Vec<Standard> {
-    let basic = crate::model::rules::BASIC_INDICATORS;
-    let ids = basic.iter().map(|i| format!("`{}`", i.id)).collect::<Vec<_>>().join(", ");
     let rows = each_row(t, diags, |c| {
         let area = c.code("area");
         let known = refs.counties.contains(area.as_str()) || provinces.iter().any(|p| p.code == area);
         if c.ok && refs.check_counties && !known {
             c.fail("area", "a province or county code of `data/counties.csv`");
         }
-        let scheme = c.parsed("scheme", "`basic` (the 2017 quality standards are national and built in)", |v| {
-            (Scheme::parse(v) == Some(Scheme::Basic)).then_some(Scheme::Basic)
-        });
-        let level = c.parsed("level", "`primary` or `junior`", Level::parse);
-        let indicator = c.parsed("indicator", &format!("a basic-balance indicator: one of {ids}"), |v| {
-            basic.iter().find(|i| i.id == v.trim()).map(|i| i.id)
-        });
+        let scheme = c.term("scheme", Vocab::Scheme, None);
+        if scheme.is_some_and(|s| s != Scheme::Basic.id()) {
+            c.fail("scheme", "`basic` (基本均衡): the 2017 quality standards are national and built in");
+        }
+        let level = c.term("level", Vocab::Level, None).and_then(Level::parse);
+        let composite = IndicatorRef::Composite.id();
+        let indicator = Vocab::Indicator.id(c.raw("indicator"), Some(Scheme::Basic)).filter(|i| *i != composite);
+        if indicator.is_none() {
+            let basic = Vocab::Indicator.terms_of(Some(Scheme::Basic)).filter(|t| t.id != composite);
+            c.fail("indicator", &format!("a basic-balance indicator: {}", crate::model::vocab::one_of(basic)));
+        }
         let standard = c.non_negative("standard");
         if standard.is_none() && c.ok {
             c.fail("standard", "the minimum a school must reach, a number like `4.5`");
         }
         let source = c.source(refs);
-        scheme?;
+        scheme.filter(|s| *s == Scheme::Basic.id())?;
         Some(Standard { area, level: level?, indicator: indicator?, standard: standard?, source })
     });
     let mut v = reject_duplicates(t, rows, "this area, regime, level and indicator are", diags);
@@ -320,6 +323,34 @@ impl<'t> Cells<'t, '_> {
             self.fail(name, expected);
         }
         r
+    }
+
+    /// A word of `vocab` (of the regime `scheme`, for indicators): its id. A word of the other
+    /// regime is told as such.
+    fn term(&mut self, name: impl Column, vocab: Vocab, scheme: Option<Scheme>) -> Option<&'static str> {
+        let v = self.raw(name);
+        let expected = match vocab.read(v, scheme) {
+            Read::Id(id) => return Some(id),
+            Read::Unknown => vocab.expected(scheme),
+            Read::OtherScheme(t) => {
+                let (own, other) = (scheme.map_or("", Scheme::id), t.scheme.map_or("", Scheme::id));
+                match vocab.zh(t.id, scheme) {
+                    Some(zh) => format!(
+                        "{own} balance's name for this indicator, `{zh}` (or `{}`): the one found is {other} balance's, which counts differently",
+                        t.id
+                    ),
+                    None if t.id == IndicatorRef::Composite.id() => {
+                        format!("an indicator of {own} balance (it has no composite): {}", vocab.expected(scheme))
+                    }
+                    None => format!(
+                        "an indicator of {own} balance (the one found is {other} balance's): {}",
+                        vocab.expected(scheme)
+                    ),
+                }
+            }
+        };
+        self.fail(name, &expected);
+        None
     }
 
     /// A school year (`2020-2021`); a bare calendar year gets the two school years it could
@@ -873,26 +904,11 @@ fn reported(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Reported> {
     let rows = each_row_par(t, diags, |_: &mut (), c| {
         let county = c.county(county_col, refs);
         let school_year = c.school_year(year_col);
-        let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
-        let scheme = c.parsed(scheme_col, "`basic` or `quality`", Scheme::parse);
-        let raw = c.raw(indicator_col).to_string();
-        let indicator = scheme.and_then(|s| {
-            if raw == "composite" {
-                if s == Scheme::Quality {
-                    c.fail(indicator_col, "an indicator of quality balance (it has no composite)");
-                    return None;
-                }
-                return Some(IndicatorRef::Composite);
-            }
-            match RuleSet::of(s).indicator(&raw) {
-                Some(i) => Some(IndicatorRef::Indicator(i.id)),
-                None => {
-                    let ids: Vec<_> = RuleSet::of(s).indicators.iter().map(|i| format!("`{}`", i.id)).collect();
-                    let extra = if s == Scheme::Basic { ", `composite`" } else { "" };
-                    c.fail(indicator_col, &format!("one of {}{extra}", ids.join(", ")));
-                    None
-                }
-            }
+        let level = c.term(level_col, Vocab::Level, None).and_then(Level::parse);
+        let scheme = c.term(scheme_col, Vocab::Scheme, None).and_then(Scheme::parse);
+        let indicator = scheme.and_then(|s| match c.term(indicator_col, Vocab::Indicator, Some(s))? {
+            "composite" => Some(IndicatorRef::Composite),
+            id => Some(IndicatorRef::Indicator(id)),
         });
         let value = c.non_negative(value_col);
         let cv = c.non_negative(cv_col);
@@ -984,8 +1000,7 @@ fn milestones(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Milestone>
     let rows = each_row(t, diags, |c| {
         let area = c.area(refs);
         let date = c.parsed("date", "a date like `2016`, `2016-01` or `2016-01-15` that exists", PartialDate::parse);
-        let events = Event::IDS.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
-        let event = c.parsed("event", &format!("one of {events}"), Event::parse);
+        let event = c.term("event", Vocab::Event, None).and_then(Event::parse);
         let title = c.text("title", "a short text for the timeline");
         let source = c.source(refs);
         Some(Milestone { area, date: date?, event: event?, title, source })

@@ -3,22 +3,6 @@
 
 use super::*;
 
-/// A school type id, or its Chinese name (`九年一贯制学校` → `nine_year`).
-fn school_type(s: &str) -> Option<&'static str> {
-    const ALIASES: &[(&str, &str)] = &[
-        ("小学", "primary"),
-        ("初中", "junior"),
-        ("初级中学", "junior"),
-        ("九年一贯制", "nine_year"),
-        ("九年一贯制学校", "nine_year"),
-        ("完全中学", "complete_secondary"),
-        ("十二年一贯制", "twelve_year"),
-        ("十二年一贯制学校", "twelve_year"),
-        ("教学点", "teaching_point"),
-    ];
-    SCHOOL_TYPES.iter().find(|t| **t == s).copied().or_else(|| ALIASES.iter().find(|(a, _)| *a == s).map(|(_, t)| *t))
-}
-
 /// Rows of one school and school year must agree on what describes the whole school: its
 /// type, its senior-high enrolment and the facility figures the engine apportions.
 /// Warns of school ids other than ten digits (a 学校标识码 always has ten): shorter ones a
@@ -96,8 +80,6 @@ impl<'t> Interned<'t> {
 }
 
 pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<SchoolRow> {
-    let types = SCHOOL_TYPES.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
-    let type_expected = format!("one of {types}");
     // Two million rows share a few thousand counties and sources: one allocation each.
     let shared: HashMap<&str, Arc<str>> =
         refs.counties.iter().chain(refs.sources.iter()).map(|v| (*v, Arc::from(*v))).collect();
@@ -127,8 +109,8 @@ pub(super) fn schools(t: &Table, refs: &Refs, diags: &mut Diagnostics) -> Vec<Sc
         let school_name = c.text_str(name_col, "the school's name");
         let county = share(c.county_str(county_col, refs));
         let school_year = c.school_year(year_col);
-        let level = c.parsed(level_col, "`primary` or `junior`", Level::parse);
-        let school_type = c.parsed(type_col, &type_expected, school_type);
+        let level = c.term(level_col, Vocab::Level, None).and_then(Level::parse);
+        let school_type = c.term(type_col, Vocab::SchoolType, None);
         // Pupils of one school: far fewer than four billion (kept in four bytes).
         let pupils = "a number of pupils up to 4,294,967,295";
         let (students, senior_students) = (c.count_in(students_col, pupils), c.count_in(senior_col, pupils));

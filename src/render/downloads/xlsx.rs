@@ -5,10 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    DataValidation, DataValidationErrorStyle, DocProperties, ExcelDateTime, Format, FormatBorder, Formula, Workbook,
+    Worksheet,
+};
 
 use super::*;
 use crate::config::Config;
+use crate::format::Vocab;
 
 /// The UI strings workbooks use (table and column descriptions, the explanation sheet's
 /// labels, indicator names), per language: a job keyed on them is made again only when one
@@ -103,12 +107,16 @@ fn to_xlsx_with(tables: &[&DataTable], book: &Book, sheet_rows: usize) -> Vec<u8
             .set_creation_datetime(&created),
     );
     let formats = Formats::new();
+    let lists = Lists::of(tables, sheet_name(&w.get(lang, "workbook.lists")), lang);
     for t in tables {
         let name = match book.sheets_by_table {
             false => w.get(lang, "workbook.data"),
             true => w.get(lang, &format!("workbook.{}", t.name)),
         };
-        data_sheets(&mut wb, t, &headers(t, lang), &name, sheet_rows, &formats);
+        data_sheets(&mut wb, t, &headers(t, lang), &name, sheet_rows, &formats, &lists);
+    }
+    if !lists.vocabs.is_empty() {
+        lists.sheet(wb.add_worksheet(), &formats);
     }
     let titles: Vec<String> = tables.iter().map(|t| title(t)).collect();
     about_sheet(wb.add_worksheet(), tables, &titles, book, &formats);
@@ -123,8 +131,81 @@ fn headers(t: &DataTable, lang: &str) -> Vec<&'static str> {
     t.columns.iter().map(|&(name, _)| if zh { columns::zh_header(t.name, name) } else { name }).collect()
 }
 
+/// The words of the vocabulary columns: in a Chinese workbook a cell shows the Chinese name
+/// of its id (the loader reads either back); the columns of an input table get a drop-down of
+/// the words, listed on a sheet of their own.
+struct Lists {
+    /// The lists' sheet.
+    name: String,
+    /// Whether cells show the Chinese names.
+    zh: bool,
+    /// The vocabularies of the input tables' columns, each a column of the lists' sheet.
+    vocabs: Vec<Vocab>,
+}
+
+impl Lists {
+    fn of(tables: &[&DataTable], name: String, lang: &str) -> Lists {
+        let mut vocabs = Vec::new();
+        let input = tables.iter().filter(|t| crate::format::input_file(t.name).is_some());
+        for v in input.flat_map(|t| t.columns.iter().filter_map(|c| crate::format::vocab(c.0))) {
+            if !vocabs.contains(&v) {
+                vocabs.push(v);
+            }
+        }
+        Lists { name, zh: lang.starts_with("zh"), vocabs }
+    }
+
+    /// The words a cell of `vocab` may hold, once each, in the data format's order.
+    fn words(&self, vocab: Vocab) -> Vec<&'static str> {
+        let mut words: Vec<&'static str> = Vec::new();
+        for t in vocab.terms() {
+            let w = if self.zh { t.zh.as_str() } else { t.id };
+            if !words.contains(&w) {
+                words.push(w);
+            }
+        }
+        words
+    }
+
+    /// The drop-down of a column of `vocab`, if the workbook lists it.
+    fn validation(&self, vocab: Vocab) -> Option<DataValidation> {
+        let at = self.vocabs.iter().position(|v| *v == vocab)?;
+        let column = (b'A' + at as u8) as char;
+        let range = format!("='{}'!${column}$2:${column}${}", self.name, self.words(vocab).len() + 1);
+        // A warning, not a refusal: ids and English names are read as well.
+        Some(
+            DataValidation::new()
+                .allow_list_formula(Formula::new(range))
+                .set_error_style(DataValidationErrorStyle::Warning),
+        )
+    }
+
+    fn sheet(&self, ws: &mut Worksheet, f: &Formats) {
+        ws.set_name(&self.name).expect("a valid sheet name");
+        for (c, &vocab) in self.vocabs.iter().enumerate() {
+            let column = vocab.column();
+            let header = if self.zh { column.zh } else { column.name };
+            ws.write_string_with_format(0, c as u16, header, &f.header).expect("a header cell");
+            let words = self.words(vocab);
+            for (r, w) in words.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, *w).expect("a cell of the lists");
+            }
+            let width = words.iter().map(|w| text_width(w)).max().unwrap_or(8).max(text_width(header));
+            ws.set_column_width(c as u16, width.clamp(8, 60) as f64 + 1.0).expect("a column width");
+        }
+    }
+}
+
 /// Adds the sheets of `t`'s rows to `wb`.
-fn data_sheets(wb: &mut Workbook, t: &DataTable, headers: &[&str], name: &str, sheet_rows: usize, f: &Formats) {
+fn data_sheets(
+    wb: &mut Workbook,
+    t: &DataTable,
+    headers: &[&str],
+    name: &str,
+    sheet_rows: usize,
+    f: &Formats,
+    lists: &Lists,
+) {
     let first = wb.worksheets().len();
     let sheets = sheet_names(t, name, sheet_rows);
     let low_memory = t.rows.len().saturating_mul(t.columns.len()) > LOW_MEMORY_CELLS;
@@ -142,6 +223,10 @@ fn data_sheets(wb: &mut Workbook, t: &DataTable, headers: &[&str], name: &str, s
     let mut next = vec![1u32; sheets.len()];
     let mut widths: Vec<usize> = headers.iter().map(|h| text_width(h)).collect();
     let year_at = t.columns.iter().position(|c| c.0 == "school_year");
+    // The vocabulary of each column whose cells show names, and the regime of a row (an
+    // indicator is named by its regime).
+    let vocabs: Vec<Option<Vocab>> = t.columns.iter().map(|c| crate::format::vocab(c.0).filter(|_| lists.zh)).collect();
+    let scheme_at = t.columns.iter().position(|c| c.0 == "scheme");
     let mut index = 0usize;
     t.rows.each(|row| {
         let sheet = match (sheets.len(), year_at.map(|i| &row[i])) {
@@ -152,17 +237,43 @@ fn data_sheets(wb: &mut Workbook, t: &DataTable, headers: &[&str], name: &str, s
         let ws = wb.worksheet_from_index(first + sheet).expect("sheets were added");
         let r = next[sheet];
         next[sheet] += 1;
+        let scheme = match scheme_at.map(|i| &row[i]) {
+            Some(Cell::Text(s)) => crate::model::Scheme::parse(s),
+            _ => None,
+        };
         for (c, cell) in row.iter().enumerate() {
+            let name = match (vocabs[c], cell) {
+                (Some(vocab), Cell::Text(id)) => vocab.zh(id, scheme),
+                _ => None,
+            };
             if index < WIDTH_SAMPLE {
-                widths[c] = widths[c].max(cell_width(cell));
+                widths[c] = widths[c].max(name.map_or_else(|| cell_width(cell), text_width));
             }
-            write_cell(ws, r, c as u16, cell, t.columns[c], f);
+            match name {
+                Some(name) => {
+                    ws.write_string(r, c as u16, name).expect("a cell within the sheet's limits");
+                }
+                None => write_cell(ws, r, c as u16, cell, t.columns[c], f),
+            }
         }
         index += 1;
     });
+    let drop_downs: Vec<(u16, DataValidation)> = match crate::format::input_file(t.name) {
+        Some(_) => t
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(c, col)| Some((c as u16, lists.validation(crate::format::vocab(col.0)?)?)))
+            .collect(),
+        None => Vec::new(),
+    };
     for (i, rows) in next.iter().enumerate() {
         let ws = wb.worksheet_from_index(first + i).expect("sheets were added");
         finish_sheet(ws, t, rows - 1, &widths);
+        // Down to the sheet's last row, so that rows a person adds get it too.
+        for (c, v) in &drop_downs {
+            ws.add_data_validation(1, *c, EXCEL_SHEET_ROWS as u32 - 1, *c, v).expect("a drop-down within the sheet");
+        }
     }
 }
 
