@@ -69,6 +69,23 @@ pub enum Command {
         /// Also write the built-in theme's files into `themes/default/`, to own and change.
         #[arg(long)]
         eject: bool,
+        /// Write the tables as CSV files instead of data-entry workbooks.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Write an empty data-entry workbook of every table (数据填报模板)
+    ///
+    /// Each has its header row, drop-downs for the columns that take words of a list, codes
+    /// formatted as text, and a sheet that explains every column with an example. Filled in
+    /// and saved into a site's data/ folder, it is read as the table.
+    #[command(after_help = AFTER_HELP)]
+    Template {
+        /// The folder to write into (made if missing; workbooks already there are kept).
+        #[arg(default_value = "data-entry")]
+        dir: PathBuf,
+        /// The language of the headers and explanations: zh-CN or en.
+        #[arg(long, default_value = "zh-CN")]
+        lang: String,
     },
     /// Write the built-in theme into the site's themes/default/, to own and change
     ///

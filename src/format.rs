@@ -88,12 +88,26 @@ pub struct Column {
     pub figure: bool,
     /// The vocabulary its values are words of, where it has one.
     pub vocab: Option<Vocab>,
+    /// A value as a person would fill it in, for the data-entry workbooks (ids of a
+    /// vocabulary are shown as their names there); the examples of a file make a row that
+    /// builds.
+    pub example: &'static str,
 }
 
 impl Column {
     /// An optional text column.
     pub const fn new(name: &'static str, zh: &'static str) -> Column {
-        Column { name, zh, also: &[], ty: Ty::Str, unit: None, required: false, figure: false, vocab: None }
+        Column {
+            name,
+            zh,
+            also: &[],
+            ty: Ty::Str,
+            unit: None,
+            required: false,
+            figure: false,
+            vocab: None,
+            example: "",
+        }
     }
 
     /// Required.
@@ -119,6 +133,11 @@ impl Column {
     /// Of the vocabulary `vocab`.
     pub const fn words(self, vocab: Vocab) -> Column {
         Column { vocab: Some(vocab), ..self }
+    }
+
+    /// With `example` as the value a person would fill in.
+    pub const fn eg(self, example: &'static str) -> Column {
+        Column { example, ..self }
     }
 
     /// A whole number of people.
@@ -173,13 +192,13 @@ pub const COUNTIES: InputFile = InputFile {
     name: "counties",
     file: "data/counties.csv",
     columns: &[
-        Column::new("code", "代码").required().also(&["区划代码"]),
-        Column::new("name", "名称").required().also(&["县区"]),
-        Column::new("prefecture_code", "地市代码").required(),
-        Column::new("prefecture", "地市").required(),
-        Column::new("province_code", "省份代码").required(),
-        Column::new("province", "省份").required(),
-        Column::new("name_en", "英文名"),
+        Column::new("code", "代码").required().also(&["区划代码"]).eg("450802"),
+        Column::new("name", "名称").required().also(&["县区"]).eg("港北区"),
+        Column::new("prefecture_code", "地市代码").required().eg("450800"),
+        Column::new("prefecture", "地市").required().eg("贵港市"),
+        Column::new("province_code", "省份代码").required().eg("450000"),
+        Column::new("province", "省份").required().eg("广西壮族自治区"),
+        Column::new("name_en", "英文名").eg("Gangbei District"),
     ],
     area: Some("code"),
     primary_key: &["code"],
@@ -190,14 +209,14 @@ pub const INDICATORS: InputFile = InputFile {
     name: "indicators",
     file: "data/indicators.csv",
     columns: &[
-        Column::new("county", "县区代码").required(),
-        Column::new("school_year", "学年").required(),
-        Column::new("level", "学段").required().words(Vocab::Level),
-        Column::new("scheme", "评估类型").required().words(Vocab::Scheme),
-        Column::new("indicator", "指标").required().words(Vocab::Indicator),
-        Column::new("value", "全县平均值").of(Ty::Num),
-        Column::new("cv", "差异系数").of(Ty::Num),
-        Column::new("source", "来源"),
+        Column::new("county", "县区代码").required().eg("450802"),
+        Column::new("school_year", "学年").required().eg("2020-2021"),
+        Column::new("level", "学段").required().words(Vocab::Level).eg("primary"),
+        Column::new("scheme", "评估类型").required().words(Vocab::Scheme).eg("quality"),
+        Column::new("indicator", "指标").required().words(Vocab::Indicator).eg("teachers_backbone"),
+        Column::new("value", "全县平均值").of(Ty::Num).eg("1.52"),
+        Column::new("cv", "差异系数").of(Ty::Num).eg("0.321"),
+        Column::new("source", "来源").eg("report-2021"),
     ],
     area: Some("county"),
     primary_key: &["county", "school_year", "level", "scheme", "indicator"],
@@ -208,30 +227,30 @@ pub const SCHOOLS: InputFile = InputFile {
     name: "schools",
     file: "data/schools.csv",
     columns: &[
-        Column::new("school_id", "学校标识码").required(),
-        Column::new("school_name", "学校名称").required(),
-        Column::new("county", "县区代码").required(),
-        Column::new("school_year", "学年").required(),
-        Column::new("level", "学段").required().words(Vocab::Level),
-        Column::new("school_type", "办学类型").required().words(Vocab::SchoolType),
-        Column::new("students", "在校生数").required().count(),
-        Column::new("teaching_area_m2", "教学及辅助用房面积（平方米）").figure("m²"),
-        Column::new("sports_area_m2", "体育运动场馆面积（平方米）").figure("m²"),
-        Column::new("equipment_yuan", "教学仪器设备值").figure("yuan"),
-        Column::new("computers", "计算机台数").figure("count"),
-        Column::new("books", "图书册数").figure("count"),
-        Column::new("multimedia_rooms", "网络多媒体教室数").figure("count"),
-        Column::new("teachers", "专任教师数").figure("count"),
-        Column::new("teachers_above_degree", "高于规定学历教师数").figure("count"),
-        Column::new("teachers_mid_title", "中级及以上职称教师数").figure("count"),
-        Column::new("teachers_backbone", "县级以上骨干教师数").figure("count"),
-        Column::new("teachers_pe_art", "体育艺术专任教师数").figure("count"),
+        Column::new("school_id", "学校标识码").required().eg("2145080201"),
+        Column::new("school_name", "学校名称").required().eg("港北区第一小学"),
+        Column::new("county", "县区代码").required().eg("450802"),
+        Column::new("school_year", "学年").required().eg("2020-2021"),
+        Column::new("level", "学段").required().words(Vocab::Level).eg("primary"),
+        Column::new("school_type", "办学类型").required().words(Vocab::SchoolType).eg("primary"),
+        Column::new("students", "在校生数").required().count().eg("1250"),
+        Column::new("teaching_area_m2", "教学及辅助用房面积（平方米）").figure("m²").eg("6000"),
+        Column::new("sports_area_m2", "体育运动场馆面积（平方米）").figure("m²").eg("9500"),
+        Column::new("equipment_yuan", "教学仪器设备值").figure("yuan").eg("2600000"),
+        Column::new("computers", "计算机台数").figure("count").eg("140"),
+        Column::new("books", "图书册数").figure("count").eg("42000"),
+        Column::new("multimedia_rooms", "网络多媒体教室数").figure("count").eg("30"),
+        Column::new("teachers", "专任教师数").figure("count").eg("68"),
+        Column::new("teachers_above_degree", "高于规定学历教师数").figure("count").eg("60"),
+        Column::new("teachers_mid_title", "中级及以上职称教师数").figure("count").eg("35"),
+        Column::new("teachers_backbone", "县级以上骨干教师数").figure("count").eg("14"),
+        Column::new("teachers_pe_art", "体育艺术专任教师数").figure("count").eg("12"),
         Column::new("senior_students", "高中在校生数").count(),
         Column::new("parent_school_id", "中心校标识码"),
-        Column::new("source", "来源"),
-        Column::new("town", "乡镇"),
-        Column::new("classes", "班级数").count(),
-        Column::new("large_classes", "大班额班级数").count(),
+        Column::new("source", "来源").eg("report-2021"),
+        Column::new("town", "乡镇").eg("港城街道"),
+        Column::new("classes", "班级数").count().eg("28"),
+        Column::new("large_classes", "大班额班级数").count().eg("2"),
     ],
     area: Some("county"),
     primary_key: &["school_id", "school_year", "level"],
@@ -242,11 +261,11 @@ pub const MILESTONES: InputFile = InputFile {
     name: "milestones",
     file: "data/milestones.csv",
     columns: &[
-        Column::new("area", "地区代码").required(),
-        Column::new("date", "日期").required().of(Ty::Date),
-        Column::new("event", "事件").required().words(Vocab::Event),
-        Column::new("title", "标题").required(),
-        Column::new("source", "来源"),
+        Column::new("area", "地区代码").required().eg("450802"),
+        Column::new("date", "日期").required().of(Ty::Date).eg("2016-12"),
+        Column::new("event", "事件").required().words(Vocab::Event).eg("national_recognition"),
+        Column::new("title", "标题").required().eg("通过国家义务教育基本均衡发展认定"),
+        Column::new("source", "来源").eg("report-2021"),
     ],
     area: Some("area"),
     primary_key: &[],
@@ -257,12 +276,12 @@ pub const METRICS: InputFile = InputFile {
     name: "metrics",
     file: "data/metrics.csv",
     columns: &[
-        Column::new("area", "地区代码").required(),
-        Column::new("period", "时期").required(),
-        Column::new("metric", "指标").required(),
-        Column::new("value", "数值").required().of(Ty::Num),
-        Column::new("unit", "单位"),
-        Column::new("source", "来源"),
+        Column::new("area", "地区代码").required().eg("450802"),
+        Column::new("period", "时期").required().eg("2020-2021"),
+        Column::new("metric", "指标").required().eg("large_class_share"),
+        Column::new("value", "数值").required().of(Ty::Num).eg("3.5"),
+        Column::new("unit", "单位").eg("%"),
+        Column::new("source", "来源").eg("report-2021"),
     ],
     area: Some("area"),
     primary_key: &["area", "period", "metric"],
@@ -274,12 +293,12 @@ pub const STANDARDS: InputFile = InputFile {
     name: "standards",
     file: "data/standards.csv",
     columns: &[
-        Column::new("area", "地区代码").required(),
-        Column::new("scheme", "评估类型").required().words(Vocab::Scheme),
-        Column::new("level", "学段").required().words(Vocab::Level),
-        Column::new("indicator", "指标").required().words(Vocab::Indicator),
-        Column::new("standard", "标准值").required().of(Ty::Num),
-        Column::new("source", "来源"),
+        Column::new("area", "地区代码").required().eg("450000"),
+        Column::new("scheme", "评估类型").required().words(Vocab::Scheme).eg("basic"),
+        Column::new("level", "学段").required().words(Vocab::Level).eg("primary"),
+        Column::new("indicator", "指标").required().words(Vocab::Indicator).eg("teaching_area"),
+        Column::new("standard", "标准值").required().of(Ty::Num).eg("4.5"),
+        Column::new("source", "来源").eg("report-2021"),
     ],
     area: Some("area"),
     primary_key: &["area", "scheme", "level", "indicator"],
@@ -290,11 +309,11 @@ pub const SOURCES: InputFile = InputFile {
     name: "sources",
     file: "data/sources.csv",
     columns: &[
-        Column::new("id", "编号").required(),
-        Column::new("title", "标题").required(),
-        Column::new("publisher", "发布者"),
-        Column::new("date", "日期").of(Ty::Date),
-        Column::new("url", "网址"),
+        Column::new("id", "编号").required().eg("report-2021"),
+        Column::new("title", "标题").required().eg("2021年县域义务教育均衡发展督导评估报告"),
+        Column::new("publisher", "发布者").eg("贵港市教育局"),
+        Column::new("date", "日期").of(Ty::Date).eg("2021-09"),
+        Column::new("url", "网址").eg("https://example.org/report-2021.pdf"),
     ],
     area: None,
     primary_key: &["id"],

@@ -72,8 +72,9 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
             junheng::util::alloc::tune_mimalloc_for_preview();
             junheng::serve::serve(&junheng::serve::ServeOptions { site, bind, port, open })?;
         }
-        cli::Command::New { dir, eject } => {
-            junheng::new::new_site(&dir)?;
+        cli::Command::New { dir, eject, csv } => {
+            let tables = if csv { junheng::new::Tables::Csv } else { junheng::new::Tables::Workbooks };
+            junheng::new::new_site(&dir, tables)?;
             if eject {
                 junheng::new::eject(&dir)?;
             }
@@ -82,6 +83,15 @@ fn run(cli: cli::Cli) -> Result<(), Error> {
                 dir.display(),
                 dir.display()
             );
+        }
+        cli::Command::Template { dir, lang } => {
+            let (written, kept) = junheng::new::templates(&dir, &lang)?;
+            for file in &written {
+                println!("wrote {}", dir.join(file).display());
+            }
+            for file in &kept {
+                println!("kept {} (already there)", dir.join(file).display());
+            }
         }
         cli::Command::Eject { site } => {
             let (written, kept) = junheng::new::eject(&site)?;

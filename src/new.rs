@@ -11,19 +11,6 @@ const STARTER: &[(&str, &str)] = &[
         "site.toml",
         "# junheng site configuration: every key is described in junheng's docs/reference.md.\ntitle = { zh-CN = \"县域义务教育均衡发展公开平台\", en = \"County Education Balance Portal\" }\nbase_url = \"https://example.org/\"\nlanguages = [\"zh-CN\", \"en\"]\npublisher = { zh-CN = \"示例县教育局\", en = \"Example County Education Bureau\" }\nlicense = \"CC-BY-4.0\"\nlicense_url = \"https://creativecommons.org/licenses/by/4.0/\"\n",
     ),
-    (
-        "data/counties.csv",
-        "code,name,prefecture_code,prefecture,province_code,province,name_en\n450804,覃塘区,450800,贵港市,450000,广西壮族自治区,Qintang District\n",
-    ),
-    ("data/sources.csv", "id,title,publisher,date,url\nexample-report,示例工作总结,示例县教育局,2021,\n"),
-    (
-        "data/indicators.csv",
-        "county,school_year,level,scheme,indicator,value,cv,source\n450804,2020-2021,primary,basic,composite,,0.27,example-report\n450804,2020-2021,junior,basic,composite,,0.17,example-report\n",
-    ),
-    (
-        "data/milestones.csv",
-        "area,date,event,title,source\n450804,2016-01,national_recognition,通过国家义务教育基本均衡发展评估认定,example-report\n",
-    ),
     ("content/_index.md", "+++\ntitle = \"欢迎\"\n+++\n\n本平台公开本县义务教育均衡发展的指标、进程与报告。\n"),
     (
         "content/counties/450804.md",
@@ -32,8 +19,35 @@ const STARTER: &[(&str, &str)] = &[
     ("content/about/_index.md", "+++\ntitle = \"关于\"\n+++\n\n由县教育局维护。数据按 CC BY 4.0 许可发布。\n"),
 ];
 
-/// Creates a starter site in `dir` (which must not exist or be empty).
-pub fn new_site(dir: &Path) -> Result<()> {
+/// The starter's rows, by table (in the order of its columns; the other tables start empty).
+const STARTER_ROWS: &[(&str, &[&[&str]])] = &[
+    ("counties", &[&["450804", "覃塘区", "450800", "贵港市", "450000", "广西壮族自治区", "Qintang District"]]),
+    ("sources", &[&["example-report", "示例工作总结", "示例县教育局", "2021", ""]]),
+    (
+        "indicators",
+        &[
+            &["450804", "2020-2021", "primary", "basic", "composite", "", "0.27", "example-report"],
+            &["450804", "2020-2021", "junior", "basic", "composite", "", "0.17", "example-report"],
+        ],
+    ),
+    (
+        "milestones",
+        &[&["450804", "2016-01", "national_recognition", "通过国家义务教育基本均衡发展评估认定", "example-report"]],
+    ),
+];
+
+/// How `junheng new` writes the tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tables {
+    /// Data-entry workbooks (`data/<table>.xlsx`), for a person with Excel or WPS.
+    Workbooks,
+    /// CSV files (`data/<table>.csv`), for programs and line-by-line diffs.
+    Csv,
+}
+
+/// Creates a starter site in `dir` (which must not exist or be empty): every table (a few
+/// starter rows in some) as `tables`, a home page, an about page and a county narrative.
+pub fn new_site(dir: &Path, tables: Tables) -> Result<()> {
     if dir.exists() && std::fs::read_dir(dir).map_err(|e| Error::io("read folder", dir, e))?.next().is_some() {
         return Err(Error::Usage(format!(
             "`{}` is not empty: `junheng new` only writes into a new or empty folder",
@@ -43,12 +57,65 @@ pub fn new_site(dir: &Path) -> Result<()> {
     for (path, text) in STARTER {
         fs::write(&dir.join(path), text.as_bytes())?;
     }
-    // Every other table, with its header row: each column in its place, to fill in.
-    for spec in crate::format::INPUT_FILES.iter().filter(|f| !STARTER.iter().any(|(p, _)| *p == f.file)) {
-        let header: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
-        fs::write(&dir.join(spec.file), format!("{}\n", header.join(",")).as_bytes())?;
+    let words = words();
+    for spec in crate::format::INPUT_FILES {
+        let rows: Vec<Vec<&str>> = STARTER_ROWS
+            .iter()
+            .filter(|(t, _)| *t == spec.name)
+            .flat_map(|(_, rows)| rows.iter().map(|r| r.to_vec()))
+            .collect();
+        match tables {
+            Tables::Workbooks => {
+                let bytes = crate::render::downloads::entry_workbook(spec, &rows, &words, "zh-CN");
+                fs::write(&dir.join(workbook_file(spec)), &bytes)?;
+            }
+            Tables::Csv => {
+                let mut out = csv::Writer::from_writer(Vec::new());
+                let header = spec.columns.iter().map(|c| c.name);
+                let written = std::iter::once(out.write_record(header))
+                    .chain(rows.iter().map(|r| out.write_record(r)))
+                    .collect::<std::result::Result<Vec<_>, _>>();
+                written.expect("CSV into memory");
+                fs::write(&dir.join(spec.file), &out.into_inner().expect("CSV into memory"))?;
+            }
+        }
     }
     Ok(())
+}
+
+/// `junheng template DIR`: the data-entry workbook of every table, empty, into `dir` (made if
+/// missing), with headers in `lang` (`zh-CN` or `en`); a workbook already there is kept.
+/// Returns the files written and the files kept.
+pub fn templates(dir: &Path, lang: &str) -> Result<(Vec<String>, Vec<String>)> {
+    if !["zh-CN", "en"].contains(&lang) {
+        return Err(Error::Usage(format!(
+            "expected a language of the built-in theme, `zh-CN` or `en`, found `{lang}`"
+        )));
+    }
+    let words = words();
+    let (mut written, mut kept) = (Vec::new(), Vec::new());
+    for spec in crate::format::INPUT_FILES {
+        let name = format!("{}.xlsx", spec.name);
+        let target = dir.join(&name);
+        if target.exists() {
+            kept.push(name);
+        } else {
+            fs::write(&target, &crate::render::downloads::entry_workbook(spec, &[], &words, lang))?;
+            written.push(name);
+        }
+    }
+    Ok((written, kept))
+}
+
+/// The workbook of a table: `data/<table>.xlsx`.
+fn workbook_file(spec: &crate::format::InputFile) -> String {
+    format!("{}.xlsx", spec.file.trim_end_matches(".csv"))
+}
+
+/// The built-in theme's words for the workbooks.
+fn words() -> crate::render::downloads::Words {
+    let languages = ["zh-CN".to_string(), "en".to_string()];
+    crate::render::downloads::Words::new(&std::sync::Arc::new(crate::load::theme::built_in_strings(&languages)))
 }
 
 /// Writes each file of the built-in theme into the site's theme folder (`themes/default/`, or

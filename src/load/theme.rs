@@ -108,6 +108,17 @@ pub fn load(root: &Path, name: &str, languages: &[String], diags: &mut Diagnosti
     Ok(theme)
 }
 
+/// The UI strings of the built-in theme in `languages` (for what junheng writes outside a
+/// site's build: the data-entry workbooks).
+pub fn built_in_strings(languages: &[String]) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut theme = Theme::default();
+    let mut diags = Diagnostics::new();
+    for (f, bytes) in BUILT_IN.iter().filter(|(f, _)| f.starts_with("i18n/")) {
+        add_file(&mut theme, f, bytes.to_vec(), languages, &mut diags);
+    }
+    theme.strings
+}
+
 /// Adds the theme file `f` (relative to the theme's folder) to `theme`.
 fn add_file(theme: &mut Theme, f: &str, bytes: Vec<u8>, languages: &[String], diags: &mut Diagnostics) {
     let file = theme.files.path(f);

@@ -19,8 +19,8 @@ use cells::*;
 pub use encode::sha256_hex;
 use encode::*;
 use tables::*;
-pub use xlsx::Words;
 use xlsx::{Book, to_xlsx};
+pub use xlsx::{Words, entry_workbook};
 
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};

@@ -486,6 +486,119 @@ fn about_sheet(ws: &mut Worksheet, tables: &[&DataTable], titles: &[String], boo
     }
 }
 
+/// A data-entry workbook of the input table `spec`, for a person to fill in: its sheet of rows
+/// (the headers in `lang`, codes as text, drop-downs for the vocabulary columns) holding
+/// `rows` (texts as the input format writes them), the lists of words, and an explanation
+/// sheet: how to fill it in, then each column with whether it is required, its type, unit,
+/// meaning in both languages, the words it takes and an example, then a whole example row.
+/// Saved into a site's `data/`, it reads as the table.
+pub fn entry_workbook(
+    spec: &'static crate::format::InputFile,
+    rows: &[Vec<&str>],
+    words: &Words,
+    lang: &str,
+) -> Vec<u8> {
+    let cells = |row: &Vec<&str>| -> Vec<Cell<'static>> {
+        spec.columns
+            .iter()
+            .zip(row.iter().map(|v| v.to_string()).chain(std::iter::repeat(String::new())))
+            .map(|(c, v)| match c.ty {
+                _ if v.is_empty() => Cell::Null,
+                Ty::Num | Ty::Int => v.parse().map_or_else(|_| Cell::Text(v.clone().into()), Cell::Num),
+                _ => Cell::Text(v.into()),
+            })
+            .collect()
+    };
+    let t = DataTable {
+        name: spec.name,
+        columns: spec.columns.iter().map(|c| (c.name, c.ty)).collect(),
+        primary_key: spec.primary_key,
+        rows: Rows::Held(rows.iter().map(cells).collect()),
+    };
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).expect("a valid date");
+    let title = words.get(lang, &format!("table_doc.{}.title", spec.name));
+    wb.set_properties(&DocProperties::new().set_title(&title).set_comment("junheng").set_creation_datetime(&created));
+    let f = Formats::new();
+    let lists = Lists::of(&[&t], sheet_name(&words.get(lang, "workbook.lists")), lang);
+    let headers = headers(&t, lang);
+    data_sheets(&mut wb, &t, &headers, &words.get(lang, "workbook.data"), EXCEL_SHEET_ROWS, &f, &lists);
+    if !lists.vocabs.is_empty() {
+        lists.sheet(wb.add_worksheet(), &f);
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name(&words.get(lang, "workbook.about"))).expect("a valid sheet name");
+    let mut cell = |r: u32, c: u16, text: &str, format: Option<&Format>| {
+        match format {
+            Some(format) => ws.write_string_with_format(r, c, text, format),
+            None => ws.write_string(r, c, text),
+        }
+        .expect("a cell of the explanation sheet");
+    };
+    cell(0, 0, &title, Some(&f.bold));
+    cell(1, 0, &words.get(lang, &format!("table_doc.{}.what", spec.name)), None);
+    cell(2, 0, &words.get(lang, "workbook.how_to"), None);
+    let languages = ["zh-CN", "en"];
+    let mut labels: Vec<String> =
+        ["workbook.header", "workbook.field", "workbook.required", "workbook.type", "workbook.unit"]
+            .iter()
+            .map(|k| words.get(lang, k))
+            .collect();
+    labels.extend(languages.iter().map(|l| format!("{} ({l})", words.get(l, "workbook.meaning"))));
+    labels.extend(["workbook.words", "workbook.example"].iter().map(|k| words.get(lang, k)));
+    let mut r = 4;
+    for (c, label) in labels.iter().enumerate() {
+        cell(r, c as u16, label, Some(&f.header));
+    }
+    let shown = |c: &crate::format::Column, v: &'static str| match c.vocab {
+        Some(vocab) if lists.zh => vocab.zh(v, example_scheme(spec)).unwrap_or(v),
+        _ => v,
+    };
+    for (c, header) in spec.columns.iter().zip(&headers) {
+        r += 1;
+        cell(r, 0, header, None);
+        cell(r, 1, c.name, None);
+        cell(r, 2, &words.get(lang, if c.required { "workbook.yes" } else { "workbook.no" }), None);
+        // A person's words for the type and unit (a program reads them from the Table Schema).
+        cell(r, 3, &words.get(lang, &format!("workbook.type_{}", c.ty.name())), None);
+        if let Some(unit) = c.unit {
+            cell(r, 4, &words.get(lang, &format!("workbook.unit_{}", unit.replace('²', "2"))), None);
+        }
+        for (j, l) in languages.iter().enumerate() {
+            cell(r, 5 + j as u16, &words.meaning(l, c.name), Some(&f.wrap));
+        }
+        if let Some(vocab) = c.vocab {
+            let mut list: Vec<String> = Vec::new();
+            for t in vocab.terms() {
+                let w = if lists.zh { format!("{}（{}）", t.zh, t.id) } else { format!("{} ({})", t.id, t.en) };
+                if !list.contains(&w) {
+                    list.push(w);
+                }
+            }
+            cell(r, 7, &list.join(if lists.zh { "、" } else { ", " }), Some(&f.wrap));
+        }
+        cell(r, 8, shown(c, c.example), None);
+    }
+    // The example as a row of the data sheet, marked as such: it is not read from here.
+    r += 2;
+    cell(r, 0, &words.get(lang, "workbook.example_row"), Some(&f.bold));
+    r += 1;
+    for (j, (c, header)) in spec.columns.iter().zip(&headers).enumerate() {
+        cell(r, j as u16, header, Some(&f.header));
+        cell(r + 1, j as u16, shown(c, c.example), None);
+    }
+    for (c, width) in [24.0, 20.0, 8.0, 8.0, 8.0, 40.0, 40.0, 50.0, 20.0].into_iter().enumerate() {
+        ws.set_column_width(c as u16, width).expect("a column width");
+    }
+    wb.set_zip_compression_level(3);
+    wb.save_to_buffer().expect("a workbook of plain values")
+}
+
+/// The regime of a file's example row (its indicator is named as that regime names it).
+fn example_scheme(spec: &crate::format::InputFile) -> Option<crate::model::Scheme> {
+    spec.column("scheme").and_then(|c| crate::model::Scheme::parse(c.example))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
