@@ -92,6 +92,9 @@ pub struct Column {
     /// vocabulary are shown as their names there); the examples of a file make a row that
     /// builds.
     pub example: &'static str,
+    /// An identifier written in digits (a code, a school id): text, whose leading zeros a
+    /// number cell would lose.
+    pub digits: bool,
 }
 
 impl Column {
@@ -107,6 +110,7 @@ impl Column {
             figure: false,
             vocab: None,
             example: "",
+            digits: false,
         }
     }
 
@@ -133,6 +137,11 @@ impl Column {
     /// Of the vocabulary `vocab`.
     pub const fn words(self, vocab: Vocab) -> Column {
         Column { vocab: Some(vocab), ..self }
+    }
+
+    /// An identifier written in digits.
+    pub const fn digits(self) -> Column {
+        Column { digits: true, ..self }
     }
 
     /// With `example` as the value a person would fill in.
@@ -192,11 +201,11 @@ pub const COUNTIES: InputFile = InputFile {
     name: "counties",
     file: "data/counties.csv",
     columns: &[
-        Column::new("code", "代码").required().also(&["区划代码"]).eg("450802"),
+        Column::new("code", "代码").digits().required().also(&["区划代码"]).eg("450802"),
         Column::new("name", "名称").required().also(&["县区"]).eg("港北区"),
-        Column::new("prefecture_code", "地市代码").required().eg("450800"),
+        Column::new("prefecture_code", "地市代码").digits().required().eg("450800"),
         Column::new("prefecture", "地市").required().eg("贵港市"),
-        Column::new("province_code", "省份代码").required().eg("450000"),
+        Column::new("province_code", "省份代码").digits().required().eg("450000"),
         Column::new("province", "省份").required().eg("广西壮族自治区"),
         Column::new("name_en", "英文名").eg("Gangbei District"),
     ],
@@ -209,7 +218,7 @@ pub const INDICATORS: InputFile = InputFile {
     name: "indicators",
     file: "data/indicators.csv",
     columns: &[
-        Column::new("county", "县区代码").required().eg("450802"),
+        Column::new("county", "县区代码").digits().required().eg("450802"),
         Column::new("school_year", "学年").required().eg("2020-2021"),
         Column::new("level", "学段").required().words(Vocab::Level).eg("primary"),
         Column::new("scheme", "评估类型").required().words(Vocab::Scheme).eg("quality"),
@@ -227,9 +236,9 @@ pub const SCHOOLS: InputFile = InputFile {
     name: "schools",
     file: "data/schools.csv",
     columns: &[
-        Column::new("school_id", "学校标识码").required().eg("2145080201"),
+        Column::new("school_id", "学校标识码").digits().required().eg("2145080201"),
         Column::new("school_name", "学校名称").required().eg("港北区第一小学"),
-        Column::new("county", "县区代码").required().eg("450802"),
+        Column::new("county", "县区代码").digits().required().eg("450802"),
         Column::new("school_year", "学年").required().eg("2020-2021"),
         Column::new("level", "学段").required().words(Vocab::Level).eg("primary"),
         Column::new("school_type", "办学类型").required().words(Vocab::SchoolType).eg("primary"),
@@ -246,7 +255,7 @@ pub const SCHOOLS: InputFile = InputFile {
         Column::new("teachers_backbone", "县级以上骨干教师数").figure("count").eg("14"),
         Column::new("teachers_pe_art", "体育艺术专任教师数").figure("count").eg("12"),
         Column::new("senior_students", "高中在校生数").count(),
-        Column::new("parent_school_id", "中心校标识码"),
+        Column::new("parent_school_id", "中心校标识码").digits(),
         Column::new("source", "来源").eg("report-2021"),
         Column::new("town", "乡镇").eg("港城街道"),
         Column::new("classes", "班级数").count().eg("28"),
@@ -261,7 +270,7 @@ pub const MILESTONES: InputFile = InputFile {
     name: "milestones",
     file: "data/milestones.csv",
     columns: &[
-        Column::new("area", "地区代码").required().eg("450802"),
+        Column::new("area", "地区代码").digits().required().eg("450802"),
         Column::new("date", "日期").required().of(Ty::Date).eg("2016-12"),
         Column::new("event", "事件").required().words(Vocab::Event).eg("national_recognition"),
         Column::new("title", "标题").required().eg("通过国家义务教育基本均衡发展认定"),
@@ -276,7 +285,7 @@ pub const METRICS: InputFile = InputFile {
     name: "metrics",
     file: "data/metrics.csv",
     columns: &[
-        Column::new("area", "地区代码").required().eg("450802"),
+        Column::new("area", "地区代码").digits().required().eg("450802"),
         Column::new("period", "时期").required().eg("2020-2021"),
         Column::new("metric", "指标").required().eg("large_class_share"),
         Column::new("value", "数值").required().of(Ty::Num).eg("3.5"),
@@ -293,7 +302,7 @@ pub const STANDARDS: InputFile = InputFile {
     name: "standards",
     file: "data/standards.csv",
     columns: &[
-        Column::new("area", "地区代码").required().eg("450000"),
+        Column::new("area", "地区代码").digits().required().eg("450000"),
         Column::new("scheme", "评估类型").required().words(Vocab::Scheme).eg("basic"),
         Column::new("level", "学段").required().words(Vocab::Level).eg("primary"),
         Column::new("indicator", "指标").required().words(Vocab::Indicator).eg("teaching_area"),

@@ -15,6 +15,7 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Xlsx};
+use rustc_hash::FxHashSet as HashSet;
 
 use super::data::{InputFile, Places, Table, column_name};
 use crate::diag::{Diagnostic, Diagnostics};
@@ -45,14 +46,26 @@ pub fn table(spec: &InputFile, file: &str, bytes: Vec<u8>, diags: &mut Diagnosti
         }
     };
     let mut read = Read {
+        spec,
         sheets: Vec::new(),
         lines: Vec::new(),
         header: None,
+        digits: Vec::new(),
         first_column: 0,
         rows: 0,
         out: csv::WriterBuilder::new().flexible(true).from_writer(Vec::new()),
+        numbers: Vec::new(),
+        unsaved: Found::default(),
+        last_row: 0,
     };
     for name in book.sheet_names() {
+        let formulas = match formula_cells(&mut book, &name) {
+            Ok(formulas) => formulas,
+            Err(e) => {
+                diags.push(Diagnostic::error(file, format!("sheet {name}: expected a worksheet, found {e}")));
+                return None;
+            }
+        };
         let mut cells = match book.worksheet_cells_reader(&name) {
             Ok(cells) => cells,
             Err(e) => {
@@ -60,10 +73,28 @@ pub fn table(spec: &InputFile, file: &str, bytes: Vec<u8>, diags: &mut Diagnosti
                 return None;
             }
         };
-        match read.sheet(file, &name, &mut cells, diags) {
+        match read.sheet(file, &name, &mut cells, &formulas, diags) {
             Sheet::Read => {}
             Sheet::Other => break,
             Sheet::Failed => return None,
+        }
+    }
+    read.report(file, diags);
+    for name in read.sheets.clone() {
+        // Merged cells keep their value in the first cell only: the others read as empty.
+        for merged in book.merge_cells_by_sheet_name(&name).unwrap_or_default() {
+            let (start, end) = (merged.start, merged.end);
+            let range = format!("{}:{}", cell_name(start), cell_name(end));
+            let mut d = Diagnostic::warning(
+                file,
+                format!(
+                    "merged cells: a merged cell keeps its value in its first cell ({}) only, and the others read as empty; unmerge them and fill in each cell",
+                    cell_name(start)
+                ),
+            )
+            .at(start.0.saturating_add(1), 0);
+            d.cell = Some(format!("sheet {name}, cells {range}").into());
+            diags.push(d);
         }
     }
     if read.header.is_none() {
@@ -125,8 +156,70 @@ fn check_parts(bytes: &[u8]) -> Result<(), PartsError> {
     Ok(())
 }
 
+/// The cells of sheet `name` that hold a formula (at most [`FORMULAS_KEPT`] of them), read
+/// before its values: a formula whose result was never saved reads as an empty cell.
+fn formula_cells<R: std::io::Read + std::io::Seek>(
+    book: &mut Xlsx<R>,
+    name: &str,
+) -> Result<HashSet<(u32, u32)>, calamine::XlsxError> {
+    let mut cells = book.worksheet_cells_reader(name)?;
+    let mut found = HashSet::default();
+    while let Some(cell) = cells.next_formula()? {
+        if !cell.get_value().is_empty() && found.len() < FORMULAS_KEPT {
+            found.insert(cell.get_position());
+        }
+    }
+    Ok(found)
+}
+
+/// The formula cells of a sheet that are remembered: enough to name the first of them and
+/// count the rest, in bounded memory.
+const FORMULAS_KEPT: usize = 100_000;
+
+/// A cell's name: `B14`.
+fn cell_name((row, col): (u32, u32)) -> String {
+    format!("{}{}", column_name(col), u64::from(row) + 1)
+}
+
+/// The first cell found with a problem (its sheet, position and text) and how many more.
+#[derive(Default)]
+struct Found {
+    first: Option<(String, (u32, u32), String)>,
+    more: usize,
+}
+
+impl Found {
+    fn add(&mut self, sheet: &str, at: (u32, u32), text: impl FnOnce() -> String) {
+        match self.first {
+            None => self.first = Some((sheet.to_string(), at, text())),
+            Some(_) => self.more += 1,
+        }
+    }
+
+    /// `d` about the first cell, with the count of the others.
+    fn diagnostic(&self, make: impl FnOnce(&str, String) -> Diagnostic) -> Option<Diagnostic> {
+        let (sheet, at, text) = self.first.as_ref()?;
+        let more = match self.more {
+            0 => String::new(),
+            n => format!(" (and {n} more like it)"),
+        };
+        let mut d = make(text, more).at(at.0.saturating_add(1), 0);
+        d.cell = Some(format!("sheet {sheet}, cell {}", cell_name(*at)).into());
+        Some(d)
+    }
+}
+
 /// The workbook's rows as they are read, sheet after sheet, written as CSV text.
-struct Read {
+struct Read<'s> {
+    spec: &'s InputFile,
+    /// For each column of the table (from its header): whether it holds identifiers in digits.
+    digits: Vec<bool>,
+    /// Number cells in a column of identifiers, by column.
+    numbers: Vec<Found>,
+    /// Formulas without a saved result.
+    unsaved: Found,
+    /// The last row of the current sheet read into the table (its header's, at first).
+    last_row: u32,
     sheets: Vec<String>,
     /// For each line of `out`: the sheet (index in `sheets`) and its row (1-based).
     lines: Vec<(usize, u32)>,
@@ -152,13 +245,14 @@ struct Row {
     cells: Vec<(u32, String)>,
 }
 
-impl Read {
-    /// Reads the sheet `name`, cell by cell.
+impl Read<'_> {
+    /// Reads the sheet `name`, cell by cell (`formulas`: the cells that hold one).
     fn sheet<R: std::io::Read + std::io::Seek>(
         &mut self,
         file: &str,
         name: &str,
         cells: &mut calamine::XlsxCellReader<'_, R>,
+        formulas: &HashSet<(u32, u32)>,
         diags: &mut Diagnostics,
     ) -> Sheet {
         // A diagnostic on a cell: its sheet and address shown, its row as the line (for order).
@@ -202,7 +296,7 @@ impl Read {
                     return Sheet::Failed;
                 }
                 let done = row.take().expect("a row is being read");
-                match self.row(name, done, &mut table) {
+                match self.row(file, name, done, &mut table, diags) {
                     Some(Sheet::Read) | None => {}
                     Some(other) => return other,
                 }
@@ -215,6 +309,9 @@ impl Read {
                 }
             }
             if matches!(cell.get_value(), DataRef::Empty) {
+                if formulas.contains(&(r, c)) {
+                    self.unsaved.add(name, (r, c), String::new);
+                }
                 continue;
             }
             // A value outside the table's columns (a stray cell far to the right, say) is
@@ -244,9 +341,16 @@ impl Read {
                 diags.push(error((r, c), format!("expected a value, found the spreadsheet error `{e}`")));
                 String::new()
             });
+            // An identifier kept as a number (a spreadsheet drops its leading zeros).
+            if let Some((left, _)) = table
+                && matches!(cell.get_value(), DataRef::Float(_) | DataRef::Int(_))
+                && self.digits.get((c - left) as usize) == Some(&true)
+            {
+                self.numbers[(c - left) as usize].add(name, (r, c), || text.clone());
+            }
             row.get_or_insert_with(|| Row { at: r, cells: Vec::new() }).cells.push((c, text));
         }
-        match row.map(|done| self.row(name, done, &mut table)) {
+        match row.map(|done| self.row(file, name, done, &mut table, diags)) {
             Some(Some(other @ (Sheet::Other | Sheet::Failed))) => other,
             _ => Sheet::Read,
         }
@@ -254,10 +358,39 @@ impl Read {
 
     /// Adds a row of sheet `name` (its header row when `table` is not known yet): `Some` when
     /// the sheet's header ends the table.
-    fn row(&mut self, name: &str, row: Row, table: &mut Option<(u32, u32)>) -> Option<Sheet> {
+    fn row(
+        &mut self,
+        file: &str,
+        name: &str,
+        mut row: Row,
+        table: &mut Option<(u32, u32)>,
+        diags: &mut Diagnostics,
+    ) -> Option<Sheet> {
         let sheet_row = row.at + 1;
+        let at = |(r, c): (u32, u32), d: Diagnostic| {
+            let mut d = d.at(r.saturating_add(1), 0);
+            d.cell = Some(format!("sheet {name}, cell {}", cell_name((r, c))).into());
+            d
+        };
         let record: Vec<String> = match *table {
+            // A lone value below the table, past empty rows: a stray cell or a note, not a row.
+            Some((_, width)) if width > 2 && row.cells.len() == 1 && row.at > self.last_row + 1 => {
+                let (c, text) = &row.cells[0];
+                let gap = row.at - self.last_row - 1;
+                diags.push(at(
+                    (row.at, *c),
+                    Diagnostic::error(
+                        file,
+                        format!(
+                            "expected a row of the table, found a lone value `{}` {gap} empty rows below it: a stray cell or a note? delete it (a note belongs on another sheet)",
+                            crate::diag::shorten(text, 40)
+                        ),
+                    ),
+                ));
+                return None;
+            }
             Some((left, width)) => {
+                self.last_row = row.at;
                 let mut record = vec![String::new(); width as usize];
                 for (c, text) in row.cells {
                     record[(c - left) as usize] = text;
@@ -265,6 +398,25 @@ impl Read {
                 record
             }
             None => {
+                // The header row ends at its first empty cell: a value past it widened the table.
+                let gap = row.cells.windows(2).position(|w| w[1].0 > w[0].0 + 1);
+                let mut widened = None;
+                if let Some(i) = gap {
+                    let (end, (c, text)) = (row.cells[i].0 + 1, &row.cells[i + 1]);
+                    widened = Some(at(
+                        (row.at, *c),
+                        Diagnostic::error(
+                            file,
+                            format!(
+                                "expected the header row to end at its first empty cell ({}), found `{}` beyond it: a stray cell? delete it, or give the columns between headers",
+                                cell_name((row.at, end)),
+                                crate::diag::shorten(text, 40)
+                            ),
+                        ),
+                    ));
+                    row.cells.truncate(i + 1);
+                }
+                self.last_row = row.at;
                 let left = row.cells.iter().map(|c| c.0).min().unwrap_or(0);
                 let right = row.cells.iter().map(|c| c.0).max().unwrap_or(0);
                 let mut texts = vec![String::new(); (right - left + 1) as usize];
@@ -275,10 +427,20 @@ impl Read {
                 match &self.header {
                     // A later sheet continues the table when its header row is the same.
                     Some(h) if *h != texts => return Some(Sheet::Other),
+                    _ => {
+                        if let Some(d) = widened {
+                            diags.push(d);
+                        }
+                    }
+                }
+                match &self.header {
                     Some(_) => {
                         self.sheets.push(name.to_string());
                     }
                     None => {
+                        let column = |h: &String| self.spec.canonical(h).and_then(|c| self.spec.column(c));
+                        self.digits = texts.iter().map(|h| column(h).is_some_and(|c| c.digits)).collect();
+                        self.numbers = texts.iter().map(|_| Found::default()).collect();
                         self.first_column = left;
                         self.sheets.push(name.to_string());
                         self.lines.push((self.sheets.len() - 1, sheet_row));
@@ -293,6 +455,38 @@ impl Read {
         self.rows += 1;
         self.write(&record);
         None
+    }
+
+    /// What reading the sheets found beyond single cells: identifiers kept as numbers (a
+    /// warning per column, even when no zero was lost yet), formulas without saved results.
+    fn report(&self, file: &str, diags: &mut Diagnostics) {
+        let header = self.header.as_deref().unwrap_or_default();
+        for (found, h) in self.numbers.iter().zip(header) {
+            let field = self.spec.canonical(h).unwrap_or_default();
+            let d = found.diagnostic(|text, more| {
+                Diagnostic::warning(
+                    file,
+                    format!(
+                        "found the number {text}{more}: an identifier stored as a number loses its leading zeros (0145080401 becomes 145080401) when it is edited; format the column as text (设置单元格格式 → 文本) and type the ids again, or start from the workbook `junheng template` writes"
+                    ),
+                )
+                .field(field)
+            });
+            if let Some(d) = d {
+                diags.push(d);
+            }
+        }
+        let d = self.unsaved.diagnostic(|_, more| {
+            Diagnostic::error(
+                file,
+                format!(
+                    "expected a value, found a formula without a saved result{more}: the workbook was written by a program that does not compute formulas; open it in Excel, WPS or LibreOffice and save it again"
+                ),
+            )
+        });
+        if let Some(d) = d {
+            diags.push(d);
+        }
     }
 
     fn write(&mut self, record: &[String]) {

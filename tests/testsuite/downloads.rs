@@ -896,3 +896,83 @@ wb.save(sys.argv[2])
     let err = diagnostics(&copy);
     assert!(err.contains("found both `data/schools.csv` and `data/schools.xlsx`: keep one"), "{err}");
 }
+
+// Guards a workbook's own mistakes, each named as such with its sheet and cell: identifiers
+// stored as numbers (a warning even when every id still has its ten digits, which
+// `--deny-warnings` makes an error), a formula without a saved result, merged cells, a stray
+// cell that widened the header row, and a lone value far below the table.
+#[test]
+fn workbook_mistakes_are_named() {
+    let t = SiteTest::demo();
+    t.build();
+    let script = r#"
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb.worksheets[0]
+case = sys.argv[3]
+if case == "numbers":
+    for row in ws.iter_rows(min_row=2):
+        row[0].value = int(row[0].value)
+elif case == "formula":
+    ws["G3"] = "=1000+250"
+    ws["G4"] = "=SUM(1,2)"
+elif case == "merged":
+    ws.merge_cells("C3:C5")
+elif case == "stray_header":
+    ws["AZ1"] = "备注"
+elif case == "stray_below":
+    ws["A60000"] = "x"
+wb.save(sys.argv[2])
+"#;
+    let cases = [
+        (
+            "numbers",
+            "warning: data/schools.xlsx: sheet 数据, cell A2: field `school_id`: found the number 2145080401 (and 69 more like it): an identifier stored as a number loses its leading zeros",
+        ),
+        (
+            "formula",
+            "error: data/schools.xlsx: sheet 数据, cell G3: expected a value, found a formula without a saved result (and 1 more like it): the workbook was written by a program that does not compute formulas; open it in Excel, WPS or LibreOffice and save it again",
+        ),
+        (
+            "merged",
+            "warning: data/schools.xlsx: sheet 数据, cells C3:C5: merged cells: a merged cell keeps its value in its first cell (C3) only",
+        ),
+        (
+            "stray_header",
+            "error: data/schools.xlsx: sheet 数据, cell AZ1: expected the header row to end at its first empty cell (Y1), found `备注` beyond it",
+        ),
+        (
+            "stray_below",
+            "error: data/schools.xlsx: sheet 数据, cell A60000: expected a row of the table, found a lone value `x` 59928 empty rows below it",
+        ),
+    ];
+    for (case, expected) in cases {
+        let copy = SiteTest::demo();
+        std::fs::remove_file(copy.site.join("data/schools.csv")).unwrap();
+        let book = copy.site.join("data/schools.xlsx");
+        python(script, &[t.output().join("data/schools.xlsx").as_os_str(), book.as_os_str(), case.as_ref()]);
+        let (shown, errors) = match junheng::check::check(&copy.site, false) {
+            Ok(report) => (report.diagnostics.to_string(), 0),
+            Err(junheng::Error::Site(d)) => (d.to_string(), d.error_count()),
+            Err(e) => panic!("{e}"),
+        };
+        assert!(shown.contains(expected), "{case}: {shown}");
+        match expected.starts_with("warning") {
+            // The ids are all there: a warning, which `--deny-warnings` refuses.
+            true if case == "numbers" => {
+                assert_eq!(errors, 0, "{shown}");
+                let denied = junheng::build(&junheng::BuildOptions {
+                    site: copy.site.clone(),
+                    output: None,
+                    deny_warnings: true,
+                });
+                assert!(denied.is_err(), "{case}: --deny-warnings fails");
+            }
+            _ => assert!(errors >= 1, "{case}: {shown}"),
+        }
+        // One problem, one message: no cascade of per-field errors from the stray cells.
+        if case.starts_with("stray") {
+            assert_eq!(errors, 1, "{case}: {shown}");
+        }
+    }
+}
