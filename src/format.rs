@@ -323,6 +323,7 @@ pub const SOURCES: InputFile = InputFile {
         Column::new("publisher", "发布者").eg("贵港市教育局"),
         Column::new("date", "日期").of(Ty::Date).eg("2021-09"),
         Column::new("url", "网址").eg("https://example.org/report-2021.pdf"),
+        Column::new("illustrative", "示例数据").of(Ty::Bool).eg("false"),
     ],
     area: None,
     primary_key: &["id"],

@@ -72,8 +72,11 @@ pub fn new_site(dir: &Path, tables: Tables) -> Result<()> {
             Tables::Csv => {
                 let mut out = csv::Writer::from_writer(Vec::new());
                 let header = spec.columns.iter().map(|c| c.name);
+                // Each row as wide as the header (the starter's rows leave the last columns empty).
+                let width = spec.columns.len();
+                let padded = rows.iter().map(|r| r.iter().copied().chain(std::iter::repeat("")).take(width));
                 let written = std::iter::once(out.write_record(header))
-                    .chain(rows.iter().map(|r| out.write_record(r)))
+                    .chain(padded.map(|r| out.write_record(r)))
                     .collect::<std::result::Result<Vec<_>, _>>();
                 written.expect("CSV into memory");
                 fs::write(&dir.join(spec.file), &out.into_inner().expect("CSV into memory"))?;

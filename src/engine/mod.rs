@@ -390,6 +390,8 @@ pub struct Computed {
     /// Distinct schools in the county's rows of this school year, every level (its pages of
     /// schools show each once): planning those pages needs no pass over the rows.
     pub school_ids: usize,
+    /// The sources the county's school rows of this school year name, in order of first use.
+    pub sources: Box<[Arc<str>]>,
     /// False when the school-by-school detail (units, terms, per-school compliance) was
     /// dropped after computing ([`compute_with`]; [`detail`] recomputes it).
     pub detailed: bool,
@@ -594,6 +596,17 @@ fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
     }
 }
 
+/// The sources `rows` name, each once, in order of first use.
+fn sources_of(rows: &[SchoolRow]) -> Box<[Arc<str>]> {
+    let mut sources: Vec<Arc<str>> = Vec::new();
+    for s in rows.iter().filter_map(|r| r.source.as_ref()) {
+        if !sources.contains(s) {
+            sources.push(s.clone());
+        }
+    }
+    sources.into_boxed_slice()
+}
+
 /// One regime's computation of one level; `school_ids` is the rows' number of schools.
 fn compute_sheet(
     rows: &[SchoolRow],
@@ -632,6 +645,7 @@ fn compute_sheet(
         orphan_points,
         schools: units.iter().filter(|u| u.students > 0.0).count(),
         school_ids,
+        sources: sources_of(rows),
         detailed: true,
         audited: true,
         units,

@@ -285,6 +285,9 @@ pub struct Source {
     pub date: Option<PartialDate>,
     /// Where it can be read.
     pub url: Option<String>,
+    /// Its figures are illustrative (invented for a demonstration or a training), not real:
+    /// every page that shows them says so.
+    pub illustrative: bool,
 }
 
 /// A county-level unit.

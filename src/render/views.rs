@@ -24,22 +24,29 @@ pub fn status(scope: &Scope, code: &str, scheme: Scheme) -> Value {
     }
 }
 
-/// The latest school year with a basic composite, and the composites per level.
-fn latest_composites(sheets: &[Sheet]) -> Value {
-    let latest =
-        sheets.iter().filter(|s| s.scheme == Scheme::Basic && s.composite.is_some()).map(|s| s.school_year).max();
-    let Some(year) = latest else {
+/// The latest school year with a verdict (a basic composite, or quality balance's verdict on
+/// all seven coefficients), and each level's verdict that year: quality balance's where both
+/// regimes have one (the later standard), else the basic composite.
+fn latest_verdicts(sheets: &[Sheet]) -> Value {
+    let judged = |s: &&Sheet| match s.scheme {
+        Scheme::Basic => s.composite.is_some(),
+        // A verdict on all seven coefficients needs all seven.
+        Scheme::Quality => s.meets_all.is_some() && s.rows.iter().all(|r| r.cv.is_some()),
+    };
+    let Some(year) = sheets.iter().filter(judged).map(|s| s.school_year).max() else {
         return Value::Null;
     };
     let of = |level: Level| {
-        sheets
-            .iter()
-            .find(|s| s.school_year == year && s.level == level && s.scheme == Scheme::Basic)
-            .and_then(|s| s.composite.as_ref())
-            .map_or(
-                Value::Null,
-                |c| json!({ "cv": c.cv, "cv_decimals": c.cv_decimals(), "threshold": c.threshold, "meets": c.meets, "basis": c.basis }),
-            )
+        let sheet =
+            |scheme| sheets.iter().filter(judged).find(|s| (s.school_year, s.level, s.scheme) == (year, level, scheme));
+        match (sheet(Scheme::Quality), sheet(Scheme::Basic).and_then(|s| s.composite.as_ref())) {
+            (Some(q), _) => json!({ "scheme": "quality", "meets": q.meets_all }),
+            (None, Some(c)) => json!({
+                "scheme": "basic", "cv": c.cv, "cv_decimals": c.cv_decimals(), "threshold": c.threshold,
+                "meets": c.meets, "basis": c.basis,
+            }),
+            (None, None) => Value::Null,
+        }
     };
     json!({ "school_year": year.to_string(), "primary": of(Level::Primary), "junior": of(Level::Junior) })
 }
@@ -67,7 +74,23 @@ fn county_row(scope: &Scope, code: &str) -> Value {
         "province": { "code": c.province_code, "name": c.province, "name_en": province_en },
         "basic": status(scope, code, Scheme::Basic),
         "quality": status(scope, code, Scheme::Quality),
-        "latest": latest_composites(scope.sheets_of(code)),
+        "latest": latest_verdicts(scope.sheets_of(code)),
+        "illustrative": shows_illustrative(scope, scope.sheets_of(code)),
+    })
+}
+
+/// Whether any figure of `sheets` comes from an illustrative source (a published figure's, or
+/// the school data a figure was computed from).
+pub fn shows_illustrative(scope: &Scope, sheets: &[Sheet]) -> bool {
+    // Most sites have no illustrative source: then nothing is looked up.
+    if !scope.sources().iter().any(|s| s.illustrative) {
+        return false;
+    }
+    let illustrative = |id: &str| scope.source(id).is_some_and(|s| s.illustrative);
+    sheets.iter().any(|s| {
+        s.school_sources.iter().any(|id| illustrative(id))
+            || s.rows.iter().filter_map(|r| r.source.as_deref()).any(illustrative)
+            || s.composite.as_ref().and_then(|c| c.source.as_deref()).is_some_and(illustrative)
     })
 }
 
@@ -142,6 +165,9 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
             if let Some(c) = &s.composite {
                 cites.number(&c.source);
             }
+            for id in s.school_sources.iter() {
+                cites.number(&Some(id.to_string()));
+            }
             continue;
         }
         let rows: Vec<Value> = s
@@ -196,6 +222,8 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
             ("has_rows", json!(s.rows.iter().any(|r| r.value.is_some() || r.cv.is_some() || r.reported_cv.is_some()))),
             ("threshold", json!(scope.rules().of(s.scheme).threshold(s.level))),
             ("schools", json!(s.schools)),
+            // The sources of the school data the figures were computed from.
+            ("school_src", Value::Array(s.school_sources.iter().map(|id| cites.cite(&Some(id.to_string()))).collect())),
             ("failing_schools", json!(s.failing_schools)),
         ]));
     }
@@ -276,12 +304,14 @@ pub struct Ranked {
     decimals: u8,
     /// A published CV's decimals.
     cv_decimals: Option<u8>,
+    /// Whether the county shows illustrative figures ([`shows_illustrative`]).
+    illustrative: bool,
 }
 
 impl std::hash::Hash for Ranked {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         let figures = (self.value.map(f64::to_bits), self.cv.to_bits(), self.meets, self.decimals, self.cv_decimals);
-        (self.county, self.school_year, figures).hash(h);
+        (self.county, self.school_year, figures, self.illustrative).hash(h);
     }
 }
 
@@ -303,6 +333,7 @@ pub fn ranking(scope: &Scope, scheme: Scheme, indicator: &str, level: Level) -> 
                 meets: r.meets,
                 decimals,
                 cv_decimals: r.cv_decimals(),
+                illustrative: shows_illustrative(scope, scope.sheets_of(&c.code)),
             })
         })
         .collect();
@@ -331,6 +362,7 @@ pub fn ranking_view(scope: &Scope, rows: &[Ranked], first: usize) -> Value {
                     ("meets", json!(r.meets)),
                     ("decimals", json!(r.decimals)),
                     ("rank", json!(first + i)),
+                    ("illustrative", json!(r.illustrative)),
                 ])
             })
             .collect(),

@@ -52,11 +52,18 @@ fn coefficients_redo_from_the_school_download() {
     type Key = (String, String, String, String);
     let mut groups: BTreeMap<Key, Vec<(f64, f64)>> = BTreeMap::new();
     let text = |v: &serde_json::Value| v.as_str().unwrap().to_string();
+    // The workbook names levels and regimes in Chinese: read back as ids.
+    let id =
+        |vocab: junheng::format::Vocab, v: &serde_json::Value| vocab.id(v.as_str().unwrap(), None).unwrap().to_string();
     for r in &rows {
-        let scheme = text(&r["scheme"]);
+        let scheme = id(junheng::format::Vocab::Scheme, &r["scheme"]);
         for (column, value) in r.iter().filter(|(c, v)| c.starts_with(&format!("{scheme}_")) && !v.is_null()) {
-            let key =
-                (text(&r["school_year"]), text(&r["level"]), scheme.clone(), column[scheme.len() + 1..].to_string());
+            let key = (
+                text(&r["school_year"]),
+                id(junheng::format::Vocab::Level, &r["level"]),
+                scheme.clone(),
+                column[scheme.len() + 1..].to_string(),
+            );
             groups.entry(key).or_default().push((r["students"].as_f64().unwrap(), value.as_f64().unwrap()));
         }
     }

@@ -167,7 +167,7 @@ fn long_lines_control_characters_and_long_texts_in_tables() {
     drop(f);
     build_refused(&site, &before, &["data/sources.csv:", "expected lines of at most 1 MiB, found one of 200 MiB"]);
 
-    site.write("data/sources.csv", &format!("{sources}nul,a\u{0}b,,,\nesc,\"t\u{1b}[2J\",,,\n"));
+    site.write("data/sources.csv", &format!("{sources}nul,a\u{0}b,,,,\nesc,\"t\u{1b}[2J\",,,,\n"));
     let lines = sources.lines().count();
     build_refused(
         &site,

@@ -807,7 +807,16 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
         {
             c.fail("url", "an address starting with `https://` or `http://`");
         }
-        Some(Source { id, title, publisher: c.opt_text("publisher"), date, url })
+        let illustrative = c
+            .parsed("illustrative", "`true` (its figures are illustrative, not real) or `false`", |v| {
+                match v.to_lowercase().as_str() {
+                    "" | "false" | "no" | "0" | "否" => Some(false),
+                    "true" | "yes" | "1" | "是" => Some(true),
+                    _ => None,
+                }
+            })
+            .unwrap_or(false);
+        Some(Source { id, title, publisher: c.opt_text("publisher"), date, url, illustrative })
     });
     let mut v = reject_duplicates(t, rows, "this source id is", diags);
     v.sort_by(|a, b| a.id.cmp(&b.id));

@@ -311,11 +311,11 @@ pub fn county_schema() -> Value {
         }),
     );
     let source = object(
-        &["id", "title", "publisher", "date", "url"],
+        &["id", "title", "publisher", "date", "url", "illustrative"],
         json!({
             "id": { "type": "string", "minLength": 1 }, "title": { "type": "string", "minLength": 1 },
             "publisher": text_or_null, "date": { "oneOf": [date, { "type": "null" }] },
-            "url": { "type": ["string", "null"], "format": "uri" },
+            "url": { "type": ["string", "null"], "format": "uri" }, "illustrative": { "type": "boolean" },
         }),
     );
     let mut items: Vec<&str> = indicators.clone();

@@ -192,6 +192,7 @@ fn sources_table<'s>(scope: &Scope<'_, 's>, _: Option<&str>) -> Option<DataTable
                     opt_s(&x.publisher),
                     x.date.map_or(Cell::Null, |d| s(d.to_string())),
                     opt_s(&x.url),
+                    Cell::Bool(x.illustrative),
                 ]
             }))
         }),

@@ -100,7 +100,12 @@ impl Kind for Indicator<'_> {
                 ])
             })
             .collect();
+        let illustrative = levels
+            .iter()
+            .flat_map(|l| l["ranking"].as_array().into_iter().flatten())
+            .any(|r| r["illustrative"] == Value::Bool(true));
         context::object([
+            ("illustrative", json!(illustrative)),
             ("indicator", json!({ "scheme": scheme, "id": ind.id, "decimals": ind.decimals })),
             ("rules", json!({ "document": rules.document, "version": rules.version })),
             ("levels", Value::Array(levels)),

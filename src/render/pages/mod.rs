@@ -126,7 +126,14 @@ fn page<K: Kind>(p: &Planned<K>, sink: &dyn Sink) -> Result<(), Diagnostic> {
         })
         .collect();
     let mut ctx = p.kind.context(&p.scope, f);
+    // A page that shows illustrative figures says so at its top: one that cites an
+    // illustrative source, or whose own context says it shows some (a summary of counties).
+    let cites_illustrative = ctx.json["sources"]
+        .as_array()
+        .is_some_and(|s| s.iter().any(|s| s["source"]["illustrative"] == Value::Bool(true)));
+    let illustrative = cites_illustrative || ctx.json["illustrative"] == Value::Bool(true);
     let extra = json!({
+        "illustrative": illustrative,
         "lang": f.lang, "lang_prefix": prefix, "root": root,
         "page_path": p.path, "page_title": p.title,
         "canonical": format!("{}{prefix}{}", f.base_url, p.path),
@@ -364,6 +371,7 @@ impl Kind for Home {
                           "provinces": scope.provinces().len(), "prefectures": scope.prefectures().len() },
             "provinces": scope.provinces().iter().map(|p| json!({"code": p.code, "name": p.name, "name_en": p.name_en, "counties": p.counties.len()})).collect::<Vec<_>>(),
             "latest_pages": latest_pages(scope, lang, 5), "sources": cites.list(scope),
+            "illustrative": counties.iter().any(|r| r["illustrative"] == Value::Bool(true)),
         })
         .into()
     }
@@ -461,6 +469,12 @@ struct Computation {
 impl Kind for Computation {
     fn context(&self, scope: &Scope, f: &Frame) -> Context {
         let mut context = views::computation(scope, &self.code, self.year, f.tr());
+        // The sources of the school rows the page computes from, in order of first use.
+        let mut cites = Citations::default();
+        for r in scope.schools_of(&self.code).iter().filter(|r| r.school_year == self.year) {
+            cites.number(&r.source.as_deref().map(str::to_string));
+        }
+        context.json["sources"] = cites.list(scope);
         context.json["county"] = views::rollup(scope, &self.code).clone();
         context.json["school_links"] = schools::school_links(scope, &self.code);
         context.json["display_name"] = json!(self.name);
@@ -514,6 +528,7 @@ impl Kind for Area {
             let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(scope, c)).collect();
             let children: Vec<Value> = p.prefectures.iter().map(|c| scope.area(c)).collect();
             json!({ "area": { "kind": "province", "code": p.code, "name": p.name, "name_en": p.name_en, "parent": null },
+                    "illustrative": rows.iter().any(|r| r["illustrative"] == Value::Bool(true)),
                     "counties": rows, "children": children, "timeline": [], "series": series,
                     "recognitions": charts::recognitions(&recognised(scope, &p.counties), &area_name(&p.name, &p.name_en, f.lang), f.tr()),
                     "sources": cites.list(scope) })
@@ -523,6 +538,7 @@ impl Kind for Area {
             let rows: Vec<&Value> = p.counties.iter().map(|c| views::rollup(scope, c)).collect();
             json!({ "area": { "kind": "prefecture", "code": p.code, "name": p.name, "name_en": p.name_en,
                               "parent": scope.area(&p.province_code) },
+                    "illustrative": rows.iter().any(|r| r["illustrative"] == Value::Bool(true)),
                     "counties": rows, "children": [], "timeline": timeline, "series": series,
                     "recognitions": charts::recognitions(&recognised(scope, &p.counties), &area_name(&p.name, &p.name_en, f.lang), f.tr()),
                     "sources": cites.list(scope) })
