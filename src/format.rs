@@ -343,6 +343,12 @@ pub fn unit(name: &str) -> Option<&'static str> {
     INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name).and_then(|c| c.unit)
 }
 
+/// Whether a column called `name` in any input file holds identifiers in digits (codes and
+/// school ids, kept as text: a name means the same in every table, the downloads' own included).
+pub fn digits(name: &str) -> bool {
+    INPUT_FILES.iter().flat_map(|f| f.columns).any(|c| c.name == name && c.digits)
+}
+
 /// The vocabulary of a column called `name` in any input file, where it has one (a name means
 /// the same in every table, the downloads' own included).
 pub fn vocab(name: &str) -> Option<Vocab> {

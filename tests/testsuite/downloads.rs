@@ -976,3 +976,85 @@ wb.save(sys.argv[2])
         }
     }
 }
+
+// Guards the downloads page's lines for pandas and R: each table's line, run as given (the
+// site's address pointing at the built files), reads every code and id column as text equal to
+// the CSV's (`000000` and a school id with a leading zero kept), for a whole file and for a
+// province's gzipped part.
+#[test]
+fn the_pandas_and_r_lines_read_codes_as_text() {
+    let whole = demo_with_awkward_schools();
+    let parts = demo_with_awkward_schools();
+    let toml = std::fs::read_to_string(parts.site.join("site.toml")).unwrap();
+    parts.write("site.toml", &format!("{toml}\n[settings]\nsplit_rows = 10\n"));
+    for t in [&whole, &parts] {
+        t.build();
+        let page = t.read_output("downloads/index.html");
+        let base = "https://junheng.example.org/";
+        let local = format!("file://{}/", t.output().display());
+        let lines = |class: &str| -> Vec<String> {
+            page.split(&format!("<code class=\"{class}\">"))
+                .skip(1)
+                .map(|s| {
+                    s.split("</code>")
+                        .next()
+                        .unwrap()
+                        .replace("&#34;", "\"")
+                        .replace("&quot;", "\"")
+                        .replace(base, &local)
+                })
+                .collect()
+        };
+        let (pandas, r) = (lines("pandas"), lines("r"));
+        assert_eq!(pandas.len(), r.len());
+        assert!(pandas.len() >= 8, "a line per table: {pandas:?}");
+        assert!(pandas.iter().any(|l| l.contains("\"school_id\": str")), "{pandas:?}");
+        let gz = pandas.iter().filter(|l| l.contains(".csv.gz")).count();
+        assert_eq!(gz > 0, std::ptr::eq(t, &parts), "parts are read from their gzipped files");
+        // Each line's text columns, as its own reader gives them, against the file read as text.
+        let script = r#"
+import json, sys, pandas
+for line in json.loads(sys.argv[1]):
+    df = eval(line)
+    path = line.split('"')[1]
+    text = pandas.read_csv(path, dtype=str, keep_default_na=False)
+    columns = [c for c in df.columns if line.count(f'"{c}": str')]
+    for c in columns:
+        got = df[c]
+        assert all(isinstance(v, str) for v in got.dropna()), (line, c)
+        assert list(got.fillna("")) == list(text[c]), (line, c)
+print("ok")
+"#;
+        let out = python(script, &[serde_json::to_string(&pandas).unwrap().as_ref()]);
+        assert_eq!(out.trim(), "ok");
+        for line in &r {
+            let path = line.split('"').nth(1).unwrap();
+            // A table without codes has no text columns: its first column is compared.
+            let columns: Vec<&str> = match line.split("colClasses = c(").nth(1) {
+                Some(classes) => classes.split(", ").map(|c| c.split(' ').next().unwrap()).collect(),
+                None => vec!["id"],
+            };
+            let reread = match path.ends_with(".gz") {
+                true => format!("textConnection(readLines(gzcon(url(\"{path}\", \"rb\")), encoding = \"UTF-8\"))"),
+                false => format!("\"{path}\", encoding = \"UTF-8\""),
+            };
+            let checks: String = columns
+                .iter()
+                .map(|c| format!("stopifnot(is.character(df${c}), identical(df${c}, text${c}));"))
+                .collect();
+            let program = format!(
+                "df <- {line}; text <- read.csv({reread}, colClasses = \"character\"); {checks} cat(df${}[1])",
+                columns[0]
+            );
+            let out = std::process::Command::new("Rscript")
+                .args(["--vanilla", "-e", &program])
+                .output()
+                .expect("R is installed (scripts/test-deps)");
+            assert!(out.status.success(), "{line}\n{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let r_schools = r.iter().find(|l| l.contains("school_id = \"character\"")).unwrap();
+        let program = format!("df <- {r_schools}; cat(sort(df$school_id)[1])");
+        let out = std::process::Command::new("Rscript").args(["--vanilla", "-e", &program]).output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "0145080401", "the leading zero is kept");
+    }
+}

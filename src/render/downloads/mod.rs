@@ -531,7 +531,11 @@ fn table_doc(t: &DataTable, files: &[Written], count_rows: bool) -> Value {
             })
         })
         .collect();
-    json!({ "name": t.name, "rows": rows, "files": own, "columns": columns, "parts": false })
+    // What a program reads: the first CSV file, with the columns to keep as text (codes whose
+    // leading zeros a number would lose), for the one line the downloads page gives.
+    let csv = files.iter().map(|f| &f.info.path).find(|p| p.ends_with(".csv") || p.ends_with(".csv.gz"));
+    let text: Vec<&str> = t.columns.iter().map(|c| c.0).filter(|n| crate::format::digits(n)).collect();
+    json!({ "name": t.name, "rows": rows, "files": own, "columns": columns, "parts": false, "csv": csv, "text_columns": text })
 }
 
 /// Indented JSON with a final newline (the package, the schemas, the API's county index).
