@@ -107,19 +107,19 @@ fn to_xlsx_with(tables: &[&DataTable], book: &Book, sheet_rows: usize) -> Vec<u8
             .set_creation_datetime(&created),
     );
     let formats = Formats::new();
-    let lists = Lists::of(tables, sheet_name(&w.get(lang, "workbook.lists")), lang);
+    let mut lists = Lists::of(tables, lang);
+    let mut placed = Vec::new();
     for t in tables {
         let name = match book.sheets_by_table {
             false => w.get(lang, "workbook.data"),
             true => w.get(lang, &format!("workbook.{}", t.name)),
         };
-        data_sheets(&mut wb, t, &headers(t, lang), &name, sheet_rows, &formats, &lists);
+        placed.push((*t, data_sheets(&mut wb, t, &headers(t, lang), &name, sheet_rows, &formats, &lists)));
     }
-    if !lists.vocabs.is_empty() {
-        lists.sheet(wb.add_worksheet(), &formats);
-    }
+    lists.add(&mut wb, &w.get(lang, "workbook.lists"), &placed, &formats);
     let titles: Vec<String> = tables.iter().map(|t| title(t)).collect();
-    about_sheet(wb.add_worksheet(), tables, &titles, book, &formats);
+    let about = own_name(&mut wb, &w.get(lang, "workbook.about"));
+    about_sheet(wb.add_worksheet(), &about, tables, &titles, book, &formats);
     // Excel's own level: a third less time than the default 6 for files a twentieth larger.
     wb.set_zip_compression_level(3);
     wb.save_to_buffer().expect("a workbook of plain values")
@@ -135,7 +135,7 @@ fn headers(t: &DataTable, lang: &str) -> Vec<&'static str> {
 /// of its id (the loader reads either back); the columns of an input table get a drop-down of
 /// the words, listed on a sheet of their own.
 struct Lists {
-    /// The lists' sheet.
+    /// The lists' sheet (named once the data sheets are).
     name: String,
     /// Whether cells show the Chinese names.
     zh: bool,
@@ -144,7 +144,7 @@ struct Lists {
 }
 
 impl Lists {
-    fn of(tables: &[&DataTable], name: String, lang: &str) -> Lists {
+    fn of(tables: &[&DataTable], lang: &str) -> Lists {
         let mut vocabs = Vec::new();
         let input = tables.iter().filter(|t| crate::format::input_file(t.name).is_some());
         for v in input.flat_map(|t| t.columns.iter().filter_map(|c| crate::format::vocab(c.0))) {
@@ -152,7 +152,33 @@ impl Lists {
                 vocabs.push(v);
             }
         }
-        Lists { name, zh: lang.starts_with("zh"), vocabs }
+        Lists { name: String::new(), zh: lang.starts_with("zh"), vocabs }
+    }
+
+    /// Adds the lists' sheet, called `name` (or a variant no other sheet has), and the
+    /// drop-downs of the input tables' sheets `placed` (each table with its sheets' indexes).
+    fn add(&mut self, wb: &mut Workbook, name: &str, placed: &[(&DataTable, std::ops::Range<usize>)], f: &Formats) {
+        if self.vocabs.is_empty() {
+            return;
+        }
+        self.name = own_name(wb, name);
+        for (t, sheets) in placed.iter().filter(|(t, _)| crate::format::input_file(t.name).is_some()) {
+            let drop_downs: Vec<(u16, DataValidation)> = t
+                .columns
+                .iter()
+                .enumerate()
+                .filter_map(|(c, col)| Some((c as u16, self.validation(crate::format::vocab(col.0)?)?)))
+                .collect();
+            for i in sheets.clone() {
+                let ws = wb.worksheet_from_index(i).expect("sheets were added");
+                // Down to the sheet's last row, so that rows a person adds get it too.
+                for (c, v) in &drop_downs {
+                    ws.add_data_validation(1, *c, EXCEL_SHEET_ROWS as u32 - 1, *c, v)
+                        .expect("a drop-down within the sheet");
+                }
+            }
+        }
+        self.sheet(wb.add_worksheet(), f);
     }
 
     /// The words a cell of `vocab` may hold, once each, in the data format's order.
@@ -196,7 +222,7 @@ impl Lists {
     }
 }
 
-/// Adds the sheets of `t`'s rows to `wb`.
+/// Adds the sheets of `t`'s rows to `wb`; returns their indexes.
 fn data_sheets(
     wb: &mut Workbook,
     t: &DataTable,
@@ -205,18 +231,19 @@ fn data_sheets(
     sheet_rows: usize,
     f: &Formats,
     lists: &Lists,
-) {
+) -> std::ops::Range<usize> {
     let first = wb.worksheets().len();
     let sheets = sheet_names(t, name, sheet_rows);
     let low_memory = t.rows.len().saturating_mul(t.columns.len()) > LOW_MEMORY_CELLS;
     for name in &sheets {
+        let name = own_name(wb, name);
         // Without a temporary file for it (an unwritable temporary folder), a sheet is held in
         // memory like a small one.
         if !(low_memory && wb.add_worksheet_with_low_memory().is_ok()) {
             wb.add_worksheet();
         }
         let ws = wb.worksheets_mut().last_mut().expect("a sheet was just added");
-        ws.set_name(name).expect("sheet names are checked");
+        ws.set_name(&name).expect("sheet names are checked");
         start_sheet(ws, t, headers, f);
     }
     // Each sheet's next row, and each column's width so far.
@@ -258,23 +285,11 @@ fn data_sheets(
         }
         index += 1;
     });
-    let drop_downs: Vec<(u16, DataValidation)> = match crate::format::input_file(t.name) {
-        Some(_) => t
-            .columns
-            .iter()
-            .enumerate()
-            .filter_map(|(c, col)| Some((c as u16, lists.validation(crate::format::vocab(col.0)?)?)))
-            .collect(),
-        None => Vec::new(),
-    };
     for (i, rows) in next.iter().enumerate() {
         let ws = wb.worksheet_from_index(first + i).expect("sheets were added");
         finish_sheet(ws, t, rows - 1, &widths);
-        // Down to the sheet's last row, so that rows a person adds get it too.
-        for (c, v) in &drop_downs {
-            ws.add_data_validation(1, *c, EXCEL_SHEET_ROWS as u32 - 1, *c, v).expect("a drop-down within the sheet");
-        }
     }
+    first..first + sheets.len()
 }
 
 /// The names of a table's sheets: `name`, or one per school year when the rows are more than
@@ -299,9 +314,33 @@ fn sheet_names(t: &DataTable, name: &str, sheet_rows: usize) -> Vec<String> {
     }
 }
 
-/// A valid sheet name: at most 31 characters, none of `[]:*?/\`.
+/// A valid sheet name: at most 31 characters, none of `[]:*?/\`, not starting or ending with
+/// `'`, not empty (the words of a theme name sheets).
 fn sheet_name(name: &str) -> String {
-    name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+    let name: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    match name.trim_matches('\'') {
+        "" => "sheet".to_string(),
+        trimmed => trimmed.to_string(),
+    }
+}
+
+/// [`sheet_name`] of `name`, numbered (`name (2)`) when a sheet of `wb` has it already (sheet
+/// names are compared without case) or it is the name Excel keeps for itself.
+fn own_name(wb: &mut Workbook, name: &str) -> String {
+    let names: Vec<String> = wb.worksheets().iter().map(|w| w.name().to_lowercase()).collect();
+    let taken = |n: &str| n.eq_ignore_ascii_case("history") || names.contains(&n.to_lowercase());
+    let base = sheet_name(name);
+    (1..)
+        .map(|i| match i {
+            1 => base.clone(),
+            i => {
+                let suffix = format!(" ({i})");
+                let kept: String = base.chars().take(31 - suffix.chars().count()).collect();
+                format!("{kept}{suffix}")
+            }
+        })
+        .find(|n| !taken(n))
+        .expect("a free name")
 }
 
 /// The formats cells use, made once per workbook.
@@ -421,11 +460,11 @@ fn cell_width(cell: &Cell) -> usize {
 /// The explanation sheet: who publishes the data under which license and how to cite it, then
 /// for each table what it holds and one row per column (header, field name, type, unit,
 /// meaning in each language).
-fn about_sheet(ws: &mut Worksheet, tables: &[&DataTable], titles: &[String], book: &Book, f: &Formats) {
+fn about_sheet(ws: &mut Worksheet, name: &str, tables: &[&DataTable], titles: &[String], book: &Book, f: &Formats) {
     let config = book.config;
     let w = book.words;
     let lang = config.default_language();
-    ws.set_name(sheet_name(&w.get(lang, "workbook.about"))).expect("a valid sheet name");
+    ws.set_name(name).expect("a valid sheet name");
     let mut r = 0u32;
     let mut cell = |r: u32, c: u16, text: &str, format: Option<&Format>| {
         let text = &*clip(text);
@@ -520,14 +559,13 @@ pub fn entry_workbook(
     let title = words.get(lang, &format!("table_doc.{}.title", spec.name));
     wb.set_properties(&DocProperties::new().set_title(&title).set_comment("junheng").set_creation_datetime(&created));
     let f = Formats::new();
-    let lists = Lists::of(&[&t], sheet_name(&words.get(lang, "workbook.lists")), lang);
+    let mut lists = Lists::of(&[&t], lang);
     let headers = headers(&t, lang);
-    data_sheets(&mut wb, &t, &headers, &words.get(lang, "workbook.data"), EXCEL_SHEET_ROWS, &f, &lists);
-    if !lists.vocabs.is_empty() {
-        lists.sheet(wb.add_worksheet(), &f);
-    }
+    let sheets = data_sheets(&mut wb, &t, &headers, &words.get(lang, "workbook.data"), EXCEL_SHEET_ROWS, &f, &lists);
+    lists.add(&mut wb, &words.get(lang, "workbook.lists"), &[(&t, sheets)], &f);
+    let about = own_name(&mut wb, &words.get(lang, "workbook.about"));
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(&words.get(lang, "workbook.about"))).expect("a valid sheet name");
+    ws.set_name(&about).expect("a valid sheet name");
     let mut cell = |r: u32, c: u16, text: &str, format: Option<&Format>| {
         match format {
             Some(format) => ws.write_string_with_format(r, c, text, format),
@@ -602,6 +640,41 @@ fn example_scheme(spec: &crate::format::InputFile) -> Option<crate::model::Schem
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Guards sheet names from a theme's words: a name two sheets would share, Excel's own
+    // `History` and one of apostrophes only give workbooks with distinct valid names (never a
+    // panic), and the drop-downs point at the lists' sheet by the name it got.
+    #[test]
+    fn sheet_names_from_a_theme_are_made_valid_and_distinct() {
+        use calamine::Reader as _;
+        let toml = "title = \"t\"\nbase_url = \"https://example.org/\"\npublisher = \"p\"\nlanguages = [\"zh-CN\"]\n";
+        let config = Config::parse(toml).unwrap();
+        let own = [("workbook.data", "数据"), ("workbook.lists", "数据"), ("workbook.about", "History")];
+        let strings: BTreeMap<String, BTreeMap<String, String>> =
+            [("zh-CN".to_string(), own.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())]
+                .into_iter()
+                .collect();
+        let words = Words::new(&std::sync::Arc::new(strings));
+        let book = Book { words: &words, config: &config, part: None, sheets_by_table: false };
+        let t = DataTable {
+            name: "schools",
+            columns: vec![("level", Ty::Str)],
+            primary_key: &[],
+            rows: Rows::Held(vec![vec![s("primary")]]),
+        };
+        let bytes = to_xlsx_with(&[&t], &book, 11);
+        let cursor = std::io::Cursor::new(bytes.clone());
+        let mut wb = calamine::open_workbook_from_rs::<calamine::Xlsx<_>, _>(cursor).unwrap();
+        assert_eq!(wb.sheet_names(), ["数据", "数据 (2)", "History (2)"]);
+        assert_eq!(wb.worksheet_range("数据").unwrap().get((1, 0)).unwrap().to_string(), "小学");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut sheet).unwrap();
+        assert!(sheet.contains("'数据 (2)'!$A$2:$A$3"), "the drop-down names the lists' sheet: {sheet}");
+        for odd in ["'''", "", "a/b[c]"] {
+            assert!(!sheet_name(odd).is_empty() && !sheet_name(odd).starts_with('\''), "{odd}");
+        }
+    }
 
     // Guards tables longer than a sheet: their rows go to one sheet per school year (in order),
     // each with its header; a table without school years is cut into numbered sheets.
