@@ -810,7 +810,8 @@ fn sources(t: &Table, diags: &mut Diagnostics) -> Vec<Source> {
         let illustrative = c
             .parsed("illustrative", "`true` (its figures are illustrative, not real) or `false`", |v| {
                 match v.to_lowercase().as_str() {
-                    "" | "false" | "no" | "0" | "否" => Some(false),
+                    _ if is_missing(v) => Some(false),
+                    "false" | "no" | "0" | "否" => Some(false),
                     "true" | "yes" | "1" | "是" => Some(true),
                     _ => None,
                 }
