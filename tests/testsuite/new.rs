@@ -52,7 +52,8 @@ fn starter_site_builds() {
 
 // Guards `junheng template`: an empty data-entry workbook per table, each explaining its
 // columns with an example row; the example rows, typed into the data sheets as a person would
-// (codes as text, figures as numbers, words from the drop-downs), make a site that builds.
+// (codes as text, figures as numbers, words from the drop-downs) and saved by LibreOffice, make
+// a site that builds.
 // Workbooks already in the folder are kept.
 #[test]
 fn filled_in_templates_build() {
@@ -106,6 +107,22 @@ print(json.dumps(report, ensure_ascii=False))
         "{about:?}"
     );
     assert!(about.iter().any(|r| r.starts_with("[\"在校生数\",\"students\",\"是\",\"整数\",\"个\",")), "{about:?}");
+    // Saved again by a spreadsheet (LibreOffice, headless), as a person filling it in would.
+    let saved = tempfile::tempdir().unwrap();
+    let books: Vec<std::path::PathBuf> =
+        tables.iter().map(|n| site.path().join("data").join(format!("{n}.xlsx"))).collect();
+    let status = std::process::Command::new("soffice")
+        .args(["--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir"])
+        .arg(saved.path())
+        .args(&books)
+        .env("HOME", saved.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("LibreOffice is installed (scripts/test-deps)");
+    assert!(status.success());
+    for (n, book) in tables.iter().zip(&books) {
+        std::fs::copy(saved.path().join(format!("{n}.xlsx")), book).unwrap();
+    }
     std::fs::write(
         site.path().join("site.toml"),
         "title = \"t\"\nbase_url = \"https://jyj.example.gov.cn/\"\npublisher = \"贵港市教育局\"\n",
