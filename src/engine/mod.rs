@@ -391,7 +391,7 @@ pub struct Computed {
     /// schools show each once): planning those pages needs no pass over the rows.
     pub school_ids: usize,
     /// The sources the county's school rows of this school year name, in order of first use.
-    pub sources: Box<[Arc<str>]>,
+    pub sources: Arc<[Arc<str>]>,
     /// False when the school-by-school detail (units, terms, per-school compliance) was
     /// dropped after computing ([`compute_with`]; [`detail`] recomputes it).
     pub detailed: bool,
@@ -479,7 +479,7 @@ fn groups(schools: &[SchoolRow]) -> Vec<std::ops::Range<usize>> {
 /// the result keeps their order.
 pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> Vec<Computed> {
     let groups = groups(schools);
-    groups
+    let mut computed: Vec<Computed> = groups
         .par_iter()
         .enumerate()
         .flat_map_iter(|(i, range)| {
@@ -495,7 +495,18 @@ pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> 
                 })
                 .collect::<Vec<_>>()
         })
-        .collect()
+        .collect();
+    // One list of sources for each distinct list: most counties name the same few.
+    let mut lists: rustc_hash::FxHashSet<Arc<[Arc<str>]>> = rustc_hash::FxHashSet::default();
+    for c in &mut computed {
+        match lists.get(&c.sources) {
+            Some(shared) => c.sources = shared.clone(),
+            None => {
+                lists.insert(c.sources.clone());
+            }
+        }
+    }
+    computed
 }
 
 /// Every computation, school by school, of one county × school year: `rows` are that
@@ -503,10 +514,11 @@ pub fn compute_with(schools: &[SchoolRow], rules: &Rules, audit: AuditYears) -> 
 pub fn detail(rows: &[SchoolRow], rules: &Rules) -> Vec<Computed> {
     // The rows are sorted by school: a school's levels are neighbours.
     let ids = rows.chunk_by(|a, b| a.school_id == b.school_id).count();
+    let sources = sources_of(rows);
     Scheme::ALL
         .iter()
         .flat_map(|&scheme| Level::ALL.iter().map(move |&level| (scheme, level)))
-        .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules, ids))
+        .filter_map(|(scheme, level)| compute_sheet(rows, scheme, level, rules, ids, &sources))
         .collect()
 }
 
@@ -597,23 +609,25 @@ fn unit_of(r: &SchoolRow, share: f64, rules: &Rules) -> Unit {
 }
 
 /// The sources `rows` name, each once, in order of first use.
-fn sources_of(rows: &[SchoolRow]) -> Box<[Arc<str>]> {
+fn sources_of(rows: &[SchoolRow]) -> Arc<[Arc<str>]> {
     let mut sources: Vec<Arc<str>> = Vec::new();
     for s in rows.iter().filter_map(|r| r.source.as_ref()) {
         if !sources.contains(s) {
             sources.push(s.clone());
         }
     }
-    sources.into_boxed_slice()
+    sources.into()
 }
 
-/// One regime's computation of one level; `school_ids` is the rows' number of schools.
+/// One regime's computation of one level; `school_ids` is the rows' number of schools and
+/// `sources` the sources they name.
 fn compute_sheet(
     rows: &[SchoolRow],
     scheme: Scheme,
     level: Level,
     rules: &Rules,
     school_ids: usize,
+    sources: &Arc<[Arc<str>]>,
 ) -> Option<Computed> {
     let (units, excluded_points, orphan_points) = units(rows, scheme, level, rules);
     if units.iter().all(|u| u.students <= 0.0) {
@@ -645,7 +659,7 @@ fn compute_sheet(
         orphan_points,
         schools: units.iter().filter(|u| u.students > 0.0).count(),
         school_ids,
-        sources: sources_of(rows),
+        sources: sources.clone(),
         detailed: true,
         audited: true,
         units,

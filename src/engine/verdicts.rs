@@ -127,7 +127,7 @@ pub struct Sheet {
     /// Schools counted by the engine (none: no school data).
     pub schools: Option<usize>,
     /// The sources of the school data computed from, in order of first use.
-    pub school_sources: Box<[std::sync::Arc<str>]>,
+    pub school_sources: Option<std::sync::Arc<[std::sync::Arc<str>]>>,
     /// Quality balance: schools failing the per-school rule (the gap list).
     pub failing_schools: Option<usize>,
 }
@@ -211,7 +211,7 @@ pub fn sheets(reported: &[Reported], computed: &[Computed], rules: &Rules) -> Ve
                 rows: sheet_rows,
                 composite,
                 schools: comp.map(|c| c.schools),
-                school_sources: comp.map(|c| c.sources.clone()).unwrap_or_default(),
+                school_sources: comp.map(|c| c.sources.clone()),
                 failing_schools: comp.and_then(|c| c.compliance.as_ref()).map(|c| c.failing),
             }
         })
@@ -360,7 +360,7 @@ mod tests {
             orphan_points: vec![],
             schools: 0,
             school_ids: 0,
-            sources: Box::default(),
+            sources: std::sync::Arc::from([]),
             detailed: true,
             audited: true,
         }

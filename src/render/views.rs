@@ -88,7 +88,7 @@ pub fn shows_illustrative(scope: &Scope, sheets: &[Sheet]) -> bool {
     }
     let illustrative = |id: &str| scope.source(id).is_some_and(|s| s.illustrative);
     sheets.iter().any(|s| {
-        s.school_sources.iter().any(|id| illustrative(id))
+        s.school_sources.iter().flat_map(|s| s.iter()).any(|id| illustrative(id))
             || s.rows.iter().filter_map(|r| r.source.as_deref()).any(illustrative)
             || s.composite.as_ref().and_then(|c| c.source.as_deref()).is_some_and(illustrative)
     })
@@ -165,7 +165,7 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
             if let Some(c) = &s.composite {
                 cites.number(&c.source);
             }
-            for id in s.school_sources.iter() {
+            for id in s.school_sources.iter().flat_map(|s| s.iter()) {
                 cites.number(&Some(id.to_string()));
             }
             continue;
@@ -223,7 +223,16 @@ pub fn county_years(scope: &Scope, code: &str, cites: &mut Citations) -> Value {
             ("threshold", json!(scope.rules().of(s.scheme).threshold(s.level))),
             ("schools", json!(s.schools)),
             // The sources of the school data the figures were computed from.
-            ("school_src", Value::Array(s.school_sources.iter().map(|id| cites.cite(&Some(id.to_string()))).collect())),
+            (
+                "school_src",
+                Value::Array(
+                    s.school_sources
+                        .iter()
+                        .flat_map(|s| s.iter())
+                        .map(|id| cites.cite(&Some(id.to_string())))
+                        .collect(),
+                ),
+            ),
             ("failing_schools", json!(s.failing_schools)),
         ]));
     }

@@ -84,7 +84,7 @@ fn composite_years(cvs: &[(&str, f64)]) -> Vec<Sheet> {
             }),
             meets_all: None,
             schools: None,
-            school_sources: Box::default(),
+            school_sources: None,
             failing_schools: None,
         })
         .collect()
