@@ -340,19 +340,25 @@ pub fn input_file(name: &str) -> Option<&'static InputFile> {
 
 /// The unit of the figures of a column called `name` in any input file, where it has one.
 pub fn unit(name: &str) -> Option<&'static str> {
-    INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name).and_then(|c| c.unit)
+    named(name).and_then(|c| c.unit)
+}
+
+/// The first column called `name` in the input files (a name means the same in every table,
+/// the downloads' own included).
+fn named(name: &str) -> Option<&'static Column> {
+    INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name)
 }
 
 /// Whether a column called `name` in any input file holds identifiers in digits (codes and
 /// school ids, kept as text: a name means the same in every table, the downloads' own included).
 pub fn digits(name: &str) -> bool {
-    INPUT_FILES.iter().flat_map(|f| f.columns).any(|c| c.name == name && c.digits)
+    named(name).is_some_and(|c| c.digits)
 }
 
 /// The vocabulary of a column called `name` in any input file, where it has one (a name means
 /// the same in every table, the downloads' own included).
 pub fn vocab(name: &str) -> Option<Vocab> {
-    INPUT_FILES.iter().flat_map(|f| f.columns).find(|c| c.name == name).and_then(|c| c.vocab)
+    named(name).and_then(|c| c.vocab)
 }
 
 const fn figure_count(columns: &[Column]) -> usize {

@@ -81,14 +81,20 @@ pub fn table(spec: &InputFile, file: &str, bytes: Vec<u8>, diags: &mut Diagnosti
     }
     read.report(file, diags);
     for name in read.sheets.clone() {
-        // Merged cells keep their value in the first cell only: the others read as empty.
-        for merged in book.merge_cells_by_sheet_name(&name).unwrap_or_default() {
-            let (start, end) = (merged.start, merged.end);
+        // Merged cells keep their value in the first cell only: the others read as empty. One
+        // warning a sheet names the first range and counts the others.
+        let merged = book.merge_cells_by_sheet_name(&name).unwrap_or_default();
+        if let Some(first) = merged.first() {
+            let (start, end) = (first.start, first.end);
             let range = format!("{}:{}", cell_name(start), cell_name(end));
+            let more = match merged.len() - 1 {
+                0 => String::new(),
+                n => format!(" (and {n} more merged ranges)"),
+            };
             let mut d = Diagnostic::warning(
                 file,
                 format!(
-                    "merged cells: a merged cell keeps its value in its first cell ({}) only, and the others read as empty; unmerge them and fill in each cell",
+                    "merged cells{more}: a merged cell keeps its value in its first cell ({}) only, and the others read as empty; unmerge them and fill in each cell",
                     cell_name(start)
                 ),
             )

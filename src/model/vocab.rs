@@ -133,7 +133,7 @@ impl Vocab {
     /// The terms of the regime `scheme` (all when `scheme` is none or the vocabulary is not
     /// by regime).
     pub fn terms_of(self, scheme: Option<Scheme>) -> impl Iterator<Item = &'static Term> {
-        self.terms().iter().filter(move |t| scheme.is_none() || t.scheme.is_none() || t.scheme == scheme)
+        self.terms().iter().filter(move |t| in_scheme(t, scheme))
     }
 
     /// Reads `text` (an id, a Chinese or English name, in any case and spacing) as a term of

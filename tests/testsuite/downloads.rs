@@ -853,15 +853,7 @@ fn workbooks_saved_by_libreoffice_round_trip() {
     let saved = tempfile::tempdir().unwrap();
     let files: Vec<std::path::PathBuf> =
         INPUT_TABLES.iter().map(|n| t.output().join(format!("data/{n}.xlsx"))).collect();
-    let status = std::process::Command::new("soffice")
-        .args(["--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir"])
-        .arg(saved.path())
-        .args(&files)
-        .env("HOME", saved.path())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("LibreOffice is installed (scripts/test-deps)");
-    assert!(status.success());
+    crate::support::save_with_libreoffice(&files, saved.path());
     assert_same_records_from_workbooks(&t, saved.path());
 }
 

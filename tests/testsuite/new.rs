@@ -111,15 +111,7 @@ print(json.dumps(report, ensure_ascii=False))
     let saved = tempfile::tempdir().unwrap();
     let books: Vec<std::path::PathBuf> =
         tables.iter().map(|n| site.path().join("data").join(format!("{n}.xlsx"))).collect();
-    let status = std::process::Command::new("soffice")
-        .args(["--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir"])
-        .arg(saved.path())
-        .args(&books)
-        .env("HOME", saved.path())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("LibreOffice is installed (scripts/test-deps)");
-    assert!(status.success());
+    crate::support::save_with_libreoffice(&books, saved.path());
     for (n, book) in tables.iter().zip(&books) {
         std::fs::copy(saved.path().join(format!("{n}.xlsx")), book).unwrap();
     }

@@ -237,3 +237,17 @@ pub fn with_standards(t: SiteTest) -> SiteTest {
     );
     t
 }
+
+/// Opens each workbook in LibreOffice (headless) and saves it again as `.xlsx` into `out`, as a
+/// person editing it in a spreadsheet would.
+pub fn save_with_libreoffice(files: &[PathBuf], out: &std::path::Path) {
+    let status = std::process::Command::new("soffice")
+        .args(["--headless", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir"])
+        .arg(out)
+        .args(files)
+        .env("HOME", out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("LibreOffice is installed (scripts/test-deps)");
+    assert!(status.success());
+}
